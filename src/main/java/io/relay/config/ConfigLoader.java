@@ -1,0 +1,172 @@
+package io.relay.config;
+
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Reads {@code conf/config.json} once and applies environment overrides, then validates.
+ *
+ * <p>This runs before Vert.x exists (cluster settings come from it), so it reads the file directly
+ * rather than through vertx-config's asynchronous retriever.
+ */
+public final class ConfigLoader {
+
+    private static final Logger log = LoggerFactory.getLogger(ConfigLoader.class);
+    private static final int MIN_SECRET_BYTES = 32;
+
+    private ConfigLoader() {
+    }
+
+    /** The file named by {@code RELAY_CONFIG}, else {@code ./conf/config.json}, else the copy inside the jar. */
+    public static RelayConfig fromEnvironment(Map<String, String> env) {
+        return load(readConfigFile(env), env);
+    }
+
+    static JsonObject readConfigFile(Map<String, String> env) {
+        String explicit = env.get("RELAY_CONFIG");
+        Path path = Path.of(explicit != null ? explicit : "conf/config.json");
+        try {
+            if (Files.isRegularFile(path)) {
+                return new JsonObject(Files.readString(path));
+            }
+            if (explicit != null) {
+                throw new ConfigException("RELAY_CONFIG points at " + path.toAbsolutePath() + ", which is not a readable file");
+            }
+            try (InputStream in = ConfigLoader.class.getResourceAsStream("/conf/config.json")) {
+                return in == null ? new JsonObject() : new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            }
+        } catch (IOException | DecodeException e) {
+            throw new ConfigException("cannot read configuration " + path.toAbsolutePath() + ": " + e.getMessage());
+        }
+    }
+
+    /** Pure merge of file and environment, plus validation; the only side effect is the development secret file. */
+    public static RelayConfig load(JsonObject file, Map<String, String> env) {
+        JsonObject jwt = file.getJsonObject("jwt", new JsonObject());
+        JsonObject pairing = file.getJsonObject("pairing", new JsonObject());
+        JsonObject socket = file.getJsonObject("socket", new JsonObject());
+        JsonObject database = file.getJsonObject("database", new JsonObject());
+
+        String nodeEnv = env.getOrDefault("NODE_ENV", file.getString("nodeEnv", "development"));
+        boolean production = "production".equalsIgnoreCase(nodeEnv);
+        int port = intSetting("PORT", env, file.getInteger("port", 3000), 0, 65535);
+        String host = env.getOrDefault("HOST", file.getString("host", "0.0.0.0"));
+        Path dataDir = Path.of(env.getOrDefault("DATA_DIR", file.getString("dataDir", "./data")));
+        Optional<String> databaseUrl = Optional.ofNullable(env.getOrDefault("DATABASE_URL", file.getString("databaseUrl")))
+                .filter(s -> !s.isBlank());
+        String cors = env.getOrDefault("CORS_ORIGIN", file.getString("corsOrigin", "*"));
+        List<String> corsOrigins = Arrays.stream(cors.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        String nodeId = env.getOrDefault("NODE_ID", randomNodeId());
+
+        if (production && databaseUrl.isEmpty()) {
+            throw new ConfigException("NODE_ENV=production requires DATABASE_URL (the embedded PostgreSQL is for development only)");
+        }
+        byte[] secret = jwtSecret(env.get("JWT_SECRET"), production, dataDir);
+
+        return new RelayConfig(
+                port,
+                host,
+                nodeEnv,
+                nodeId,
+                databaseUrl,
+                intSetting("DB_POOL_SIZE", env, database.getInteger("poolSize", 8), 1, 200),
+                dataDir,
+                corsOrigins,
+                new RelayConfig.Jwt(
+                        secret,
+                        jwt.getString("issuer", "relay"),
+                        jwt.getString("audience", "relay-web"),
+                        Duration.ofSeconds(intSetting("SESSION_TTL_SECONDS", env, jwt.getInteger("sessionTtlSeconds", 2_592_000), 60, Integer.MAX_VALUE))),
+                new RelayConfig.Pairing(
+                        Duration.ofSeconds(intSetting("QR_TTL_SECONDS", env, pairing.getInteger("qrTtlSeconds", 300), 1, 86_400))),
+                new RelayConfig.Socket(
+                        Duration.ofMillis(intSetting("PING_INTERVAL_MS", env, socket.getInteger("pingIntervalMs", 25_000), 50, 3_600_000)),
+                        Duration.ofMillis(intSetting("PING_TIMEOUT_MS", env, socket.getInteger("pingTimeoutMs", 20_000), 50, 3_600_000)),
+                        intSetting("MAX_PAYLOAD_BYTES", env, socket.getInteger("maxPayloadBytes", 1_000_000), 1_024, 100_000_000),
+                        Duration.ofMillis(intSetting("UPGRADE_TIMEOUT_MS", env, socket.getInteger("upgradeTimeoutMs", 10_000), 50, 600_000))));
+    }
+
+    private static byte[] jwtSecret(String fromEnv, boolean production, Path dataDir) {
+        if (fromEnv != null && !fromEnv.isEmpty()) {
+            byte[] bytes = fromEnv.getBytes(StandardCharsets.UTF_8);
+            if (bytes.length < MIN_SECRET_BYTES) {
+                if (production) {
+                    throw new ConfigException("JWT_SECRET must be at least " + MIN_SECRET_BYTES + " bytes in production (it has " + bytes.length + ")");
+                }
+                log.warn("JWT_SECRET is only {} bytes; production requires at least {}", bytes.length, MIN_SECRET_BYTES);
+            }
+            return bytes;
+        }
+        if (production) {
+            throw new ConfigException("NODE_ENV=production requires JWT_SECRET (at least " + MIN_SECRET_BYTES + " bytes)");
+        }
+        return developmentSecret(dataDir);
+    }
+
+    /**
+     * Outside production a missing JWT_SECRET gets a random one kept in the data directory, so that
+     * sessions survive restarts but no two installations share a well-known key (the seed's mistake).
+     */
+    private static byte[] developmentSecret(Path dataDir) {
+        Path file = dataDir.resolve("jwt-secret");
+        try {
+            if (Files.isRegularFile(file)) {
+                return Base64.getDecoder().decode(Files.readString(file).trim());
+            }
+            byte[] secret = new byte[48];
+            new SecureRandom().nextBytes(secret);
+            Files.createDirectories(dataDir);
+            Files.writeString(file, Base64.getEncoder().encodeToString(secret));
+            try {
+                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException ignored) {
+                // not a POSIX file system; the secret is still random
+            }
+            log.warn("JWT_SECRET not set: generated a development secret in {}", file.toAbsolutePath());
+            return secret;
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ConfigException("JWT_SECRET not set and cannot keep a development secret in " + file.toAbsolutePath() + ": " + e.getMessage());
+        }
+    }
+
+    private static int intSetting(String name, Map<String, String> env, int fallback, int min, int max) {
+        String raw = env.get(name);
+        int value;
+        if (raw == null || raw.isBlank()) {
+            value = fallback;
+        } else {
+            try {
+                value = Integer.parseInt(raw.trim());
+            } catch (NumberFormatException e) {
+                throw new ConfigException(name + " must be a whole number, got '" + raw + "'");
+            }
+        }
+        if (value < min || value > max) {
+            throw new ConfigException(name + " must be between " + min + " and " + max + ", got " + value);
+        }
+        return value;
+    }
+
+    private static String randomNodeId() {
+        byte[] id = new byte[4];
+        new SecureRandom().nextBytes(id);
+        return HexFormat.of().formatHex(id);
+    }
+}

@@ -1,0 +1,65 @@
+package io.relay.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Everything a node is configured with, validated once at start-up and passed to constructors.
+ * Built by {@link ConfigLoader} from {@code conf/config.json} with the seed's environment variables
+ * ({@code PORT, NODE_ENV, JWT_SECRET, DATABASE_URL, CORS_ORIGIN}) taking precedence.
+ *
+ * @param port        HTTP port for REST and Socket.IO
+ * @param host        interface the HTTP server binds to
+ * @param nodeEnv     {@code development} or {@code production}; production refuses unsafe defaults
+ * @param nodeId      short id of this process, prefixed to Engine.IO session ids and logged on every connection event
+ * @param databaseUrl seed-style {@code postgresql://user:pass@host:port/db?schema=...}; empty means "run an embedded PostgreSQL"
+ * @param dataDir     where the embedded PostgreSQL (and a generated development JWT secret) live
+ * @param corsOrigins exact origins allowed for browser requests; {@code *} allows any
+ */
+public record RelayConfig(
+        int port,
+        String host,
+        String nodeEnv,
+        String nodeId,
+        Optional<String> databaseUrl,
+        int databasePoolSize,
+        Path dataDir,
+        List<String> corsOrigins,
+        Jwt jwt,
+        Pairing pairing,
+        Socket socket) {
+
+    /** Session tokens: HS256 only; the secret is at least 32 bytes in production. */
+    public record Jwt(byte[] secret, String issuer, String audience, Duration sessionTtl) {
+    }
+
+    /** QR pairing: how long a generated QR (and the browser's wait-pairing long-poll) stays valid. */
+    public record Pairing(Duration qrTtl) {
+    }
+
+    /** Engine.IO / Socket.IO transport settings (defaults match Socket.IO 4's server). */
+    public record Socket(Duration pingInterval, Duration pingTimeout, int maxPayloadBytes, Duration upgradeTimeout) {
+    }
+
+    public boolean production() {
+        return "production".equalsIgnoreCase(nodeEnv);
+    }
+
+    public RelayConfig withPort(int newPort) {
+        return new RelayConfig(newPort, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket);
+    }
+
+    public RelayConfig withDatabaseUrl(String url) {
+        return new RelayConfig(port, host, nodeEnv, nodeId, Optional.ofNullable(url), databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket);
+    }
+
+    public RelayConfig withSocket(Socket newSocket) {
+        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, newSocket);
+    }
+
+    public RelayConfig withPairing(Pairing newPairing) {
+        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, newPairing, socket);
+    }
+}

@@ -1,0 +1,30 @@
+package io.relay.gateway.socketio;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * An EVENT packet from a client, decoded: the event name, its arguments (JSON values, with binary
+ * attachments as {@link io.vertx.core.buffer.Buffer}) and, when the client asked for one, the
+ * acknowledgement to answer.
+ *
+ * @param ack null when the client did not ask for an acknowledgement
+ */
+public record ClientEvent(String name, JsonArray args, Ack ack) {
+
+    public boolean wantsAck() {
+        return ack != null;
+    }
+
+    /** The first argument when it is a JSON object, else null (wrong type or absent). */
+    public JsonObject payload() {
+        return args.size() > 0 && args.getValue(0) instanceof JsonObject o ? o : null;
+    }
+
+    /** Answers the acknowledgement if the client asked for one; does nothing otherwise. */
+    public void ackIfWanted(Object... values) {
+        if (ack != null) {
+            ack.reply(values);
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package io.relay.relay;
+
+/**
+ * Every event-bus address the relay uses, built in one place. Lowercase, dotted, domain first.
+ *
+ * <p>Routing is by deviceId: no node owns a user, a node only owns the sockets connected to it.
+ */
+public final class Addresses {
+
+    private Addresses() {
+    }
+
+    /**
+     * Web-to-phone commands for one phone ({@code send:message}, {@code mark:read}, {@code request:sync}).
+     * Exactly one consumer: the node holding that phone's socket. Messages are <em>sent</em> here.
+     */
+    public static String phone(String deviceId) {
+        return "relay.device." + deviceId + ".phone";
+    }
+
+    /**
+     * Phone-to-web events for one phone. One consumer per node that holds at least one web session of
+     * that device, which fans out to its local sockets. Messages are <em>published</em> here.
+     */
+    public static String web(String deviceId) {
+        return "relay.device." + deviceId + ".web";
+    }
+
+    /** The browser's {@code wait-pairing} long-poll for one QR token; answered by the node where the phone scans. */
+    public static String pairing(String token) {
+        return "pairing." + token;
+    }
+
+    /** Prefix of the persistence verticle's local addresses; one per operation, see {@code store.StoreOps}. */
+    public static final String STORE_PREFIX = "store.";
+
+    /** Local address of one persistence operation. */
+    public static String store(String operation) {
+        return STORE_PREFIX + operation;
+    }
+}

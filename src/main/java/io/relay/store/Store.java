@@ -1,0 +1,65 @@
+package io.relay.store;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * The relay's storage, as the rest of the code sees it. Every method completes only after the
+ * database has committed (or answered); failures carry a {@link StoreException}.
+ *
+ * <p>Message and conversation documents are kept as the phone sent them (key order and number
+ * types intact), so what a browser gets from storage is what it would have got live.
+ */
+public interface Store {
+
+    /** Stores a new QR pairing: the browser's waiter token and the hash of the secret carried in the QR. */
+    Future<Void> createPairingToken(String token, byte[] secretHash, Instant expiresAt);
+
+    /** The pairing row for a waiter token, if it exists (redeemed or not, expired or not). */
+    Future<Optional<PairingToken>> findPairingToken(String token);
+
+    /**
+     * Atomically redeems the pairing whose QR secret hashes to {@code secretHash}: single use, only
+     * before it expires. In the same transaction it makes sure the device row exists and inserts the
+     * session. Empty when the secret is unknown, already used or expired.
+     */
+    Future<Optional<PairingToken>> redeemPairingToken(byte[] secretHash, String deviceId, String sessionId, Instant sessionExpiresAt);
+
+    /** Creates or refreshes a phone's device row (name, model, last seen). */
+    Future<Void> upsertDevice(String deviceId, String deviceName, String deviceModel);
+
+    /** The session row, if it exists. */
+    Future<Optional<SessionRecord>> findSession(String sessionId);
+
+    /** Upserts the phone's messages by (deviceId, id). */
+    Future<Void> saveMessages(String deviceId, JsonArray messages);
+
+    /** Upserts the phone's conversations by (deviceId, id). */
+    Future<Void> saveConversations(String deviceId, JsonArray conversations);
+
+    /** Records a status change of one message (a no-op if the message was never stored). */
+    Future<Void> updateMessageStatus(String deviceId, String messageId, String status);
+
+    /** The device's conversations, most recent first. */
+    Future<JsonArray> loadConversations(String deviceId);
+
+    /** The device's latest {@code limit} messages, oldest first. */
+    Future<JsonArray> loadMessages(String deviceId, int limit);
+
+    /** A pairing as stored. {@code deviceId}/{@code sessionId}/{@code redeemedAt} are null until a phone scans. */
+    record PairingToken(String token, Instant createdAt, Instant expiresAt, Instant redeemedAt, String deviceId, String sessionId) {
+        public boolean redeemed() {
+            return redeemedAt != null;
+        }
+    }
+
+    /** A browser session as stored; it is valid while not revoked and not expired. */
+    record SessionRecord(String sessionId, String deviceId, Instant createdAt, Instant expiresAt, Instant revokedAt) {
+        public boolean validAt(Instant now) {
+            return revokedAt == null && expiresAt.isAfter(now);
+        }
+    }
+}

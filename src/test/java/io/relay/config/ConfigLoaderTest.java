@@ -1,0 +1,72 @@
+package io.relay.config;
+
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+@DisplayName("Configuration")
+class ConfigLoaderTest {
+
+    @TempDir
+    Path dir;
+
+    private JsonObject file() {
+        return new JsonObject().put("port", 3000).put("dataDir", dir.toString()).put("corsOrigin", "http://localhost:5173");
+    }
+
+    @Test
+    @DisplayName("the seed's environment variables override the file")
+    void envOverridesFile() {
+        RelayConfig c = ConfigLoader.load(file(), Map.of(
+                "PORT", "4100",
+                "DATABASE_URL", "postgresql://u:p@db:5432/relay?schema=public",
+                "CORS_ORIGIN", "https://a.example, https://b.example",
+                "JWT_SECRET", "x".repeat(40)));
+        assertThat(c.port()).isEqualTo(4100);
+        assertThat(c.databaseUrl()).contains("postgresql://u:p@db:5432/relay?schema=public");
+        assertThat(c.corsOrigins()).containsExactly("https://a.example", "https://b.example");
+        assertThat(c.jwt().secret()).hasSize(40);
+    }
+
+    @Test
+    @DisplayName("production refuses to start without DATABASE_URL, naming it")
+    void productionNeedsDatabase() {
+        assertThatThrownBy(() -> ConfigLoader.load(file(), Map.of("NODE_ENV", "production", "JWT_SECRET", "x".repeat(40))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("DATABASE_URL");
+    }
+
+    @Test
+    @DisplayName("production refuses a missing or short JWT_SECRET, naming it")
+    void productionNeedsStrongSecret() {
+        Map<String, String> noSecret = Map.of("NODE_ENV", "production", "DATABASE_URL", "postgresql://u:p@db/relay");
+        assertThatThrownBy(() -> ConfigLoader.load(file(), noSecret))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("JWT_SECRET");
+        Map<String, String> shortSecret = Map.of("NODE_ENV", "production", "DATABASE_URL", "postgresql://u:p@db/relay", "JWT_SECRET", "short");
+        assertThatThrownBy(() -> ConfigLoader.load(file(), shortSecret))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("JWT_SECRET").hasMessageContaining("32");
+    }
+
+    @Test
+    @DisplayName("development without JWT_SECRET generates a random secret once and keeps it")
+    void developmentSecretIsRandomAndKept() {
+        RelayConfig first = ConfigLoader.load(file(), Map.of());
+        RelayConfig second = ConfigLoader.load(file(), Map.of());
+        assertThat(first.jwt().secret()).hasSizeGreaterThanOrEqualTo(32).isEqualTo(second.jwt().secret());
+        assertThat(Files.exists(dir.resolve("jwt-secret"))).isTrue();
+    }
+
+    @Test
+    @DisplayName("a malformed number names the setting")
+    void badNumberNamesSetting() {
+        assertThatThrownBy(() -> ConfigLoader.load(file(), Map.of("PORT", "eighty")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("PORT");
+    }
+}
