@@ -1,0 +1,122 @@
+package io.relay.store;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * A real PostgreSQL server for the zero-set-up run (no {@code DATABASE_URL}): started from the
+ * bundled binaries, keeping its data in a directory that survives restarts, on a free local port.
+ *
+ * <p>Everything here blocks (process start, JDBC): call it from {@code executeBlocking}.
+ * The binaries are unpacked once under {@code java.io.tmpdir} (the library's default, shared by
+ * every process of the machine). When run as root the library drops privileges itself.
+ */
+public final class EmbeddedDatabase implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedDatabase.class);
+
+    /** The database the relay uses inside the embedded server. */
+    public static final String DATABASE = "relay";
+    private static final String SUPERUSER = "postgres";
+
+    private final EmbeddedPostgres postgres;
+    private final Path dataDirectory;
+
+    private EmbeddedDatabase(EmbeddedPostgres postgres, Path dataDirectory) {
+        this.postgres = postgres;
+        this.dataDirectory = dataDirectory;
+    }
+
+    /**
+     * Starts (initialising on first use) a server whose data lives in {@code dataDirectory}, and makes
+     * sure the {@value #DATABASE} database exists. Existing data is never cleaned.
+     */
+    public static EmbeddedDatabase start(Path dataDirectory) {
+        Path dir = dataDirectory.toAbsolutePath();
+        long started = System.nanoTime();
+        try {
+            Files.createDirectories(dir);
+            EmbeddedPostgres postgres = EmbeddedPostgres.builder()
+                    .setDataDirectory(dir)
+                    .setCleanDataDirectory(false)
+                    .setPort(freePort())
+                    // The relay acknowledges a message only once stored: keep commits durable.
+                    .setServerConfig("synchronous_commit", "on")
+                    .setServerConfig("listen_addresses", "127.0.0.1")
+                    .start();
+            EmbeddedDatabase database = new EmbeddedDatabase(postgres, dir);
+            database.createDatabaseIfMissing();
+            LOG.info("Embedded PostgreSQL started in {} ms: data directory {}, port {}",
+                    (System.nanoTime() - started) / 1_000_000, dir, postgres.getPort());
+            return database;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not start the embedded PostgreSQL in " + dir, e);
+        }
+    }
+
+    /** Connection URL of the {@value #DATABASE} database, in the seed's {@code postgresql://} form. */
+    public String url() {
+        return "postgresql://" + SUPERUSER + "@127.0.0.1:" + port() + "/" + DATABASE + "?schema=public";
+    }
+
+    /** Connection URL of another database on the same server (tests create their own). */
+    public String url(String database) {
+        return "postgresql://" + SUPERUSER + "@127.0.0.1:" + port() + "/" + database + "?schema=public";
+    }
+
+    public int port() {
+        return postgres.getPort();
+    }
+
+    public Path dataDirectory() {
+        return dataDirectory;
+    }
+
+    /** Stops the server (fast shutdown: sessions are cut, committed data is kept). */
+    @Override
+    public void close() {
+        try {
+            postgres.close();
+            LOG.info("Embedded PostgreSQL stopped (data directory {})", dataDirectory);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not stop the embedded PostgreSQL", e);
+        }
+    }
+
+    private void createDatabaseIfMissing() {
+        try (Connection c = postgres.getPostgresDatabase().getConnection();
+             PreparedStatement exists = c.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
+            exists.setString(1, DATABASE);
+            try (ResultSet rs = exists.executeQuery()) {
+                if (rs.next()) {
+                    return;
+                }
+            }
+            try (Statement create = c.createStatement()) {
+                create.execute("CREATE DATABASE " + DATABASE);
+            }
+            LOG.info("Created database {} in the embedded PostgreSQL", DATABASE);
+        } catch (SQLException e) {
+            close();
+            throw new IllegalStateException("Could not create the database " + DATABASE + " in the embedded PostgreSQL", e);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        }
+    }
+}

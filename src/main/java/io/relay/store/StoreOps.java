@@ -1,0 +1,70 @@
+package io.relay.store;
+
+import io.relay.relay.Addresses;
+
+/**
+ * The persistence verticle's operations and the field names of their JSON requests, in one place so
+ * {@link EventBusStore} and {@link PersistenceVerticle} cannot drift apart.
+ *
+ * <p>Each operation listens on {@code Addresses.store(op)} (local only). Requests are {@code JsonObject}s;
+ * instants travel as ISO-8601 strings, byte arrays as base64 (Vert.x's JSON conventions). Replies:
+ * {@code null} for "done" and for an empty {@code Optional}, a {@code JsonObject} for one row, a
+ * {@code JsonArray} of documents for loads.
+ */
+public final class StoreOps {
+    private StoreOps() {
+    }
+
+    /** {token, secretHash, expiresAt} → null. */
+    public static final String CREATE_PAIRING_TOKEN = "create-pairing-token";
+    /** {token} → pairing row or null. */
+    public static final String FIND_PAIRING_TOKEN = "find-pairing-token";
+    /** {secretHash, deviceId, sessionId, sessionExpiresAt} → pairing row or null. */
+    public static final String REDEEM_PAIRING_TOKEN = "redeem-pairing-token";
+    /** {deviceId, deviceName?, deviceModel?} → null. */
+    public static final String UPSERT_DEVICE = "upsert-device";
+    /** {sessionId} → session row or null. */
+    public static final String FIND_SESSION = "find-session";
+    /** {deviceId, messages: [..]} → null. */
+    public static final String SAVE_MESSAGES = "save-messages";
+    /** {deviceId, conversations: [..]} → null. */
+    public static final String SAVE_CONVERSATIONS = "save-conversations";
+    /** {deviceId, messageId, status} → null. */
+    public static final String UPDATE_MESSAGE_STATUS = "update-message-status";
+    /** {deviceId} → [conversation docs], most recent first. */
+    public static final String LOAD_CONVERSATIONS = "load-conversations";
+    /** {deviceId, limit} → [message docs], oldest first. */
+    public static final String LOAD_MESSAGES = "load-messages";
+
+    /** Every operation, for registering consumers. */
+    public static final java.util.List<String> ALL = java.util.List.of(
+            CREATE_PAIRING_TOKEN, FIND_PAIRING_TOKEN, REDEEM_PAIRING_TOKEN, UPSERT_DEVICE, FIND_SESSION,
+            SAVE_MESSAGES, SAVE_CONVERSATIONS, UPDATE_MESSAGE_STATUS, LOAD_CONVERSATIONS, LOAD_MESSAGES);
+
+    public static String address(String op) {
+        return Addresses.store(op);
+    }
+
+    // Request and reply fields.
+    public static final String TOKEN = "token";
+    public static final String SECRET_HASH = "secretHash";
+    public static final String CREATED_AT = "createdAt";
+    public static final String EXPIRES_AT = "expiresAt";
+    public static final String REDEEMED_AT = "redeemedAt";
+    public static final String REVOKED_AT = "revokedAt";
+    public static final String DEVICE_ID = "deviceId";
+    public static final String DEVICE_NAME = "deviceName";
+    public static final String DEVICE_MODEL = "deviceModel";
+    public static final String SESSION_ID = "sessionId";
+    public static final String SESSION_EXPIRES_AT = "sessionExpiresAt";
+    public static final String MESSAGES = "messages";
+    public static final String CONVERSATIONS = "conversations";
+    public static final String MESSAGE_ID = "messageId";
+    public static final String STATUS = "status";
+    public static final String LIMIT = "limit";
+
+    /** Largest batch of messages or conversations accepted in one request. */
+    public static final int MAX_BATCH = 5000;
+    /** Largest {@code limit} of one message load. */
+    public static final int MAX_LOAD = 5000;
+}

@@ -1,0 +1,41 @@
+package io.relay.store;
+
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class EmbeddedDatabaseTest {
+
+    @Test
+    @DisplayName("The embedded PostgreSQL keeps its data across a restart in the same directory")
+    void dataSurvivesRestart(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("pg");
+        try (EmbeddedDatabase first = EmbeddedDatabase.start(data)) {
+            assertThat(first.url()).startsWith("postgresql://postgres@127.0.0.1:").endsWith("/relay?schema=public");
+            try (Connection c = connect(first); Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE kept (v text)");
+                s.execute("INSERT INTO kept VALUES ('still here')");
+            }
+        }
+        try (EmbeddedDatabase second = EmbeddedDatabase.start(data);
+             Connection c = connect(second);
+             Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT v FROM kept")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(1)).isEqualTo("still here");
+        }
+    }
+
+    private static Connection connect(EmbeddedDatabase db) throws Exception {
+        DatabaseUrl url = DatabaseUrl.parse(db.url());
+        return DriverManager.getConnection(url.jdbcUrl(), url.user(), null);
+    }
+}
