@@ -1,0 +1,117 @@
+package io.relay.store;
+
+import io.relay.store.StoreFailures.BadRequest;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Tuple;
+
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Turns a batch of phone documents into the column arrays of one {@code UNNEST} upsert.
+ *
+ * <p>Only {@code id} is required (a non-empty string or a number) and one bad item refuses the whole
+ * batch. The other columns are filled when the field is present with the expected type and left null
+ * otherwise: the document itself is kept verbatim either way. When an id repeats, the last item wins
+ * (PostgreSQL refuses to upsert one row twice in a statement).
+ */
+final class DocumentBatches {
+    private DocumentBatches() {
+    }
+
+    /** {@code $2..$9} of {@link StoreSql#UPSERT_MESSAGES} after the device id. */
+    static Tuple messages(String deviceId, JsonArray messages) {
+        Map<String, JsonObject> byId = byId(messages, StoreOps.MESSAGES);
+        int n = byId.size();
+        String[] ids = new String[n], conversationIds = new String[n], phones = new String[n], types = new String[n],
+                statuses = new String[n], docs = new String[n];
+        Long[] timestamps = new Long[n];
+        Boolean[] reads = new Boolean[n];
+        int i = 0;
+        for (Map.Entry<String, JsonObject> e : byId.entrySet()) {
+            JsonObject m = e.getValue();
+            ids[i] = e.getKey();
+            conversationIds[i] = idText(m.getValue("conversationId"));
+            phones[i] = string(m, "phoneNumber");
+            timestamps[i] = longValue(m.getValue("timestamp"));
+            types[i] = string(m, "type");
+            statuses[i] = string(m, "status");
+            reads[i] = m.getValue("read") instanceof Boolean b ? b : null;
+            docs[i] = m.encode();
+            i++;
+        }
+        return Tuple.tuple().addString(deviceId).addValue(ids).addValue(conversationIds).addValue(phones)
+                .addValue(timestamps).addValue(types).addValue(statuses).addValue(reads).addValue(docs);
+    }
+
+    /** {@code $2..$7} of {@link StoreSql#UPSERT_CONVERSATIONS} after the device id. */
+    static Tuple conversations(String deviceId, JsonArray conversations) {
+        Map<String, JsonObject> byId = byId(conversations, StoreOps.CONVERSATIONS);
+        int n = byId.size();
+        String[] ids = new String[n], phones = new String[n], names = new String[n], docs = new String[n];
+        Long[] lastTimes = new Long[n];
+        Integer[] unread = new Integer[n];
+        int i = 0;
+        for (Map.Entry<String, JsonObject> e : byId.entrySet()) {
+            JsonObject c = e.getValue();
+            ids[i] = e.getKey();
+            phones[i] = string(c, "phoneNumber");
+            names[i] = string(c, "contactName");
+            lastTimes[i] = longValue(c.getValue("lastMessageTime"));
+            Long count = longValue(c.getValue("unreadCount"));
+            unread[i] = count != null && count >= Integer.MIN_VALUE && count <= Integer.MAX_VALUE ? count.intValue() : null;
+            docs[i] = c.encode();
+            i++;
+        }
+        return Tuple.tuple().addString(deviceId).addValue(ids).addValue(phones).addValue(names)
+                .addValue(lastTimes).addValue(unread).addValue(docs);
+    }
+
+    private static Map<String, JsonObject> byId(JsonArray items, String what) {
+        Map<String, JsonObject> byId = new LinkedHashMap<>();
+        for (int i = 0; i < items.size(); i++) {
+            if (!(items.getValue(i) instanceof JsonObject item)) {
+                throw new BadRequest(what + "[" + i + "] is not an object");
+            }
+            String id = idText(item.getValue("id"));
+            if (id == null || id.isEmpty() || id.length() > StoreRequests.MAX_ID_LENGTH) {
+                throw new BadRequest(what + "[" + i + "].id must be a non-empty string or a number");
+            }
+            byId.remove(id); // re-insert so the row's position follows its last occurrence
+            byId.put(id, item);
+        }
+        return byId;
+    }
+
+    /** Ids may be strings or numbers (Android row ids); stored as text. */
+    private static String idText(Object value) {
+        if (value instanceof String s) {
+            return s;
+        }
+        if (value instanceof Integer || value instanceof Long || value instanceof BigInteger) {
+            return value.toString();
+        }
+        if (value instanceof Number n) {
+            return new BigDecimal(n.toString()).stripTrailingZeros().toPlainString();
+        }
+        return null;
+    }
+
+    private static String string(JsonObject item, String field) {
+        return item.getValue(field) instanceof String s ? s : null;
+    }
+
+    private static Long longValue(Object value) {
+        if (value instanceof Integer || value instanceof Long) {
+            return ((Number) value).longValue();
+        }
+        if (value instanceof Number n) {
+            double d = n.doubleValue();
+            return Double.isFinite(d) && Math.abs(d) < 9.2e18 ? (long) d : null;
+        }
+        return null;
+    }
+}

@@ -1,0 +1,124 @@
+package io.relay.store;
+
+import io.relay.relay.FailureCodes;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * {@link Store} as a client of the {@link PersistenceVerticle} on the local event bus. Cheap: build
+ * one wherever needed. Failures become {@link StoreException}s; a verticle that is not deployed or
+ * does not answer in {@link #REQUEST_TIMEOUT_MS} counts as storage unavailable.
+ */
+public final class EventBusStore implements Store {
+
+    /** Longer than the pool's own waits, short enough that a socket handler can still answer its client. */
+    public static final long REQUEST_TIMEOUT_MS = 10_000;
+
+    // Local only: the verticle's consumers are local, a clustered lookup would find nobody.
+    private static final DeliveryOptions DELIVERY = new DeliveryOptions().setLocalOnly(true).setSendTimeout(REQUEST_TIMEOUT_MS);
+
+    private final Vertx vertx;
+
+    public EventBusStore(Vertx vertx) {
+        this.vertx = vertx;
+    }
+
+    @Override
+    public Future<Void> createPairingToken(String token, byte[] secretHash, Instant expiresAt) {
+        return request(StoreOps.CREATE_PAIRING_TOKEN, new JsonObject()
+                .put(StoreOps.TOKEN, token).put(StoreOps.SECRET_HASH, secretHash).put(StoreOps.EXPIRES_AT, expiresAt))
+                .mapEmpty();
+    }
+
+    @Override
+    public Future<Optional<PairingToken>> findPairingToken(String token) {
+        return request(StoreOps.FIND_PAIRING_TOKEN, new JsonObject().put(StoreOps.TOKEN, token))
+                .map(body -> Optional.ofNullable((JsonObject) body).map(EventBusStore::pairingToken));
+    }
+
+    @Override
+    public Future<Optional<PairingToken>> redeemPairingToken(byte[] secretHash, String deviceId, String sessionId, Instant sessionExpiresAt) {
+        return request(StoreOps.REDEEM_PAIRING_TOKEN, new JsonObject()
+                .put(StoreOps.SECRET_HASH, secretHash).put(StoreOps.DEVICE_ID, deviceId)
+                .put(StoreOps.SESSION_ID, sessionId).put(StoreOps.SESSION_EXPIRES_AT, sessionExpiresAt))
+                .map(body -> Optional.ofNullable((JsonObject) body).map(EventBusStore::pairingToken));
+    }
+
+    @Override
+    public Future<Void> upsertDevice(String deviceId, String deviceName, String deviceModel) {
+        return request(StoreOps.UPSERT_DEVICE, new JsonObject()
+                .put(StoreOps.DEVICE_ID, deviceId).put(StoreOps.DEVICE_NAME, deviceName).put(StoreOps.DEVICE_MODEL, deviceModel))
+                .mapEmpty();
+    }
+
+    @Override
+    public Future<Optional<SessionRecord>> findSession(String sessionId) {
+        return request(StoreOps.FIND_SESSION, new JsonObject().put(StoreOps.SESSION_ID, sessionId))
+                .map(body -> Optional.ofNullable((JsonObject) body).map(EventBusStore::session));
+    }
+
+    @Override
+    public Future<Void> saveMessages(String deviceId, JsonArray messages) {
+        return request(StoreOps.SAVE_MESSAGES, new JsonObject().put(StoreOps.DEVICE_ID, deviceId).put(StoreOps.MESSAGES, messages))
+                .mapEmpty();
+    }
+
+    @Override
+    public Future<Void> saveConversations(String deviceId, JsonArray conversations) {
+        return request(StoreOps.SAVE_CONVERSATIONS, new JsonObject().put(StoreOps.DEVICE_ID, deviceId).put(StoreOps.CONVERSATIONS, conversations))
+                .mapEmpty();
+    }
+
+    @Override
+    public Future<Void> updateMessageStatus(String deviceId, String messageId, String status) {
+        return request(StoreOps.UPDATE_MESSAGE_STATUS, new JsonObject()
+                .put(StoreOps.DEVICE_ID, deviceId).put(StoreOps.MESSAGE_ID, messageId).put(StoreOps.STATUS, status))
+                .mapEmpty();
+    }
+
+    @Override
+    public Future<JsonArray> loadConversations(String deviceId) {
+        return request(StoreOps.LOAD_CONVERSATIONS, new JsonObject().put(StoreOps.DEVICE_ID, deviceId)).map(JsonArray.class::cast);
+    }
+
+    @Override
+    public Future<JsonArray> loadMessages(String deviceId, int limit) {
+        return request(StoreOps.LOAD_MESSAGES, new JsonObject().put(StoreOps.DEVICE_ID, deviceId).put(StoreOps.LIMIT, limit))
+                .map(JsonArray.class::cast);
+    }
+
+    private Future<Object> request(String op, JsonObject request) {
+        return vertx.eventBus().request(StoreOps.address(op), request, DELIVERY)
+                .map(Message::body)
+                .recover(error -> Future.failedFuture(toStoreException(op, error)));
+    }
+
+    static StoreException toStoreException(String op, Throwable error) {
+        if (error instanceof ReplyException reply) {
+            return switch (reply.failureType()) {
+                case NO_HANDLERS -> new StoreException(FailureCodes.STORAGE_UNAVAILABLE, "storage is not running (" + op + ")");
+                case TIMEOUT -> new StoreException(FailureCodes.STORAGE_UNAVAILABLE, "storage did not answer in time (" + op + ")");
+                default -> new StoreException(reply.failureCode(), reply.getMessage());
+            };
+        }
+        return new StoreException(FailureCodes.INTERNAL, op + ": " + error);
+    }
+
+    private static PairingToken pairingToken(JsonObject row) {
+        return new PairingToken(row.getString(StoreOps.TOKEN), row.getInstant(StoreOps.CREATED_AT), row.getInstant(StoreOps.EXPIRES_AT),
+                row.getInstant(StoreOps.REDEEMED_AT), row.getString(StoreOps.DEVICE_ID), row.getString(StoreOps.SESSION_ID));
+    }
+
+    private static SessionRecord session(JsonObject row) {
+        return new SessionRecord(row.getString(StoreOps.SESSION_ID), row.getString(StoreOps.DEVICE_ID), row.getInstant(StoreOps.CREATED_AT),
+                row.getInstant(StoreOps.EXPIRES_AT), row.getInstant(StoreOps.REVOKED_AT));
+    }
+}

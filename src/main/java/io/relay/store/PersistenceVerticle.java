@@ -1,0 +1,219 @@
+package io.relay.store;
+
+import io.relay.config.RelayConfig;
+import io.relay.relay.FailureCodes;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Function;
+
+import static io.relay.store.StoreRequests.body;
+import static io.relay.store.StoreRequests.requireId;
+
+/**
+ * Owns the PostgreSQL pool and answers the {@link StoreOps} requests on the local event bus.
+ * A reply is sent only once the database has committed; failures are {@code fail(code, text)} with a
+ * code from {@link FailureCodes} and one log line (never a request body).
+ */
+public final class PersistenceVerticle extends VerticleBase {
+    private static final Logger LOG = LoggerFactory.getLogger(PersistenceVerticle.class);
+
+    private final RelayConfig config;
+    private final DatabaseUrl url;
+    private Pool pool;
+
+    public PersistenceVerticle(RelayConfig config, DatabaseUrl url) {
+        this.config = config;
+        this.url = url;
+    }
+
+    @Override
+    public Future<?> start() {
+        pool = PgBuilder.pool()
+                .with(new PoolOptions().setMaxSize(config.databasePoolSize()))
+                .connectingTo(url.pgConnectOptions())
+                .using(vertx)
+                .build();
+        List<Future<Void>> registrations = new ArrayList<>();
+        registrations.add(on(StoreOps.CREATE_PAIRING_TOKEN, this::createPairingToken));
+        registrations.add(on(StoreOps.FIND_PAIRING_TOKEN, this::findPairingToken));
+        registrations.add(on(StoreOps.REDEEM_PAIRING_TOKEN, this::redeemPairingToken));
+        registrations.add(on(StoreOps.UPSERT_DEVICE, this::upsertDevice));
+        registrations.add(on(StoreOps.FIND_SESSION, this::findSession));
+        registrations.add(on(StoreOps.SAVE_MESSAGES, this::saveMessages));
+        registrations.add(on(StoreOps.SAVE_CONVERSATIONS, this::saveConversations));
+        registrations.add(on(StoreOps.UPDATE_MESSAGE_STATUS, this::updateMessageStatus));
+        registrations.add(on(StoreOps.LOAD_CONVERSATIONS, this::loadConversations));
+        registrations.add(on(StoreOps.LOAD_MESSAGES, this::loadMessages));
+        return Future.all(registrations)
+                .onSuccess(v -> LOG.info("Persistence ready on {} (pool of {})", url, config.databasePoolSize()));
+    }
+
+    @Override
+    public Future<?> stop() {
+        return pool == null ? Future.succeededFuture() : pool.close();
+    }
+
+    private Future<Void> on(String op, Function<JsonObject, Future<?>> handler) {
+        return vertx.eventBus().<Object>localConsumer(StoreOps.address(op), msg -> handle(op, msg, handler)).completion();
+    }
+
+    private void handle(String op, Message<Object> msg, Function<JsonObject, Future<?>> handler) {
+        Future<?> result;
+        try {
+            result = handler.apply(body(msg.body()));
+        } catch (RuntimeException e) {
+            result = Future.failedFuture(e);
+        }
+        result.onSuccess(msg::reply).onFailure(error -> {
+            int code = StoreFailures.code(error);
+            if (code == FailureCodes.BAD_REQUEST) {
+                LOG.info("store {} refused ({}): {}", op, code, StoreFailures.text(error));
+            } else {
+                LOG.warn("store {} failed ({}): {}", op, code, error.toString());
+            }
+            msg.fail(code, StoreFailures.text(error));
+        });
+    }
+
+    private Future<Void> createPairingToken(JsonObject r) {
+        Tuple args = Tuple.of(StoreRequests.requireUuid(r, StoreOps.TOKEN), StoreRequests.requireSecretHash(r),
+                StoreRequests.requireInstant(r, StoreOps.EXPIRES_AT));
+        return pool.preparedQuery(StoreSql.CREATE_PAIRING_TOKEN).execute(args).mapEmpty();
+    }
+
+    private Future<JsonObject> findPairingToken(JsonObject r) {
+        UUID token = StoreRequests.uuidOrNull(r, StoreOps.TOKEN);
+        if (token == null) {
+            return Future.succeededFuture();
+        }
+        return pool.preparedQuery(StoreSql.FIND_PAIRING_TOKEN).execute(Tuple.of(token)).map(rows -> first(rows, Rows::pairing));
+    }
+
+    private Future<JsonObject> redeemPairingToken(JsonObject r) {
+        var secretHash = StoreRequests.requireSecretHash(r);
+        String deviceId = requireId(r, StoreOps.DEVICE_ID);
+        UUID sessionId = StoreRequests.requireUuid(r, StoreOps.SESSION_ID);
+        OffsetDateTime sessionExpiresAt = StoreRequests.requireInstant(r, StoreOps.SESSION_EXPIRES_AT);
+        return pool.withTransaction(conn -> conn.preparedQuery(StoreSql.REDEEM_PAIRING_TOKEN)
+                .execute(Tuple.of(secretHash, deviceId, sessionId))
+                .compose(rows -> {
+                    JsonObject redeemed = first(rows, Rows::pairing);
+                    if (redeemed == null) {
+                        return Future.succeededFuture(null);
+                    }
+                    return conn.preparedQuery(StoreSql.ENSURE_DEVICE).execute(Tuple.of(deviceId))
+                            .compose(v -> conn.preparedQuery(StoreSql.INSERT_SESSION).execute(Tuple.of(sessionId, deviceId, sessionExpiresAt)))
+                            .map(v -> redeemed);
+                }));
+    }
+
+    private Future<Void> upsertDevice(JsonObject r) {
+        Tuple args = Tuple.of(requireId(r, StoreOps.DEVICE_ID), StoreRequests.optionalString(r, StoreOps.DEVICE_NAME),
+                StoreRequests.optionalString(r, StoreOps.DEVICE_MODEL));
+        return pool.preparedQuery(StoreSql.UPSERT_DEVICE).execute(args).mapEmpty();
+    }
+
+    private Future<JsonObject> findSession(JsonObject r) {
+        UUID sessionId = StoreRequests.uuidOrNull(r, StoreOps.SESSION_ID);
+        if (sessionId == null) {
+            return Future.succeededFuture();
+        }
+        return pool.preparedQuery(StoreSql.FIND_SESSION).execute(Tuple.of(sessionId)).map(rows -> first(rows, Rows::session));
+    }
+
+    private Future<Void> saveMessages(JsonObject r) {
+        String deviceId = requireId(r, StoreOps.DEVICE_ID);
+        JsonArray messages = StoreRequests.requireBatch(r, StoreOps.MESSAGES);
+        if (messages.isEmpty()) {
+            return Future.succeededFuture();
+        }
+        return pool.preparedQuery(StoreSql.UPSERT_MESSAGES).execute(DocumentBatches.messages(deviceId, messages)).mapEmpty();
+    }
+
+    private Future<Void> saveConversations(JsonObject r) {
+        String deviceId = requireId(r, StoreOps.DEVICE_ID);
+        JsonArray conversations = StoreRequests.requireBatch(r, StoreOps.CONVERSATIONS);
+        if (conversations.isEmpty()) {
+            return Future.succeededFuture();
+        }
+        return pool.preparedQuery(StoreSql.UPSERT_CONVERSATIONS).execute(DocumentBatches.conversations(deviceId, conversations)).mapEmpty();
+    }
+
+    private Future<Void> updateMessageStatus(JsonObject r) {
+        Tuple args = Tuple.of(requireId(r, StoreOps.DEVICE_ID), requireId(r, StoreOps.MESSAGE_ID), requireId(r, StoreOps.STATUS));
+        return pool.preparedQuery(StoreSql.UPDATE_MESSAGE_STATUS).execute(args).mapEmpty();
+    }
+
+    private Future<JsonArray> loadConversations(JsonObject r) {
+        return pool.preparedQuery(StoreSql.LOAD_CONVERSATIONS).execute(Tuple.of(requireId(r, StoreOps.DEVICE_ID)))
+                .map(rows -> {
+                    JsonArray docs = new JsonArray();
+                    rows.forEach(row -> docs.add(new JsonObject(row.getString("doc"))));
+                    return docs;
+                });
+    }
+
+    private Future<JsonArray> loadMessages(JsonObject r) {
+        Tuple args = Tuple.of(requireId(r, StoreOps.DEVICE_ID), StoreRequests.requireLimit(r));
+        return pool.preparedQuery(StoreSql.LOAD_MESSAGES).execute(args).map(rows -> {
+            JsonArray docs = new JsonArray();
+            rows.forEach(row -> {
+                JsonObject doc = new JsonObject(row.getString("doc"));
+                String status = row.getString("status");
+                if (status != null) {
+                    doc.put("status", status); // keeps the key where the phone put it
+                }
+                docs.add(doc);
+            });
+            return docs;
+        });
+    }
+
+    private static JsonObject first(RowSet<Row> rows, Function<Row, JsonObject> mapper) {
+        var it = rows.iterator();
+        return it.hasNext() ? mapper.apply(it.next()) : null;
+    }
+
+    /** Row → reply JSON, instants as ISO-8601 strings. */
+    private static final class Rows {
+        static JsonObject pairing(Row row) {
+            return new JsonObject()
+                    .put(StoreOps.TOKEN, row.getString("token"))
+                    .put(StoreOps.CREATED_AT, instant(row, "created_at"))
+                    .put(StoreOps.EXPIRES_AT, instant(row, "expires_at"))
+                    .put(StoreOps.REDEEMED_AT, instant(row, "redeemed_at"))
+                    .put(StoreOps.DEVICE_ID, row.getString("device_id"))
+                    .put(StoreOps.SESSION_ID, row.getString("session_id"));
+        }
+
+        static JsonObject session(Row row) {
+            return new JsonObject()
+                    .put(StoreOps.SESSION_ID, row.getString("id"))
+                    .put(StoreOps.DEVICE_ID, row.getString("device_id"))
+                    .put(StoreOps.CREATED_AT, instant(row, "created_at"))
+                    .put(StoreOps.EXPIRES_AT, instant(row, "expires_at"))
+                    .put(StoreOps.REVOKED_AT, instant(row, "revoked_at"));
+        }
+
+        private static String instant(Row row, String column) {
+            OffsetDateTime value = row.getOffsetDateTime(column);
+            return value == null ? null : value.toInstant().toString();
+        }
+    }
+}

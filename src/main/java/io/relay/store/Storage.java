@@ -1,0 +1,77 @@
+package io.relay.store;
+
+import io.relay.config.RelayConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's one entry point to storage: picks the database (DATABASE_URL, or an embedded server in
+ * {@code dataDir/pg}), migrates it, deploys the {@link PersistenceVerticle} and hands out the {@link Store}.
+ */
+public final class Storage {
+    private static final Logger LOG = LoggerFactory.getLogger(Storage.class);
+
+    private final Vertx vertx;
+    private final DatabaseUrl databaseUrl;
+    private final EmbeddedDatabase embedded; // null when DATABASE_URL was given
+    private final String deploymentId;
+    private final Store store;
+
+    private Storage(Vertx vertx, DatabaseUrl databaseUrl, EmbeddedDatabase embedded, String deploymentId) {
+        this.vertx = vertx;
+        this.databaseUrl = databaseUrl;
+        this.embedded = embedded;
+        this.deploymentId = deploymentId;
+        this.store = new EventBusStore(vertx);
+    }
+
+    /** Starts storage; fails (after cleaning up what it started) if the database cannot be reached or migrated. */
+    public static Future<Storage> start(Vertx vertx, RelayConfig config) {
+        // A malformed DATABASE_URL fails here, before anything is started.
+        Future<Database> database = config.databaseUrl().filter(u -> !u.isBlank())
+                .map(u -> Future.succeededFuture(new Database(DatabaseUrl.parse(u), null)))
+                .orElseGet(() -> vertx.executeBlocking(() -> {
+                    EmbeddedDatabase embedded = EmbeddedDatabase.start(config.dataDir().resolve("pg"));
+                    return new Database(DatabaseUrl.parse(embedded.url()), embedded);
+                }, false));
+        return database
+                .compose(db -> migrateAndDeploy(vertx, config, db)
+                        .recover(error -> db.stopEmbedded(vertx).transform(stopped -> Future.failedFuture(error))))
+                .onSuccess(storage -> LOG.info("Storage ready on {}", storage.databaseUrl));
+    }
+
+    private static Future<Storage> migrateAndDeploy(Vertx vertx, RelayConfig config, Database db) {
+        return vertx.executeBlocking(() -> Migrations.migrate(db.url()), false)
+                .compose(applied -> vertx.deployVerticle(new PersistenceVerticle(config, db.url())))
+                .map(deploymentId -> new Storage(vertx, db.url(), db.embedded(), deploymentId));
+    }
+
+    public Store store() {
+        return store;
+    }
+
+    public DatabaseUrl databaseUrl() {
+        return databaseUrl;
+    }
+
+    /** Undeploys the verticle, then stops the embedded database if this started one. */
+    public Future<Void> close() {
+        return vertx.undeploy(deploymentId)
+                .eventually(() -> new Database(databaseUrl, embedded).stopEmbedded(vertx))
+                .onSuccess(v -> LOG.info("Storage closed"));
+    }
+
+    private record Database(DatabaseUrl url, EmbeddedDatabase embedded) {
+        Future<Void> stopEmbedded(Vertx vertx) {
+            if (embedded == null) {
+                return Future.succeededFuture();
+            }
+            return vertx.executeBlocking(() -> {
+                embedded.close();
+                return null;
+            }, false);
+        }
+    }
+}

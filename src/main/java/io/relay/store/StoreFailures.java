@@ -1,0 +1,58 @@
+package io.relay.store;
+
+import io.relay.relay.FailureCodes;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.ClosedConnectionException;
+
+import java.io.IOException;
+import java.util.concurrent.TimeoutException;
+
+/** Sorts what went wrong inside the persistence verticle into one of {@link FailureCodes}. */
+final class StoreFailures {
+    private StoreFailures() {
+    }
+
+    /** A request the verticle refuses before touching the database. */
+    static final class BadRequest extends RuntimeException {
+        BadRequest(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    static int code(Throwable error) {
+        if (error instanceof BadRequest) {
+            return FailureCodes.BAD_REQUEST;
+        }
+        if (error instanceof PgException pg && pg.getSqlState() != null) {
+            return codeOfSqlState(pg.getSqlState());
+        }
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            // Connect refused/timed out, socket closed, pool wait timed out: the database is not there.
+            if (t instanceof IOException || t instanceof ClosedConnectionException || t instanceof TimeoutException
+                    || t.getClass().getSimpleName().contains("Timeout")) {
+                return FailureCodes.STORAGE_UNAVAILABLE;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return FailureCodes.INTERNAL;
+    }
+
+    private static int codeOfSqlState(String state) {
+        return switch (state.substring(0, 2)) {
+            // data exception (bad encoding, out of range), integrity constraint violation
+            case "22", "23" -> FailureCodes.BAD_REQUEST;
+            // connection exception, insufficient resources, operator intervention (shutdown),
+            // invalid authorisation, transaction rollback (serialisation, deadlock): retry later
+            case "08", "53", "57", "28", "40" -> FailureCodes.STORAGE_UNAVAILABLE;
+            default -> FailureCodes.INTERNAL;
+        };
+    }
+
+    /** Text for the failure reply: the cause's message, never a request body. */
+    static String text(Throwable error) {
+        String message = error.getMessage();
+        return message != null ? message : error.getClass().getSimpleName();
+    }
+}

@@ -1,0 +1,89 @@
+package io.relay.store;
+
+/** Every SQL statement of the persistence verticle. Unqualified names: the pool's search_path picks the schema. */
+final class StoreSql {
+    private StoreSql() {
+    }
+
+    static final String PAIRING_COLUMNS =
+            "token::text AS token, created_at, expires_at, redeemed_at, device_id, session_id::text AS session_id";
+
+    static final String CREATE_PAIRING_TOKEN = """
+            INSERT INTO pairing_tokens (token, secret_hash, created_at, expires_at)
+            VALUES ($1, $2, now(), $3)""";
+
+    static final String FIND_PAIRING_TOKEN =
+            "SELECT " + PAIRING_COLUMNS + " FROM pairing_tokens WHERE token = $1";
+
+    // Single use without locks: the row lock of the UPDATE serialises concurrent redeems, and the
+    // loser re-checks "redeemed_at IS NULL" after the winner commits and matches nothing.
+    static final String REDEEM_PAIRING_TOKEN = """
+            UPDATE pairing_tokens SET redeemed_at = now(), device_id = $2, session_id = $3
+            WHERE secret_hash = $1 AND redeemed_at IS NULL AND expires_at > now()
+            RETURNING\s""" + PAIRING_COLUMNS;
+
+    static final String ENSURE_DEVICE = """
+            INSERT INTO devices (device_id, created_at, last_seen) VALUES ($1, now(), now())
+            ON CONFLICT (device_id) DO NOTHING""";
+
+    static final String INSERT_SESSION = """
+            INSERT INTO sessions (id, device_id, created_at, last_seen, expires_at)
+            VALUES ($1, $2, now(), now(), $3)""";
+
+    static final String UPSERT_DEVICE = """
+            INSERT INTO devices (device_id, device_name, device_model, created_at, last_seen)
+            VALUES ($1, $2, $3, now(), now())
+            ON CONFLICT (device_id) DO UPDATE SET
+              device_name = COALESCE(EXCLUDED.device_name, devices.device_name),
+              device_model = COALESCE(EXCLUDED.device_model, devices.device_model),
+              last_seen = now()""";
+
+    static final String FIND_SESSION = """
+            SELECT id::text AS id, device_id, created_at, expires_at, revoked_at
+            FROM sessions WHERE id = $1""";
+
+    // One statement per batch. A re-sent message without "status" keeps the status recorded earlier.
+    static final String UPSERT_MESSAGES = """
+            INSERT INTO messages (device_id, id, conversation_id, phone_number, ts, type, status, read, doc, updated_at)
+            SELECT $1, u.id, u.conversation_id, u.phone_number, u.ts, u.type, u.status, u.read, u.doc::json, now()
+            FROM UNNEST($2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::boolean[], $9::text[])
+                 AS u (id, conversation_id, phone_number, ts, type, status, read, doc)
+            ON CONFLICT (device_id, id) DO UPDATE SET
+              conversation_id = EXCLUDED.conversation_id,
+              phone_number = EXCLUDED.phone_number,
+              ts = EXCLUDED.ts,
+              type = EXCLUDED.type,
+              status = COALESCE(EXCLUDED.status, messages.status),
+              read = EXCLUDED.read,
+              doc = EXCLUDED.doc,
+              updated_at = now()""";
+
+    static final String UPSERT_CONVERSATIONS = """
+            INSERT INTO conversations (device_id, id, phone_number, contact_name, last_message_time, unread_count, doc, updated_at)
+            SELECT $1, u.id, u.phone_number, u.contact_name, u.last_message_time, u.unread_count, u.doc::json, now()
+            FROM UNNEST($2::text[], $3::text[], $4::text[], $5::bigint[], $6::int[], $7::text[])
+                 AS u (id, phone_number, contact_name, last_message_time, unread_count, doc)
+            ON CONFLICT (device_id, id) DO UPDATE SET
+              phone_number = EXCLUDED.phone_number,
+              contact_name = EXCLUDED.contact_name,
+              last_message_time = EXCLUDED.last_message_time,
+              unread_count = EXCLUDED.unread_count,
+              doc = EXCLUDED.doc,
+              updated_at = now()""";
+
+    static final String UPDATE_MESSAGE_STATUS = """
+            UPDATE messages SET status = $3, updated_at = now() WHERE device_id = $1 AND id = $2""";
+
+    // doc::text: the stored text as the phone sent it, parsed once in Java (keeps key order and integers).
+    static final String LOAD_CONVERSATIONS = """
+            SELECT doc::text AS doc FROM conversations WHERE device_id = $1
+            ORDER BY last_message_time DESC NULLS LAST, id""";
+
+    // The latest $2 by timestamp, handed back oldest first as the web app shows them.
+    static final String LOAD_MESSAGES = """
+            SELECT doc, status FROM (
+              SELECT doc::text AS doc, status, ts, id FROM messages WHERE device_id = $1
+              ORDER BY ts DESC NULLS LAST, id DESC LIMIT $2
+            ) latest
+            ORDER BY ts ASC NULLS FIRST, id ASC""";
+}
