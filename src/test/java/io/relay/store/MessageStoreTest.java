@@ -1,0 +1,181 @@
+package io.relay.store;
+
+import io.relay.TestConfigs;
+import io.relay.relay.FailureCodes;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@ExtendWith(VertxExtension.class)
+class MessageStoreTest {
+    private Storage storage;
+    private Store store;
+
+    @BeforeEach
+    void start(Vertx vertx, VertxTestContext ctx) {
+        Storage.start(vertx, TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl()))
+                .onComplete(ctx.succeeding(s -> {
+                    storage = s;
+                    store = s.store();
+                    ctx.completeNow();
+                }));
+    }
+
+    @AfterEach
+    void stop(VertxTestContext ctx) {
+        storage.close().onComplete(ctx.succeedingThenComplete());
+    }
+
+    private static JsonObject message(String id, long timestamp, String status) {
+        return new JsonObject().put("id", id).put("conversationId", "c1").put("phoneNumber", "+15550001")
+                .put("body", "hello " + id).put("timestamp", timestamp).put("type", "received").put("status", status).put("read", false);
+    }
+
+    @Test
+    @DisplayName("A message saved twice with the same id is updated, not duplicated")
+    void upsert(VertxTestContext ctx) {
+        store.saveMessages("d1", new JsonArray().add(message("m1", 1000, "sent")))
+                .compose(v -> store.saveMessages("d1", new JsonArray().add(message("m1", 1000, "delivered").put("body", "edited"))))
+                .compose(v -> store.loadMessages("d1", 10))
+                .onComplete(ctx.succeeding(messages -> ctx.verify(() -> {
+                    assertThat(messages).hasSize(1);
+                    assertThat(messages.getJsonObject(0).getString("body")).isEqualTo("edited");
+                    assertThat(messages.getJsonObject(0).getString("status")).isEqualTo("delivered");
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("A document comes back exactly as the phone sent it: same key order, integers stay integers")
+    void documentRoundTrip(VertxTestContext ctx) {
+        String sent = "{\"z\":1,\"a\":2.5,\"id\":\"m1\",\"timestamp\":1700000000123,\"nested\":{\"y\":[1,2.0,\"x\"],\"b\":null},\"read\":true}";
+        store.saveMessages("d1", new JsonArray().add(new JsonObject(sent)))
+                .compose(v -> store.loadMessages("d1", 10))
+                .onComplete(ctx.succeeding(messages -> ctx.verify(() -> {
+                    assertThat(messages.getJsonObject(0).encode()).isEqualTo(sent);
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("A recorded status change overrides the document's status in place, for that device only")
+    void statusOverride(VertxTestContext ctx) {
+        JsonObject m = new JsonObject("{\"id\":\"m1\",\"status\":\"sending\",\"body\":\"hi\",\"timestamp\":5}");
+        store.saveMessages("d1", new JsonArray().add(m))
+                .compose(v -> store.saveMessages("d2", new JsonArray().add(m)))
+                .compose(v -> store.updateMessageStatus("d1", "m1", "delivered"))
+                .compose(v -> store.updateMessageStatus("d1", "never-stored", "failed"))
+                .compose(v -> Future.all(store.loadMessages("d1", 10), store.loadMessages("d2", 10)))
+                .onComplete(ctx.succeeding(both -> ctx.verify(() -> {
+                    JsonArray d1 = both.resultAt(0);
+                    JsonArray d2 = both.resultAt(1);
+                    assertThat(d1.getJsonObject(0).encode()).isEqualTo("{\"id\":\"m1\",\"status\":\"delivered\",\"body\":\"hi\",\"timestamp\":5}");
+                    assertThat(d1).hasSize(1);
+                    assertThat(d2.getJsonObject(0).getString("status")).isEqualTo("sending");
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("loadMessages returns the latest N messages by timestamp, oldest first")
+    void loadLimitAndOrder(VertxTestContext ctx) {
+        JsonArray batch = new JsonArray();
+        // Saved out of order, with numeric ids as Android sends them.
+        for (int t : new int[]{5, 1, 4, 2, 3}) {
+            batch.add(new JsonObject().put("id", t * 10).put("timestamp", t * 1000L).put("body", "b" + t));
+        }
+        store.saveMessages("d1", batch)
+                .compose(v -> store.loadMessages("d1", 3))
+                .onComplete(ctx.succeeding(messages -> ctx.verify(() -> {
+                    List<Object> ids = new ArrayList<>();
+                    messages.forEach(m -> ids.add(((JsonObject) m).getValue("id")));
+                    assertThat(ids).containsExactly(30, 40, 50);
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("loadConversations returns the device's conversations, most recent first")
+    void conversationsOrder(VertxTestContext ctx) {
+        JsonArray conversations = new JsonArray()
+                .add(new JsonObject().put("id", "old").put("phoneNumber", "+1").put("lastMessage", "a").put("lastMessageTime", 100).put("unreadCount", 0))
+                .add(new JsonObject().put("id", "new").put("phoneNumber", "+2").put("contactName", "Ann").put("lastMessage", "b").put("lastMessageTime", 300).put("unreadCount", 2))
+                .add(new JsonObject().put("id", "mid").put("phoneNumber", "+3").put("lastMessage", "c").put("lastMessageTime", 200).put("unreadCount", 1));
+        store.saveConversations("d1", conversations)
+                .compose(v -> store.saveConversations("d1", new JsonArray().add(conversations.getJsonObject(0).copy().put("lastMessageTime", 400))))
+                .compose(v -> store.saveConversations("other", new JsonArray().add(new JsonObject().put("id", "x"))))
+                .compose(v -> store.loadConversations("d1"))
+                .onComplete(ctx.succeeding(loaded -> ctx.verify(() -> {
+                    List<String> ids = new ArrayList<>();
+                    loaded.forEach(c -> ids.add(((JsonObject) c).getString("id")));
+                    assertThat(ids).containsExactly("old", "new", "mid");
+                    assertThat(loaded.getJsonObject(1).encode()).isEqualTo(conversations.getJsonObject(1).encode());
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("A batch of 5000 messages is stored in one go; a repeated id within it keeps the last one")
+    void largeBatch(VertxTestContext ctx) {
+        JsonArray batch = new JsonArray();
+        IntStream.range(0, StoreOps.MAX_BATCH - 1).forEach(i -> batch.add(new JsonObject().put("id", "m" + i).put("timestamp", i)));
+        batch.add(new JsonObject().put("id", "m0").put("timestamp", 1_000_000).put("body", "last wins"));
+        store.saveMessages("d1", batch)
+                .compose(v -> store.loadMessages("d1", StoreOps.MAX_LOAD))
+                .onComplete(ctx.succeeding(messages -> ctx.verify(() -> {
+                    assertThat(messages).hasSize(StoreOps.MAX_BATCH - 1);
+                    assertThat(messages.getJsonObject(messages.size() - 1).getString("body")).isEqualTo("last wins");
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("A batch with a missing, empty or wrongly typed id is refused with 400 and nothing is written")
+    void badBatches(VertxTestContext ctx) {
+        JsonObject good = message("ok", 1, "sent");
+        List<JsonArray> bad = List.of(
+                new JsonArray().add(good).add(new JsonObject().put("body", "no id")),
+                new JsonArray().add(good).add(new JsonObject().put("id", "")),
+                new JsonArray().add(good).add(new JsonObject().put("id", true)),
+                new JsonArray().add(good).add("not an object"),
+                new JsonArray().add(good).add(new JsonObject().put("id", "x".repeat(300))));
+        JsonArray tooMany = new JsonArray();
+        IntStream.range(0, StoreOps.MAX_BATCH + 1).forEach(i -> tooMany.add(new JsonObject().put("id", "m" + i)));
+
+        List<Future<Integer>> attempts = new ArrayList<>();
+        bad.forEach(batch -> attempts.add(codeOf(store.saveMessages("d1", batch))));
+        attempts.add(codeOf(store.saveMessages("d1", tooMany)));
+        attempts.add(codeOf(store.saveMessages("", new JsonArray().add(good))));
+        attempts.add(codeOf(store.saveConversations("d1", new JsonArray().add(new JsonObject().put("id", "c1")).add(new JsonObject()))));
+        attempts.add(codeOf(store.loadMessages("d1", 0)));
+        Future.all(attempts)
+                .compose(codes -> Future.all(store.loadMessages("d1", 10), store.loadConversations("d1")).map(loaded -> {
+                    ctx.verify(() -> {
+                        assertThat(codes.<Integer>list()).containsOnly(FailureCodes.BAD_REQUEST);
+                        assertThat((JsonArray) loaded.resultAt(0)).isEmpty();
+                        assertThat((JsonArray) loaded.resultAt(1)).isEmpty();
+                    });
+                    return loaded;
+                }))
+                .onComplete(ctx.succeedingThenComplete());
+    }
+
+    private static Future<Integer> codeOf(Future<?> attempt) {
+        return attempt.transform(ar -> Future.succeededFuture(ar.succeeded() ? 200
+                : ar.cause() instanceof StoreException e ? e.code() : -1));
+    }
+}

@@ -1,0 +1,82 @@
+package io.relay.store;
+
+import io.relay.TestConfigs;
+import io.relay.relay.FailureCodes;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@ExtendWith(VertxExtension.class)
+class StorageTest {
+
+    @Test
+    @DisplayName("Storage.start with a DATABASE_URL migrates that database and serves the Store")
+    void startsWithUrl(Vertx vertx, VertxTestContext ctx) {
+        String url = TestDatabase.freshDatabaseUrl();
+        Storage.start(vertx, TestConfigs.forDatabase(url))
+                .compose(storage -> storage.store().upsertDevice("d1", "Pixel", "Pixel 8")
+                        .compose(v -> storage.store().findSession("00000000-0000-0000-0000-000000000000"))
+                        .compose(found -> {
+                            ctx.verify(() -> {
+                                assertThat(found).isEmpty();
+                                assertThat(storage.databaseUrl()).isEqualTo(DatabaseUrl.parse(url));
+                            });
+                            return storage.close();
+                        })
+                        .map(storage))
+                .compose(closed -> closed.store().findSession("00000000-0000-0000-0000-000000000000"))
+                .onComplete(ctx.failing(error -> ctx.verify(() -> {
+                    // After close nobody answers: the caller sees "storage unavailable", not a hang.
+                    assertThat(error).isInstanceOf(StoreException.class);
+                    assertThat(((StoreException) error).code()).isEqualTo(FailureCodes.STORAGE_UNAVAILABLE);
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("Storage.start without a DATABASE_URL runs an embedded PostgreSQL in dataDir/pg")
+    void startsEmbedded(Vertx vertx, VertxTestContext ctx, @TempDir Path dataDir) {
+        var config = TestConfigs.forDatabase(null);
+        var withDir = new io.relay.config.RelayConfig(config.port(), config.host(), config.nodeEnv(), config.nodeId(), Optional.empty(),
+                config.databasePoolSize(), dataDir, config.corsOrigins(), config.jwt(), config.pairing(), config.socket());
+        Storage.start(vertx, withDir)
+                .compose(storage -> storage.store().upsertDevice("d1", "Pixel", "Pixel 8")
+                        .compose(v -> storage.store().loadConversations("d1"))
+                        .compose(conversations -> {
+                            ctx.verify(() -> {
+                                assertThat(conversations).isEmpty();
+                                assertThat(storage.databaseUrl().database()).isEqualTo(EmbeddedDatabase.DATABASE);
+                                assertThat(Files.exists(dataDir.resolve("pg").resolve("PG_VERSION"))).isTrue();
+                            });
+                            return storage.close();
+                        }))
+                .onComplete(ctx.succeedingThenComplete());
+    }
+
+    @Test
+    @DisplayName("A malformed DATABASE_URL fails the start with a message naming DATABASE_URL")
+    void malformedUrl(Vertx vertx, VertxTestContext ctx) {
+        Storage.start(vertx, TestConfigs.forDatabase("mysql://nope"))
+                .onComplete(ctx.failing(error -> ctx.verify(() -> {
+                    assertThat(error).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("DATABASE_URL");
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("An unreachable database fails the start instead of leaving a half-started node")
+    void unreachable(Vertx vertx, VertxTestContext ctx) {
+        Storage.start(vertx, TestConfigs.forDatabase("postgresql://u:p@127.0.0.1:1/db"))
+                .onComplete(ctx.failing(error -> ctx.completeNow()));
+    }
+}
