@@ -29,9 +29,9 @@ public final class Storage {
 
     /** Starts storage; fails (after cleaning up what it started) if the database cannot be reached or migrated. */
     public static Future<Storage> start(Vertx vertx, RelayConfig config) {
-        // A malformed DATABASE_URL fails here, before anything is started.
+        // A malformed DATABASE_URL fails the returned Future, before anything is started.
         Future<Database> database = config.databaseUrl().filter(u -> !u.isBlank())
-                .map(u -> Future.succeededFuture(new Database(DatabaseUrl.parse(u), null)))
+                .map(u -> Future.succeededFuture(u).map(text -> new Database(DatabaseUrl.parse(text), null)))
                 .orElseGet(() -> vertx.executeBlocking(() -> {
                     EmbeddedDatabase embedded = EmbeddedDatabase.start(config.dataDir().resolve("pg"));
                     return new Database(DatabaseUrl.parse(embedded.url()), embedded);

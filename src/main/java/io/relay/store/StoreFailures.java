@@ -32,9 +32,6 @@ final class StoreFailures {
                     || t.getClass().getSimpleName().contains("Timeout")) {
                 return FailureCodes.STORAGE_UNAVAILABLE;
             }
-            if (t.getCause() == t) {
-                break;
-            }
         }
         return FailureCodes.INTERNAL;
     }

@@ -3,6 +3,8 @@ package io.relay.store;
 import io.relay.TestConfigs;
 import io.relay.relay.FailureCodes;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.DisplayName;
@@ -20,15 +22,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 class StorageTest {
 
     @Test
-    @DisplayName("Storage.start with a DATABASE_URL migrates that database and serves the Store")
+    @DisplayName("Storage.start with a DATABASE_URL migrates that database (in its schema) and serves the Store")
     void startsWithUrl(Vertx vertx, VertxTestContext ctx) {
-        String url = TestDatabase.freshDatabaseUrl();
+        // A non-default schema proves the pool's search_path and Flyway agree on where the tables are.
+        String url = TestDatabase.freshDatabaseUrl().replace("schema=public", "schema=relay_app");
         Storage.start(vertx, TestConfigs.forDatabase(url))
                 .compose(storage -> storage.store().upsertDevice("d1", "Pixel", "Pixel 8")
-                        .compose(v -> storage.store().findSession("00000000-0000-0000-0000-000000000000"))
+                        .compose(v -> storage.store().saveMessages("d1", new JsonArray().add(new JsonObject().put("id", "m1"))))
+                        .compose(v -> storage.store().loadMessages("d1", 5))
+                        .compose(messages -> storage.store().findSession("00000000-0000-0000-0000-000000000000").map(found -> {
+                            ctx.verify(() -> assertThat(messages).hasSize(1));
+                            return found;
+                        }))
                         .compose(found -> {
                             ctx.verify(() -> {
                                 assertThat(found).isEmpty();
+                                assertThat(storage.databaseUrl().schema()).isEqualTo("relay_app");
                                 assertThat(storage.databaseUrl()).isEqualTo(DatabaseUrl.parse(url));
                             });
                             return storage.close();
@@ -78,5 +87,19 @@ class StorageTest {
     void unreachable(Vertx vertx, VertxTestContext ctx) {
         Storage.start(vertx, TestConfigs.forDatabase("postgresql://u:p@127.0.0.1:1/db"))
                 .onComplete(ctx.failing(error -> ctx.completeNow()));
+    }
+
+    @Test
+    @DisplayName("When the database goes away, store calls fail with 503 (storage unavailable) rather than hang")
+    void databaseDown(Vertx vertx, VertxTestContext ctx) {
+        DatabaseUrl nowhere = DatabaseUrl.parse("postgresql://u:p@127.0.0.1:1/db");
+        Store store = new EventBusStore(vertx);
+        vertx.deployVerticle(new PersistenceVerticle(TestConfigs.forDatabase(null), nowhere))
+                .compose(id -> store.loadConversations("d1"))
+                .onComplete(ctx.failing(error -> ctx.verify(() -> {
+                    assertThat(error).isInstanceOf(StoreException.class);
+                    assertThat(((StoreException) error).code()).isEqualTo(FailureCodes.STORAGE_UNAVAILABLE);
+                    ctx.completeNow();
+                })));
     }
 }

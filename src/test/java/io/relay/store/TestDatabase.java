@@ -88,6 +88,7 @@ public final class TestDatabase {
             String base = System.getProperty("relay.test.pgdir");
             Path parent = base != null ? Path.of(base) : Files.createTempDirectory("relay-test-pg");
             Files.createDirectories(parent);
+            removeStoppedRuns(parent);
             return parent.resolve("run-" + UUID.randomUUID().toString().substring(0, 8));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -99,6 +100,16 @@ public final class TestDatabase {
             paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
             // best effort: the directory lives under target/
+        }
+    }
+
+    // Leftovers of earlier JVMs whose server is no longer running (the exit-time delete can race the
+    // server's own shutdown, which writes pg_stat last).
+    private static void removeStoppedRuns(Path parent) throws IOException {
+        try (var runs = Files.list(parent)) {
+            runs.filter(p -> p.getFileName().toString().startsWith("run-"))
+                    .filter(p -> !Files.exists(p.resolve("postmaster.pid")))
+                    .forEach(TestDatabase::deleteRecursively);
         }
     }
 }
