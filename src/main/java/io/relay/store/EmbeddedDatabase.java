@@ -29,6 +29,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
     /** The database the relay uses inside the embedded server. */
     public static final String DATABASE = "relay";
     private static final String SUPERUSER = "postgres";
+    private static final int ORPHAN_STOP_WAIT_SECONDS = 30;
 
     private final EmbeddedPostgres postgres;
     private final Path dataDirectory;
@@ -47,6 +48,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
         long started = System.nanoTime();
         try {
             Files.createDirectories(dir);
+            stopOrphanedServer(dir);
             EmbeddedPostgres postgres = EmbeddedPostgres.builder()
                     .setDataDirectory(dir)
                     .setCleanDataDirectory(false)
@@ -111,6 +113,42 @@ public final class EmbeddedDatabase implements AutoCloseable {
             close();
             throw new IllegalStateException("Could not create the database " + DATABASE + " in the embedded PostgreSQL", e);
         }
+    }
+
+    /**
+     * A node killed without running its shutdown hooks (kill -9, a crashed IDE run) leaves its
+     * postmaster running on the data directory, and a new one could never start there. Stop it,
+     * but only if the PID in postmaster.pid really is a postgres serving this directory.
+     */
+    private static void stopOrphanedServer(Path dir) throws IOException {
+        Path pidFile = dir.resolve("postmaster.pid");
+        if (!Files.exists(pidFile)) {
+            return;
+        }
+        long pid;
+        try {
+            pid = Long.parseLong(Files.readAllLines(pidFile).get(0).trim());
+        } catch (RuntimeException e) {
+            return; // unreadable: leave it to PostgreSQL, which checks the file itself
+        }
+        ProcessHandle orphan = ProcessHandle.of(pid).filter(ProcessHandle::isAlive).orElse(null);
+        if (orphan == null || !servesDirectory(orphan, dir)) {
+            return; // stale file: PostgreSQL removes it on start
+        }
+        LOG.warn("Stopping an embedded PostgreSQL left running on {} (pid {}) by an earlier process", dir, pid);
+        orphan.destroy(); // SIGTERM: a clean shutdown, committed data kept
+        try {
+            orphan.onExit().get(ORPHAN_STOP_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IOException("An earlier PostgreSQL (pid " + pid + ") still runs on " + dir + "; stop it and retry", e);
+        }
+    }
+
+    private static boolean servesDirectory(ProcessHandle process, Path dir) {
+        ProcessHandle.Info info = process.info();
+        boolean isPostgres = info.command().map(c -> c.endsWith("/postgres")).orElse(false);
+        boolean sameDir = info.arguments().map(args -> java.util.Arrays.asList(args).contains(dir.toString())).orElse(false);
+        return isPostgres && sameDir;
     }
 
     private static int freePort() throws IOException {
