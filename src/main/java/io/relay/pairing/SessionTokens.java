@@ -75,7 +75,8 @@ public final class SessionTokens {
                     if (ar.failed()) {
                         return Future.failedFuture(invalid());
                     }
-                    JsonObject claims = ar.result().principal();
+                    // The full decoded payload; principal() leaves out exp and iat.
+                    JsonObject claims = ar.result().attributes().getJsonObject("accessToken");
                     SessionClaims result = claimsOf(claims);
                     return result == null ? Future.failedFuture(invalid()) : Future.succeededFuture(result);
                 });
