@@ -9,6 +9,8 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -34,6 +36,7 @@ import static io.relay.pairing.PairingException.Reason.UNKNOWN_TOKEN;
  */
 public final class PairingService {
 
+    private static final Logger log = LoggerFactory.getLogger(PairingService.class);
     private static final int MAX_DEVICE_ID_CHARS = 256;
 
     private final Vertx vertx;
@@ -108,6 +111,7 @@ public final class PairingService {
         return store.redeemPairingToken(PairingSecrets.hash(secret), deviceId, sessionId, sessionExpiresAt)
                 .map(redeemed -> {
                     PairingToken row = redeemed.orElseThrow(PairingService::unusableQr);
+                    log.info("device {} paired with a new web session", deviceId);
                     // Published, not sent: a browser that retried its long-poll may be waiting on two nodes.
                     vertx.eventBus().publish(Addresses.pairing(row.token()), new JsonObject()
                             .put("sessionId", sessionId)

@@ -32,6 +32,7 @@ public final class SessionTokens {
     static final String ALGORITHM = "HS256";
     /** Session tokens are a few hundred bytes; refuse to decode anything far larger. */
     private static final int MAX_TOKEN_CHARS = 4096;
+    private static final int CLOCK_SKEW_SECONDS = 30;
 
     private final JWTAuth auth;
     private final String issuer;
@@ -42,6 +43,8 @@ public final class SessionTokens {
         this.audience = jwt.audience();
         JWTOptions checks = new JWTOptions()
                 .setAlgorithm(ALGORITHM)
+                // Tolerates clock skew between nodes on iat/nbf; exp is re-checked strictly in claimsOf.
+                .setLeeway(CLOCK_SKEW_SECONDS)
                 .setIssuer(issuer)
                 .setAudience(List.of(audience));
         this.auth = JWTAuth.create(vertx, new JWTAuthOptions()

@@ -126,6 +126,22 @@ class SessionTokensTest {
     }
 
     @Test
+    @DisplayName("a token issued by a node whose clock runs a few seconds ahead still verifies")
+    void clockSkewTolerated(VertxTestContext ctx) {
+        JsonObject payload = validPayload();
+        payload.put("iat", payload.getLong("iat") + 10);
+        tokens.verify(hs256(payload, jwt.secret())).onComplete(ctx.succeedingThenComplete());
+    }
+
+    @Test
+    @DisplayName("a token that expired a moment ago is refused, clock-skew leeway notwithstanding")
+    void justExpiredRefused(VertxTestContext ctx) {
+        JsonObject payload = validPayload();
+        payload.put("exp", Instant.now().getEpochSecond() - 1);
+        expectRefused(ctx, tokens.verify(hs256(payload, jwt.secret())));
+    }
+
+    @Test
     @DisplayName("an expired token is refused")
     void expiredRefused(VertxTestContext ctx) {
         String token = tokens.issue("s", "d", Instant.now().minus(Duration.ofMinutes(10)));
