@@ -1,0 +1,203 @@
+package io.relay.pairing;
+
+import io.relay.relay.FailureCodes;
+import io.relay.store.StoreException;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The pairing REST calls, answering exactly as the original backend did ({@code {"success":...}}
+ * envelopes, same status codes) so the existing web app works unchanged. Error texts are fixed
+ * strings; nothing a client sent, and no token or secret, is echoed or logged.
+ */
+public final class PairingRoutes {
+
+    private static final Logger log = LoggerFactory.getLogger(PairingRoutes.class);
+
+    /** The bodies here are one short field; anything bigger is not a client of ours. */
+    static final long BODY_LIMIT = 16 * 1024;
+    static final int DEFAULT_PNG_SIZE = 320;
+    static final int MIN_PNG_SIZE = 64;
+    static final int MAX_PNG_SIZE = 1024;
+    private static final Pattern QR_FILE = Pattern.compile("([0-9a-f-]{36})\\.(png|svg)");
+    private static final String JSON = "application/json; charset=utf-8";
+
+    private PairingRoutes() {
+    }
+
+    public static void mount(Router router, PairingService service) {
+        BodyHandler body = BodyHandler.create(false).setBodyLimit(BODY_LIMIT);
+        router.get("/api/auth/generate-qr").handler(ctx -> generate(ctx, service));
+        router.post("/api/auth/wait-pairing").handler(body).handler(ctx -> waitPairing(ctx, service)).failureHandler(PairingRoutes::failed);
+        router.post("/api/auth/verify").handler(body).handler(ctx -> verify(ctx, service)).failureHandler(PairingRoutes::failed);
+        router.get("/api/auth/qr/:file").handler(ctx -> qrImage(ctx, service));
+    }
+
+    private static void generate(RoutingContext ctx, PairingService service) {
+        service.generate().onComplete(ar -> {
+            if (ar.succeeded()) {
+                GeneratedQr qr = ar.result();
+                ok(ctx, new JsonObject().put("qrData", qr.qrData()).put("token", qr.token()).put("expiresIn", qr.expiresInMs()));
+            } else {
+                internal(ctx, "generate-qr", ar.cause());
+            }
+        });
+    }
+
+    private static void waitPairing(RoutingContext ctx, PairingService service) {
+        JsonObject json = jsonBody(ctx);
+        if (json == null) {
+            return;
+        }
+        Object token = json.getValue("token");
+        if (!(token instanceof String) || ((String) token).isEmpty()) {
+            error(ctx, 400, "Token is required");
+            return;
+        }
+        // The long-poll lasts up to the QR's lifetime: stop waiting (and free the consumer) if the browser leaves.
+        Promise<Void> clientGone = Promise.promise();
+        ctx.response().closeHandler(v -> clientGone.tryComplete());
+        service.awaitPairing((String) token, clientGone.future()).onComplete(ar -> {
+            if (ar.succeeded()) {
+                ok(ctx, new JsonObject().put("sessionToken", ar.result()));
+                return;
+            }
+            Throwable cause = ar.cause();
+            if (cause instanceof PairingException p) {
+                switch (p.reason()) {
+                    case BAD_REQUEST -> error(ctx, 400, "Token is required");
+                    case UNKNOWN_TOKEN -> error(ctx, 404, "Unknown pairing token");
+                    case TIMEOUT -> error(ctx, 408, "Pairing timeout");
+                    case INVALID_SESSION -> error(ctx, 401, "Invalid or expired session");
+                    case CANCELLED -> log.debug("wait-pairing: client went away");
+                    default -> error(ctx, 400, "Pairing failed");
+                }
+            } else {
+                internal(ctx, "wait-pairing", cause);
+            }
+        });
+    }
+
+    private static void verify(RoutingContext ctx, PairingService service) {
+        JsonObject json = jsonBody(ctx);
+        if (json == null) {
+            return;
+        }
+        Object jwt = json.getValue("sessionToken");
+        if (!(jwt instanceof String) || ((String) jwt).isEmpty()) {
+            error(ctx, 400, "Session token is required");
+            return;
+        }
+        service.verifySession((String) jwt).onComplete(ar -> {
+            if (ar.succeeded()) {
+                ok(ctx, new JsonObject().put("deviceId", ar.result().deviceId()));
+            } else if (ar.cause() instanceof PairingException) {
+                error(ctx, 401, "Invalid or expired session");
+            } else {
+                internal(ctx, "verify", ar.cause());
+            }
+        });
+    }
+
+    private static void qrImage(RoutingContext ctx, PairingService service) {
+        Matcher file = QR_FILE.matcher(ctx.pathParam("file"));
+        if (!file.matches()) {
+            error(ctx, 404, "QR code not found");
+            return;
+        }
+        boolean png = file.group(2).equals("png");
+        int size = png ? pngSize(ctx.queryParams().get("size")) : 0;
+        service.qrDataFor(file.group(1))
+                .compose(qrData -> ctx.vertx().executeBlocking(() -> png
+                        ? QrImages.png(qrData, size)
+                        : Buffer.buffer(QrImages.svg(qrData))))
+                .onComplete(ar -> {
+                    if (ar.succeeded()) {
+                        if (!ctx.response().closed()) {
+                            ctx.response()
+                                    .putHeader("Content-Type", png ? "image/png" : "image/svg+xml")
+                                    .putHeader("Cache-Control", "no-store")
+                                    .end(ar.result());
+                        }
+                    } else if (ar.cause() instanceof PairingException) {
+                        error(ctx, 404, "QR code not found or expired");
+                    } else {
+                        internal(ctx, "qr image", ar.cause());
+                    }
+                });
+    }
+
+    /** The requested PNG size clamped to a sane range; the default when absent or not a number. */
+    static int pngSize(String param) {
+        if (param == null) {
+            return DEFAULT_PNG_SIZE;
+        }
+        try {
+            return Math.max(MIN_PNG_SIZE, Math.min(MAX_PNG_SIZE, Integer.parseInt(param.trim())));
+        } catch (NumberFormatException e) {
+            return DEFAULT_PNG_SIZE;
+        }
+    }
+
+    /** The body as a JSON object, or null after answering 400 (an empty body counts as {}). */
+    private static JsonObject jsonBody(RoutingContext ctx) {
+        try {
+            JsonObject json = ctx.body().asJsonObject();
+            return json == null ? new JsonObject() : json;
+        } catch (RuntimeException e) { // DecodeException, or valid JSON that is not an object
+            error(ctx, 400, "Invalid JSON body");
+            return null;
+        }
+    }
+
+    /** Failures raised before our handlers run, chiefly the body limit (413). */
+    private static void failed(RoutingContext ctx) {
+        int status = ctx.statusCode();
+        if (status == 413) {
+            error(ctx, 413, "Request body too large");
+        } else if (status >= 400 && status < 500) {
+            error(ctx, status, "Bad request");
+        } else {
+            internal(ctx, ctx.normalizedPath(), ctx.failure());
+        }
+    }
+
+    private static void internal(RoutingContext ctx, String what, Throwable cause) {
+        if (cause instanceof StoreException s && s.code() == FailureCodes.STORAGE_UNAVAILABLE) {
+            log.warn("{}: storage unavailable", what);
+            error(ctx, 503, "Service temporarily unavailable");
+            return;
+        }
+        log.error("{} failed: {}", what, cause == null ? "unknown" : cause.getClass().getName());
+        error(ctx, 500, "Internal server error");
+    }
+
+    private static void ok(RoutingContext ctx, JsonObject data) {
+        send(ctx, 200, new JsonObject().put("success", true).put("data", data));
+    }
+
+    private static void error(RoutingContext ctx, int status, String message) {
+        send(ctx, status, new JsonObject().put("success", false).put("error", message));
+    }
+
+    private static void send(RoutingContext ctx, int status, JsonObject body) {
+        HttpServerResponse response = ctx.response();
+        if (response.ended() || response.closed()) {
+            return;
+        }
+        response.setStatusCode(status)
+                .putHeader("Content-Type", JSON)
+                .putHeader("Cache-Control", "no-store")
+                .end(body.encode());
+    }
+}

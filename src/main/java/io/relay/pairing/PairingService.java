@@ -1,0 +1,258 @@
+package io.relay.pairing;
+
+import io.relay.config.RelayConfig;
+import io.relay.relay.Addresses;
+import io.relay.store.Store;
+import io.relay.store.Store.PairingToken;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Optional;
+import java.util.UUID;
+
+import static io.relay.pairing.PairingException.Reason.BAD_REQUEST;
+import static io.relay.pairing.PairingException.Reason.CANCELLED;
+import static io.relay.pairing.PairingException.Reason.INVALID_QR;
+import static io.relay.pairing.PairingException.Reason.INVALID_SESSION;
+import static io.relay.pairing.PairingException.Reason.TIMEOUT;
+import static io.relay.pairing.PairingException.Reason.UNKNOWN_TOKEN;
+
+/**
+ * QR pairing across the cluster: a browser asks for a QR, a phone scans it on any node, the browser's
+ * long-poll on any node gets a session token.
+ *
+ * <p>The database is the truth: a QR is single-use and expires because {@link Store#redeemPairingToken}
+ * says so atomically, not because of anything held in memory. The event bus only <em>nudges</em> the
+ * waiting browser; the waiter then reads the redeemed row back, so a lost, late or forged bus message
+ * can neither lose a pairing nor mint a session.
+ */
+public final class PairingService {
+
+    private static final Logger log = LoggerFactory.getLogger(PairingService.class);
+    private static final int MAX_DEVICE_ID_CHARS = 256;
+
+    private final Vertx vertx;
+    private final Store store;
+    private final SessionTokens tokens;
+    private final PairingSecrets secrets;
+    private final Duration qrTtl;
+    private final Duration sessionTtl;
+
+    public PairingService(Vertx vertx, RelayConfig config, Store store, SessionTokens tokens) {
+        this.vertx = vertx;
+        this.store = store;
+        this.tokens = tokens;
+        this.secrets = new PairingSecrets(config.jwt().secret());
+        this.qrTtl = config.pairing().qrTtl();
+        this.sessionTtl = config.jwt().sessionTtl();
+    }
+
+    /** How long a QR stays valid, in ms (the {@code expiresIn} of the REST answer and of the qrData). */
+    public long qrTtlMs() {
+        return qrTtl.toMillis();
+    }
+
+    /** A new pairing, stored with the hash of its scan secret and an expiry of now + qrTtl. */
+    public Future<GeneratedQr> generate() {
+        String token = PairingSecrets.newWaiterToken();
+        byte[] secretHash = PairingSecrets.hash(secrets.scanSecret(token));
+        Instant expiresAt = Instant.now().plus(qrTtl).truncatedTo(ChronoUnit.MILLIS);
+        return store.createPairingToken(token, secretHash, expiresAt)
+                // Read the row back: its createdAt is the qrData's timestamp, so any node renders the same string.
+                .compose(v -> store.findPairingToken(token))
+                .map(row -> row
+                        .map(r -> new GeneratedQr(token, qrDataOf(r), qrTtlMs()))
+                        .orElseThrow(() -> new IllegalStateException("the pairing row was not found right after its insert")));
+    }
+
+    /**
+     * The qrData of a pairing that can still be scanned, recomputed from its stored row (for rendering
+     * the QR as an image). Fails with {@code UNKNOWN_TOKEN} when it is unknown, expired or used.
+     */
+    public Future<String> qrDataFor(String token) {
+        if (!PairingSecrets.isWaiterToken(token)) {
+            return Future.failedFuture(unknownToken());
+        }
+        return store.findPairingToken(token).map(row -> row
+                .filter(r -> !r.redeemed() && r.expiresAt().isAfter(Instant.now()))
+                .map(this::qrDataOf)
+                .orElseThrow(PairingService::unknownToken));
+    }
+
+    /**
+     * Redeems a scanned QR for {@code deviceId}: single use, before expiry, checked atomically in the
+     * database. Then tells the browser waiting on that QR, on whichever node it is.
+     */
+    public Future<PairedSession> scan(String qrData, String deviceId) {
+        if (deviceId == null || deviceId.isBlank() || deviceId.length() > MAX_DEVICE_ID_CHARS) {
+            return Future.failedFuture(new PairingException(BAD_REQUEST, "deviceId is required"));
+        }
+        String secret;
+        try {
+            secret = PairingSecrets.secretFromQrData(qrData);
+        } catch (PairingException e) {
+            return Future.failedFuture(e);
+        }
+        if (!PairingSecrets.isScanSecret(secret)) {
+            // Not even shaped like one of our secrets (e.g. a QR forged from a waiter token): no lookup needed.
+            return Future.failedFuture(unusableQr());
+        }
+        String sessionId = UUID.randomUUID().toString();
+        // Whole seconds, so the stored expiry and the JWT's exp are the same instant.
+        Instant sessionExpiresAt = Instant.now().plus(sessionTtl).truncatedTo(ChronoUnit.SECONDS);
+        return store.redeemPairingToken(PairingSecrets.hash(secret), deviceId, sessionId, sessionExpiresAt)
+                .map(redeemed -> {
+                    PairingToken row = redeemed.orElseThrow(PairingService::unusableQr);
+                    log.info("device {} paired with a new web session", deviceId);
+                    // Published, not sent: a browser that retried its long-poll may be waiting on two nodes.
+                    vertx.eventBus().publish(Addresses.pairing(row.token()), new JsonObject()
+                            .put("sessionId", sessionId)
+                            .put("deviceId", deviceId)
+                            .put("expiresAt", sessionExpiresAt.toEpochMilli()));
+                    return new PairedSession(sessionId, deviceId, sessionExpiresAt, row.token());
+                });
+    }
+
+    /** {@link #awaitPairing(String, Future)} that nobody cancels. */
+    public Future<String> awaitPairing(String token) {
+        return awaitPairing(token, null);
+    }
+
+    /**
+     * The session token for the browser holding waiter {@code token}, once a phone has scanned its QR.
+     * Completes at once if the QR was already scanned (a scan that beat the long-poll, or a retried
+     * long-poll); fails with {@code TIMEOUT} when the QR expires unscanned, {@code UNKNOWN_TOKEN} for a
+     * token never generated, {@code BAD_REQUEST} for one not shaped like a token, and {@code CANCELLED}
+     * as soon as {@code cancelled} completes (e.g. the HTTP client went away). Nothing is left behind
+     * (consumer, timer) once the returned future completes.
+     */
+    public Future<String> awaitPairing(String token, Future<?> cancelled) {
+        if (!PairingSecrets.isWaiterToken(token)) {
+            return Future.failedFuture(new PairingException(BAD_REQUEST, "Token is required"));
+        }
+        return new Waiter(token).start(cancelled);
+    }
+
+    /**
+     * The claims of a session token that is ours, unexpired, and whose session row still exists for the
+     * same phone and is not revoked. Fails with {@code INVALID_SESSION} otherwise.
+     */
+    public Future<SessionClaims> verifySession(String jwt) {
+        return tokens.verify(jwt).compose(claims -> store.findSession(claims.sessionId()).map(session -> session
+                .filter(s -> s.deviceId().equals(claims.deviceId()) && s.validAt(Instant.now()))
+                .map(s -> claims)
+                .orElseThrow(() -> new PairingException(INVALID_SESSION, "Invalid or expired session"))));
+    }
+
+    private String qrDataOf(PairingToken row) {
+        return PairingSecrets.qrData(secrets.scanSecret(row.token()), row.createdAt().toEpochMilli(), qrTtlMs());
+    }
+
+    /** The JWT for the session a redeemed pairing created, if that session is still valid. */
+    private Future<String> issueFor(PairingToken row) {
+        return store.findSession(row.sessionId()).map(session -> session
+                .filter(s -> s.deviceId().equals(row.deviceId()) && s.validAt(Instant.now()))
+                .map(s -> tokens.issue(s.sessionId(), s.deviceId(), s.expiresAt()))
+                .orElseThrow(() -> new PairingException(INVALID_SESSION, "Invalid or expired session")));
+    }
+
+    private static PairingException unknownToken() {
+        return new PairingException(UNKNOWN_TOKEN, "Unknown pairing token");
+    }
+
+    private static PairingException unusableQr() {
+        return new PairingException(INVALID_QR, "QR code is invalid, expired or already used");
+    }
+
+    /**
+     * One browser's long-poll. The consumer is registered (cluster-wide) <em>before</em> the row is
+     * read, so a scan landing between the two is seen either in the row or as a message; each message
+     * or timer tick just re-reads the row and decides again.
+     */
+    private final class Waiter {
+        private final String token;
+        private final Instant startedAt = Instant.now();
+        private final Promise<String> result = Promise.promise();
+        private MessageConsumer<JsonObject> consumer;
+        private long timerId = -1;
+
+        Waiter(String token) {
+            this.token = token;
+        }
+
+        Future<String> start(Future<?> cancelled) {
+            consumer = vertx.eventBus().consumer(Addresses.pairing(token), message -> check());
+            result.future().onComplete(ar -> cleanUp());
+            if (cancelled != null) {
+                cancelled.onComplete(ar -> result.tryFail(new PairingException(CANCELLED, "Stopped waiting for pairing")));
+            }
+            consumer.completion().onComplete(ar -> {
+                if (ar.succeeded()) {
+                    check();
+                } else {
+                    result.tryFail(ar.cause());
+                }
+            });
+            return result.future();
+        }
+
+        private void check() {
+            if (result.future().isComplete()) {
+                return;
+            }
+            store.findPairingToken(token).compose(this::decide).onComplete(ar -> {
+                if (ar.failed()) {
+                    result.tryFail(ar.cause());
+                } else if (ar.result() != null) {
+                    result.tryComplete(ar.result());
+                }
+            });
+        }
+
+        /** The JWT, a failure, or null for "keep waiting". */
+        private Future<String> decide(Optional<PairingToken> found) {
+            if (found.isEmpty()) {
+                return Future.failedFuture(unknownToken());
+            }
+            PairingToken row = found.get();
+            Instant now = Instant.now();
+            // A waiter that started before expiry collects a scan made in time even if the nudge is a bit late.
+            if (row.redeemed() && startedAt.isBefore(row.expiresAt())) {
+                return issueFor(row);
+            }
+            if (!now.isBefore(row.expiresAt())) {
+                return Future.failedFuture(new PairingException(TIMEOUT, "Pairing timeout"));
+            }
+            armTimer(Math.max(1, Duration.between(now, row.expiresAt()).toMillis()));
+            return Future.succeededFuture();
+        }
+
+        /** At expiry, read the row one last time (a scan may have just landed) and then give up. */
+        private synchronized void armTimer(long delayMs) {
+            if (timerId == -1 && !result.future().isComplete()) {
+                timerId = vertx.setTimer(delayMs, id -> {
+                    synchronized (this) {
+                        timerId = -1;
+                    }
+                    check();
+                });
+            }
+        }
+
+        private synchronized void cleanUp() {
+            if (timerId != -1) {
+                vertx.cancelTimer(timerId);
+                timerId = -1;
+            }
+            consumer.unregister();
+        }
+    }
+}

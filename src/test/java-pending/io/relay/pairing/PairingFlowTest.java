@@ -1,0 +1,453 @@
+package io.relay.pairing;
+
+import io.relay.TestConfigs;
+import io.relay.config.RelayConfig;
+import io.relay.relay.Addresses;
+import io.relay.store.Storage;
+import io.relay.store.Store;
+import io.relay.store.TestDatabase;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.time.Instant;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** QR pairing end to end over a real PostgreSQL: generate, scan, wait, verify, and the REST calls. */
+@ExtendWith(VertxExtension.class)
+@DisplayName("Pairing a phone with a browser")
+class PairingFlowTest {
+
+    private static final String DEVICE = "device-under-test";
+
+    private Storage storage;
+    private Store store;
+    private RelayConfig config;
+    private PairingService service;
+
+    /** Starts storage on a fresh database and a service whose QRs live {@code qrTtl}. */
+    private Future<Void> start(Vertx vertx, Duration qrTtl) {
+        config = TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl()).withPairing(new RelayConfig.Pairing(qrTtl));
+        return Storage.start(vertx, config).map(s -> {
+            storage = s;
+            store = s.store();
+            service = new PairingService(vertx, config, store, new SessionTokens(vertx, config.jwt()));
+            return null;
+        });
+    }
+
+    private Future<Void> start(Vertx vertx) {
+        return start(vertx, Duration.ofMinutes(5));
+    }
+
+    @AfterEach
+    void stop(VertxTestContext ctx) {
+        (storage == null ? Future.<Void>succeededFuture() : storage.close()).onComplete(ctx.succeedingThenComplete());
+    }
+
+    @Test
+    @DisplayName("a generated QR shows a 256-bit secret, not the waiter token, and renders the same on every call")
+    void generatedQr(Vertx vertx, VertxTestContext ctx) {
+        start(vertx).compose(v -> service.generate()).compose(qr -> service.qrDataFor(qr.token()).map(again -> {
+            ctx.verify(() -> {
+                assertThat(PairingSecrets.isWaiterToken(qr.token())).isTrue();
+                assertThat(qr.expiresInMs()).isEqualTo(300_000L);
+                JsonObject data = new JsonObject(qr.qrData());
+                assertThat(data.fieldNames()).containsExactly("token", "timestamp", "expiresIn");
+                assertThat(data.getString("token")).isNotEqualTo(qr.token());
+                assertThat(PairingSecrets.isScanSecret(data.getString("token"))).isTrue();
+                assertThat(data.getLong("timestamp")).isCloseTo(System.currentTimeMillis(), org.assertj.core.data.Offset.offset(60_000L));
+                assertThat(data.getLong("expiresIn")).isEqualTo(300_000L);
+                assertThat(again).isEqualTo(qr.qrData());
+            });
+            return null;
+        })).onComplete(ctx.succeedingThenComplete());
+    }
+
+    @Test
+    @DisplayName("a browser waiting on its token gets a session token once the phone scans, and it verifies to that phone")
+    void waitThenScan(Vertx vertx, VertxTestContext ctx) {
+        start(vertx).compose(v -> service.generate()).compose(qr -> {
+            Future<String> waiting = service.awaitPairing(qr.token());
+            // Scan only once the waiter has had time to register and read the row.
+            return delay(vertx, 200)
+                    .compose(v -> service.scan(qr.qrData(), DEVICE))
+                    .compose(paired -> {
+                        ctx.verify(() -> {
+                            assertThat(paired.deviceId()).isEqualTo(DEVICE);
+                            assertThat(paired.waiterToken()).isEqualTo(qr.token());
+                            assertThat(paired.expiresAt()).isAfter(Instant.now().plus(Duration.ofDays(29)));
+                        });
+                        return waiting;
+                    });
+        }).compose(jwt -> service.verifySession(jwt)).onComplete(ctx.succeeding(claims -> ctx.verify(() -> {
+            assertThat(claims.deviceId()).isEqualTo(DEVICE);
+            ctx.completeNow();
+        })));
+    }
+
+    @Test
+    @DisplayName("a scan publishes {sessionId, deviceId, expiresAt} on the waiter's pairing address")
+    void scanPublishes(Vertx vertx, VertxTestContext ctx) {
+        start(vertx).compose(v -> service.generate()).compose(qr -> {
+            Promise<JsonObject> published = Promise.promise();
+            var consumer = vertx.eventBus().<JsonObject>consumer(Addresses.pairing(qr.token()), m -> published.tryComplete(m.body()));
+            return consumer.completion()
+                    .compose(v -> service.scan(qr.qrData(), DEVICE))
+                    .compose(paired -> published.future().map(body -> {
+                        ctx.verify(() -> assertThat(body).isEqualTo(new JsonObject()
+                                .put("sessionId", paired.sessionId())
+                                .put("deviceId", DEVICE)
+                                .put("expiresAt", paired.expiresAt().toEpochMilli())));
+                        return null;
+                    }))
+                    .eventually(consumer::unregister);
+        }).onComplete(ctx.succeedingThenComplete());
+    }
+
+    @Test
+    @DisplayName("a browser that starts waiting only after the scan still gets its session token")
+    void scanThenWait(Vertx vertx, VertxTestContext ctx) {
+        start(vertx).compose(v -> service.generate())
+                .compose(qr -> service.scan(qr.qrData(), DEVICE).compose(paired -> service.awaitPairing(qr.token())))
+                .compose(service::verifySession)
+                .onComplete(ctx.succeeding(claims -> ctx.verify(() -> {
+                    assertThat(claims.deviceId()).isEqualTo(DEVICE);
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("a browser retrying its long-poll after the scan gets a token for the same session")
+    void retriedWait(Vertx vertx, VertxTestContext ctx) {
+        start(vertx).compose(v -> service.generate())
+                .compose(qr -> service.scan(qr.qrData(), DEVICE).compose(paired -> service.awaitPairing(qr.token())
+                        .compose(first -> service.awaitPairing(qr.token()))
+                        .compose(service::verifySession)
+                        .map(claims -> {
+                            ctx.verify(() -> assertThat(claims.sessionId()).isEqualTo(paired.sessionId()));
+                            return null;
+                        })))
+                .onComplete(ctx.succeedingThenComplete());
+    }
+
+    @Test
+    @DisplayName("a QR can be scanned once: a replay is refused")
+    void replayRefused(Vertx vertx, VertxTestContext ctx) {
+        start(vertx).compose(v -> service.generate())
+                .compose(qr -> service.scan(qr.qrData(), DEVICE).compose(first -> service.scan(qr.qrData(), "another-device")))
+                .onComplete(expect(ctx, PairingException.Reason.INVALID_QR, "QR code is invalid, expired or already used"));
+    }
+
+    @Test
+    @DisplayName("a QR forged from the waiter token is refused")
+    void forgedFromWaiterTokenRefused(Vertx vertx, VertxTestContext ctx) {
+        start(vertx).compose(v -> service.generate())
+                .compose(qr -> service.scan(PairingSecrets.qrData(qr.token(), System.currentTimeMillis(), 300_000L), DEVICE))
+                .onComplete(expect(ctx, PairingException.Reason.INVALID_QR, "QR code is invalid, expired or already used"));
+    }
+
+    @Test
+    @DisplayName("a well-formed secret that was never issued is refused")
+    void unknownSecretRefused(Vertx vertx, VertxTestContext ctx) {
+        String stranger = new PairingSecrets("another-secret-that-is-at-least-32-bytes!!".getBytes(java.nio.charset.StandardCharsets.UTF_8)).scanSecret(PairingSecrets.newWaiterToken());
+        start(vertx).compose(v -> service.scan(PairingSecrets.qrData(stranger, 0, 300_000L), DEVICE))
+                .onComplete(expect(ctx, PairingException.Reason.INVALID_QR, "QR code is invalid, expired or already used"));
+    }
+
+    @Test
+    @DisplayName("a scanned string that is not qrData is an invalid QR")
+    void garbageQrRefused(Vertx vertx, VertxTestContext ctx) {
+        start(vertx).compose(v -> service.scan("https://example.com", DEVICE))
+                .onComplete(expect(ctx, PairingException.Reason.INVALID_QR, "Invalid QR code"));
+    }
+
+    @Test
+    @DisplayName("an expired QR cannot be scanned, cannot be rendered, and waiting on it times out at once")
+    void expiredRefused(Vertx vertx, VertxTestContext ctx) {
+        start(vertx, Duration.ofMillis(300)).compose(v -> service.generate())
+                .compose(qr -> delay(vertx, 600).map(v -> qr))
+                .compose(qr -> outcome(service.scan(qr.qrData(), DEVICE)).compose(scan -> {
+                    ctx.verify(() -> assertThat(scan).isEqualTo(PairingException.Reason.INVALID_QR));
+                    return outcome(service.qrDataFor(qr.token()));
+                }).compose(render -> {
+                    ctx.verify(() -> assertThat(render).isEqualTo(PairingException.Reason.UNKNOWN_TOKEN));
+                    long started = System.nanoTime();
+                    return outcome(service.awaitPairing(qr.token())).map(wait -> {
+                        ctx.verify(() -> {
+                            assertThat(wait).isEqualTo(PairingException.Reason.TIMEOUT);
+                            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(2));
+                        });
+                        return null;
+                    });
+                }))
+                .onComplete(ctx.succeedingThenComplete());
+    }
+
+    @Test
+    @DisplayName("a browser waiting on a QR nobody scans gets a timeout when the QR expires")
+    void waitTimesOut(Vertx vertx, VertxTestContext ctx) {
+        start(vertx, Duration.ofMillis(800)).compose(v -> service.generate())
+                .compose(qr -> service.awaitPairing(qr.token()))
+                .onComplete(expect(ctx, PairingException.Reason.TIMEOUT, "Pairing timeout"));
+    }
+
+    @Test
+    @DisplayName("waiting on a token that was never generated fails as unknown")
+    void unknownToken(Vertx vertx, VertxTestContext ctx) {
+        start(vertx).compose(v -> service.awaitPairing(PairingSecrets.newWaiterToken()))
+                .onComplete(expect(ctx, PairingException.Reason.UNKNOWN_TOKEN, "Unknown pairing token"));
+    }
+
+    @Test
+    @DisplayName("a cancelled wait fails at once, and the pairing can still complete for a new wait")
+    void cancelledWait(Vertx vertx, VertxTestContext ctx) {
+        start(vertx).compose(v -> service.generate()).compose(qr -> {
+            Promise<Void> clientGone = Promise.promise();
+            Future<String> waiting = service.awaitPairing(qr.token(), clientGone.future());
+            return delay(vertx, 200)
+                    .compose(v -> {
+                        clientGone.complete();
+                        return outcome(waiting);
+                    })
+                    .compose(reason -> {
+                        ctx.verify(() -> assertThat(reason).isEqualTo(PairingException.Reason.CANCELLED));
+                        return service.scan(qr.qrData(), DEVICE);
+                    })
+                    .compose(paired -> service.awaitPairing(qr.token()));
+        }).compose(service::verifySession).onComplete(ctx.succeedingThenComplete());
+    }
+
+    @Test
+    @DisplayName("nothing is left listening on the pairing address once a wait has ended")
+    void waiterCleansUp(Vertx vertx, VertxTestContext ctx) {
+        start(vertx).compose(v -> service.generate()).compose(qr -> {
+            Promise<Void> clientGone = Promise.promise();
+            Future<String> cancelled = service.awaitPairing(qr.token(), clientGone.future());
+            return delay(vertx, 200)
+                    .compose(v -> {
+                        clientGone.complete();
+                        return outcome(cancelled);
+                    })
+                    .compose(r -> delay(vertx, 100))
+                    .compose(v -> noListener(vertx, qr.token()))
+                    .compose(v -> service.scan(qr.qrData(), DEVICE))
+                    .compose(paired -> service.awaitPairing(qr.token()))
+                    .compose(jwt -> delay(vertx, 100))
+                    .compose(v -> noListener(vertx, qr.token()));
+        }).onComplete(ctx.succeedingThenComplete());
+    }
+
+    @Test
+    @DisplayName("a correctly signed token whose session is not in the database is refused")
+    void sessionMustExist(Vertx vertx, VertxTestContext ctx) {
+        start(vertx).compose(v -> {
+            String jwt = new SessionTokens(vertx, config.jwt()).issue("no-such-session", DEVICE, Instant.now().plusSeconds(3600));
+            return service.verifySession(jwt);
+        }).onComplete(expect(ctx, PairingException.Reason.INVALID_SESSION, "Invalid or expired session"));
+    }
+
+    @Test
+    @DisplayName("a correctly signed token naming another phone than its session's is refused")
+    void sessionMustBelongToDevice(Vertx vertx, VertxTestContext ctx) {
+        start(vertx).compose(v -> service.generate())
+                .compose(qr -> service.scan(qr.qrData(), DEVICE))
+                .compose(paired -> service.verifySession(
+                        new SessionTokens(vertx, config.jwt()).issue(paired.sessionId(), "another-device", paired.expiresAt())))
+                .onComplete(expect(ctx, PairingException.Reason.INVALID_SESSION, "Invalid or expired session"));
+    }
+
+    // ---- REST ----
+
+    private Future<WebClient> http(Vertx vertx) {
+        Router router = Router.router(vertx);
+        PairingRoutes.mount(router, service);
+        return vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
+                .map(HttpServer::actualPort)
+                .map(port -> WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port)));
+    }
+
+    @Test
+    @DisplayName("REST: generate-qr, wait-pairing and verify answer in the original's shapes")
+    void restHappyPath(Vertx vertx, VertxTestContext ctx) {
+        start(vertx).compose(v -> http(vertx)).compose(client -> client.get("/api/auth/generate-qr").send().compose(gen -> {
+            ctx.verify(() -> {
+                assertJson(gen, 200);
+                JsonObject body = gen.bodyAsJsonObject();
+                assertThat(body.fieldNames()).containsExactly("success", "data");
+                assertThat(body.getBoolean("success")).isTrue();
+                assertThat(body.getJsonObject("data").fieldNames()).containsExactlyInAnyOrder("qrData", "token", "expiresIn");
+                assertThat(body.getJsonObject("data").getLong("expiresIn")).isEqualTo(300_000L);
+            });
+            JsonObject data = gen.bodyAsJsonObject().getJsonObject("data");
+            Future<HttpResponse<Buffer>> waiting = client.post("/api/auth/wait-pairing")
+                    .sendJsonObject(new JsonObject().put("token", data.getString("token")));
+            return delay(vertx, 300)
+                    .compose(v -> service.scan(data.getString("qrData"), DEVICE))
+                    .compose(paired -> waiting)
+                    .compose(wait -> {
+                        ctx.verify(() -> {
+                            assertJson(wait, 200);
+                            assertThat(wait.bodyAsJsonObject().getBoolean("success")).isTrue();
+                            assertThat(wait.bodyAsJsonObject().getJsonObject("data").fieldNames()).containsExactly("sessionToken");
+                        });
+                        String jwt = wait.bodyAsJsonObject().getJsonObject("data").getString("sessionToken");
+                        return client.post("/api/auth/verify").sendJsonObject(new JsonObject().put("sessionToken", jwt));
+                    })
+                    .map(verify -> {
+                        ctx.verify(() -> {
+                            assertJson(verify, 200);
+                            assertThat(verify.bodyAsJsonObject()).isEqualTo(new JsonObject().put("success", true)
+                                    .put("data", new JsonObject().put("deviceId", DEVICE)));
+                        });
+                        return null;
+                    });
+        })).onComplete(ctx.succeedingThenComplete());
+    }
+
+    @Test
+    @DisplayName("REST: wait-pairing answers 408 Pairing timeout when the QR expires, 404 for an unknown token")
+    void restTimeoutAndUnknown(Vertx vertx, VertxTestContext ctx) {
+        start(vertx, Duration.ofMillis(500)).compose(v -> http(vertx)).compose(client -> service.generate()
+                .compose(qr -> client.post("/api/auth/wait-pairing").sendJsonObject(new JsonObject().put("token", qr.token())))
+                .compose(timeout -> {
+                    ctx.verify(() -> {
+                        assertJson(timeout, 408);
+                        assertThat(timeout.bodyAsJsonObject()).isEqualTo(new JsonObject().put("success", false).put("error", "Pairing timeout"));
+                    });
+                    return client.post("/api/auth/wait-pairing").sendJsonObject(new JsonObject().put("token", PairingSecrets.newWaiterToken()));
+                })
+                .map(unknown -> {
+                    ctx.verify(() -> {
+                        assertJson(unknown, 404);
+                        assertThat(unknown.bodyAsJsonObject()).isEqualTo(new JsonObject().put("success", false).put("error", "Unknown pairing token"));
+                    });
+                    return null;
+                })).onComplete(ctx.succeedingThenComplete());
+    }
+
+    @Test
+    @DisplayName("REST: verify answers 401 for a correctly signed token whose session does not exist")
+    void restVerifyUnknownSession(Vertx vertx, VertxTestContext ctx) {
+        start(vertx).compose(v -> http(vertx)).compose(client -> client.post("/api/auth/verify").sendJsonObject(new JsonObject()
+                        .put("sessionToken", new SessionTokens(vertx, config.jwt()).issue("nope", DEVICE, Instant.now().plusSeconds(60)))))
+                .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+                    assertJson(r, 401);
+                    assertThat(r.bodyAsJsonObject()).isEqualTo(new JsonObject().put("success", false).put("error", "Invalid or expired session"));
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("REST: the QR image of a live pairing is served as PNG and SVG, uncached, and disappears once scanned")
+    void restQrImages(Vertx vertx, VertxTestContext ctx) {
+        start(vertx).compose(v -> http(vertx)).compose(client -> service.generate().compose(qr ->
+                client.get("/api/auth/qr/" + qr.token() + ".png?size=200").send().compose(png -> {
+                    ctx.verify(() -> {
+                        assertThat(png.statusCode()).isEqualTo(200);
+                        assertThat(png.getHeader("Content-Type")).isEqualTo("image/png");
+                        assertThat(png.getHeader("Cache-Control")).isEqualTo("no-store");
+                        assertThat(png.body().getBytes(0, 4)).isEqualTo(new byte[]{(byte) 0x89, 'P', 'N', 'G'});
+                    });
+                    return client.get("/api/auth/qr/" + qr.token() + ".svg").send();
+                }).compose(svg -> {
+                    ctx.verify(() -> {
+                        assertThat(svg.statusCode()).isEqualTo(200);
+                        assertThat(svg.getHeader("Content-Type")).isEqualTo("image/svg+xml");
+                        assertThat(svg.getHeader("Cache-Control")).isEqualTo("no-store");
+                        assertThat(svg.bodyAsString()).contains("<svg", "viewBox=\"0 0 ");
+                    });
+                    return service.scan(qr.qrData(), DEVICE);
+                }).compose(paired -> client.get("/api/auth/qr/" + qr.token() + ".png").send())
+                        .map(gone -> {
+                            ctx.verify(() -> {
+                                assertJson(gone, 404);
+                                assertThat(gone.bodyAsJsonObject().getBoolean("success")).isFalse();
+                            });
+                            return null;
+                        })))
+                .onComplete(ctx.succeedingThenComplete());
+    }
+
+    @Test
+    @DisplayName("REST: a browser that disconnects during wait-pairing stops the wait")
+    void restDisconnectCancels(Vertx vertx, VertxTestContext ctx) {
+        Router router = Router.router(vertx);
+        start(vertx).compose(v -> {
+            PairingRoutes.mount(router, service);
+            return vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").map(HttpServer::actualPort);
+        }).compose(port -> service.generate().compose(qr -> vertx.createNetClient().connect(port, "127.0.0.1").compose(socket -> {
+            String body = new JsonObject().put("token", qr.token()).encode();
+            socket.write("POST /api/auth/wait-pairing HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + body.length() + "\r\n\r\n" + body);
+            return delay(vertx, 300)
+                    .compose(v -> listener(vertx, qr.token()))
+                    .compose(v -> socket.close())
+                    .compose(v -> delay(vertx, 300))
+                    .compose(v -> noListener(vertx, qr.token()));
+        }))).onComplete(ctx.succeedingThenComplete());
+    }
+
+    // ---- helpers ----
+
+    /** Succeeds if some waiter consumes the pairing address (it does not reply: a timeout means "someone is there"). */
+    private static Future<Void> listener(Vertx vertx, String token) {
+        return vertx.eventBus().request(Addresses.pairing(token), new JsonObject(),
+                        new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(200))
+                .transform(ar -> ar.cause() instanceof io.vertx.core.eventbus.ReplyException e
+                        && e.failureType() == io.vertx.core.eventbus.ReplyFailure.TIMEOUT
+                        ? Future.<Void>succeededFuture()
+                        : Future.<Void>failedFuture(new AssertionError("expected a waiter on the pairing address, got " + ar)));
+    }
+
+    /** Succeeds if nobody consumes the pairing address any more. */
+    private static Future<Void> noListener(Vertx vertx, String token) {
+        return vertx.eventBus().request(Addresses.pairing(token), new JsonObject())
+                .transform(ar -> ar.cause() instanceof io.vertx.core.eventbus.ReplyException e
+                        && e.failureType() == io.vertx.core.eventbus.ReplyFailure.NO_HANDLERS
+                        ? Future.<Void>succeededFuture()
+                        : Future.<Void>failedFuture(new AssertionError("a waiter is still registered: " + ar)));
+    }
+
+    private static Future<Void> delay(Vertx vertx, long ms) {
+        Promise<Void> p = Promise.promise();
+        vertx.setTimer(ms, id -> p.complete());
+        return p.future();
+    }
+
+    /** The reason a pairing operation failed (null when it succeeded). */
+    private static Future<PairingException.Reason> outcome(Future<?> f) {
+        return f.transform(ar -> ar.succeeded()
+                ? Future.succeededFuture(null)
+                : ar.cause() instanceof PairingException p ? Future.succeededFuture(p.reason()) : Future.failedFuture(ar.cause()));
+    }
+
+    private static <T> io.vertx.core.Handler<io.vertx.core.AsyncResult<T>> expect(VertxTestContext ctx, PairingException.Reason reason, String message) {
+        return ctx.failing(e -> ctx.verify(() -> {
+            assertThat(e).isInstanceOf(PairingException.class);
+            assertThat(((PairingException) e).reason()).isEqualTo(reason);
+            assertThat(e.getMessage()).isEqualTo(message);
+            ctx.completeNow();
+        }));
+    }
+
+    private static void assertJson(HttpResponse<?> r, int status) {
+        assertThat(r.statusCode()).isEqualTo(status);
+        assertThat(r.getHeader("Content-Type")).isEqualTo("application/json; charset=utf-8");
+    }
+}
