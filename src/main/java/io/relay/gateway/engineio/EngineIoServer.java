@@ -13,6 +13,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.net.SocketAddress;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
@@ -294,7 +295,10 @@ public final class EngineIoServer {
         ws.closeHandler(v -> onSessionContext(session, () -> session.onWebSocketClosed(ws, "transport close")));
         ws.exceptionHandler(e -> {
             log.debug("websocket error sid={}: {}", session.id(), e.getMessage());
-            onSessionContext(session, () -> session.onWebSocketClosed(ws, "transport error"));
+            // A frame over maxPayload surfaces here; the client must see 1009 (message too big), not 1000.
+            Short code = e instanceof CorruptedWebSocketFrameException corrupted && corrupted.closeStatus() != null
+                    ? (short) corrupted.closeStatus().code() : null;
+            onSessionContext(session, () -> session.onWebSocketError(ws, code));
         });
     }
 

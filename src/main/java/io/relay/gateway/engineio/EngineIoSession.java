@@ -402,7 +402,8 @@ public final class EngineIoSession {
             return;
         }
         if (text.length() > options.maxPayloadBytes()) {
-            closeWebSocket(socket, socket == ws ? wsContext : probeContext, (short) 1009);
+            // Only reachable when the HTTP server was not configured with the limit (see EngineIoServer.configure).
+            onWebSocketError(socket, (short) 1009);
             return;
         }
         EngineIoPacket packet;
@@ -433,6 +434,14 @@ public final class EngineIoSession {
         } else if (socket == probe) {
             dropProbe();
         }
+    }
+
+    /** A WebSocket failed; {@code code} is the close status to send, null for a normal close. */
+    void onWebSocketError(ServerWebSocket socket, Short code) {
+        if (code != null && (socket == ws || socket == probe)) {
+            closeWebSocket(socket, socket == ws ? wsContext : probeContext, code);
+        }
+        onWebSocketClosed(socket, "transport error");
     }
 
     void onWebSocketClosed(ServerWebSocket socket, String reason) {
