@@ -267,7 +267,7 @@ public final class EngineIoServer {
 
     private void openWebSocketSession(RoutingContext ctx) {
         HttpServerRequest req = ctx.request();
-        Context context = Vertx.currentContext();
+        Affinity context = Affinity.current();
         MultiMap headers = copyHeaders(req);
         String remote = remoteHost(req.remoteAddress());
         req.toWebSocket().onSuccess(ws -> {
@@ -282,7 +282,7 @@ public final class EngineIoServer {
     }
 
     private void upgradeExisting(RoutingContext ctx, EngineIoSession session) {
-        Context context = Vertx.currentContext();
+        Affinity context = Affinity.current();
         ctx.request().toWebSocket().onSuccess(ws -> {
             wireWebSocket(ws, session);
             onSessionContext(session, () -> session.attachProbe(ws, context));
@@ -303,7 +303,7 @@ public final class EngineIoServer {
     }
 
     private EngineIoSession newSession(HttpServerRequest req, String transport) {
-        EngineIoSession session = new EngineIoSession(this, vertx, Vertx.currentContext(), newSessionId(),
+        EngineIoSession session = new EngineIoSession(this, vertx, Affinity.current(), newSessionId(),
                 transport, remoteHost(req.remoteAddress()), copyHeaders(req));
         register(session);
         return session;
@@ -347,7 +347,7 @@ public final class EngineIoServer {
     // ------------------------------------------------------------------ helpers
 
     private PollResponder responder(RoutingContext ctx) {
-        return new PollResponder(Vertx.currentContext(), ctx.response(), allowedOrigin(ctx.request()));
+        return new PollResponder(Affinity.current(), ctx.response(), allowedOrigin(ctx.request()));
     }
 
     private String allowedOrigin(HttpServerRequest req) {
@@ -373,11 +373,7 @@ public final class EngineIoServer {
     }
 
     private static void onSessionContext(EngineIoSession session, Runnable action) {
-        if (Vertx.currentContext() == session.context()) {
-            action.run();
-        } else {
-            session.context().runOnContext(v -> action.run());
-        }
+        session.affinity().run(action);
     }
 
     private static boolean isWebSocketUpgrade(HttpServerRequest req) {

@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
+import java.util.List;
 
 /**
  * One Engine.IO connection, whatever its transport. Everything here runs on the context that created
@@ -28,7 +29,7 @@ public final class EngineIoSession {
 
     private final EngineIoServer server;
     private final Vertx vertx;
-    private final Context context;
+    private final Affinity affinity;
     private final String id;
     private final String remoteAddress;
     private final MultiMap handshakeHeaders;
@@ -43,9 +44,9 @@ public final class EngineIoSession {
     private boolean flushScheduled;
 
     private ServerWebSocket ws;
-    private Context wsContext;
+    private Affinity wsContext;
     private ServerWebSocket probe;
-    private Context probeContext;
+    private Affinity probeContext;
     private boolean upgrading;
 
     private long pingTimer = -1;
@@ -59,11 +60,11 @@ public final class EngineIoSession {
     private Handler<Buffer> binaryHandler;
     private Handler<String> closeHandler;
 
-    EngineIoSession(EngineIoServer server, Vertx vertx, Context context, String id, String transport,
+    EngineIoSession(EngineIoServer server, Vertx vertx, Affinity affinity, String id, String transport,
                     String remoteAddress, MultiMap handshakeHeaders) {
         this.server = server;
         this.vertx = vertx;
-        this.context = context;
+        this.affinity = affinity;
         this.id = id;
         this.transport = transport;
         this.remoteAddress = remoteAddress;
@@ -81,7 +82,16 @@ public final class EngineIoSession {
     }
 
     public Context context() {
-        return context;
+        return affinity.context();
+    }
+
+    /** True when the caller runs on this session's event-loop thread, so it may touch the session directly. */
+    public boolean inContext() {
+        return affinity.isCurrent();
+    }
+
+    Affinity affinity() {
+        return affinity;
     }
 
     public String remoteAddress() {
@@ -234,7 +244,15 @@ public final class EngineIoSession {
         switch (packet.type()) {
             case EngineIoCodec.MESSAGE -> deliver(packet);
             case EngineIoCodec.PONG -> onPong();
-            case EngineIoCodec.CLOSE -> closeInternal("transport close", false);
+            case EngineIoCodec.CLOSE -> {
+                // As the reference server: a GET still waiting is released with a noop, not a close.
+                if (pendingGet != null) {
+                    PollResponder get = pendingGet;
+                    pendingGet = null;
+                    get.ok(String.valueOf(EngineIoCodec.NOOP));
+                }
+                closeInternal("transport close", false);
+            }
             // Protocol 4: only the server pings; a client ping outside an upgrade probe is an error.
             case EngineIoCodec.PING -> closeInternal("transport error", false);
             default -> {
@@ -309,17 +327,22 @@ public final class EngineIoSession {
             responder.respond(400, PollResponder.JSON, EngineIoServer.errorBody(EngineIoServer.BAD_REQUEST));
             return;
         }
-        responder.respond(200, PollResponder.TEXT_HTML, "ok");
+        List<EngineIoPacket> packets;
         try {
-            for (EngineIoPacket packet : EngineIoCodec.decodePayload(body)) {
-                onPacket(packet);
-                if (closed) {
-                    return;
-                }
-            }
+            packets = EngineIoCodec.decodePayload(body);
         } catch (EngineIoDecodeException e) {
+            // The conformance suite expects the POST itself to fail and the session to be gone.
             log.warn("engine.io parse error sid={} transport=polling: {}", id, e.getMessage());
+            responder.respond(400, PollResponder.JSON, EngineIoServer.errorBody(EngineIoServer.BAD_REQUEST));
             closeInternal("parse error", false);
+            return;
+        }
+        responder.respond(200, PollResponder.TEXT_HTML, "ok");
+        for (EngineIoPacket packet : packets) {
+            onPacket(packet);
+            if (closed) {
+                return;
+            }
         }
     }
 
@@ -334,7 +357,7 @@ public final class EngineIoSession {
         if (pendingGet != null && !flushScheduled) {
             // Flush on the next tick so packets emitted in one burst share one HTTP response.
             flushScheduled = true;
-            context.runOnContext(v -> {
+            affinity.context().runOnContext(v -> {
                 flushScheduled = false;
                 flushPolling();
             });
@@ -370,13 +393,13 @@ public final class EngineIoSession {
     // ------------------------------------------------------------------ websocket
 
     /** The session was opened directly over a WebSocket. */
-    void attachWebSocket(ServerWebSocket socket, Context socketContext) {
+    void attachWebSocket(ServerWebSocket socket, Affinity socketContext) {
         this.ws = socket;
         this.wsContext = socketContext;
     }
 
     /** A WebSocket asked to take over this polling session (the upgrade probe). */
-    void attachProbe(ServerWebSocket socket, Context socketContext) {
+    void attachProbe(ServerWebSocket socket, Affinity socketContext) {
         if (closed || lingering || probe != null || ws != null) {
             closeWebSocket(socket, socketContext, null);
             return;
@@ -518,10 +541,10 @@ public final class EngineIoSession {
      * answers false. Keeps the public methods safe to call from anywhere.
      */
     private boolean onContext(Runnable action) {
-        if (Vertx.currentContext() == context) {
+        if (affinity.isCurrent()) {
             return true;
         }
-        context.runOnContext(v -> action.run());
+        affinity.context().runOnContext(v -> action.run());
         return false;
     }
 
@@ -533,24 +556,16 @@ public final class EngineIoSession {
 
     // A WebSocket may belong to another event loop than the session: write on its own context. The
     // choice is fixed per socket, so writes keep their order.
-    private static void writeText(ServerWebSocket socket, Context socketContext, String text) {
-        if (Vertx.currentContext() == socketContext) {
-            socket.writeTextMessage(text);
-        } else {
-            socketContext.runOnContext(v -> socket.writeTextMessage(text));
-        }
+    private static void writeText(ServerWebSocket socket, Affinity socketContext, String text) {
+        socketContext.run(() -> socket.writeTextMessage(text));
     }
 
-    private static void writeBinary(ServerWebSocket socket, Context socketContext, Buffer data) {
-        if (Vertx.currentContext() == socketContext) {
-            socket.writeBinaryMessage(data);
-        } else {
-            socketContext.runOnContext(v -> socket.writeBinaryMessage(data));
-        }
+    private static void writeBinary(ServerWebSocket socket, Affinity socketContext, Buffer data) {
+        socketContext.run(() -> socket.writeBinaryMessage(data));
     }
 
-    private static void closeWebSocket(ServerWebSocket socket, Context socketContext, Short code) {
-        Handler<Void> close = v -> {
+    private static void closeWebSocket(ServerWebSocket socket, Affinity socketContext, Short code) {
+        socketContext.run(() -> {
             if (!socket.isClosed()) {
                 if (code == null) {
                     socket.close();
@@ -558,11 +573,6 @@ public final class EngineIoSession {
                     socket.close(code);
                 }
             }
-        };
-        if (Vertx.currentContext() == socketContext) {
-            close.handle(null);
-        } else {
-            socketContext.runOnContext(close);
-        }
+        });
     }
 }

@@ -1,7 +1,5 @@
 package io.relay.gateway.engineio;
 
-import io.vertx.core.Context;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 
@@ -15,13 +13,13 @@ final class PollResponder {
     static final String TEXT_HTML = "text/html";
     static final String JSON = "application/json";
 
-    private final Context context;
+    private final Affinity affinity;
     private final HttpServerResponse response;
     /** The request's Origin when CORS allows it; echoed back with credentials allowed. */
     private final String allowedOrigin;
 
-    PollResponder(Context context, HttpServerResponse response, String allowedOrigin) {
-        this.context = context;
+    PollResponder(Affinity affinity, HttpServerResponse response, String allowedOrigin) {
+        this.affinity = affinity;
         this.response = response;
         this.allowedOrigin = allowedOrigin;
     }
@@ -31,11 +29,7 @@ final class PollResponder {
     }
 
     void respond(int status, String contentType, String body) {
-        if (Vertx.currentContext() == context) {
-            write(status, contentType, body);
-        } else {
-            context.runOnContext(v -> write(status, contentType, body));
-        }
+        affinity.run(() -> write(status, contentType, body));
     }
 
     void ok(String body) {

@@ -3,7 +3,6 @@ package io.relay.gateway.socketio;
 import io.relay.gateway.engineio.EngineIoSession;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
@@ -170,7 +169,7 @@ final class NamespaceSocket implements SocketIoSocket {
                 return;
             }
             SocketIoPackets.Encoded packet = SocketIoPackets.encodeAckPacket(nsp, ackId, args);
-            if (Vertx.currentContext() == engine.context()) {
+            if (engine.inContext()) {
                 sendAck(packet);
             } else {
                 engine.context().runOnContext(v -> sendAck(packet));

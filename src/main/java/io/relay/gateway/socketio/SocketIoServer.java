@@ -24,12 +24,10 @@ public final class SocketIoServer {
     /** A client that opened Engine.IO but sent no Socket.IO CONNECT in this time is dropped (as the reference). */
     public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(45);
 
-    private final Vertx vertx;
     private final EngineIoServer engine;
     private final Map<String, Handler<SocketIoSocket>> namespaces = new ConcurrentHashMap<>();
 
     public SocketIoServer(Vertx vertx, SocketIoOptions options) {
-        this.vertx = vertx;
         this.engine = new EngineIoServer(vertx, options.engineIo());
         this.engine.connectionHandler(session -> new SocketIoClient(this, session, vertx));
         this.namespaces.put("/", socket -> { });

@@ -231,10 +231,21 @@ class PollingProtocolTest {
     }
 
     @Test
-    @DisplayName("closes the session when the client sends the close packet")
+    @DisplayName("closes the session when the client sends the close packet, releasing a waiting GET with a noop")
     void clientClose() throws Exception {
         String sid = connect();
-        post(sid, "1");
+        Future<HttpResponse<Buffer>> waiting = getAsync(sid);
+        Thread.sleep(100);
+        assertThat(post(sid, "1").bodyAsString()).isEqualTo("ok");
+        assertThat(await(waiting).bodyAsString()).isEqualTo("6");
+        assertError(poll(sid), 1, "Session ID unknown");
+    }
+
+    @Test
+    @DisplayName("fails a POST whose Engine.IO payload cannot be parsed and closes the session")
+    void malformedEngineIoPayload() throws Exception {
+        String sid = handshake();
+        assertError(post(sid, "abc"), 3, "Bad request");
         assertError(poll(sid), 1, "Session ID unknown");
     }
 
