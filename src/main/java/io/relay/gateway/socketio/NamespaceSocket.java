@@ -94,22 +94,30 @@ final class NamespaceSocket implements SocketIoSocket {
 
     @Override
     public void disconnect() {
+        if (!engine.inContext()) {
+            runOnContext(v -> disconnect());
+            return;
+        }
         if (!connected) {
             return;
         }
         engine.send(SocketIoPackets.encodeDisconnect(nsp));
         client.remove(this);
-        onDisconnect("server namespace disconnect");
+        onDisconnect(DisconnectReason.SERVER_NAMESPACE_DISCONNECT);
         // The default namespace is the whole connection for our clients: end it, as documented.
         if ("/".equals(nsp)) {
-            engine.close("server namespace disconnect");
+            engine.close(DisconnectReason.SERVER_NAMESPACE_DISCONNECT);
         }
     }
 
     @Override
     public void closeTransport() {
+        if (!engine.inContext()) {
+            runOnContext(v -> closeTransport());
+            return;
+        }
         if (connected) {
-            engine.close("forced server close");
+            engine.close(DisconnectReason.FORCED_SERVER_CLOSE);
         }
     }
 

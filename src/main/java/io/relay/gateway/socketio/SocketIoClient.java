@@ -83,7 +83,7 @@ final class SocketIoClient {
     private void parseError(SocketIoDecodeException e) {
         // Like the reference server: a client that sends garbage is disconnected.
         log.warn("socket.io parse error sid={} transport={}: {}", engine.id(), engine.transport(), e.getMessage());
-        engine.close("parse error");
+        engine.close(DisconnectReason.PARSE_ERROR);
     }
 
     private void dispatch(SocketIoPacket packet) {
@@ -92,7 +92,7 @@ final class SocketIoClient {
             case SocketIoPackets.DISCONNECT -> {
                 NamespaceSocket socket = sockets.remove(packet.nsp());
                 if (socket != null) {
-                    socket.onDisconnect("client namespace disconnect");
+                    socket.onDisconnect(DisconnectReason.CLIENT_NAMESPACE_DISCONNECT);
                 }
             }
             case SocketIoPackets.EVENT, SocketIoPackets.BINARY_EVENT -> {

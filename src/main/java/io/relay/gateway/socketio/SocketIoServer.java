@@ -59,7 +59,7 @@ public final class SocketIoServer {
 
     /** Closes every connection opened through this instance, without Socket.IO DISCONNECT (clients reconnect). */
     public Future<Void> close() {
-        return engine.close("server shutting down");
+        return engine.close(DisconnectReason.SERVER_SHUTTING_DOWN);
     }
 
     /** Open Engine.IO connections created through this instance (connected or still before CONNECT). */
