@@ -38,7 +38,7 @@ final class SocketIoClient {
         this.engine = engine;
         this.vertx = vertx;
         engine.messageHandler(this::onText).binaryHandler(this::onBinary).closeHandler(this::onClose);
-        connectTimer = vertx.setTimer(SocketIoServer.CONNECT_TIMEOUT.toMillis(), t -> {
+        connectTimer = vertx.setTimer(server.connectTimeoutMs(), t -> {
             connectTimer = -1;
             if (sockets.isEmpty() && engine.isOpen()) {
                 log.info("socket.io connect timeout sid={} transport={}", engine.id(), engine.transport());

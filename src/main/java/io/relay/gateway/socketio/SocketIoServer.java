@@ -25,6 +25,8 @@ public final class SocketIoServer {
     public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(45);
 
     private final EngineIoServer engine;
+    /** {@link #CONNECT_TIMEOUT}; only tests shorten it. */
+    private long connectTimeoutMs = CONNECT_TIMEOUT.toMillis();
     private final Map<String, Handler<SocketIoSocket>> namespaces = new ConcurrentHashMap<>();
 
     public SocketIoServer(Vertx vertx, SocketIoOptions options) {
@@ -65,6 +67,15 @@ public final class SocketIoServer {
     /** Open Engine.IO connections created through this instance (connected or still before CONNECT). */
     public int connectionCount() {
         return engine.sessionCount();
+    }
+
+    SocketIoServer connectTimeout(Duration timeout) {
+        this.connectTimeoutMs = timeout.toMillis();
+        return this;
+    }
+
+    long connectTimeoutMs() {
+        return connectTimeoutMs;
     }
 
     Handler<SocketIoSocket> namespaceHandler(String nsp) {

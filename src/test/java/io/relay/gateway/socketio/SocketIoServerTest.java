@@ -39,7 +39,8 @@ class SocketIoServerTest {
     @BeforeEach
     void start(Vertx vertx) throws Exception {
         SocketIoOptions options = EchoVerticle.options(Duration.ofSeconds(25), Duration.ofSeconds(20), 10_000);
-        server = new SocketIoServer(vertx, options);
+        server = new SocketIoServer(vertx, options).connectTimeout(Duration.ofMillis(500));
+        server.namespace("/custom", socket -> socket.eventHandler(event -> socket.emit("custom-back", event.args().getList().toArray())));
         server.connectionHandler(socket -> {
             sockets.add(socket);
             socket.disconnectHandler(reasons::add);
@@ -105,6 +106,30 @@ class SocketIoServerTest {
         assertThat(socket.remoteAddress()).isEqualTo("127.0.0.1");
         assertThat(socket.handshakeHeaders().get("host")).isNotNull();
         assertThat(socket.connected()).isTrue();
+    }
+
+    @Test
+    @DisplayName("serves extra namespaces on the same connection, each with its own socket")
+    void customNamespace() throws Exception {
+        String sid = connect();
+        post(sid, "40/custom,");
+        assertThat(poll(sid)).matches("40/custom,\\{\"sid\":\"[A-Za-z0-9_-]+\"}");
+        post(sid, "42/custom,[\"hi\",1]");
+        assertThat(poll(sid)).isEqualTo("42/custom,[\"custom-back\",1]");
+        post(sid, "41/custom,");
+        post(sid, "42/custom,[\"hi\",2]");
+        post(sid, "425[\"ack-twice\"]");
+        assertThat(poll(sid)).as("the left namespace gets nothing, the default one still works").isEqualTo("435[\"first\"]");
+    }
+
+    @Test
+    @DisplayName("closes a connection that sends no Socket.IO CONNECT within the connect timeout")
+    void connectTimeout() throws Exception {
+        String sid = handshake();
+        long start = System.nanoTime();
+        assertThat(poll(sid)).isEqualTo("1");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThan(Duration.ofMillis(300));
+        assertThat(await(getAsync(sid)).statusCode()).isEqualTo(400);
     }
 
     @Test
