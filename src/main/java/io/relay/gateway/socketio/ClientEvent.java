@@ -8,6 +8,9 @@ import io.vertx.core.json.JsonObject;
  * attachments as {@link io.vertx.core.buffer.Buffer}) and, when the client asked for one, the
  * acknowledgement to answer.
  *
+ * <p>Read a binary argument with {@code args.getBuffer(i)}: {@code JsonArray.getValue(i)} would hand
+ * it back base64-encoded.
+ *
  * @param ack null when the client did not ask for an acknowledgement
  */
 public record ClientEvent(String name, JsonArray args, Ack ack) {

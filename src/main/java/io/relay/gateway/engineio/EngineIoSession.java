@@ -1,0 +1,578 @@
+package io.relay.gateway.engineio;
+
+import io.vertx.core.Context;
+import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ServerWebSocket;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayDeque;
+import java.util.List;
+
+/**
+ * One Engine.IO connection, whatever its transport. Everything here runs on the context that created
+ * the session ({@link #context()}): transports on other event loops hop onto it, so the state needs
+ * no locks. Only {@link #transport} and {@link #probing} are read from other threads, for a fast
+ * 400 on a request that can never succeed; the decision is re-checked on the context.
+ */
+public final class EngineIoSession {
+
+    public static final String POLLING = "polling";
+    public static final String WEBSOCKET = "websocket";
+
+    private static final Logger log = LoggerFactory.getLogger(EngineIoSession.class);
+
+    private static final String CLOSE_PACKET = String.valueOf(EngineIoCodec.CLOSE);
+
+    private final EngineIoServer server;
+    private final Vertx vertx;
+    private final Affinity affinity;
+    private final String id;
+    private final String remoteAddress;
+    private final MultiMap handshakeHeaders;
+    private final EngineIoOptions options;
+
+    private volatile String transport;
+    private volatile boolean probing;
+
+    /** Packets waiting for a polling GET: encoded text packets (type first) or binary messages. */
+    private final ArrayDeque<Object> queue = new ArrayDeque<>();
+    private PollResponder pendingGet;
+    private boolean flushScheduled;
+
+    private ServerWebSocket ws;
+    private Affinity wsContext;
+    private ServerWebSocket probe;
+    private Affinity probeContext;
+    private boolean upgrading;
+
+    private long pingTimer = -1;
+    private long pingTimeoutTimer = -1;
+    private long upgradeTimer = -1;
+    private boolean closed;
+    /** A server-side close over polling keeps the session until the client fetched the close packet. */
+    private boolean lingering;
+
+    private Handler<String> messageHandler;
+    private Handler<Buffer> binaryHandler;
+    private Handler<String> closeHandler;
+
+    EngineIoSession(EngineIoServer server, Vertx vertx, Affinity affinity, String id, String transport,
+                    String remoteAddress, MultiMap handshakeHeaders) {
+        this.server = server;
+        this.vertx = vertx;
+        this.affinity = affinity;
+        this.id = id;
+        this.transport = transport;
+        this.remoteAddress = remoteAddress;
+        this.handshakeHeaders = handshakeHeaders;
+        this.options = server.options();
+    }
+
+    public String id() {
+        return id;
+    }
+
+    /** {@code polling} or {@code websocket}. */
+    public String transport() {
+        return transport;
+    }
+
+    public Context context() {
+        return affinity.context();
+    }
+
+    /** True when the caller runs on this session's event-loop thread, so it may touch the session directly. */
+    public boolean inContext() {
+        return affinity.isCurrent();
+    }
+
+    Affinity affinity() {
+        return affinity;
+    }
+
+    public String remoteAddress() {
+        return remoteAddress;
+    }
+
+    public MultiMap handshakeHeaders() {
+        return handshakeHeaders;
+    }
+
+    public boolean isOpen() {
+        return !closed;
+    }
+
+    /** Called with the data of every text message from the client. */
+    public EngineIoSession messageHandler(Handler<String> handler) {
+        this.messageHandler = handler;
+        return this;
+    }
+
+    /** Called with every binary message from the client. */
+    public EngineIoSession binaryHandler(Handler<Buffer> handler) {
+        this.binaryHandler = handler;
+        return this;
+    }
+
+    /** Called once when the session closes, with the reason (e.g. {@code "ping timeout"}). */
+    public EngineIoSession closeHandler(Handler<String> handler) {
+        this.closeHandler = handler;
+        return this;
+    }
+
+    /** Sends a text message; dropped when the session is closed. */
+    public void send(String data) {
+        if (!onContext(() -> send(data))) {
+            return;
+        }
+        if (closed) {
+            return;
+        }
+        if (ws != null) {
+            writeText(ws, wsContext, EngineIoCodec.MESSAGE + data);
+        } else {
+            enqueue(EngineIoCodec.MESSAGE + data);
+        }
+    }
+
+    /** Sends a binary message; dropped when the session is closed. */
+    public void send(Buffer data) {
+        if (!onContext(() -> send(data))) {
+            return;
+        }
+        if (closed) {
+            return;
+        }
+        if (ws != null) {
+            writeBinary(ws, wsContext, data);
+        } else {
+            enqueue(data);
+        }
+    }
+
+    /**
+     * Closes the session from the server side. Over polling the client receives a close packet with
+     * anything still queued, so a message sent just before (e.g. a Socket.IO DISCONNECT) is not lost.
+     */
+    public void close(String reason) {
+        if (onContext(() -> close(reason))) {
+            closeInternal(reason, true);
+        }
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    /** Starts the heartbeat; the handshake has just been sent. */
+    void start() {
+        schedulePing();
+    }
+
+    private void schedulePing() {
+        pingTimer = vertx.setTimer(options.pingInterval().toMillis(), t -> {
+            pingTimer = -1;
+            if (closed) {
+                return;
+            }
+            sendPacket(String.valueOf(EngineIoCodec.PING));
+            pingTimeoutTimer = vertx.setTimer(options.pingTimeout().toMillis(), t2 -> {
+                pingTimeoutTimer = -1;
+                closeInternal("ping timeout", false);
+            });
+        });
+    }
+
+    private void onPong() {
+        cancel(pingTimeoutTimer);
+        pingTimeoutTimer = -1;
+        cancel(pingTimer);
+        schedulePing();
+    }
+
+    private void closeInternal(String reason, boolean serverInitiated) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        server.detach(this);
+        cancel(pingTimer);
+        cancel(pingTimeoutTimer);
+        cancel(upgradeTimer);
+        pingTimer = pingTimeoutTimer = upgradeTimer = -1;
+        if (probe != null) {
+            closeWebSocket(probe, probeContext, null);
+            probe = null;
+        }
+        if (ws != null) {
+            closeWebSocket(ws, wsContext, null);
+            server.unregister(this);
+        } else if (serverInitiated && (pendingGet == null || !queue.isEmpty())) {
+            // Like the reference server, queued packets go first and the close packet in a later
+            // response: the client handles a Socket.IO DISCONNECT asynchronously, and would see
+            // "transport close" first if both arrived together.
+            flushPolling();
+            queue.add(CLOSE_PACKET);
+            lingering = true;
+            vertx.setTimer(options.pingTimeout().toMillis(), t -> server.unregister(this));
+        } else if (pendingGet != null) {
+            queue.add(CLOSE_PACKET);
+            flushPolling();
+            server.unregister(this);
+        } else {
+            server.unregister(this);
+        }
+        log.info("engine.io session closed sid={} transport={} node={} reason={}", id, transport, options.nodeId(), reason);
+        Handler<String> handler = closeHandler;
+        if (handler != null) {
+            try {
+                handler.handle(reason);
+            } catch (RuntimeException e) {
+                log.error("close handler failed sid={}", id, e);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ inbound packets
+
+    private void onPacket(EngineIoPacket packet) {
+        if (closed) {
+            return;
+        }
+        switch (packet.type()) {
+            case EngineIoCodec.MESSAGE -> deliver(packet);
+            case EngineIoCodec.PONG -> onPong();
+            case EngineIoCodec.CLOSE -> {
+                // As the reference server: a GET still waiting is released with a noop, not a close.
+                if (pendingGet != null) {
+                    PollResponder get = pendingGet;
+                    pendingGet = null;
+                    get.ok(String.valueOf(EngineIoCodec.NOOP));
+                }
+                closeInternal("transport close", false);
+            }
+            // Protocol 4: only the server pings; a client ping outside an upgrade probe is an error.
+            case EngineIoCodec.PING -> closeInternal("transport error", false);
+            default -> {
+                // open, upgrade and noop carry nothing for an established transport.
+            }
+        }
+    }
+
+    private void deliver(EngineIoPacket packet) {
+        try {
+            if (packet.isBinary()) {
+                if (binaryHandler != null) {
+                    binaryHandler.handle(packet.binary());
+                }
+            } else if (messageHandler != null) {
+                messageHandler.handle(packet.data());
+            }
+        } catch (RuntimeException e) {
+            // One faulty handler must not take the transport down with an exception in Netty.
+            log.error("message handler failed sid={}", id, e);
+        }
+    }
+
+    // ------------------------------------------------------------------ polling
+
+    void onPollGet(PollResponder responder) {
+        if (lingering) {
+            pendingGet = responder;
+            flushPolling();
+            if (queue.isEmpty()) {
+                server.unregister(this);
+            }
+            return;
+        }
+        if (closed) {
+            responder.respond(400, PollResponder.JSON, EngineIoServer.errorBody(EngineIoServer.UNKNOWN_SID));
+            return;
+        }
+        if (!POLLING.equals(transport)) {
+            responder.respond(400, PollResponder.JSON, EngineIoServer.errorBody(EngineIoServer.BAD_REQUEST));
+            return;
+        }
+        if (pendingGet != null) {
+            // Like the reference server: overlapping GETs mean a confused client; end the session.
+            responder.respond(400, PollResponder.JSON, EngineIoServer.errorBody(EngineIoServer.BAD_REQUEST));
+            closeInternal("transport error", false);
+            return;
+        }
+        pendingGet = responder;
+        if (!queue.isEmpty()) {
+            flushPolling();
+        } else if (upgrading) {
+            pendingGet = null;
+            responder.ok(String.valueOf(EngineIoCodec.NOOP));
+        }
+    }
+
+    /** The client dropped the connection of its pending GET: the reference server ends the session. */
+    void onPollAborted(PollResponder responder) {
+        if (pendingGet == responder) {
+            pendingGet = null;
+            closeInternal("transport close", false);
+        }
+    }
+
+    void onPollPost(String body, PollResponder responder) {
+        if (closed) {
+            responder.respond(400, PollResponder.JSON, EngineIoServer.errorBody(EngineIoServer.UNKNOWN_SID));
+            return;
+        }
+        if (!POLLING.equals(transport)) {
+            responder.respond(400, PollResponder.JSON, EngineIoServer.errorBody(EngineIoServer.BAD_REQUEST));
+            return;
+        }
+        List<EngineIoPacket> packets;
+        try {
+            packets = EngineIoCodec.decodePayload(body);
+        } catch (EngineIoDecodeException e) {
+            // The conformance suite expects the POST itself to fail and the session to be gone.
+            log.warn("engine.io parse error sid={} transport=polling: {}", id, e.getMessage());
+            responder.respond(400, PollResponder.JSON, EngineIoServer.errorBody(EngineIoServer.BAD_REQUEST));
+            closeInternal("parse error", false);
+            return;
+        }
+        responder.respond(200, PollResponder.TEXT_HTML, "ok");
+        for (EngineIoPacket packet : packets) {
+            onPacket(packet);
+            if (closed) {
+                return;
+            }
+        }
+    }
+
+    /** The POST was larger than maxPayload: the client does not respect the limit, drop it. */
+    void onPayloadTooLarge() {
+        log.warn("engine.io payload too large sid={} transport=polling", id);
+        closeInternal("transport error", false);
+    }
+
+    private void enqueue(Object packet) {
+        queue.add(packet);
+        if (pendingGet != null && !flushScheduled) {
+            // Flush on the next tick so packets emitted in one burst share one HTTP response.
+            flushScheduled = true;
+            affinity.context().runOnContext(v -> {
+                flushScheduled = false;
+                flushPolling();
+            });
+        }
+    }
+
+    private void flushPolling() {
+        PollResponder get = pendingGet;
+        if (get == null || queue.isEmpty()) {
+            return;
+        }
+        pendingGet = null;
+        StringBuilder payload = new StringBuilder(64);
+        Object packet;
+        while ((packet = queue.peek()) != null) {
+            if (packet == CLOSE_PACKET && payload.length() > 0) {
+                break; // the close packet travels alone, see closeInternal
+            }
+            queue.poll();
+            EngineIoCodec.appendToPayload(payload, packet);
+        }
+        get.ok(payload.toString());
+    }
+
+    private void sendPacket(String encoded) {
+        if (ws != null) {
+            writeText(ws, wsContext, encoded);
+        } else {
+            enqueue(encoded);
+        }
+    }
+
+    // ------------------------------------------------------------------ websocket
+
+    /** The session was opened directly over a WebSocket. */
+    void attachWebSocket(ServerWebSocket socket, Affinity socketContext) {
+        this.ws = socket;
+        this.wsContext = socketContext;
+    }
+
+    /** A WebSocket asked to take over this polling session (the upgrade probe). */
+    void attachProbe(ServerWebSocket socket, Affinity socketContext) {
+        if (closed || lingering || probe != null || ws != null) {
+            closeWebSocket(socket, socketContext, null);
+            return;
+        }
+        probe = socket;
+        probeContext = socketContext;
+        probing = true;
+        upgradeTimer = vertx.setTimer(options.upgradeTimeout().toMillis(), t -> {
+            upgradeTimer = -1;
+            if (probe == socket) {
+                log.debug("engine.io upgrade timed out sid={}", id);
+                dropProbe();
+            }
+        });
+    }
+
+    boolean canAcceptProbe() {
+        return POLLING.equals(transport) && !probing && !closed;
+    }
+
+    void onWebSocketText(ServerWebSocket socket, String text) {
+        if (closed) {
+            return;
+        }
+        if (text.length() > options.maxPayloadBytes()) {
+            // Only reachable when the HTTP server was not configured with the limit (see EngineIoServer.configure).
+            onWebSocketError(socket, (short) 1009);
+            return;
+        }
+        EngineIoPacket packet;
+        try {
+            packet = EngineIoCodec.decodeText(text);
+        } catch (EngineIoDecodeException e) {
+            log.warn("engine.io parse error sid={} transport=websocket: {}", id, e.getMessage());
+            if (socket == ws) {
+                closeInternal("parse error", false);
+            } else if (socket == probe) {
+                dropProbe();
+            }
+            return;
+        }
+        if (socket == ws) {
+            onPacket(packet);
+        } else if (socket == probe) {
+            onProbePacket(packet);
+        }
+    }
+
+    void onWebSocketBinary(ServerWebSocket socket, Buffer data) {
+        if (closed) {
+            return;
+        }
+        if (socket == ws) {
+            onPacket(new EngineIoPacket(EngineIoCodec.MESSAGE, null, data));
+        } else if (socket == probe) {
+            dropProbe();
+        }
+    }
+
+    /** A WebSocket failed; {@code code} is the close status to send, null for a normal close. */
+    void onWebSocketError(ServerWebSocket socket, Short code) {
+        if (code != null && (socket == ws || socket == probe)) {
+            closeWebSocket(socket, socket == ws ? wsContext : probeContext, code);
+        }
+        onWebSocketClosed(socket, "transport error");
+    }
+
+    void onWebSocketClosed(ServerWebSocket socket, String reason) {
+        if (socket == ws) {
+            closeInternal(reason, false);
+        } else if (socket == probe) {
+            log.debug("engine.io upgrade abandoned sid={}", id);
+            dropProbe();
+        }
+    }
+
+    private void onProbePacket(EngineIoPacket packet) {
+        if (packet.type() == EngineIoCodec.PING && "probe".equals(packet.data())) {
+            writeText(probe, probeContext, "3probe");
+            upgrading = true;
+            // Release the client's pending GET so it can pause polling and send the upgrade packet.
+            if (pendingGet != null) {
+                if (queue.isEmpty()) {
+                    PollResponder get = pendingGet;
+                    pendingGet = null;
+                    get.ok(String.valueOf(EngineIoCodec.NOOP));
+                } else {
+                    flushPolling();
+                }
+            }
+        } else if (packet.type() == EngineIoCodec.UPGRADE) {
+            completeUpgrade();
+        } else {
+            dropProbe();
+        }
+    }
+
+    private void completeUpgrade() {
+        cancel(upgradeTimer);
+        upgradeTimer = -1;
+        if (pendingGet != null) {
+            PollResponder get = pendingGet;
+            pendingGet = null;
+            get.ok(String.valueOf(EngineIoCodec.NOOP));
+        }
+        ws = probe;
+        wsContext = probeContext;
+        probe = null;
+        probeContext = null;
+        upgrading = false;
+        transport = WEBSOCKET;
+        log.debug("engine.io session upgraded sid={} transport=websocket node={}", id, options.nodeId());
+        Object packet;
+        while ((packet = queue.poll()) != null) {
+            if (packet instanceof Buffer binary) {
+                writeBinary(ws, wsContext, binary);
+            } else {
+                writeText(ws, wsContext, (String) packet);
+            }
+        }
+    }
+
+    private void dropProbe() {
+        cancel(upgradeTimer);
+        upgradeTimer = -1;
+        if (probe != null) {
+            closeWebSocket(probe, probeContext, null);
+        }
+        probe = null;
+        probeContext = null;
+        upgrading = false;
+        probing = false;
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /**
+     * True when already on the session's context; otherwise schedules {@code action} there and
+     * answers false. Keeps the public methods safe to call from anywhere.
+     */
+    private boolean onContext(Runnable action) {
+        if (affinity.isCurrent()) {
+            return true;
+        }
+        affinity.context().runOnContext(v -> action.run());
+        return false;
+    }
+
+    private void cancel(long timer) {
+        if (timer >= 0) {
+            vertx.cancelTimer(timer);
+        }
+    }
+
+    // A WebSocket may belong to another event loop than the session: write on its own context. The
+    // choice is fixed per socket, so writes keep their order.
+    private static void writeText(ServerWebSocket socket, Affinity socketContext, String text) {
+        socketContext.run(() -> socket.writeTextMessage(text));
+    }
+
+    private static void writeBinary(ServerWebSocket socket, Affinity socketContext, Buffer data) {
+        socketContext.run(() -> socket.writeBinaryMessage(data));
+    }
+
+    private static void closeWebSocket(ServerWebSocket socket, Affinity socketContext, Short code) {
+        socketContext.run(() -> {
+            if (!socket.isClosed()) {
+                if (code == null) {
+                    socket.close();
+                } else {
+                    socket.close(code);
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,156 @@
+package io.relay.gateway.socketio;
+
+import io.relay.gateway.engineio.EngineIoSession;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Socket.IO side of one Engine.IO session: decodes packets, keeps the namespace sockets and
+ * closes the session on a malformed packet or when no CONNECT came in time. Runs on the session's
+ * context only.
+ */
+final class SocketIoClient {
+
+    private static final Logger log = LoggerFactory.getLogger(SocketIoClient.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final SocketIoServer server;
+    private final EngineIoSession engine;
+    private final Vertx vertx;
+    private final SocketIoDecoder decoder = new SocketIoDecoder();
+    private final Map<String, NamespaceSocket> sockets = new HashMap<>(2);
+    private long connectTimer;
+
+    SocketIoClient(SocketIoServer server, EngineIoSession engine, Vertx vertx) {
+        this.server = server;
+        this.engine = engine;
+        this.vertx = vertx;
+        engine.messageHandler(this::onText).binaryHandler(this::onBinary).closeHandler(this::onClose);
+        connectTimer = vertx.setTimer(server.connectTimeoutMs(), t -> {
+            connectTimer = -1;
+            if (sockets.isEmpty() && engine.isOpen()) {
+                log.info("socket.io connect timeout sid={} transport={}", engine.id(), engine.transport());
+                engine.close("connect timeout");
+            }
+        });
+    }
+
+    void send(SocketIoPackets.Encoded packet) {
+        engine.send(packet.text());
+        for (Buffer attachment : packet.attachments()) {
+            engine.send(attachment);
+        }
+    }
+
+    void remove(NamespaceSocket socket) {
+        sockets.remove(socket.namespace(), socket);
+    }
+
+    private void onText(String text) {
+        try {
+            SocketIoPacket packet = decoder.onText(text);
+            if (packet != null) {
+                dispatch(packet);
+            }
+        } catch (SocketIoDecodeException e) {
+            parseError(e);
+        }
+    }
+
+    private void onBinary(Buffer data) {
+        try {
+            SocketIoPacket packet = decoder.onBinary(data);
+            if (packet != null) {
+                dispatch(packet);
+            }
+        } catch (SocketIoDecodeException e) {
+            parseError(e);
+        }
+    }
+
+    private void parseError(SocketIoDecodeException e) {
+        // Like the reference server: a client that sends garbage is disconnected.
+        log.warn("socket.io parse error sid={} transport={}: {}", engine.id(), engine.transport(), e.getMessage());
+        engine.close(DisconnectReason.PARSE_ERROR);
+    }
+
+    private void dispatch(SocketIoPacket packet) {
+        switch (packet.type()) {
+            case SocketIoPackets.CONNECT -> connect(packet.nsp(), (JsonObject) packet.data());
+            case SocketIoPackets.DISCONNECT -> {
+                NamespaceSocket socket = sockets.remove(packet.nsp());
+                if (socket != null) {
+                    socket.onDisconnect(DisconnectReason.CLIENT_NAMESPACE_DISCONNECT);
+                }
+            }
+            case SocketIoPackets.EVENT, SocketIoPackets.BINARY_EVENT -> {
+                NamespaceSocket socket = sockets.get(packet.nsp());
+                if (socket != null) {
+                    socket.onEvent((JsonArray) packet.data(), packet.id());
+                } else {
+                    log.debug("event for a namespace not joined sid={}", engine.id());
+                }
+            }
+            default -> {
+                // ACK: the server never asks for acknowledgements; CONNECT_ERROR only flows to clients.
+            }
+        }
+    }
+
+    private void connect(String nsp, JsonObject auth) {
+        if (connectTimer >= 0) {
+            vertx.cancelTimer(connectTimer);
+            connectTimer = -1;
+        }
+        NamespaceSocket existing = sockets.get(nsp);
+        if (existing != null) {
+            engine.send(SocketIoPackets.encodeConnect(nsp, existing.id()));
+            return;
+        }
+        Handler<SocketIoSocket> handler = server.namespaceHandler(nsp);
+        if (handler == null) {
+            engine.send(SocketIoPackets.encodeConnectError(nsp, "Invalid namespace"));
+            return;
+        }
+        NamespaceSocket socket = new NamespaceSocket(this, engine, nsp, newSocketId(), auth == null ? new JsonObject() : auth);
+        sockets.put(nsp, socket);
+        // The answer goes first so that anything the handler emits reaches an already connected client.
+        engine.send(SocketIoPackets.encodeConnect(nsp, socket.id()));
+        log.info("socket.io socket connected sid={} socket={} nsp={} transport={}", engine.id(), socket.id(), nsp, engine.transport());
+        try {
+            handler.handle(socket);
+        } catch (RuntimeException e) {
+            log.error("connection handler failed sid={} socket={}", engine.id(), socket.id(), e);
+        }
+    }
+
+    private void onClose(String reason) {
+        if (connectTimer >= 0) {
+            vertx.cancelTimer(connectTimer);
+            connectTimer = -1;
+        }
+        List<NamespaceSocket> all = new ArrayList<>(sockets.values());
+        sockets.clear();
+        for (NamespaceSocket socket : all) {
+            socket.onDisconnect(reason);
+        }
+    }
+
+    private static String newSocketId() {
+        byte[] random = new byte[15];
+        RANDOM.nextBytes(random);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+    }
+}

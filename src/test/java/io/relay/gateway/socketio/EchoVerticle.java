@@ -1,0 +1,60 @@
+package io.relay.gateway.socketio;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A test HTTP verticle with an echo behaviour: {@code echo} comes back as {@code echo-back} with the
+ * same arguments, acknowledgements are answered with the event's arguments, {@code kick} makes the
+ * server disconnect the socket.
+ */
+final class EchoVerticle extends VerticleBase {
+
+    private final SocketIoOptions options;
+    private final int port;
+    private SocketIoServer server;
+
+    EchoVerticle(SocketIoOptions options, int port) {
+        this.options = options;
+        this.port = port;
+    }
+
+    static SocketIoOptions options(Duration pingInterval, Duration pingTimeout, int maxPayload) {
+        return new SocketIoOptions("/socket.io/", pingInterval, pingTimeout, maxPayload, Duration.ofSeconds(10),
+                List.of("http://allowed.example"), "node1");
+    }
+
+    static void echo(SocketIoSocket socket) {
+        socket.eventHandler(event -> {
+            Object[] args = event.args().getList().toArray();
+            switch (event.name()) {
+                case "echo" -> socket.emit("echo-back", args);
+                case "kick" -> socket.disconnect();
+                default -> {
+                }
+            }
+            event.ackIfWanted(args);
+        });
+    }
+
+    @Override
+    public Future<?> start() {
+        Router router = Router.router(vertx);
+        server = new SocketIoServer(vertx, options);
+        server.connectionHandler(EchoVerticle::echo);
+        server.mount(router);
+        return vertx.createHttpServer(SocketIoServer.configure(new HttpServerOptions(), options))
+                .requestHandler(router)
+                .listen(port);
+    }
+
+    @Override
+    public Future<?> stop() {
+        return server.close();
+    }
+}
