@@ -125,7 +125,7 @@ class PairingFlowTest {
     void scanThenWait(Vertx vertx, VertxTestContext ctx) {
         start(vertx).compose(v -> service.generate())
                 .compose(qr -> service.scan(qr.qrData(), DEVICE).compose(paired -> service.awaitPairing(qr.token())))
-                .compose(service::verifySession)
+                .compose(token -> service.verifySession(token))
                 .onComplete(ctx.succeeding(claims -> ctx.verify(() -> {
                     assertThat(claims.deviceId()).isEqualTo(DEVICE);
                     ctx.completeNow();
@@ -138,7 +138,7 @@ class PairingFlowTest {
         start(vertx).compose(v -> service.generate())
                 .compose(qr -> service.scan(qr.qrData(), DEVICE).compose(paired -> service.awaitPairing(qr.token())
                         .compose(first -> service.awaitPairing(qr.token()))
-                        .compose(service::verifySession)
+                        .compose(token -> service.verifySession(token))
                         .map(claims -> {
                             ctx.verify(() -> assertThat(claims.sessionId()).isEqualTo(paired.sessionId()));
                             return null;
@@ -230,7 +230,7 @@ class PairingFlowTest {
                         return service.scan(qr.qrData(), DEVICE);
                     })
                     .compose(paired -> service.awaitPairing(qr.token()));
-        }).compose(service::verifySession).onComplete(ctx.succeedingThenComplete());
+        }).compose(token -> service.verifySession(token)).onComplete(ctx.succeedingThenComplete());
     }
 
     @Test
