@@ -3,12 +3,23 @@ package io.relay;
 import io.relay.config.ConfigException;
 import io.relay.config.ConfigLoader;
 import io.relay.config.RelayConfig;
+import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Starts one relay node: reads the configuration, then deploys the verticles in order. */
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Starts one relay node: reads the configuration (conf/config.json, then environment overrides),
+ * starts Vert.x and the {@link RelayNode}, and stops both cleanly on SIGTERM so sockets are closed
+ * (clients reconnect elsewhere) and an embedded database is shut down, not killed.
+ */
 public final class Main {
     private static final Logger log = LoggerFactory.getLogger(Main.class);
+    /** Kubernetes waits 30 s by default between SIGTERM and SIGKILL; finish well inside it. */
+    private static final long SHUTDOWN_SECONDS = 25;
 
     private Main() {
     }
@@ -22,6 +33,30 @@ public final class Main {
             System.exit(2);
             return;
         }
-        log.info("relay node {} configured for port {}", config.nodeId(), config.port());
+        Vertx vertx = Vertx.vertx();
+        AtomicReference<RelayNode> running = new AtomicReference<>();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(vertx, running.get()), "relay-shutdown"));
+        RelayNode.start(vertx, config).onComplete(ar -> {
+            if (ar.succeeded()) {
+                running.set(ar.result());
+            } else {
+                log.error("relay node {} failed to start: {}", config.nodeId(), ar.cause().getMessage(), ar.cause());
+                // Exit from another thread: System.exit waits for the shutdown hook, which needs the event loops.
+                new Thread(() -> System.exit(1), "relay-exit").start();
+            }
+        });
+    }
+
+    private static void shutdown(Vertx vertx, RelayNode node) {
+        log.info("relay node shutting down");
+        CountDownLatch done = new CountDownLatch(1);
+        (node == null ? vertx.close() : node.close().eventually(vertx::close)).onComplete(ar -> done.countDown());
+        try {
+            if (!done.await(SHUTDOWN_SECONDS, TimeUnit.SECONDS)) {
+                log.warn("shutdown did not finish in {} s", SHUTDOWN_SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

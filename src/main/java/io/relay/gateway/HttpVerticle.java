@@ -1,0 +1,112 @@
+package io.relay.gateway;
+
+import io.relay.config.RelayConfig;
+import io.relay.gateway.socketio.SocketIoOptions;
+import io.relay.gateway.socketio.SocketIoServer;
+import io.relay.pairing.PairingRoutes;
+import io.relay.pairing.PairingService;
+import io.relay.relay.Relay;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.CorsHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Set;
+
+/**
+ * One HTTP server instance (a node runs one per event loop, all on the same port): the REST calls of
+ * the original backend, the Socket.IO endpoint, and JSON answers for everything else.
+ */
+public final class HttpVerticle extends VerticleBase {
+    private static final Logger log = LoggerFactory.getLogger(HttpVerticle.class);
+    private static final String JSON = "application/json; charset=utf-8";
+
+    private final RelayConfig config;
+    private final int port;
+    private final PairingService pairing;
+    private final Relay relay;
+    private SocketIoServer socketIo;
+    private HttpServer server;
+
+    /** @param port the port to bind; may differ from the config's when it asked for an ephemeral one */
+    public HttpVerticle(RelayConfig config, int port, PairingService pairing, Relay relay) {
+        this.config = config;
+        this.port = port;
+        this.pairing = pairing;
+        this.relay = relay;
+    }
+
+    @Override
+    public Future<?> start() {
+        SocketIoOptions socketOptions = SocketIoOptions.from(config);
+        socketIo = new SocketIoServer(vertx, socketOptions).connectionHandler(relay::accept);
+
+        Router router = Router.router(vertx);
+        router.route("/api/*").handler(cors());
+        router.get("/").handler(HttpVerticle::health);
+        router.get("/api/auth/health").handler(HttpVerticle::health);
+        PairingRoutes.mount(router, pairing);
+        socketIo.mount(router);
+        router.route().last().handler(ctx -> json(ctx, 404, failure("Route not found")));
+        router.errorHandler(500, ctx -> {
+            log.error("request failed: {} {}", ctx.request().method(), ctx.request().path(), ctx.failure());
+            json(ctx, 500, failure("Internal server error"));
+        });
+        router.errorHandler(413, ctx -> json(ctx, 413, failure("Request body too large")));
+        router.errorHandler(400, ctx -> json(ctx, 400, failure("Bad request")));
+
+        HttpServerOptions options = SocketIoServer.configure(new HttpServerOptions().setPort(port).setHost(config.host()), socketOptions);
+        return vertx.createHttpServer(options).requestHandler(router).listen()
+                .onSuccess(s -> server = s);
+    }
+
+    /** Closes the Socket.IO connections first (clients reconnect to another node), then the listener. */
+    @Override
+    public Future<?> stop() {
+        return socketIo.close().eventually(() -> server == null ? Future.succeededFuture() : server.close());
+    }
+
+    /** The port this instance listens on. */
+    public int actualPort() {
+        return server.actualPort();
+    }
+
+    private CorsHandler cors() {
+        CorsHandler cors = CorsHandler.create()
+                .allowCredentials(true)
+                .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.OPTIONS))
+                .allowedHeaders(Set.of("Content-Type", "Authorization"));
+        for (String origin : config.corsOrigins()) {
+            // With credentials a literal "*" is refused by browsers: reflect any origin instead.
+            if ("*".equals(origin)) {
+                cors.addOriginWithRegex(".*");
+            } else {
+                cors.addOrigin(origin);
+            }
+        }
+        return cors;
+    }
+
+    private static void health(RoutingContext ctx) {
+        json(ctx, 200, new JsonObject().put("success", true).put("status", "ok").put("service", "relay")
+                .put("timestamp", java.time.Instant.now().toString()));
+    }
+
+    private static JsonObject failure(String error) {
+        return new JsonObject().put("success", false).put("error", error);
+    }
+
+    private static void json(RoutingContext ctx, int status, JsonObject body) {
+        if (ctx.response().headWritten()) {
+            return;
+        }
+        ctx.response().setStatusCode(status).putHeader("Content-Type", JSON).end(body.encode());
+    }
+}

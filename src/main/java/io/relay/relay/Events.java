@@ -1,0 +1,43 @@
+package io.relay.relay;
+
+/**
+ * The Socket.IO event names of the wire contract the existing phone and web apps speak. Changing any
+ * of these breaks a client in the field.
+ */
+public final class Events {
+    private Events() {
+    }
+
+    // phone -> server
+    public static final String MOBILE_REGISTER = "mobile:register";
+    public static final String MOBILE_SCAN_QR = "mobile:scan-qr";
+    public static final String MOBILE_MESSAGES = "mobile:messages";
+    public static final String MOBILE_CONVERSATIONS = "mobile:conversations";
+    public static final String MOBILE_MESSAGE_STATUS = "mobile:message-status";
+    /** Sent by the phone app; the original ignored them and so do we (they are acknowledged). */
+    public static final String MESSAGE_SENT = "message:sent";
+    public static final String MESSAGE_DELETED = "message:deleted";
+
+    // web -> server
+    public static final String WEB_AUTHENTICATE = "web:authenticate";
+    public static final String WEB_SEND_MESSAGE = "web:send-message";
+    public static final String WEB_MARK_READ = "web:mark-read";
+    public static final String WEB_REQUEST_SYNC = "web:request-sync";
+
+    // server -> phone
+    public static final String QR_PAIRED = "qr:paired";
+    public static final String SEND_MESSAGE = "send:message";
+    public static final String MARK_READ = "mark:read";
+    public static final String REQUEST_SYNC = "request:sync";
+
+    // server -> web
+    public static final String MESSAGES_SYNC = "messages:sync";
+    public static final String CONVERSATIONS_SYNC = "conversations:sync";
+    public static final String MESSAGE_NEW = "message:new";
+    public static final String MESSAGE_STATUS = "message:status";
+    public static final String MOBILE_DISCONNECTED = "mobile:disconnected";
+
+    // server -> both
+    public static final String AUTHENTICATED = "authenticated";
+    public static final String ERROR = "error";
+}

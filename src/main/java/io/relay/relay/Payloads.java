@@ -1,0 +1,82 @@
+package io.relay.relay;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Checks on client payloads. Each check throws {@link EventRejected} with a message naming the field,
+ * so handlers read as "take this field" and bad input never reaches storage or another client.
+ */
+final class Payloads {
+    /** A deviceId ends up in event-bus addresses and log lines: keep it short and printable. */
+    static final int MAX_DEVICE_ID_CHARS = 128;
+    static final int MAX_NAME_CHARS = 256;
+    static final int MAX_TOKEN_CHARS = 8 * 1024;
+
+    private Payloads() {
+    }
+
+    static JsonObject object(JsonObject payload, String event) {
+        if (payload == null) {
+            throw new EventRejected("Invalid payload for " + event + ": expected a JSON object");
+        }
+        return payload;
+    }
+
+    static String requiredString(JsonObject payload, String field, int maxChars) {
+        Object value = payload.getValue(field);
+        if (!(value instanceof String text) || text.isBlank()) {
+            throw new EventRejected("Missing or invalid field: " + field + " (expected a non-empty string)");
+        }
+        if (text.length() > maxChars) {
+            throw new EventRejected("Field too long: " + field + " (at most " + maxChars + " characters)");
+        }
+        return text;
+    }
+
+    /** The field when it is a string, the fallback when absent or null; any other type is refused. */
+    static String optionalString(JsonObject payload, String field, int maxChars, String fallback) {
+        Object value = payload.getValue(field);
+        if (value == null) {
+            return fallback;
+        }
+        if (!(value instanceof String)) {
+            throw new EventRejected("Invalid field: " + field + " (expected a string)");
+        }
+        return requiredString(payload, field, maxChars);
+    }
+
+    /** An id the phone app may send as a string or a number (Android row ids are numbers). */
+    static String id(JsonObject payload, String field) {
+        Object value = payload.getValue(field);
+        if (value instanceof Number n) {
+            return n.toString();
+        }
+        return requiredString(payload, field, MAX_NAME_CHARS);
+    }
+
+    static String deviceId(JsonObject payload, String field) {
+        String id = requiredString(payload, field, MAX_DEVICE_ID_CHARS);
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            if (Character.isISOControl(c) || Character.isWhitespace(c)) {
+                throw new EventRejected("Invalid field: " + field + " (no spaces or control characters)");
+            }
+        }
+        return id;
+    }
+
+    /** An array of JSON objects (empty allowed). */
+    static JsonArray objects(JsonObject payload, String field) {
+        Object value = payload.getValue(field);
+        if (!(value instanceof JsonArray array)) {
+            throw new EventRejected("Missing or invalid field: " + field + " (expected an array)");
+        }
+        for (int i = 0; i < array.size(); i++) {
+            if (!(array.getValue(i) instanceof JsonObject)) {
+                throw new EventRejected("Invalid field: " + field + "[" + i + "] (expected an object)");
+            }
+        }
+        return array;
+    }
+}

@@ -1,0 +1,106 @@
+package io.relay.relay;
+
+import io.relay.pairing.PairingService;
+import io.relay.store.Store;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the relay does with each phone event. Data the phone sends is stored <em>before</em> it is
+ * relayed and acknowledged: a browser that missed the live event finds it in storage.
+ */
+final class PhoneEvents {
+    private static final Logger log = LoggerFactory.getLogger(PhoneEvents.class);
+    static final int MAX_QR_DATA_CHARS = 4 * 1024;
+    static final int MAX_STATUS_CHARS = 32;
+    private static final JsonObject SUCCESS = new JsonObject().put("success", true);
+
+    private final Relay relay;
+    private final Store store;
+    private final PairingService pairing;
+
+    PhoneEvents(Relay relay, Store store, PairingService pairing) {
+        this.relay = relay;
+        this.store = store;
+        this.pairing = pairing;
+    }
+
+    /** {@code mobile:register}: record the device, route its commands to this socket, then say so. */
+    Future<Void> register(SocketSession session, JsonObject payload) {
+        String deviceId = Payloads.deviceId(payload, "deviceId");
+        String name = Payloads.optionalString(payload, "deviceName", Payloads.MAX_NAME_CHARS, "Unknown device");
+        String model = Payloads.optionalString(payload, "deviceModel", Payloads.MAX_NAME_CHARS, "Unknown model");
+        String previous = session.phoneDeviceId();
+        return store.upsertDevice(deviceId, name, model)
+                .compose(v -> relay.phones.attach(deviceId, session.socket()))
+                .map(v -> {
+                    if (previous != null && !previous.equals(deviceId) && relay.phones.detach(previous, session.socket())) {
+                        relay.webs.publish(previous, Events.MOBILE_DISCONNECTED);
+                    }
+                    session.phoneDeviceId(deviceId);
+                    session.socket().emit(Events.AUTHENTICATED, SUCCESS.copy());
+                    log.info("phone registered node={} device={} socket={} transport={}",
+                            relay.nodeId, deviceId, session.socket().id(), session.socket().transport());
+                    return null;
+                });
+    }
+
+    /**
+     * {@code mobile:scan-qr}: redeem the scanned QR for this phone. The pairing service wakes the
+     * browser's long-poll wherever it waits; the phone hears {@code qr:paired}.
+     */
+    Future<Void> scanQr(SocketSession session, JsonObject payload) {
+        String qrData = Payloads.requiredString(payload, "qrData", MAX_QR_DATA_CHARS);
+        String registered = session.phoneDeviceId();
+        String claimed = registered == null
+                ? Payloads.deviceId(payload, "deviceId")
+                : Payloads.optionalString(payload, "deviceId", Payloads.MAX_DEVICE_ID_CHARS, registered);
+        if (!claimed.equals(registered) && registered != null) {
+            throw new EventRejected("deviceId does not match the registered device");
+        }
+        return pairing.scan(qrData, claimed).map(paired -> {
+            session.socket().emit(Events.QR_PAIRED, SUCCESS.copy());
+            log.info("phone paired node={} device={} session={}", relay.nodeId, claimed, paired.sessionId());
+            return null;
+        });
+    }
+
+    /** {@code mobile:messages}: store, then {@code messages:sync} (and {@code message:new} for a single new SMS) to every browser. */
+    Future<Void> messages(SocketSession session, JsonObject payload) {
+        String deviceId = session.requirePhone();
+        JsonArray messages = Payloads.objects(payload, "messages");
+        return store.saveMessages(deviceId, messages).map(v -> {
+            relay.webs.publish(deviceId, Events.MESSAGES_SYNC, payload);
+            if (messages.size() == 1) {
+                relay.webs.publish(deviceId, Events.MESSAGE_NEW, messages.getJsonObject(0));
+            }
+            return null;
+        });
+    }
+
+    /** {@code mobile:conversations}: store the list, then {@code conversations:sync} to every browser. */
+    Future<Void> conversations(SocketSession session, JsonObject payload) {
+        String deviceId = session.requirePhone();
+        JsonArray conversations = Payloads.objects(payload, "conversations");
+        return store.saveConversations(deviceId, conversations)
+                .map(v -> {
+                    relay.webs.publish(deviceId, Events.CONVERSATIONS_SYNC, payload);
+                    return null;
+                });
+    }
+
+    /** {@code mobile:message-status}: record it on the stored message, then {@code message:status} to every browser. */
+    Future<Void> status(SocketSession session, JsonObject payload) {
+        String deviceId = session.requirePhone();
+        String messageId = Payloads.id(payload, "messageId");
+        String status = Payloads.requiredString(payload, "status", MAX_STATUS_CHARS);
+        return store.updateMessageStatus(deviceId, messageId, status)
+                .map(v -> {
+                    relay.webs.publish(deviceId, Events.MESSAGE_STATUS, payload);
+                    return null;
+                });
+    }
+}

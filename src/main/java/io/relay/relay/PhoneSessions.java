@@ -1,0 +1,114 @@
+package io.relay.relay;
+
+import io.relay.gateway.socketio.SocketIoSocket;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The phones connected to this node. The node holding a phone's socket is the one consumer of
+ * {@link Addresses#phone}; browsers on any node <em>send</em> their commands there and learn from the
+ * reply (or its absence) whether the phone got them.
+ *
+ * <p>Command body: {@code {"event": name, "payload": object or null}}. Node-wide and thread-safe.
+ */
+public final class PhoneSessions {
+
+    /** How long a browser's command waits for the phone's node to take it. */
+    static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(10);
+    public static final String NOT_CONNECTED = "Mobile device not connected";
+
+    private final Vertx vertx;
+    private final Map<String, Attached> phones = new HashMap<>(); // guarded by this
+
+    public PhoneSessions(Vertx vertx) {
+        this.vertx = vertx;
+    }
+
+    /**
+     * Makes the socket the phone's route on this node, replacing an earlier socket of the same phone
+     * here (a reconnect whose old socket has not timed out yet). Completes once the route is registered.
+     */
+    public Future<Void> attach(String deviceId, SocketIoSocket socket) {
+        MessageConsumer<JsonObject> consumer;
+        synchronized (this) {
+            Attached old = phones.remove(deviceId);
+            if (old != null) {
+                old.consumer.unregister();
+            }
+            consumer = vertx.eventBus().consumer(Addresses.phone(deviceId), message -> deliver(socket, message));
+            phones.put(deviceId, new Attached(socket, consumer));
+        }
+        return consumer.completion();
+    }
+
+    /** Drops the route if it still belongs to this socket; true when it did (the phone is now offline here). */
+    public boolean detach(String deviceId, SocketIoSocket socket) {
+        Attached gone;
+        synchronized (this) {
+            Attached current = phones.get(deviceId);
+            if (current == null || current.socket != socket) {
+                return false;
+            }
+            gone = phones.remove(deviceId);
+        }
+        gone.consumer.unregister();
+        return true;
+    }
+
+    public synchronized boolean connectedHere(String deviceId) {
+        return phones.containsKey(deviceId);
+    }
+
+    /**
+     * Sends a command to the phone wherever it is connected. Fails with {@link EventRejected}
+     * {@value #NOT_CONNECTED} when no node holds the phone.
+     */
+    public Future<Void> command(String deviceId, String event, JsonObject payload) {
+        JsonObject body = new JsonObject().put("event", event).put("payload", payload);
+        return vertx.eventBus().request(Addresses.phone(deviceId), body,
+                        new DeliveryOptions().setSendTimeout(COMMAND_TIMEOUT.toMillis()))
+                .<Void>mapEmpty()
+                .recover(PhoneSessions::explain);
+    }
+
+    private static Future<Void> explain(Throwable failure) {
+        if (failure instanceof ReplyException reply) {
+            return switch (reply.failureType()) {
+                case NO_HANDLERS -> Future.failedFuture(new EventRejected(NOT_CONNECTED));
+                case TIMEOUT -> Future.failedFuture(new EventRejected("Mobile device did not answer in time"));
+                case RECIPIENT_FAILURE, ERROR -> Future.failedFuture(new EventRejected(
+                        reply.failureCode() == FailureCodes.NOT_FOUND ? NOT_CONNECTED : "Could not reach the mobile device"));
+            };
+        }
+        return Future.failedFuture(failure);
+    }
+
+    private static void deliver(SocketIoSocket socket, Message<JsonObject> message) {
+        String event = message.body().getString("event");
+        JsonObject payload = message.body().getJsonObject("payload");
+        socket.runOnContext(v -> {
+            if (!socket.connected()) {
+                message.fail(FailureCodes.NOT_FOUND, NOT_CONNECTED);
+                return;
+            }
+            if (payload == null) {
+                socket.emit(event);
+            } else {
+                socket.emit(event, payload);
+            }
+            message.reply(null);
+        });
+    }
+
+    private record Attached(SocketIoSocket socket, MessageConsumer<JsonObject> consumer) {
+    }
+}

@@ -1,0 +1,46 @@
+package io.relay.relay;
+
+import io.relay.gateway.socketio.SocketIoSocket;
+import io.relay.pairing.PairingService;
+import io.relay.store.Store;
+import io.vertx.core.Vertx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The relay's event model on one node: takes every Socket.IO connection and gives it a
+ * {@link SocketSession} that speaks the phone/web contract. One instance per node, shared by all HTTP
+ * verticle instances.
+ */
+public final class Relay {
+    private static final Logger log = LoggerFactory.getLogger(Relay.class);
+
+    final String nodeId;
+    final PhoneSessions phones;
+    final WebSessions webs;
+    final PhoneEvents phoneEvents;
+    final WebEvents webEvents;
+
+    public Relay(Vertx vertx, String nodeId, Store store, PairingService pairing) {
+        this.nodeId = nodeId;
+        this.phones = new PhoneSessions(vertx);
+        this.webs = new WebSessions(vertx);
+        this.phoneEvents = new PhoneEvents(this, store, pairing);
+        this.webEvents = new WebEvents(this, store, pairing);
+    }
+
+    /** The Socket.IO connection handler: called on the socket's context once it joined namespace {@code /}. */
+    public void accept(SocketIoSocket socket) {
+        log.debug("socket connected node={} socket={} transport={} remote={}",
+                nodeId, socket.id(), socket.transport(), socket.remoteAddress());
+        new SocketSession(this, socket).start();
+    }
+
+    public PhoneSessions phones() {
+        return phones;
+    }
+
+    public WebSessions webs() {
+        return webs;
+    }
+}

@@ -1,0 +1,85 @@
+package io.relay.relay;
+
+import io.relay.gateway.socketio.SocketIoPackets;
+import io.relay.gateway.socketio.SocketIoSocket;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The browsers connected to this node, grouped by the phone they are paired with. A node holds
+ * <em>one</em> consumer on {@link Addresses#web} per phone with at least one local browser and fans
+ * each event out to its local sockets; phone events are published there already encoded, so a fan-out
+ * to many browsers encodes the message body once, on the phone's node.
+ *
+ * <p>Node-wide and thread-safe: HTTP verticle instances on different event loops share it.
+ */
+public final class WebSessions {
+
+    private final Vertx vertx;
+    private final Map<String, Group> groups = new HashMap<>(); // guarded by this
+
+    public WebSessions(Vertx vertx) {
+        this.vertx = vertx;
+    }
+
+    /** Publishes an event to every browser of the phone, on every node. */
+    public void publish(String deviceId, String event, Object... args) {
+        vertx.eventBus().publish(Addresses.web(deviceId), SocketIoPackets.encodeEvent(event, args));
+    }
+
+    /**
+     * Adds the socket to the phone's browsers; the Future completes once this node's consumer is
+     * registered (cluster-wide), so nothing published after that is missed.
+     */
+    public Future<Void> join(String deviceId, SocketIoSocket socket) {
+        Group group;
+        synchronized (this) {
+            group = groups.computeIfAbsent(deviceId, this::subscribe);
+            group.sockets.add(socket);
+        }
+        return group.consumer.completion();
+    }
+
+    /** Removes the socket; the last browser of a phone on this node takes the consumer with it. */
+    public void leave(String deviceId, SocketIoSocket socket) {
+        MessageConsumer<String> drop = null;
+        synchronized (this) {
+            Group group = groups.get(deviceId);
+            if (group != null && group.sockets.remove(socket) && group.sockets.isEmpty()) {
+                groups.remove(deviceId);
+                drop = group.consumer;
+            }
+        }
+        if (drop != null) {
+            drop.unregister();
+        }
+    }
+
+    /** Browsers of the phone connected to this node (for tests and metrics). */
+    public synchronized int localCount(String deviceId) {
+        Group group = groups.get(deviceId);
+        return group == null ? 0 : group.sockets.size();
+    }
+
+    private Group subscribe(String deviceId) {
+        Group group = new Group();
+        group.consumer = vertx.eventBus().consumer(Addresses.web(deviceId), message -> {
+            String packet = message.body();
+            for (SocketIoSocket socket : group.sockets) {
+                socket.runOnContext(v -> socket.sendEncoded(packet));
+            }
+        });
+        return group;
+    }
+
+    private static final class Group {
+        final Set<SocketIoSocket> sockets = ConcurrentHashMap.newKeySet();
+        MessageConsumer<String> consumer;
+    }
+}
