@@ -1,0 +1,136 @@
+package io.relay.relay;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@ExtendWith(VertxExtension.class)
+@DisplayName("Routing by deviceId on the event bus")
+class DeviceRoutingTest {
+
+    private static Future<Void> settle(Vertx vertx) {
+        return vertx.timer(100).mapEmpty();
+    }
+
+    @Test
+    @DisplayName("a phone event reaches every local browser of that phone exactly once, and no browser of another phone")
+    void fanOut(Vertx vertx, VertxTestContext ctx) {
+        Context context = vertx.getOrCreateContext();
+        WebSessions webs = new WebSessions(vertx);
+        RecordingSocket a = new RecordingSocket(context), b = new RecordingSocket(context), other = new RecordingSocket(context);
+        Future.all(webs.join("phone-1", a), webs.join("phone-1", b), webs.join("phone-2", other))
+                .compose(v -> {
+                    webs.publish("phone-1", Events.MESSAGE_STATUS, new JsonObject().put("messageId", 7).put("status", "sent"));
+                    return settle(vertx);
+                })
+                .onComplete(ctx.succeeding(v -> ctx.verify(() -> {
+                    String expected = "2[\"message:status\",{\"messageId\":7,\"status\":\"sent\"}]";
+                    assertThat(a.packets).containsExactly(expected);
+                    assertThat(b.packets).containsExactly(expected);
+                    assertThat(other.packets).isEmpty();
+                    assertThat(webs.localCount("phone-1")).isEqualTo(2);
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("a browser that left gets nothing more, and the node stops listening for a phone's events when its last local browser leaves")
+    void lastBrowserTakesTheConsumer(Vertx vertx, VertxTestContext ctx) {
+        Context context = vertx.getOrCreateContext();
+        WebSessions webs = new WebSessions(vertx);
+        RecordingSocket a = new RecordingSocket(context), b = new RecordingSocket(context);
+        Future.all(webs.join("phone-1", a), webs.join("phone-1", b))
+                .compose(v -> {
+                    webs.leave("phone-1", a);
+                    webs.publish("phone-1", Events.MOBILE_DISCONNECTED);
+                    return settle(vertx);
+                })
+                .compose(v -> {
+                    assertThat(a.packets).isEmpty();
+                    assertThat(b.packets).containsExactly("2[\"mobile:disconnected\"]");
+                    webs.leave("phone-1", b);
+                    return settle(vertx);
+                })
+                .compose(v -> vertx.eventBus().request(Addresses.web("phone-1"), "ping"))
+                .onComplete(ctx.failing(error -> ctx.verify(() -> {
+                    assertThat(error).isInstanceOf(ReplyException.class);
+                    assertThat(((ReplyException) error).failureType()).isEqualTo(ReplyFailure.NO_HANDLERS);
+                    assertThat(webs.localCount("phone-1")).isZero();
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("a command for a phone no node holds fails with \"Mobile device not connected\"")
+    void commandToOfflinePhone(Vertx vertx, VertxTestContext ctx) {
+        new PhoneSessions(vertx).command("nobody", Events.MARK_READ, new JsonObject().put("conversationId", "c"))
+                .onComplete(ctx.failing(error -> ctx.verify(() -> {
+                    assertThat(error).isInstanceOf(EventRejected.class).hasMessage(PhoneSessions.NOT_CONNECTED);
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("a command reaches the phone's socket as the event with the browser's payload; request:sync carries none")
+    void commandReachesPhone(Vertx vertx, VertxTestContext ctx) {
+        PhoneSessions phones = new PhoneSessions(vertx);
+        RecordingSocket phone = new RecordingSocket(vertx.getOrCreateContext());
+        phones.attach("phone-1", phone)
+                .compose(v -> phones.command("phone-1", Events.SEND_MESSAGE,
+                        new JsonObject().put("phoneNumber", "+15550100").put("message", "hi").put("tempId", "t-1")))
+                .compose(v -> phones.command("phone-1", Events.REQUEST_SYNC, null))
+                .onComplete(ctx.succeeding(v -> ctx.verify(() -> {
+                    assertThat(phone.packets).containsExactly(
+                            "2[\"send:message\",{\"phoneNumber\":\"+15550100\",\"message\":\"hi\",\"tempId\":\"t-1\"}]",
+                            "2[\"request:sync\"]");
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("a phone that reconnects takes over its route, and the old socket going away does not take the new route with it")
+    void reconnectTakesOver(Vertx vertx, VertxTestContext ctx) {
+        PhoneSessions phones = new PhoneSessions(vertx);
+        Context context = vertx.getOrCreateContext();
+        RecordingSocket old = new RecordingSocket(context), fresh = new RecordingSocket(context);
+        phones.attach("phone-1", old)
+                .compose(v -> phones.attach("phone-1", fresh))
+                .compose(v -> {
+                    assertThat(phones.detach("phone-1", old)).isFalse();
+                    return phones.command("phone-1", Events.MARK_READ, new JsonObject().put("conversationId", "c"));
+                })
+                .onComplete(ctx.succeeding(v -> ctx.verify(() -> {
+                    assertThat(old.packets).isEmpty();
+                    assertThat(fresh.packets).containsExactly("2[\"mark:read\",{\"conversationId\":\"c\"}]");
+                    assertThat(phones.connectedHere("phone-1")).isTrue();
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("a command that lands on a socket already gone fails as not connected instead of vanishing")
+    void commandToDeadSocket(Vertx vertx, VertxTestContext ctx) {
+        PhoneSessions phones = new PhoneSessions(vertx);
+        RecordingSocket phone = new RecordingSocket(vertx.getOrCreateContext());
+        phones.attach("phone-1", phone)
+                .compose(v -> {
+                    phone.drop("transport close"); // the disconnect handler has not detached the route yet
+                    return settle(vertx);
+                })
+                .compose(v -> phones.command("phone-1", Events.MARK_READ, new JsonObject().put("conversationId", "c")))
+                .onComplete(ctx.failing(error -> ctx.verify(() -> {
+                    assertThat(error).hasMessage(PhoneSessions.NOT_CONNECTED);
+                    ctx.completeNow();
+                })));
+    }
+}

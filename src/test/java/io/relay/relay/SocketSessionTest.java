@@ -1,0 +1,158 @@
+package io.relay.relay;
+
+import io.relay.TestConfigs;
+import io.relay.config.RelayConfig;
+import io.relay.gateway.socketio.Ack;
+import io.relay.pairing.PairingService;
+import io.relay.pairing.SessionTokens;
+import io.relay.store.Storage;
+import io.relay.store.TestDatabase;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.IntStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** One socket's life in the relay, over real storage, without the wire in the way. */
+@ExtendWith(VertxExtension.class)
+@DisplayName("A socket session")
+class SocketSessionTest {
+
+    private Storage storage;
+    private Relay relay;
+    private Context context;
+
+    @BeforeEach
+    void start(Vertx vertx, VertxTestContext ctx) {
+        RelayConfig config = TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl());
+        context = vertx.getOrCreateContext();
+        Storage.start(vertx, config).onComplete(ctx.succeeding(s -> {
+            storage = s;
+            relay = new Relay(vertx, config.nodeId(), s.store(), new PairingService(vertx, config, s.store(), new SessionTokens(vertx, config.jwt())));
+            ctx.completeNow();
+        }));
+    }
+
+    @AfterEach
+    void stop(VertxTestContext ctx) {
+        storage.close().onComplete(ctx.succeedingThenComplete());
+    }
+
+    /** A connected socket with the relay's session on it, as the Socket.IO layer hands it over. */
+    private RecordingSocket connect() {
+        RecordingSocket socket = new RecordingSocket(context);
+        context.runOnContext(v -> relay.accept(socket));
+        return socket;
+    }
+
+    private static Future<JsonObject> send(RecordingSocket socket, String event, Object payload) {
+        Promise<JsonObject> acked = Promise.promise();
+        socket.receive(event, payload, args -> acked.tryComplete((JsonObject) args[0]));
+        return acked.future();
+    }
+
+    private static JsonObject message(int i) {
+        return new JsonObject().put("id", "m" + i).put("conversationId", "c1").put("phoneNumber", "+15550100")
+                .put("body", "text " + i).put("timestamp", 1_700_000_000_000L + i).put("type", "received").put("read", false);
+    }
+
+    @Test
+    @DisplayName("handles a phone's events in the order they arrived, so browsers see its messages in that order")
+    void inOrder(Vertx vertx, VertxTestContext ctx) {
+        RecordingSocket phone = connect();
+        RecordingSocket browser = new RecordingSocket(context);
+        List<Future<JsonObject>> acks = new ArrayList<>();
+        relay.webs.join("phone-1", browser)
+                .compose(v -> send(phone, Events.MOBILE_REGISTER, new JsonObject().put("deviceId", "phone-1")))
+                .compose(v -> {
+                    IntStream.range(0, 30).forEach(i -> acks.add(send(phone, Events.MOBILE_MESSAGES,
+                            new JsonObject().put("messages", new JsonArray().add(message(i))))));
+                    return Future.all(acks);
+                })
+                .compose(v -> vertx.timer(100))
+                .onComplete(ctx.succeeding(v -> ctx.verify(() -> {
+                    assertThat(acks).allSatisfy(ack -> assertThat(ack.result().getBoolean("success")).isTrue());
+                    List<String> newIds = browser.packets.stream().filter(p -> p.startsWith("2[\"message:new\""))
+                            .map(p -> new JsonArray(p.substring(1)).getJsonObject(1).getString("id")).toList();
+                    assertThat(newIds).containsExactlyElementsOf(IntStream.range(0, 30).mapToObj(i -> "m" + i).toList());
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("refuses events beyond its queue with a clear error, and still handles every event it queued")
+    void flood(Vertx vertx, VertxTestContext ctx) {
+        RecordingSocket phone = connect();
+        int sent = SocketSession.MAX_QUEUED_EVENTS * 2;
+        List<JsonObject> answers = new CopyOnWriteArrayList<>();
+        Promise<Void> allAnswered = Promise.promise();
+        send(phone, Events.MOBILE_REGISTER, new JsonObject().put("deviceId", "phone-1"))
+                .compose(v -> {
+                    Ack ack = args -> {
+                        answers.add((JsonObject) args[0]);
+                        if (answers.size() == sent) {
+                            allAnswered.complete();
+                        }
+                    };
+                    // One task on the socket's context: the whole burst arrives before any storage answers.
+                    context.runOnContext(x -> IntStream.range(0, sent).forEach(i -> phone.receive(Events.MOBILE_MESSAGES,
+                            new JsonObject().put("messages", new JsonArray().add(message(i))), ack)));
+                    return allAnswered.future();
+                })
+                .onComplete(ctx.succeeding(v -> ctx.verify(() -> {
+                    long refused = answers.stream().filter(a -> !a.getBoolean("success")).count();
+                    assertThat(refused).isPositive();
+                    assertThat(answers).filteredOn(a -> !a.getBoolean("success"))
+                            .allSatisfy(a -> assertThat(a.getString("error")).isEqualTo("Too many events in flight; slow down"));
+                    assertThat(answers.size() - refused).isGreaterThanOrEqualTo(SocketSession.MAX_QUEUED_EVENTS);
+                    assertThat(phone.packets).anyMatch(p -> p.startsWith("2[\"error\",{\"message\":\"Too many events"));
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("a phone that drops while its register is still being stored leaves no route behind")
+    void dropDuringRegister(Vertx vertx, VertxTestContext ctx) {
+        RecordingSocket phone = connect();
+        phone.receive(Events.MOBILE_REGISTER, new JsonObject().put("deviceId", "phone-1"), null);
+        phone.drop("transport close");
+        vertx.timer(500)
+                .compose(v -> relay.phones.command("phone-1", Events.REQUEST_SYNC, null))
+                .onComplete(ctx.failing(error -> ctx.verify(() -> {
+                    assertThat(error).hasMessage(PhoneSessions.NOT_CONNECTED);
+                    assertThat(relay.phones.connectedHere("phone-1")).isFalse();
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("refuses phone data before mobile:register and browser commands before web:authenticate")
+    void roleRequired(Vertx vertx, VertxTestContext ctx) {
+        RecordingSocket socket = connect();
+        Future.all(
+                        send(socket, Events.MOBILE_MESSAGES, new JsonObject().put("messages", new JsonArray())),
+                        send(socket, Events.WEB_SEND_MESSAGE, new JsonObject().put("phoneNumber", "+1").put("message", "x")),
+                        send(socket, Events.WEB_REQUEST_SYNC, null))
+                .onComplete(ctx.succeeding(all -> ctx.verify(() -> {
+                    assertThat(all.<JsonObject>resultAt(0).getString("error")).isEqualTo("Device not registered: send mobile:register first");
+                    assertThat(all.<JsonObject>resultAt(1).getString("error")).isEqualTo("Not authenticated: send web:authenticate first");
+                    assertThat(all.<JsonObject>resultAt(2).getString("error")).isEqualTo("Not authenticated: send web:authenticate first");
+                    ctx.completeNow();
+                })));
+    }
+}
