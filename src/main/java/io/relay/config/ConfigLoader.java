@@ -98,7 +98,7 @@ public final class ConfigLoader {
                         Duration.ofSeconds(intSetting("QR_TTL_SECONDS", env, pairing.getInteger("qrTtlSeconds", 300), 1, 86_400))),
                 new RelayConfig.Socket(
                         Duration.ofMillis(intSetting("PING_INTERVAL_MS", env, socket.getInteger("pingIntervalMs", 25_000), 50, 3_600_000)),
-                        Duration.ofMillis(intSetting("PING_TIMEOUT_MS", env, socket.getInteger("pingTimeoutMs", 20_000), 50, 3_600_000)),
+                        Duration.ofMillis(intSetting("PING_TIMEOUT_MS", env, socket.getInteger("pingTimeoutMs", 60_000), 50, 3_600_000)),
                         intSetting("MAX_PAYLOAD_BYTES", env, socket.getInteger("maxPayloadBytes", 1_000_000), 1_024, 100_000_000),
                         Duration.ofMillis(intSetting("UPGRADE_TIMEOUT_MS", env, socket.getInteger("upgradeTimeoutMs", 10_000), 50, 600_000))));
     }
