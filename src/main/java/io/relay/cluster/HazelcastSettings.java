@@ -25,7 +25,10 @@ final class HazelcastSettings {
 
     static Config of(RelayConfig.Cluster cluster) {
         Config config = load();
+        config.setClusterName(cluster.name());
         config.setProperty("hazelcast.phone.home.enabled", "false");
+        // Members listed without a port are tried on this many ports from hazelcastPort: several nodes per host.
+        config.setProperty("hazelcast.tcp.join.port.try.count", "10");
         NetworkConfig network = config.getNetworkConfig();
         network.setPort(cluster.hazelcastPort()).setPortAutoIncrement(true);
         network.setPublicAddress(cluster.publicHost());

@@ -128,7 +128,11 @@ public final class ConfigLoader {
         if (enabled && discovery == RelayConfig.Cluster.Discovery.KUBERNETES && serviceDns == null && serviceName == null) {
             throw new ConfigException("CLUSTER_DISCOVERY=kubernetes needs KUBERNETES_SERVICE_DNS (DNS mode) or KUBERNETES_SERVICE_NAME (API mode)");
         }
-        return new RelayConfig.Cluster(enabled, discovery, members, host, publicHost,
+        String name = env.getOrDefault("CLUSTER_NAME", file.getString("name", "relay")).trim();
+        if (name.isEmpty()) {
+            throw new ConfigException("CLUSTER_NAME must not be empty");
+        }
+        return new RelayConfig.Cluster(enabled, name, discovery, members, host, publicHost,
                 intSetting("HAZELCAST_PORT", env, file.getInteger("hazelcastPort", 5701), 1, 65535),
                 intSetting("EVENT_BUS_PORT", env, file.getInteger("eventBusPort", 0), 0, 65535),
                 serviceDns, serviceName, namespace);

@@ -52,22 +52,24 @@ public record RelayConfig(
      * (ports tried from {@code hazelcastPort} upwards); with {@code kubernetes}, through a headless service:
      * DNS mode when {@code kubernetesServiceDns} is set, otherwise the API with service name and namespace.
      *
+     * @param name          cluster name: only nodes with the same name join each other
      * @param host          interface Hazelcast and the event bus bind to (a pod IP in Kubernetes)
      * @param publicHost    address other nodes reach this one at; defaults to {@code host}
      * @param eventBusPort  0 picks a free port; pin it in Kubernetes so a NetworkPolicy can name it
      */
-    public record Cluster(boolean enabled, Discovery discovery, List<String> members, String host, String publicHost,
+    public record Cluster(boolean enabled, String name, Discovery discovery, List<String> members, String host, String publicHost,
                           int hazelcastPort, int eventBusPort, String kubernetesServiceDns,
                           String kubernetesServiceName, String kubernetesNamespace) {
 
         public enum Discovery { TCP, KUBERNETES }
 
         public static Cluster standalone() {
-            return new Cluster(false, Discovery.TCP, List.of("127.0.0.1"), "127.0.0.1", "127.0.0.1", 5701, 0, null, null, null);
+            return new Cluster(false, "relay", Discovery.TCP, List.of("127.0.0.1"), "127.0.0.1", "127.0.0.1", 5701, 0, null, null, null);
         }
 
-        public Cluster enabledOnLoopback() {
-            return new Cluster(true, Discovery.TCP, List.of("127.0.0.1"), "127.0.0.1", "127.0.0.1", hazelcastPort, 0, null, null, null);
+        /** A cluster of nodes on this machine, named so that tests running side by side do not merge. */
+        public Cluster enabledOnLoopback(String clusterName) {
+            return new Cluster(true, clusterName, Discovery.TCP, List.of("127.0.0.1"), "127.0.0.1", "127.0.0.1", hazelcastPort, 0, null, null, null);
         }
     }
 
