@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import io.relay.cluster.Membership;
 
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 
@@ -66,21 +67,31 @@ public final class RelayNode {
     }
 
     /**
-     * One HTTP verticle per event loop. The first one binds (so an ephemeral port 0 is resolved), the
-     * others then share that port, which Vert.x balances connections across.
+     * One HTTP verticle per event loop on one port, which Vert.x shares among them. Vert.x does not share
+     * port 0 (each instance would get its own), so an ephemeral port is picked first.
      */
     private static Future<Http> deployHttp(Vertx vertx, RelayConfig config, PairingService pairing, Relay relay, BooleanSupplier draining) {
-        HttpVerticle first = new HttpVerticle(config, config.port(), pairing, relay, draining);
-        int more = Math.max(0, httpInstances() - 1);
-        return vertx.deployVerticle(first).compose(firstId -> {
-            int port = first.actualPort();
-            if (more == 0) {
-                return Future.succeededFuture(new Http(port, List.of(firstId)));
-            }
-            return vertx.deployVerticle(() -> new HttpVerticle(config, port, pairing, relay, draining), new DeploymentOptions().setInstances(more))
-                    .map(moreId -> new Http(port, List.of(firstId, moreId)))
-                    .recover(error -> vertx.undeploy(firstId).transform(undeployed -> Future.failedFuture(error)));
-        });
+        List<HttpVerticle> instances = new java.util.concurrent.CopyOnWriteArrayList<>();
+        return vertx.executeBlocking(() -> config.port() != 0 ? config.port() : freePort(config.host()), false)
+                .compose(port -> vertx.deployVerticle(() -> {
+                    HttpVerticle verticle = new HttpVerticle(config, port, pairing, relay, draining);
+                    instances.add(verticle);
+                    return verticle;
+                }, new DeploymentOptions().setInstances(httpInstances())))
+                .compose(id -> {
+                    Set<Integer> ports = instances.stream().map(HttpVerticle::actualPort).collect(java.util.stream.Collectors.toSet());
+                    if (ports.size() != 1) {
+                        return vertx.undeploy(id).transform(v -> Future.failedFuture(
+                                new IllegalStateException("HTTP instances listen on different ports " + ports)));
+                    }
+                    return Future.succeededFuture(new Http(ports.iterator().next(), List.of(id)));
+                });
+    }
+
+    private static int freePort(String host) throws java.io.IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {
+            return socket.getLocalPort();
+        }
     }
 
     private static int httpInstances() {
