@@ -31,11 +31,8 @@ import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.Subject;
 
-import java.lang.reflect.InvocationTargetException;
 import java.nio.charset.StandardCharsets;
-import java.lang.reflect.Method;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -47,7 +44,6 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 /**
  * What the Kubernetes manifests must say, each check a static method so a test can run it against
@@ -75,7 +71,7 @@ final class ManifestChecks {
             assertThat(r.getApiVersion()).as(where + " apiVersion").isNotBlank();
             assertThat(r.getMetadata().getName()).as(where + " name").isNotBlank();
             assertThat(r.getMetadata().getNamespace()).as(where + " must not hard-code a namespace").isNull();
-            assertThat(unknownFields(r, r.getKind())).as(where + " fields unknown to the Kubernetes model").isEmpty();
+            assertThat(UnknownFields.in(r, r.getKind())).as(where + " fields unknown to the Kubernetes model").isEmpty();
         }
     }
 
@@ -382,60 +378,6 @@ final class ManifestChecks {
             }
         });
         assertThat(rules).allSatisfy(r -> assertThat(r.getVerbs()).isSubsetOf("get", "list", "watch"));
-    }
-
-    /** Names (paths) of fields the typed model did not recognise, anywhere in the object tree. */
-    static List<String> unknownFields(Object o, String path) {
-        List<String> found = new ArrayList<>();
-        collectUnknown(o, path, found);
-        return found;
-    }
-
-    private static void collectUnknown(Object o, String path, List<String> found) {
-        if (o instanceof Collection<?> list) {
-            int i = 0;
-            for (Object item : list) {
-                collectUnknown(item, path + "[" + i++ + "]", found);
-            }
-            return;
-        }
-        if (o instanceof Map<?, ?> map) {
-            map.forEach((k, v) -> collectUnknown(v, path + "." + k, found));
-            return;
-        }
-        if (o == null || !o.getClass().getName().startsWith("io.fabric8.kubernetes.api.model")) {
-            return;
-        }
-        for (Method getter : o.getClass().getMethods()) {
-            if (getter.getParameterCount() != 0 || !getter.getName().startsWith("get") || getter.getName().equals("getClass")) {
-                continue;
-            }
-            Object value = invoke(getter, o);
-            if (getter.getName().equals("getAdditionalProperties")) {
-                if (value instanceof Map<?, ?> extra && !extra.isEmpty()) {
-                    extra.keySet().forEach(k -> found.add(path + "." + k));
-                }
-                continue;
-            }
-            Class<?> type = getter.getReturnType();
-            if (Collection.class.isAssignableFrom(type) || Map.class.isAssignableFrom(type)
-                    || type.getName().startsWith("io.fabric8.kubernetes.api.model")) {
-                collectUnknown(value, path + "." + property(getter), found);
-            }
-        }
-    }
-
-    private static Object invoke(Method getter, Object o) {
-        try {
-            return getter.invoke(o);
-        } catch (IllegalAccessException | InvocationTargetException e) {
-            return fail("cannot read " + getter + ": " + e);
-        }
-    }
-
-    private static String property(Method getter) {
-        String n = getter.getName().substring(3);
-        return Character.toLowerCase(n.charAt(0)) + n.substring(1);
     }
 
     /** Kinds this deployment is made of, for the report of what was parsed. */
