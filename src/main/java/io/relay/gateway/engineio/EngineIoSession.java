@@ -15,8 +15,8 @@ import java.util.List;
 /**
  * One Engine.IO connection, whatever its transport. Everything here runs on the context that created
  * the session ({@link #context()}): transports on other event loops hop onto it, so the state needs
- * no locks. Only {@link #transport} and {@link #probing} are read from other threads, for a fast
- * 400 on a request that can never succeed; the decision is re-checked on the context.
+ * no locks. Only {@link #transport} is read from other threads, for a fast 400 on a request that
+ * can never succeed; the decision is re-checked on the context.
  */
 public final class EngineIoSession {
 
@@ -36,7 +36,6 @@ public final class EngineIoSession {
     private final EngineIoOptions options;
 
     private volatile String transport;
-    private volatile boolean probing;
 
     /** Packets waiting for a polling GET: encoded text packets (type first) or binary messages. */
     private final ArrayDeque<Object> queue = new ArrayDeque<>();
@@ -406,7 +405,6 @@ public final class EngineIoSession {
         }
         probe = socket;
         probeContext = socketContext;
-        probing = true;
         upgradeTimer = vertx.setTimer(options.upgradeTimeout().toMillis(), t -> {
             upgradeTimer = -1;
             if (probe == socket) {
@@ -414,10 +412,6 @@ public final class EngineIoSession {
                 dropProbe();
             }
         });
-    }
-
-    boolean canAcceptProbe() {
-        return POLLING.equals(transport) && !probing && !closed;
     }
 
     void onWebSocketText(ServerWebSocket socket, String text) {
@@ -531,7 +525,6 @@ public final class EngineIoSession {
         probe = null;
         probeContext = null;
         upgrading = false;
-        probing = false;
     }
 
     // ------------------------------------------------------------------ helpers
