@@ -1,0 +1,45 @@
+package io.relay.e2e;
+
+import io.relay.RelayNode;
+import io.relay.TestConfigs;
+import io.relay.store.TestDatabase;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** How a node comes up, as the tests and an operator see it from outside. */
+@ExtendWith(VertxExtension.class)
+@DisplayName("Starting a relay node")
+class RelayNodeStartE2ETest {
+
+    @Test
+    @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
+    @DisplayName("configured with port 0 it listens on an ephemeral port, reports it, and serves every connection there")
+    void ephemeralPort(Vertx vertx, VertxTestContext ctx) {
+        WebClient client = WebClient.create(vertx);
+        RelayNode.start(vertx, TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl()))
+                .compose(node -> {
+                    ctx.verify(() -> assertThat(node.port()).isPositive());
+                    // Several requests: a node runs one HTTP server per event loop, all on that port.
+                    return io.vertx.core.Future.all(java.util.stream.IntStream.range(0, 8)
+                                    .mapToObj(i -> client.get(node.port(), "127.0.0.1", "/api/auth/health").send())
+                                    .toList())
+                            .map(all -> {
+                                ctx.verify(() -> all.<io.vertx.ext.web.client.HttpResponse<?>>list()
+                                        .forEach(r -> assertThat(r.statusCode()).isEqualTo(200)));
+                                return node;
+                            });
+                })
+                .compose(RelayNode::close)
+                .onComplete(ctx.succeedingThenComplete());
+    }
+}
