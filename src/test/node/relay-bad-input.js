@@ -128,7 +128,7 @@ kit.main(async () => {
     assert.ok(!stranger.received('messages:sync').length && !stranger.received('message:new').length, 'stranger got phone data');
 
     log('after all that, the same socket authenticates with the real token and works');
-    stranger.emit('web:authenticate', { sessionToken: token });
+    kit.assertAckOk(await stranger.ack('web:authenticate', { sessionToken: token }), 'web:authenticate with the real token');
     await stranger.waitForPayload('authenticated', { success: true, deviceId: PHONE });
     const afterAuth = message('after-auth-' + run, 'welcome');
     phone.emit('mobile:messages', { messages: [afterAuth] });
@@ -157,7 +157,11 @@ kit.main(async () => {
     await web.waitFor('mobile:disconnected', 'the oversized phone was closed');
     assert.ok(!web.received('messages:sync').some((e) => JSON.stringify(e.args).includes('huge-' + run)), 'the oversized message was relayed');
     kit.assertAckOk(await web.ack('web:request-sync'), 'the browser still works while the phone is away');
-    const back = track(await kit.connectPhone(baseUrl, 'websocket', 'phone-back', PHONE));
+    const back = track(await new kit.AppSocket('phone-back', baseUrl, 'websocket').connect());
+    await refused(back, 'mobile:register', { deviceName: 'no id', deviceModel: 'Pixel 8' });
+    await refused(back, 'mobile:register', { deviceId: { id: PHONE }, deviceName: 'id is an object', deviceModel: 'Pixel 8' });
+    kit.assertAckOk(await back.ack('mobile:register', { deviceId: PHONE, deviceName: 'phone-back', deviceModel: 'Pixel 8' }), 'mobile:register');
+    await back.waitForPayload('authenticated', { success: true });
     const sendBack = { phoneNumber: '+15550100', message: 'welcome back', tempId: 't-back' };
     kit.assertAckOk(await web.ack('web:send-message', sendBack), 'send to the returned phone');
     await back.waitForPayload('send:message', sendBack);

@@ -4,8 +4,10 @@
 // one phone, a browser of another phone that must hear nothing of it, the phone going away, and
 // what the browsers get from storage once it has.
 //
-// Usage: node relay-flow.js <base url> <websocket|default>
+// Usage: node relay-flow.js <base url> <websocket|default> [<base url of a second node>]
 //   websocket: transports ['websocket'], exactly like the apps; default: the client's polling + upgrade.
+//   With a second node, phone one and browser B use the first, browser A (and its REST calls) the
+//   second, phone two the second and browser C the first: every route then crosses nodes.
 // Prints one JSON line: {"ok":true, sessionToken, deviceId, expected:{messages, conversations}} for a
 // later resync check, or {"ok":false,"error":...}; exits non-zero on failure.
 const assert = require('assert');
@@ -15,6 +17,7 @@ const kit = require('./relay-kit');
 const { log, sleep } = kit;
 const baseUrl = process.argv[2];
 const mode = process.argv[3] || 'websocket';
+const otherUrl = process.argv[4] || baseUrl;
 const sameMessages = kit.sameMessages;
 const sameConversations = kit.sameConversations;
 
@@ -67,15 +70,15 @@ async function flow(sockets) {
 
   log('phone one connects, registers and pairs browser A, then browser B');
   const phone1 = track(await kit.connectPhone(baseUrl, mode, 'phone-one', PHONE_1));
-  const tokenA = await kit.pair(baseUrl, phone1);
+  const tokenA = await kit.pair(otherUrl, phone1);
   const tokenB = await kit.pair(baseUrl, phone1);
   assert.notStrictEqual(tokenA, tokenB, 'each pairing is its own session');
-  const webA = track(await kit.connectWeb(baseUrl, mode, 'web-A', tokenA, PHONE_1));
+  const webA = track(await kit.connectWeb(otherUrl, mode, 'web-A', tokenA, PHONE_1));
   const webB = track(await kit.connectWeb(baseUrl, mode, 'web-B', tokenB, PHONE_1));
   const webs = [webA, webB];
 
   log('phone two pairs browser C');
-  const phone2 = track(await kit.connectPhone(baseUrl, mode, 'phone-two', PHONE_2));
+  const phone2 = track(await kit.connectPhone(otherUrl, mode, 'phone-two', PHONE_2));
   const webC = track(await kit.connectWeb(baseUrl, mode, 'web-C', await kit.pair(baseUrl, phone2), PHONE_2));
 
   log('a batch of messages reaches both browsers as messages:sync, verbatim');
@@ -97,7 +100,7 @@ async function flow(sockets) {
   }
 
   log('the conversation list reaches both browsers as conversations:sync');
-  phone1.emit('mobile:conversations', { conversations: [c1, c2] });
+  kit.assertAckOk(await phone1.ack('mobile:conversations', { conversations: [c1, c2] }), 'mobile:conversations');
   for (const web of webs) {
     const [sync] = await web.waitFor('conversations:sync', 'first list', sameConversations([c1, c2]));
     assertRelayedVerbatim(web, sync, 'conversations', [c1, c2]);
@@ -169,7 +172,7 @@ async function flow(sockets) {
   await webA.waitForError('mark-read while offline', 'Mobile device not connected');
 
   log('a browser that reloads while the phone is offline still gets everything from storage');
-  const reloaded = track(await kit.connectWeb(baseUrl, mode, 'web-B-reloaded', tokenB, PHONE_1));
+  const reloaded = track(await kit.connectWeb(otherUrl, mode, 'web-B-reloaded', tokenB, PHONE_1));
   reloaded.emit('web:request-sync');
   await kit.assertStoredSync(reloaded, storedMessages, storedConversations);
 

@@ -95,7 +95,7 @@ kit.main(async () => {
     log('the web app then asks for a new QR, and that one pairs');
     const fresh = await kit.generateQr(baseUrl, ttl);
     const freshWait = kit.waitPairing(baseUrl, fresh.token);
-    phone.emit('mobile:scan-qr', { qrData: fresh.qrData, deviceId: phone.deviceId });
+    kit.assertAckOk(await phone.ack('mobile:scan-qr', { qrData: fresh.qrData, deviceId: phone.deviceId }), 'mobile:scan-qr');
     await phone.waitForPayload('qr:paired', { success: true });
     await kit.verifySession(baseUrl, kit.assertSessionResponse(await kit.withTimeout(freshWait, 'wait-pairing on the fresh QR')), phone.deviceId);
     return {};

@@ -1,7 +1,7 @@
 'use strict';
 // A browser coming back after the relay restarted: its stored session still works, and while the
 // phone is away it is answered from storage with everything the phone sent before the restart.
-// When the phone reconnects, browser commands reach it again.
+// When the phone reconnects, browser commands reach it again, even once its previous socket closes.
 //
 // Usage: node relay-resync.js <base url> <file with the JSON line printed by relay-flow.js>
 // Prints one JSON line ({"ok":true} or {"ok":false,"error":...}); exits non-zero on failure.
@@ -33,6 +33,16 @@ kit.main(async () => {
     const send = { phoneNumber: '+15550001', message: 'Back again', tempId: 'after-restart-2' };
     kit.assertAckOk(await web.ack('web:send-message', send), 'web:send-message with the phone back');
     await phone.waitForPayload('send:message', send);
+
+    kit.log('the phone reconnects before its old socket is gone: closing the old one leaves the new one reachable');
+    const newer = await kit.connectPhone(baseUrl, 'websocket', 'phone-reconnected', deviceId);
+    sockets.push(newer);
+    phone.close();
+    await kit.withTimeout(phone.disconnected, 'the old phone socket closes');
+    await kit.sleep(200); // let the relay handle the old socket's close
+    const again = { phoneNumber: '+15550001', message: 'Still there?', tempId: 'after-reconnect' };
+    kit.assertAckOk(await web.ack('web:send-message', again), 'web:send-message after the old phone socket closed');
+    await newer.waitForPayload('send:message', again);
     return {};
   } finally {
     sockets.forEach((s) => s.close());

@@ -74,6 +74,18 @@ class RelayFlowE2ETest {
     }
 
     @Test
+    @DisplayName("across two nodes sharing the event bus and the database: pairing, events and commands reach whichever node the other side is on")
+    void acrossTwoNodes(Vertx vertx) throws Exception {
+        RelayConfig second = TestConfigs.forDatabase(config.databaseUrl().orElseThrow());
+        RelayNode other = TestNodes.start(vertx, second).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        try {
+            NodeScript.runOk("relay-flow.js", SCRIPT_TIMEOUT, baseUrl(), "websocket", "http://127.0.0.1:" + other.port());
+        } finally {
+            other.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     @DisplayName("what the phone sent is in PostgreSQL: after a restart of the relay a browser's sync returns it all, and the returning phone is reachable again")
     void survivesRestart(Vertx vertx) throws Exception {
         JsonObject before = NodeScript.runOk("relay-flow.js", SCRIPT_TIMEOUT, baseUrl(), "websocket");
