@@ -1,8 +1,10 @@
 package io.relay.relay;
 
+import io.relay.cluster.Membership;
 import io.relay.gateway.socketio.SocketIoSocket;
 import io.relay.pairing.PairingService;
 import io.relay.store.Store;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,13 +22,20 @@ public final class Relay {
     final WebSessions webs;
     final PhoneEvents phoneEvents;
     final WebEvents webEvents;
+    final Presence presence;
 
-    public Relay(Vertx vertx, String nodeId, Store store, PairingService pairing) {
+    public Relay(Vertx vertx, String nodeId, Store store, PairingService pairing, Membership membership) {
         this.nodeId = nodeId;
         this.phones = new PhoneSessions(vertx);
         this.webs = new WebSessions(vertx);
+        this.presence = new Presence(vertx, membership, webs);
         this.phoneEvents = new PhoneEvents(this, store, pairing);
         this.webEvents = new WebEvents(this, store, pairing);
+    }
+
+    /** Gets the cluster-wide presence map; call once before accepting sockets. */
+    public Future<Void> start() {
+        return presence.start();
     }
 
     /** The Socket.IO connection handler: called on the socket's context once it joined namespace {@code /}. */

@@ -149,6 +149,7 @@ final class SocketSession {
     private void disconnected(String reason) {
         tail = tail.transform(previous -> {
             if (phoneDeviceId != null && relay.phones.detach(phoneDeviceId, socket)) {
+                relay.presence.offline(phoneDeviceId);
                 relay.webs.publish(phoneDeviceId, Events.MOBILE_DISCONNECTED);
                 log.info("phone disconnected node={} device={} socket={} reason={}", relay.nodeId, phoneDeviceId, socket.id(), reason);
             }

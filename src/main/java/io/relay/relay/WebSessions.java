@@ -61,6 +61,22 @@ public final class WebSessions {
         }
     }
 
+    /** Phones with at least one browser on this node. */
+    public synchronized java.util.List<String> localDevices() {
+        return java.util.List.copyOf(groups.keySet());
+    }
+
+    /** Sends an event to this node's browsers of the phone only (for news that every node learns by itself). */
+    public void deliverLocally(String deviceId, String event, Object... args) {
+        Group group;
+        synchronized (this) {
+            group = groups.get(deviceId);
+        }
+        if (group != null) {
+            deliver(group, SocketIoPackets.encodeEvent(event, args));
+        }
+    }
+
     /** Browsers of the phone connected to this node (for tests and metrics). */
     public synchronized int localCount(String deviceId) {
         Group group = groups.get(deviceId);
@@ -69,13 +85,14 @@ public final class WebSessions {
 
     private Group subscribe(String deviceId) {
         Group group = new Group();
-        group.consumer = vertx.eventBus().consumer(Addresses.web(deviceId), message -> {
-            String packet = message.body();
-            for (SocketIoSocket socket : group.sockets) {
-                socket.runOnContext(v -> socket.sendEncoded(packet));
-            }
-        });
+        group.consumer = vertx.eventBus().consumer(Addresses.web(deviceId), message -> deliver(group, message.body()));
         return group;
+    }
+
+    private static void deliver(Group group, String packet) {
+        for (SocketIoSocket socket : group.sockets) {
+            socket.runOnContext(v -> socket.sendEncoded(packet));
+        }
     }
 
     private static final class Group {
