@@ -50,7 +50,7 @@ class BadInputE2ETest {
     void start(Vertx vertx, VertxTestContext ctx) {
         config = TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl());
         wsClient = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxFrameSize(4 << 20).setMaxMessageSize(4 << 20));
-        TestNodes.start(vertx, config).onComplete(ctx.succeeding(started -> {
+        RelayNode.start(vertx, config).onComplete(ctx.succeeding(started -> {
             node = started;
             ctx.completeNow();
         }));

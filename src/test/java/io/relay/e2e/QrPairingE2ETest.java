@@ -35,7 +35,7 @@ class QrPairingE2ETest {
     void start(Vertx vertx, VertxTestContext ctx) {
         RelayConfig config = TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl())
                 .withPairing(new RelayConfig.Pairing(Duration.ofMillis(QR_TTL_MS)));
-        TestNodes.start(vertx, config).onComplete(ctx.succeeding(started -> {
+        RelayNode.start(vertx, config).onComplete(ctx.succeeding(started -> {
             node = started;
             ctx.completeNow();
         }));

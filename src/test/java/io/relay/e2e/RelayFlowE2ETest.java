@@ -39,7 +39,7 @@ class RelayFlowE2ETest {
     @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
     void start(Vertx vertx, VertxTestContext ctx) {
         config = TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl());
-        TestNodes.start(vertx, config).onComplete(ctx.succeeding(started -> {
+        RelayNode.start(vertx, config).onComplete(ctx.succeeding(started -> {
             node = started;
             ctx.completeNow();
         }));
@@ -77,7 +77,7 @@ class RelayFlowE2ETest {
     @DisplayName("across two nodes sharing the event bus and the database: pairing, events and commands reach whichever node the other side is on")
     void acrossTwoNodes(Vertx vertx) throws Exception {
         RelayConfig second = TestConfigs.forDatabase(config.databaseUrl().orElseThrow());
-        RelayNode other = TestNodes.start(vertx, second).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        RelayNode other = RelayNode.start(vertx, second).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         try {
             NodeScript.runOk("relay-flow.js", SCRIPT_TIMEOUT, baseUrl(), "websocket", "http://127.0.0.1:" + other.port());
         } finally {
@@ -95,7 +95,7 @@ class RelayFlowE2ETest {
             node.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
             node = null;
             // A new node on the same database: nothing survives in memory, only what was stored.
-            node = TestNodes.start(vertx, config).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+            node = RelayNode.start(vertx, config).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
             NodeScript.runOk("relay-resync.js", SCRIPT_TIMEOUT, baseUrl(), saved.toString());
         } finally {
             Files.deleteIfExists(saved);

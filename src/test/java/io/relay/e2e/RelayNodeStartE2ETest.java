@@ -3,7 +3,10 @@ package io.relay.e2e;
 import io.relay.RelayNode;
 import io.relay.TestConfigs;
 import io.relay.store.TestDatabase;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
@@ -13,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -25,16 +29,15 @@ class RelayNodeStartE2ETest {
     @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
     @DisplayName("configured with port 0 it listens on an ephemeral port, reports it, and serves every connection there")
     void ephemeralPort(Vertx vertx, VertxTestContext ctx) {
-        WebClient client = WebClient.create(vertx);
         RelayNode.start(vertx, TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl()))
                 .compose(node -> {
                     ctx.verify(() -> assertThat(node.port()).isPositive());
-                    // Several requests: a node runs one HTTP server per event loop, all on that port.
-                    return io.vertx.core.Future.all(java.util.stream.IntStream.range(0, 8)
-                                    .mapToObj(i -> client.get(node.port(), "127.0.0.1", "/api/auth/health").send())
+                    // Several connections: a node runs one HTTP server per event loop, all on that port.
+                    return Future.all(IntStream.range(0, 8)
+                                    .mapToObj(i -> WebClient.create(vertx).get(node.port(), "127.0.0.1", "/api/auth/health").send())
                                     .toList())
                             .map(all -> {
-                                ctx.verify(() -> all.<io.vertx.ext.web.client.HttpResponse<?>>list()
+                                ctx.verify(() -> all.<HttpResponse<Buffer>>list()
                                         .forEach(r -> assertThat(r.statusCode()).isEqualTo(200)));
                                 return node;
                             });

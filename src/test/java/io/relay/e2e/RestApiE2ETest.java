@@ -50,7 +50,7 @@ class RestApiE2ETest {
     }
 
     private void startWith(Vertx vertx, VertxTestContext ctx, RelayConfig config) {
-        TestNodes.start(vertx, config).onComplete(ctx.succeeding(started -> {
+        RelayNode.start(vertx, config).onComplete(ctx.succeeding(started -> {
             node = started;
             client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(started.port()));
             ctx.completeNow();
