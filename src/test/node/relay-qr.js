@@ -58,6 +58,9 @@ kit.main(async () => {
     await scanRefused(intruder, 'definitely not a QR of ours', 'garbage qrData');
     await scanRefused(intruder, '{"token":', 'truncated JSON qrData');
     await scanRefused(intruder, JSON.stringify({ token: 'x'.repeat(20000), timestamp: now, expiresIn: 300000 }), 'huge qrData');
+    // The genuine QR, but claimed for another phone than the one that registered on this socket.
+    kit.assertAckFailed(await intruder.ack('mobile:scan-qr', { qrData: qr.qrData, deviceId: phone.deviceId }), 'scan for another deviceId');
+    await intruder.waitForError('scan for another deviceId');
     assert.strictEqual(await stillPending(waiting), 'pending', 'a forged scan must not answer the waiting browser');
 
     log('the issued QR pairs once');
