@@ -1,0 +1,61 @@
+# The relay node image: build the shaded jar with the Maven wrapper, run it on a JRE as a non-root
+# user. Needs no BuildKit-only features, so any builder works:
+#   docker build -t relay:0.1.0 .
+
+# ---- build ------------------------------------------------------------------------------------
+FROM eclipse-temurin:17-jdk-noble AS build
+WORKDIR /src
+
+# Dependencies change far less often than code: resolve them in their own layer so a source edit
+# does not download the world again. The wrapper fetches Maven itself (curl and tar are in the image).
+COPY mvnw pom.xml ./
+COPY .mvn/ .mvn/
+RUN ./mvnw -B -q dependency:go-offline -Dskip.npm=true
+
+# Test sources are compiled by `package` even with -DskipTests; the npm test clients are skipped.
+COPY conf/ conf/
+COPY src/ src/
+RUN ./mvnw -B -q package -DskipTests -Dskip.npm=true
+
+# ---- runtime ----------------------------------------------------------------------------------
+FROM eclipse-temurin:17-jre-noble
+
+# A numeric, non-root user, so Kubernetes' runAsNonRoot can verify it without reading /etc/passwd.
+# DATA_DIR is the only place the node writes besides /tmp (and in production it holds nothing).
+# The HEALTHCHECK below uses curl, which the Temurin images ship; fail the build if that changes.
+RUN groupadd --system --gid 10001 relay \
+ && useradd --system --uid 10001 --gid 10001 --home-dir /app --no-create-home --shell /usr/sbin/nologin relay \
+ && mkdir -p /app/data \
+ && chown 10001:10001 /app/data \
+ && curl --version > /dev/null
+
+WORKDIR /app
+# The jar carries the default conf/config.json; the environment overrides it.
+COPY --from=build /src/target/relay.jar /app/relay.jar
+
+# JDK_JAVA_OPTIONS is read by the `java` launcher only (not by jcmd and friends):
+#  - heap sized from the container's memory limit, and a clean exit (then a restart) on OOM
+#    instead of a half-dead node that still holds sockets;
+#  - the module flags Hazelcast asks for on Java 17 (without them it logs warnings and loses
+#    some metrics and faster I/O paths).
+# To add flags, extend this value rather than replacing it.
+ENV DATA_DIR=/app/data \
+    PORT=3000 \
+    HAZELCAST_PORT=5701 \
+    EVENT_BUS_PORT=17001 \
+    JDK_JAVA_OPTIONS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true --add-modules=java.se --add-exports=java.base/jdk.internal.ref=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.management/sun.management=ALL-UNNAMED --add-opens=jdk.management/com.sun.management.internal=ALL-UNNAMED"
+
+USER 10001:10001
+
+# 3000 HTTP (REST, Socket.IO, health, metrics) is the only public port. 5701 (Hazelcast) and 17001
+# (event bus, pinned here instead of Vert.x's random port) are for other nodes only: Hazelcast
+# Community Edition has no member authentication or TLS.
+EXPOSE 3000 5701 17001
+
+HEALTHCHECK --interval=30s --timeout=3s --start-period=60s --retries=3 \
+  CMD curl -fsS -o /dev/null "http://127.0.0.1:${PORT}/health/live" || exit 1
+
+# The JVM is PID 1 (exec form, no shell in between), so SIGTERM reaches it and its shutdown hook
+# drains the node (bounded by DRAIN_SECONDS) before it exits.
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["java", "-jar", "/app/relay.jar"]

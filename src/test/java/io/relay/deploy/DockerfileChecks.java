@@ -1,0 +1,156 @@
+package io.relay.deploy;
+
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.relay.deploy.DockerfileModel.Instruction;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+import static io.relay.deploy.DockerfileModel.all;
+import static io.relay.deploy.DockerfileModel.last;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+/**
+ * What the Dockerfile must say, read as text (there is no Docker engine to build it here) and held
+ * against the Kubernetes manifests that run the image. Static checks, so a test can run each
+ * against the real file and against a deliberately broken copy.
+ */
+final class DockerfileChecks {
+
+    /** The module flags Hazelcast asks for on Java 17, in the launcher's key=value form. */
+    static final List<String> HAZELCAST_FLAGS = List.of(
+            "--add-modules=java.se",
+            "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED",
+            "--add-opens=java.base/java.lang=ALL-UNNAMED",
+            "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+            "--add-opens=java.management/sun.management=ALL-UNNAMED",
+            "--add-opens=jdk.management/com.sun.management.internal=ALL-UNNAMED");
+
+    private DockerfileChecks() {
+    }
+
+    static void checkStages(DockerfileModel d, Manifests m) {
+        assertThat(d.stages()).as("multi-stage").hasSizeGreaterThanOrEqualTo(2);
+        List<Instruction> build = d.stage("build").orElseThrow(() -> new AssertionError("no stage named build"));
+        assertThat(build.get(0).args()).as("build image").contains("17").containsIgnoringCase("jdk");
+        assertThat(d.finalStage().get(0).args()).as("runtime image").contains("17").containsIgnoringCase("jre");
+
+        int goOffline = indexOf(build, "RUN", "dependency:go-offline");
+        int copyPom = indexOf(build, "COPY", "pom.xml");
+        int copyWrapper = indexOf(build, "COPY", ".mvn");
+        int copySources = indexOf(build, "COPY", "src");
+        int pkg = indexOf(build, "RUN", " package");
+        assertThat(copyPom).as("pom.xml copied before dependencies are resolved").isLessThan(goOffline);
+        assertThat(copyWrapper).as(".mvn copied before dependencies are resolved").isLessThan(goOffline);
+        assertThat(build.get(copyPom).args()).contains("mvnw");
+        assertThat(goOffline).as("dependencies resolved before the sources arrive").isLessThan(copySources);
+        assertThat(copySources).isLessThan(pkg);
+        assertThat(build.get(pkg).args()).contains("./mvnw", "-DskipTests", "-Dskip.npm=true");
+        assertThat(all(d.finalStage(), "COPY")).as("the jar comes from the build stage")
+                .anySatisfy(c -> assertThat(c.args()).contains("--from=build", "target/relay.jar"));
+    }
+
+    private static int indexOf(List<Instruction> stage, String keyword, String text) {
+        for (int i = 0; i < stage.size(); i++) {
+            if (stage.get(i).keyword().equals(keyword) && stage.get(i).args().contains(text)) {
+                return i;
+            }
+        }
+        return fail("no " + keyword + " with " + text);
+    }
+
+    static void checkPorts(DockerfileModel d, Manifests m) {
+        Set<Integer> exposed = all(d.finalStage(), "EXPOSE").stream()
+                .flatMap(e -> DockerfileModel.words(e.args()).stream())
+                .map(p -> Integer.parseInt(p.replaceFirst("/tcp$", "")))
+                .collect(Collectors.toSet());
+        Set<Integer> declared = m.container().getPorts().stream().map(ContainerPort::getContainerPort).collect(Collectors.toSet());
+        assertThat(exposed).as("EXPOSE").containsExactlyInAnyOrder(
+                ManifestChecks.HTTP_PORT, ManifestChecks.HAZELCAST_PORT, ManifestChecks.EVENT_BUS_PORT);
+        assertThat(exposed).as("EXPOSE equals the Deployment's container ports").isEqualTo(declared);
+        Map<String, String> env = DockerfileModel.env(d.finalStage());
+        assertThat(env).containsEntry("PORT", String.valueOf(ManifestChecks.HTTP_PORT))
+                .containsEntry("HAZELCAST_PORT", String.valueOf(ManifestChecks.HAZELCAST_PORT))
+                .containsEntry("EVENT_BUS_PORT", String.valueOf(ManifestChecks.EVENT_BUS_PORT));
+    }
+
+    static void checkUser(DockerfileModel d, Manifests m) {
+        Instruction user = last(d.finalStage(), "USER").orElseThrow(() -> new AssertionError("no USER: the image would run as root"));
+        String uid = user.args().split(":")[0];
+        assertThat(uid).as("USER is numeric, so runAsNonRoot can verify it").matches("\\d+");
+        assertThat(Long.parseLong(uid)).as("USER is not root").isPositive();
+        assertThat(Long.parseLong(uid)).as("USER equals the pod's runAsUser").isEqualTo(ManifestChecks.runAsUser(m));
+    }
+
+    static void checkHealthcheck(DockerfileModel d, Manifests m) {
+        Instruction hc = last(d.finalStage(), "HEALTHCHECK").orElseThrow(() -> new AssertionError("no HEALTHCHECK"));
+        assertThat(hc.args()).as("HEALTHCHECK runs a command").contains("CMD ").doesNotStartWith("NONE");
+        Matcher url = Pattern.compile("http://(?:127\\.0\\.0\\.1|localhost):(\\S+?)/health/live\\b").matcher(hc.args());
+        assertThat(url.find()).as("HEALTHCHECK asks /health/live on the loopback: " + hc.args()).isTrue();
+        String port = url.group(1);
+        Matcher var = Pattern.compile("\\$\\{?(\\w+)(?::-(\\d+))?}?").matcher(port);
+        if (var.matches()) {
+            String fromEnv = DockerfileModel.env(d.finalStage()).get(var.group(1));
+            port = fromEnv != null ? fromEnv : var.group(2);
+        }
+        assertThat(port).as("HEALTHCHECK port").isEqualTo(String.valueOf(ManifestChecks.HTTP_PORT));
+    }
+
+    static void checkEntrypoint(DockerfileModel d, Manifests m) {
+        Instruction ep = last(d.finalStage(), "ENTRYPOINT").orElseThrow(() -> new AssertionError("no ENTRYPOINT"));
+        JsonArray argv;
+        try {
+            argv = new JsonArray(ep.args());
+        } catch (DecodeException e) {
+            throw new AssertionError("ENTRYPOINT is not exec form (a JSON array), so a shell would get SIGTERM: " + ep.args());
+        }
+        assertThat(argv.getString(0)).as("the JVM is PID 1").matches("(.*/)?java");
+        assertThat(argv.getList()).contains("-jar");
+        assertThat(last(d.finalStage(), "STOPSIGNAL").map(Instruction::args)).as("STOPSIGNAL").contains("SIGTERM");
+
+        Map<String, String> env = DockerfileModel.env(d.finalStage());
+        List<String> flags = new ArrayList<>();
+        for (String name : List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS")) {
+            flags.addAll(normalise(DockerfileModel.words(env.getOrDefault(name, ""))));
+        }
+        flags.addAll(normalise(argv.stream().map(String::valueOf).toList()));
+        assertThat(flags).containsAll(HAZELCAST_FLAGS)
+                .contains("-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError");
+    }
+
+    /** {@code --add-opens X} and {@code --add-opens=X} mean the same to the launcher. */
+    private static List<String> normalise(List<String> args) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (a.matches("--add-(modules|exports|opens)") && i + 1 < args.size()) {
+                out.add(a + "=" + args.get(++i));
+            } else {
+                out.add(a);
+            }
+        }
+        return out;
+    }
+
+    static void checkDataDir(DockerfileModel d, Manifests m) {
+        String dataDir = DockerfileModel.env(d.finalStage()).get("DATA_DIR");
+        assertThat(dataDir).as("image DATA_DIR").isNotBlank().isEqualTo(m.effectiveEnv().get("DATA_DIR"));
+        assertThat(m.container().getVolumeMounts()).anySatisfy(v -> assertThat(v.getMountPath()).isEqualTo(dataDir));
+    }
+
+    static void checkIgnored(String ignore) {
+        List<String> patterns = ignore.lines().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+        for (String needed : List.of(".git", "target", "data", "node_modules")) {
+            assertThat(patterns).as(".dockerignore excludes " + needed).anySatisfy(p -> assertThat(p).isIn(needed, "**/" + needed));
+        }
+        assertThat(patterns).as("node_modules is excluded at any depth (the test clients live under src/test/node)").contains("**/node_modules");
+    }
+}

@@ -1,0 +1,140 @@
+package io.relay.deploy;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.function.BiConsumer;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
+
+/**
+ * The image's contract (checks in {@link DockerfileChecks}), each check also shown to fail on a
+ * broken copy.
+ *
+ * <p>Keep Kubernetes model types out of this class's signatures, lambdas included: JUnit reflects
+ * on every test class in the execution that runs without the model (see pom.xml).
+ */
+@Tag("deploy")
+@DisplayName("Dockerfile")
+class DockerfileTest {
+
+    private static String dockerfile;
+    private static String dockerignore;
+    private static Manifests manifests;
+
+    @BeforeAll
+    static void load() throws IOException {
+        dockerfile = Files.readString(Path.of("Dockerfile"));
+        dockerignore = Files.readString(Path.of(".dockerignore"));
+        manifests = Manifests.load();
+    }
+
+    @Test
+    @DisplayName("builds with the Maven wrapper on a JDK 17, dependencies in their own layer, and runs on a JRE 17")
+    void stages() {
+        DockerfileChecks.checkStages(DockerfileModel.parse(dockerfile), manifests);
+    }
+
+    @Test
+    @DisplayName("EXPOSEs exactly the ports the Deployment declares, and its ENV says the same ports")
+    void ports() {
+        DockerfileChecks.checkPorts(DockerfileModel.parse(dockerfile), manifests);
+    }
+
+    @Test
+    @DisplayName("runs as a numeric non-root user, the one the pod's securityContext names")
+    void user() {
+        DockerfileChecks.checkUser(DockerfileModel.parse(dockerfile), manifests);
+    }
+
+    @Test
+    @DisplayName("has a HEALTHCHECK on /health/live at the HTTP port")
+    void healthcheck() {
+        DockerfileChecks.checkHealthcheck(DockerfileModel.parse(dockerfile), manifests);
+    }
+
+    @Test
+    @DisplayName("starts the JVM in exec form on SIGTERM, with a container-sized heap and Hazelcast's module flags")
+    void entrypoint() {
+        DockerfileChecks.checkEntrypoint(DockerfileModel.parse(dockerfile), manifests);
+    }
+
+    @Test
+    @DisplayName("DATA_DIR is the directory the pod mounts a writable emptyDir on")
+    void dataDir() {
+        DockerfileChecks.checkDataDir(DockerfileModel.parse(dockerfile), manifests);
+    }
+
+    @Test
+    @DisplayName(".dockerignore keeps target, data, node_modules and .git out of the build context")
+    void ignored() {
+        DockerfileChecks.checkIgnored(dockerignore);
+    }
+
+    static Stream<Arguments> brokenCopies() {
+        return Stream.of(
+                broken("a port is not exposed", "EXPOSE 3000 5701 17001", "EXPOSE 3000 5701", DockerfileChecks::checkPorts),
+                broken("the event-bus port in ENV differs", "EVENT_BUS_PORT=17001", "EVENT_BUS_PORT=0", DockerfileChecks::checkPorts),
+                broken("no USER, so root", "USER 10001:10001\n", "", DockerfileChecks::checkUser),
+                broken("USER by name", "USER 10001:10001", "USER relay", DockerfileChecks::checkUser),
+                broken("the health check asks another path", "/health/live\" || exit 1", "/\" || exit 1", DockerfileChecks::checkHealthcheck),
+                broken("ENTRYPOINT in shell form", "ENTRYPOINT [\"java\", \"-jar\", \"/app/relay.jar\"]",
+                        "ENTRYPOINT java -jar /app/relay.jar", DockerfileChecks::checkEntrypoint),
+                broken("a Hazelcast flag is missing", " --add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "", DockerfileChecks::checkEntrypoint),
+                broken("the sources are copied before dependencies are resolved",
+                        "COPY .mvn/ .mvn/\n", "COPY .mvn/ .mvn/\nCOPY src/ src/\n", DockerfileChecks::checkStages),
+                broken("the runtime is a JDK", "FROM eclipse-temurin:17-jre-noble", "FROM eclipse-temurin:17-jdk-noble",
+                        DockerfileChecks::checkStages),
+                broken("DATA_DIR differs from the pod's mount", "DATA_DIR=/app/data", "DATA_DIR=/var/relay", DockerfileChecks::checkDataDir));
+    }
+
+    private static Arguments broken(String what, String from, String to, BiConsumer<DockerfileModel, Manifests> check) {
+        return arguments(what, from, to, check);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("brokenCopies")
+    @DisplayName("a broken copy of the Dockerfile fails its check when")
+    void brokenCopyFails(String what, String from, String to, BiConsumer<DockerfileModel, Manifests> check) {
+        assertThat(dockerfile).as("the text to break").contains(from);
+        DockerfileModel copy = DockerfileModel.parse(dockerfile.replace(from, to));
+        assertThatThrownBy(() -> check.accept(copy, manifests)).as(what).isInstanceOf(AssertionError.class);
+    }
+
+    @Test
+    @DisplayName("a .dockerignore that lets node_modules in fails its check")
+    void brokenIgnoreFails() {
+        assertThatThrownBy(() -> DockerfileChecks.checkIgnored(dockerignore.replace("**/node_modules", ""))).isInstanceOf(AssertionError.class);
+    }
+
+    @Test
+    @DisplayName("the parser joins continued lines, skips comments inside them and reads quoted ENV values")
+    void parser() {
+        DockerfileModel d = DockerfileModel.parse("""
+                FROM a AS build
+                RUN one \\
+                # a comment inside the continuation
+                 two
+                FROM b
+                ENV A=1 \\
+                    B="x y" C='z'
+                ENV D plain words
+                """);
+        assertThat(d.stages()).hasSize(2);
+        assertThat(d.stage("build").orElseThrow().get(1).args()).isEqualTo("one   two");
+        assertThat(DockerfileModel.env(d.finalStage())).containsExactly(
+                Map.entry("A", "1"), Map.entry("B", "x y"), Map.entry("C", "z"), Map.entry("D", "plain words"));
+    }
+}
