@@ -39,7 +39,6 @@ const c2 = { id: C2, phoneNumber: '+15550002', lastMessage: 'Are you coming?', l
 const c1Read = { ...c1, lastMessage: 'On my way', lastMessageTime: T0 + 4000, unreadCount: 0 };
 const other = { id: 'p2-' + run, conversationId: 'x1', phoneNumber: '+15559999', body: 'For the other phone only', timestamp: T0 + 5000, type: 'received', read: false };
 
-
 /** The relayed array arrives exactly as sent: same values, key order, and integers written as integers. */
 function assertRelayedVerbatim(web, payload, key, sent) {
   assert.deepStrictEqual(payload[key], sent);
