@@ -173,9 +173,12 @@ public final class EngineIoServer {
             if (session == null) {
                 fail(ctx, UNKNOWN_SID);
             } else if (upgrade) {
-                if (!EngineIoSession.WEBSOCKET.equals(transport) || !session.canAcceptProbe()) {
+                if (!EngineIoSession.WEBSOCKET.equals(transport)) {
                     fail(ctx, BAD_REQUEST);
                 } else {
+                    // Even when the session cannot be upgraded (already upgraded, or another probe is
+                    // under way) the WebSocket is accepted and then closed, as the reference server
+                    // does: clients (and the conformance suites) expect a close, not a failed handshake.
                     upgradeExisting(ctx, session);
                 }
             } else if (!transport.equals(session.transport())) {

@@ -15,8 +15,8 @@ import java.util.List;
 /**
  * One Engine.IO connection, whatever its transport. Everything here runs on the context that created
  * the session ({@link #context()}): transports on other event loops hop onto it, so the state needs
- * no locks. Only {@link #transport} and {@link #probing} are read from other threads, for a fast
- * 400 on a request that can never succeed; the decision is re-checked on the context.
+ * no locks. Only {@link #transport} is read from other threads, for a fast 400 on a request that
+ * can never succeed; the decision is re-checked on the context.
  */
 public final class EngineIoSession {
 
@@ -36,7 +36,6 @@ public final class EngineIoSession {
     private final EngineIoOptions options;
 
     private volatile String transport;
-    private volatile boolean probing;
 
     /** Packets waiting for a polling GET: encoded text packets (type first) or binary messages. */
     private final ArrayDeque<Object> queue = new ArrayDeque<>();
@@ -51,6 +50,13 @@ public final class EngineIoSession {
 
     private long pingTimer = -1;
     private long pingTimeoutTimer = -1;
+    /**
+     * When the next ping is due, on the {@link System#nanoTime()} clock: the first one counts from
+     * the handshake, later ones from the last pong. The pong is due {@code pingTimeout} after this
+     * instant, not after the timer happened to run, so a late timer never stretches the heartbeat.
+     */
+    private long pingDueNanos;
+    private boolean awaitingPong;
     private long upgradeTimer = -1;
     private boolean closed;
     /** A server-side close over polling keeps the session until the client fetched the close packet. */
@@ -70,6 +76,8 @@ public final class EngineIoSession {
         this.remoteAddress = remoteAddress;
         this.handshakeHeaders = handshakeHeaders;
         this.options = server.options();
+        // Taken before the handshake is written, so the client's clock can only start later than ours.
+        this.pingDueNanos = System.nanoTime() + options.pingInterval().toNanos();
     }
 
     public String id() {
@@ -172,13 +180,14 @@ public final class EngineIoSession {
     }
 
     private void schedulePing() {
-        pingTimer = vertx.setTimer(options.pingInterval().toMillis(), t -> {
+        pingTimer = vertx.setTimer(millisUntil(pingDueNanos), t -> {
             pingTimer = -1;
             if (closed) {
                 return;
             }
+            awaitingPong = true;
             sendPacket(String.valueOf(EngineIoCodec.PING));
-            pingTimeoutTimer = vertx.setTimer(options.pingTimeout().toMillis(), t2 -> {
+            pingTimeoutTimer = vertx.setTimer(millisUntil(pongDeadlineNanos()), t2 -> {
                 pingTimeoutTimer = -1;
                 closeInternal("ping timeout", false);
             });
@@ -189,7 +198,31 @@ public final class EngineIoSession {
         cancel(pingTimeoutTimer);
         pingTimeoutTimer = -1;
         cancel(pingTimer);
+        awaitingPong = false;
+        pingDueNanos = System.nanoTime() + options.pingInterval().toNanos();
         schedulePing();
+    }
+
+    private long pongDeadlineNanos() {
+        return pingDueNanos + options.pingTimeout().toNanos();
+    }
+
+    /**
+     * Closes the session when its pong is overdue although the timeout timer has not run yet (a busy
+     * event loop handles ready I/O before due timers): a request arriving after the deadline must
+     * find the session gone, as it would with a punctual timer. Answers whether the session is closed.
+     */
+    private boolean closedOrHeartbeatExpired() {
+        if (!closed && awaitingPong && System.nanoTime() - pongDeadlineNanos() >= 0) {
+            closeInternal("ping timeout", false);
+        }
+        return closed;
+    }
+
+    /** Whole milliseconds until {@code deadlineNanos}, rounded up so a timer never fires early. */
+    private static long millisUntil(long deadlineNanos) {
+        long nanos = deadlineNanos - System.nanoTime();
+        return Math.max(1, (nanos + 999_999) / 1_000_000);
     }
 
     private void closeInternal(String reason, boolean serverInitiated) {
@@ -287,7 +320,7 @@ public final class EngineIoSession {
             }
             return;
         }
-        if (closed) {
+        if (closedOrHeartbeatExpired()) {
             responder.respond(400, PollResponder.JSON, EngineIoServer.errorBody(EngineIoServer.UNKNOWN_SID));
             return;
         }
@@ -319,7 +352,7 @@ public final class EngineIoSession {
     }
 
     void onPollPost(String body, PollResponder responder) {
-        if (closed) {
+        if (closedOrHeartbeatExpired()) {
             responder.respond(400, PollResponder.JSON, EngineIoServer.errorBody(EngineIoServer.UNKNOWN_SID));
             return;
         }
@@ -400,13 +433,12 @@ public final class EngineIoSession {
 
     /** A WebSocket asked to take over this polling session (the upgrade probe). */
     void attachProbe(ServerWebSocket socket, Affinity socketContext) {
-        if (closed || lingering || probe != null || ws != null) {
+        if (closedOrHeartbeatExpired() || lingering || probe != null || ws != null) {
             closeWebSocket(socket, socketContext, null);
             return;
         }
         probe = socket;
         probeContext = socketContext;
-        probing = true;
         upgradeTimer = vertx.setTimer(options.upgradeTimeout().toMillis(), t -> {
             upgradeTimer = -1;
             if (probe == socket) {
@@ -416,12 +448,8 @@ public final class EngineIoSession {
         });
     }
 
-    boolean canAcceptProbe() {
-        return POLLING.equals(transport) && !probing && !closed;
-    }
-
     void onWebSocketText(ServerWebSocket socket, String text) {
-        if (closed) {
+        if (closedOrHeartbeatExpired()) {
             return;
         }
         if (text.length() > options.maxPayloadBytes()) {
@@ -449,7 +477,7 @@ public final class EngineIoSession {
     }
 
     void onWebSocketBinary(ServerWebSocket socket, Buffer data) {
-        if (closed) {
+        if (closedOrHeartbeatExpired()) {
             return;
         }
         if (socket == ws) {
@@ -531,7 +559,6 @@ public final class EngineIoSession {
         probe = null;
         probeContext = null;
         upgrading = false;
-        probing = false;
     }
 
     // ------------------------------------------------------------------ helpers

@@ -110,10 +110,6 @@ final class SocketIoClient {
     }
 
     private void connect(String nsp, JsonObject auth) {
-        if (connectTimer >= 0) {
-            vertx.cancelTimer(connectTimer);
-            connectTimer = -1;
-        }
         NamespaceSocket existing = sockets.get(nsp);
         if (existing != null) {
             engine.send(SocketIoPackets.encodeConnect(nsp, existing.id()));
@@ -124,6 +120,9 @@ final class SocketIoClient {
             engine.send(SocketIoPackets.encodeConnectError(nsp, "Invalid namespace"));
             return;
         }
+        // Only a CONNECT that succeeds ends the connect timeout (as the reference server): a client
+        // knocking at unknown namespaces must not keep an idle connection forever.
+        cancelConnectTimer();
         NamespaceSocket socket = new NamespaceSocket(this, engine, nsp, newSocketId(), auth == null ? new JsonObject() : auth);
         sockets.put(nsp, socket);
         // The answer goes first so that anything the handler emits reaches an already connected client.
@@ -137,14 +136,18 @@ final class SocketIoClient {
     }
 
     private void onClose(String reason) {
-        if (connectTimer >= 0) {
-            vertx.cancelTimer(connectTimer);
-            connectTimer = -1;
-        }
+        cancelConnectTimer();
         List<NamespaceSocket> all = new ArrayList<>(sockets.values());
         sockets.clear();
         for (NamespaceSocket socket : all) {
             socket.onDisconnect(reason);
+        }
+    }
+
+    private void cancelConnectTimer() {
+        if (connectTimer >= 0) {
+            vertx.cancelTimer(connectTimer);
+            connectTimer = -1;
         }
     }
 

@@ -133,6 +133,24 @@ class SocketIoServerTest {
     }
 
     @Test
+    @DisplayName("refuses an unknown namespace with a CONNECT_ERROR, keeping the connection and its connect timeout")
+    void unknownNamespace() throws Exception {
+        String sid = handshake();
+        long start = System.nanoTime();
+        post(sid, "40/random,");
+        assertThat(poll(sid)).isEqualTo("44/random,{\"message\":\"Invalid namespace\"}");
+        // Still open, and still waiting for a CONNECT that succeeds: the connect timeout ends it.
+        assertThat(poll(sid)).isEqualTo("1");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThan(Duration.ofMillis(300));
+
+        String other = handshake();
+        post(other, "40/random,");
+        assertThat(poll(other)).startsWith("44/random,");
+        post(other, "40");
+        assertThat(poll(other)).as("the connection is still usable").startsWith("40{\"sid\":");
+    }
+
+    @Test
     @DisplayName("answers an acknowledgement at most once")
     void ackOnce() throws Exception {
         String sid = connect();
