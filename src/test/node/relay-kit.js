@@ -1,0 +1,338 @@
+'use strict';
+// Shared by the relay's end-to-end scripts: plays the phone app and the web app with the official
+// socket.io-client and plain fetch, exactly as those apps talk to the relay.
+//
+// Every wait has a timeout, so a missing event fails the script with a message naming the step
+// instead of hanging it. Progress goes to stderr (the JUnit side keeps it for the failure report);
+// the single result line goes to stdout.
+const { io } = require('socket.io-client');
+const assert = require('assert');
+const { isDeepStrictEqual } = require('util');
+
+const STEP_TIMEOUT_MS = Number(process.env.RELAY_STEP_TIMEOUT_MS || 10000);
+
+function log(...args) {
+  console.error(new Date().toISOString(), ...args);
+}
+
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function withTimeout(promise, what, ms = STEP_TIMEOUT_MS) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error('timeout after ' + ms + ' ms: ' + what)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Socket options for a transport mode: 'websocket' like the apps, 'default' (polling, then upgrade) or 'polling'. */
+function transportOptions(mode) {
+  switch (mode) {
+    case 'websocket': return { transports: ['websocket'] };
+    case 'polling': return { transports: ['polling'] };
+    case 'default': return {};
+    default: throw new Error('unknown transport mode ' + mode);
+  }
+}
+
+function short(value) {
+  const text = JSON.stringify(value);
+  return text === undefined ? String(value) : text.length > 300 ? text.slice(0, 300) + '…' : text;
+}
+
+/**
+ * One app connection. Every event the server sends is logged in arrival order; waits take the first
+ * not yet taken event of a name that matches, so an event that arrives before the wait starts is
+ * not lost, and extra events the relay may add do not break the waits.
+ */
+class AppSocket {
+  constructor(name, baseUrl, mode) {
+    this.name = name;
+    this.mode = mode;
+    this.log = []; // {event, args, taken}
+    this.rawFrames = []; // text of every Engine.IO message packet, as the server wrote it
+    this.listeners = new Set();
+    this.disconnectReason = null;
+    this.socket = io(baseUrl, {
+      ...transportOptions(mode),
+      reconnection: false,
+      forceNew: true,
+      timeout: STEP_TIMEOUT_MS,
+    });
+    this.socket.onAny((event, ...args) => {
+      this.log.push({ event, args, taken: false });
+      this.listeners.forEach((wake) => wake());
+    });
+    this.socket.io.on('open', () => {
+      this.socket.io.engine.on('packet', (packet) => {
+        if (packet.type === 'message' && typeof packet.data === 'string') {
+          this.rawFrames.push(packet.data);
+        }
+      });
+    });
+    this.disconnected = new Promise((resolve) => this.socket.on('disconnect', (reason) => {
+      this.disconnectReason = reason;
+      resolve(reason);
+    }));
+  }
+
+  async connect() {
+    await withTimeout(new Promise((resolve, reject) => {
+      if (this.socket.connected) {
+        resolve();
+        return;
+      }
+      this.socket.once('connect', resolve);
+      this.socket.once('connect_error', reject);
+    }), this.name + ' connects');
+    return this;
+  }
+
+  emit(event, ...args) {
+    this.socket.emit(event, ...args);
+  }
+
+  /** Emits with an acknowledgement callback and resolves with the ack's first argument. */
+  async ack(event, ...args) {
+    const reply = await withTimeout(new Promise((resolve) => this.socket.emit(event, ...args, (...r) => resolve(r))),
+      this.name + ' gets an ack for ' + event);
+    return reply[0];
+  }
+
+  /** Resolves with the arguments of the first untaken `event` whose arguments satisfy `match`. */
+  waitFor(event, what, match = () => true) {
+    const take = () => {
+      const entry = this.log.find((e) => !e.taken && e.event === event && match(...e.args));
+      if (entry) {
+        entry.taken = true;
+      }
+      return entry;
+    };
+    const found = take();
+    if (found) {
+      return Promise.resolve(found.args);
+    }
+    let wake;
+    const waiting = new Promise((resolve) => {
+      wake = () => {
+        const entry = take();
+        if (entry) {
+          resolve(entry.args);
+        }
+      };
+      this.listeners.add(wake);
+    });
+    return withTimeout(waiting, this.name + ' receives ' + event + ' (' + what + ')')
+      .catch((e) => {
+        const seen = this.log.filter((x) => x.event === event).map((x) => short(x.args));
+        throw new Error(e.message + '; ' + event + ' events seen: ' + (seen.length ? seen.join(' | ') : 'none')
+          + '; all events: ' + this.log.map((x) => x.event).join(','));
+      })
+      .finally(() => this.listeners.delete(wake));
+  }
+
+  /**
+   * First argument of the first untaken `event` deep-equal on the given keys to `expected`. Other
+   * top-level keys are allowed: the contract welcomes extra fields that old clients ignore.
+   */
+  async waitForPayload(event, expected, what = short(expected)) {
+    const [payload] = await this.waitFor(event, what, (p) => hasEntries(p, expected));
+    return payload;
+  }
+
+  /** Waits for an `error {message}` event with a non-empty message, optionally a given one. */
+  async waitForError(what, message) {
+    const [payload] = await this.waitFor('error', what, (p) => p !== null && typeof p === 'object'
+      && typeof p.message === 'string' && p.message.length > 0 && (message === undefined || p.message === message));
+    return payload;
+  }
+
+  /** Every logged event of a name, taken or not. */
+  received(event) {
+    return this.log.filter((e) => e.event === event);
+  }
+
+  untaken(event) {
+    return this.log.filter((e) => !e.taken && (event === undefined || e.event === event));
+  }
+
+  transport() {
+    return this.socket.io.engine ? this.socket.io.engine.transport.name : null;
+  }
+
+  /** In the default mode the client starts with polling: the upgrade to websocket must complete. */
+  async upgraded() {
+    if (this.transport() !== 'websocket') {
+      await withTimeout(new Promise((resolve) => this.socket.io.engine.once('upgrade', resolve)), this.name + ' upgrades to websocket');
+    }
+    assert.strictEqual(this.transport(), 'websocket', this.name + ' ends on websocket');
+  }
+
+  close() {
+    this.socket.close();
+  }
+}
+
+/** True when `actual` is an object holding every key of `expected` with a deep-equal value. */
+function hasEntries(actual, expected) {
+  return actual !== null && typeof actual === 'object' && !Array.isArray(actual)
+    && Object.keys(expected).every((k) => isDeepStrictEqual(actual[k], expected[k]));
+}
+
+/** Asserts an ack `{success:true}` (extra fields allowed). */
+function assertAckOk(ack, what) {
+  assert.ok(ack !== null && typeof ack === 'object', what + ': ack is an object, got ' + short(ack));
+  assert.strictEqual(ack.success, true, what + ': ack ' + short(ack));
+}
+
+/** Asserts an ack `{success:false, error:"..."}`. */
+function assertAckFailed(ack, what) {
+  assert.ok(ack !== null && typeof ack === 'object', what + ': ack is an object, got ' + short(ack));
+  assert.strictEqual(ack.success, false, what + ': ack ' + short(ack));
+  assert.strictEqual(typeof ack.error, 'string', what + ': ack error is a string, got ' + short(ack));
+  assert.ok(ack.error.length > 0, what + ': ack error is not empty');
+}
+
+// ---- REST, as the web app calls it ----
+
+async function request(baseUrl, method, path, body) {
+  const init = { method, headers: {} };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = typeof body === 'string' ? body : JSON.stringify(body);
+  }
+  const response = await fetch(baseUrl + path, { ...init, signal: AbortSignal.timeout(STEP_TIMEOUT_MS + 5000) });
+  const text = await response.text();
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    json = undefined;
+  }
+  return { status: response.status, contentType: response.headers.get('content-type'), json, text };
+}
+
+async function generateQr(baseUrl, expiresIn = 300000) {
+  const r = await request(baseUrl, 'GET', '/api/auth/generate-qr');
+  assert.strictEqual(r.status, 200, 'generate-qr status, body ' + r.text);
+  assert.ok(r.contentType && r.contentType.startsWith('application/json'), 'generate-qr content type ' + r.contentType);
+  assert.deepStrictEqual(Object.keys(r.json).sort(), ['data', 'success']);
+  assert.strictEqual(r.json.success, true);
+  const { qrData, token } = r.json.data;
+  assert.deepStrictEqual(Object.keys(r.json.data).sort(), ['expiresIn', 'qrData', 'token']);
+  assert.strictEqual(typeof qrData, 'string');
+  assert.match(token, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  assert.strictEqual(r.json.data.expiresIn, expiresIn);
+  return r.json.data;
+}
+
+/** Starts the browser's long-poll; resolves with the raw response. */
+function waitPairing(baseUrl, token) {
+  return request(baseUrl, 'POST', '/api/auth/wait-pairing', { token });
+}
+
+function assertSessionResponse(r) {
+  assert.strictEqual(r.status, 200, 'wait-pairing status, body ' + r.text);
+  assert.strictEqual(r.json.success, true);
+  assert.deepStrictEqual(Object.keys(r.json.data), ['sessionToken']);
+  assert.strictEqual(typeof r.json.data.sessionToken, 'string');
+  assert.ok(r.json.data.sessionToken.length > 0);
+  return r.json.data.sessionToken;
+}
+
+async function verifySession(baseUrl, sessionToken, deviceId) {
+  const r = await request(baseUrl, 'POST', '/api/auth/verify', { sessionToken });
+  assert.strictEqual(r.status, 200, 'verify status, body ' + r.text);
+  assert.deepStrictEqual(r.json, { success: true, data: { deviceId } });
+}
+
+// ---- the apps ----
+
+/** A phone app: connects and sends `mobile:register`, as it does after every connect. */
+async function connectPhone(baseUrl, mode, name, deviceId) {
+  const phone = await new AppSocket(name, baseUrl, mode).connect();
+  phone.deviceId = deviceId;
+  phone.emit('mobile:register', { deviceId, deviceName: name, deviceModel: 'Pixel 8' });
+  await phone.waitForPayload('authenticated', { success: true });
+  return phone;
+}
+
+/** The whole pairing dance: the browser asks for a QR and waits, the phone scans it. Returns the session token. */
+async function pair(baseUrl, phone) {
+  const qr = await generateQr(baseUrl);
+  const waiting = waitPairing(baseUrl, qr.token);
+  phone.emit('mobile:scan-qr', { qrData: qr.qrData, deviceId: phone.deviceId });
+  await phone.waitForPayload('qr:paired', { success: true });
+  const sessionToken = assertSessionResponse(await withTimeout(waiting, 'wait-pairing answers after the scan'));
+  await verifySession(baseUrl, sessionToken, phone.deviceId);
+  return sessionToken;
+}
+
+/** A web app: connects and sends `web:authenticate`, as it does after every connect. */
+async function connectWeb(baseUrl, mode, name, sessionToken, deviceId) {
+  const web = await new AppSocket(name, baseUrl, mode).connect();
+  web.emit('web:authenticate', { sessionToken });
+  await web.waitForPayload('authenticated', { success: true, deviceId });
+  return web;
+}
+
+// ---- storage answers ----
+
+const sortByTime = (list) => [...list].sort((a, b) => a.timestamp - b.timestamp || String(a.id).localeCompare(String(b.id)));
+const sortById = (list) => [...list].sort((a, b) => String(a.id).localeCompare(String(b.id)));
+
+/** Matches a `messages:sync` payload carrying exactly `expected`, in order. */
+const sameMessages = (expected) => (p) => p !== null && typeof p === 'object' && isDeepStrictEqual(p.messages, expected);
+/** Matches a `conversations:sync` payload carrying exactly `expected`, in order. */
+const sameConversations = (expected) => (p) => p !== null && typeof p === 'object' && isDeepStrictEqual(p.conversations, expected);
+
+/**
+ * Waits for the answer to `web:request-sync` from storage: every message (latest version, with the
+ * last reported status) and the latest conversation list. Order is not compared: the web app sorts
+ * by timestamp and de-duplicates by id itself.
+ */
+async function assertStoredSync(web, messages, conversations) {
+  const [msgs] = await web.waitFor('messages:sync', 'messages from storage',
+    (p) => p !== null && typeof p === 'object' && Array.isArray(p.messages) && p.messages.length >= messages.length);
+  assert.deepStrictEqual(sortByTime(msgs.messages), sortByTime(messages), web.name + ': stored messages');
+  const [convs] = await web.waitFor('conversations:sync', 'conversations from storage',
+    (p) => p !== null && typeof p === 'object' && Array.isArray(p.conversations) && p.conversations.length >= conversations.length);
+  assert.deepStrictEqual(sortById(convs.conversations), sortById(conversations), web.name + ': stored conversations');
+}
+
+/** Runs `body`, prints the one result line and exits with its status. */
+function main(body) {
+  body().then((result) => {
+    console.log(JSON.stringify({ ok: true, ...result }));
+    process.exit(0);
+  }, (e) => {
+    console.log(JSON.stringify({ ok: false, error: String((e && e.stack) || e) }));
+    process.exit(1);
+  });
+}
+
+module.exports = {
+  STEP_TIMEOUT_MS,
+  AppSocket,
+  assertAckFailed,
+  assertAckOk,
+  assertStoredSync,
+  assertSessionResponse,
+  connectPhone,
+  connectWeb,
+  generateQr,
+  hasEntries,
+  log,
+  main,
+  pair,
+  request,
+  sameConversations,
+  sameMessages,
+  short,
+  sleep,
+  verifySession,
+  waitPairing,
+  withTimeout,
+};
