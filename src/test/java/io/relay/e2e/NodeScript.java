@@ -19,13 +19,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * phone and web apps) and returns the one JSON result line it prints. The script's progress log
  * (stderr) goes into every assertion message, so a failing step is named in the test report.
  */
-final class NodeScript {
+public final class NodeScript {
 
     private NodeScript() {
     }
 
     /** Runs {@code node <script> <args...>}, waits at most {@code timeout}, and asserts the script reported {@code ok}. */
-    static JsonObject runOk(String script, Duration timeout, String... args) throws Exception {
+    public static JsonObject runOk(String script, Duration timeout, String... args) throws Exception {
         Path nodeDir = Path.of(System.getProperty("relay.node.dir", "src/test/node"));
         assertThat(nodeDir.resolve("node_modules/socket.io-client")).as("npm ci ran in %s", nodeDir).exists();
         Path stderr = Files.createTempFile(script.replace(".js", ""), ".log");

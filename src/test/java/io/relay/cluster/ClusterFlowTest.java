@@ -1,0 +1,47 @@
+package io.relay.cluster;
+
+import io.relay.e2e.NodeScript;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The whole pairing and messaging flow of the apps, played by the official socket.io-client, spread
+ * over three clustered nodes (Hazelcast on loopback, one database): the phone on one node, its
+ * browsers and the browser's wait-pairing long-poll on others.
+ */
+@DisplayName("A three-node cluster")
+@Timeout(value = 4, unit = TimeUnit.MINUTES)
+class ClusterFlowTest {
+    private static final Duration SCRIPT_TIMEOUT = Duration.ofSeconds(120);
+    private static TestCluster cluster;
+
+    @BeforeAll
+    static void start() throws Exception {
+        cluster = TestCluster.start(3);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    @DisplayName("relays everything between a phone on node 0 and browsers on nodes 0 and 1, pairing across nodes, over websocket like the apps")
+    void websocketAcrossNodes() throws Exception {
+        NodeScript.runOk("relay-flow.js", SCRIPT_TIMEOUT, cluster.url(0), "websocket", cluster.url(1));
+    }
+
+    @Test
+    @DisplayName("does the same from node 2 to node 1 with the client's default transports (polling, then upgrade)")
+    void pollingThenUpgradeAcrossNodes() throws Exception {
+        NodeScript.runOk("relay-flow.js", SCRIPT_TIMEOUT, cluster.url(2), "default", cluster.url(1));
+    }
+}
