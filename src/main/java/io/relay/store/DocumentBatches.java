@@ -22,29 +22,15 @@ final class DocumentBatches {
     private DocumentBatches() {
     }
 
-    /** {@code $2..$9} of {@link StoreSql#UPSERT_MESSAGES} after the device id. */
-    static Tuple messages(String deviceId, JsonArray messages) {
-        Map<String, JsonObject> byId = byId(messages, StoreOps.MESSAGES);
-        int n = byId.size();
-        String[] ids = new String[n], conversationIds = new String[n], phones = new String[n], types = new String[n],
-                statuses = new String[n], docs = new String[n];
-        Long[] timestamps = new Long[n];
-        Boolean[] reads = new Boolean[n];
-        int i = 0;
-        for (Map.Entry<String, JsonObject> e : byId.entrySet()) {
-            JsonObject m = e.getValue();
-            ids[i] = e.getKey();
-            conversationIds[i] = idText(m.getValue("conversationId"));
-            phones[i] = string(m, "phoneNumber");
-            timestamps[i] = longValue(m.getValue("timestamp"));
-            types[i] = string(m, "type");
-            statuses[i] = string(m, "status");
-            reads[i] = m.getValue("read") instanceof Boolean b ? b : null;
-            docs[i] = m.encode();
-            i++;
-        }
-        return Tuple.tuple().addString(deviceId).addValue(ids).addValue(conversationIds).addValue(phones)
-                .addValue(timestamps).addValue(types).addValue(statuses).addValue(reads).addValue(docs);
+    /** One device's message batch, validated and de-duplicated, ready to join a {@link MessageRows} statement. */
+    static Map<String, JsonObject> messages(JsonArray messages) {
+        return byId(messages, StoreOps.MESSAGES);
+    }
+
+    /** One row of {@link StoreSql#UPSERT_MESSAGES}, in its column order after the device id and id. */
+    static Object[] messageColumns(JsonObject m) {
+        return new Object[] {idText(m.getValue("conversationId")), string(m, "phoneNumber"), longValue(m.getValue("timestamp")),
+                string(m, "type"), string(m, "status"), m.getValue("read") instanceof Boolean b ? b : null, m.encode()};
     }
 
     /** {@code $2..$7} of {@link StoreSql#UPSERT_CONVERSATIONS} after the device id. */

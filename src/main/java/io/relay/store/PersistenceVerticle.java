@@ -36,6 +36,7 @@ public final class PersistenceVerticle extends VerticleBase {
     private final RelayConfig config;
     private final DatabaseUrl url;
     private Pool pool;
+    private MessageWriter messages;
 
     public PersistenceVerticle(RelayConfig config, DatabaseUrl url) {
         this.config = config;
@@ -49,6 +50,8 @@ public final class PersistenceVerticle extends VerticleBase {
                 .connectingTo(url.pgConnectOptions())
                 .using(vertx)
                 .build();
+        // Half the pool for message upserts; reads, pairing and the rest keep the other half.
+        messages = new MessageWriter(pool, config.databasePoolSize() / 2);
         List<Future<Void>> registrations = new ArrayList<>();
         registrations.add(on(StoreOps.CREATE_PAIRING_TOKEN, this::createPairingToken));
         registrations.add(on(StoreOps.FIND_PAIRING_TOKEN, this::findPairingToken));
@@ -139,11 +142,7 @@ public final class PersistenceVerticle extends VerticleBase {
 
     private Future<Void> saveMessages(JsonObject r) {
         String deviceId = requireId(r, StoreOps.DEVICE_ID);
-        JsonArray messages = StoreRequests.requireBatch(r, StoreOps.MESSAGES);
-        if (messages.isEmpty()) {
-            return Future.succeededFuture();
-        }
-        return pool.preparedQuery(StoreSql.UPSERT_MESSAGES).execute(DocumentBatches.messages(deviceId, messages)).mapEmpty();
+        return messages.save(deviceId, StoreRequests.requireBatch(r, StoreOps.MESSAGES));
     }
 
     private Future<Void> saveConversations(JsonObject r) {

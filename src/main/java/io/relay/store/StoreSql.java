@@ -42,12 +42,13 @@ final class StoreSql {
             SELECT id::text AS id, device_id, created_at, expires_at, revoked_at
             FROM sessions WHERE id = $1""";
 
-    // One statement per batch. A re-sent message without "status" keeps the status recorded earlier.
+    // One statement per group of batches, of one or many devices (group commit, see MessageWriter).
+    // A re-sent message without "status" keeps the status recorded earlier.
     static final String UPSERT_MESSAGES = """
             INSERT INTO messages (device_id, id, conversation_id, phone_number, ts, type, status, read, doc, updated_at)
-            SELECT $1, u.id, u.conversation_id, u.phone_number, u.ts, u.type, u.status, u.read, u.doc::json, now()
-            FROM UNNEST($2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::boolean[], $9::text[])
-                 AS u (id, conversation_id, phone_number, ts, type, status, read, doc)
+            SELECT u.device_id, u.id, u.conversation_id, u.phone_number, u.ts, u.type, u.status, u.read, u.doc::json, now()
+            FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::boolean[], $9::text[])
+                 AS u (device_id, id, conversation_id, phone_number, ts, type, status, read, doc)
             ON CONFLICT (device_id, id) DO UPDATE SET
               conversation_id = EXCLUDED.conversation_id,
               phone_number = EXCLUDED.phone_number,
