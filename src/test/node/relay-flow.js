@@ -80,6 +80,12 @@ async function flow(sockets) {
   const phone2 = track(await kit.connectPhone(otherUrl, mode, 'phone-two', PHONE_2));
   const webC = track(await kit.connectWeb(baseUrl, mode, 'web-C', await kit.pair(baseUrl, phone2), PHONE_2));
 
+  log('presence: a browser that authenticates while its phone is online is told so at once');
+  for (const web of [...webs, webC]) {
+    const [online] = await web.waitFor('mobile:connected', 'the phone is online when the browser authenticates');
+    assert.deepStrictEqual(online, { deviceId: web === webC ? PHONE_2 : PHONE_1 });
+  }
+
   log('a batch of messages reaches both browsers as messages:sync, verbatim');
   const batch = [m1, m2, m3];
   phone1.emit('mobile:messages', { messages: batch });
@@ -170,8 +176,10 @@ async function flow(sockets) {
   webA.emit('web:mark-read', { conversationId: C2 });
   await webA.waitForError('mark-read while offline', 'Mobile device not connected');
 
-  log('a browser that reloads while the phone is offline still gets everything from storage');
+  log('a browser that reloads while the phone is offline is told the phone is away, and gets everything from storage');
   const reloaded = track(await kit.connectWeb(otherUrl, mode, 'web-B-reloaded', tokenB, PHONE_1));
+  await reloaded.waitFor('mobile:disconnected', 'the phone is offline when the browser authenticates');
+  assert.strictEqual(reloaded.received('mobile:connected').length, 0, 'no mobile:connected while the phone is away');
   reloaded.emit('web:request-sync');
   await kit.assertStoredSync(reloaded, storedMessages, storedConversations);
 

@@ -1,4 +1,5 @@
 'use strict';
+const assert = require('assert');
 // A browser coming back after the relay restarted: its stored session still works, and while the
 // phone is away it is answered from storage with everything the phone sent before the restart.
 // When the phone reconnects, browser commands reach it again, even once its previous socket closes.
@@ -30,6 +31,8 @@ kit.main(async () => {
     kit.log('the phone reconnects; the browser reaches it again');
     const phone = await kit.connectPhone(baseUrl, 'websocket', 'phone-after-restart', deviceId);
     sockets.push(phone);
+    const [back] = await web.waitFor('mobile:connected', 'the browser hears that its phone is back');
+    assert.deepStrictEqual(back, { deviceId });
     const send = { phoneNumber: '+15550001', message: 'Back again', tempId: 'after-restart-2' };
     kit.assertAckOk(await web.ack('web:send-message', send), 'web:send-message with the phone back');
     await phone.waitForPayload('send:message', send);

@@ -87,6 +87,11 @@ public final class ClusteredVertx {
         }
 
         @Override
+        public boolean isMember(String nodeId) {
+            return manager.getNodes().contains(nodeId);
+        }
+
+        @Override
         public void memberAdded(MembershipEvent event) {
             log.info("cluster member joined: {}", event.getMember().getUuid());
         }

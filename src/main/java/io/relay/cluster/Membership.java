@@ -17,6 +17,9 @@ public interface Membership {
     /** True while this node is a member of its cluster (always true standalone). */
     boolean joined();
 
+    /** True when the node with this id is a member of the cluster right now. */
+    boolean isMember(String nodeId);
+
     static Membership standalone(String nodeId) {
         return new Membership() {
             @Override
@@ -30,6 +33,12 @@ public interface Membership {
 
             @Override
             public boolean joined() {
+                return true;
+            }
+
+            @Override
+            public boolean isMember(String id) {
+                // Without a cluster every entry was written in this process: its writer is alive.
                 return true;
             }
         };

@@ -36,6 +36,11 @@ public final class Events {
     public static final String MESSAGE_NEW = "message:new";
     public static final String MESSAGE_STATUS = "message:status";
     public static final String MOBILE_DISCONNECTED = "mobile:disconnected";
+    /**
+     * Extension (old web apps ignore it): the phone is connected, sent to its browsers when it
+     * registers and to a browser when it authenticates while the phone is online.
+     */
+    public static final String MOBILE_CONNECTED = "mobile:connected";
 
     // server -> both
     public static final String AUTHENTICATED = "authenticated";

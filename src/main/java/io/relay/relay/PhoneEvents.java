@@ -37,13 +37,17 @@ final class PhoneEvents {
         return store.upsertDevice(deviceId, name, model)
                 .compose(v -> relay.phones.attach(deviceId, session.socket()))
                 .compose(v -> relay.presence.online(deviceId))
-                .map(v -> {
-                    if (previous != null && !previous.equals(deviceId) && relay.phones.detach(previous, session.socket())) {
+                .compose(v -> previous == null || previous.equals(deviceId)
+                        ? Future.succeededFuture(false)
+                        : relay.phones.detach(previous, session.socket()))
+                .map(leftPrevious -> {
+                    if (leftPrevious) {
                         relay.presence.offline(previous);
                         relay.webs.publish(previous, Events.MOBILE_DISCONNECTED);
                     }
                     session.phoneDeviceId(deviceId);
                     session.socket().emit(Events.AUTHENTICATED, SUCCESS.copy());
+                    relay.webs.publish(deviceId, Events.MOBILE_CONNECTED, new JsonObject().put("deviceId", deviceId));
                     log.info("phone registered node={} device={} socket={} transport={}",
                             relay.nodeId, deviceId, session.socket().id(), session.socket().transport());
                     return null;

@@ -25,6 +25,7 @@ public final class PhoneSessions {
     /** How long a browser's command waits for the phone's node to take it. */
     static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(10);
     public static final String NOT_CONNECTED = "Mobile device not connected";
+    public static final String NO_ANSWER = "Mobile device did not answer in time";
 
     private final Vertx vertx;
     private final Map<String, Attached> phones = new HashMap<>(); // guarded by this
@@ -50,18 +51,21 @@ public final class PhoneSessions {
         return consumer.completion();
     }
 
-    /** Drops the route if it still belongs to this socket; true when it did (the phone is now offline here). */
-    public boolean detach(String deviceId, SocketIoSocket socket) {
+    /**
+     * Drops the route if it still belongs to this socket. Completes with true when it did (the phone is
+     * now offline here), once the cluster knows the route is gone: a browser told "disconnected" after
+     * this gets "not connected" for its next command, not a wait for a route that leads nowhere.
+     */
+    public Future<Boolean> detach(String deviceId, SocketIoSocket socket) {
         Attached gone;
         synchronized (this) {
             Attached current = phones.get(deviceId);
             if (current == null || current.socket != socket) {
-                return false;
+                return Future.succeededFuture(false);
             }
             gone = phones.remove(deviceId);
         }
-        gone.consumer.unregister();
-        return true;
+        return gone.consumer.unregister().otherwiseEmpty().map(true);
     }
 
     public synchronized boolean connectedHere(String deviceId) {
@@ -84,7 +88,7 @@ public final class PhoneSessions {
         if (failure instanceof ReplyException reply) {
             return switch (reply.failureType()) {
                 case NO_HANDLERS -> Future.failedFuture(new EventRejected(NOT_CONNECTED));
-                case TIMEOUT -> Future.failedFuture(new EventRejected("Mobile device did not answer in time"));
+                case TIMEOUT -> Future.failedFuture(new EventRejected(NO_ANSWER));
                 case RECIPIENT_FAILURE, ERROR -> Future.failedFuture(new EventRejected(
                         reply.failureCode() == FailureCodes.NOT_FOUND ? NOT_CONNECTED : "Could not reach the mobile device"));
             };

@@ -44,6 +44,11 @@ final class Presence {
         return phones.removeIfPresent(deviceId, membership.localNodeId()).mapEmpty();
     }
 
+    /** Whether the phone is connected to a live node right now (an entry of a node that died counts as offline). */
+    Future<Boolean> isOnline(String deviceId) {
+        return phones.get(deviceId).map(holder -> holder != null && membership.isMember(holder));
+    }
+
     private void nodeLeft(String deadNode) {
         for (String deviceId : webs.localDevices()) {
             phones.get(deviceId).onSuccess(holder -> {

@@ -148,20 +148,26 @@ final class SocketSession {
     /** Runs after every event already queued, so a route set up by an in-flight register is torn down too. */
     private void disconnected(String reason) {
         tail = tail.transform(previous -> {
-            if (phoneDeviceId != null && relay.phones.detach(phoneDeviceId, socket)) {
-                relay.presence.offline(phoneDeviceId);
-                relay.webs.publish(phoneDeviceId, Events.MOBILE_DISCONNECTED);
-                log.info("phone disconnected node={} device={} socket={} reason={}", relay.nodeId, phoneDeviceId, socket.id(), reason);
-            }
             if (webSession != null) {
                 relay.webs.leave(webSession.deviceId(), socket);
                 log.info("web disconnected node={} device={} session={} socket={} reason={}",
                         relay.nodeId, webSession.deviceId(), webSession.sessionId(), socket.id(), reason);
             }
-            if (phoneDeviceId == null && webSession == null) {
-                log.info("socket disconnected node={} socket={} reason={}", relay.nodeId, socket.id(), reason);
+            if (phoneDeviceId == null) {
+                if (webSession == null) {
+                    log.info("socket disconnected node={} socket={} reason={}", relay.nodeId, socket.id(), reason);
+                }
+                return Future.succeededFuture();
             }
-            return Future.succeededFuture();
+            String deviceId = phoneDeviceId;
+            return relay.phones.detach(deviceId, socket).map(wasRoute -> {
+                if (wasRoute) {
+                    relay.presence.offline(deviceId);
+                    relay.webs.publish(deviceId, Events.MOBILE_DISCONNECTED);
+                    log.info("phone disconnected node={} device={} socket={} reason={}", relay.nodeId, deviceId, socket.id(), reason);
+                }
+                return null;
+            });
         });
     }
 

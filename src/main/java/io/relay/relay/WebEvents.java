@@ -36,7 +36,10 @@ final class WebEvents {
         String token = Payloads.requiredString(payload, "sessionToken", Payloads.MAX_TOKEN_CHARS);
         return pairing.verifySession(token)
                 .compose(claims -> relay.webs.join(claims.deviceId(), session.socket()).map(claims))
-                .map(claims -> {
+                .compose(claims -> relay.presence.isOnline(claims.deviceId()).otherwise(false)
+                        .map(online -> new Authenticated(claims, online)))
+                .map(authenticated -> {
+                    SessionClaims claims = authenticated.claims();
                     SessionClaims previous = session.webSession();
                     if (previous != null && !previous.deviceId().equals(claims.deviceId())) {
                         relay.webs.leave(previous.deviceId(), session.socket());
@@ -44,10 +47,19 @@ final class WebEvents {
                     session.webSession(claims);
                     session.socket().emit(Events.AUTHENTICATED,
                             new JsonObject().put("success", true).put("deviceId", claims.deviceId()));
+                    // Where the phone stands, so a browser need not wait for a change to know it.
+                    if (authenticated.phoneOnline()) {
+                        session.socket().emit(Events.MOBILE_CONNECTED, new JsonObject().put("deviceId", claims.deviceId()));
+                    } else {
+                        session.socket().emit(Events.MOBILE_DISCONNECTED);
+                    }
                     log.info("web authenticated node={} device={} session={} socket={} transport={}", relay.nodeId,
                             claims.deviceId(), claims.sessionId(), session.socket().id(), session.socket().transport());
                     return null;
                 });
+    }
+
+    private record Authenticated(SessionClaims claims, boolean phoneOnline) {
     }
 
     /** {@code web:send-message} → {@code send:message} on the phone, payload as the browser sent it. */
@@ -72,7 +84,9 @@ final class WebEvents {
     Future<Void> requestSync(SocketSession session) {
         SessionClaims web = session.requireWeb();
         return relay.phones.command(web.deviceId(), Events.REQUEST_SYNC, null)
-                .recover(failure -> failure instanceof EventRejected && PhoneSessions.NOT_CONNECTED.equals(failure.getMessage())
+                // Offline, or a stale route that led nowhere: storage has what the phone last sent.
+                .recover(failure -> failure instanceof EventRejected
+                        && (PhoneSessions.NOT_CONNECTED.equals(failure.getMessage()) || PhoneSessions.NO_ANSWER.equals(failure.getMessage()))
                         ? syncFromStorage(session, web.deviceId())
                         : Future.failedFuture(failure));
     }

@@ -105,8 +105,9 @@ class DeviceRoutingTest {
         RecordingSocket old = new RecordingSocket(context), fresh = new RecordingSocket(context);
         phones.attach("phone-1", old)
                 .compose(v -> phones.attach("phone-1", fresh))
-                .compose(v -> {
-                    assertThat(phones.detach("phone-1", old)).isFalse();
+                .compose(v -> phones.detach("phone-1", old))
+                .compose(detached -> {
+                    assertThat(detached).isFalse();
                     return phones.command("phone-1", Events.MARK_READ, new JsonObject().put("conversationId", "c"));
                 })
                 .onComplete(ctx.succeeding(v -> ctx.verify(() -> {
