@@ -2,6 +2,7 @@ package io.relay;
 
 import io.relay.config.RelayConfig;
 import io.relay.gateway.HttpVerticle;
+import io.relay.ops.Ops;
 import io.relay.pairing.PairingService;
 import io.relay.pairing.SessionTokens;
 import io.relay.relay.Relay;
@@ -25,12 +26,14 @@ public final class RelayNode {
     private final Storage storage;
     private final Relay relay;
     private final Http http;
+    private final Ops ops;
 
-    private RelayNode(Vertx vertx, Storage storage, Relay relay, Http http) {
+    private RelayNode(Vertx vertx, Storage storage, Relay relay, Http http, Ops ops) {
         this.vertx = vertx;
         this.storage = storage;
         this.relay = relay;
         this.http = http;
+        this.ops = ops;
     }
 
     /** The HTTP verticles' deployments and the port they share. */
@@ -39,13 +42,13 @@ public final class RelayNode {
 
     /** Starts the node; on failure, whatever was already started is stopped again. */
     public static Future<RelayNode> start(Vertx vertx, RelayConfig config) {
-        return Storage.start(vertx, config).compose(storage -> {
-            PairingService pairing = new PairingService(vertx, config, storage.store(), new SessionTokens(vertx, config.jwt()));
-            Relay relay = new Relay(vertx, config.nodeId(), storage.store(), pairing);
-            return deployHttp(vertx, config, pairing, relay)
-                    .map(http -> new RelayNode(vertx, storage, relay, http))
-                    .recover(error -> storage.close().transform(closed -> Future.failedFuture(error)));
-        }).onSuccess(node -> log.info("relay node {} listening on http://{}:{} (REST /api/auth, Socket.IO /socket.io/)",
+        return Storage.start(vertx, config).compose(storage -> Ops.start(vertx, config, storage.store()).compose(ops -> {
+            PairingService pairing = new PairingService(vertx, config, storage.store(), new SessionTokens(vertx, config.jwt()), ops.metrics());
+            Relay relay = new Relay(vertx, config.nodeId(), storage.store(), pairing, ops.metrics());
+            return deployHttp(vertx, config, pairing, relay, ops)
+                    .map(http -> new RelayNode(vertx, storage, relay, http, ops))
+                    .onFailure(error -> ops.close());
+        }).recover(error -> storage.close().transform(closed -> Future.failedFuture(error)))).onSuccess(node -> log.info("relay node {} listening on http://{}:{} (REST /api/auth, Socket.IO /socket.io/)",
                 config.nodeId(), config.host(), node.port()));
     }
 
@@ -53,15 +56,15 @@ public final class RelayNode {
      * One HTTP verticle per event loop. The first one binds (so an ephemeral port 0 is resolved), the
      * others then share that port, which Vert.x balances connections across.
      */
-    private static Future<Http> deployHttp(Vertx vertx, RelayConfig config, PairingService pairing, Relay relay) {
-        HttpVerticle first = new HttpVerticle(config, config.port(), pairing, relay);
+    private static Future<Http> deployHttp(Vertx vertx, RelayConfig config, PairingService pairing, Relay relay, Ops ops) {
+        HttpVerticle first = new HttpVerticle(config, config.port(), pairing, relay, ops);
         int more = Math.max(0, httpInstances() - 1);
         return vertx.deployVerticle(first).compose(firstId -> {
             int port = first.actualPort();
             if (more == 0) {
                 return Future.succeededFuture(new Http(port, List.of(firstId)));
             }
-            return vertx.deployVerticle(() -> new HttpVerticle(config, port, pairing, relay), new DeploymentOptions().setInstances(more))
+            return vertx.deployVerticle(() -> new HttpVerticle(config, port, pairing, relay, ops), new DeploymentOptions().setInstances(more))
                     .map(moreId -> new Http(port, List.of(firstId, moreId)))
                     .recover(error -> vertx.undeploy(firstId).transform(undeployed -> Future.failedFuture(error)));
         });
@@ -79,10 +82,22 @@ public final class RelayNode {
         return relay;
     }
 
-    /** Undeploys the HTTP servers (clients reconnect elsewhere), then storage. */
+    /** Health, metrics and the HTTP routes that expose them. */
+    public Ops ops() {
+        return ops;
+    }
+
+    /** Marks the node as draining: readiness fails from now on, so load balancers stop sending new clients. */
+    public void drain() {
+        ops.drain();
+    }
+
+    /** Drains, undeploys the HTTP servers (clients reconnect elsewhere), then storage. */
     public Future<Void> close() {
+        drain();
         return Future.join(http.deploymentIds().stream().map(vertx::undeploy).toList())
                 .<Void>mapEmpty()
-                .eventually(storage::close);
+                .eventually(storage::close)
+                .onComplete(ar -> ops.close());
     }
 }

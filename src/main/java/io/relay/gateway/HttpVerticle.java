@@ -3,6 +3,7 @@ package io.relay.gateway;
 import io.relay.config.RelayConfig;
 import io.relay.gateway.socketio.SocketIoOptions;
 import io.relay.gateway.socketio.SocketIoServer;
+import io.relay.ops.Ops;
 import io.relay.pairing.PairingRoutes;
 import io.relay.pairing.PairingService;
 import io.relay.relay.Relay;
@@ -32,15 +33,17 @@ public final class HttpVerticle extends VerticleBase {
     private final int port;
     private final PairingService pairing;
     private final Relay relay;
+    private final Ops ops;
     private SocketIoServer socketIo;
     private HttpServer server;
 
     /** @param port the port to bind; may differ from the config's when it asked for an ephemeral one */
-    public HttpVerticle(RelayConfig config, int port, PairingService pairing, Relay relay) {
+    public HttpVerticle(RelayConfig config, int port, PairingService pairing, Relay relay, Ops ops) {
         this.config = config;
         this.port = port;
         this.pairing = pairing;
         this.relay = relay;
+        this.ops = ops;
     }
 
     @Override
@@ -54,6 +57,7 @@ public final class HttpVerticle extends VerticleBase {
         router.get("/api/auth/health").handler(HttpVerticle::health);
         PairingRoutes.mount(router, pairing);
         socketIo.mount(router);
+        ops.mount(router);
         router.route().last().handler(ctx -> json(ctx, 404, failure("Route not found")));
         router.errorHandler(500, ctx -> {
             log.error("request failed: {} {}", ctx.request().method(), ctx.request().path(), ctx.failure());
