@@ -3,6 +3,9 @@ package io.relay;
 import io.relay.config.ConfigException;
 import io.relay.config.ConfigLoader;
 import io.relay.config.RelayConfig;
+import io.relay.ops.LogContext;
+import io.relay.ops.Metrics;
+import io.relay.ops.Welcome;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,12 +36,15 @@ public final class Main {
             System.exit(2);
             return;
         }
-        Vertx vertx = Vertx.vertx();
+        LogContext.nodeId(config.nodeId());
+        // Vert.x metrics (HTTP, event bus, DB pool, JVM) go to the registry the node's /metrics scrapes.
+        Vertx vertx = Vertx.builder().with(Metrics.vertxOptions(config.nodeId())).build();
         AtomicReference<RelayNode> running = new AtomicReference<>();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(vertx, running.get()), "relay-shutdown"));
         RelayNode.start(vertx, config).onComplete(ar -> {
             if (ar.succeeded()) {
                 running.set(ar.result());
+                Welcome.log(config, ar.result().port());
             } else {
                 log.error("relay node {} failed to start: {}", config.nodeId(), ar.cause().getMessage(), ar.cause());
                 // Exit from another thread: System.exit waits for the shutdown hook, which needs the event loops.
