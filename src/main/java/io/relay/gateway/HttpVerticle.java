@@ -52,7 +52,7 @@ public final class HttpVerticle extends VerticleBase {
         socketIo = new SocketIoServer(vertx, socketOptions).connectionHandler(relay::accept);
 
         Router router = Router.router(vertx);
-        router.route("/api/*").handler(cors());
+        router.route("/api/*").handler(new SameOriginCors(cors()));
         router.get("/").handler(HttpVerticle::health);
         router.get("/api/auth/health").handler(HttpVerticle::health);
         PairingRoutes.mount(router, pairing);
