@@ -3,6 +3,7 @@ package io.relay;
 import io.relay.config.ConfigException;
 import io.relay.config.ConfigLoader;
 import io.relay.config.RelayConfig;
+import io.relay.cluster.ClusteredVertx;
 import io.relay.ops.LogContext;
 import io.relay.ops.Metrics;
 import io.relay.ops.Welcome;
@@ -21,8 +22,6 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class Main {
     private static final Logger log = LoggerFactory.getLogger(Main.class);
-    /** Kubernetes waits 30 s by default between SIGTERM and SIGKILL; finish well inside it. */
-    private static final long SHUTDOWN_SECONDS = 25;
 
     private Main() {
     }
@@ -37,11 +36,15 @@ public final class Main {
             return;
         }
         LogContext.nodeId(config.nodeId());
-        // Vert.x metrics (HTTP, event bus, DB pool, JVM) go to the registry the node's /metrics scrapes.
-        Vertx vertx = Vertx.builder().with(Metrics.vertxOptions(config.nodeId())).build();
+        AtomicReference<Vertx> vertx = new AtomicReference<>();
         AtomicReference<RelayNode> running = new AtomicReference<>();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(vertx, running.get()), "relay-shutdown"));
-        RelayNode.start(vertx, config).onComplete(ar -> {
+        long drainSeconds = Math.max(1, config.drain().toSeconds());
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(vertx.get(), running.get(), drainSeconds), "relay-shutdown"));
+        // Vert.x metrics (HTTP, event bus, DB pool, JVM) go to the registry the node's /metrics scrapes.
+        ClusteredVertx.start(config, Metrics.vertxOptions(config.nodeId())).compose(started -> {
+            vertx.set(started.vertx());
+            return RelayNode.start(started.vertx(), config, started.membership());
+        }).onComplete(ar -> {
             if (ar.succeeded()) {
                 running.set(ar.result());
                 Welcome.log(config, ar.result().port());
@@ -53,13 +56,19 @@ public final class Main {
         });
     }
 
-    private static void shutdown(Vertx vertx, RelayNode node) {
-        log.info("relay node shutting down");
+    /** Drains the node, then closes Vert.x, which leaves the cluster; bounded by DRAIN_SECONDS. */
+    private static void shutdown(Vertx vertx, RelayNode node, long drainSeconds) {
+        if (vertx == null) {
+            return;
+        }
+        log.info("relay node draining (at most {} s)", drainSeconds);
         CountDownLatch done = new CountDownLatch(1);
         (node == null ? vertx.close() : node.close().eventually(vertx::close)).onComplete(ar -> done.countDown());
         try {
-            if (!done.await(SHUTDOWN_SECONDS, TimeUnit.SECONDS)) {
-                log.warn("shutdown did not finish in {} s", SHUTDOWN_SECONDS);
+            if (!done.await(drainSeconds, TimeUnit.SECONDS)) {
+                log.warn("drain did not finish in {} s; exiting anyway", drainSeconds);
+            } else {
+                log.info("relay node stopped");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -13,7 +13,12 @@ import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.relay.cluster.Membership;
+
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 
 /**
  * One relay node on a given Vert.x: storage first (database reachable and migrated), then pairing and
@@ -28,11 +33,16 @@ public final class RelayNode {
     private final Http http;
     private final Ops ops;
 
-    private RelayNode(Vertx vertx, Storage storage, Relay relay, Http http, Ops ops) {
+    private final Membership membership;
+    private final AtomicBoolean draining;
+
+    private RelayNode(Vertx vertx, Storage storage, Relay relay, Http http, Membership membership, AtomicBoolean draining, Ops ops) {
         this.vertx = vertx;
         this.storage = storage;
         this.relay = relay;
         this.http = http;
+        this.membership = membership;
+        this.draining = draining;
         this.ops = ops;
     }
 
@@ -40,34 +50,51 @@ public final class RelayNode {
     private record Http(int port, List<String> deploymentIds) {
     }
 
-    /** Starts the node; on failure, whatever was already started is stopped again. */
+    /** A standalone node (not clustered). */
     public static Future<RelayNode> start(Vertx vertx, RelayConfig config) {
-        return Storage.start(vertx, config).compose(storage -> Ops.start(vertx, config, storage.store()).compose(ops -> {
+        return start(vertx, config, Membership.standalone(config.nodeId()));
+    }
+
+    /** Starts the node; on failure, whatever was already started is stopped again. */
+    public static Future<RelayNode> start(Vertx vertx, RelayConfig config, Membership membership) {
+        AtomicBoolean draining = new AtomicBoolean();
+        return Storage.start(vertx, config).compose(storage -> Ops.start(vertx, config, storage.store(), membership, draining::get).compose(ops -> {
             PairingService pairing = new PairingService(vertx, config, storage.store(), new SessionTokens(vertx, config.jwt()), ops.metrics());
-            Relay relay = new Relay(vertx, config.nodeId(), storage.store(), pairing, ops.metrics());
-            return deployHttp(vertx, config, pairing, relay, ops)
-                    .map(http -> new RelayNode(vertx, storage, relay, http, ops))
+            Relay relay = new Relay(vertx, config.nodeId(), storage.store(), pairing, membership, ops.metrics());
+            return relay.start()
+                    .compose(v -> deployHttp(vertx, config, pairing, relay, draining::get, ops))
+                    .map(http -> new RelayNode(vertx, storage, relay, http, membership, draining, ops))
                     .onFailure(error -> ops.close());
         }).recover(error -> storage.close().transform(closed -> Future.failedFuture(error)))).onSuccess(node -> log.info("relay node {} listening on http://{}:{} (REST /api/auth, Socket.IO /socket.io/)",
                 config.nodeId(), config.host(), node.port()));
     }
 
     /**
-     * One HTTP verticle per event loop. The first one binds (so an ephemeral port 0 is resolved), the
-     * others then share that port, which Vert.x balances connections across.
+     * One HTTP verticle per event loop on one port, which Vert.x shares among them. Vert.x does not share
+     * port 0 (each instance would get its own), so an ephemeral port is picked first.
      */
-    private static Future<Http> deployHttp(Vertx vertx, RelayConfig config, PairingService pairing, Relay relay, Ops ops) {
-        HttpVerticle first = new HttpVerticle(config, config.port(), pairing, relay, ops);
-        int more = Math.max(0, httpInstances() - 1);
-        return vertx.deployVerticle(first).compose(firstId -> {
-            int port = first.actualPort();
-            if (more == 0) {
-                return Future.succeededFuture(new Http(port, List.of(firstId)));
-            }
-            return vertx.deployVerticle(() -> new HttpVerticle(config, port, pairing, relay, ops), new DeploymentOptions().setInstances(more))
-                    .map(moreId -> new Http(port, List.of(firstId, moreId)))
-                    .recover(error -> vertx.undeploy(firstId).transform(undeployed -> Future.failedFuture(error)));
-        });
+    private static Future<Http> deployHttp(Vertx vertx, RelayConfig config, PairingService pairing, Relay relay, BooleanSupplier draining, Ops ops) {
+        List<HttpVerticle> instances = new java.util.concurrent.CopyOnWriteArrayList<>();
+        return vertx.executeBlocking(() -> config.port() != 0 ? config.port() : freePort(config.host()), false)
+                .compose(port -> vertx.deployVerticle(() -> {
+                    HttpVerticle verticle = new HttpVerticle(config, port, pairing, relay, draining, ops);
+                    instances.add(verticle);
+                    return verticle;
+                }, new DeploymentOptions().setInstances(httpInstances())))
+                .compose(id -> {
+                    Set<Integer> ports = instances.stream().map(HttpVerticle::actualPort).collect(java.util.stream.Collectors.toSet());
+                    if (ports.size() != 1) {
+                        return vertx.undeploy(id).transform(v -> Future.failedFuture(
+                                new IllegalStateException("HTTP instances listen on different ports " + ports)));
+                    }
+                    return Future.succeededFuture(new Http(ports.iterator().next(), List.of(id)));
+                });
+    }
+
+    private static int freePort(String host) throws java.io.IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {
+            return socket.getLocalPort();
+        }
     }
 
     private static int httpInstances() {
@@ -82,19 +109,32 @@ public final class RelayNode {
         return relay;
     }
 
+    public Membership membership() {
+        return membership;
+    }
+
     /** Health, metrics and the HTTP routes that expose them. */
     public Ops ops() {
         return ops;
     }
 
-    /** Marks the node as draining: readiness fails from now on, so load balancers stop sending new clients. */
-    public void drain() {
-        ops.drain();
+    /** True once the node started shutting down: it takes no new connections and is not ready. */
+    public boolean draining() {
+        return draining.get();
     }
 
-    /** Drains, undeploys the HTTP servers (clients reconnect elsewhere), then storage. */
+    /** Starts draining without stopping: readiness fails and no new sessions are opened, so load balancers move clients away. */
+    public void drain() {
+        draining.set(true);
+    }
+
+    /**
+     * Drains and stops the node: no new Engine.IO sessions, every socket closed without a Socket.IO
+     * DISCONNECT so the clients reconnect (through the load balancer, to other nodes), then storage
+     * closes once its in-flight writes are done. Leaving the cluster is closing Vert.x, after this.
+     */
     public Future<Void> close() {
-        drain();
+        draining.set(true);
         return Future.join(http.deploymentIds().stream().map(vertx::undeploy).toList())
                 .<Void>mapEmpty()
                 .eventually(storage::close)

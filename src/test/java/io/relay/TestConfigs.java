@@ -28,6 +28,8 @@ public final class TestConfigs {
                 List.of("*"),
                 new RelayConfig.Jwt(SECRET.getBytes(StandardCharsets.UTF_8), "relay", "relay-web", Duration.ofDays(30)),
                 new RelayConfig.Pairing(Duration.ofMinutes(5)),
-                new RelayConfig.Socket(Duration.ofMillis(25_000), Duration.ofMillis(20_000), 1_000_000, Duration.ofMillis(10_000)));
+                new RelayConfig.Socket(Duration.ofMillis(25_000), Duration.ofMillis(20_000), 1_000_000, Duration.ofMillis(10_000)),
+                RelayConfig.Cluster.standalone(),
+                Duration.ofSeconds(5));
     }
 }

@@ -63,6 +63,7 @@ public final class ConfigLoader {
         JsonObject pairing = file.getJsonObject("pairing", new JsonObject());
         JsonObject socket = file.getJsonObject("socket", new JsonObject());
         JsonObject database = file.getJsonObject("database", new JsonObject());
+        JsonObject cluster = file.getJsonObject("cluster", new JsonObject());
 
         String nodeEnv = env.getOrDefault("NODE_ENV", file.getString("nodeEnv", "development"));
         boolean production = "production".equalsIgnoreCase(nodeEnv);
@@ -100,7 +101,57 @@ public final class ConfigLoader {
                         Duration.ofMillis(intSetting("PING_INTERVAL_MS", env, socket.getInteger("pingIntervalMs", 25_000), 50, 3_600_000)),
                         Duration.ofMillis(intSetting("PING_TIMEOUT_MS", env, socket.getInteger("pingTimeoutMs", 60_000), 50, 3_600_000)),
                         intSetting("MAX_PAYLOAD_BYTES", env, socket.getInteger("maxPayloadBytes", 1_000_000), 1_024, 100_000_000),
-                        Duration.ofMillis(intSetting("UPGRADE_TIMEOUT_MS", env, socket.getInteger("upgradeTimeoutMs", 10_000), 50, 600_000))));
+                        Duration.ofMillis(intSetting("UPGRADE_TIMEOUT_MS", env, socket.getInteger("upgradeTimeoutMs", 10_000), 50, 600_000))),
+                cluster(cluster, env),
+                Duration.ofSeconds(intSetting("DRAIN_SECONDS", env, file.getInteger("drainSeconds", 20), 0, 3_600)));
+    }
+
+    private static RelayConfig.Cluster cluster(JsonObject file, Map<String, String> env) {
+        boolean enabled = booleanSetting("CLUSTER", env, file.getBoolean("enabled", false));
+        String discoveryName = env.getOrDefault("CLUSTER_DISCOVERY", file.getString("discovery", "tcp")).trim().toUpperCase(java.util.Locale.ROOT);
+        RelayConfig.Cluster.Discovery discovery;
+        try {
+            discovery = RelayConfig.Cluster.Discovery.valueOf(discoveryName);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("CLUSTER_DISCOVERY must be tcp or kubernetes, got '" + discoveryName.toLowerCase(java.util.Locale.ROOT) + "'");
+        }
+        List<String> members = Arrays.stream(env.getOrDefault("CLUSTER_MEMBERS", file.getString("members", "127.0.0.1")).split(","))
+                .map(String::trim).filter(m -> !m.isEmpty()).toList();
+        String host = env.getOrDefault("CLUSTER_HOST", file.getString("host", "127.0.0.1")).trim();
+        String publicHost = env.getOrDefault("CLUSTER_PUBLIC_HOST", file.getString("publicHost", host)).trim();
+        String serviceDns = blankToNull(env.getOrDefault("KUBERNETES_SERVICE_DNS", file.getString("kubernetesServiceDns")));
+        String serviceName = blankToNull(env.getOrDefault("KUBERNETES_SERVICE_NAME", file.getString("kubernetesServiceName")));
+        String namespace = blankToNull(env.getOrDefault("KUBERNETES_NAMESPACE", file.getString("kubernetesNamespace")));
+        if (enabled && discovery == RelayConfig.Cluster.Discovery.TCP && members.isEmpty()) {
+            throw new ConfigException("CLUSTER_MEMBERS must name at least one member for tcp discovery");
+        }
+        if (enabled && discovery == RelayConfig.Cluster.Discovery.KUBERNETES && serviceDns == null && serviceName == null) {
+            throw new ConfigException("CLUSTER_DISCOVERY=kubernetes needs KUBERNETES_SERVICE_DNS (DNS mode) or KUBERNETES_SERVICE_NAME (API mode)");
+        }
+        String name = env.getOrDefault("CLUSTER_NAME", file.getString("name", "relay")).trim();
+        if (name.isEmpty()) {
+            throw new ConfigException("CLUSTER_NAME must not be empty");
+        }
+        return new RelayConfig.Cluster(enabled, name, discovery, members, host, publicHost,
+                intSetting("HAZELCAST_PORT", env, file.getInteger("hazelcastPort", 5701), 1, 65535),
+                intSetting("EVENT_BUS_PORT", env, file.getInteger("eventBusPort", 0), 0, 65535),
+                serviceDns, serviceName, namespace);
+    }
+
+    private static boolean booleanSetting(String name, Map<String, String> env, boolean fallback) {
+        String raw = env.get(name);
+        if (raw == null || raw.isBlank()) {
+            return fallback;
+        }
+        return switch (raw.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "true", "1", "yes", "on" -> true;
+            case "false", "0", "no", "off" -> false;
+            default -> throw new ConfigException(name + " must be true or false, got '" + raw + "'");
+        };
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value.trim();
     }
 
     private static byte[] jwtSecret(String fromEnv, boolean production, Path dataDir) {

@@ -17,6 +17,8 @@ import java.util.Optional;
  * @param databaseUrl seed-style {@code postgresql://user:pass@host:port/db?schema=...}; empty means "run an embedded PostgreSQL"
  * @param dataDir     where the embedded PostgreSQL (and a generated development JWT secret) live
  * @param corsOrigins exact origins allowed for browser requests; {@code *} allows any
+ * @param cluster     whether and how this node joins a cluster of nodes
+ * @param drain       how long a SIGTERM may take: sockets are closed so clients reconnect elsewhere, writes finish
  */
 public record RelayConfig(
         int port,
@@ -29,7 +31,9 @@ public record RelayConfig(
         List<String> corsOrigins,
         Jwt jwt,
         Pairing pairing,
-        Socket socket) {
+        Socket socket,
+        Cluster cluster,
+        Duration drain) {
 
     /** Session tokens: HS256 only; the secret is at least 32 bytes in production. */
     public record Jwt(byte[] secret, String issuer, String audience, Duration sessionTtl) {
@@ -43,23 +47,57 @@ public record RelayConfig(
     public record Socket(Duration pingInterval, Duration pingTimeout, int maxPayloadBytes, Duration upgradeTimeout) {
     }
 
+    /**
+     * Clustering (off by default). With {@code tcp} discovery, Hazelcast finds members in {@code members}
+     * (ports tried from {@code hazelcastPort} upwards); with {@code kubernetes}, through a headless service:
+     * DNS mode when {@code kubernetesServiceDns} is set, otherwise the API with service name and namespace.
+     *
+     * @param name          cluster name: only nodes with the same name join each other
+     * @param host          interface Hazelcast and the event bus bind to (a pod IP in Kubernetes)
+     * @param publicHost    address other nodes reach this one at; defaults to {@code host}
+     * @param eventBusPort  0 picks a free port; pin it in Kubernetes so a NetworkPolicy can name it
+     */
+    public record Cluster(boolean enabled, String name, Discovery discovery, List<String> members, String host, String publicHost,
+                          int hazelcastPort, int eventBusPort, String kubernetesServiceDns,
+                          String kubernetesServiceName, String kubernetesNamespace) {
+
+        public enum Discovery { TCP, KUBERNETES }
+
+        public static Cluster standalone() {
+            return new Cluster(false, "relay", Discovery.TCP, List.of("127.0.0.1"), "127.0.0.1", "127.0.0.1", 5701, 0, null, null, null);
+        }
+
+        /** A cluster of nodes on this machine, named so that tests running side by side do not merge. */
+        public Cluster enabledOnLoopback(String clusterName) {
+            return new Cluster(true, clusterName, Discovery.TCP, List.of("127.0.0.1"), "127.0.0.1", "127.0.0.1", hazelcastPort, 0, null, null, null);
+        }
+    }
+
     public boolean production() {
         return "production".equalsIgnoreCase(nodeEnv);
     }
 
     public RelayConfig withPort(int newPort) {
-        return new RelayConfig(newPort, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket);
+        return new RelayConfig(newPort, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain);
     }
 
     public RelayConfig withDatabaseUrl(String url) {
-        return new RelayConfig(port, host, nodeEnv, nodeId, Optional.ofNullable(url), databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket);
+        return new RelayConfig(port, host, nodeEnv, nodeId, Optional.ofNullable(url), databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain);
     }
 
     public RelayConfig withSocket(Socket newSocket) {
-        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, newSocket);
+        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, newSocket, cluster, drain);
     }
 
     public RelayConfig withPairing(Pairing newPairing) {
-        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, newPairing, socket);
+        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, newPairing, socket, cluster, drain);
+    }
+
+    public RelayConfig withCluster(Cluster newCluster) {
+        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, newCluster, drain);
+    }
+
+    public RelayConfig withNodeId(String newNodeId) {
+        return new RelayConfig(port, host, nodeEnv, newNodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain);
     }
 }

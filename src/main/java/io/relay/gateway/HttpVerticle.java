@@ -20,6 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 
 /**
  * One HTTP server instance (a node runs one per event loop, all on the same port): the REST calls of
@@ -33,13 +34,15 @@ public final class HttpVerticle extends VerticleBase {
     private final int port;
     private final PairingService pairing;
     private final Relay relay;
+    private final BooleanSupplier draining;
     private final Ops ops;
     private SocketIoServer socketIo;
     private HttpServer server;
 
     /** @param port the port to bind; may differ from the config's when it asked for an ephemeral one */
-    public HttpVerticle(RelayConfig config, int port, PairingService pairing, Relay relay, Ops ops) {
+    public HttpVerticle(RelayConfig config, int port, PairingService pairing, Relay relay, BooleanSupplier draining, Ops ops) {
         this.config = config;
+        this.draining = draining;
         this.port = port;
         this.pairing = pairing;
         this.relay = relay;
@@ -56,6 +59,7 @@ public final class HttpVerticle extends VerticleBase {
         router.get("/").handler(HttpVerticle::health);
         router.get("/api/auth/health").handler(HttpVerticle::health);
         PairingRoutes.mount(router, pairing);
+        router.route(socketOptions.path()).handler(this::refuseNewSessionsWhileDraining);
         socketIo.mount(router);
         ops.mount(router);
         router.route().last().handler(ctx -> json(ctx, 404, failure("Route not found")));
@@ -67,7 +71,8 @@ public final class HttpVerticle extends VerticleBase {
         router.errorHandler(400, ctx -> json(ctx, 400, failure("Bad request")));
 
         HttpServerOptions options = SocketIoServer.configure(new HttpServerOptions().setPort(port).setHost(config.host()), socketOptions);
-        return vertx.createHttpServer(options).requestHandler(router).listen()
+        return socketIo.start()
+                .compose(v -> vertx.createHttpServer(options).requestHandler(router).listen())
                 .onSuccess(s -> server = s);
     }
 
@@ -80,6 +85,16 @@ public final class HttpVerticle extends VerticleBase {
     /** The port this instance listens on. */
     public int actualPort() {
         return server.actualPort();
+    }
+
+    /** A draining node finishes its sessions' requests but opens no new ones: the client retries another node. */
+    private void refuseNewSessionsWhileDraining(RoutingContext ctx) {
+        if (draining.getAsBoolean() && ctx.request().getParam("sid") == null) {
+            ctx.response().putHeader("Retry-After", "1");
+            json(ctx, 503, failure("Node is shutting down"));
+        } else {
+            ctx.next();
+        }
     }
 
     private CorsHandler cors() {

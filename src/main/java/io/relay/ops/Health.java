@@ -8,17 +8,17 @@ import io.vertx.ext.healthchecks.Status;
 import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
  * The node's liveness and readiness, answered at {@code /health/live} and {@code /health/ready}.
  *
  * <p>Liveness says the process answers HTTP at all (a failure means "restart me"). Readiness says
- * "send me traffic": every registered check must pass. Checks are added by whoever owns the thing
- * checked: the node adds {@code database}, {@code migrations}, {@code cluster} and {@code draining};
- * the cluster package replaces {@code cluster} with a membership-aware check once it exists
- * ({@link #readinessCheck} with the same name).
+ * "send me traffic": every registered check must pass. {@code draining} is built in (the node's flag,
+ * set when it starts shutting down); the node adds {@code database}, {@code migrations} and
+ * {@code cluster}, and anything else that must hold before a node takes clients registers its own
+ * with {@link #readinessCheck} (the same name replaces a check).
  *
  * <p>Every check answers within {@link #CHECK_BUDGET_MS}; a failed or slow check is reported as
  * {@code DOWN} with {@code data.error} saying why, and the endpoint answers 503 with the list of checks
@@ -31,13 +31,13 @@ public final class Health {
 
     private final HealthChecks liveness;
     private final HealthChecks readiness;
-    private final AtomicBoolean draining = new AtomicBoolean();
 
-    public Health(Vertx vertx) {
+    /** @param draining true once the node started shutting down (readiness fails from then on) */
+    public Health(Vertx vertx, BooleanSupplier draining) {
         this.liveness = HealthChecks.create(vertx);
         this.readiness = HealthChecks.create(vertx);
         liveness.register("event-loop", promise -> promise.complete(Status.OK()));
-        readiness.register("draining", promise -> promise.complete(draining.get()
+        readiness.register("draining", promise -> promise.complete(draining.getAsBoolean()
                 ? Status.KO(new JsonObject().put("error", "node is draining before shutdown"))
                 : Status.OK()));
     }
@@ -60,15 +60,6 @@ public final class Health {
                     : Status.KO(new JsonObject().put("error", describe(ar.cause())))));
         });
         return this;
-    }
-
-    /** From now on readiness fails, so load balancers stop sending new clients here; the node stops afterwards. */
-    public void drain() {
-        draining.set(true);
-    }
-
-    public boolean draining() {
-        return draining.get();
     }
 
     HealthCheckHandler livenessHandler() {

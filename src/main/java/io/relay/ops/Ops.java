@@ -1,5 +1,6 @@
 package io.relay.ops;
 
+import io.relay.cluster.Membership;
 import io.relay.config.RelayConfig;
 import io.relay.store.Store;
 import io.vertx.core.Future;
@@ -8,6 +9,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 /**
  * What makes a node operable, in one place: its {@link Metrics}, its {@link Health} (with the node's
@@ -27,22 +29,22 @@ public final class Ops {
     /**
      * Metrics (in the Vert.x backend registry when there is one) and the readiness checks of a node
      * whose storage is up: {@code database} (answers within the budget), {@code migrations} (the schema
-     * is at least at the version this node migrated it to at start-up), {@code cluster} and
-     * {@code draining}.
+     * is at least at the version this node migrated it to at start-up), {@code cluster} (this node
+     * is a member, always so standalone) and {@code draining} (the node's flag).
      */
-    public static Future<Ops> start(Vertx vertx, RelayConfig config, Store store) {
+    public static Future<Ops> start(Vertx vertx, RelayConfig config, Store store, Membership membership, BooleanSupplier draining) {
         return store.schemaVersion().map(migrated -> {
             Metrics metrics = Metrics.forVertx(vertx, config.nodeId());
-            Health health = new Health(vertx);
+            Health health = new Health(vertx, draining);
             health.readinessCheck("database", () -> {
                 long started = System.nanoTime();
                 return store.schemaVersion().map(v -> new JsonObject().put("answeredInMs", (System.nanoTime() - started) / 1_000_000));
             });
             health.readinessCheck("migrations", () -> store.schemaVersion().map(current -> migrations(current, migrated)));
-            // Clustering hook: a clustered Vert.x exists only once it joined; the cluster package replaces
-            // this check with one that follows membership (same name, Health#readinessCheck).
-            health.readinessCheck("cluster", () -> Future.succeededFuture(new JsonObject().put("clustered", vertx.isClustered())));
-            metrics.drainingGauge(health::draining);
+            health.readinessCheck("cluster", () -> membership.joined()
+                    ? Future.succeededFuture(new JsonObject().put("clustered", vertx.isClustered()).put("member", membership.localNodeId()))
+                    : Future.failedFuture("not a member of the cluster"));
+            metrics.drainingGauge(draining);
             return new Ops(metrics, health);
         });
     }
@@ -68,11 +70,6 @@ public final class Ops {
     /** Mounts {@code /health/*}, {@code /metrics}, {@code /openapi.json} and {@code /demo/}. Call before any catch-all route. */
     public void mount(Router router) {
         OpsRoutes.mount(router, this);
-    }
-
-    /** Readiness fails from now on; the node keeps serving until it is closed. */
-    public void drain() {
-        health.drain();
     }
 
     public void close() {

@@ -31,6 +31,14 @@ public final class Addresses {
         return "pairing." + token;
     }
 
+    /**
+     * Polling requests for Engine.IO sessions owned by one node (the node id is the prefix of the session
+     * id), forwarded by whichever node the load balancer sent them to. No sticky sessions needed.
+     */
+    public static String engineIoNode(String nodeId) {
+        return "gateway.engineio.node." + nodeId;
+    }
+
     /** Prefix of the persistence verticle's local addresses; one per operation, see {@code store.StoreOps}. */
     public static final String STORE_PREFIX = "store.";
 

@@ -36,8 +36,10 @@ final class PhoneEvents {
         String previous = session.phoneDeviceId();
         return store.upsertDevice(deviceId, name, model)
                 .compose(v -> relay.phones.attach(deviceId, session.socket()))
+                .compose(v -> relay.presence.online(deviceId))
                 .map(v -> {
                     if (previous != null && !previous.equals(deviceId) && relay.phones.detach(previous, session.socket())) {
+                        relay.presence.offline(previous);
                         relay.webs.publish(previous, Events.MOBILE_DISCONNECTED);
                     }
                     session.phoneDeviceId(deviceId);

@@ -1,9 +1,11 @@
 package io.relay.relay;
 
+import io.relay.cluster.Membership;
 import io.relay.gateway.socketio.SocketIoSocket;
 import io.relay.ops.Metrics;
 import io.relay.pairing.PairingService;
 import io.relay.store.Store;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,19 +27,21 @@ public final class Relay {
     final WebSessions webs;
     final PhoneEvents phoneEvents;
     final WebEvents webEvents;
+    final Presence presence;
     final Metrics metrics;
     /** Live sessions on this node, for the connection gauges. */
     private final Set<SocketSession> sessions = ConcurrentHashMap.newKeySet();
 
-    public Relay(Vertx vertx, String nodeId, Store store, PairingService pairing) {
-        this(vertx, nodeId, store, pairing, Metrics.standalone());
+    public Relay(Vertx vertx, String nodeId, Store store, PairingService pairing, Membership membership) {
+        this(vertx, nodeId, store, pairing, membership, Metrics.standalone());
     }
 
-    public Relay(Vertx vertx, String nodeId, Store store, PairingService pairing, Metrics metrics) {
+    public Relay(Vertx vertx, String nodeId, Store store, PairingService pairing, Membership membership, Metrics metrics) {
         this.nodeId = nodeId;
         this.metrics = metrics;
         this.phones = new PhoneSessions(vertx);
         this.webs = new WebSessions(vertx, metrics);
+        this.presence = new Presence(vertx, membership, webs);
         this.phoneEvents = new PhoneEvents(this, store, pairing);
         this.webEvents = new WebEvents(this, store, pairing);
         for (String kind : List.of(SocketSession.PHONE, SocketSession.WEB, SocketSession.ANONYMOUS)) {
@@ -45,6 +49,11 @@ public final class Relay {
                 metrics.connectionsGauge(kind, transport, sessions, all -> count(all, kind, transport));
             }
         }
+    }
+
+    /** Gets the cluster-wide presence map; call once before accepting sockets. */
+    public Future<Void> start() {
+        return presence.start();
     }
 
     /** The Socket.IO connection handler: called on the socket's context once it joined namespace {@code /}. */

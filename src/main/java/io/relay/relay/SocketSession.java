@@ -176,6 +176,7 @@ final class SocketSession {
             relay.metrics.connectionClosed(kind(), reason);
             relay.ended(this);
             if (phoneDeviceId != null && relay.phones.detach(phoneDeviceId, socket)) {
+                relay.presence.offline(phoneDeviceId);
                 relay.webs.publish(phoneDeviceId, Events.MOBILE_DISCONNECTED);
                 log.info("phone disconnected node={} device={} socket={} reason={}", relay.nodeId, phoneDeviceId, socket.id(), reason);
             }

@@ -73,6 +73,22 @@ public final class WebSessions {
         }
     }
 
+    /** Phones with at least one browser on this node. */
+    public synchronized java.util.List<String> localDevices() {
+        return java.util.List.copyOf(groups.keySet());
+    }
+
+    /** Sends an event to this node's browsers of the phone only (for news that every node learns by itself). */
+    public void deliverLocally(String deviceId, String event, Object... args) {
+        Group group;
+        synchronized (this) {
+            group = groups.get(deviceId);
+        }
+        if (group != null) {
+            deliver(group, event, SocketIoPackets.encodeEvent(event, args));
+        }
+    }
+
     /** Browsers of the phone connected to this node (for tests and metrics). */
     public synchronized int localCount(String deviceId) {
         Group group = groups.get(deviceId);
@@ -81,19 +97,19 @@ public final class WebSessions {
 
     private Group subscribe(String deviceId) {
         Group group = new Group();
-        group.consumer = vertx.eventBus().consumer(Addresses.web(deviceId), message -> {
-            String packet = message.body();
-            String event = message.headers().get(EVENT_HEADER);
-            for (SocketIoSocket socket : group.sockets) {
-                socket.runOnContext(v -> {
-                    if (socket.connected() && event != null) {
-                        metrics.eventSent(event);
-                    }
-                    socket.sendEncoded(packet);
-                });
-            }
-        });
+        group.consumer = vertx.eventBus().consumer(Addresses.web(deviceId), message -> deliver(group, message.headers().get(EVENT_HEADER), message.body()));
         return group;
+    }
+
+    private void deliver(Group group, String event, String packet) {
+        for (SocketIoSocket socket : group.sockets) {
+            socket.runOnContext(v -> {
+                if (socket.connected() && event != null) {
+                    metrics.eventSent(event);
+                }
+                socket.sendEncoded(packet);
+            });
+        }
     }
 
     private static final class Group {

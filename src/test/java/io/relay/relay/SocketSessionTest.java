@@ -1,6 +1,7 @@
 package io.relay.relay;
 
 import io.relay.TestConfigs;
+import io.relay.cluster.Membership;
 import io.relay.config.RelayConfig;
 import io.relay.gateway.socketio.Ack;
 import io.relay.pairing.PairingService;
@@ -41,11 +42,12 @@ class SocketSessionTest {
     void start(Vertx vertx, VertxTestContext ctx) {
         RelayConfig config = TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl());
         context = vertx.getOrCreateContext();
-        Storage.start(vertx, config).onComplete(ctx.succeeding(s -> {
+        Storage.start(vertx, config).compose(s -> {
             storage = s;
-            relay = new Relay(vertx, config.nodeId(), s.store(), new PairingService(vertx, config, s.store(), new SessionTokens(vertx, config.jwt())));
-            ctx.completeNow();
-        }));
+            relay = new Relay(vertx, config.nodeId(), s.store(),
+                    new PairingService(vertx, config, s.store(), new SessionTokens(vertx, config.jwt())), Membership.standalone(config.nodeId()));
+            return relay.start();
+        }).onComplete(ctx.succeedingThenComplete());
     }
 
     @AfterEach

@@ -56,10 +56,17 @@ public final class EngineIoServer {
     private final EngineIoOptions options;
     private final Set<EngineIoSession> owned = ConcurrentHashMap.newKeySet();
     private Handler<EngineIoSession> connectionHandler = s -> { };
+    private final PollForwarder forwarder;
 
     public EngineIoServer(Vertx vertx, EngineIoOptions options) {
         this.vertx = vertx;
         this.options = options;
+        this.forwarder = new PollForwarder(vertx, options);
+    }
+
+    /** Starts taking polling requests that other nodes forward for sessions of this node. */
+    public Future<Void> start() {
+        return forwarder.start();
     }
 
     /**
@@ -98,6 +105,7 @@ public final class EngineIoServer {
     /** Closes every session created by this instance; completes once each close has been performed. */
     public Future<Void> close(String reason) {
         List<Future<Void>> closing = new ArrayList<>();
+        closing.add(forwarder.stop());
         for (EngineIoSession session : owned) {
             Promise<Void> done = Promise.promise();
             session.context().runOnContext(v -> {
@@ -152,6 +160,14 @@ public final class EngineIoServer {
         }
         boolean upgrade = isWebSocketUpgrade(req);
         String sid = req.getParam("sid");
+        if (sid != null && forwarder.ownedElsewhere(sid)) {
+            if (upgrade) {
+                fail(ctx, BAD_REQUEST); // the client keeps polling through the forwarder
+            } else {
+                forwarder.forwardGet(ctx, responder(ctx), sid, transport);
+            }
+            return;
+        }
         if (sid != null) {
             EngineIoSession session = REGISTRY.get(sid);
             if (session == null) {
@@ -199,6 +215,14 @@ public final class EngineIoServer {
             fail(ctx, BAD_HANDSHAKE_METHOD);
             return;
         }
+        if (forwarder.ownedElsewhere(sid)) {
+            PollResponder responder = responder(ctx);
+            readBody(ctx, text -> forwarder.forwardPost(responder, sid, transport, text), () -> {
+                tooLargeResponse(ctx);
+                forwarder.forwardTooLarge(sid, transport);
+            });
+            return;
+        }
         EngineIoSession session = REGISTRY.get(sid);
         if (session == null) {
             fail(ctx, UNKNOWN_SID);
@@ -209,21 +233,29 @@ public final class EngineIoServer {
             return;
         }
         PollResponder responder = responder(ctx);
+        readBody(ctx, text -> onSessionContext(session, () -> session.onPollPost(text, responder)), () -> {
+            tooLargeResponse(ctx);
+            onSessionContext(session, session::onPayloadTooLarge);
+        });
+    }
+
+    /** Reads a polling POST body up to maxPayloadBytes; beyond that calls {@code tooLarge} once and stops reading. */
+    private void readBody(RoutingContext ctx, java.util.function.Consumer<String> onBody, Runnable tooLarge) {
+        HttpServerRequest req = ctx.request();
         int max = options.maxPayloadBytes();
         if (ctx.body() != null && ctx.body().available()) {
             // A body handler upstream already read the request.
             Buffer body = ctx.body().buffer();
             if (body != null && body.length() > max) {
-                tooLarge(ctx, session);
+                tooLarge.run();
             } else {
-                String text = body == null ? "" : body.toString(StandardCharsets.UTF_8);
-                onSessionContext(session, () -> session.onPollPost(text, responder));
+                onBody.accept(body == null ? "" : body.toString(StandardCharsets.UTF_8));
             }
             return;
         }
         String contentLength = req.getHeader(HttpHeaders.CONTENT_LENGTH);
         if (contentLength != null && parseLength(contentLength) > max) {
-            tooLarge(ctx, session);
+            tooLarge.run();
             return;
         }
         Buffer body = Buffer.buffer();
@@ -234,27 +266,25 @@ public final class EngineIoServer {
             }
             if (body.length() + chunk.length() > max) {
                 rejected[0] = true;
-                tooLarge(ctx, session);
+                tooLarge.run();
             } else {
                 body.appendBuffer(chunk);
             }
         });
         req.endHandler(v -> {
             if (!rejected[0]) {
-                String text = body.toString(StandardCharsets.UTF_8);
-                onSessionContext(session, () -> session.onPollPost(text, responder));
+                onBody.accept(body.toString(StandardCharsets.UTF_8));
             }
         });
         req.resume();
     }
 
-    private void tooLarge(RoutingContext ctx, EngineIoSession session) {
+    private void tooLargeResponse(RoutingContext ctx) {
         HttpServerResponse res = ctx.response();
         if (!res.ended()) {
             PollResponder.addCors(res, allowedOrigin(ctx.request()));
             res.setStatusCode(413).putHeader(HttpHeaders.CONNECTION, "close").end();
         }
-        onSessionContext(session, session::onPayloadTooLarge);
     }
 
     // ------------------------------------------------------------------ opening sessions
@@ -347,7 +377,7 @@ public final class EngineIoServer {
     // ------------------------------------------------------------------ helpers
 
     private PollResponder responder(RoutingContext ctx) {
-        return new PollResponder(Affinity.current(), ctx.response(), allowedOrigin(ctx.request()));
+        return new HttpPollResponder(Affinity.current(), ctx.response(), allowedOrigin(ctx.request()));
     }
 
     private String allowedOrigin(HttpServerRequest req) {

@@ -4,46 +4,21 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 
 /**
- * Answers one polling HTTP request. A session may live on another event loop than the request; the
- * response is always written on the context the request arrived on, so Netty never sees two threads.
+ * Answers one polling request: an HTTP response on this node ({@link HttpPollResponder}), or, when the
+ * request landed on another node, a reply over the event bus that the other node writes back
+ * ({@link PollForwarder}). The session does not need to know which.
  */
-final class PollResponder {
+interface PollResponder {
 
-    static final String TEXT_PLAIN = "text/plain; charset=UTF-8";
-    static final String TEXT_HTML = "text/html";
-    static final String JSON = "application/json";
+    String TEXT_PLAIN = "text/plain; charset=UTF-8";
+    String TEXT_HTML = "text/html";
+    String JSON = "application/json";
 
-    private final Affinity affinity;
-    private final HttpServerResponse response;
-    /** The request's Origin when CORS allows it; echoed back with credentials allowed. */
-    private final String allowedOrigin;
+    /** May be called from any thread; at most the first call has an effect. */
+    void respond(int status, String contentType, String body);
 
-    PollResponder(Affinity affinity, HttpServerResponse response, String allowedOrigin) {
-        this.affinity = affinity;
-        this.response = response;
-        this.allowedOrigin = allowedOrigin;
-    }
-
-    HttpServerResponse response() {
-        return response;
-    }
-
-    void respond(int status, String contentType, String body) {
-        affinity.run(() -> write(status, contentType, body));
-    }
-
-    void ok(String body) {
+    default void ok(String body) {
         respond(200, TEXT_PLAIN, body);
-    }
-
-    private void write(int status, String contentType, String body) {
-        if (response.ended() || response.closed()) {
-            return;
-        }
-        response.setStatusCode(status);
-        response.putHeader(HttpHeaders.CONTENT_TYPE, contentType);
-        addCors(response, allowedOrigin);
-        response.end(body);
     }
 
     static void addCors(HttpServerResponse response, String allowedOrigin) {

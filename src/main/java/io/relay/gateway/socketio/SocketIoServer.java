@@ -54,6 +54,11 @@ public final class SocketIoServer {
         return this;
     }
 
+    /** Starts serving polling requests that other nodes forward for this node's sessions. */
+    public Future<Void> start() {
+        return engine.start();
+    }
+
     /** Registers GET/POST polling, OPTIONS preflight and the WebSocket upgrade on the configured path. */
     public void mount(Router router) {
         engine.mount(router);

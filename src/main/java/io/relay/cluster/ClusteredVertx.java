@@ -1,0 +1,101 @@
+package io.relay.cluster;
+
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import io.relay.config.RelayConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/**
+ * Starts Vert.x for a node: clustered over Hazelcast when the configuration says so, plain otherwise.
+ * The event bus binds to {@code cluster.host} on {@code cluster.eventBusPort} and advertises
+ * {@code cluster.publicHost}; Hazelcast only carries membership and subscriptions.
+ */
+public final class ClusteredVertx {
+    private static final Logger log = LoggerFactory.getLogger(ClusteredVertx.class);
+
+    private final Vertx vertx;
+    private final Membership membership;
+
+    private ClusteredVertx(Vertx vertx, Membership membership) {
+        this.vertx = vertx;
+        this.membership = membership;
+    }
+
+    public Vertx vertx() {
+        return vertx;
+    }
+
+    public Membership membership() {
+        return membership;
+    }
+
+    /** Vert.x with {@code options} (metrics and the like), clustered when {@code config.cluster().enabled()}. */
+    public static Future<ClusteredVertx> start(RelayConfig config, VertxOptions options) {
+        RelayConfig.Cluster cluster = config.cluster();
+        if (!cluster.enabled()) {
+            return Future.succeededFuture(new ClusteredVertx(Vertx.vertx(options), Membership.standalone(config.nodeId())));
+        }
+        HazelcastClusterManager manager = new HazelcastClusterManager(HazelcastSettings.of(cluster));
+        options.setEventBusOptions(new EventBusOptions()
+                .setHost(cluster.host())
+                .setPort(cluster.eventBusPort())
+                .setClusterPublicHost(cluster.publicHost()));
+        return Vertx.builder().with(options).withClusterManager(manager).buildClustered()
+                .map(vertx -> {
+                    HazelcastMembership membership = new HazelcastMembership(manager);
+                    log.info("joined cluster as {} (node {}), members: {}", manager.getNodeId(), config.nodeId(), manager.getNodes());
+                    return new ClusteredVertx(vertx, membership);
+                });
+    }
+
+    /**
+     * Listens on Hazelcast directly: Vert.x keeps the cluster manager's single node listener for itself.
+     * Vert.x node ids are Hazelcast member UUIDs.
+     */
+    private static final class HazelcastMembership implements Membership, MembershipListener {
+        private final HazelcastClusterManager manager;
+        private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
+
+        HazelcastMembership(HazelcastClusterManager manager) {
+            this.manager = manager;
+            manager.getHazelcastInstance().getCluster().addMembershipListener(this);
+        }
+
+        @Override
+        public String localNodeId() {
+            return manager.getNodeId();
+        }
+
+        @Override
+        public void onNodeLeft(Consumer<String> listener) {
+            listeners.add(listener);
+        }
+
+        @Override
+        public boolean joined() {
+            return manager.isActive();
+        }
+
+        @Override
+        public void memberAdded(MembershipEvent event) {
+            log.info("cluster member joined: {}", event.getMember().getUuid());
+        }
+
+        @Override
+        public void memberRemoved(MembershipEvent event) {
+            String nodeId = event.getMember().getUuid().toString();
+            log.warn("cluster member left: {}", nodeId);
+            listeners.forEach(listener -> listener.accept(nodeId));
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package io.relay.gateway.engineio;
+
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+
+/**
+ * Answers a polling HTTP request received by this node. A session may live on another event loop than
+ * the request; the response is always written on the context the request arrived on, so Netty never
+ * sees two threads.
+ */
+final class HttpPollResponder implements PollResponder {
+
+    private final Affinity affinity;
+    private final HttpServerResponse response;
+    /** The request's Origin when CORS allows it; echoed back with credentials allowed. */
+    private final String allowedOrigin;
+
+    HttpPollResponder(Affinity affinity, HttpServerResponse response, String allowedOrigin) {
+        this.affinity = affinity;
+        this.response = response;
+        this.allowedOrigin = allowedOrigin;
+    }
+
+    @Override
+    public void respond(int status, String contentType, String body) {
+        affinity.run(() -> write(status, contentType, body));
+    }
+
+    private void write(int status, String contentType, String body) {
+        if (response.ended() || response.closed()) {
+            return;
+        }
+        response.setStatusCode(status);
+        response.putHeader(HttpHeaders.CONTENT_TYPE, contentType);
+        PollResponder.addCors(response, allowedOrigin);
+        response.end(body);
+    }
+}

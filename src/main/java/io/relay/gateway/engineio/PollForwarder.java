@@ -1,0 +1,165 @@
+package io.relay.gateway.engineio;
+
+import io.relay.relay.Addresses;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Makes long-polling work behind a load balancer without sticky sessions. Socket.IO's own servers
+ * need stickiness because every request of a polling session must reach the process that holds it.
+ * Here the session id names its node, so a request that lands elsewhere is forwarded to the owner
+ * over the event bus and the owner's answer is written back to the client.
+ *
+ * <p>A WebSocket upgrade cannot be forwarded this way; one that lands on another node is refused,
+ * and the official client then simply stays on polling (a fresh WebSocket connection, as the apps
+ * open, needs no forwarding at all).
+ */
+final class PollForwarder {
+    private static final Logger log = LoggerFactory.getLogger(PollForwarder.class);
+
+    private static final String GET = "get";
+    private static final String POST = "post";
+    private static final String ABORT = "abort";
+    private static final String TOO_LARGE = "too-large";
+
+    private final Vertx vertx;
+    private final EngineIoOptions options;
+    /** Owner side: forwarded GETs waiting for data, by forward id, so a client abort can find its GET. */
+    private final Map<String, BusResponder> waiting = new ConcurrentHashMap<>();
+    private MessageConsumer<JsonObject> consumer;
+
+    PollForwarder(Vertx vertx, EngineIoOptions options) {
+        this.vertx = vertx;
+        this.options = options;
+    }
+
+    /** The node that owns a session id, or null when the id has no node prefix. */
+    static String ownerOf(String sid) {
+        int separator = sid.indexOf(EngineIoServer.SID_SEPARATOR);
+        return separator > 0 ? sid.substring(0, separator) : null;
+    }
+
+    boolean ownedElsewhere(String sid) {
+        String owner = ownerOf(sid);
+        return owner != null && !owner.equals(options.nodeId());
+    }
+
+    Future<Void> start() {
+        consumer = vertx.eventBus().consumer(Addresses.engineIoNode(options.nodeId()), this::onForwarded);
+        return consumer.completion();
+    }
+
+    Future<Void> stop() {
+        return consumer == null ? Future.succeededFuture() : consumer.unregister();
+    }
+
+    // ------------------------------------------------------------------ the node that got the request
+
+    void forwardGet(RoutingContext ctx, PollResponder responder, String sid, String transport) {
+        String forwardId = UUID.randomUUID().toString();
+        AtomicBoolean answered = new AtomicBoolean();
+        ctx.response().closeHandler(v -> {
+            if (!answered.get()) {
+                vertx.eventBus().send(Addresses.engineIoNode(ownerOf(sid)), request(ABORT, sid, transport).put("forwardId", forwardId));
+            }
+        });
+        // The owner answers a waiting GET at the latest with its next ping.
+        Duration patience = options.pingInterval().plus(options.pingTimeout()).plusSeconds(5);
+        forward(request(GET, sid, transport).put("forwardId", forwardId), patience, responder, answered);
+    }
+
+    void forwardPost(PollResponder responder, String sid, String transport, String body) {
+        forward(request(POST, sid, transport).put("body", body), options.pingTimeout(), responder, new AtomicBoolean());
+    }
+
+    void forwardTooLarge(String sid, String transport) {
+        vertx.eventBus().send(Addresses.engineIoNode(ownerOf(sid)), request(TOO_LARGE, sid, transport));
+    }
+
+    private void forward(JsonObject request, Duration timeout, PollResponder responder, AtomicBoolean answered) {
+        String sid = request.getString("sid");
+        vertx.eventBus().<JsonObject>request(Addresses.engineIoNode(ownerOf(sid)), request,
+                        new DeliveryOptions().setSendTimeout(timeout.toMillis()))
+                .onComplete(ar -> {
+                    answered.set(true);
+                    if (ar.succeeded()) {
+                        JsonObject reply = ar.result().body();
+                        responder.respond(reply.getInteger("status"), reply.getString("type"), reply.getString("body"));
+                    } else {
+                        // The owner is gone (or lost the session): the client must start a new one.
+                        log.info("polling request for sid={} could not reach its node: {}", sid, ar.cause().getMessage());
+                        responder.respond(400, PollResponder.JSON, EngineIoServer.errorBody(EngineIoServer.UNKNOWN_SID));
+                    }
+                });
+    }
+
+    private static JsonObject request(String op, String sid, String transport) {
+        return new JsonObject().put("op", op).put("sid", sid).put("transport", transport);
+    }
+
+    // ------------------------------------------------------------------ the owner
+
+    private void onForwarded(Message<JsonObject> message) {
+        JsonObject body = message.body();
+        String op = body.getString("op");
+        EngineIoSession session = EngineIoServer.lookup(body.getString("sid", ""));
+        if (ABORT.equals(op)) {
+            BusResponder aborted = waiting.remove(body.getString("forwardId", ""));
+            if (aborted != null && session != null) {
+                session.affinity().run(() -> session.onPollAborted(aborted));
+            }
+            return;
+        }
+        BusResponder responder = new BusResponder(message, body.getString("forwardId"));
+        if (session == null) {
+            responder.respond(400, PollResponder.JSON, EngineIoServer.errorBody(EngineIoServer.UNKNOWN_SID));
+            return;
+        }
+        if (!session.transport().equals(body.getString("transport"))) {
+            responder.respond(400, PollResponder.JSON, EngineIoServer.errorBody(EngineIoServer.BAD_REQUEST));
+            return;
+        }
+        switch (op) {
+            case GET -> {
+                waiting.put(responder.forwardId, responder);
+                session.affinity().run(() -> session.onPollGet(responder));
+            }
+            case POST -> session.affinity().run(() -> session.onPollPost(body.getString("body", ""), responder));
+            case TOO_LARGE -> session.affinity().run(session::onPayloadTooLarge);
+            default -> responder.respond(400, PollResponder.JSON, EngineIoServer.errorBody(EngineIoServer.BAD_REQUEST));
+        }
+    }
+
+    /** Answers a forwarded request by replying to its bus message; the forwarding node writes the HTTP response. */
+    private final class BusResponder implements PollResponder {
+        private final Message<JsonObject> message;
+        private final String forwardId;
+        private final AtomicBoolean done = new AtomicBoolean();
+
+        BusResponder(Message<JsonObject> message, String forwardId) {
+            this.message = message;
+            this.forwardId = forwardId == null ? "" : forwardId;
+        }
+
+        @Override
+        public void respond(int status, String contentType, String body) {
+            if (done.compareAndSet(false, true)) {
+                waiting.remove(forwardId);
+                message.reply(new JsonObject().put("status", status).put("type", contentType).put("body", body));
+            }
+        }
+    }
+}

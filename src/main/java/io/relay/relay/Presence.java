@@ -1,0 +1,58 @@
+package io.relay.relay;
+
+import io.relay.cluster.Membership;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.shareddata.AsyncMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Which node holds each phone, in a cluster-wide map. A phone whose socket closes normally is
+ * announced by its own node; a phone whose node <em>dies</em> has nobody left to say so, so every
+ * surviving node, told by the membership that a node left, tells its own browsers of the phones that
+ * node held ({@code mobile:disconnected}).
+ */
+final class Presence {
+    private static final Logger log = LoggerFactory.getLogger(Presence.class);
+    static final String MAP = "relay.phones";
+
+    private final Vertx vertx;
+    private final Membership membership;
+    private final WebSessions webs;
+    private AsyncMap<String, String> phones;
+
+    Presence(Vertx vertx, Membership membership, WebSessions webs) {
+        this.vertx = vertx;
+        this.membership = membership;
+        this.webs = webs;
+    }
+
+    Future<Void> start() {
+        return vertx.sharedData().<String, String>getAsyncMap(MAP).map(map -> {
+            phones = map;
+            membership.onNodeLeft(this::nodeLeft);
+            return null;
+        });
+    }
+
+    Future<Void> online(String deviceId) {
+        return phones.put(deviceId, membership.localNodeId());
+    }
+
+    Future<Void> offline(String deviceId) {
+        return phones.removeIfPresent(deviceId, membership.localNodeId()).mapEmpty();
+    }
+
+    private void nodeLeft(String deadNode) {
+        for (String deviceId : webs.localDevices()) {
+            phones.get(deviceId).onSuccess(holder -> {
+                if (deadNode.equals(holder)) {
+                    log.info("phone lost with its node device={} node={}", deviceId, deadNode);
+                    webs.deliverLocally(deviceId, Events.MOBILE_DISCONNECTED);
+                    phones.removeIfPresent(deviceId, deadNode);
+                }
+            });
+        }
+    }
+}
