@@ -127,7 +127,7 @@
   function status(message, value, delayMs) {
     setTimeout(function () {
       message.status = value;
-      send('mobile:message-status', { messageId: message.id, status: value });
+      send('mobile:message-status', { messageId: message.id, status: value }, value);
     }, delayMs);
   }
 
