@@ -44,7 +44,7 @@ async function main() {
   const browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
   try {
     // Two contexts: the phone is another device, it shares nothing with the browser.
-    const web = await (await browser.newContext({ viewport: { width: 1200, height: 760 } })).newPage();
+    const web = await (await browser.newContext({ viewport: { width: 1200, height: 600 } })).newPage();
     const phone = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage();
     watch(web, 'web');
     watch(phone, 'phone');
