@@ -58,15 +58,18 @@ public final class RelayNode {
     /** Starts the node; on failure, whatever was already started is stopped again. */
     public static Future<RelayNode> start(Vertx vertx, RelayConfig config, Membership membership) {
         AtomicBoolean draining = new AtomicBoolean();
-        return Storage.start(vertx, config).compose(storage -> Ops.start(vertx, config, storage.store(), membership, draining::get).compose(ops -> {
-            PairingService pairing = new PairingService(vertx, config, storage.store(), new SessionTokens(vertx, config.jwt()), ops.metrics());
-            Relay relay = new Relay(vertx, config.nodeId(), storage.store(), pairing, membership, ops.metrics());
-            return relay.start()
-                    .compose(v -> deployHttp(vertx, config, pairing, relay, draining::get, ops))
-                    .map(http -> new RelayNode(vertx, storage, relay, http, membership, draining, ops))
-                    .onFailure(error -> ops.close());
-        }).recover(error -> storage.close().transform(closed -> Future.failedFuture(error)))).onSuccess(node -> log.info("relay node {} listening on http://{}:{} (REST /api/auth, Socket.IO /socket.io/)",
-                config.nodeId(), config.host(), node.port()));
+        return Storage.start(vertx, config).compose(storage -> Ops.start(vertx, config, storage.store(), membership, draining::get)
+                .compose(ops -> {
+                    PairingService pairing = new PairingService(vertx, config, storage.store(), new SessionTokens(vertx, config.jwt()), ops.metrics());
+                    Relay relay = new Relay(vertx, config.nodeId(), storage.store(), pairing, membership, ops.metrics());
+                    return relay.start()
+                            .compose(v -> deployHttp(vertx, config, pairing, relay, draining::get, ops))
+                            .map(http -> new RelayNode(vertx, storage, relay, http, membership, draining, ops))
+                            .onFailure(error -> ops.close());
+                })
+                .recover(error -> storage.close().transform(closed -> Future.failedFuture(error))))
+                .onSuccess(node -> log.info("relay node {} listening on http://{}:{} (REST /api/auth, Socket.IO /socket.io/)",
+                        config.nodeId(), config.host(), node.port()));
     }
 
     /**
