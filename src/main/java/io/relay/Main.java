@@ -4,8 +4,10 @@ import io.relay.config.ConfigException;
 import io.relay.config.ConfigLoader;
 import io.relay.config.RelayConfig;
 import io.relay.cluster.ClusteredVertx;
+import io.relay.ops.LogContext;
+import io.relay.ops.Metrics;
+import io.relay.ops.Welcome;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,16 +35,19 @@ public final class Main {
             System.exit(2);
             return;
         }
+        LogContext.nodeId(config.nodeId());
         AtomicReference<Vertx> vertx = new AtomicReference<>();
         AtomicReference<RelayNode> running = new AtomicReference<>();
         long drainSeconds = Math.max(1, config.drain().toSeconds());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(vertx.get(), running.get(), drainSeconds), "relay-shutdown"));
-        ClusteredVertx.start(config, new VertxOptions()).compose(started -> {
+        // Vert.x metrics (HTTP, event bus, DB pool, JVM) go to the registry the node's /metrics scrapes.
+        ClusteredVertx.start(config, Metrics.vertxOptions(config.nodeId())).compose(started -> {
             vertx.set(started.vertx());
             return RelayNode.start(started.vertx(), config, started.membership());
         }).onComplete(ar -> {
             if (ar.succeeded()) {
                 running.set(ar.result());
+                Welcome.log(config, ar.result().port());
             } else {
                 log.error("relay node {} failed to start: {}", config.nodeId(), ar.cause().getMessage(), ar.cause());
                 // Exit from another thread: System.exit waits for the shutdown hook, which needs the event loops.

@@ -2,6 +2,7 @@ package io.relay;
 
 import io.relay.config.RelayConfig;
 import io.relay.gateway.HttpVerticle;
+import io.relay.ops.Ops;
 import io.relay.pairing.PairingService;
 import io.relay.pairing.SessionTokens;
 import io.relay.relay.Relay;
@@ -30,17 +31,19 @@ public final class RelayNode {
     private final Storage storage;
     private final Relay relay;
     private final Http http;
+    private final Ops ops;
 
     private final Membership membership;
     private final AtomicBoolean draining;
 
-    private RelayNode(Vertx vertx, Storage storage, Relay relay, Http http, Membership membership, AtomicBoolean draining) {
+    private RelayNode(Vertx vertx, Storage storage, Relay relay, Http http, Membership membership, AtomicBoolean draining, Ops ops) {
         this.vertx = vertx;
         this.storage = storage;
         this.relay = relay;
         this.http = http;
         this.membership = membership;
         this.draining = draining;
+        this.ops = ops;
     }
 
     /** The HTTP verticles' deployments and the port they share. */
@@ -55,26 +58,29 @@ public final class RelayNode {
     /** Starts the node; on failure, whatever was already started is stopped again. */
     public static Future<RelayNode> start(Vertx vertx, RelayConfig config, Membership membership) {
         AtomicBoolean draining = new AtomicBoolean();
-        return Storage.start(vertx, config).compose(storage -> {
-            PairingService pairing = new PairingService(vertx, config, storage.store(), new SessionTokens(vertx, config.jwt()));
-            Relay relay = new Relay(vertx, config.nodeId(), storage.store(), pairing, membership);
-            return relay.start()
-                    .compose(v -> deployHttp(vertx, config, pairing, relay, draining::get))
-                    .map(http -> new RelayNode(vertx, storage, relay, http, membership, draining))
-                    .recover(error -> storage.close().transform(closed -> Future.failedFuture(error)));
-        }).onSuccess(node -> log.info("relay node {} listening on http://{}:{} (REST /api/auth, Socket.IO /socket.io/)",
-                config.nodeId(), config.host(), node.port()));
+        return Storage.start(vertx, config).compose(storage -> Ops.start(vertx, config, storage.store(), membership, draining::get)
+                .compose(ops -> {
+                    PairingService pairing = new PairingService(vertx, config, storage.store(), new SessionTokens(vertx, config.jwt()), ops.metrics());
+                    Relay relay = new Relay(vertx, config.nodeId(), storage.store(), pairing, membership, ops.metrics());
+                    return relay.start()
+                            .compose(v -> deployHttp(vertx, config, pairing, relay, draining::get, ops))
+                            .map(http -> new RelayNode(vertx, storage, relay, http, membership, draining, ops))
+                            .onFailure(error -> ops.close());
+                })
+                .recover(error -> storage.close().transform(closed -> Future.failedFuture(error))))
+                .onSuccess(node -> log.info("relay node {} listening on http://{}:{} (REST /api/auth, Socket.IO /socket.io/)",
+                        config.nodeId(), config.host(), node.port()));
     }
 
     /**
      * One HTTP verticle per event loop on one port, which Vert.x shares among them. Vert.x does not share
      * port 0 (each instance would get its own), so an ephemeral port is picked first.
      */
-    private static Future<Http> deployHttp(Vertx vertx, RelayConfig config, PairingService pairing, Relay relay, BooleanSupplier draining) {
+    private static Future<Http> deployHttp(Vertx vertx, RelayConfig config, PairingService pairing, Relay relay, BooleanSupplier draining, Ops ops) {
         List<HttpVerticle> instances = new java.util.concurrent.CopyOnWriteArrayList<>();
         return vertx.executeBlocking(() -> config.port() != 0 ? config.port() : freePort(config.host()), false)
                 .compose(port -> vertx.deployVerticle(() -> {
-                    HttpVerticle verticle = new HttpVerticle(config, port, pairing, relay, draining);
+                    HttpVerticle verticle = new HttpVerticle(config, port, pairing, relay, draining, ops);
                     instances.add(verticle);
                     return verticle;
                 }, new DeploymentOptions().setInstances(httpInstances())))
@@ -110,9 +116,19 @@ public final class RelayNode {
         return membership;
     }
 
+    /** Health, metrics and the HTTP routes that expose them. */
+    public Ops ops() {
+        return ops;
+    }
+
     /** True once the node started shutting down: it takes no new connections and is not ready. */
     public boolean draining() {
         return draining.get();
+    }
+
+    /** Starts draining without stopping: readiness fails and no new sessions are opened, so load balancers move clients away. */
+    public void drain() {
+        draining.set(true);
     }
 
     /**
@@ -124,6 +140,7 @@ public final class RelayNode {
         draining.set(true);
         return Future.join(http.deploymentIds().stream().map(vertx::undeploy).toList())
                 .<Void>mapEmpty()
-                .eventually(storage::close);
+                .eventually(storage::close)
+                .onComplete(ar -> ops.close());
     }
 }

@@ -3,6 +3,7 @@ package io.relay.gateway;
 import io.relay.config.RelayConfig;
 import io.relay.gateway.socketio.SocketIoOptions;
 import io.relay.gateway.socketio.SocketIoServer;
+import io.relay.ops.Ops;
 import io.relay.pairing.PairingRoutes;
 import io.relay.pairing.PairingService;
 import io.relay.relay.Relay;
@@ -34,16 +35,18 @@ public final class HttpVerticle extends VerticleBase {
     private final PairingService pairing;
     private final Relay relay;
     private final BooleanSupplier draining;
+    private final Ops ops;
     private SocketIoServer socketIo;
     private HttpServer server;
 
     /** @param port the port to bind; may differ from the config's when it asked for an ephemeral one */
-    public HttpVerticle(RelayConfig config, int port, PairingService pairing, Relay relay, BooleanSupplier draining) {
+    public HttpVerticle(RelayConfig config, int port, PairingService pairing, Relay relay, BooleanSupplier draining, Ops ops) {
         this.config = config;
         this.draining = draining;
         this.port = port;
         this.pairing = pairing;
         this.relay = relay;
+        this.ops = ops;
     }
 
     @Override
@@ -52,12 +55,13 @@ public final class HttpVerticle extends VerticleBase {
         socketIo = new SocketIoServer(vertx, socketOptions).connectionHandler(relay::accept);
 
         Router router = Router.router(vertx);
-        router.route("/api/*").handler(cors());
+        router.route("/api/*").handler(new SameOriginCors(cors()));
         router.get("/").handler(HttpVerticle::health);
         router.get("/api/auth/health").handler(HttpVerticle::health);
         PairingRoutes.mount(router, pairing);
         router.route(socketOptions.path()).handler(this::refuseNewSessionsWhileDraining);
         socketIo.mount(router);
+        ops.mount(router);
         router.route().last().handler(ctx -> json(ctx, 404, failure("Route not found")));
         router.errorHandler(500, ctx -> {
             log.error("request failed: {} {}", ctx.request().method(), ctx.request().path(), ctx.failure());

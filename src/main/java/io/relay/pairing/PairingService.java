@@ -1,6 +1,7 @@
 package io.relay.pairing;
 
 import io.relay.config.RelayConfig;
+import io.relay.ops.Metrics;
 import io.relay.relay.Addresses;
 import io.relay.store.Store;
 import io.relay.store.Store.PairingToken;
@@ -15,6 +16,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -45,9 +47,15 @@ public final class PairingService {
     private final PairingSecrets secrets;
     private final Duration qrTtl;
     private final Duration sessionTtl;
+    private final Metrics metrics;
 
     public PairingService(Vertx vertx, RelayConfig config, Store store, SessionTokens tokens) {
+        this(vertx, config, store, tokens, Metrics.standalone());
+    }
+
+    public PairingService(Vertx vertx, RelayConfig config, Store store, SessionTokens tokens, Metrics metrics) {
         this.vertx = vertx;
+        this.metrics = metrics;
         this.store = store;
         this.tokens = tokens;
         this.secrets = new PairingSecrets(config.jwt().secret());
@@ -70,7 +78,8 @@ public final class PairingService {
                 .compose(v -> store.findPairingToken(token))
                 .map(row -> row
                         .map(r -> new GeneratedQr(token, qrDataOf(r), qrTtlMs()))
-                        .orElseThrow(() -> new IllegalStateException("the pairing row was not found right after its insert")));
+                        .orElseThrow(() -> new IllegalStateException("the pairing row was not found right after its insert")))
+                .onSuccess(qr -> metrics.qrGenerated());
     }
 
     /**
@@ -92,6 +101,10 @@ public final class PairingService {
      * database. Then tells the browser waiting on that QR, on whichever node it is.
      */
     public Future<PairedSession> scan(String qrData, String deviceId) {
+        return redeem(qrData, deviceId).onComplete(ar -> metrics.pairingScan(ar.succeeded() ? "paired" : outcome(ar.cause())));
+    }
+
+    private Future<PairedSession> redeem(String qrData, String deviceId) {
         if (deviceId == null || deviceId.isBlank() || deviceId.length() > MAX_DEVICE_ID_CHARS) {
             return Future.failedFuture(new PairingException(BAD_REQUEST, "deviceId is required"));
         }
@@ -111,6 +124,7 @@ public final class PairingService {
         return store.redeemPairingToken(PairingSecrets.hash(secret), deviceId, sessionId, sessionExpiresAt)
                 .map(redeemed -> {
                     PairingToken row = redeemed.orElseThrow(PairingService::unusableQr);
+                    metrics.pairingDuration(Duration.between(row.createdAt(), row.redeemedAt() != null ? row.redeemedAt() : Instant.now()));
                     log.info("device {} paired with a new web session", deviceId);
                     // Published, not sent: a browser that retried its long-poll may be waiting on two nodes.
                     vertx.eventBus().publish(Addresses.pairing(row.token()), new JsonObject()
@@ -135,10 +149,15 @@ public final class PairingService {
      * (consumer, timer) once the returned future completes.
      */
     public Future<String> awaitPairing(String token, Future<?> cancelled) {
-        if (!PairingSecrets.isWaiterToken(token)) {
-            return Future.failedFuture(new PairingException(BAD_REQUEST, "Token is required"));
-        }
-        return new Waiter(token).start(cancelled);
+        Future<String> waited = PairingSecrets.isWaiterToken(token)
+                ? new Waiter(token).start(cancelled)
+                : Future.failedFuture(new PairingException(BAD_REQUEST, "Token is required"));
+        return waited.onComplete(ar -> metrics.pairingWait(ar.succeeded() ? "paired" : outcome(ar.cause())));
+    }
+
+    /** The outcome label of a failed pairing step: the refusal's reason, or {@code error}. */
+    private static String outcome(Throwable failure) {
+        return failure instanceof PairingException p ? p.reason().name().toLowerCase(Locale.ROOT) : "error";
     }
 
     /**

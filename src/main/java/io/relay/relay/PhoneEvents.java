@@ -80,6 +80,7 @@ final class PhoneEvents {
         JsonArray messages = Payloads.objects(payload, "messages");
         return store.saveMessages(deviceId, messages).map(v -> {
             relay.webs.publish(deviceId, Events.MESSAGES_SYNC, payload);
+            relay.metrics.messagesRelayed("to_web", messages.size());
             if (messages.size() == 1) {
                 relay.webs.publish(deviceId, Events.MESSAGE_NEW, messages.getJsonObject(0));
             }

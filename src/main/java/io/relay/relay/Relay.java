@@ -2,12 +2,17 @@ package io.relay.relay;
 
 import io.relay.cluster.Membership;
 import io.relay.gateway.socketio.SocketIoSocket;
+import io.relay.ops.Metrics;
 import io.relay.pairing.PairingService;
 import io.relay.store.Store;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The relay's event model on one node: takes every Socket.IO connection and gives it a
@@ -23,14 +28,27 @@ public final class Relay {
     final PhoneEvents phoneEvents;
     final WebEvents webEvents;
     final Presence presence;
+    final Metrics metrics;
+    /** Live sessions on this node, for the connection gauges. */
+    private final Set<SocketSession> sessions = ConcurrentHashMap.newKeySet();
 
     public Relay(Vertx vertx, String nodeId, Store store, PairingService pairing, Membership membership) {
+        this(vertx, nodeId, store, pairing, membership, Metrics.standalone());
+    }
+
+    public Relay(Vertx vertx, String nodeId, Store store, PairingService pairing, Membership membership, Metrics metrics) {
         this.nodeId = nodeId;
+        this.metrics = metrics;
         this.phones = new PhoneSessions(vertx);
-        this.webs = new WebSessions(vertx);
+        this.webs = new WebSessions(vertx, metrics);
         this.presence = new Presence(vertx, membership, webs);
         this.phoneEvents = new PhoneEvents(this, store, pairing);
         this.webEvents = new WebEvents(this, store, pairing);
+        for (String kind : List.of(SocketSession.PHONE, SocketSession.WEB, SocketSession.ANONYMOUS)) {
+            for (String transport : List.of("polling", "websocket")) {
+                metrics.connectionsGauge(kind, transport, sessions, all -> count(all, kind, transport));
+            }
+        }
     }
 
     /** Gets the cluster-wide presence map; call once before accepting sockets. */
@@ -42,7 +60,25 @@ public final class Relay {
     public void accept(SocketIoSocket socket) {
         log.debug("socket connected node={} socket={} transport={} remote={}",
                 nodeId, socket.id(), socket.transport(), socket.remoteAddress());
-        new SocketSession(this, socket).start();
+        metrics.connectionOpened();
+        SocketSession session = new SocketSession(this, new MeteredSocket(socket, metrics));
+        sessions.add(session);
+        session.start();
+    }
+
+    /** Called once by a session whose socket went. */
+    void ended(SocketSession session) {
+        sessions.remove(session);
+    }
+
+    private static double count(Set<SocketSession> all, String kind, String transport) {
+        int n = 0;
+        for (SocketSession session : all) {
+            if (session.kind().equals(kind) && transport.equals(session.socket().transport())) {
+                n++;
+            }
+        }
+        return n;
     }
 
     public PhoneSessions phones() {

@@ -10,6 +10,8 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Set;
+
 /**
  * One Socket.IO connection seen by the relay: a phone once it registered, a browser once it
  * authenticated. Every connect starts fresh (the apps register/authenticate again after each one).
@@ -26,12 +28,23 @@ final class SocketSession {
     static final int MAX_QUEUED_EVENTS = 256;
     private static final int MAX_EVENT_NAME_IN_ERRORS = 64;
 
+    /** Values of the {@code kind} label of the connection metrics. */
+    static final String PHONE = "phone", WEB = "web", ANONYMOUS = "anonymous";
+    /** Client events the metrics name as themselves; anything else is counted as {@code unknown}. */
+    private static final Set<String> CLIENT_EVENTS = Set.of(Events.MOBILE_REGISTER, Events.MOBILE_SCAN_QR, Events.MOBILE_MESSAGES,
+            Events.MOBILE_CONVERSATIONS, Events.MOBILE_MESSAGE_STATUS, Events.MESSAGE_SENT, Events.MESSAGE_DELETED,
+            Events.WEB_AUTHENTICATE, Events.WEB_SEND_MESSAGE, Events.WEB_MARK_READ, Events.WEB_REQUEST_SYNC);
+    /** The events that carry something to the other side; their handling time is the relay latency. */
+    private static final Set<String> RELAYED_EVENTS = Set.of(Events.MOBILE_MESSAGES, Events.MOBILE_CONVERSATIONS,
+            Events.MOBILE_MESSAGE_STATUS, Events.WEB_SEND_MESSAGE, Events.WEB_MARK_READ, Events.WEB_REQUEST_SYNC);
+
     private final Relay relay;
     private final SocketIoSocket socket;
     private Future<Void> tail = Future.succeededFuture();
     private int queued;
-    private String phoneDeviceId;
-    private SessionClaims webSession;
+    // Written on the socket's context, read by metrics scrapes too.
+    private volatile String phoneDeviceId;
+    private volatile SessionClaims webSession;
 
     SocketSession(Relay relay, SocketIoSocket socket) {
         this.relay = relay;
@@ -67,6 +80,11 @@ final class SocketSession {
         this.webSession = claims;
     }
 
+    /** {@value #PHONE} once registered, {@value #WEB} once authenticated, else {@value #ANONYMOUS}. */
+    String kind() {
+        return phoneDeviceId != null ? PHONE : webSession != null ? WEB : ANONYMOUS;
+    }
+
     /** The phone this socket registered as, or a rejection telling the client to register first. */
     String requirePhone() {
         if (phoneDeviceId == null) {
@@ -84,13 +102,19 @@ final class SocketSession {
     }
 
     private void enqueue(ClientEvent event) {
+        String metricName = CLIENT_EVENTS.contains(event.name()) ? event.name() : "unknown";
+        relay.metrics.eventReceived(metricName);
         if (queued >= MAX_QUEUED_EVENTS) {
             answer(event, new EventRejected("Too many events in flight; slow down"));
             return;
         }
         queued++;
+        long arrived = System.nanoTime();
         tail = tail.transform(previous -> handle(event).transform(outcome -> {
             queued--;
+            if (outcome.succeeded() && RELAYED_EVENTS.contains(metricName)) {
+                relay.metrics.relayLatency(metricName, System.nanoTime() - arrived);
+            }
             answer(event, outcome.failed() ? outcome.cause() : null);
             return Future.<Void>succeededFuture();
         }));
@@ -127,6 +151,7 @@ final class SocketSession {
             event.ackIfWanted(new JsonObject().put("success", true));
             return;
         }
+        relay.metrics.error(ErrorReasons.of(failure));
         String message = clientMessage(failure);
         log.info("event refused node={} socket={} device={} event={} reason={}",
                 relay.nodeId, socket.id(), deviceForLogs(), shortened(event.name()), message);
@@ -148,6 +173,8 @@ final class SocketSession {
     /** Runs after every event already queued, so a route set up by an in-flight register is torn down too. */
     private void disconnected(String reason) {
         tail = tail.transform(previous -> {
+            relay.metrics.connectionClosed(kind(), reason);
+            relay.ended(this);
             if (webSession != null) {
                 relay.webs.leave(webSession.deviceId(), socket);
                 log.info("web disconnected node={} device={} session={} socket={} reason={}",

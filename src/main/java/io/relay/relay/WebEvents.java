@@ -67,7 +67,8 @@ final class WebEvents {
         SessionClaims web = session.requireWeb();
         Payloads.requiredString(payload, "phoneNumber", MAX_PHONE_NUMBER_CHARS);
         Payloads.requiredString(payload, "message", MAX_MESSAGE_CHARS);
-        return relay.phones.command(web.deviceId(), Events.SEND_MESSAGE, payload);
+        return relay.phones.command(web.deviceId(), Events.SEND_MESSAGE, payload)
+                .onSuccess(v -> relay.metrics.messagesRelayed("to_phone", 1));
     }
 
     /** {@code web:mark-read} → {@code mark:read} on the phone. */

@@ -2,8 +2,10 @@ package io.relay.relay;
 
 import io.relay.gateway.socketio.SocketIoPackets;
 import io.relay.gateway.socketio.SocketIoSocket;
+import io.relay.ops.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 
 import java.util.HashMap;
@@ -21,16 +23,26 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class WebSessions {
 
+    /** Header naming the event of a published packet, so the fan-out can count it without parsing. */
+    static final String EVENT_HEADER = "event";
+
     private final Vertx vertx;
+    private final Metrics metrics;
     private final Map<String, Group> groups = new HashMap<>(); // guarded by this
 
     public WebSessions(Vertx vertx) {
+        this(vertx, Metrics.standalone());
+    }
+
+    public WebSessions(Vertx vertx, Metrics metrics) {
         this.vertx = vertx;
+        this.metrics = metrics;
     }
 
     /** Publishes an event to every browser of the phone, on every node. */
     public void publish(String deviceId, String event, Object... args) {
-        vertx.eventBus().publish(Addresses.web(deviceId), SocketIoPackets.encodeEvent(event, args));
+        vertx.eventBus().publish(Addresses.web(deviceId), SocketIoPackets.encodeEvent(event, args),
+                new DeliveryOptions().addHeader(EVENT_HEADER, event));
     }
 
     /**
@@ -73,7 +85,7 @@ public final class WebSessions {
             group = groups.get(deviceId);
         }
         if (group != null) {
-            deliver(group, SocketIoPackets.encodeEvent(event, args));
+            deliver(group, event, SocketIoPackets.encodeEvent(event, args));
         }
     }
 
@@ -85,13 +97,18 @@ public final class WebSessions {
 
     private Group subscribe(String deviceId) {
         Group group = new Group();
-        group.consumer = vertx.eventBus().consumer(Addresses.web(deviceId), message -> deliver(group, message.body()));
+        group.consumer = vertx.eventBus().consumer(Addresses.web(deviceId), message -> deliver(group, message.headers().get(EVENT_HEADER), message.body()));
         return group;
     }
 
-    private static void deliver(Group group, String packet) {
+    private void deliver(Group group, String event, String packet) {
         for (SocketIoSocket socket : group.sockets) {
-            socket.runOnContext(v -> socket.sendEncoded(packet));
+            socket.runOnContext(v -> {
+                if (socket.connected() && event != null) {
+                    metrics.eventSent(event);
+                }
+                socket.sendEncoded(packet);
+            });
         }
     }
 

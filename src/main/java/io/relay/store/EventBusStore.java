@@ -95,6 +95,11 @@ public final class EventBusStore implements Store {
                 .map(JsonArray.class::cast);
     }
 
+    @Override
+    public Future<Optional<String>> schemaVersion() {
+        return request(StoreOps.SCHEMA_VERSION, new JsonObject()).map(body -> Optional.ofNullable((String) body));
+    }
+
     private Future<Object> request(String op, JsonObject request) {
         return vertx.eventBus().request(StoreOps.address(op), request, DELIVERY)
                 .map(Message::body)

@@ -63,6 +63,7 @@ public final class PersistenceVerticle extends VerticleBase {
         registrations.add(on(StoreOps.UPDATE_MESSAGE_STATUS, this::updateMessageStatus));
         registrations.add(on(StoreOps.LOAD_CONVERSATIONS, this::loadConversations));
         registrations.add(on(StoreOps.LOAD_MESSAGES, this::loadMessages));
+        registrations.add(on(StoreOps.SCHEMA_VERSION, this::schemaVersion));
         return Future.all(registrations)
                 .onSuccess(v -> LOG.info("Persistence ready on {} (pool of {})", url, config.databasePoolSize()));
     }
@@ -181,6 +182,13 @@ public final class PersistenceVerticle extends VerticleBase {
                 docs.add(doc);
             });
             return docs;
+        });
+    }
+
+    private Future<String> schemaVersion(JsonObject r) {
+        return pool.query(StoreSql.SCHEMA_VERSION).execute().map(rows -> {
+            var it = rows.iterator();
+            return it.hasNext() ? it.next().getString("version") : null;
         });
     }
 

@@ -49,6 +49,14 @@ public interface Store {
     /** The device's latest {@code limit} messages, oldest first. */
     Future<JsonArray> loadMessages(String deviceId, int limit);
 
+    /**
+     * The newest schema version the migrations applied, read from the database (empty before any).
+     * Cheap; used by the readiness check, so it answers only when the database does.
+     */
+    default Future<Optional<String>> schemaVersion() {
+        return Future.failedFuture(new UnsupportedOperationException("schemaVersion is not supported by " + getClass().getSimpleName()));
+    }
+
     /** A pairing as stored. {@code deviceId}/{@code sessionId}/{@code redeemedAt} are null until a phone scans. */
     record PairingToken(String token, Instant createdAt, Instant expiresAt, Instant redeemedAt, String deviceId, String sessionId) {
         public boolean redeemed() {

@@ -35,11 +35,13 @@ public final class StoreOps {
     public static final String LOAD_CONVERSATIONS = "load-conversations";
     /** {deviceId, limit} → [message docs], oldest first. */
     public static final String LOAD_MESSAGES = "load-messages";
+    /** {} → the last schema version Flyway applied, or null (readiness: the database answers, migrated). */
+    public static final String SCHEMA_VERSION = "schema-version";
 
     /** Every operation, for registering consumers. */
     public static final java.util.List<String> ALL = java.util.List.of(
             CREATE_PAIRING_TOKEN, FIND_PAIRING_TOKEN, REDEEM_PAIRING_TOKEN, UPSERT_DEVICE, FIND_SESSION,
-            SAVE_MESSAGES, SAVE_CONVERSATIONS, UPDATE_MESSAGE_STATUS, LOAD_CONVERSATIONS, LOAD_MESSAGES);
+            SAVE_MESSAGES, SAVE_CONVERSATIONS, UPDATE_MESSAGE_STATUS, LOAD_CONVERSATIONS, LOAD_MESSAGES, SCHEMA_VERSION);
 
     public static String address(String op) {
         return Addresses.store(op);

@@ -87,4 +87,10 @@ final class StoreSql {
               ORDER BY ts DESC NULLS LAST, id DESC LIMIT $2
             ) latest
             ORDER BY ts ASC NULLS FIRST, id ASC""";
+
+    /** The newest successfully applied migration: answers only when the database does, and shows it is migrated. */
+    static final String SCHEMA_VERSION = """
+            SELECT version FROM flyway_schema_history
+            WHERE success AND version IS NOT NULL
+            ORDER BY installed_rank DESC LIMIT 1""";
 }

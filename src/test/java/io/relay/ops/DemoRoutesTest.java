@@ -1,0 +1,97 @@
+package io.relay.ops;
+
+import io.relay.RelayNode;
+import io.relay.TestConfigs;
+import io.relay.config.RelayConfig;
+import io.relay.store.TestDatabase;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.List;
+
+import static io.relay.ops.TestSocket.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+@ExtendWith(VertxExtension.class)
+@DisplayName("The demo pages and their API access")
+class DemoRoutesTest {
+
+    private static final String APP_ORIGIN = "http://localhost:5173";
+
+    private RelayNode node;
+    private WebClient http;
+
+    @BeforeEach
+    void start(Vertx vertx) throws Exception {
+        RelayConfig base = TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl());
+        // Only the web app's origin is allowed cross-origin, as in the default configuration.
+        RelayConfig config = new RelayConfig(base.port(), base.host(), base.nodeEnv(), base.nodeId(), base.databaseUrl(),
+                base.databasePoolSize(), base.dataDir(), List.of(APP_ORIGIN), base.jwt(), base.pairing(), base.socket(),
+                base.cluster(), base.drain());
+        node = await(RelayNode.start(vertx, config));
+        http = WebClient.create(vertx, new WebClientOptions().setFollowRedirects(false));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        http.close();
+        await(node.close());
+    }
+
+    private HttpResponse<Buffer> get(String path) throws Exception {
+        return await(http.get(node.port(), "127.0.0.1", path).send());
+    }
+
+    @Test
+    @DisplayName("/demo/ and /demo/phone serve the pages, which load the official socket.io-client bundled in the jar")
+    void pages() throws Exception {
+        HttpResponse<Buffer> redirect = get("/demo");
+        assertThat(redirect.statusCode()).isEqualTo(302);
+        assertThat(redirect.getHeader("Location")).isEqualTo("/demo/");
+
+        HttpResponse<Buffer> web = get("/demo/");
+        assertThat(web.statusCode()).isEqualTo(200);
+        assertThat(web.getHeader("Content-Type")).startsWith("text/html");
+        assertThat(web.bodyAsString()).contains("<script src=\"vendor/socket.io.min.js\"></script>").contains("demo.js");
+
+        HttpResponse<Buffer> phone = get("/demo/phone");
+        assertThat(phone.statusCode()).isEqualTo(200);
+        assertThat(phone.bodyAsString()).contains("Phone simulator").contains("phone.js");
+
+        HttpResponse<Buffer> client = get("/demo/vendor/socket.io.min.js");
+        assertThat(client.statusCode()).isEqualTo(200);
+        assertThat(client.getHeader("Content-Type")).contains("javascript");
+        assertThat(client.bodyAsString()).startsWith("/*!\n * Socket.IO v4.");
+
+        assertThat(get("/demo/nope.js").statusCode()).isEqualTo(404);
+        assertThat(get("/").bodyAsJsonObject().getBoolean("success")).as("GET / keeps its JSON answer").isTrue();
+    }
+
+    @Test
+    @DisplayName("a page served by the relay may call the API from its own origin; other origins still need CORS_ORIGIN")
+    void sameOriginApiCalls() throws Exception {
+        String self = "http://127.0.0.1:" + node.port();
+        HttpResponse<Buffer> own = await(http.post(node.port(), "127.0.0.1", "/api/auth/verify")
+                .putHeader("Origin", self).sendJsonObject(new JsonObject()));
+        assertThat(own.statusCode()).as("not refused by CORS; the body is what is wrong").isEqualTo(400);
+
+        HttpResponse<Buffer> app = await(http.post(node.port(), "127.0.0.1", "/api/auth/verify")
+                .putHeader("Origin", APP_ORIGIN).sendJsonObject(new JsonObject()));
+        assertThat(app.statusCode()).isEqualTo(400);
+        assertThat(app.getHeader("Access-Control-Allow-Origin")).isEqualTo(APP_ORIGIN);
+
+        HttpResponse<Buffer> foreign = await(http.post(node.port(), "127.0.0.1", "/api/auth/verify")
+                .putHeader("Origin", "http://evil.example").sendJsonObject(new JsonObject()));
+        assertThat(foreign.statusCode()).isEqualTo(403);
+    }
+}

@@ -1,0 +1,177 @@
+package io.relay.ops;
+
+import io.relay.RelayNode;
+import io.relay.TestConfigs;
+import io.relay.config.RelayConfig;
+import io.relay.store.TestDatabase;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static io.relay.ops.TestSocket.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+@ExtendWith(VertxExtension.class)
+@DisplayName("Prometheus metrics at /metrics")
+class MetricsTest {
+
+    private static final String DEVICE = "metrics-phone-1";
+    private static final String SMS_BODY = "secret words that must not become a label";
+    private static final Pattern TYPE_LINE = Pattern.compile("^# TYPE (\\S+) (\\S+)$", Pattern.MULTILINE);
+
+    @Test
+    @DisplayName("a node on a Vert.x built like Main's serves Vert.x's HTTP, event-bus, DB pool and JVM metrics next to the relay's, which count a whole pairing and exchange")
+    void withVertxMetrics() throws Exception {
+        RelayConfig config = TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl());
+        Vertx vertx = Vertx.builder().with(Metrics.vertxOptions(config.nodeId())).build();
+        try {
+            RelayNode node = await(RelayNode.start(vertx, config));
+            WebClient http = WebClient.create(vertx);
+            try {
+                HttpResponse<Buffer> scrape = exchangeThenScrape(vertx, node, http);
+                assertThat(scrape.statusCode()).isEqualTo(200);
+                assertThat(scrape.getHeader("Content-Type")).startsWith("text/plain; version=0.0.4");
+                String text = scrape.bodyAsString();
+                Map<String, Double> samples = samples(text);
+
+                assertThat(samples).containsEntry("relay_connections{kind=\"phone\",transport=\"websocket\"}", 1.0)
+                        .containsEntry("relay_connections{kind=\"web\",transport=\"websocket\"}", 1.0)
+                        .containsEntry("relay_connections_opened_total", 2.0)
+                        .containsEntry("relay_events_received_total{event=\"mobile:register\"}", 1.0)
+                        .containsEntry("relay_events_received_total{event=\"unknown\"}", 1.0)
+                        .containsEntry("relay_events_sent_total{event=\"qr:paired\"}", 1.0)
+                        .containsEntry("relay_events_sent_total{event=\"message:new\"}", 1.0)
+                        .containsEntry("relay_events_sent_total{event=\"send:message\"}", 1.0)
+                        .containsEntry("relay_messages_relayed_total{direction=\"to_web\"}", 1.0)
+                        .containsEntry("relay_messages_relayed_total{direction=\"to_phone\"}", 1.0)
+                        .containsEntry("relay_relay_latency_seconds_count{event=\"mobile:messages\"}", 1.0)
+                        .containsEntry("relay_relay_latency_seconds_count{event=\"web:send-message\"}", 1.0)
+                        .containsEntry("relay_pairing_qr_generated_total", 1.0)
+                        .containsEntry("relay_pairing_scans_total{outcome=\"paired\"}", 1.0)
+                        .containsEntry("relay_pairing_scans_total{outcome=\"invalid_qr\"}", 1.0)
+                        .containsEntry("relay_pairing_waits_total{outcome=\"paired\"}", 1.0)
+                        .containsEntry("relay_pairing_duration_seconds_count", 1.0)
+                        .containsEntry("relay_errors_total{reason=\"unknown_event\"}", 1.0)
+                        .containsEntry("relay_errors_total{reason=\"invalid_qr\"}", 1.0)
+                        .containsEntry("relay_node_draining", 0.0);
+                assertThat(samples.keySet()).anyMatch(k -> k.startsWith("relay_relay_latency_seconds_bucket{event=\"mobile:messages\",le="));
+                // Vert.x's own: HTTP server, event bus, the PostgreSQL pool, JVM and process.
+                assertThat(samples.keySet())
+                        .anyMatch(k -> k.startsWith("vertx_http_server_requests_total{"))
+                        .anyMatch(k -> k.startsWith("vertx_eventbus_sent_total"))
+                        .anyMatch(k -> k.startsWith("vertx_pool_in_use{") && k.contains("pool_type=\"sql\""))
+                        .anyMatch(k -> k.startsWith("vertx_sql_processing_time_seconds_count"))
+                        .anyMatch(k -> k.startsWith("jvm_memory_used_bytes{"))
+                        .anyMatch(k -> k.startsWith("process_cpu_usage"));
+                assertPrometheusNaming(text);
+                // Labels never carry who or what: no deviceId, no message text.
+                assertThat(text).doesNotContain(DEVICE).doesNotContain(SMS_BODY);
+            } finally {
+                http.close();
+                await(node.close());
+            }
+        } finally {
+            await(vertx.close());
+        }
+    }
+
+    @Test
+    @DisplayName("on a plain Vert.x (as tests inject it) the relay's metrics and the JVM's are still served")
+    void withoutVertxMetrics(Vertx vertx) throws Exception {
+        RelayNode node = await(RelayNode.start(vertx, TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl())));
+        WebClient http = WebClient.create(vertx);
+        try {
+            try (TestSocket phone = TestSocket.connect(vertx, node.port())) {
+                phone.emit("mobile:register", new JsonObject().put("deviceId", DEVICE));
+                phone.await("authenticated");
+                String text = await(http.get(node.port(), "127.0.0.1", "/metrics").send()).bodyAsString();
+                Map<String, Double> samples = samples(text);
+                assertThat(samples).containsEntry("relay_connections{kind=\"phone\",transport=\"websocket\"}", 1.0)
+                        .containsEntry("relay_events_received_total{event=\"mobile:register\"}", 1.0);
+                assertThat(samples.keySet()).anyMatch(k -> k.startsWith("jvm_memory_used_bytes{"))
+                        .noneMatch(k -> k.startsWith("vertx_http_server"));
+                assertPrometheusNaming(text);
+            }
+        } finally {
+            http.close();
+            await(node.close());
+        }
+    }
+
+    /**
+     * A phone and a browser pair and exchange one SMS each way, plus a refused scan and an unknown
+     * event; then /metrics, scraped while both are still connected.
+     */
+    private static HttpResponse<Buffer> exchangeThenScrape(Vertx vertx, RelayNode node, WebClient http) throws Exception {
+        JsonObject qr = await(http.get(node.port(), "127.0.0.1", "/api/auth/generate-qr").send()).bodyAsJsonObject().getJsonObject("data");
+        Future<HttpResponse<Buffer>> waiting = http.post(node.port(), "127.0.0.1", "/api/auth/wait-pairing")
+                .sendJsonObject(new JsonObject().put("token", qr.getString("token")));
+        try (TestSocket phone = TestSocket.connect(vertx, node.port()); TestSocket web = TestSocket.connect(vertx, node.port())) {
+            phone.emit("mobile:register", new JsonObject().put("deviceId", DEVICE).put("deviceName", "Pixel"));
+            phone.await("authenticated");
+            phone.emit("mobile:scan-qr", new JsonObject().put("qrData", "{\"token\":\"forged\"}").put("deviceId", DEVICE));
+            phone.await("error");
+            phone.emit("mobile:scan-qr", new JsonObject().put("qrData", qr.getString("qrData")).put("deviceId", DEVICE));
+            phone.await("qr:paired");
+            String session = await(waiting).bodyAsJsonObject().getJsonObject("data").getString("sessionToken");
+
+            web.emit("web:authenticate", new JsonObject().put("sessionToken", session));
+            web.await("authenticated");
+            web.emit("bogus:event", new JsonObject());
+            web.await("error");
+            phone.emit("mobile:messages", new JsonObject().put("messages", new io.vertx.core.json.JsonArray().add(new JsonObject()
+                    .put("id", "m1").put("conversationId", "c1").put("phoneNumber", "+100").put("body", SMS_BODY)
+                    .put("timestamp", 1).put("type", "received").put("read", false))));
+            web.await("message:new");
+            web.emit("web:send-message", new JsonObject().put("phoneNumber", "+100").put("message", SMS_BODY).put("tempId", "t1"));
+            phone.await("send:message");
+            return await(http.get(node.port(), "127.0.0.1", "/metrics").send());
+        }
+    }
+
+    /** Sample lines as "name{labels}" → value. */
+    static Map<String, Double> samples(String text) {
+        Map<String, Double> samples = new LinkedHashMap<>();
+        for (String line : text.split("\n")) {
+            if (line.isBlank() || line.startsWith("#")) {
+                continue;
+            }
+            int space = line.lastIndexOf(' ');
+            samples.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
+        }
+        return samples;
+    }
+
+    /** The relay's families follow Prometheus conventions: relay_ prefix, snake case, counters end in _total, base units. */
+    static void assertPrometheusNaming(String text) {
+        Matcher type = TYPE_LINE.matcher(text);
+        int relayFamilies = 0;
+        while (type.find()) {
+            String name = type.group(1);
+            if (!name.startsWith("relay_")) {
+                continue;
+            }
+            relayFamilies++;
+            assertThat(name).matches("relay_[a-z0-9_]+");
+            if (type.group(2).equals("counter")) {
+                assertThat(name).endsWith("_total");
+            }
+            if (type.group(2).equals("histogram")) {
+                assertThat(name).endsWith("_seconds");
+            }
+        }
+        assertThat(relayFamilies).isGreaterThan(3);
+    }
+}
