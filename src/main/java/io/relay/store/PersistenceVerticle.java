@@ -3,6 +3,7 @@ package io.relay.store;
 import io.relay.config.RelayConfig;
 import io.relay.relay.FailureCodes;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
@@ -36,6 +37,8 @@ public final class PersistenceVerticle extends VerticleBase {
     private final RelayConfig config;
     private final DatabaseUrl url;
     private Pool pool;
+    /** Requests being handled; only touched on this verticle's event loop. */
+    private int inFlight;
     private MessageWriter messages;
 
     public PersistenceVerticle(RelayConfig config, DatabaseUrl url) {
@@ -70,7 +73,25 @@ public final class PersistenceVerticle extends VerticleBase {
 
     @Override
     public Future<?> stop() {
-        return pool == null ? Future.succeededFuture() : pool.close();
+        if (pool == null) {
+            return Future.succeededFuture();
+        }
+        // A draining node's last writes were acknowledged to nobody yet: let them commit first.
+        Promise<Void> idle = Promise.promise();
+        long deadline = System.nanoTime() + config.drain().toNanos();
+        awaitIdle(idle, deadline);
+        return idle.future().eventually(pool::close);
+    }
+
+    private void awaitIdle(Promise<Void> idle, long deadlineNanos) {
+        if (inFlight == 0 || System.nanoTime() > deadlineNanos) {
+            if (inFlight > 0) {
+                LOG.warn("closing the database pool with {} operation(s) still running", inFlight);
+            }
+            idle.complete();
+        } else {
+            vertx.setTimer(20, id -> awaitIdle(idle, deadlineNanos));
+        }
     }
 
     private Future<Void> on(String op, Function<JsonObject, Future<?>> handler) {
@@ -84,6 +105,8 @@ public final class PersistenceVerticle extends VerticleBase {
         } catch (RuntimeException e) {
             result = Future.failedFuture(e);
         }
+        inFlight++;
+        result.onComplete(ar -> inFlight--);
         result.onSuccess(msg::reply).onFailure(error -> {
             int code = StoreFailures.code(error);
             if (code == FailureCodes.BAD_REQUEST) {

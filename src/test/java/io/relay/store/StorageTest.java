@@ -102,4 +102,25 @@ class StorageTest {
                     ctx.completeNow();
                 })));
     }
+
+    @Test
+    @DisplayName("closing storage (a node draining) lets writes already under way commit before the pool closes")
+    void closeWaitsForWrites(Vertx vertx, VertxTestContext ctx) {
+        var config = TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl());
+        JsonArray batch = new JsonArray();
+        for (int i = 0; i < 2_000; i++) {
+            batch.add(new JsonObject().put("id", "m" + i).put("body", "x".repeat(200)).put("timestamp", (long) i));
+        }
+        Storage.start(vertx, config).compose(storage -> {
+            var saving = storage.store().saveMessages("draining-phone", batch);
+            return vertx.timer(5) // the request is with the persistence verticle, its statement running
+                    .compose(t -> storage.close())
+                    .compose(closed -> saving);
+        }).compose(saved -> Storage.start(vertx, config))
+                .compose(again -> again.store().loadMessages("draining-phone", 5_000).eventually(again::close))
+                .onComplete(ctx.succeeding(stored -> ctx.verify(() -> {
+                    assertThat(stored).hasSize(2_000);
+                    ctx.completeNow();
+                })));
+    }
 }
