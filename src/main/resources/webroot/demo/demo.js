@@ -132,6 +132,12 @@
       if (message) { message.status = data.status; renderThread(); }
     });
     socket.on('mobile:disconnected', function () { setPresence('offline'); });
+    // The relay's presence extension: the phone registered, or was online when we authenticated.
+    socket.on('mobile:connected', function () {
+      var wasOffline = state.presence !== 'online';
+      setPresence('online');
+      if (wasOffline && !state.syncing) { requestSync(); }
+    });
     socket.on('error', function (data) {
       var text = (data && data.message) || 'error';
       $('last-error').textContent = 'relay: ' + text;
@@ -297,7 +303,7 @@
     }
   });
 
-  // While the phone is offline, ask again now and then: the phone may have come back quietly.
+  // A relay without the presence extension never says mobile:connected: ask again now and then.
   setInterval(function () {
     if (state.socket && state.socket.connected && state.presence !== 'online' && !state.syncing) { requestSync(); }
   }, 10000);
