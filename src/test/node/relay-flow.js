@@ -8,7 +8,7 @@
 //   websocket: transports ['websocket'], exactly like the apps; default: the client's polling + upgrade.
 //   With a second node, phone one and browser B use the first, browser A (and its REST calls) the
 //   second, phone two the second and browser C the first: every route then crosses nodes.
-// Prints one JSON line: {"ok":true, sessionToken, deviceId, expected:{messages, conversations}} for a
+// Prints one JSON line: {"ok":true, sessionToken, deviceId, expected:{messages, conversations}, queued} for a
 // later resync check, or {"ok":false,"error":...}; exits non-zero on failure.
 const assert = require('assert');
 const crypto = require('crypto');
@@ -167,14 +167,16 @@ async function flow(sockets) {
   kit.assertAckOk(await webA.ack('web:request-sync'), 'web:request-sync while the phone is offline');
   await kit.assertStoredSync(webA, storedMessages, storedConversations);
 
-  log('offline: send-message and mark-read fail with "Mobile device not connected"');
-  webA.emit('web:send-message', { phoneNumber: '+15550001', message: 'Lost?', tempId: 'temp-off-' + run });
-  await webA.waitForError('send-message while offline', 'Mobile device not connected');
-  kit.assertAckFailed(await webB.ack('web:send-message', { phoneNumber: '+15550001', message: 'Lost?', tempId: 'temp-off2-' + run }),
-    'web:send-message while offline');
-  await webB.waitForError('send-message with ack while offline', 'Mobile device not connected');
-  webA.emit('web:mark-read', { conversationId: C2 });
-  await webA.waitForError('mark-read while offline', 'Mobile device not connected');
+  log('offline: send-message and mark-read go to the outbox and are acknowledged once stored');
+  const offlineA = { phoneNumber: '+15550001', message: 'Lost?', tempId: 'temp-off-' + run };
+  const offlineB = { phoneNumber: '+15550001', message: 'Still lost?', tempId: 'temp-off2-' + run };
+  kit.assertAckOk(await webA.ack('web:send-message', offlineA), 'web:send-message while the phone is offline');
+  kit.assertAckOk(await webB.ack('web:send-message', offlineB), 'web:send-message while the phone is offline');
+  kit.assertAckOk(await webA.ack('web:send-message', offlineA), 'a retried send (same tempId) is accepted, not queued twice');
+  kit.assertAckOk(await webA.ack('web:mark-read', { conversationId: C2 }), 'web:mark-read while the phone is offline');
+  for (const web of webs) {
+    assert.strictEqual(web.received('error').length, 0, web.name + ' got no error for queued commands: ' + kit.short(web.received('error')));
+  }
 
   log('a browser that reloads while the phone is offline is told the phone is away, and gets everything from storage');
   const reloaded = track(await kit.connectWeb(otherUrl, mode, 'web-B-reloaded', tokenB, PHONE_1));
@@ -212,5 +214,9 @@ async function flow(sockets) {
     }
     transports[s.name] = s.transport();
   }
-  return { mode, transports, deviceId: PHONE_1, sessionToken: tokenB, expected: { messages: storedMessages, conversations: storedConversations } };
+  return {
+    mode, transports, deviceId: PHONE_1, sessionToken: tokenB,
+    expected: { messages: storedMessages, conversations: storedConversations },
+    queued: { sends: [offlineA, offlineB], markRead: { conversationId: C2 } },
+  };
 }

@@ -24,15 +24,24 @@ kit.main(async () => {
     sockets.push(web);
     kit.assertAckOk(await web.ack('web:request-sync'), 'web:request-sync');
     await kit.assertStoredSync(web, expected.messages, expected.conversations);
-    kit.assertAckFailed(await web.ack('web:send-message', { phoneNumber: '+15550001', message: 'anyone?', tempId: 'after-restart' }),
-      'web:send-message with the phone away');
-    await web.waitForError('send-message with the phone away', 'Mobile device not connected');
+    const queuedHere = { phoneNumber: '+15550001', message: 'anyone?', tempId: 'after-restart' };
+    kit.assertAckOk(await web.ack('web:send-message', queuedHere), 'web:send-message with the phone away is queued');
 
     kit.log('the phone reconnects; the browser reaches it again');
     const phone = await kit.connectPhone(baseUrl, 'websocket', 'phone-after-restart', deviceId);
     sockets.push(phone);
     const [back] = await web.waitFor('mobile:connected', 'the browser hears that its phone is back');
     assert.deepStrictEqual(back, { deviceId });
+
+    kit.log('the returning phone gets, once each and in order, what the browsers sent while it was away (also before the restart)');
+    const queued = before.queued;
+    for (const send of [...queued.sends, queuedHere]) {
+      await phone.waitForPayload('send:message', send);
+    }
+    await phone.waitForPayload('mark:read', queued.markRead);
+    await kit.sleep(300);
+    assert.deepStrictEqual(phone.received('send:message').map((e) => e.args[0].tempId),
+      [...queued.sends.map((q) => q.tempId), queuedHere.tempId], 'queued sends, in order, none twice');
     const send = { phoneNumber: '+15550001', message: 'Back again', tempId: 'after-restart-2' };
     kit.assertAckOk(await web.ack('web:send-message', send), 'web:send-message with the phone back');
     await phone.waitForPayload('send:message', send);

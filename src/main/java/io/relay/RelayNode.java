@@ -61,7 +61,7 @@ public final class RelayNode {
         return Storage.start(vertx, config).compose(storage -> Ops.start(vertx, config, storage.store(), membership, draining::get)
                 .compose(ops -> {
                     PairingService pairing = new PairingService(vertx, config, storage.store(), new SessionTokens(vertx, config.jwt()), ops.metrics());
-                    Relay relay = new Relay(vertx, config.nodeId(), storage.store(), pairing, membership, ops.metrics());
+                    Relay relay = new Relay(vertx, config.nodeId(), storage.store(), pairing, membership, ops.metrics(), config.outboxTtl());
                     return relay.start()
                             .compose(v -> deployHttp(vertx, config, pairing, relay, draining::get, ops))
                             .map(http -> new RelayNode(vertx, storage, relay, http, membership, draining, ops))
@@ -138,6 +138,7 @@ public final class RelayNode {
      */
     public Future<Void> close() {
         draining.set(true);
+        relay.stop();
         return Future.join(http.deploymentIds().stream().map(vertx::undeploy).toList())
                 .<Void>mapEmpty()
                 .eventually(storage::close)

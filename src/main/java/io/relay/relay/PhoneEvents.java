@@ -35,7 +35,8 @@ final class PhoneEvents {
         String model = Payloads.optionalString(payload, "deviceModel", Payloads.MAX_NAME_CHARS, "Unknown model");
         String previous = session.phoneDeviceId();
         return store.upsertDevice(deviceId, name, model)
-                .compose(v -> relay.phones.attach(deviceId, session.socket()))
+                .compose(v -> relay.phones.attach(deviceId, session.socket(),
+                        nudged -> session.runQueued(() -> relay.outbox.flush(session))))
                 .compose(v -> relay.presence.online(deviceId))
                 .compose(v -> previous == null || previous.equals(deviceId)
                         ? Future.succeededFuture(false)
@@ -46,7 +47,10 @@ final class PhoneEvents {
                         relay.webs.publish(previous, Events.MOBILE_DISCONNECTED);
                     }
                     session.phoneDeviceId(deviceId);
+                    session.phoneConfirmsCommands(Boolean.TRUE.equals(payload.getValue("confirmsCommands")));
                     session.socket().emit(Events.AUTHENTICATED, SUCCESS.copy());
+                    // What browsers sent while the phone was away: after this register, in order.
+                    session.runQueued(() -> relay.outbox.flush(session));
                     relay.webs.publish(deviceId, Events.MOBILE_CONNECTED, new JsonObject().put("deviceId", deviceId));
                     log.info("phone registered node={} device={} socket={} transport={}",
                             relay.nodeId, deviceId, session.socket().id(), session.socket().transport());
@@ -99,12 +103,23 @@ final class PhoneEvents {
                 });
     }
 
+    /** {@code message:sent} / {@code message:deleted}: ignored as by the original, except that a tempId settles its command. */
+    Future<Void> sent(SocketSession session, JsonObject payload) {
+        if (payload == null || session.phoneDeviceId() == null || payload.getValue("tempId") == null) {
+            return Future.succeededFuture();
+        }
+        return relay.outbox.confirm(session.phoneDeviceId(), Payloads.id(payload, "tempId"));
+    }
+
     /** {@code mobile:message-status}: record it on the stored message, then {@code message:status} to every browser. */
     Future<Void> status(SocketSession session, JsonObject payload) {
         String deviceId = session.requirePhone();
         String messageId = Payloads.id(payload, "messageId");
         String status = Payloads.requiredString(payload, "status", MAX_STATUS_CHARS);
+        // A status naming a browser's tempId (or using it as the message id) settles that command.
+        String tempId = payload.getValue("tempId") == null ? messageId : Payloads.id(payload, "tempId");
         return store.updateMessageStatus(deviceId, messageId, status)
+                .compose(v -> relay.outbox.confirm(deviceId, tempId))
                 .map(v -> {
                     relay.webs.publish(deviceId, Events.MESSAGE_STATUS, payload);
                     return null;

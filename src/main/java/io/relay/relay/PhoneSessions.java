@@ -39,13 +39,18 @@ public final class PhoneSessions {
      * here (a reconnect whose old socket has not timed out yet). Completes once the route is registered.
      */
     public Future<Void> attach(String deviceId, SocketIoSocket socket) {
+        return attach(deviceId, socket, v -> { });
+    }
+
+    /** As {@link #attach(String, SocketIoSocket)}; {@code onFlush} runs (on the socket's context) when its outbox has news. */
+    public Future<Void> attach(String deviceId, SocketIoSocket socket, io.vertx.core.Handler<Void> onFlush) {
         MessageConsumer<JsonObject> consumer;
         synchronized (this) {
             Attached old = phones.remove(deviceId);
             if (old != null) {
                 old.consumer.unregister();
             }
-            consumer = vertx.eventBus().consumer(Addresses.phone(deviceId), message -> deliver(socket, message));
+            consumer = vertx.eventBus().consumer(Addresses.phone(deviceId), message -> deliver(socket, message, onFlush));
             phones.put(deviceId, new Attached(socket, consumer));
         }
         return consumer.completion();
@@ -96,12 +101,28 @@ public final class PhoneSessions {
         return Future.failedFuture(failure);
     }
 
-    private static void deliver(SocketIoSocket socket, Message<JsonObject> message) {
+    /**
+     * Tells the phone's node, wherever it is, that the phone has new commands in its outbox. Fire and
+     * forget: when no node holds the phone, the commands wait for its next register.
+     */
+    public void nudge(String deviceId) {
+        vertx.eventBus().send(Addresses.phone(deviceId), new JsonObject().put("event", FLUSH));
+    }
+
+    /** Internal command on a phone address: hand the phone its outbox (never emitted to the phone itself). */
+    static final String FLUSH = "relay:outbox-flush";
+
+    private static void deliver(SocketIoSocket socket, Message<JsonObject> message, io.vertx.core.Handler<Void> onFlush) {
         String event = message.body().getString("event");
         JsonObject payload = message.body().getJsonObject("payload");
         socket.runOnContext(v -> {
             if (!socket.connected()) {
                 message.fail(FailureCodes.NOT_FOUND, NOT_CONNECTED);
+                return;
+            }
+            if (FLUSH.equals(event)) {
+                onFlush.handle(null);
+                message.reply(null);
                 return;
             }
             if (payload == null) {

@@ -10,6 +10,7 @@ import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,14 +30,19 @@ public final class Relay {
     final WebEvents webEvents;
     final Presence presence;
     final Metrics metrics;
+    final Outbox outbox;
     /** Live sessions on this node, for the connection gauges. */
     private final Set<SocketSession> sessions = ConcurrentHashMap.newKeySet();
 
+    /** The default outbox TTL, for relays built without a configuration (tests of one part). */
+    static final Duration DEFAULT_OUTBOX_TTL = Duration.ofMinutes(10);
+
     public Relay(Vertx vertx, String nodeId, Store store, PairingService pairing, Membership membership) {
-        this(vertx, nodeId, store, pairing, membership, Metrics.standalone());
+        this(vertx, nodeId, store, pairing, membership, Metrics.standalone(), DEFAULT_OUTBOX_TTL);
     }
 
-    public Relay(Vertx vertx, String nodeId, Store store, PairingService pairing, Membership membership, Metrics metrics) {
+    public Relay(Vertx vertx, String nodeId, Store store, PairingService pairing, Membership membership, Metrics metrics,
+                 Duration outboxTtl) {
         this.nodeId = nodeId;
         this.metrics = metrics;
         this.phones = new PhoneSessions(vertx);
@@ -44,6 +50,7 @@ public final class Relay {
         this.presence = new Presence(vertx, membership, webs);
         this.phoneEvents = new PhoneEvents(this, store, pairing);
         this.webEvents = new WebEvents(this, store, pairing);
+        this.outbox = new Outbox(vertx, this, store, outboxTtl);
         for (String kind : List.of(SocketSession.PHONE, SocketSession.WEB, SocketSession.ANONYMOUS)) {
             for (String transport : List.of("polling", "websocket")) {
                 metrics.connectionsGauge(kind, transport, sessions, all -> count(all, kind, transport));
@@ -53,7 +60,12 @@ public final class Relay {
 
     /** Gets the cluster-wide presence map; call once before accepting sockets. */
     public Future<Void> start() {
-        return presence.start();
+        return presence.start().onSuccess(v -> outbox.start());
+    }
+
+    /** Stops the relay's own timers (the outbox sweep). */
+    public void stop() {
+        outbox.stop();
     }
 
     /** The Socket.IO connection handler: called on the socket's context once it joined namespace {@code /}. */

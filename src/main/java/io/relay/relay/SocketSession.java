@@ -44,6 +44,7 @@ final class SocketSession {
     private int queued;
     // Written on the socket's context, read by metrics scrapes too.
     private volatile String phoneDeviceId;
+    private boolean phoneConfirmsCommands;
     private volatile SessionClaims webSession;
 
     SocketSession(Relay relay, SocketIoSocket socket) {
@@ -83,6 +84,22 @@ final class SocketSession {
     /** {@value #PHONE} once registered, {@value #WEB} once authenticated, else {@value #ANONYMOUS}. */
     String kind() {
         return phoneDeviceId != null ? PHONE : webSession != null ? WEB : ANONYMOUS;
+    }
+
+    /** Runs a task of the relay's own after every event already queued on this socket, in order with them. */
+    void runQueued(java.util.function.Supplier<Future<Void>> task) {
+        tail = tail.transform(previous -> task.get().otherwise(error -> {
+            log.warn("queued task failed node={} socket={} device={}", relay.nodeId, socket.id(), deviceForLogs(), error);
+            return null;
+        }));
+    }
+
+    boolean phoneConfirmsCommands() {
+        return phoneConfirmsCommands;
+    }
+
+    void phoneConfirmsCommands(boolean confirms) {
+        this.phoneConfirmsCommands = confirms;
     }
 
     /** The phone this socket registered as, or a rejection telling the client to register first. */
@@ -136,7 +153,8 @@ final class SocketSession {
             case Events.MOBILE_MESSAGES -> relay.phoneEvents.messages(this, Payloads.object(payload, event.name()));
             case Events.MOBILE_CONVERSATIONS -> relay.phoneEvents.conversations(this, Payloads.object(payload, event.name()));
             case Events.MOBILE_MESSAGE_STATUS -> relay.phoneEvents.status(this, Payloads.object(payload, event.name()));
-            case Events.MESSAGE_SENT, Events.MESSAGE_DELETED -> Future.succeededFuture();
+            case Events.MESSAGE_SENT -> relay.phoneEvents.sent(this, payload);
+            case Events.MESSAGE_DELETED -> Future.succeededFuture();
             case Events.WEB_AUTHENTICATE -> relay.webEvents.authenticate(this, Payloads.object(payload, event.name()));
             case Events.WEB_SEND_MESSAGE -> relay.webEvents.sendMessage(this, Payloads.object(payload, event.name()));
             case Events.WEB_MARK_READ -> relay.webEvents.markRead(this, Payloads.object(payload, event.name()));

@@ -9,6 +9,8 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.UUID;
+
 /** What the relay does with each browser event. Commands go to the phone wherever it is connected. */
 final class WebEvents {
     private static final Logger log = LoggerFactory.getLogger(WebEvents.class);
@@ -67,15 +69,16 @@ final class WebEvents {
         SessionClaims web = session.requireWeb();
         Payloads.requiredString(payload, "phoneNumber", MAX_PHONE_NUMBER_CHARS);
         Payloads.requiredString(payload, "message", MAX_MESSAGE_CHARS);
-        return relay.phones.command(web.deviceId(), Events.SEND_MESSAGE, payload)
-                .onSuccess(v -> relay.metrics.messagesRelayed("to_phone", 1));
+        // The tempId makes a retried send idempotent; without one, each send is its own.
+        String key = payload.getValue("tempId") == null ? UUID.randomUUID().toString() : Payloads.id(payload, "tempId");
+        return relay.outbox.submit(web.deviceId(), key, Events.SEND_MESSAGE, payload);
     }
 
     /** {@code web:mark-read} → {@code mark:read} on the phone. */
     Future<Void> markRead(SocketSession session, JsonObject payload) {
         SessionClaims web = session.requireWeb();
         Payloads.id(payload, "conversationId");
-        return relay.phones.command(web.deviceId(), Events.MARK_READ, payload);
+        return relay.outbox.submit(web.deviceId(), "mark-read:" + UUID.randomUUID(), Events.MARK_READ, payload);
     }
 
     /**

@@ -100,6 +100,31 @@ public final class EventBusStore implements Store {
         return request(StoreOps.SCHEMA_VERSION, new JsonObject()).map(body -> Optional.ofNullable((String) body));
     }
 
+    @Override
+    public Future<Boolean> enqueueCommand(String deviceId, String key, String event, JsonObject payload) {
+        return request(StoreOps.ENQUEUE_COMMAND, new JsonObject().put(StoreOps.DEVICE_ID, deviceId).put(StoreOps.KEY, key)
+                .put(StoreOps.EVENT, event).put(StoreOps.PAYLOAD, payload))
+                .map(Boolean.class::cast);
+    }
+
+    @Override
+    public Future<JsonArray> openCommands(String deviceId, boolean includeDelivered) {
+        return request(StoreOps.OPEN_COMMANDS, new JsonObject().put(StoreOps.DEVICE_ID, deviceId).put(StoreOps.INCLUDE_DELIVERED, includeDelivered))
+                .map(JsonArray.class::cast);
+    }
+
+    @Override
+    public Future<Void> markCommand(String deviceId, String key, String state) {
+        return request(StoreOps.MARK_COMMAND, new JsonObject().put(StoreOps.DEVICE_ID, deviceId).put(StoreOps.KEY, key).put(StoreOps.STATE, state))
+                .mapEmpty();
+    }
+
+    @Override
+    public Future<JsonArray> expireCommands(Instant queuedBefore) {
+        return request(StoreOps.EXPIRE_COMMANDS, new JsonObject().put(StoreOps.QUEUED_BEFORE, queuedBefore))
+                .map(JsonArray.class::cast);
+    }
+
     private Future<Object> request(String op, JsonObject request) {
         return vertx.eventBus().request(StoreOps.address(op), request, DELIVERY)
                 .map(Message::body)

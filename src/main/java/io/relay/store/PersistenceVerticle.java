@@ -67,6 +67,10 @@ public final class PersistenceVerticle extends VerticleBase {
         registrations.add(on(StoreOps.LOAD_CONVERSATIONS, this::loadConversations));
         registrations.add(on(StoreOps.LOAD_MESSAGES, this::loadMessages));
         registrations.add(on(StoreOps.SCHEMA_VERSION, this::schemaVersion));
+        registrations.add(on(StoreOps.ENQUEUE_COMMAND, this::enqueueCommand));
+        registrations.add(on(StoreOps.OPEN_COMMANDS, this::openCommands));
+        registrations.add(on(StoreOps.MARK_COMMAND, this::markCommand));
+        registrations.add(on(StoreOps.EXPIRE_COMMANDS, this::expireCommands));
         return Future.all(registrations)
                 .onSuccess(v -> LOG.info("Persistence ready on {} (pool of {})", url, config.databasePoolSize()));
     }
@@ -189,6 +193,44 @@ public final class PersistenceVerticle extends VerticleBase {
                     JsonArray docs = new JsonArray();
                     rows.forEach(row -> docs.add(new JsonObject(row.getString("doc"))));
                     return docs;
+                });
+    }
+
+    private Future<Boolean> enqueueCommand(JsonObject r) {
+        Object payload = r.getValue(StoreOps.PAYLOAD);
+        if (!(payload instanceof JsonObject json)) {
+            throw new StoreFailures.BadRequest(StoreOps.PAYLOAD + " must be an object");
+        }
+        Tuple args = Tuple.of(requireId(r, StoreOps.DEVICE_ID), requireId(r, StoreOps.KEY), requireId(r, StoreOps.EVENT), json.encode());
+        return pool.preparedQuery(StoreSql.ENQUEUE_COMMAND).execute(args).map(rows -> rows.rowCount() == 1);
+    }
+
+    private Future<JsonArray> openCommands(JsonObject r) {
+        Tuple args = Tuple.of(requireId(r, StoreOps.DEVICE_ID), r.getBoolean(StoreOps.INCLUDE_DELIVERED, false));
+        return pool.preparedQuery(StoreSql.OPEN_COMMANDS).execute(args).map(rows -> {
+            JsonArray commands = new JsonArray();
+            rows.forEach(row -> commands.add(new JsonObject().put(StoreOps.KEY, row.getString("key"))
+                    .put(StoreOps.EVENT, row.getString("event")).put(StoreOps.PAYLOAD, new JsonObject(row.getString("payload")))));
+            return commands;
+        });
+    }
+
+    private Future<Void> markCommand(JsonObject r) {
+        String state = requireId(r, StoreOps.STATE);
+        if (!state.equals("delivered") && !state.equals("done")) {
+            throw new StoreFailures.BadRequest(StoreOps.STATE + " must be delivered or done");
+        }
+        return pool.preparedQuery(StoreSql.MARK_COMMAND)
+                .execute(Tuple.of(requireId(r, StoreOps.DEVICE_ID), requireId(r, StoreOps.KEY), state)).mapEmpty();
+    }
+
+    private Future<JsonArray> expireCommands(JsonObject r) {
+        return pool.preparedQuery(StoreSql.EXPIRE_COMMANDS).execute(Tuple.of(StoreRequests.requireInstant(r, StoreOps.QUEUED_BEFORE)))
+                .map(rows -> {
+                    JsonArray expired = new JsonArray();
+                    rows.forEach(row -> expired.add(new JsonObject().put(StoreOps.DEVICE_ID, row.getString("device_id"))
+                            .put(StoreOps.KEY, row.getString("key")).put(StoreOps.EVENT, row.getString("event"))));
+                    return expired;
                 });
     }
 

@@ -2,6 +2,7 @@ package io.relay.store;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
 import java.util.Optional;
@@ -56,6 +57,24 @@ public interface Store {
     default Future<Optional<String>> schemaVersion() {
         return Future.failedFuture(new UnsupportedOperationException("schemaVersion is not supported by " + getClass().getSimpleName()));
     }
+
+    /**
+     * Queues a browser's command for the phone, idempotent by {@code key} (a send's tempId): false when
+     * a command with that key was already queued (it is not queued twice).
+     */
+    Future<Boolean> enqueueCommand(String deviceId, String key, String event, JsonObject payload);
+
+    /**
+     * The phone's open commands, oldest first, as {@code [{key, event, payload}]}: those never handed
+     * to it, and with {@code includeDelivered} also those handed over but not yet confirmed.
+     */
+    Future<JsonArray> openCommands(String deviceId, boolean includeDelivered);
+
+    /** Records that the phone got ({@code delivered}) or carried out ({@code done}) a command. */
+    Future<Void> markCommand(String deviceId, String key, String state);
+
+    /** Expires commands still undelivered after their time; returns them as {@code [{deviceId, key, event}]}, each once. */
+    Future<JsonArray> expireCommands(Instant queuedBefore);
 
     /** A pairing as stored. {@code deviceId}/{@code sessionId}/{@code redeemedAt} are null until a phone scans. */
     record PairingToken(String token, Instant createdAt, Instant expiresAt, Instant redeemedAt, String deviceId, String sessionId) {

@@ -35,13 +35,22 @@ public final class StoreOps {
     public static final String LOAD_CONVERSATIONS = "load-conversations";
     /** {deviceId, limit} → [message docs], oldest first. */
     public static final String LOAD_MESSAGES = "load-messages";
+    /** {deviceId, key, event, payload} → true when queued, false when the key was already there. */
+    public static final String ENQUEUE_COMMAND = "enqueue-command";
+    /** {deviceId, includeDelivered} → [{key, event, payload}], oldest first. */
+    public static final String OPEN_COMMANDS = "open-commands";
+    /** {deviceId, key, state} → null. */
+    public static final String MARK_COMMAND = "mark-command";
+    /** {queuedBefore} → [{deviceId, key, event}] expired now. */
+    public static final String EXPIRE_COMMANDS = "expire-commands";
     /** {} → the last schema version Flyway applied, or null (readiness: the database answers, migrated). */
     public static final String SCHEMA_VERSION = "schema-version";
 
     /** Every operation, for registering consumers. */
     public static final java.util.List<String> ALL = java.util.List.of(
             CREATE_PAIRING_TOKEN, FIND_PAIRING_TOKEN, REDEEM_PAIRING_TOKEN, UPSERT_DEVICE, FIND_SESSION,
-            SAVE_MESSAGES, SAVE_CONVERSATIONS, UPDATE_MESSAGE_STATUS, LOAD_CONVERSATIONS, LOAD_MESSAGES, SCHEMA_VERSION);
+            SAVE_MESSAGES, SAVE_CONVERSATIONS, UPDATE_MESSAGE_STATUS, LOAD_CONVERSATIONS, LOAD_MESSAGES, SCHEMA_VERSION,
+            ENQUEUE_COMMAND, OPEN_COMMANDS, MARK_COMMAND, EXPIRE_COMMANDS);
 
     public static String address(String op) {
         return Addresses.store(op);
@@ -64,6 +73,12 @@ public final class StoreOps {
     public static final String MESSAGE_ID = "messageId";
     public static final String STATUS = "status";
     public static final String LIMIT = "limit";
+    public static final String KEY = "key";
+    public static final String EVENT = "event";
+    public static final String PAYLOAD = "payload";
+    public static final String STATE = "state";
+    public static final String INCLUDE_DELIVERED = "includeDelivered";
+    public static final String QUEUED_BEFORE = "queuedBefore";
 
     /** Largest batch of messages or conversations accepted in one request. */
     public static final int MAX_BATCH = 5000;

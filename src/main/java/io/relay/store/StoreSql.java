@@ -93,4 +93,28 @@ final class StoreSql {
             SELECT version FROM flyway_schema_history
             WHERE success AND version IS NOT NULL
             ORDER BY installed_rank DESC LIMIT 1""";
+
+    static final String ENQUEUE_COMMAND = """
+            INSERT INTO outbox (device_id, key, event, payload) VALUES ($1, $2, $3, $4::text::json)
+            ON CONFLICT (device_id, key) DO NOTHING
+            RETURNING key""";
+
+    // payload::text: handed to the phone exactly as the browser sent it.
+    static final String OPEN_COMMANDS = """
+            SELECT key, event, payload::text AS payload FROM outbox
+            WHERE device_id = $1 AND (state = 'pending' OR ($2 AND state = 'delivered'))
+            ORDER BY created_at, key""";
+
+    // Never moves a command backwards (a late "delivered" after "done" changes nothing).
+    static final String MARK_COMMAND = """
+            UPDATE outbox SET state = $3,
+              delivered_at = COALESCE(delivered_at, now()),
+              done_at = CASE WHEN $3 = 'done' THEN now() ELSE done_at END
+            WHERE device_id = $1 AND key = $2
+              AND (state = 'pending' OR (state = 'delivered' AND $3 = 'done'))""";
+
+    // Atomic per row: with several nodes sweeping, each expired command is reported once.
+    static final String EXPIRE_COMMANDS = """
+            UPDATE outbox SET state = 'expired' WHERE state = 'pending' AND created_at < $1
+            RETURNING device_id, key, event""";
 }

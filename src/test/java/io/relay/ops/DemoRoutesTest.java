@@ -35,9 +35,7 @@ class DemoRoutesTest {
     void start(Vertx vertx) throws Exception {
         RelayConfig base = TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl());
         // Only the web app's origin is allowed cross-origin, as in the default configuration.
-        RelayConfig config = new RelayConfig(base.port(), base.host(), base.nodeEnv(), base.nodeId(), base.databaseUrl(),
-                base.databasePoolSize(), base.dataDir(), List.of(APP_ORIGIN), base.jwt(), base.pairing(), base.socket(),
-                base.cluster(), base.drain());
+        RelayConfig config = base.withCorsOrigins(List.of(APP_ORIGIN));
         node = await(RelayNode.start(vertx, config));
         http = WebClient.create(vertx, new WebClientOptions().setFollowRedirects(false));
     }

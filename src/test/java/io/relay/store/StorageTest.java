@@ -56,8 +56,7 @@ class StorageTest {
     @DisplayName("Storage.start without a DATABASE_URL runs an embedded PostgreSQL in dataDir/pg")
     void startsEmbedded(Vertx vertx, VertxTestContext ctx, @TempDir Path dataDir) {
         var config = TestConfigs.forDatabase(null);
-        var withDir = new io.relay.config.RelayConfig(config.port(), config.host(), config.nodeEnv(), config.nodeId(), Optional.empty(),
-                config.databasePoolSize(), dataDir, config.corsOrigins(), config.jwt(), config.pairing(), config.socket(), config.cluster(), config.drain());
+        var withDir = config.withDataDir(dataDir);
         Storage.start(vertx, withDir)
                 .compose(storage -> storage.store().upsertDevice("d1", "Pixel", "Pixel 8")
                         .compose(v -> storage.store().loadConversations("d1"))

@@ -1,0 +1,114 @@
+package io.relay.relay;
+
+import io.relay.store.Store;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * Browser → phone commands that survive the phone being away. A command is stored first (and only then
+ * acknowledged to the browser), then handed to the phone by the node that holds it, in the order the
+ * browsers sent them: at once when the phone is online, or as soon as it registers again.
+ *
+ * <p>Every hand-over of one phone's commands runs in that phone's socket queue, so two attempts can
+ * never send the same command twice. A command handed over is not handed over again to the original
+ * app (it cannot tell a repeat from a new SMS); a phone that declares {@code confirmsCommands} in its
+ * {@code mobile:register} gets handed-over but unconfirmed commands again after a reconnect, and
+ * confirms them with {@code message:sent} or {@code mobile:message-status} naming the tempId. A command
+ * still undelivered after the outbox TTL expires, and the browsers hear {@code message:status failed}.
+ */
+final class Outbox {
+    private static final Logger log = LoggerFactory.getLogger(Outbox.class);
+    static final String DELIVERED = "delivered";
+    static final String DONE = "done";
+
+    private final Vertx vertx;
+    private final Relay relay;
+    private final Store store;
+    private final Duration ttl;
+    private long sweeper = -1;
+
+    Outbox(Vertx vertx, Relay relay, Store store, Duration ttl) {
+        this.vertx = vertx;
+        this.relay = relay;
+        this.store = store;
+        this.ttl = ttl;
+    }
+
+    void start() {
+        long every = Math.max(1_000, Math.min(30_000, ttl.toMillis() / 4));
+        sweeper = vertx.setPeriodic(every, id -> sweep());
+    }
+
+    void stop() {
+        if (sweeper != -1) {
+            vertx.cancelTimer(sweeper);
+        }
+    }
+
+    /** Stores the command (idempotent by key), then asks the phone's node to hand it over; completes once stored. */
+    Future<Void> submit(String deviceId, String key, String event, JsonObject payload) {
+        return store.enqueueCommand(deviceId, key, event, payload).map(fresh -> {
+            if (!fresh) {
+                log.info("command already queued node={} device={} event={}", relay.nodeId, deviceId, event);
+            }
+            // Not awaited: the phone may be away, which is what the outbox is for.
+            relay.phones.nudge(deviceId);
+            return null;
+        });
+    }
+
+    /** Hands the phone its open commands; run in the phone's socket queue only. */
+    Future<Void> flush(SocketSession session) {
+        String deviceId = session.phoneDeviceId();
+        if (deviceId == null || !session.socket().connected()) {
+            return Future.succeededFuture();
+        }
+        return store.openCommands(deviceId, session.phoneConfirmsCommands()).compose(commands -> {
+            Future<Void> marked = Future.succeededFuture();
+            int handed = 0;
+            for (int i = 0; i < commands.size() && session.socket().connected(); i++) {
+                JsonObject command = commands.getJsonObject(i);
+                session.socket().emit(command.getString("event"), command.getJsonObject("payload"));
+                String key = command.getString("key");
+                marked = marked.compose(v -> store.markCommand(deviceId, key, DELIVERED));
+                handed++;
+            }
+            if (handed > 0) {
+                relay.metrics.messagesRelayed("to_phone", handed);
+                log.info("commands handed to phone node={} device={} count={}", relay.nodeId, deviceId, handed);
+            }
+            return marked;
+        });
+    }
+
+    /** The phone reported on a command (its tempId): it is done and never handed over again. */
+    Future<Void> confirm(String deviceId, String key) {
+        return store.markCommand(deviceId, key, DONE);
+    }
+
+    private void sweep() {
+        store.expireCommands(Instant.now().minus(ttl)).onSuccess(this::tellExpired)
+                .onFailure(e -> log.warn("outbox sweep failed node={}: {}", relay.nodeId, e.getMessage()));
+    }
+
+    private void tellExpired(JsonArray expired) {
+        for (int i = 0; i < expired.size(); i++) {
+            JsonObject command = expired.getJsonObject(i);
+            String deviceId = command.getString("deviceId");
+            String key = command.getString("key");
+            log.info("command expired undelivered node={} device={} event={}", relay.nodeId, deviceId, command.getString("event"));
+            if (Events.SEND_MESSAGE.equals(command.getString("event"))) {
+                relay.webs.publish(deviceId, Events.MESSAGE_STATUS,
+                        new JsonObject().put("messageId", key).put("tempId", key).put("status", "failed")
+                                .put("error", "The phone stayed offline; the message was not sent"));
+            }
+        }
+    }
+}
