@@ -53,14 +53,17 @@ public final class ClusteredVertx {
         return Vertx.builder().with(options).withClusterManager(manager).buildClustered()
                 .map(vertx -> {
                     HazelcastMembership membership = new HazelcastMembership(manager);
-                    log.info("joined cluster as {} (node {}), members: {}", manager.getNodeId(), config.nodeId(), manager.getNodes());
+                    log.info("joined cluster {} as member {} (node {}), members: {}", cluster.name(), membership.localNodeId(),
+                            config.nodeId(), manager.getHazelcastInstance().getCluster().getMembers());
                     return new ClusteredVertx(vertx, membership);
                 });
     }
 
     /**
      * Listens on Hazelcast directly: Vert.x keeps the cluster manager's single node listener for itself.
-     * Vert.x node ids are Hazelcast member UUIDs.
+     * Ids are Hazelcast member UUIDs, for this node and for those that leave alike. (Not Vert.x's
+     * {@code getNodeId()}: since Vert.x 5 that is a separate random id, so it never matched a departed
+     * member's UUID, and no browser heard that its phone's node had died.)
      */
     private static final class HazelcastMembership implements Membership, MembershipListener {
         private final HazelcastClusterManager manager;
@@ -73,7 +76,7 @@ public final class ClusteredVertx {
 
         @Override
         public String localNodeId() {
-            return manager.getNodeId();
+            return manager.getHazelcastInstance().getCluster().getLocalMember().getUuid().toString();
         }
 
         @Override

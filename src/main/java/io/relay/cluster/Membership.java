@@ -8,7 +8,10 @@ import java.util.function.Consumer;
  */
 public interface Membership {
 
-    /** This node's id as the event bus knows it (stable for the life of the process). */
+    /**
+     * This node's id among its peers, stable for the life of the process: what {@link #onNodeLeft} reports
+     * to the others when this node goes.
+     */
     String localNodeId();
 
     /** Called with the id of every node that leaves the cluster, whether it shut down or died. */
