@@ -12,7 +12,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -22,6 +24,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * need stickiness because every request of a polling session must reach the process that holds it.
  * Here the session id names its node, so a request that lands elsewhere is forwarded to the owner
  * over the event bus and the owner's answer is written back to the client.
+ *
+ * <p>A forwarded request waits for the owner's reply, and the event bus never fails a request whose
+ * recipient died after receiving it: a long-poll would hang until its timeout (a ping interval plus
+ * a ping timeout, 90 s by default) and the client with it. So when any node leaves the cluster, every
+ * owner with requests in flight is asked whether it is still there, and the requests of an owner that
+ * is not are answered "Session ID unknown" at once: the client reconnects, through the balancer, to a
+ * node that is alive.
  *
  * <p>A WebSocket upgrade cannot be forwarded this way; one that lands on another node is refused,
  * and the official client then simply stays on polling (a fresh WebSocket connection, as the apps
@@ -34,12 +43,19 @@ final class PollForwarder {
     private static final String POST = "post";
     private static final String ABORT = "abort";
     private static final String TOO_LARGE = "too-large";
+    /** Asks an owner whether it is still there; it answers at once. */
+    private static final String PROBE = "probe";
+    /** How long a probed owner may take to answer before its waiting requests are given up. */
+    static final Duration PROBE_TIMEOUT = Duration.ofSeconds(3);
 
     private final Vertx vertx;
     private final EngineIoOptions options;
     /** Owner side: forwarded GETs waiting for data, by forward id, so a client abort can find its GET. */
     private final Map<String, BusResponder> waiting = new ConcurrentHashMap<>();
+    /** Forwarding side: requests sent to an owner and not answered yet. */
+    private final Set<InFlight> inFlight = ConcurrentHashMap.newKeySet();
     private MessageConsumer<JsonObject> consumer;
+    private MessageConsumer<String> nodeLeft;
 
     PollForwarder(Vertx vertx, EngineIoOptions options) {
         this.vertx = vertx;
@@ -59,11 +75,14 @@ final class PollForwarder {
 
     Future<Void> start() {
         consumer = vertx.eventBus().consumer(Addresses.engineIoNode(options.nodeId()), this::onForwarded);
-        return consumer.completion();
+        nodeLeft = vertx.eventBus().localConsumer(Addresses.nodeLeft(), message -> recheckOwners());
+        return Future.all(consumer.completion(), nodeLeft.completion()).mapEmpty();
     }
 
     Future<Void> stop() {
-        return consumer == null ? Future.succeededFuture() : consumer.unregister();
+        return Future.all(
+                consumer == null ? Future.succeededFuture() : consumer.unregister(),
+                nodeLeft == null ? Future.succeededFuture() : nodeLeft.unregister()).mapEmpty();
     }
 
     // ------------------------------------------------------------------ the node that got the request
@@ -91,19 +110,36 @@ final class PollForwarder {
 
     private void forward(JsonObject request, Duration timeout, PollResponder responder, AtomicBoolean answered) {
         String sid = request.getString("sid");
-        vertx.eventBus().<JsonObject>request(Addresses.engineIoNode(ownerOf(sid)), request,
+        InFlight pending = new InFlight(ownerOf(sid), sid, responder, answered);
+        inFlight.add(pending);
+        vertx.eventBus().<JsonObject>request(Addresses.engineIoNode(pending.owner), request,
                         new DeliveryOptions().setSendTimeout(timeout.toMillis()))
                 .onComplete(ar -> {
-                    answered.set(true);
+                    inFlight.remove(pending);
                     if (ar.succeeded()) {
                         JsonObject reply = ar.result().body();
-                        responder.respond(reply.getInteger("status"), reply.getString("type"), reply.getString("body"));
+                        pending.answer(reply.getInteger("status"), reply.getString("type"), reply.getString("body"));
                     } else {
-                        // The owner is gone (or lost the session): the client must start a new one.
                         log.info("polling request for sid={} could not reach its node: {}", sid, ar.cause().getMessage());
-                        responder.respond(400, PollResponder.JSON, EngineIoServer.errorBody(EngineIoServer.UNKNOWN_SID));
+                        pending.ownerGone();
                     }
                 });
+    }
+
+    /** A node left the cluster: give up the requests waiting on any owner that no longer answers. */
+    private void recheckOwners() {
+        inFlight.stream().map(InFlight::owner).distinct().forEach(owner ->
+                vertx.eventBus().request(Addresses.engineIoNode(owner), new JsonObject().put("op", PROBE),
+                                new DeliveryOptions().setSendTimeout(PROBE_TIMEOUT.toMillis()))
+                        .onFailure(failure -> {
+                            List<InFlight> lost = inFlight.stream().filter(f -> f.owner.equals(owner)).toList();
+                            log.info("node {} is gone ({}): answering its {} waiting polling request(s)",
+                                    owner, failure.getMessage(), lost.size());
+                            lost.forEach(f -> {
+                                inFlight.remove(f);
+                                f.ownerGone();
+                            });
+                        }));
     }
 
     private static JsonObject request(String op, String sid, String transport) {
@@ -115,6 +151,10 @@ final class PollForwarder {
     private void onForwarded(Message<JsonObject> message) {
         JsonObject body = message.body();
         String op = body.getString("op");
+        if (PROBE.equals(op)) {
+            message.reply(null);
+            return;
+        }
         EngineIoSession session = EngineIoServer.lookup(body.getString("sid", ""));
         if (ABORT.equals(op)) {
             BusResponder aborted = waiting.remove(body.getString("forwardId", ""));
@@ -140,6 +180,21 @@ final class PollForwarder {
             case POST -> session.affinity().run(() -> session.onPollPost(body.getString("body", ""), responder));
             case TOO_LARGE -> session.affinity().run(session::onPayloadTooLarge);
             default -> responder.respond(400, PollResponder.JSON, EngineIoServer.errorBody(EngineIoServer.BAD_REQUEST));
+        }
+    }
+
+    /** A request forwarded to {@code owner}, answered exactly once: by the owner, or because the owner is gone. */
+    private record InFlight(String owner, String sid, PollResponder responder, AtomicBoolean answered) {
+
+        void answer(int status, String contentType, String body) {
+            if (answered.compareAndSet(false, true)) {
+                responder.respond(status, contentType, body);
+            }
+        }
+
+        /** The client must start a new session, on a node that is alive. */
+        void ownerGone() {
+            answer(400, PollResponder.JSON, EngineIoServer.errorBody(EngineIoServer.UNKNOWN_SID));
         }
     }
 

@@ -1,0 +1,111 @@
+package io.relay.gateway.socketio;
+
+import io.relay.relay.Addresses;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Polling requests for sessions of another node ("owner~..."), forwarded over the event bus. The owner
+ * is played by a consumer on its address that holds the requests, as a node does with a waiting GET.
+ */
+@ExtendWith(VertxExtension.class)
+@DisplayName("Polling forwarded to the owning node")
+class PollForwardingTest {
+
+    private static final String OWNER = "owner";
+    private static final String SID = OWNER + "~c2Vzc2lvbg";
+
+    private Vertx vertx;
+    private WebClient client;
+    private int port;
+    private final CopyOnWriteArrayList<Message<JsonObject>> held = new CopyOnWriteArrayList<>();
+    private MessageConsumer<JsonObject> owner;
+
+    @BeforeEach
+    void start(Vertx vertx) throws Exception {
+        this.vertx = vertx;
+        this.client = WebClient.create(vertx);
+        // Long heartbeats: a forwarded GET would wait ~90 s for its owner if nothing else answered it.
+        this.port = PollingProtocolTest.deploy(vertx, EchoVerticle.options(Duration.ofSeconds(25), Duration.ofSeconds(60), 1000));
+        owner = vertx.eventBus().consumer(Addresses.engineIoNode(OWNER), message -> {
+            if ("probe".equals(message.body().getString("op"))) {
+                message.reply(null);
+            } else {
+                held.add(message);
+            }
+        });
+        PollingProtocolTest.await(owner.completion());
+    }
+
+    @AfterEach
+    void stop() {
+        client.close();
+    }
+
+    private CompletableFuture<HttpResponse<Buffer>> waitingGet() throws Exception {
+        CompletableFuture<HttpResponse<Buffer>> response = client.get(port, "127.0.0.1", "/socket.io/?EIO=4&transport=polling&sid=" + SID)
+                .send().toCompletionStage().toCompletableFuture();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (held.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(held).as("the GET reached its owner").hasSize(1);
+        return response;
+    }
+
+    private void someNodeLeft() {
+        vertx.eventBus().publish(Addresses.nodeLeft(), "any-member", new DeliveryOptions().setLocalOnly(true));
+    }
+
+    @Test
+    @Timeout(30)
+    @DisplayName("answers a waiting GET 'Session ID unknown' as soon as a node left and its owner no longer answers, so the client reconnects at once")
+    void ownerGone() throws Exception {
+        CompletableFuture<HttpResponse<Buffer>> response = waitingGet();
+        PollingProtocolTest.await(owner.unregister()); // the owner died holding the GET
+
+        someNodeLeft();
+
+        HttpResponse<Buffer> answer = response.get(5, TimeUnit.SECONDS);
+        assertThat(answer.statusCode()).isEqualTo(400);
+        assertThat(answer.bodyAsJsonObject().getInteger("code")).isEqualTo(1);
+    }
+
+    @Test
+    @Timeout(30)
+    @DisplayName("keeps a GET waiting when another node left but its owner still answers, and relays the owner's answer")
+    void ownerAlive() throws Exception {
+        CompletableFuture<HttpResponse<Buffer>> response = waitingGet();
+
+        someNodeLeft();
+
+        assertThatThrownBy(() -> response.get(1500, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
+        held.get(0).reply(new JsonObject().put("status", 200).put("type", "text/plain; charset=UTF-8").put("body", "6"));
+        HttpResponse<Buffer> answer = response.get(5, TimeUnit.SECONDS);
+        assertThat(answer.statusCode()).isEqualTo(200);
+        assertThat(answer.bodyAsString()).isEqualTo("6");
+    }
+}
