@@ -57,7 +57,11 @@ public final class RelayNode {
     public static Future<RelayNode> start(Vertx vertx, RelayConfig config, Membership membership) {
         AtomicBoolean draining = new AtomicBoolean();
         // Parts that cannot see the membership (requests waiting on a peer) hear of departures on the local bus.
-        membership.onNodeLeft(nodeId -> vertx.eventBus().publish(Addresses.nodeLeft(), nodeId, new DeliveryOptions().setLocalOnly(true)));
+        membership.onNodeLeft(departed -> {
+            if (departed.nodeId() != null) {
+                vertx.eventBus().publish(Addresses.nodeLeft(), departed.nodeId(), new DeliveryOptions().setLocalOnly(true));
+            }
+        });
         return Storage.start(vertx, config).compose(storage -> {
             PairingService pairing = new PairingService(vertx, config, storage.store(), new SessionTokens(vertx, config.jwt()));
             Relay relay = new Relay(vertx, config.nodeId(), storage.store(), pairing, membership);

@@ -2,6 +2,8 @@ package io.relay.cluster;
 
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.config.Config;
+import io.relay.cluster.Membership.Departure;
 import io.relay.config.RelayConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -22,6 +24,8 @@ import java.util.function.Consumer;
  */
 public final class ClusteredVertx {
     private static final Logger log = LoggerFactory.getLogger(ClusteredVertx.class);
+    /** Hazelcast member attribute carrying the relay's NODE_ID. */
+    static final String NODE_ID_ATTRIBUTE = "relay.nodeId";
 
     private final Vertx vertx;
     private final Membership membership;
@@ -45,7 +49,10 @@ public final class ClusteredVertx {
         if (!cluster.enabled()) {
             return Future.succeededFuture(new ClusteredVertx(Vertx.vertx(options), Membership.standalone(config.nodeId())));
         }
-        HazelcastClusterManager manager = new HazelcastClusterManager(HazelcastSettings.of(cluster));
+        Config hazelcast = HazelcastSettings.of(cluster);
+        // Peers learn this node's NODE_ID with its membership, so they know whose sessions went when it leaves.
+        hazelcast.getMemberAttributeConfig().setAttribute(NODE_ID_ATTRIBUTE, config.nodeId());
+        HazelcastClusterManager manager = new HazelcastClusterManager(hazelcast);
         options.setEventBusOptions(new EventBusOptions()
                 .setHost(cluster.host())
                 .setPort(cluster.eventBusPort())
@@ -67,7 +74,7 @@ public final class ClusteredVertx {
      */
     private static final class HazelcastMembership implements Membership, MembershipListener {
         private final HazelcastClusterManager manager;
-        private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
+        private final List<Consumer<Departure>> listeners = new CopyOnWriteArrayList<>();
 
         HazelcastMembership(HazelcastClusterManager manager) {
             this.manager = manager;
@@ -80,7 +87,7 @@ public final class ClusteredVertx {
         }
 
         @Override
-        public void onNodeLeft(Consumer<String> listener) {
+        public void onNodeLeft(Consumer<Departure> listener) {
             listeners.add(listener);
         }
 
@@ -91,14 +98,14 @@ public final class ClusteredVertx {
 
         @Override
         public void memberAdded(MembershipEvent event) {
-            log.info("cluster member joined: {}", event.getMember().getUuid());
+            log.info("cluster member joined: {} (node {})", event.getMember().getUuid(), event.getMember().getAttribute(NODE_ID_ATTRIBUTE));
         }
 
         @Override
         public void memberRemoved(MembershipEvent event) {
-            String nodeId = event.getMember().getUuid().toString();
-            log.warn("cluster member left: {}", nodeId);
-            listeners.forEach(listener -> listener.accept(nodeId));
+            Departure departure = new Departure(event.getMember().getUuid().toString(), event.getMember().getAttribute(NODE_ID_ATTRIBUTE));
+            log.warn("cluster member left: {} (node {})", departure.memberId(), departure.nodeId());
+            listeners.forEach(listener -> listener.accept(departure));
         }
     }
 }

@@ -40,8 +40,9 @@ public final class Addresses {
     }
 
     /**
-     * Local to each node: the id of a peer that left the cluster (shut down or died), published by the node's
-     * membership listener for parts that cannot otherwise learn of it, like requests waiting on that peer.
+     * Local to each node: the {@code NODE_ID} of a peer that left the cluster (shut down or died), published
+     * by the node's membership listener for parts that cannot otherwise learn of it, like polling requests
+     * waiting on that peer.
      */
     public static String nodeLeft() {
         return "cluster.node.left";

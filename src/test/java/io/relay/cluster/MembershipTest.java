@@ -34,7 +34,7 @@ class MembershipTest {
 
     @Test
     @Timeout(90)
-    @DisplayName("reports a node that left with the id that node has for itself, so presence can tell whose phones were lost")
+    @DisplayName("reports a node that left with the id it had for itself and its NODE_ID, so peers know whose phones and sessions went")
     void nodeLeftCarriesTheLocalIdOfThatNode() throws Exception {
         String name = "membership-test-" + UUID.randomUUID();
         int portA = freePort();
@@ -44,17 +44,19 @@ class MembershipTest {
         assertThat(a.membership().joined()).isTrue();
         assertThat(a.membership().localNodeId()).isNotEqualTo(b.membership().localNodeId());
 
-        CompletableFuture<String> left = new CompletableFuture<>();
+        CompletableFuture<Membership.Departure> left = new CompletableFuture<>();
         a.membership().onNodeLeft(left::complete);
         String idOfB = b.membership().localNodeId();
         started.remove(b);
         await(b.vertx().close());
 
-        assertThat(left.get(30, TimeUnit.SECONDS)).isEqualTo(idOfB);
+        Membership.Departure departure = left.get(30, TimeUnit.SECONDS);
+        assertThat(departure.memberId()).isEqualTo(idOfB);
+        assertThat(departure.nodeId()).as("NODE_ID, the prefix of its Engine.IO sessions").isEqualTo("node-" + portB);
     }
 
     private ClusteredVertx start(String clusterName, int hazelcastPort, int otherPort) throws Exception {
-        RelayConfig base = TestConfigs.forDatabase(null);
+        RelayConfig base = TestConfigs.forDatabase(null).withNodeId("node-" + hazelcastPort);
         RelayConfig.Cluster cluster = new RelayConfig.Cluster(true, clusterName, RelayConfig.Cluster.Discovery.TCP,
                 List.of("127.0.0.1:" + hazelcastPort, "127.0.0.1:" + otherPort), "127.0.0.1", "127.0.0.1",
                 hazelcastPort, 0, null, null, null);

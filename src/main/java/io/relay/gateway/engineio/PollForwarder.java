@@ -27,10 +27,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>A forwarded request waits for the owner's reply, and the event bus never fails a request whose
  * recipient died after receiving it: a long-poll would hang until its timeout (a ping interval plus
- * a ping timeout, 90 s by default) and the client with it. So when any node leaves the cluster, every
- * owner with requests in flight is asked whether it is still there, and the requests of an owner that
- * is not are answered "Session ID unknown" at once: the client reconnects, through the balancer, to a
- * node that is alive.
+ * a ping timeout, 90 s by default) and the client with it. So when a node leaves the cluster, the
+ * requests waiting on it are answered "Session ID unknown" at once, and again a few seconds later for
+ * any sent in the meantime, while the bus still knew the dead node's address: the client reconnects,
+ * through the balancer, to a node that is alive.
  *
  * <p>A WebSocket upgrade cannot be forwarded this way; one that lands on another node is refused,
  * and the official client then simply stays on polling (a fresh WebSocket connection, as the apps
@@ -43,10 +43,11 @@ final class PollForwarder {
     private static final String POST = "post";
     private static final String ABORT = "abort";
     private static final String TOO_LARGE = "too-large";
-    /** Asks an owner whether it is still there; it answers at once. */
-    private static final String PROBE = "probe";
-    /** How long a probed owner may take to answer before its waiting requests are given up. */
-    static final Duration PROBE_TIMEOUT = Duration.ofSeconds(3);
+    /**
+     * When requests waiting on a node that left are given up: at once, then for requests forwarded while the
+     * bus still routed to the dead node (until it drops the node's addresses, soon after the departure).
+     */
+    private static final long[] GIVE_UP_AFTER_MS = {0, 1_000, 5_000};
 
     private final Vertx vertx;
     private final EngineIoOptions options;
@@ -75,7 +76,7 @@ final class PollForwarder {
 
     Future<Void> start() {
         consumer = vertx.eventBus().consumer(Addresses.engineIoNode(options.nodeId()), this::onForwarded);
-        nodeLeft = vertx.eventBus().localConsumer(Addresses.nodeLeft(), message -> recheckOwners());
+        nodeLeft = vertx.eventBus().localConsumer(Addresses.nodeLeft(), message -> ownerLeft(message.body()));
         return Future.all(consumer.completion(), nodeLeft.completion()).mapEmpty();
     }
 
@@ -126,20 +127,26 @@ final class PollForwarder {
                 });
     }
 
-    /** A node left the cluster: give up the requests waiting on any owner that no longer answers. */
-    private void recheckOwners() {
-        inFlight.stream().map(InFlight::owner).distinct().forEach(owner ->
-                vertx.eventBus().request(Addresses.engineIoNode(owner), new JsonObject().put("op", PROBE),
-                                new DeliveryOptions().setSendTimeout(PROBE_TIMEOUT.toMillis()))
-                        .onFailure(failure -> {
-                            List<InFlight> lost = inFlight.stream().filter(f -> f.owner.equals(owner)).toList();
-                            log.info("node {} is gone ({}): answering its {} waiting polling request(s)",
-                                    owner, failure.getMessage(), lost.size());
-                            lost.forEach(f -> {
-                                inFlight.remove(f);
-                                f.ownerGone();
-                            });
-                        }));
+    /** A node left the cluster: the requests waiting on it will never be answered by it. */
+    private void ownerLeft(String owner) {
+        for (long delay : GIVE_UP_AFTER_MS) {
+            if (delay == 0) {
+                giveUp(owner);
+            } else {
+                vertx.setTimer(delay, t -> giveUp(owner));
+            }
+        }
+    }
+
+    private void giveUp(String owner) {
+        List<InFlight> lost = inFlight.stream().filter(f -> f.owner.equals(owner)).toList();
+        if (!lost.isEmpty()) {
+            log.info("node {} left the cluster: answering {} polling request(s) that waited on it", owner, lost.size());
+        }
+        lost.forEach(f -> {
+            inFlight.remove(f);
+            f.ownerGone();
+        });
     }
 
     private static JsonObject request(String op, String sid, String transport) {
@@ -151,10 +158,6 @@ final class PollForwarder {
     private void onForwarded(Message<JsonObject> message) {
         JsonObject body = message.body();
         String op = body.getString("op");
-        if (PROBE.equals(op)) {
-            message.reply(null);
-            return;
-        }
         EngineIoSession session = EngineIoServer.lookup(body.getString("sid", ""));
         if (ABORT.equals(op)) {
             BusResponder aborted = waiting.remove(body.getString("forwardId", ""));

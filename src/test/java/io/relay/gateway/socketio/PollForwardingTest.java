@@ -1,7 +1,6 @@
 package io.relay.gateway.socketio;
 
 import io.relay.relay.Addresses;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -50,13 +49,7 @@ class PollForwardingTest {
         this.client = WebClient.create(vertx);
         // Long heartbeats: a forwarded GET would wait ~90 s for its owner if nothing else answered it.
         this.port = PollingProtocolTest.deploy(vertx, EchoVerticle.options(Duration.ofSeconds(25), Duration.ofSeconds(60), 1000));
-        owner = vertx.eventBus().consumer(Addresses.engineIoNode(OWNER), message -> {
-            if ("probe".equals(message.body().getString("op"))) {
-                message.reply(null);
-            } else {
-                held.add(message);
-            }
-        });
+        owner = vertx.eventBus().consumer(Addresses.engineIoNode(OWNER), held::add);
         PollingProtocolTest.await(owner.completion());
     }
 
@@ -76,33 +69,45 @@ class PollForwardingTest {
         return response;
     }
 
-    private void someNodeLeft() {
-        vertx.eventBus().publish(Addresses.nodeLeft(), "any-member", new DeliveryOptions().setLocalOnly(true));
+    private void nodeLeft(String nodeId) {
+        vertx.eventBus().publish(Addresses.nodeLeft(), nodeId, new DeliveryOptions().setLocalOnly(true));
     }
 
-    @Test
-    @Timeout(30)
-    @DisplayName("answers a waiting GET 'Session ID unknown' as soon as a node left and its owner no longer answers, so the client reconnects at once")
-    void ownerGone() throws Exception {
-        CompletableFuture<HttpResponse<Buffer>> response = waitingGet();
-        PollingProtocolTest.await(owner.unregister()); // the owner died holding the GET
-
-        someNodeLeft();
-
-        HttpResponse<Buffer> answer = response.get(5, TimeUnit.SECONDS);
+    private static void assertSessionUnknown(HttpResponse<Buffer> answer) {
         assertThat(answer.statusCode()).isEqualTo(400);
         assertThat(answer.bodyAsJsonObject().getInteger("code")).isEqualTo(1);
     }
 
     @Test
     @Timeout(30)
-    @DisplayName("keeps a GET waiting when another node left but its owner still answers, and relays the owner's answer")
-    void ownerAlive() throws Exception {
+    @DisplayName("answers a GET waiting on a node 'Session ID unknown' as soon as that node left, so the client reconnects at once")
+    void ownerLeft() throws Exception {
+        CompletableFuture<HttpResponse<Buffer>> response = waitingGet(); // the owner dies holding it
+
+        nodeLeft(OWNER);
+
+        assertSessionUnknown(response.get(2, TimeUnit.SECONDS));
+    }
+
+    @Test
+    @Timeout(30)
+    @DisplayName("also answers a GET forwarded to a node just after it left, while the bus still routed to it")
+    void forwardedJustAfterOwnerLeft() throws Exception {
+        nodeLeft(OWNER);
         CompletableFuture<HttpResponse<Buffer>> response = waitingGet();
 
-        someNodeLeft();
+        assertSessionUnknown(response.get(3, TimeUnit.SECONDS));
+    }
 
-        assertThatThrownBy(() -> response.get(1500, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
+    @Test
+    @Timeout(30)
+    @DisplayName("keeps a GET waiting when another node left, and relays its owner's answer")
+    void otherNodeLeft() throws Exception {
+        CompletableFuture<HttpResponse<Buffer>> response = waitingGet();
+
+        nodeLeft("another-node");
+
+        assertThatThrownBy(() -> response.get(2000, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
         held.get(0).reply(new JsonObject().put("status", 200).put("type", "text/plain; charset=UTF-8").put("body", "6"));
         HttpResponse<Buffer> answer = response.get(5, TimeUnit.SECONDS);
         assertThat(answer.statusCode()).isEqualTo(200);
