@@ -2,6 +2,7 @@ package io.relay.gateway.engineio;
 
 import io.relay.relay.Addresses;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
@@ -48,6 +49,8 @@ final class PollForwarder {
      * bus still routed to the dead node (until it drops the node's addresses, soon after the departure).
      */
     private static final long[] GIVE_UP_AFTER_MS = {0, 1_000, 5_000};
+    /** How long stopping waits for forwarded POSTs to be answered (they take milliseconds). */
+    private static final long STOP_WAIT_MS = 2_000;
 
     private final Vertx vertx;
     private final EngineIoOptions options;
@@ -80,10 +83,31 @@ final class PollForwarder {
         return Future.all(consumer.completion(), nodeLeft.completion()).mapEmpty();
     }
 
+    /**
+     * The node drains. Long-polls it forwards for other nodes' sessions are answered with a noop, so their
+     * clients simply poll again, through the balancer, to a node that stays (whose GET then supersedes the one
+     * the owner still holds); forwarded POSTs are given a moment to finish. Nobody else's session is lost.
+     */
     Future<Void> stop() {
-        return Future.all(
+        inFlight.stream().filter(InFlight::get).forEach(f -> {
+            inFlight.remove(f);
+            f.answer(200, PollResponder.TEXT_PLAIN, String.valueOf(EngineIoCodec.NOOP));
+        });
+        Promise<Void> posts = Promise.promise();
+        long deadline = System.currentTimeMillis() + STOP_WAIT_MS;
+        if (inFlight.isEmpty()) {
+            posts.complete();
+        } else {
+            vertx.setPeriodic(20, timer -> {
+                if (inFlight.isEmpty() || System.currentTimeMillis() > deadline) {
+                    vertx.cancelTimer(timer);
+                    posts.tryComplete();
+                }
+            });
+        }
+        return posts.future().compose(v -> Future.all(
                 consumer == null ? Future.succeededFuture() : consumer.unregister(),
-                nodeLeft == null ? Future.succeededFuture() : nodeLeft.unregister()).mapEmpty();
+                nodeLeft == null ? Future.succeededFuture() : nodeLeft.unregister()).mapEmpty());
     }
 
     // ------------------------------------------------------------------ the node that got the request
@@ -98,20 +122,20 @@ final class PollForwarder {
         });
         // The owner answers a waiting GET at the latest with its next ping.
         Duration patience = options.pingInterval().plus(options.pingTimeout()).plusSeconds(5);
-        forward(request(GET, sid, transport).put("forwardId", forwardId), patience, responder, answered);
+        forward(request(GET, sid, transport).put("forwardId", forwardId), patience, responder, answered, true);
     }
 
     void forwardPost(PollResponder responder, String sid, String transport, String body) {
-        forward(request(POST, sid, transport).put("body", body), options.pingTimeout(), responder, new AtomicBoolean());
+        forward(request(POST, sid, transport).put("body", body), options.pingTimeout(), responder, new AtomicBoolean(), false);
     }
 
     void forwardTooLarge(String sid, String transport) {
         vertx.eventBus().send(Addresses.engineIoNode(ownerOf(sid)), request(TOO_LARGE, sid, transport));
     }
 
-    private void forward(JsonObject request, Duration timeout, PollResponder responder, AtomicBoolean answered) {
+    private void forward(JsonObject request, Duration timeout, PollResponder responder, AtomicBoolean answered, boolean get) {
         String sid = request.getString("sid");
-        InFlight pending = new InFlight(ownerOf(sid), sid, responder, answered);
+        InFlight pending = new InFlight(ownerOf(sid), sid, get, responder, answered);
         inFlight.add(pending);
         vertx.eventBus().<JsonObject>request(Addresses.engineIoNode(pending.owner), request,
                         new DeliveryOptions().setSendTimeout(timeout.toMillis()))
@@ -187,7 +211,7 @@ final class PollForwarder {
     }
 
     /** A request forwarded to {@code owner}, answered exactly once: by the owner, or because the owner is gone. */
-    private record InFlight(String owner, String sid, PollResponder responder, AtomicBoolean answered) {
+    private record InFlight(String owner, String sid, boolean get, PollResponder responder, AtomicBoolean answered) {
 
         void answer(int status, String contentType, String body) {
             if (answered.compareAndSet(false, true)) {
@@ -210,6 +234,11 @@ final class PollForwarder {
         BusResponder(Message<JsonObject> message, String forwardId) {
             this.message = message;
             this.forwardId = forwardId == null ? "" : forwardId;
+        }
+
+        @Override
+        public boolean forwarded() {
+            return true;
         }
 
         @Override

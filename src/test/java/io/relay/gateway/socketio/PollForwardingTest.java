@@ -1,6 +1,7 @@
 package io.relay.gateway.socketio;
 
 import io.relay.relay.Addresses;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -40,6 +41,7 @@ class PollForwardingTest {
     private Vertx vertx;
     private WebClient client;
     private int port;
+    private String deploymentId;
     private final CopyOnWriteArrayList<Message<JsonObject>> held = new CopyOnWriteArrayList<>();
     private MessageConsumer<JsonObject> owner;
 
@@ -48,7 +50,11 @@ class PollForwardingTest {
         this.vertx = vertx;
         this.client = WebClient.create(vertx);
         // Long heartbeats: a forwarded GET would wait ~90 s for its owner if nothing else answered it.
-        this.port = PollingProtocolTest.deploy(vertx, EchoVerticle.options(Duration.ofSeconds(25), Duration.ofSeconds(60), 1000));
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        SocketIoOptions options = EchoVerticle.options(Duration.ofSeconds(25), Duration.ofSeconds(60), 1000);
+        deploymentId = PollingProtocolTest.await(vertx.deployVerticle(new EchoVerticle(options, port)));
         owner = vertx.eventBus().consumer(Addresses.engineIoNode(OWNER), held::add);
         PollingProtocolTest.await(owner.completion());
     }
@@ -112,5 +118,45 @@ class PollForwardingTest {
         HttpResponse<Buffer> answer = response.get(5, TimeUnit.SECONDS);
         assertThat(answer.statusCode()).isEqualTo(200);
         assertThat(answer.bodyAsString()).isEqualTo("6");
+    }
+
+    @Test
+    @Timeout(30)
+    @DisplayName("when it drains, answers the GETs it forwards for other nodes with a noop, so their clients poll again elsewhere")
+    void drainingForwarder() throws Exception {
+        CompletableFuture<HttpResponse<Buffer>> response = waitingGet();
+
+        PollingProtocolTest.await(vertx.undeploy(deploymentId)); // SIGTERM: the HTTP verticles stop
+
+        HttpResponse<Buffer> answer = response.get(5, TimeUnit.SECONDS);
+        assertThat(answer.statusCode()).isEqualTo(200);
+        assertThat(answer.bodyAsString()).isEqualTo("6");
+        assertThat(held).as("no abort that would end the session at its owner").hasSize(1);
+    }
+
+    @Test
+    @Timeout(30)
+    @DisplayName("as the owner, lets a client's GET replace one that came through a node that went away, and the session carries on")
+    void newerGetSupersedesForwardedOne() throws Exception {
+        String base = "/socket.io/?EIO=4&transport=polling";
+        HttpResponse<Buffer> open = PollingProtocolTest.await(client.get(port, "127.0.0.1", base).send());
+        String sid = new JsonObject(open.bodyAsString().substring(1)).getString("sid");
+        String query = base + "&sid=" + sid;
+        PollingProtocolTest.await(client.post(port, "127.0.0.1", query).sendBuffer(Buffer.buffer("40")));
+        assertThat(PollingProtocolTest.await(client.get(port, "127.0.0.1", query).send()).bodyAsString()).startsWith("40");
+
+        // A GET forwarded by another node, which then dies: the owner holds it, nobody will ever abort it.
+        Future<Message<JsonObject>> forwarded = vertx.eventBus().request(Addresses.engineIoNode("node1"),
+                new JsonObject().put("op", "get").put("sid", sid).put("transport", "polling").put("forwardId", "f-1"));
+        Thread.sleep(200);
+        // The balancer sends the client's GET again, to this node.
+        CompletableFuture<HttpResponse<Buffer>> retried = client.get(port, "127.0.0.1", query).send().toCompletionStage().toCompletableFuture();
+
+        assertThat(PollingProtocolTest.await(forwarded).body().getString("body")).as("the stale GET gets a noop").isEqualTo("6");
+        assertThat(PollingProtocolTest.await(client.post(port, "127.0.0.1", query).sendBuffer(Buffer.buffer("42[\"echo\",\"hi\"]")))
+                .bodyAsString()).isEqualTo("ok");
+        HttpResponse<Buffer> echoed = retried.get(5, TimeUnit.SECONDS);
+        assertThat(echoed.statusCode()).isEqualTo(200);
+        assertThat(echoed.bodyAsString()).isEqualTo("42[\"echo-back\",\"hi\"]");
     }
 }
