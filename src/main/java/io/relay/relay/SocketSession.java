@@ -1,6 +1,7 @@
 package io.relay.relay;
 
 import io.relay.gateway.socketio.ClientEvent;
+import io.relay.gateway.socketio.DisconnectReason;
 import io.relay.gateway.socketio.SocketIoSocket;
 import io.relay.pairing.PairingException;
 import io.relay.pairing.SessionClaims;
@@ -149,7 +150,11 @@ final class SocketSession {
     private void disconnected(String reason) {
         tail = tail.transform(previous -> {
             if (phoneDeviceId != null && relay.phones.detach(phoneDeviceId, socket)) {
-                relay.presence.offline(phoneDeviceId);
+                // A node shutting down may close before this publication gets out. It leaves the phone in the
+                // presence map instead, so every survivor tells its browsers when this node leaves the cluster.
+                if (!DisconnectReason.SERVER_SHUTTING_DOWN.equals(reason)) {
+                    relay.presence.offline(phoneDeviceId);
+                }
                 relay.webs.publish(phoneDeviceId, Events.MOBILE_DISCONNECTED);
                 log.info("phone disconnected node={} device={} socket={} reason={}", relay.nodeId, phoneDeviceId, socket.id(), reason);
             }
