@@ -87,7 +87,9 @@ if command -v nginx >/dev/null 2>&1; then
   mkdir -p "$prefix/tmp"
   sed -e "s#@PREFIX@#$prefix#g" -e "s#@LISTEN@#127.0.0.1:$LB_PORT#" scripts/nginx-cluster.conf \
     | awk -v ups="$upstreams" '/^@UPSTREAMS@$/ { printf "%s", ups; next } { print }' >"$prefix/nginx.conf"
-  nginx -p "$prefix" -c "$prefix/nginx.conf" -e "$prefix/error.log" -g 'daemon off;' >"$LOGS/nginx.log" 2>&1 &
+  error_log=()
+  nginx -h 2>&1 | grep -q -- '-e filename' && error_log=(-e "$prefix/error.log") # nginx 1.19.5+
+  nginx -p "$prefix" -c "$prefix/nginx.conf" "${error_log[@]}" -g 'daemon off;' >"$LOGS/nginx.log" 2>&1 &
   pids+=($!)
   sleep 0.5
   kill -0 "${pids[-1]}" 2>/dev/null || { cat "$LOGS/nginx.log"; exit 1; }

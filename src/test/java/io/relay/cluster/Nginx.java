@@ -46,11 +46,14 @@ final class Nginx implements AutoCloseable {
         Path conf = prefix.resolve("nginx.conf");
         Files.writeString(conf, config);
         Path output = prefix.resolve("nginx.out");
-        Process process = ChildProcesses.start(new ProcessBuilder(binary.toString(),
+        List<String> command = new ArrayList<>(List.of(binary.toString(),
                 "-p", prefix.toAbsolutePath().toString(),
                 "-c", conf.toAbsolutePath().toString(),
-                "-e", prefix.resolve("error.log").toAbsolutePath().toString(),
-                "-g", "daemon off;")
+                "-g", "daemon off;"));
+        if (hasErrorLogOption(binary)) { // nginx 1.19.5+: not even the start-up log goes to a system directory
+            command.addAll(List.of("-e", prefix.resolve("error.log").toAbsolutePath().toString()));
+        }
+        Process process = ChildProcesses.start(new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(output.toFile()));
         Nginx nginx = new Nginx(process, prefix, port);
@@ -126,6 +129,13 @@ final class Nginx implements AutoCloseable {
         candidates.add(Path.of("/usr/sbin/nginx"));
         candidates.add(Path.of("/usr/local/sbin/nginx"));
         return candidates.stream().filter(Files::isExecutable).findFirst().orElse(null);
+    }
+
+    private static boolean hasErrorLogOption(Path binary) throws Exception {
+        Process help = new ProcessBuilder(binary.toString(), "-h").redirectErrorStream(true).start();
+        String usage = new String(help.getInputStream().readAllBytes());
+        help.waitFor(5, TimeUnit.SECONDS);
+        return usage.contains("-e filename");
     }
 
     private static boolean isRoot() {
