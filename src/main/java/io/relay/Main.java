@@ -7,10 +7,12 @@ import io.relay.cluster.ClusteredVertx;
 import io.relay.ops.LogContext;
 import io.relay.ops.Metrics;
 import io.relay.ops.Welcome;
+import io.relay.store.EmbeddedDatabase;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -23,10 +25,23 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class Main {
     private static final Logger log = LoggerFactory.getLogger(Main.class);
 
+    /** The command that runs only a database, for several nodes on one machine to share. */
+    static final String EMBEDDED_POSTGRES = "embedded-postgres";
+
     private Main() {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && EMBEDDED_POSTGRES.equals(args[0])) {
+            embeddedPostgres();
+            return;
+        }
+        if (args.length > 0) {
+            log.error("Unknown command '{}'; run without arguments for a node, or '{}' for a shared development database",
+                    args[0], EMBEDDED_POSTGRES);
+            System.exit(2);
+            return;
+        }
         RelayConfig config;
         try {
             config = ConfigLoader.fromEnvironment(System.getenv());
@@ -54,6 +69,28 @@ public final class Main {
                 new Thread(() -> System.exit(1), "relay-exit").start();
             }
         });
+    }
+
+    /**
+     * {@code java -jar relay.jar embedded-postgres}: a real PostgreSQL under {@code DATA_DIR/pg} (the directory a
+     * standalone node would use) for a local cluster, whose nodes all need the same database. Prints
+     * {@code DATABASE_URL=...} on standard output and runs until stopped; SIGTERM shuts the server down cleanly.
+     */
+    private static void embeddedPostgres() {
+        Path dataDir = Path.of(System.getenv().getOrDefault("DATA_DIR", "./data"));
+        EmbeddedDatabase database = EmbeddedDatabase.start(dataDir.resolve("pg"));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            database.close();
+            stopped.countDown();
+        }, "relay-embedded-postgres-stop"));
+        System.out.println("DATABASE_URL=" + database.url());
+        System.out.flush();
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Drains the node, then closes Vert.x, which leaves the cluster; bounded by DRAIN_SECONDS. */

@@ -5,11 +5,13 @@ import io.relay.gateway.HttpVerticle;
 import io.relay.ops.Ops;
 import io.relay.pairing.PairingService;
 import io.relay.pairing.SessionTokens;
+import io.relay.relay.Addresses;
 import io.relay.relay.Relay;
 import io.relay.store.Storage;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +60,12 @@ public final class RelayNode {
     /** Starts the node; on failure, whatever was already started is stopped again. */
     public static Future<RelayNode> start(Vertx vertx, RelayConfig config, Membership membership) {
         AtomicBoolean draining = new AtomicBoolean();
+        // Parts that cannot see the membership (requests waiting on a peer) hear of departures on the local bus.
+        membership.onNodeLeft(departed -> {
+            if (departed.nodeId() != null) {
+                vertx.eventBus().publish(Addresses.nodeLeft(), departed.nodeId(), new DeliveryOptions().setLocalOnly(true));
+            }
+        });
         return Storage.start(vertx, config).compose(storage -> Ops.start(vertx, config, storage.store(), membership, draining::get)
                 .compose(ops -> {
                     PairingService pairing = new PairingService(vertx, config, storage.store(), new SessionTokens(vertx, config.jwt()), ops.metrics());

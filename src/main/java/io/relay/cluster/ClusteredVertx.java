@@ -2,6 +2,8 @@ package io.relay.cluster;
 
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.config.Config;
+import io.relay.cluster.Membership.Departure;
 import io.relay.config.RelayConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -22,6 +24,8 @@ import java.util.function.Consumer;
  */
 public final class ClusteredVertx {
     private static final Logger log = LoggerFactory.getLogger(ClusteredVertx.class);
+    /** Hazelcast member attribute carrying the relay's NODE_ID. */
+    static final String NODE_ID_ATTRIBUTE = "relay.nodeId";
 
     private final Vertx vertx;
     private final Membership membership;
@@ -45,7 +49,10 @@ public final class ClusteredVertx {
         if (!cluster.enabled()) {
             return Future.succeededFuture(new ClusteredVertx(Vertx.vertx(options), Membership.standalone(config.nodeId())));
         }
-        HazelcastClusterManager manager = new HazelcastClusterManager(HazelcastSettings.of(cluster));
+        Config hazelcast = HazelcastSettings.of(cluster);
+        // Peers learn this node's NODE_ID with its membership, so they know whose sessions went when it leaves.
+        hazelcast.getMemberAttributeConfig().setAttribute(NODE_ID_ATTRIBUTE, config.nodeId());
+        HazelcastClusterManager manager = new HazelcastClusterManager(hazelcast);
         options.setEventBusOptions(new EventBusOptions()
                 .setHost(cluster.host())
                 .setPort(cluster.eventBusPort())
@@ -53,18 +60,21 @@ public final class ClusteredVertx {
         return Vertx.builder().with(options).withClusterManager(manager).buildClustered()
                 .map(vertx -> {
                     HazelcastMembership membership = new HazelcastMembership(manager);
-                    log.info("joined cluster as {} (node {}), members: {}", manager.getNodeId(), config.nodeId(), manager.getNodes());
+                    log.info("joined cluster {} as member {} (node {}), members: {}", cluster.name(), membership.localNodeId(),
+                            config.nodeId(), manager.getHazelcastInstance().getCluster().getMembers());
                     return new ClusteredVertx(vertx, membership);
                 });
     }
 
     /**
      * Listens on Hazelcast directly: Vert.x keeps the cluster manager's single node listener for itself.
-     * Vert.x node ids are Hazelcast member UUIDs.
+     * Ids are Hazelcast member UUIDs, for this node and for those that leave alike. (Not Vert.x's
+     * {@code getNodeId()}: since Vert.x 5 that is a separate random id, so it never matched a departed
+     * member's UUID, and no browser heard that its phone's node had died.)
      */
     private static final class HazelcastMembership implements Membership, MembershipListener {
         private final HazelcastClusterManager manager;
-        private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
+        private final List<Consumer<Departure>> listeners = new CopyOnWriteArrayList<>();
 
         HazelcastMembership(HazelcastClusterManager manager) {
             this.manager = manager;
@@ -73,11 +83,11 @@ public final class ClusteredVertx {
 
         @Override
         public String localNodeId() {
-            return manager.getNodeId();
+            return manager.getHazelcastInstance().getCluster().getLocalMember().getUuid().toString();
         }
 
         @Override
-        public void onNodeLeft(Consumer<String> listener) {
+        public void onNodeLeft(Consumer<Departure> listener) {
             listeners.add(listener);
         }
 
@@ -87,20 +97,22 @@ public final class ClusteredVertx {
         }
 
         @Override
-        public boolean isMember(String nodeId) {
-            return manager.getNodes().contains(nodeId);
+        public boolean isMember(String memberId) {
+            // Hazelcast member ids, as localNodeId() gives them (Vert.x 5's own node ids differ).
+            return manager.getHazelcastInstance().getCluster().getMembers().stream()
+                    .anyMatch(member -> member.getUuid().toString().equals(memberId));
         }
 
         @Override
         public void memberAdded(MembershipEvent event) {
-            log.info("cluster member joined: {}", event.getMember().getUuid());
+            log.info("cluster member joined: {} (node {})", event.getMember().getUuid(), event.getMember().getAttribute(NODE_ID_ATTRIBUTE));
         }
 
         @Override
         public void memberRemoved(MembershipEvent event) {
-            String nodeId = event.getMember().getUuid().toString();
-            log.warn("cluster member left: {}", nodeId);
-            listeners.forEach(listener -> listener.accept(nodeId));
+            Departure departure = new Departure(event.getMember().getUuid().toString(), event.getMember().getAttribute(NODE_ID_ATTRIBUTE));
+            log.warn("cluster member left: {} (node {})", departure.memberId(), departure.nodeId());
+            listeners.forEach(listener -> listener.accept(departure));
         }
     }
 }

@@ -8,11 +8,14 @@ import java.util.function.Consumer;
  */
 public interface Membership {
 
-    /** This node's id as the event bus knows it (stable for the life of the process). */
+    /**
+     * This node's id among its peers, stable for the life of the process: what {@link #onNodeLeft} reports
+     * to the others when this node goes.
+     */
     String localNodeId();
 
-    /** Called with the id of every node that leaves the cluster, whether it shut down or died. */
-    void onNodeLeft(Consumer<String> listener);
+    /** Called for every node that leaves the cluster, whether it shut down or died. */
+    void onNodeLeft(Consumer<Departure> listener);
 
     /** True while this node is a member of its cluster (always true standalone). */
     boolean joined();
@@ -28,7 +31,7 @@ public interface Membership {
             }
 
             @Override
-            public void onNodeLeft(Consumer<String> listener) {
+            public void onNodeLeft(Consumer<Departure> listener) {
             }
 
             @Override
@@ -42,5 +45,14 @@ public interface Membership {
                 return true;
             }
         };
+    }
+
+    /**
+     * A node that left.
+     *
+     * @param memberId what {@link #localNodeId()} was on that node
+     * @param nodeId   its {@code NODE_ID}, the prefix of its Engine.IO session ids; null if it did not say
+     */
+    record Departure(String memberId, String nodeId) {
     }
 }

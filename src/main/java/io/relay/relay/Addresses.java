@@ -39,6 +39,15 @@ public final class Addresses {
         return "gateway.engineio.node." + nodeId;
     }
 
+    /**
+     * Local to each node: the {@code NODE_ID} of a peer that left the cluster (shut down or died), published
+     * by the node's membership listener for parts that cannot otherwise learn of it, like polling requests
+     * waiting on that peer.
+     */
+    public static String nodeLeft() {
+        return "cluster.node.left";
+    }
+
     /** Prefix of the persistence verticle's local addresses; one per operation, see {@code store.StoreOps}. */
     public static final String STORE_PREFIX = "store.";
 

@@ -8,6 +8,8 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.HashMap;
@@ -18,14 +20,18 @@ import java.util.Map;
  * {@link Addresses#phone}; browsers on any node <em>send</em> their commands there and learn from the
  * reply (or its absence) whether the phone got them.
  *
- * <p>Command body: {@code {"event": name, "payload": object or null}}. Node-wide and thread-safe.
+ * <p>Command body: {@code {"event": name, "payload": object or null}}; a takeover notice is
+ * {@code {"takenOverBy": socket id}}. Node-wide and thread-safe.
  */
 public final class PhoneSessions {
+    private static final Logger log = LoggerFactory.getLogger(PhoneSessions.class);
 
     /** How long a browser's command waits for the phone's node to take it. */
     static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(10);
     public static final String NOT_CONNECTED = "Mobile device not connected";
     public static final String NO_ANSWER = "Mobile device did not answer in time";
+    /** Field of the notice a phone's new socket publishes to its address: every other route of the phone goes. */
+    private static final String TAKEOVER = "takenOverBy";
 
     private final Vertx vertx;
     private final Map<String, Attached> phones = new HashMap<>(); // guarded by this
@@ -35,8 +41,11 @@ public final class PhoneSessions {
     }
 
     /**
-     * Makes the socket the phone's route on this node, replacing an earlier socket of the same phone
-     * here (a reconnect whose old socket has not timed out yet). Completes once the route is registered.
+     * Makes the socket the phone's route, replacing an earlier socket of the same phone (a reconnect whose
+     * old socket has not timed out yet): here at once, and on other nodes by a takeover notice published on
+     * the phone's address, since with a balancer the reconnect usually lands on another node. Without it the
+     * old route would keep taking every other command, emitting it into a dead socket. Completes once the
+     * route is registered and the notice is out.
      */
     public Future<Void> attach(String deviceId, SocketIoSocket socket) {
         return attach(deviceId, socket, v -> { });
@@ -50,10 +59,22 @@ public final class PhoneSessions {
             if (old != null) {
                 old.consumer.unregister();
             }
-            consumer = vertx.eventBus().consumer(Addresses.phone(deviceId), message -> deliver(socket, message, onFlush));
+            consumer = vertx.eventBus().consumer(Addresses.phone(deviceId), message -> {
+                String takenBy = message.body().getString(TAKEOVER);
+                if (takenBy == null) {
+                    deliver(socket, message, onFlush);
+                } else if (!takenBy.equals(socket.id())) {
+                    detach(deviceId, socket).onSuccess(gone -> {
+                        if (gone) {
+                            log.info("phone route taken over by a newer socket device={} socket={}", deviceId, socket.id());
+                        }
+                    });
+                }
+            });
             phones.put(deviceId, new Attached(socket, consumer));
         }
-        return consumer.completion();
+        return consumer.completion()
+                .onSuccess(v -> vertx.eventBus().publish(Addresses.phone(deviceId), new JsonObject().put(TAKEOVER, socket.id())));
     }
 
     /**

@@ -31,7 +31,7 @@ final class Presence {
     Future<Void> start() {
         return vertx.sharedData().<String, String>getAsyncMap(MAP).map(map -> {
             phones = map;
-            membership.onNodeLeft(this::nodeLeft);
+            membership.onNodeLeft(departed -> nodeLeft(departed.memberId()));
             return null;
         });
     }

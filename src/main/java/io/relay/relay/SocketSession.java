@@ -1,6 +1,7 @@
 package io.relay.relay;
 
 import io.relay.gateway.socketio.ClientEvent;
+import io.relay.gateway.socketio.DisconnectReason;
 import io.relay.gateway.socketio.SocketIoSocket;
 import io.relay.pairing.PairingException;
 import io.relay.pairing.SessionClaims;
@@ -207,7 +208,11 @@ final class SocketSession {
             String deviceId = phoneDeviceId;
             return relay.phones.detach(deviceId, socket).map(wasRoute -> {
                 if (wasRoute) {
-                    relay.presence.offline(deviceId);
+                    // A node shutting down may close before this publication gets out. It leaves the phone in the
+                    // presence map instead, so every survivor tells its browsers when this node leaves the cluster.
+                    if (!DisconnectReason.SERVER_SHUTTING_DOWN.equals(reason)) {
+                        relay.presence.offline(deviceId);
+                    }
                     relay.webs.publish(deviceId, Events.MOBILE_DISCONNECTED);
                     log.info("phone disconnected node={} device={} socket={} reason={}", relay.nodeId, deviceId, socket.id(), reason);
                 }

@@ -134,4 +134,26 @@ class DeviceRoutingTest {
                     ctx.completeNow();
                 })));
     }
+
+    @Test
+    @DisplayName("a phone that reconnects to another node takes its route from the first node, so no command goes to the old socket")
+    void reconnectOnAnotherNodeTakesOver(Vertx vertx, VertxTestContext ctx) {
+        // Two nodes' PhoneSessions on one event bus; the old socket has not noticed it is dead (half-open TCP).
+        PhoneSessions nodeA = new PhoneSessions(vertx), nodeB = new PhoneSessions(vertx);
+        Context context = vertx.getOrCreateContext();
+        RecordingSocket old = new RecordingSocket(context), fresh = new RecordingSocket(context);
+        JsonObject markRead = new JsonObject().put("conversationId", "c");
+        nodeA.attach("phone-1", old)
+                .compose(v -> nodeB.attach("phone-1", fresh))
+                .compose(v -> settle(vertx))
+                .compose(v -> Future.all(java.util.stream.IntStream.range(0, 6)
+                        .mapToObj(i -> nodeA.command("phone-1", Events.MARK_READ, markRead)).toList()))
+                .onComplete(ctx.succeeding(v -> ctx.verify(() -> {
+                    assertThat(old.packets).isEmpty();
+                    assertThat(fresh.packets).hasSize(6);
+                    assertThat(nodeA.connectedHere("phone-1")).isFalse();
+                    assertThat(nodeB.connectedHere("phone-1")).isTrue();
+                    ctx.completeNow();
+                })));
+    }
 }

@@ -4,6 +4,7 @@ import io.relay.TestConfigs;
 import io.relay.cluster.Membership;
 import io.relay.config.RelayConfig;
 import io.relay.gateway.socketio.Ack;
+import io.relay.gateway.socketio.DisconnectReason;
 import io.relay.pairing.PairingService;
 import io.relay.pairing.SessionTokens;
 import io.relay.store.Storage;
@@ -154,6 +155,28 @@ class SocketSessionTest {
                     assertThat(all.<JsonObject>resultAt(0).getString("error")).isEqualTo("Device not registered: send mobile:register first");
                     assertThat(all.<JsonObject>resultAt(1).getString("error")).isEqualTo("Not authenticated: send web:authenticate first");
                     assertThat(all.<JsonObject>resultAt(2).getString("error")).isEqualTo("Not authenticated: send web:authenticate first");
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("a phone cut off by a shutdown stays in the presence map, so the surviving nodes announce it once this node left")
+    void shutdownLeavesPresenceToTheSurvivors(Vertx vertx, VertxTestContext ctx) {
+        RecordingSocket leaving = connect();
+        RecordingSocket dropped = connect();
+        Future.all(send(leaving, Events.MOBILE_REGISTER, new JsonObject().put("deviceId", "phone-shutdown")),
+                        send(dropped, Events.MOBILE_REGISTER, new JsonObject().put("deviceId", "phone-dropped")))
+                .compose(v -> {
+                    leaving.drop(DisconnectReason.SERVER_SHUTTING_DOWN);
+                    dropped.drop(DisconnectReason.TRANSPORT_CLOSE);
+                    return vertx.timer(300);
+                })
+                .compose(v -> vertx.sharedData().<String, String>getAsyncMap(Presence.MAP))
+                .compose(map -> Future.all(map.get("phone-shutdown"), map.get("phone-dropped")))
+                .onComplete(ctx.succeeding(holders -> ctx.verify(() -> {
+                    assertThat(holders.<String>resultAt(0)).as("kept for the survivors").isNotNull();
+                    assertThat(holders.<String>resultAt(1)).as("a phone that simply went is gone").isNull();
+                    assertThat(relay.phones.connectedHere("phone-shutdown")).isFalse();
                     ctx.completeNow();
                 })));
     }

@@ -328,7 +328,13 @@ public final class EngineIoSession {
             responder.respond(400, PollResponder.JSON, EngineIoServer.errorBody(EngineIoServer.BAD_REQUEST));
             return;
         }
-        if (pendingGet != null) {
+        if (pendingGet != null && pendingGet.forwarded()) {
+            // The waiting GET came through another node, which may have died or drained without a word: the
+            // balancer then sends the client's GET again, elsewhere. The newer GET wins; the old one gets a noop.
+            PollResponder stale = pendingGet;
+            pendingGet = null;
+            stale.ok(String.valueOf(EngineIoCodec.NOOP));
+        } else if (pendingGet != null) {
             // Like the reference server: overlapping GETs mean a confused client; end the session.
             responder.respond(400, PollResponder.JSON, EngineIoServer.errorBody(EngineIoServer.BAD_REQUEST));
             closeInternal("transport error", false);

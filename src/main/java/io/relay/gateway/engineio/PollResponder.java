@@ -17,6 +17,14 @@ interface PollResponder {
     /** May be called from any thread; at most the first call has an effect. */
     void respond(int status, String contentType, String body);
 
+    /**
+     * True when the request came through another node: its HTTP connection is out of this node's sight, so
+     * its loss (that node died or drained) is never reported here.
+     */
+    default boolean forwarded() {
+        return false;
+    }
+
     default void ok(String body) {
         respond(200, TEXT_PLAIN, body);
     }

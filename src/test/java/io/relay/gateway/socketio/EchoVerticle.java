@@ -48,9 +48,10 @@ final class EchoVerticle extends VerticleBase {
         server = new SocketIoServer(vertx, options);
         server.connectionHandler(EchoVerticle::echo);
         server.mount(router);
-        return vertx.createHttpServer(SocketIoServer.configure(new HttpServerOptions(), options))
+        // Started as the relay's HTTP verticle does: it also serves polling forwarded from other nodes.
+        return server.start().compose(v -> vertx.createHttpServer(SocketIoServer.configure(new HttpServerOptions(), options))
                 .requestHandler(router)
-                .listen(port);
+                .listen(port));
     }
 
     @Override

@@ -1,0 +1,102 @@
+package io.relay.cluster;
+
+import io.vertx.core.json.JsonObject;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code src/test/node/cluster-flow.js}: the official socket.io-client as a phone and three browsers,
+ * talking to the cluster only through the balancer. It reports where its clients landed, waits for
+ * the test to stop a node, and ends with one JSON line of facts. Its trace goes to a log under target/.
+ */
+final class ClusterFlowClient implements AutoCloseable {
+    private final Process process;
+    private final Path log;
+    private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    private final StringBuilder stdout = new StringBuilder();
+
+    private ClusterFlowClient(Process process, Path log) {
+        this.process = process;
+        this.log = log;
+        Thread reader = new Thread(this::read, "cluster-flow-stdout");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    static ClusterFlowClient start(String balancerUrl, String mode, Path log) throws IOException {
+        Path nodeDir = Path.of(System.getProperty("relay.node.dir", "src/test/node"));
+        if (!Files.isDirectory(nodeDir.resolve("node_modules/socket.io-client"))) {
+            throw new IllegalStateException("socket.io-client is not installed in " + nodeDir + " (the build's npm ci does it)");
+        }
+        Process process = ChildProcesses.start(new ProcessBuilder("node", "cluster-flow.js", balancerUrl, mode)
+                .directory(nodeDir.toFile())
+                .redirectError(log.toFile()));
+        return new ClusterFlowClient(process, log);
+    }
+
+    private void read() {
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                synchronized (stdout) {
+                    stdout.append(line).append('\n');
+                }
+                lines.add(line);
+            }
+        } catch (IOException e) {
+            // the process ended
+        }
+    }
+
+    /** The next JSON line that has {@code field}; fails with the client's output when none comes in time. */
+    JsonObject await(String field, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            long left = deadline - System.nanoTime();
+            String line = left > 0 ? lines.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)), TimeUnit.NANOSECONDS) : null;
+            if (line != null && line.startsWith("{")) {
+                JsonObject json = new JsonObject(line);
+                if (json.containsKey(field)) {
+                    return json;
+                }
+            }
+            if (left <= 0) {
+                throw new AssertionError("the client printed no '" + field + "' line in " + timeout + "\n" + output());
+            }
+            if (line == null && !process.isAlive() && lines.isEmpty()) {
+                throw new AssertionError("the client exited (" + process.exitValue() + ") without a '" + field + "' line\n" + output());
+            }
+        }
+    }
+
+    /** Tells the client a node was stopped, and when (epoch ms, the clock the client measures with). */
+    void nodeStopped(String nodeId, long atEpochMillis) throws IOException {
+        Writer in = new java.io.OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+        in.write(new JsonObject().put("stopped", nodeId).put("at", atEpochMillis).encode() + "\n");
+        in.flush();
+    }
+
+    /** What the client printed and the end of its trace. */
+    String output() {
+        String out;
+        synchronized (stdout) {
+            out = stdout.toString();
+        }
+        return "--- client stdout\n" + out + "\n" + ChildProcesses.tail(log, 60);
+    }
+
+    @Override
+    public void close() {
+        ChildProcesses.kill(process);
+    }
+}
