@@ -13,6 +13,8 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class MigrationsTest {
+    /** The SQL files under db/migration: V1 (schema), V3 (outbox). */
+    static final int MIGRATIONS = 2;
 
     @Test
     @DisplayName("Migrations create the relay's tables in the URL's schema, creating the schema, and are idempotent")
@@ -20,7 +22,7 @@ class MigrationsTest {
         String base = TestDatabase.freshDatabaseUrl();
         DatabaseUrl url = DatabaseUrl.parse(base.replace("schema=public", "schema=relay_app"));
 
-        assertThat(Migrations.migrate(url)).isEqualTo(1);
+        assertThat(Migrations.migrate(url)).isEqualTo(MIGRATIONS);
         assertThat(Migrations.migrate(url)).isZero();
 
         try (Connection c = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password().isEmpty() ? null : url.password());
@@ -35,7 +37,7 @@ class MigrationsTest {
                     names.add(rs.getString(1));
                 }
             }
-            assertThat(names).contains("devices", "sessions", "pairing_tokens", "conversations", "messages", "flyway_schema_history");
+            assertThat(names).contains("devices", "sessions", "pairing_tokens", "conversations", "messages", "outbox", "flyway_schema_history");
 
             docType.setString(1, "relay_app");
             try (ResultSet rs = docType.executeQuery()) {
