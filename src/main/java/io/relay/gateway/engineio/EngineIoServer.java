@@ -147,15 +147,24 @@ public final class EngineIoServer {
         res.setStatusCode(204).end();
     }
 
-    private void handleGet(RoutingContext ctx) {
-        HttpServerRequest req = ctx.request();
-        String transport = req.getParam("transport");
+    /** The request's transport when it and the protocol version are ones we serve; null after answering 400. */
+    private String checkedTransport(RoutingContext ctx) {
+        String transport = ctx.request().getParam("transport");
         if (!EngineIoSession.POLLING.equals(transport) && !EngineIoSession.WEBSOCKET.equals(transport)) {
             fail(ctx, UNKNOWN_TRANSPORT);
-            return;
+            return null;
         }
-        if (!"4".equals(req.getParam("EIO"))) {
+        if (!"4".equals(ctx.request().getParam("EIO"))) {
             fail(ctx, UNSUPPORTED_PROTOCOL_VERSION);
+            return null;
+        }
+        return transport;
+    }
+
+    private void handleGet(RoutingContext ctx) {
+        HttpServerRequest req = ctx.request();
+        String transport = checkedTransport(ctx);
+        if (transport == null) {
             return;
         }
         boolean upgrade = isWebSocketUpgrade(req);
@@ -204,13 +213,8 @@ public final class EngineIoServer {
 
     private void handlePost(RoutingContext ctx) {
         HttpServerRequest req = ctx.request();
-        String transport = req.getParam("transport");
-        if (!EngineIoSession.POLLING.equals(transport) && !EngineIoSession.WEBSOCKET.equals(transport)) {
-            fail(ctx, UNKNOWN_TRANSPORT);
-            return;
-        }
-        if (!"4".equals(req.getParam("EIO"))) {
-            fail(ctx, UNSUPPORTED_PROTOCOL_VERSION);
+        String transport = checkedTransport(ctx);
+        if (transport == null) {
             return;
         }
         String sid = req.getParam("sid");
