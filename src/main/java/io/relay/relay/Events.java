@@ -42,6 +42,11 @@ public final class Events {
      */
     public static final String MOBILE_CONNECTED = "mobile:connected";
 
+    /** Extension: the end of a {@code web:request-sync {since}} replay, {@code {seq}}: the browser is current to seq. */
+    public static final String SYNC_COMPLETE = "sync:complete";
+    /** Extension: the browser cannot resume from its {@code since}; a full sync from storage follows. */
+    public static final String SYNC_RESET = "sync:reset";
+
     // server -> both
     public static final String AUTHENTICATED = "authenticated";
     public static final String ERROR = "error";

@@ -16,6 +16,11 @@ final class PhoneEvents {
     private static final Logger log = LoggerFactory.getLogger(PhoneEvents.class);
     static final int MAX_QR_DATA_CHARS = 4 * 1024;
     static final int MAX_STATUS_CHARS = 32;
+    /**
+     * Extension field on the events relayed to browsers: the event's number in the phone's gap-free
+     * sequence, which a browser hands back in {@code web:request-sync {since}} to resume.
+     */
+    static final String SEQ = "seq";
     private static final JsonObject SUCCESS = new JsonObject().put("success", true);
 
     private final Relay relay;
@@ -82,8 +87,10 @@ final class PhoneEvents {
     Future<Void> messages(SocketSession session, JsonObject payload) {
         String deviceId = session.requirePhone();
         JsonArray messages = Payloads.objects(payload, "messages");
-        return store.saveMessages(deviceId, messages).map(v -> {
-            relay.webs.publish(deviceId, Events.MESSAGES_SYNC, payload);
+        return store.saveMessages(deviceId, messages)
+                .compose(v -> store.appendEvent(deviceId, Events.MESSAGES_SYNC, payload))
+                .map(seq -> {
+            relay.webs.publish(deviceId, Events.MESSAGES_SYNC, payload.put(SEQ, seq));
             relay.metrics.messagesRelayed("to_web", messages.size());
             if (messages.size() == 1) {
                 relay.webs.publish(deviceId, Events.MESSAGE_NEW, messages.getJsonObject(0));
@@ -97,8 +104,9 @@ final class PhoneEvents {
         String deviceId = session.requirePhone();
         JsonArray conversations = Payloads.objects(payload, "conversations");
         return store.saveConversations(deviceId, conversations)
-                .map(v -> {
-                    relay.webs.publish(deviceId, Events.CONVERSATIONS_SYNC, payload);
+                .compose(v -> store.appendEvent(deviceId, Events.CONVERSATIONS_SYNC, payload))
+                .map(seq -> {
+                    relay.webs.publish(deviceId, Events.CONVERSATIONS_SYNC, payload.put(SEQ, seq));
                     return null;
                 });
     }
@@ -120,8 +128,9 @@ final class PhoneEvents {
         String tempId = payload.getValue("tempId") == null ? messageId : Payloads.id(payload, "tempId");
         return store.updateMessageStatus(deviceId, messageId, status)
                 .compose(v -> relay.outbox.confirm(deviceId, tempId))
-                .map(v -> {
-                    relay.webs.publish(deviceId, Events.MESSAGE_STATUS, payload);
+                .compose(v -> store.appendEvent(deviceId, Events.MESSAGE_STATUS, payload))
+                .map(seq -> {
+                    relay.webs.publish(deviceId, Events.MESSAGE_STATUS, payload.put(SEQ, seq));
                     return null;
                 });
     }

@@ -159,7 +159,7 @@ final class SocketSession {
             case Events.WEB_AUTHENTICATE -> relay.webEvents.authenticate(this, Payloads.object(payload, event.name()));
             case Events.WEB_SEND_MESSAGE -> relay.webEvents.sendMessage(this, Payloads.object(payload, event.name()));
             case Events.WEB_MARK_READ -> relay.webEvents.markRead(this, Payloads.object(payload, event.name()));
-            case Events.WEB_REQUEST_SYNC -> relay.webEvents.requestSync(this);
+            case Events.WEB_REQUEST_SYNC -> relay.webEvents.requestSync(this, payload);
             default -> Future.failedFuture(new EventRejected("Unknown event: " + shortened(event.name())));
         };
     }

@@ -19,6 +19,8 @@ final class WebEvents {
     static final int MAX_MESSAGE_CHARS = 64 * 1024;
     /** How many of the latest messages a sync from storage sends (the phone's own sync sends what a chat shows). */
     static final int SYNC_MESSAGES = 500;
+    /** The most events one resume replays; a browser further behind gets a full sync. */
+    static final int REPLAY_LIMIT = 1_000;
 
     private final Relay relay;
     private final Store store;
@@ -82,28 +84,79 @@ final class WebEvents {
     }
 
     /**
-     * {@code web:request-sync}: ask the phone, which answers with {@code mobile:conversations}. When it
-     * is offline, answer this browser from storage instead, so it always shows the last known state.
+     * {@code web:request-sync}. With {@code {since: seq}} (the extension), replays what the phone's
+     * browsers were sent after that number, in order, and ends with {@code sync:complete {seq}}; a
+     * browser too far behind for the log (or ahead of it) gets {@code sync:reset {seq}} and a full sync
+     * from storage. Without it, as the original: ask the phone, which answers with
+     * {@code mobile:conversations}; when it is offline, answer this browser from storage.
      */
-    Future<Void> requestSync(SocketSession session) {
+    Future<Void> requestSync(SocketSession session, JsonObject payload) {
         SessionClaims web = session.requireWeb();
+        Object since = payload == null ? null : payload.getValue("since");
+        if (since != null) {
+            if (!(since instanceof Number n) || n.longValue() < 0 || n.doubleValue() != n.longValue()) {
+                throw new EventRejected("Invalid field: since (expected a sequence number, a whole number >= 0)");
+            }
+            return resume(session, web.deviceId(), n.longValue());
+        }
         return relay.phones.command(web.deviceId(), Events.REQUEST_SYNC, null)
                 // Offline, or a stale route that led nowhere: storage has what the phone last sent.
                 .recover(failure -> failure instanceof EventRejected
                         && (PhoneSessions.NOT_CONNECTED.equals(failure.getMessage()) || PhoneSessions.NO_ANSWER.equals(failure.getMessage()))
-                        ? syncFromStorage(session, web.deviceId())
+                        ? syncFromStorage(session, web.deviceId()).mapEmpty()
                         : Future.failedFuture(failure));
     }
 
-    private Future<Void> syncFromStorage(SocketSession session, String deviceId) {
-        Future<JsonArray> conversations = store.loadConversations(deviceId);
-        Future<JsonArray> messages = store.loadMessages(deviceId, SYNC_MESSAGES);
-        return Future.all(conversations, messages).map(all -> {
-            session.socket().emit(Events.CONVERSATIONS_SYNC, new JsonObject().put("conversations", conversations.result()));
-            session.socket().emit(Events.MESSAGES_SYNC, new JsonObject().put("messages", messages.result()));
-            log.info("web synced from storage node={} device={} conversations={} messages={}", relay.nodeId, deviceId,
-                    conversations.result().size(), messages.result().size());
+    private Future<Void> resume(SocketSession session, String deviceId, long since) {
+        return store.lastSeq(deviceId).compose(last -> {
+            if (since > last || last - since > REPLAY_LIMIT) {
+                return reset(session, deviceId, since, last);
+            }
+            if (since == last) {
+                session.socket().emit(Events.SYNC_COMPLETE, new JsonObject().put(PhoneEvents.SEQ, last));
+                return Future.succeededFuture();
+            }
+            return store.eventsSince(deviceId, since, (int) (last - since)).compose(events -> {
+                // The log keeps a window: if its oldest kept event is past what the browser saw, it is too late.
+                if (events.isEmpty() || events.getJsonObject(0).getLong(PhoneEvents.SEQ) != since + 1) {
+                    return reset(session, deviceId, since, last);
+                }
+                long seq = since;
+                for (int i = 0; i < events.size(); i++) {
+                    JsonObject event = events.getJsonObject(i);
+                    seq = event.getLong(PhoneEvents.SEQ);
+                    session.socket().emit(event.getString("event"), event.getJsonObject("payload").put(PhoneEvents.SEQ, seq));
+                }
+                session.socket().emit(Events.SYNC_COMPLETE, new JsonObject().put(PhoneEvents.SEQ, seq));
+                log.info("web resumed node={} device={} since={} replayed={}", relay.nodeId, deviceId, since, events.size());
+                return Future.succeededFuture();
+            });
+        });
+    }
+
+    private Future<Void> reset(SocketSession session, String deviceId, long since, long last) {
+        session.socket().emit(Events.SYNC_RESET, new JsonObject().put(PhoneEvents.SEQ, last)
+                .put("reason", since > last ? "unknown sequence" : "too far behind"));
+        log.info("web resume refused node={} device={} since={} last={}: full sync", relay.nodeId, deviceId, since, last);
+        return syncFromStorage(session, deviceId).map(seq -> {
+            session.socket().emit(Events.SYNC_COMPLETE, new JsonObject().put(PhoneEvents.SEQ, seq));
             return null;
+        });
+    }
+
+    /** Sends this browser what storage has, stamped with the sequence number it is current to. */
+    private Future<Long> syncFromStorage(SocketSession session, String deviceId) {
+        // Read the sequence first: anything newer is also relayed live, at worst twice (the app de-duplicates).
+        return store.lastSeq(deviceId).compose(seq -> {
+            Future<JsonArray> conversations = store.loadConversations(deviceId);
+            Future<JsonArray> messages = store.loadMessages(deviceId, SYNC_MESSAGES);
+            return Future.all(conversations, messages).map(all -> {
+                session.socket().emit(Events.CONVERSATIONS_SYNC, new JsonObject().put("conversations", conversations.result()).put(PhoneEvents.SEQ, seq));
+                session.socket().emit(Events.MESSAGES_SYNC, new JsonObject().put("messages", messages.result()).put(PhoneEvents.SEQ, seq));
+                log.info("web synced from storage node={} device={} conversations={} messages={}", relay.nodeId, deviceId,
+                        conversations.result().size(), messages.result().size());
+                return seq;
+            });
         });
     }
 }

@@ -125,6 +125,26 @@ public final class EventBusStore implements Store {
                 .map(JsonArray.class::cast);
     }
 
+    @Override
+    public Future<Long> appendEvent(String deviceId, String event, JsonObject payload) {
+        return request(StoreOps.APPEND_EVENT, new JsonObject().put(StoreOps.DEVICE_ID, deviceId).put(StoreOps.EVENT, event)
+                .put(StoreOps.PAYLOAD, payload))
+                .map(seq -> ((Number) seq).longValue());
+    }
+
+    @Override
+    public Future<JsonArray> eventsSince(String deviceId, long since, int limit) {
+        return request(StoreOps.EVENTS_SINCE, new JsonObject().put(StoreOps.DEVICE_ID, deviceId).put(StoreOps.SINCE, since)
+                .put(StoreOps.LIMIT, limit))
+                .map(JsonArray.class::cast);
+    }
+
+    @Override
+    public Future<Long> lastSeq(String deviceId) {
+        return request(StoreOps.LAST_SEQ, new JsonObject().put(StoreOps.DEVICE_ID, deviceId))
+                .map(seq -> ((Number) seq).longValue());
+    }
+
     private Future<Object> request(String op, JsonObject request) {
         return vertx.eventBus().request(StoreOps.address(op), request, DELIVERY)
                 .map(Message::body)

@@ -71,6 +71,9 @@ public final class PersistenceVerticle extends VerticleBase {
         registrations.add(on(StoreOps.OPEN_COMMANDS, this::openCommands));
         registrations.add(on(StoreOps.MARK_COMMAND, this::markCommand));
         registrations.add(on(StoreOps.EXPIRE_COMMANDS, this::expireCommands));
+        registrations.add(on(StoreOps.APPEND_EVENT, this::appendEvent));
+        registrations.add(on(StoreOps.EVENTS_SINCE, this::eventsSince));
+        registrations.add(on(StoreOps.LAST_SEQ, this::lastSeq));
         return Future.all(registrations)
                 .onSuccess(v -> LOG.info("Persistence ready on {} (pool of {})", url, config.databasePoolSize()));
     }
@@ -232,6 +235,46 @@ public final class PersistenceVerticle extends VerticleBase {
                             .put(StoreOps.KEY, row.getString("key")).put(StoreOps.EVENT, row.getString("event"))));
                     return expired;
                 });
+    }
+
+    /** Events kept per device; pruned every {@value #PRUNE_EVERY} appends. */
+    static final long EVENT_WINDOW = 10_000;
+    private static final long PRUNE_EVERY = 500;
+
+    private Future<Long> appendEvent(JsonObject r) {
+        Object payload = r.getValue(StoreOps.PAYLOAD);
+        if (!(payload instanceof JsonObject json)) {
+            throw new StoreFailures.BadRequest(StoreOps.PAYLOAD + " must be an object");
+        }
+        String deviceId = requireId(r, StoreOps.DEVICE_ID);
+        return pool.preparedQuery(StoreSql.APPEND_EVENT).execute(Tuple.of(deviceId, requireId(r, StoreOps.EVENT), json.encode()))
+                .map(rows -> {
+                    if (rows.rowCount() != 1) {
+                        throw new StoreFailures.BadRequest("unknown device");
+                    }
+                    long seq = rows.iterator().next().getLong("seq");
+                    if (seq % PRUNE_EVERY == 0 && seq > EVENT_WINDOW) {
+                        pool.preparedQuery(StoreSql.PRUNE_EVENTS).execute(Tuple.of(deviceId, seq - EVENT_WINDOW))
+                                .onFailure(e -> LOG.warn("pruning the event log failed: {}", e.toString()));
+                    }
+                    return seq;
+                });
+    }
+
+    private Future<JsonArray> eventsSince(JsonObject r) {
+        long since = r.getLong(StoreOps.SINCE, 0L);
+        Tuple args = Tuple.of(requireId(r, StoreOps.DEVICE_ID), since, StoreRequests.requireLimit(r));
+        return pool.preparedQuery(StoreSql.EVENTS_SINCE).execute(args).map(rows -> {
+            JsonArray events = new JsonArray();
+            rows.forEach(row -> events.add(new JsonObject().put(StoreOps.SEQ, row.getLong("seq"))
+                    .put(StoreOps.EVENT, row.getString("event")).put(StoreOps.PAYLOAD, new JsonObject(row.getString("payload")))));
+            return events;
+        });
+    }
+
+    private Future<Long> lastSeq(JsonObject r) {
+        return pool.preparedQuery(StoreSql.LAST_SEQ).execute(Tuple.of(requireId(r, StoreOps.DEVICE_ID)))
+                .map(rows -> rows.size() == 0 ? 0L : rows.iterator().next().getLong("last_seq"));
     }
 
     private Future<JsonArray> loadMessages(JsonObject r) {

@@ -76,6 +76,18 @@ public interface Store {
     /** Expires commands still undelivered after their time; returns them as {@code [{deviceId, key, event}]}, each once. */
     Future<JsonArray> expireCommands(Instant queuedBefore);
 
+    /**
+     * Appends a relayed phone event to the device's log and returns its sequence number: the next of a
+     * gap-free, increasing sequence per device (the device row must exist).
+     */
+    Future<Long> appendEvent(String deviceId, String event, JsonObject payload);
+
+    /** Logged events after {@code since}, oldest first, at most {@code limit}: {@code [{seq, event, payload}]}. */
+    Future<JsonArray> eventsSince(String deviceId, long since, int limit);
+
+    /** The device's last sequence number (0 before its first event, or for an unknown device). */
+    Future<Long> lastSeq(String deviceId);
+
     /** A pairing as stored. {@code deviceId}/{@code sessionId}/{@code redeemedAt} are null until a phone scans. */
     record PairingToken(String token, Instant createdAt, Instant expiresAt, Instant redeemedAt, String deviceId, String sessionId) {
         public boolean redeemed() {

@@ -43,6 +43,12 @@ public final class StoreOps {
     public static final String MARK_COMMAND = "mark-command";
     /** {queuedBefore} → [{deviceId, key, event}] expired now. */
     public static final String EXPIRE_COMMANDS = "expire-commands";
+    /** {deviceId, event, payload} → the event's sequence number. */
+    public static final String APPEND_EVENT = "append-event";
+    /** {deviceId, since, limit} → [{seq, event, payload}], oldest first. */
+    public static final String EVENTS_SINCE = "events-since";
+    /** {deviceId} → the device's last sequence number. */
+    public static final String LAST_SEQ = "last-seq";
     /** {} → the last schema version Flyway applied, or null (readiness: the database answers, migrated). */
     public static final String SCHEMA_VERSION = "schema-version";
 
@@ -50,7 +56,7 @@ public final class StoreOps {
     public static final java.util.List<String> ALL = java.util.List.of(
             CREATE_PAIRING_TOKEN, FIND_PAIRING_TOKEN, REDEEM_PAIRING_TOKEN, UPSERT_DEVICE, FIND_SESSION,
             SAVE_MESSAGES, SAVE_CONVERSATIONS, UPDATE_MESSAGE_STATUS, LOAD_CONVERSATIONS, LOAD_MESSAGES, SCHEMA_VERSION,
-            ENQUEUE_COMMAND, OPEN_COMMANDS, MARK_COMMAND, EXPIRE_COMMANDS);
+            ENQUEUE_COMMAND, OPEN_COMMANDS, MARK_COMMAND, EXPIRE_COMMANDS, APPEND_EVENT, EVENTS_SINCE, LAST_SEQ);
 
     public static String address(String op) {
         return Addresses.store(op);
@@ -79,6 +85,8 @@ public final class StoreOps {
     public static final String STATE = "state";
     public static final String INCLUDE_DELIVERED = "includeDelivered";
     public static final String QUEUED_BEFORE = "queuedBefore";
+    public static final String SEQ = "seq";
+    public static final String SINCE = "since";
 
     /** Largest batch of messages or conversations accepted in one request. */
     public static final int MAX_BATCH = 5000;

@@ -117,4 +117,21 @@ final class StoreSql {
     static final String EXPIRE_COMMANDS = """
             UPDATE outbox SET state = 'expired' WHERE state = 'pending' AND created_at < $1
             RETURNING device_id, key, event""";
+
+    // Gap-free: the sequence moves only when the event row is written, in one statement, under the
+    // device row's lock (concurrent appends of one device queue on it).
+    static final String APPEND_EVENT = """
+            WITH bumped AS (UPDATE devices SET last_seq = last_seq + 1 WHERE device_id = $1 RETURNING last_seq)
+            INSERT INTO device_events (device_id, seq, event, payload)
+            SELECT $1, last_seq, $2, $3::text::json FROM bumped
+            RETURNING seq""";
+
+    static final String EVENTS_SINCE = """
+            SELECT seq, event, payload::text AS payload FROM device_events
+            WHERE device_id = $1 AND seq > $2 ORDER BY seq LIMIT $3""";
+
+    static final String LAST_SEQ = "SELECT last_seq FROM devices WHERE device_id = $1";
+
+    // The log keeps a window per device; a browser further behind gets a full sync instead.
+    static final String PRUNE_EVENTS = "DELETE FROM device_events WHERE device_id = $1 AND seq <= $2";
 }
