@@ -37,6 +37,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(VertxExtension.class)
 @DisplayName("Bad input over Socket.IO")
 class BadInputE2ETest {
+    /** Generous: a loaded CI machine can take seconds to schedule a handshake; a hang still fails. */
+    private static final int WAIT_SECONDS = 20;
+
 
     private static final Duration SCRIPT_TIMEOUT = Duration.ofSeconds(60);
     private static final String SOCKET_PATH = "/socket.io/?EIO=4&transport=websocket";
@@ -146,8 +149,8 @@ class BadInputE2ETest {
         /** The next text message that is not an Engine.IO ping. */
         String next() throws InterruptedException {
             while (true) {
-                String text = texts.poll(5, TimeUnit.SECONDS);
-                assertThat(text).as("a message within 5 s").isNotNull();
+                String text = texts.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+                assertThat(text).as("a message within %d s", WAIT_SECONDS).isNotNull();
                 if (!"2".equals(text)) {
                     return text;
                 }
@@ -156,7 +159,7 @@ class BadInputE2ETest {
         }
 
         boolean closed() throws Exception {
-            closed.future().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            closed.future().toCompletionStage().toCompletableFuture().get(WAIT_SECONDS, TimeUnit.SECONDS);
             return true;
         }
     }
@@ -164,7 +167,7 @@ class BadInputE2ETest {
     /** Opens a websocket, reads the Engine.IO handshake and joins the default namespace. */
     private RawSocket connectNamespace() throws Exception {
         RawSocket socket = wsClient.connect(node.port(), "127.0.0.1", SOCKET_PATH).map(RawSocket::new)
-                .toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+                .toCompletionStage().toCompletableFuture().get(WAIT_SECONDS, TimeUnit.SECONDS);
         assertThat(socket.next()).as("Engine.IO open packet").startsWith("0{\"sid\":");
         socket.ws.writeTextMessage("40");
         assertThat(socket.next()).as("Socket.IO connect answer").startsWith("40{\"sid\":");
