@@ -204,5 +204,5 @@ async function flow(sockets) {
     }
     transports[s.name] = s.transport();
   }
-  return { mode, transports, deviceId: PHONE_1, sessionToken: tokenB, expected: { messages: storedMessages, conversations: storedConversations } };
+  return { mode, transports, deviceId: PHONE_1, deviceSecret: phone1.deviceSecret, sessionToken: tokenB, expected: { messages: storedMessages, conversations: storedConversations } };
 }

@@ -10,7 +10,7 @@ const kit = require('./relay-kit');
 
 const baseUrl = process.argv[2];
 const before = JSON.parse(fs.readFileSync(process.argv[3], 'utf8'));
-const { deviceId, sessionToken, expected } = before;
+const { deviceId, deviceSecret, sessionToken, expected } = before;
 
 kit.main(async () => {
   const sockets = [];
@@ -28,14 +28,14 @@ kit.main(async () => {
     await web.waitForError('send-message with the phone away', 'Mobile device not connected');
 
     kit.log('the phone reconnects; the browser reaches it again');
-    const phone = await kit.connectPhone(baseUrl, 'websocket', 'phone-after-restart', deviceId);
+    const phone = await kit.connectPhone(baseUrl, 'websocket', 'phone-after-restart', deviceId, { deviceSecret });
     sockets.push(phone);
     const send = { phoneNumber: '+15550001', message: 'Back again', tempId: 'after-restart-2' };
     kit.assertAckOk(await web.ack('web:send-message', send), 'web:send-message with the phone back');
     await phone.waitForPayload('send:message', send);
 
     kit.log('the phone reconnects before its old socket is gone: closing the old one leaves the new one reachable');
-    const newer = await kit.connectPhone(baseUrl, 'websocket', 'phone-reconnected', deviceId);
+    const newer = await kit.connectPhone(baseUrl, 'websocket', 'phone-reconnected', deviceId, { authSecret: deviceSecret });
     sockets.push(newer);
     phone.close();
     await kit.withTimeout(phone.disconnected, 'the old phone socket closes');

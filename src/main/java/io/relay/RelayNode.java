@@ -55,9 +55,13 @@ public final class RelayNode {
     /** Starts the node; on failure, whatever was already started is stopped again. */
     public static Future<RelayNode> start(Vertx vertx, RelayConfig config, Membership membership) {
         AtomicBoolean draining = new AtomicBoolean();
+        if (config.security().allowLegacyPhones()) {
+            log.warn("ALLOW_LEGACY_PHONES is on: a phone may register for a deviceId without its device secret, "
+                    + "so anyone who knows a deviceId can take over that phone's socket. Turn it off once every phone app sends its secret.");
+        }
         return Storage.start(vertx, config).compose(storage -> {
             PairingService pairing = new PairingService(vertx, config, storage.store(), new SessionTokens(vertx, config.jwt()));
-            Relay relay = new Relay(vertx, config.nodeId(), storage.store(), pairing, membership);
+            Relay relay = new Relay(vertx, config.nodeId(), storage.store(), pairing, membership, config.security());
             return relay.start()
                     .compose(v -> deployHttp(vertx, config, pairing, relay, draining::get))
                     .map(http -> new RelayNode(vertx, storage, relay, http, membership, draining))

@@ -30,6 +30,7 @@ public final class TestConfigs {
                 new RelayConfig.Pairing(Duration.ofMinutes(5)),
                 new RelayConfig.Socket(Duration.ofMillis(25_000), Duration.ofMillis(20_000), 1_000_000, Duration.ofMillis(10_000)),
                 RelayConfig.Cluster.standalone(),
-                Duration.ofSeconds(5));
+                Duration.ofSeconds(5),
+                RelayConfig.Security.defaults());
     }
 }

@@ -64,6 +64,7 @@ public final class ConfigLoader {
         JsonObject socket = file.getJsonObject("socket", new JsonObject());
         JsonObject database = file.getJsonObject("database", new JsonObject());
         JsonObject cluster = file.getJsonObject("cluster", new JsonObject());
+        JsonObject security = file.getJsonObject("security", new JsonObject());
 
         String nodeEnv = env.getOrDefault("NODE_ENV", file.getString("nodeEnv", "development"));
         boolean production = "production".equalsIgnoreCase(nodeEnv);
@@ -103,7 +104,13 @@ public final class ConfigLoader {
                         intSetting("MAX_PAYLOAD_BYTES", env, socket.getInteger("maxPayloadBytes", 1_000_000), 1_024, 100_000_000),
                         Duration.ofMillis(intSetting("UPGRADE_TIMEOUT_MS", env, socket.getInteger("upgradeTimeoutMs", 10_000), 50, 600_000))),
                 cluster(cluster, env),
-                Duration.ofSeconds(intSetting("DRAIN_SECONDS", env, file.getInteger("drainSeconds", 20), 0, 3_600)));
+                Duration.ofSeconds(intSetting("DRAIN_SECONDS", env, file.getInteger("drainSeconds", 20), 0, 3_600)),
+                security(security, env));
+    }
+
+    private static RelayConfig.Security security(JsonObject file, Map<String, String> env) {
+        return new RelayConfig.Security(
+                booleanSetting("ALLOW_LEGACY_PHONES", env, file.getBoolean("allowLegacyPhones", false)));
     }
 
     private static RelayConfig.Cluster cluster(JsonObject file, Map<String, String> env) {

@@ -19,6 +19,7 @@ import java.util.Optional;
  * @param corsOrigins exact origins allowed for browser requests; {@code *} allows any
  * @param cluster     whether and how this node joins a cluster of nodes
  * @param drain       how long a SIGTERM may take: sockets are closed so clients reconnect elsewhere, writes finish
+ * @param security    phone credentials and abuse limits
  */
 public record RelayConfig(
         int port,
@@ -33,7 +34,25 @@ public record RelayConfig(
         Pairing pairing,
         Socket socket,
         Cluster cluster,
-        Duration drain) {
+        Duration drain,
+        Security security) {
+
+    /**
+     * Who may connect and how much.
+     *
+     * @param allowLegacyPhones lets a phone register for a deviceId that already has a device secret
+     *                          without presenting it (apps that predate phone credentials). Off by default:
+     *                          with it on, anyone who knows a deviceId can take over that phone's socket.
+     */
+    public record Security(boolean allowLegacyPhones) {
+        public static Security defaults() {
+            return new Security(false);
+        }
+
+        public Security withAllowLegacyPhones(boolean allow) {
+            return new Security(allow);
+        }
+    }
 
     /** Session tokens: HS256 only; the secret is at least 32 bytes in production. */
     public record Jwt(byte[] secret, String issuer, String audience, Duration sessionTtl) {
@@ -78,26 +97,30 @@ public record RelayConfig(
     }
 
     public RelayConfig withPort(int newPort) {
-        return new RelayConfig(newPort, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain);
+        return new RelayConfig(newPort, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain, security);
     }
 
     public RelayConfig withDatabaseUrl(String url) {
-        return new RelayConfig(port, host, nodeEnv, nodeId, Optional.ofNullable(url), databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain);
+        return new RelayConfig(port, host, nodeEnv, nodeId, Optional.ofNullable(url), databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain, security);
     }
 
     public RelayConfig withSocket(Socket newSocket) {
-        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, newSocket, cluster, drain);
+        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, newSocket, cluster, drain, security);
     }
 
     public RelayConfig withPairing(Pairing newPairing) {
-        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, newPairing, socket, cluster, drain);
+        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, newPairing, socket, cluster, drain, security);
     }
 
     public RelayConfig withCluster(Cluster newCluster) {
-        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, newCluster, drain);
+        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, newCluster, drain, security);
+    }
+
+    public RelayConfig withSecurity(Security newSecurity) {
+        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain, newSecurity);
     }
 
     public RelayConfig withNodeId(String newNodeId) {
-        return new RelayConfig(port, host, nodeEnv, newNodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain);
+        return new RelayConfig(port, host, nodeEnv, newNodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain, security);
     }
 }

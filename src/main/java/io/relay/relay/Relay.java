@@ -1,6 +1,7 @@
 package io.relay.relay;
 
 import io.relay.cluster.Membership;
+import io.relay.config.RelayConfig;
 import io.relay.gateway.socketio.SocketIoSocket;
 import io.relay.pairing.PairingService;
 import io.relay.store.Store;
@@ -23,9 +24,15 @@ public final class Relay {
     final PhoneEvents phoneEvents;
     final WebEvents webEvents;
     final Presence presence;
+    final PhoneCredentials credentials;
 
     public Relay(Vertx vertx, String nodeId, Store store, PairingService pairing, Membership membership) {
+        this(vertx, nodeId, store, pairing, membership, RelayConfig.Security.defaults());
+    }
+
+    public Relay(Vertx vertx, String nodeId, Store store, PairingService pairing, Membership membership, RelayConfig.Security security) {
         this.nodeId = nodeId;
+        this.credentials = new PhoneCredentials(store, security.allowLegacyPhones(), nodeId);
         this.phones = new PhoneSessions(vertx);
         this.webs = new WebSessions(vertx);
         this.presence = new Presence(vertx, membership, webs);

@@ -54,6 +54,8 @@ public final class PersistenceVerticle extends VerticleBase {
         registrations.add(on(StoreOps.FIND_PAIRING_TOKEN, this::findPairingToken));
         registrations.add(on(StoreOps.REDEEM_PAIRING_TOKEN, this::redeemPairingToken));
         registrations.add(on(StoreOps.UPSERT_DEVICE, this::upsertDevice));
+        registrations.add(on(StoreOps.FIND_DEVICE_SECRET, this::findDeviceSecret));
+        registrations.add(on(StoreOps.ISSUE_DEVICE_SECRET, this::issueDeviceSecret));
         registrations.add(on(StoreOps.FIND_SESSION, this::findSession));
         registrations.add(on(StoreOps.SAVE_MESSAGES, this::saveMessages));
         registrations.add(on(StoreOps.SAVE_CONVERSATIONS, this::saveConversations));
@@ -127,6 +129,20 @@ public final class PersistenceVerticle extends VerticleBase {
         Tuple args = Tuple.of(requireId(r, StoreOps.DEVICE_ID), StoreRequests.optionalString(r, StoreOps.DEVICE_NAME),
                 StoreRequests.optionalString(r, StoreOps.DEVICE_MODEL));
         return pool.preparedQuery(StoreSql.UPSERT_DEVICE).execute(args).mapEmpty();
+    }
+
+    private Future<JsonObject> findDeviceSecret(JsonObject r) {
+        return pool.preparedQuery(StoreSql.FIND_DEVICE_SECRET).execute(Tuple.of(requireId(r, StoreOps.DEVICE_ID)))
+                .map(rows -> first(rows, row -> {
+                    var hash = row.getBuffer("secret_hash");
+                    return hash == null ? null : new JsonObject().put(StoreOps.SECRET_HASH, hash.getBytes());
+                }));
+    }
+
+    private Future<JsonObject> issueDeviceSecret(JsonObject r) {
+        Tuple args = Tuple.of(requireId(r, StoreOps.DEVICE_ID), StoreRequests.requireSecretHash(r));
+        return pool.preparedQuery(StoreSql.ISSUE_DEVICE_SECRET).execute(args)
+                .map(rows -> new JsonObject().put(StoreOps.ISSUED, rows.size() == 1));
     }
 
     private Future<JsonObject> findSession(JsonObject r) {

@@ -31,6 +31,15 @@ public interface Store {
     /** Creates or refreshes a phone's device row (name, model, last seen). */
     Future<Void> upsertDevice(String deviceId, String deviceName, String deviceModel);
 
+    /** The SHA-256 of the phone's device secret; empty when the device is unknown or has none yet. */
+    Future<Optional<byte[]>> findDeviceSecretHash(String deviceId);
+
+    /**
+     * Sets the device's secret hash only if it has none (creating the device row if needed), atomically:
+     * of two sockets claiming the same fresh deviceId at once, exactly one gets {@code true}.
+     */
+    Future<Boolean> issueDeviceSecret(String deviceId, byte[] secretHash);
+
     /** The session row, if it exists. */
     Future<Optional<SessionRecord>> findSession(String sessionId);
 

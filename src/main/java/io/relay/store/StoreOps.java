@@ -23,6 +23,10 @@ public final class StoreOps {
     public static final String REDEEM_PAIRING_TOKEN = "redeem-pairing-token";
     /** {deviceId, deviceName?, deviceModel?} → null. */
     public static final String UPSERT_DEVICE = "upsert-device";
+    /** {deviceId} → {secretHash} (base64), or null when the device is unknown or has no secret yet. */
+    public static final String FIND_DEVICE_SECRET = "find-device-secret";
+    /** {deviceId, secretHash} → {issued: boolean}: true only if the device had no secret until now. */
+    public static final String ISSUE_DEVICE_SECRET = "issue-device-secret";
     /** {sessionId} → session row or null. */
     public static final String FIND_SESSION = "find-session";
     /** {deviceId, messages: [..]} → null. */
@@ -38,7 +42,7 @@ public final class StoreOps {
 
     /** Every operation, for registering consumers. */
     public static final java.util.List<String> ALL = java.util.List.of(
-            CREATE_PAIRING_TOKEN, FIND_PAIRING_TOKEN, REDEEM_PAIRING_TOKEN, UPSERT_DEVICE, FIND_SESSION,
+            CREATE_PAIRING_TOKEN, FIND_PAIRING_TOKEN, REDEEM_PAIRING_TOKEN, UPSERT_DEVICE, FIND_DEVICE_SECRET, ISSUE_DEVICE_SECRET, FIND_SESSION,
             SAVE_MESSAGES, SAVE_CONVERSATIONS, UPDATE_MESSAGE_STATUS, LOAD_CONVERSATIONS, LOAD_MESSAGES);
 
     public static String address(String op) {
@@ -62,6 +66,7 @@ public final class StoreOps {
     public static final String MESSAGE_ID = "messageId";
     public static final String STATUS = "status";
     public static final String LIMIT = "limit";
+    public static final String ISSUED = "issued";
 
     /** Largest batch of messages or conversations accepted in one request. */
     public static final int MAX_BATCH = 5000;

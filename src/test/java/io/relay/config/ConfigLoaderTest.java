@@ -64,6 +64,18 @@ class ConfigLoaderTest {
     }
 
     @Test
+    @DisplayName("legacy phones (no device secret) are refused unless ALLOW_LEGACY_PHONES or security.allowLegacyPhones says otherwise")
+    void legacyPhonesOffByDefault() {
+        assertThat(ConfigLoader.load(file(), Map.of()).security().allowLegacyPhones()).isFalse();
+        assertThat(ConfigLoader.load(file(), Map.of("ALLOW_LEGACY_PHONES", "true")).security().allowLegacyPhones()).isTrue();
+        JsonObject on = file().put("security", new JsonObject().put("allowLegacyPhones", true));
+        assertThat(ConfigLoader.load(on, Map.of()).security().allowLegacyPhones()).isTrue();
+        assertThat(ConfigLoader.load(on, Map.of("ALLOW_LEGACY_PHONES", "false")).security().allowLegacyPhones()).isFalse();
+        assertThatThrownBy(() -> ConfigLoader.load(file(), Map.of("ALLOW_LEGACY_PHONES", "maybe")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("ALLOW_LEGACY_PHONES");
+    }
+
+    @Test
     @DisplayName("a malformed number names the setting")
     void badNumberNamesSetting() {
         assertThatThrownBy(() -> ConfigLoader.load(file(), Map.of("PORT", "eighty")))

@@ -20,7 +20,7 @@ class MigrationsTest {
         String base = TestDatabase.freshDatabaseUrl();
         DatabaseUrl url = DatabaseUrl.parse(base.replace("schema=public", "schema=relay_app"));
 
-        assertThat(Migrations.migrate(url)).isEqualTo(1);
+        assertThat(Migrations.migrate(url)).isPositive();
         assertThat(Migrations.migrate(url)).isZero();
 
         try (Connection c = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password().isEmpty() ? null : url.password());

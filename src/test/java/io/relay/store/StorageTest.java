@@ -57,7 +57,7 @@ class StorageTest {
     void startsEmbedded(Vertx vertx, VertxTestContext ctx, @TempDir Path dataDir) {
         var config = TestConfigs.forDatabase(null);
         var withDir = new io.relay.config.RelayConfig(config.port(), config.host(), config.nodeEnv(), config.nodeId(), Optional.empty(),
-                config.databasePoolSize(), dataDir, config.corsOrigins(), config.jwt(), config.pairing(), config.socket(), config.cluster(), config.drain());
+                config.databasePoolSize(), dataDir, config.corsOrigins(), config.jwt(), config.pairing(), config.socket(), config.cluster(), config.drain(), config.security());
         Storage.start(vertx, withDir)
                 .compose(storage -> storage.store().upsertDevice("d1", "Pixel", "Pixel 8")
                         .compose(v -> storage.store().loadConversations("d1"))
