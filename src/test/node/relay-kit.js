@@ -198,8 +198,8 @@ function assertAckFailed(ack, what) {
 
 // ---- REST, as the web app calls it ----
 
-async function request(baseUrl, method, path, body) {
-  const init = { method, headers: {} };
+async function request(baseUrl, method, path, body, headers = {}) {
+  const init = { method, headers: { ...headers } };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = typeof body === 'string' ? body : JSON.stringify(body);

@@ -56,6 +56,7 @@ public final class HttpVerticle extends VerticleBase {
         router.get("/").handler(HttpVerticle::health);
         router.get("/api/auth/health").handler(HttpVerticle::health);
         PairingRoutes.mount(router, pairing);
+        DeviceSessionRoutes.mount(router, relay);
         router.route(socketOptions.path()).handler(this::refuseNewSessionsWhileDraining);
         socketIo.mount(router);
         router.route().last().handler(ctx -> json(ctx, 404, failure("Route not found")));
@@ -96,7 +97,7 @@ public final class HttpVerticle extends VerticleBase {
     private CorsHandler cors() {
         CorsHandler cors = CorsHandler.create()
                 .allowCredentials(true)
-                .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.OPTIONS))
+                .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.DELETE, HttpMethod.OPTIONS))
                 .allowedHeaders(Set.of("Content-Type", "Authorization"));
         for (String origin : config.corsOrigins()) {
             // With credentials a literal "*" is refused by browsers: reflect any origin instead.

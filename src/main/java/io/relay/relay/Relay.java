@@ -25,6 +25,7 @@ public final class Relay {
     final WebEvents webEvents;
     final Presence presence;
     final PhoneCredentials credentials;
+    final SessionControl sessionControl;
 
     public Relay(Vertx vertx, String nodeId, Store store, PairingService pairing, Membership membership) {
         this(vertx, nodeId, store, pairing, membership, RelayConfig.Security.defaults());
@@ -33,6 +34,7 @@ public final class Relay {
     public Relay(Vertx vertx, String nodeId, Store store, PairingService pairing, Membership membership, RelayConfig.Security security) {
         this.nodeId = nodeId;
         this.credentials = new PhoneCredentials(store, security.allowLegacyPhones(), nodeId);
+        this.sessionControl = new SessionControl(vertx, store, nodeId);
         this.phones = new PhoneSessions(vertx);
         this.webs = new WebSessions(vertx);
         this.presence = new Presence(vertx, membership, webs);
@@ -42,7 +44,7 @@ public final class Relay {
 
     /** Gets the cluster-wide presence map; call once before accepting sockets. */
     public Future<Void> start() {
-        return presence.start();
+        return presence.start().compose(v -> sessionControl.start());
     }
 
     /** The Socket.IO connection handler: called on the socket's context once it joined namespace {@code /}. */
@@ -50,6 +52,15 @@ public final class Relay {
         log.debug("socket connected node={} socket={} transport={} remote={}",
                 nodeId, socket.id(), socket.transport(), socket.remoteAddress());
         new SocketSession(this, socket).start();
+    }
+
+    public SessionControl sessionControl() {
+        return sessionControl;
+    }
+
+    /** True when {@code secret} is the phone's device secret (constant-time); for calls the phone makes over REST. */
+    public Future<Boolean> phoneSecretMatches(String deviceId, String secret) {
+        return credentials.matches(deviceId, secret);
     }
 
     public PhoneSessions phones() {

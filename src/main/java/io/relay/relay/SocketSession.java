@@ -113,6 +113,8 @@ final class SocketSession {
             case Events.MOBILE_CONVERSATIONS -> relay.phoneEvents.conversations(this, Payloads.object(payload, event.name()));
             case Events.MOBILE_MESSAGE_STATUS -> relay.phoneEvents.status(this, Payloads.object(payload, event.name()));
             case Events.MESSAGE_SENT, Events.MESSAGE_DELETED -> Future.succeededFuture();
+            case Events.MOBILE_LIST_SESSIONS -> relay.sessionControl.listEvent(this);
+            case Events.MOBILE_REVOKE_SESSION -> relay.sessionControl.revokeEvent(this, Payloads.object(payload, event.name()));
             case Events.WEB_AUTHENTICATE -> relay.webEvents.authenticate(this, Payloads.object(payload, event.name()));
             case Events.WEB_SEND_MESSAGE -> relay.webEvents.sendMessage(this, Payloads.object(payload, event.name()));
             case Events.WEB_MARK_READ -> relay.webEvents.markRead(this, Payloads.object(payload, event.name()));
@@ -155,6 +157,7 @@ final class SocketSession {
             }
             if (webSession != null) {
                 relay.webs.leave(webSession.deviceId(), socket);
+                relay.sessionControl.untrack(webSession.sessionId(), socket);
                 log.info("web disconnected node={} device={} session={} socket={} reason={}",
                         relay.nodeId, webSession.deviceId(), webSession.sessionId(), socket.id(), reason);
             }

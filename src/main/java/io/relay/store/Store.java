@@ -40,6 +40,15 @@ public interface Store {
      */
     Future<Boolean> issueDeviceSecret(String deviceId, byte[] secretHash);
 
+    /** The device's sessions that are neither revoked nor expired, oldest first. */
+    Future<java.util.List<SessionSummary>> listSessions(String deviceId);
+
+    /**
+     * Revokes one live session of the device ({@code sessionId}), or all of them ({@code null}).
+     * Completes with the ids revoked by this call (empty when none matched).
+     */
+    Future<java.util.List<String>> revokeSessions(String deviceId, String sessionId);
+
     /** The session row, if it exists. */
     Future<Optional<SessionRecord>> findSession(String sessionId);
 
@@ -63,6 +72,10 @@ public interface Store {
         public boolean redeemed() {
             return redeemedAt != null;
         }
+    }
+
+    /** A live browser session as its phone sees it. */
+    record SessionSummary(String sessionId, Instant createdAt, Instant lastSeen, Instant expiresAt) {
     }
 
     /** A browser session as stored; it is valid while not revoked and not expired. */

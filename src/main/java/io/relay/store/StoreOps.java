@@ -27,6 +27,10 @@ public final class StoreOps {
     public static final String FIND_DEVICE_SECRET = "find-device-secret";
     /** {deviceId, secretHash} → {issued: boolean}: true only if the device had no secret until now. */
     public static final String ISSUE_DEVICE_SECRET = "issue-device-secret";
+    /** {deviceId} → [{sessionId, createdAt, lastSeen, expiresAt}] of its live sessions. */
+    public static final String LIST_SESSIONS = "list-sessions";
+    /** {deviceId, sessionId?} → [sessionId] revoked just now (every live one when sessionId is absent). */
+    public static final String REVOKE_SESSIONS = "revoke-sessions";
     /** {sessionId} → session row or null. */
     public static final String FIND_SESSION = "find-session";
     /** {deviceId, messages: [..]} → null. */
@@ -42,7 +46,7 @@ public final class StoreOps {
 
     /** Every operation, for registering consumers. */
     public static final java.util.List<String> ALL = java.util.List.of(
-            CREATE_PAIRING_TOKEN, FIND_PAIRING_TOKEN, REDEEM_PAIRING_TOKEN, UPSERT_DEVICE, FIND_DEVICE_SECRET, ISSUE_DEVICE_SECRET, FIND_SESSION,
+            CREATE_PAIRING_TOKEN, FIND_PAIRING_TOKEN, REDEEM_PAIRING_TOKEN, UPSERT_DEVICE, FIND_DEVICE_SECRET, ISSUE_DEVICE_SECRET, LIST_SESSIONS, REVOKE_SESSIONS, FIND_SESSION,
             SAVE_MESSAGES, SAVE_CONVERSATIONS, UPDATE_MESSAGE_STATUS, LOAD_CONVERSATIONS, LOAD_MESSAGES);
 
     public static String address(String op) {
@@ -56,6 +60,7 @@ public final class StoreOps {
     public static final String EXPIRES_AT = "expiresAt";
     public static final String REDEEMED_AT = "redeemedAt";
     public static final String REVOKED_AT = "revokedAt";
+    public static final String LAST_SEEN = "lastSeen";
     public static final String DEVICE_ID = "deviceId";
     public static final String DEVICE_NAME = "deviceName";
     public static final String DEVICE_MODEL = "deviceModel";
