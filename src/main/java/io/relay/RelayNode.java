@@ -2,6 +2,7 @@ package io.relay;
 
 import io.relay.config.RelayConfig;
 import io.relay.gateway.HttpVerticle;
+import io.relay.gateway.WebGuards;
 import io.relay.pairing.PairingService;
 import io.relay.pairing.SessionTokens;
 import io.relay.relay.Relay;
@@ -76,9 +77,10 @@ public final class RelayNode {
      */
     private static Future<Http> deployHttp(Vertx vertx, RelayConfig config, PairingService pairing, Relay relay, BooleanSupplier draining) {
         List<HttpVerticle> instances = new java.util.concurrent.CopyOnWriteArrayList<>();
+        WebGuards guards = new WebGuards(config); // node-wide: limits count across every instance
         return vertx.executeBlocking(() -> config.port() != 0 ? config.port() : freePort(config.host()), false)
                 .compose(port -> vertx.deployVerticle(() -> {
-                    HttpVerticle verticle = new HttpVerticle(config, port, pairing, relay, draining);
+                    HttpVerticle verticle = new HttpVerticle(config, port, pairing, relay, draining, guards);
                     instances.add(verticle);
                     return verticle;
                 }, new DeploymentOptions().setInstances(httpInstances())))

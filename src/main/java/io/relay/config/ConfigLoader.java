@@ -109,8 +109,13 @@ public final class ConfigLoader {
     }
 
     private static RelayConfig.Security security(JsonObject file, Map<String, String> env) {
+        RelayConfig.Security d = RelayConfig.Security.defaults();
         return new RelayConfig.Security(
-                booleanSetting("ALLOW_LEGACY_PHONES", env, file.getBoolean("allowLegacyPhones", false)));
+                booleanSetting("ALLOW_LEGACY_PHONES", env, file.getBoolean("allowLegacyPhones", d.allowLegacyPhones())),
+                intSetting("PAIRING_RATE_PER_MINUTE", env, file.getInteger("pairingRequestsPerMinute", d.pairingRequestsPerMinute()), 0, 1_000_000),
+                intSetting("SOCKET_EVENTS_PER_SECOND", env, file.getInteger("eventsPerSecond", d.eventsPerSecond()), 1, 1_000_000),
+                intSetting("SOCKET_EVENT_BURST", env, file.getInteger("eventBurst", d.eventBurst()), 1, 1_000_000),
+                intSetting("MAX_CONNECTIONS_PER_IP", env, file.getInteger("maxConnectionsPerIp", d.maxConnectionsPerIp()), 0, 1_000_000));
     }
 
     private static RelayConfig.Cluster cluster(JsonObject file, Map<String, String> env) {

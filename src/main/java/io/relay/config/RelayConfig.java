@@ -43,14 +43,24 @@ public record RelayConfig(
      * @param allowLegacyPhones lets a phone register for a deviceId that already has a device secret
      *                          without presenting it (apps that predate phone credentials). Off by default:
      *                          with it on, anyone who knows a deviceId can take over that phone's socket.
+     * @param pairingRequestsPerMinute {@code generate-qr} + {@code wait-pairing} calls per client IP and minute
+     *                          (also the burst); 0 turns the limit off
+     * @param eventsPerSecond   sustained Socket.IO events per connection
+     * @param eventBurst        events a connection may send at once before the sustained rate applies
+     * @param maxConnectionsPerIp open HTTP/WebSocket connections per client IP on one node; 0 turns the cap off
      */
-    public record Security(boolean allowLegacyPhones) {
+    public record Security(boolean allowLegacyPhones, int pairingRequestsPerMinute, int eventsPerSecond, int eventBurst,
+                           int maxConnectionsPerIp) {
         public static Security defaults() {
-            return new Security(false);
+            return new Security(false, 60, 50, 1000, 200);
         }
 
         public Security withAllowLegacyPhones(boolean allow) {
-            return new Security(allow);
+            return new Security(allow, pairingRequestsPerMinute, eventsPerSecond, eventBurst, maxConnectionsPerIp);
+        }
+
+        public Security withLimits(int pairingPerMinute, int events, int burst, int connections) {
+            return new Security(allowLegacyPhones, pairingPerMinute, events, burst, connections);
         }
     }
 

@@ -34,11 +34,18 @@ public final class HttpVerticle extends VerticleBase {
     private final PairingService pairing;
     private final Relay relay;
     private final BooleanSupplier draining;
+    private final WebGuards guards;
     private SocketIoServer socketIo;
     private HttpServer server;
 
     /** @param port the port to bind; may differ from the config's when it asked for an ephemeral one */
     public HttpVerticle(RelayConfig config, int port, PairingService pairing, Relay relay, BooleanSupplier draining) {
+        this(config, port, pairing, relay, draining, new WebGuards(config));
+    }
+
+    /** @param guards the node's front-door checks, shared by every instance of the node */
+    public HttpVerticle(RelayConfig config, int port, PairingService pairing, Relay relay, BooleanSupplier draining, WebGuards guards) {
+        this.guards = guards;
         this.config = config;
         this.draining = draining;
         this.port = port;
@@ -55,13 +62,18 @@ public final class HttpVerticle extends VerticleBase {
         router.route("/api/*").handler(cors());
         router.get("/").handler(HttpVerticle::health);
         router.get("/api/auth/health").handler(HttpVerticle::health);
+        router.route("/api/auth/generate-qr").handler(guards::pairingRate);
+        router.route("/api/auth/wait-pairing").handler(guards::pairingRate);
         PairingRoutes.mount(router, pairing);
         DeviceSessionRoutes.mount(router, relay);
+        router.route(socketOptions.path()).handler(guards::socketIo);
         router.route(socketOptions.path()).handler(this::refuseNewSessionsWhileDraining);
         socketIo.mount(router);
         router.route().last().handler(ctx -> json(ctx, 404, failure("Route not found")));
         router.errorHandler(500, ctx -> {
-            log.error("request failed: {} {}", ctx.request().method(), ctx.request().path(), ctx.failure());
+            // The QR image path carries a waiter token: never log it.
+            log.error("request failed: {} {}", ctx.request().method(),
+                    ctx.request().path().replaceFirst("^/api/auth/qr/.*", "/api/auth/qr/<token>"), ctx.failure());
             json(ctx, 500, failure("Internal server error"));
         });
         router.errorHandler(413, ctx -> json(ctx, 413, failure("Request body too large")));

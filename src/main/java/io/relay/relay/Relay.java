@@ -26,6 +26,9 @@ public final class Relay {
     final Presence presence;
     final PhoneCredentials credentials;
     final SessionControl sessionControl;
+    final RelayConfig.Security security;
+    /** Events refused by the per-connection rate limit since start, over all sockets of this node. */
+    final java.util.concurrent.atomic.AtomicLong rateLimitedEvents = new java.util.concurrent.atomic.AtomicLong();
 
     public Relay(Vertx vertx, String nodeId, Store store, PairingService pairing, Membership membership) {
         this(vertx, nodeId, store, pairing, membership, RelayConfig.Security.defaults());
@@ -35,6 +38,7 @@ public final class Relay {
         this.nodeId = nodeId;
         this.credentials = new PhoneCredentials(store, security.allowLegacyPhones(), nodeId);
         this.sessionControl = new SessionControl(vertx, store, nodeId);
+        this.security = security;
         this.phones = new PhoneSessions(vertx);
         this.webs = new WebSessions(vertx);
         this.presence = new Presence(vertx, membership, webs);
@@ -52,6 +56,10 @@ public final class Relay {
         log.debug("socket connected node={} socket={} transport={} remote={}",
                 nodeId, socket.id(), socket.transport(), socket.remoteAddress());
         new SocketSession(this, socket).start();
+    }
+
+    public long rateLimitedEvents() {
+        return rateLimitedEvents.get();
     }
 
     public SessionControl sessionControl() {

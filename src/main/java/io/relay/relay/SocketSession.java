@@ -28,6 +28,7 @@ final class SocketSession {
 
     private final Relay relay;
     private final SocketIoSocket socket;
+    private final EventRateLimit rateLimit;
     private Future<Void> tail = Future.succeededFuture();
     private int queued;
     private String phoneDeviceId;
@@ -36,6 +37,7 @@ final class SocketSession {
     SocketSession(Relay relay, SocketIoSocket socket) {
         this.relay = relay;
         this.socket = socket;
+        this.rateLimit = new EventRateLimit(relay.security, relay.rateLimitedEvents);
     }
 
     void start() {
@@ -84,6 +86,9 @@ final class SocketSession {
     }
 
     private void enqueue(ClientEvent event) {
+        if (!rateLimit.admit(event, socket, relay.nodeId, deviceForLogs())) {
+            return;
+        }
         if (queued >= MAX_QUEUED_EVENTS) {
             answer(event, new EventRejected("Too many events in flight; slow down"));
             return;
