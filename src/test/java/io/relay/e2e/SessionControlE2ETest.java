@@ -1,5 +1,6 @@
 package io.relay.e2e;
 
+import io.relay.LogCapture;
 import io.relay.RelayNode;
 import io.relay.TestConfigs;
 import io.relay.config.RelayConfig;
@@ -16,6 +17,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The phone lists and revokes its browsers ({@code relay-sessions.js}, official client), with two
@@ -38,13 +41,17 @@ class SessionControlE2ETest {
 
     @Test
     @Timeout(value = 150, timeUnit = TimeUnit.SECONDS)
-    @DisplayName("the phone lists its browsers and revokes one or all over Socket.IO or REST (device secret as bearer); revoked browsers are told and disconnected on every node, and verify/web:authenticate refuse them after")
+    @DisplayName("the phone lists its browsers and revokes one or all over Socket.IO or REST (device secret as bearer); revoked browsers are told and disconnected on every node, and verify/web:authenticate refuse them after; no token or secret is ever logged")
     void listAndRevoke(Vertx vertx) throws Exception {
         RelayConfig config = TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl());
         first = RelayNode.start(vertx, config).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         second = RelayNode.start(vertx, TestConfigs.forDatabase(config.databaseUrl().orElseThrow()))
                 .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-        NodeScript.runOk("relay-sessions.js", Duration.ofSeconds(90),
-                "http://127.0.0.1:" + first.port(), "http://127.0.0.1:" + second.port());
+        try (LogCapture logs = new LogCapture()) {
+            NodeScript.runOk("relay-sessions.js", Duration.ofSeconds(90),
+                    "http://127.0.0.1:" + first.port(), "http://127.0.0.1:" + second.port());
+            assertThat(logs.lines()).as("log lines of the whole run, at DEBUG").hasSizeGreaterThan(20)
+                    .noneMatch(line -> LogCapture.CREDENTIAL.matcher(line).find());
+        }
     }
 }
