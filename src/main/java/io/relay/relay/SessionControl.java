@@ -32,6 +32,13 @@ public final class SessionControl {
     private final String nodeId;
     /** The authenticated browser sockets on this node, by session id. */
     private final Map<String, Set<SocketIoSocket>> sockets = new ConcurrentHashMap<>();
+    /**
+     * Sessions revoked in the last {@link #RECENT_NANOS}, by id: a browser whose {@code web:authenticate}
+     * was verified just before the revocation committed, but is tracked only after its event went by,
+     * is caught here instead.
+     */
+    private final Map<String, Long> recentlyRevoked = new ConcurrentHashMap<>();
+    private static final long RECENT_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
     private MessageConsumer<JsonObject> consumer;
 
     SessionControl(Vertx vertx, Store store, String nodeId) {
@@ -100,6 +107,16 @@ public final class SessionControl {
     /** Remembers an authenticated browser socket, so a revocation can find it. */
     void track(String sessionId, SocketIoSocket socket) {
         sockets.computeIfAbsent(sessionId, id -> ConcurrentHashMap.newKeySet()).add(socket);
+        if (recentlyRevoked.containsKey(sessionId) && sockets.remove(sessionId) != null) {
+            cutOff(socket);
+        }
+    }
+
+    private static void cutOff(SocketIoSocket socket) {
+        socket.runOnContext(v -> {
+            socket.emit(Events.ERROR, new JsonObject().put("message", REVOKED));
+            socket.disconnect();
+        });
     }
 
     void untrack(String sessionId, SocketIoSocket socket) {
@@ -114,16 +131,18 @@ public final class SessionControl {
         if (ids == null) {
             return;
         }
+        long now = System.nanoTime();
+        recentlyRevoked.values().removeIf(at -> now - at > RECENT_NANOS);
         for (Object id : ids) {
+            if (id instanceof String s) {
+                recentlyRevoked.put(s, now);
+            }
             Set<SocketIoSocket> local = id instanceof String s ? sockets.remove(s) : null;
             if (local == null) {
                 continue;
             }
             for (SocketIoSocket socket : local) {
-                socket.runOnContext(v -> {
-                    socket.emit(Events.ERROR, new JsonObject().put("message", REVOKED));
-                    socket.disconnect();
-                });
+                cutOff(socket);
                 log.info("revoked browser disconnected node={} device={} session={} socket={}",
                         nodeId, body.getString("deviceId"), id, socket.id());
             }
