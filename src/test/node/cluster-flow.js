@@ -113,11 +113,17 @@ function sms(id, body) {
   const facts = { mode, deviceId: DEVICE_ID };
   try {
     // ------------------------------------------------------------------ phone
-    const phoneState = { sendCommands: [], requestSyncs: 0 };
+    const phoneState = { sendCommands: [], requestSyncs: 0, deviceSecret: undefined };
+    // Like an app that keeps the device secret from its first register and presents it on every reconnect.
     const phone = client('phone',
       { transports: ['websocket'], reconnectionDelay: 1000, reconnectionDelayMax: 30000, randomizationFactor: 0.5, reconnectionAttempts: 10 },
-      (s) => s.emit('mobile:register', { deviceId: DEVICE_ID, deviceName: 'IT phone', deviceModel: 'node' }));
+      (s) => s.emit('mobile:register', { deviceId: DEVICE_ID, deviceName: 'IT phone', deviceModel: 'node', deviceSecret: phoneState.deviceSecret }));
     clients.push(phone);
+    phone.socket.on('authenticated', (a) => {
+      if (a && a.deviceSecret) {
+        phoneState.deviceSecret = a.deviceSecret;
+      }
+    });
     phone.socket.on('send:message', (p) => {
       trace('phone', 'send:message', p.tempId);
       phoneState.sendCommands.push({ tempId: p.tempId, at: Date.now() });

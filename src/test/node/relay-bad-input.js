@@ -160,7 +160,7 @@ kit.main(async () => {
     const back = track(await new kit.AppSocket('phone-back', baseUrl, 'websocket').connect());
     await refused(back, 'mobile:register', { deviceName: 'no id', deviceModel: 'Pixel 8' });
     await refused(back, 'mobile:register', { deviceId: { id: PHONE }, deviceName: 'id is an object', deviceModel: 'Pixel 8' });
-    kit.assertAckOk(await back.ack('mobile:register', { deviceId: PHONE, deviceName: 'phone-back', deviceModel: 'Pixel 8' }), 'mobile:register');
+    kit.assertAckOk(await back.ack('mobile:register', { deviceId: PHONE, deviceName: 'phone-back', deviceModel: 'Pixel 8', deviceSecret: phone.deviceSecret }), 'mobile:register');
     await back.waitForPayload('authenticated', { success: true });
     const sendBack = { phoneNumber: '+15550100', message: 'welcome back', tempId: 't-back' };
     kit.assertAckOk(await web.ack('web:send-message', sendBack), 'send to the returned phone');

@@ -215,7 +215,7 @@ async function flow(sockets) {
     transports[s.name] = s.transport();
   }
   return {
-    mode, transports, deviceId: PHONE_1, sessionToken: tokenB,
+    mode, transports, deviceId: PHONE_1, deviceSecret: phone1.deviceSecret, sessionToken: tokenB,
     expected: { messages: storedMessages, conversations: storedConversations },
     queued: { sends: [offlineA, offlineB], markRead: { conversationId: C2 } },
   };

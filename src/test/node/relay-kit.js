@@ -48,7 +48,7 @@ function short(value) {
  * not lost, and extra events the relay may add do not break the waits.
  */
 class AppSocket {
-  constructor(name, baseUrl, mode) {
+  constructor(name, baseUrl, mode, auth) {
     this.name = name;
     this.mode = mode;
     this.log = []; // {event, args, taken}
@@ -60,6 +60,7 @@ class AppSocket {
       reconnection: false,
       forceNew: true,
       timeout: STEP_TIMEOUT_MS,
+      ...(auth === undefined ? {} : { auth }),
     });
     this.socket.onAny((event, ...args) => {
       this.log.push({ event, args, taken: false });
@@ -197,8 +198,8 @@ function assertAckFailed(ack, what) {
 
 // ---- REST, as the web app calls it ----
 
-async function request(baseUrl, method, path, body) {
-  const init = { method, headers: {} };
+async function request(baseUrl, method, path, body, headers = {}) {
+  const init = { method, headers: { ...headers } };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = typeof body === 'string' ? body : JSON.stringify(body);
@@ -250,12 +251,23 @@ async function verifySession(baseUrl, sessionToken, deviceId) {
 
 // ---- the apps ----
 
-/** A phone app: connects and sends `mobile:register`, as it does after every connect. */
-async function connectPhone(baseUrl, mode, name, deviceId) {
-  const phone = await new AppSocket(name, baseUrl, mode).connect();
+/**
+ * A phone app: connects and sends `mobile:register`, as it does after every connect. The first
+ * register of a deviceId is handed a device secret in `authenticated`; an updated app keeps it and
+ * presents it on every later register. Pass it as `deviceSecret` (sent in the register payload) or
+ * `authSecret` (sent in the Socket.IO handshake's `auth`). The phone's secret ends up in
+ * `phone.deviceSecret`: the one just issued, else the one it presented.
+ */
+async function connectPhone(baseUrl, mode, name, deviceId, { deviceSecret, authSecret } = {}) {
+  const phone = await new AppSocket(name, baseUrl, mode, authSecret === undefined ? undefined : { deviceSecret: authSecret }).connect();
   phone.deviceId = deviceId;
-  phone.emit('mobile:register', { deviceId, deviceName: name, deviceModel: 'Pixel 8' });
-  await phone.waitForPayload('authenticated', { success: true });
+  const register = { deviceId, deviceName: name, deviceModel: 'Pixel 8' };
+  if (deviceSecret !== undefined) {
+    register.deviceSecret = deviceSecret;
+  }
+  phone.emit('mobile:register', register);
+  const authenticated = await phone.waitForPayload('authenticated', { success: true });
+  phone.deviceSecret = authenticated.deviceSecret || deviceSecret || authSecret;
   return phone;
 }
 

@@ -44,7 +44,7 @@ kit.main(async () => {
     assert.strictEqual(web.received('error').length, 0, 'no error while queueing: ' + kit.short(web.received('error')));
 
     kit.log('the phone comes back: every send arrives once, in the order sent, then the read mark');
-    const back = track(await kit.connectPhone(baseUrl, 'websocket', 'phone-back', deviceId));
+    const back = track(await kit.connectPhone(baseUrl, 'websocket', 'phone-back', deviceId, { deviceSecret: phone.deviceSecret }));
     await back.waitForPayload('mark:read', { conversationId: 'conv-' + run });
     const got = back.received('send:message').map((e) => e.args[0]);
     assert.deepStrictEqual(got, sends, 'all ' + SENDS + ' sends, in order, none twice');
@@ -53,7 +53,7 @@ kit.main(async () => {
     kit.assertAckOk(await back.ack('message:sent', { phoneNumber: sends[0].phoneNumber, messageId: 'sms-1', tempId: sends[0].tempId }), 'message:sent');
     back.close();
     await web.waitFor('mobile:disconnected', 'the phone went away');
-    const again = track(await kit.connectPhone(baseUrl, 'websocket', 'phone-again', deviceId));
+    const again = track(await kit.connectPhone(baseUrl, 'websocket', 'phone-again', deviceId, { deviceSecret: phone.deviceSecret }));
     await kit.sleep(500);
     assert.strictEqual(again.received('send:message').length, 0, 'delivered commands are not sent to the original app again');
 
@@ -66,7 +66,7 @@ kit.main(async () => {
       (p) => p && p.tempId === doomed.tempId);
     assert.strictEqual(failed.status, 'failed');
     assert.strictEqual(failed.messageId, doomed.tempId);
-    const late = track(await kit.connectPhone(baseUrl, 'websocket', 'phone-late', deviceId));
+    const late = track(await kit.connectPhone(baseUrl, 'websocket', 'phone-late', deviceId, { deviceSecret: phone.deviceSecret }));
     await kit.sleep(500);
     assert.strictEqual(late.received('send:message').length, 0, 'an expired send is never handed to the phone');
     return {};

@@ -11,7 +11,7 @@ const kit = require('./relay-kit');
 
 const baseUrl = process.argv[2];
 const before = JSON.parse(fs.readFileSync(process.argv[3], 'utf8'));
-const { deviceId, sessionToken, expected } = before;
+const { deviceId, deviceSecret, sessionToken, expected } = before;
 
 kit.main(async () => {
   const sockets = [];
@@ -28,7 +28,7 @@ kit.main(async () => {
     kit.assertAckOk(await web.ack('web:send-message', queuedHere), 'web:send-message with the phone away is queued');
 
     kit.log('the phone reconnects; the browser reaches it again');
-    const phone = await kit.connectPhone(baseUrl, 'websocket', 'phone-after-restart', deviceId);
+    const phone = await kit.connectPhone(baseUrl, 'websocket', 'phone-after-restart', deviceId, { deviceSecret });
     sockets.push(phone);
     const [back] = await web.waitFor('mobile:connected', 'the browser hears that its phone is back');
     assert.deepStrictEqual(back, { deviceId });
@@ -47,7 +47,7 @@ kit.main(async () => {
     await phone.waitForPayload('send:message', send);
 
     kit.log('the phone reconnects before its old socket is gone: closing the old one leaves the new one reachable');
-    const newer = await kit.connectPhone(baseUrl, 'websocket', 'phone-reconnected', deviceId);
+    const newer = await kit.connectPhone(baseUrl, 'websocket', 'phone-reconnected', deviceId, { authSecret: deviceSecret });
     sockets.push(newer);
     phone.close();
     await kit.withTimeout(phone.disconnected, 'the old phone socket closes');

@@ -3,6 +3,7 @@ package io.relay;
 import io.relay.config.RelayConfig;
 import io.relay.gateway.HttpVerticle;
 import io.relay.ops.Ops;
+import io.relay.gateway.WebGuards;
 import io.relay.pairing.PairingService;
 import io.relay.pairing.SessionTokens;
 import io.relay.relay.Addresses;
@@ -60,6 +61,10 @@ public final class RelayNode {
     /** Starts the node; on failure, whatever was already started is stopped again. */
     public static Future<RelayNode> start(Vertx vertx, RelayConfig config, Membership membership) {
         AtomicBoolean draining = new AtomicBoolean();
+        if (config.security().allowLegacyPhones()) {
+            log.warn("ALLOW_LEGACY_PHONES is on: a phone may register for a deviceId without its device secret, "
+                    + "so anyone who knows a deviceId can take over that phone's socket. Turn it off once every phone app sends its secret.");
+        }
         // Parts that cannot see the membership (requests waiting on a peer) hear of departures on the local bus.
         membership.onNodeLeft(departed -> {
             if (departed.nodeId() != null) {
@@ -69,7 +74,8 @@ public final class RelayNode {
         return Storage.start(vertx, config).compose(storage -> Ops.start(vertx, config, storage.store(), membership, draining::get)
                 .compose(ops -> {
                     PairingService pairing = new PairingService(vertx, config, storage.store(), new SessionTokens(vertx, config.jwt()), ops.metrics());
-                    Relay relay = new Relay(vertx, config.nodeId(), storage.store(), pairing, membership, ops.metrics(), config.outboxTtl());
+                    Relay relay = new Relay(vertx, config.nodeId(), storage.store(), pairing, membership, ops.metrics(), config.outboxTtl(),
+                            config.security());
                     return relay.start()
                             .compose(v -> deployHttp(vertx, config, pairing, relay, draining::get, ops))
                             .map(http -> new RelayNode(vertx, storage, relay, http, membership, draining, ops))
@@ -86,9 +92,10 @@ public final class RelayNode {
      */
     private static Future<Http> deployHttp(Vertx vertx, RelayConfig config, PairingService pairing, Relay relay, BooleanSupplier draining, Ops ops) {
         List<HttpVerticle> instances = new java.util.concurrent.CopyOnWriteArrayList<>();
+        WebGuards guards = new WebGuards(config); // node-wide: limits count across every instance
         return vertx.executeBlocking(() -> config.port() != 0 ? config.port() : freePort(config.host()), false)
                 .compose(port -> vertx.deployVerticle(() -> {
-                    HttpVerticle verticle = new HttpVerticle(config, port, pairing, relay, draining, ops);
+                    HttpVerticle verticle = new HttpVerticle(config, port, pairing, relay, draining, ops, guards);
                     instances.add(verticle);
                     return verticle;
                 }, new DeploymentOptions().setInstances(httpInstances())))

@@ -31,6 +31,7 @@ public final class TestConfigs {
                 new RelayConfig.Socket(Duration.ofMillis(25_000), Duration.ofMillis(20_000), 1_000_000, Duration.ofMillis(10_000)),
                 RelayConfig.Cluster.standalone(),
                 Duration.ofSeconds(5),
-                Duration.ofMinutes(10));
+                Duration.ofMinutes(10),
+                RelayConfig.Security.defaults());
     }
 }

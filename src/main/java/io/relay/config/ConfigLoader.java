@@ -64,6 +64,7 @@ public final class ConfigLoader {
         JsonObject socket = file.getJsonObject("socket", new JsonObject());
         JsonObject database = file.getJsonObject("database", new JsonObject());
         JsonObject cluster = file.getJsonObject("cluster", new JsonObject());
+        JsonObject security = file.getJsonObject("security", new JsonObject());
 
         String nodeEnv = env.getOrDefault("NODE_ENV", file.getString("nodeEnv", "development"));
         boolean production = "production".equalsIgnoreCase(nodeEnv);
@@ -104,7 +105,18 @@ public final class ConfigLoader {
                         Duration.ofMillis(intSetting("UPGRADE_TIMEOUT_MS", env, socket.getInteger("upgradeTimeoutMs", 10_000), 50, 600_000))),
                 cluster(cluster, env),
                 Duration.ofSeconds(intSetting("DRAIN_SECONDS", env, file.getInteger("drainSeconds", 20), 0, 3_600)),
-                Duration.ofSeconds(intSetting("OUTBOX_TTL_SECONDS", env, file.getInteger("outboxTtlSeconds", 600), 1, 30 * 86_400)));
+                Duration.ofSeconds(intSetting("OUTBOX_TTL_SECONDS", env, file.getInteger("outboxTtlSeconds", 600), 1, 30 * 86_400)),
+                security(security, env));
+    }
+
+    private static RelayConfig.Security security(JsonObject file, Map<String, String> env) {
+        RelayConfig.Security d = RelayConfig.Security.defaults();
+        return new RelayConfig.Security(
+                booleanSetting("ALLOW_LEGACY_PHONES", env, file.getBoolean("allowLegacyPhones", d.allowLegacyPhones())),
+                intSetting("PAIRING_RATE_PER_MINUTE", env, file.getInteger("pairingRequestsPerMinute", d.pairingRequestsPerMinute()), 0, 1_000_000),
+                intSetting("SOCKET_EVENTS_PER_SECOND", env, file.getInteger("eventsPerSecond", d.eventsPerSecond()), 1, 1_000_000),
+                intSetting("SOCKET_EVENT_BURST", env, file.getInteger("eventBurst", d.eventBurst()), 1, 1_000_000),
+                intSetting("MAX_CONNECTIONS_PER_IP", env, file.getInteger("maxConnectionsPerIp", d.maxConnectionsPerIp()), 0, 1_000_000));
     }
 
     private static RelayConfig.Cluster cluster(JsonObject file, Map<String, String> env) {

@@ -20,6 +20,7 @@ import java.util.Optional;
  * @param cluster     whether and how this node joins a cluster of nodes
  * @param drain       how long a SIGTERM may take: sockets are closed so clients reconnect elsewhere, writes finish
  * @param outboxTtl   how long a browser's command waits for an offline phone before the browser is told it failed
+ * @param security    phone credentials and abuse limits
  */
 public record RelayConfig(
         int port,
@@ -35,7 +36,35 @@ public record RelayConfig(
         Socket socket,
         Cluster cluster,
         Duration drain,
-        Duration outboxTtl) {
+        Duration outboxTtl,
+        Security security) {
+
+    /**
+     * Who may connect and how much.
+     *
+     * @param allowLegacyPhones lets a phone register for a deviceId that already has a device secret
+     *                          without presenting it (apps that predate phone credentials). Off by default:
+     *                          with it on, anyone who knows a deviceId can take over that phone's socket.
+     * @param pairingRequestsPerMinute {@code generate-qr} + {@code wait-pairing} calls per client IP and minute
+     *                          (also the burst); 0 turns the limit off
+     * @param eventsPerSecond   sustained Socket.IO events per connection
+     * @param eventBurst        events a connection may send at once before the sustained rate applies
+     * @param maxConnectionsPerIp open HTTP/WebSocket connections per client IP on one node; 0 turns the cap off
+     */
+    public record Security(boolean allowLegacyPhones, int pairingRequestsPerMinute, int eventsPerSecond, int eventBurst,
+                           int maxConnectionsPerIp) {
+        public static Security defaults() {
+            return new Security(false, 60, 50, 1000, 200);
+        }
+
+        public Security withAllowLegacyPhones(boolean allow) {
+            return new Security(allow, pairingRequestsPerMinute, eventsPerSecond, eventBurst, maxConnectionsPerIp);
+        }
+
+        public Security withLimits(int pairingPerMinute, int events, int burst, int connections) {
+            return new Security(allowLegacyPhones, pairingPerMinute, events, burst, connections);
+        }
+    }
 
     /** Session tokens: HS256 only; the secret is at least 32 bytes in production. */
     public record Jwt(byte[] secret, String issuer, String audience, Duration sessionTtl) {
@@ -80,38 +109,42 @@ public record RelayConfig(
     }
 
     public RelayConfig withPort(int newPort) {
-        return new RelayConfig(newPort, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain, outboxTtl);
+        return new RelayConfig(newPort, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain, outboxTtl, security);
     }
 
     public RelayConfig withDatabaseUrl(String url) {
-        return new RelayConfig(port, host, nodeEnv, nodeId, Optional.ofNullable(url), databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain, outboxTtl);
+        return new RelayConfig(port, host, nodeEnv, nodeId, Optional.ofNullable(url), databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain, outboxTtl, security);
     }
 
     public RelayConfig withSocket(Socket newSocket) {
-        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, newSocket, cluster, drain, outboxTtl);
+        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, newSocket, cluster, drain, outboxTtl, security);
     }
 
     public RelayConfig withPairing(Pairing newPairing) {
-        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, newPairing, socket, cluster, drain, outboxTtl);
+        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, newPairing, socket, cluster, drain, outboxTtl, security);
     }
 
     public RelayConfig withCluster(Cluster newCluster) {
-        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, newCluster, drain, outboxTtl);
+        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, newCluster, drain, outboxTtl, security);
+    }
+
+    public RelayConfig withSecurity(Security newSecurity) {
+        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain, outboxTtl, newSecurity);
     }
 
     public RelayConfig withCorsOrigins(List<String> origins) {
-        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, origins, jwt, pairing, socket, cluster, drain, outboxTtl);
+        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, origins, jwt, pairing, socket, cluster, drain, outboxTtl, security);
     }
 
     public RelayConfig withDataDir(Path dir) {
-        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dir, corsOrigins, jwt, pairing, socket, cluster, drain, outboxTtl);
+        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dir, corsOrigins, jwt, pairing, socket, cluster, drain, outboxTtl, security);
     }
 
     public RelayConfig withOutboxTtl(Duration ttl) {
-        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain, ttl);
+        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain, ttl, security);
     }
 
     public RelayConfig withNodeId(String newNodeId) {
-        return new RelayConfig(port, host, nodeEnv, newNodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain, outboxTtl);
+        return new RelayConfig(port, host, nodeEnv, newNodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain, outboxTtl, security);
     }
 }

@@ -36,11 +36,17 @@ public final class HttpVerticle extends VerticleBase {
     private final Relay relay;
     private final BooleanSupplier draining;
     private final Ops ops;
+    private final WebGuards guards;
     private SocketIoServer socketIo;
     private HttpServer server;
 
     /** @param port the port to bind; may differ from the config's when it asked for an ephemeral one */
-    public HttpVerticle(RelayConfig config, int port, PairingService pairing, Relay relay, BooleanSupplier draining, Ops ops) {
+    /**
+     * @param guards the node's front-door checks (origin, rates, connection caps), shared by every instance of the node
+     */
+    public HttpVerticle(RelayConfig config, int port, PairingService pairing, Relay relay, BooleanSupplier draining, Ops ops,
+                        WebGuards guards) {
+        this.guards = guards;
         this.config = config;
         this.draining = draining;
         this.port = port;
@@ -58,13 +64,19 @@ public final class HttpVerticle extends VerticleBase {
         router.route("/api/*").handler(new SameOriginCors(cors()));
         router.get("/").handler(HttpVerticle::health);
         router.get("/api/auth/health").handler(HttpVerticle::health);
+        router.route("/api/auth/generate-qr").handler(guards::pairingRate);
+        router.route("/api/auth/wait-pairing").handler(guards::pairingRate);
         PairingRoutes.mount(router, pairing);
+        DeviceSessionRoutes.mount(router, relay);
+        router.route(socketOptions.path()).handler(guards::socketIo);
         router.route(socketOptions.path()).handler(this::refuseNewSessionsWhileDraining);
         socketIo.mount(router);
         ops.mount(router);
         router.route().last().handler(ctx -> json(ctx, 404, failure("Route not found")));
         router.errorHandler(500, ctx -> {
-            log.error("request failed: {} {}", ctx.request().method(), ctx.request().path(), ctx.failure());
+            // The QR image path carries a waiter token: never log it.
+            log.error("request failed: {} {}", ctx.request().method(),
+                    ctx.request().path().replaceFirst("^/api/auth/qr/.*", "/api/auth/qr/<token>"), ctx.failure());
             json(ctx, 500, failure("Internal server error"));
         });
         router.errorHandler(413, ctx -> json(ctx, 413, failure("Request body too large")));
@@ -100,7 +112,7 @@ public final class HttpVerticle extends VerticleBase {
     private CorsHandler cors() {
         CorsHandler cors = CorsHandler.create()
                 .allowCredentials(true)
-                .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.OPTIONS))
+                .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.DELETE, HttpMethod.OPTIONS))
                 .allowedHeaders(Set.of("Content-Type", "Authorization"));
         for (String origin : config.corsOrigins()) {
             // With credentials a literal "*" is refused by browsers: reflect any origin instead.

@@ -26,6 +26,14 @@ public final class Addresses {
         return "relay.device." + deviceId + ".web";
     }
 
+    /**
+     * Browser sessions a phone (or its owner over REST) just revoked: {@code {deviceId, sessionIds: [..]}}.
+     * <em>Published</em>; every node consumes it and disconnects its own sockets of those sessions.
+     */
+    public static String sessionsRevoked() {
+        return "relay.sessions.revoked";
+    }
+
     /** The browser's {@code wait-pairing} long-poll for one QR token; answered by the node where the phone scans. */
     public static String pairing(String token) {
         return "pairing." + token;

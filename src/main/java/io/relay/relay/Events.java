@@ -17,6 +17,9 @@ public final class Events {
     /** Sent by the phone app; the original ignored them and so do we (they are acknowledged). */
     public static final String MESSAGE_SENT = "message:sent";
     public static final String MESSAGE_DELETED = "message:deleted";
+    /** Extensions: the phone lists and revokes its paired browsers. */
+    public static final String MOBILE_LIST_SESSIONS = "mobile:list-sessions";
+    public static final String MOBILE_REVOKE_SESSION = "mobile:revoke-session";
 
     // web -> server
     public static final String WEB_AUTHENTICATE = "web:authenticate";
@@ -29,6 +32,9 @@ public final class Events {
     public static final String SEND_MESSAGE = "send:message";
     public static final String MARK_READ = "mark:read";
     public static final String REQUEST_SYNC = "request:sync";
+    /** Extensions: answers to {@code mobile:list-sessions} and {@code mobile:revoke-session}. */
+    public static final String SESSIONS_LIST = "sessions:list";
+    public static final String SESSIONS_REVOKED = "sessions:revoked";
 
     // server -> web
     public static final String MESSAGES_SYNC = "messages:sync";

@@ -33,13 +33,20 @@ final class PhoneEvents {
         this.pairing = pairing;
     }
 
-    /** {@code mobile:register}: record the device, route its commands to this socket, then say so. */
+    /**
+     * {@code mobile:register}: admit the phone (its device secret, or the first claim of a fresh
+     * deviceId, see {@link PhoneCredentials}), record the device, route its commands to this socket,
+     * then say so; a newly issued secret rides along in {@code authenticated}.
+     */
     Future<Void> register(SocketSession session, JsonObject payload) {
         String deviceId = Payloads.deviceId(payload, "deviceId");
         String name = Payloads.optionalString(payload, "deviceName", Payloads.MAX_NAME_CHARS, "Unknown device");
         String model = Payloads.optionalString(payload, "deviceModel", Payloads.MAX_NAME_CHARS, "Unknown model");
         String previous = session.phoneDeviceId();
-        return store.upsertDevice(deviceId, name, model)
+        Future<String> admitted = deviceId.equals(previous)
+                ? Future.succeededFuture() // this socket already proved it is that phone
+                : relay.credentials.admit(deviceId, session.socket(), payload);
+        return admitted.compose(issued -> store.upsertDevice(deviceId, name, model)
                 .compose(v -> relay.phones.attach(deviceId, session.socket(),
                         nudged -> session.runQueued(() -> relay.outbox.flush(session))))
                 .compose(v -> relay.presence.online(deviceId))
@@ -53,14 +60,18 @@ final class PhoneEvents {
                     }
                     session.phoneDeviceId(deviceId);
                     session.phoneConfirmsCommands(Boolean.TRUE.equals(payload.getValue("confirmsCommands")));
-                    session.socket().emit(Events.AUTHENTICATED, SUCCESS.copy());
+                    JsonObject answer = SUCCESS.copy();
+                    if (issued != null) {
+                        answer.put(PhoneCredentials.FIELD, issued);
+                    }
+                    session.socket().emit(Events.AUTHENTICATED, answer);
                     // What browsers sent while the phone was away: after this register, in order.
                     session.runQueued(() -> relay.outbox.flush(session));
                     relay.webs.publish(deviceId, Events.MOBILE_CONNECTED, new JsonObject().put("deviceId", deviceId));
-                    log.info("phone registered node={} device={} socket={} transport={}",
-                            relay.nodeId, deviceId, session.socket().id(), session.socket().transport());
+                    log.info("phone registered node={} device={} socket={} transport={} secretIssued={}",
+                            relay.nodeId, deviceId, session.socket().id(), session.socket().transport(), issued != null);
                     return null;
-                });
+                }));
     }
 
     /**
@@ -76,7 +87,10 @@ final class PhoneEvents {
         if (!claimed.equals(registered) && registered != null) {
             throw new EventRejected("deviceId does not match the registered device");
         }
-        return pairing.scan(qrData, claimed).map(paired -> {
+        // A socket that did not register must still prove it is the phone it names: a session for a
+        // deviceId receives all of that phone's messages.
+        Future<Void> proven = registered != null ? Future.succeededFuture() : relay.credentials.verify(claimed, session.socket(), payload);
+        return proven.compose(v -> pairing.scan(qrData, claimed)).map(paired -> {
             session.socket().emit(Events.QR_PAIRED, SUCCESS.copy());
             log.info("phone paired node={} device={} session={}", relay.nodeId, claimed, paired.sessionId());
             return null;

@@ -1,6 +1,7 @@
 package io.relay.relay;
 
 import io.relay.cluster.Membership;
+import io.relay.config.RelayConfig;
 import io.relay.gateway.socketio.SocketIoSocket;
 import io.relay.ops.Metrics;
 import io.relay.pairing.PairingService;
@@ -31,6 +32,11 @@ public final class Relay {
     final Presence presence;
     final Metrics metrics;
     final Outbox outbox;
+    final PhoneCredentials credentials;
+    final SessionControl sessionControl;
+    final RelayConfig.Security security;
+    /** Events refused by the per-connection rate limit since start, over all sockets of this node. */
+    final java.util.concurrent.atomic.AtomicLong rateLimitedEvents = new java.util.concurrent.atomic.AtomicLong();
     /** Live sessions on this node, for the connection gauges. */
     private final Set<SocketSession> sessions = ConcurrentHashMap.newKeySet();
 
@@ -38,13 +44,16 @@ public final class Relay {
     static final Duration DEFAULT_OUTBOX_TTL = Duration.ofMinutes(10);
 
     public Relay(Vertx vertx, String nodeId, Store store, PairingService pairing, Membership membership) {
-        this(vertx, nodeId, store, pairing, membership, Metrics.standalone(), DEFAULT_OUTBOX_TTL);
+        this(vertx, nodeId, store, pairing, membership, Metrics.standalone(), DEFAULT_OUTBOX_TTL, RelayConfig.Security.defaults());
     }
 
     public Relay(Vertx vertx, String nodeId, Store store, PairingService pairing, Membership membership, Metrics metrics,
-                 Duration outboxTtl) {
+                 Duration outboxTtl, RelayConfig.Security security) {
         this.nodeId = nodeId;
         this.metrics = metrics;
+        this.credentials = new PhoneCredentials(store, security.allowLegacyPhones(), nodeId);
+        this.sessionControl = new SessionControl(vertx, store, nodeId);
+        this.security = security;
         this.phones = new PhoneSessions(vertx);
         this.webs = new WebSessions(vertx, metrics);
         this.presence = new Presence(vertx, membership, webs);
@@ -60,7 +69,7 @@ public final class Relay {
 
     /** Gets the cluster-wide presence map; call once before accepting sockets. */
     public Future<Void> start() {
-        return presence.start().onSuccess(v -> outbox.start());
+        return presence.start().compose(v -> sessionControl.start()).onSuccess(v -> outbox.start());
     }
 
     /** Stops the relay's own timers (the outbox sweep). */
@@ -91,6 +100,19 @@ public final class Relay {
             }
         }
         return n;
+    }
+
+    public long rateLimitedEvents() {
+        return rateLimitedEvents.get();
+    }
+
+    public SessionControl sessionControl() {
+        return sessionControl;
+    }
+
+    /** True when {@code secret} is the phone's device secret (constant-time); for calls the phone makes over REST. */
+    public Future<Boolean> phoneSecretMatches(String deviceId, String secret) {
+        return credentials.matches(deviceId, secret);
     }
 
     public PhoneSessions phones() {

@@ -41,6 +41,7 @@ final class SocketSession {
 
     private final Relay relay;
     private final SocketIoSocket socket;
+    private final EventRateLimit rateLimit;
     private Future<Void> tail = Future.succeededFuture();
     private int queued;
     // Written on the socket's context, read by metrics scrapes too.
@@ -51,6 +52,7 @@ final class SocketSession {
     SocketSession(Relay relay, SocketIoSocket socket) {
         this.relay = relay;
         this.socket = socket;
+        this.rateLimit = new EventRateLimit(relay.security, relay.rateLimitedEvents);
     }
 
     void start() {
@@ -122,6 +124,9 @@ final class SocketSession {
     private void enqueue(ClientEvent event) {
         String metricName = CLIENT_EVENTS.contains(event.name()) ? event.name() : "unknown";
         relay.metrics.eventReceived(metricName);
+        if (!rateLimit.admit(event, socket, relay.nodeId, deviceForLogs())) {
+            return;
+        }
         if (queued >= MAX_QUEUED_EVENTS) {
             answer(event, new EventRejected("Too many events in flight; slow down"));
             return;
@@ -156,6 +161,8 @@ final class SocketSession {
             case Events.MOBILE_MESSAGE_STATUS -> relay.phoneEvents.status(this, Payloads.object(payload, event.name()));
             case Events.MESSAGE_SENT -> relay.phoneEvents.sent(this, payload);
             case Events.MESSAGE_DELETED -> Future.succeededFuture();
+            case Events.MOBILE_LIST_SESSIONS -> relay.sessionControl.listEvent(this);
+            case Events.MOBILE_REVOKE_SESSION -> relay.sessionControl.revokeEvent(this, Payloads.object(payload, event.name()));
             case Events.WEB_AUTHENTICATE -> relay.webEvents.authenticate(this, Payloads.object(payload, event.name()));
             case Events.WEB_SEND_MESSAGE -> relay.webEvents.sendMessage(this, Payloads.object(payload, event.name()));
             case Events.WEB_MARK_READ -> relay.webEvents.markRead(this, Payloads.object(payload, event.name()));
@@ -196,6 +203,7 @@ final class SocketSession {
             relay.ended(this);
             if (webSession != null) {
                 relay.webs.leave(webSession.deviceId(), socket);
+                relay.sessionControl.untrack(webSession.sessionId(), socket);
                 log.info("web disconnected node={} device={} session={} socket={} reason={}",
                         relay.nodeId, webSession.deviceId(), webSession.sessionId(), socket.id(), reason);
             }

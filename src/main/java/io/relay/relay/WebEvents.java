@@ -48,6 +48,10 @@ final class WebEvents {
                     if (previous != null && !previous.deviceId().equals(claims.deviceId())) {
                         relay.webs.leave(previous.deviceId(), session.socket());
                     }
+                    if (previous != null) {
+                        relay.sessionControl.untrack(previous.sessionId(), session.socket());
+                    }
+                    relay.sessionControl.track(claims.sessionId(), session.socket());
                     session.webSession(claims);
                     session.socket().emit(Events.AUTHENTICATED,
                             new JsonObject().put("success", true).put("deviceId", claims.deviceId()));

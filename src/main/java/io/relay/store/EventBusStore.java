@@ -60,6 +60,33 @@ public final class EventBusStore implements Store {
     }
 
     @Override
+    public Future<Optional<byte[]>> findDeviceSecretHash(String deviceId) {
+        return request(StoreOps.FIND_DEVICE_SECRET, new JsonObject().put(StoreOps.DEVICE_ID, deviceId))
+                .map(body -> Optional.ofNullable((JsonObject) body).map(row -> row.getBinary(StoreOps.SECRET_HASH)));
+    }
+
+    @Override
+    public Future<Boolean> issueDeviceSecret(String deviceId, byte[] secretHash) {
+        return request(StoreOps.ISSUE_DEVICE_SECRET, new JsonObject().put(StoreOps.DEVICE_ID, deviceId).put(StoreOps.SECRET_HASH, secretHash))
+                .map(body -> ((JsonObject) body).getBoolean(StoreOps.ISSUED, false));
+    }
+
+    @Override
+    public Future<java.util.List<SessionSummary>> listSessions(String deviceId) {
+        return request(StoreOps.LIST_SESSIONS, new JsonObject().put(StoreOps.DEVICE_ID, deviceId))
+                .map(body -> ((JsonArray) body).stream().map(JsonObject.class::cast)
+                        .map(row -> new SessionSummary(row.getString(StoreOps.SESSION_ID), row.getInstant(StoreOps.CREATED_AT),
+                                row.getInstant(StoreOps.LAST_SEEN), row.getInstant(StoreOps.EXPIRES_AT)))
+                        .toList());
+    }
+
+    @Override
+    public Future<java.util.List<String>> revokeSessions(String deviceId, String sessionId) {
+        return request(StoreOps.REVOKE_SESSIONS, new JsonObject().put(StoreOps.DEVICE_ID, deviceId).put(StoreOps.SESSION_ID, sessionId))
+                .map(body -> ((JsonArray) body).stream().map(String.class::cast).toList());
+    }
+
+    @Override
     public Future<Optional<SessionRecord>> findSession(String sessionId) {
         return request(StoreOps.FIND_SESSION, new JsonObject().put(StoreOps.SESSION_ID, sessionId))
                 .map(body -> Optional.ofNullable((JsonObject) body).map(EventBusStore::session));

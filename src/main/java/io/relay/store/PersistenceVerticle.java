@@ -60,6 +60,10 @@ public final class PersistenceVerticle extends VerticleBase {
         registrations.add(on(StoreOps.FIND_PAIRING_TOKEN, this::findPairingToken));
         registrations.add(on(StoreOps.REDEEM_PAIRING_TOKEN, this::redeemPairingToken));
         registrations.add(on(StoreOps.UPSERT_DEVICE, this::upsertDevice));
+        registrations.add(on(StoreOps.FIND_DEVICE_SECRET, this::findDeviceSecret));
+        registrations.add(on(StoreOps.ISSUE_DEVICE_SECRET, this::issueDeviceSecret));
+        registrations.add(on(StoreOps.LIST_SESSIONS, this::listSessions));
+        registrations.add(on(StoreOps.REVOKE_SESSIONS, this::revokeSessions));
         registrations.add(on(StoreOps.FIND_SESSION, this::findSession));
         registrations.add(on(StoreOps.SAVE_MESSAGES, this::saveMessages));
         registrations.add(on(StoreOps.SAVE_CONVERSATIONS, this::saveConversations));
@@ -161,6 +165,48 @@ public final class PersistenceVerticle extends VerticleBase {
         Tuple args = Tuple.of(requireId(r, StoreOps.DEVICE_ID), StoreRequests.optionalString(r, StoreOps.DEVICE_NAME),
                 StoreRequests.optionalString(r, StoreOps.DEVICE_MODEL));
         return pool.preparedQuery(StoreSql.UPSERT_DEVICE).execute(args).mapEmpty();
+    }
+
+    private Future<JsonObject> findDeviceSecret(JsonObject r) {
+        return pool.preparedQuery(StoreSql.FIND_DEVICE_SECRET).execute(Tuple.of(requireId(r, StoreOps.DEVICE_ID)))
+                .map(rows -> first(rows, row -> {
+                    var hash = row.getBuffer("secret_hash");
+                    return hash == null ? null : new JsonObject().put(StoreOps.SECRET_HASH, hash.getBytes());
+                }));
+    }
+
+    private Future<JsonObject> issueDeviceSecret(JsonObject r) {
+        Tuple args = Tuple.of(requireId(r, StoreOps.DEVICE_ID), StoreRequests.requireSecretHash(r));
+        return pool.preparedQuery(StoreSql.ISSUE_DEVICE_SECRET).execute(args)
+                .map(rows -> new JsonObject().put(StoreOps.ISSUED, rows.size() == 1));
+    }
+
+    private Future<JsonArray> listSessions(JsonObject r) {
+        return pool.preparedQuery(StoreSql.LIST_SESSIONS).execute(Tuple.of(requireId(r, StoreOps.DEVICE_ID))).map(rows -> {
+            JsonArray sessions = new JsonArray();
+            rows.forEach(row -> sessions.add(new JsonObject()
+                    .put(StoreOps.SESSION_ID, row.getString("id"))
+                    .put(StoreOps.CREATED_AT, Rows.instant(row, "created_at"))
+                    .put(StoreOps.LAST_SEEN, Rows.instant(row, "last_seen"))
+                    .put(StoreOps.EXPIRES_AT, Rows.instant(row, "expires_at"))));
+            return sessions;
+        });
+    }
+
+    private Future<JsonArray> revokeSessions(JsonObject r) {
+        String deviceId = requireId(r, StoreOps.DEVICE_ID);
+        UUID one = null;
+        if (r.getValue(StoreOps.SESSION_ID) != null) {
+            one = StoreRequests.uuidOrNull(r, StoreOps.SESSION_ID);
+            if (one == null) {
+                return Future.succeededFuture(new JsonArray()); // not a session id: matches nothing
+            }
+        }
+        return pool.preparedQuery(StoreSql.REVOKE_SESSIONS).execute(Tuple.of(deviceId, one)).map(rows -> {
+            JsonArray ids = new JsonArray();
+            rows.forEach(row -> ids.add(row.getString("id")));
+            return ids;
+        });
     }
 
     private Future<JsonObject> findSession(JsonObject r) {
@@ -326,7 +372,7 @@ public final class PersistenceVerticle extends VerticleBase {
                     .put(StoreOps.REVOKED_AT, instant(row, "revoked_at"));
         }
 
-        private static String instant(Row row, String column) {
+        static String instant(Row row, String column) {
             OffsetDateTime value = row.getOffsetDateTime(column);
             return value == null ? null : value.toInstant().toString();
         }

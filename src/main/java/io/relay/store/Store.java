@@ -32,6 +32,24 @@ public interface Store {
     /** Creates or refreshes a phone's device row (name, model, last seen). */
     Future<Void> upsertDevice(String deviceId, String deviceName, String deviceModel);
 
+    /** The SHA-256 of the phone's device secret; empty when the device is unknown or has none yet. */
+    Future<Optional<byte[]>> findDeviceSecretHash(String deviceId);
+
+    /**
+     * Sets the device's secret hash only if it has none (creating the device row if needed), atomically:
+     * of two sockets claiming the same fresh deviceId at once, exactly one gets {@code true}.
+     */
+    Future<Boolean> issueDeviceSecret(String deviceId, byte[] secretHash);
+
+    /** The device's sessions that are neither revoked nor expired, oldest first. */
+    Future<java.util.List<SessionSummary>> listSessions(String deviceId);
+
+    /**
+     * Revokes one live session of the device ({@code sessionId}), or all of them ({@code null}).
+     * Completes with the ids revoked by this call (empty when none matched).
+     */
+    Future<java.util.List<String>> revokeSessions(String deviceId, String sessionId);
+
     /** The session row, if it exists. */
     Future<Optional<SessionRecord>> findSession(String sessionId);
 
@@ -93,6 +111,10 @@ public interface Store {
         public boolean redeemed() {
             return redeemedAt != null;
         }
+    }
+
+    /** A live browser session as its phone sees it. */
+    record SessionSummary(String sessionId, Instant createdAt, Instant lastSeen, Instant expiresAt) {
     }
 
     /** A browser session as stored; it is valid while not revoked and not expired. */

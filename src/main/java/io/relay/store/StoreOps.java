@@ -23,6 +23,14 @@ public final class StoreOps {
     public static final String REDEEM_PAIRING_TOKEN = "redeem-pairing-token";
     /** {deviceId, deviceName?, deviceModel?} → null. */
     public static final String UPSERT_DEVICE = "upsert-device";
+    /** {deviceId} → {secretHash} (base64), or null when the device is unknown or has no secret yet. */
+    public static final String FIND_DEVICE_SECRET = "find-device-secret";
+    /** {deviceId, secretHash} → {issued: boolean}: true only if the device had no secret until now. */
+    public static final String ISSUE_DEVICE_SECRET = "issue-device-secret";
+    /** {deviceId} → [{sessionId, createdAt, lastSeen, expiresAt}] of its live sessions. */
+    public static final String LIST_SESSIONS = "list-sessions";
+    /** {deviceId, sessionId?} → [sessionId] revoked just now (every live one when sessionId is absent). */
+    public static final String REVOKE_SESSIONS = "revoke-sessions";
     /** {sessionId} → session row or null. */
     public static final String FIND_SESSION = "find-session";
     /** {deviceId, messages: [..]} → null. */
@@ -54,7 +62,8 @@ public final class StoreOps {
 
     /** Every operation, for registering consumers. */
     public static final java.util.List<String> ALL = java.util.List.of(
-            CREATE_PAIRING_TOKEN, FIND_PAIRING_TOKEN, REDEEM_PAIRING_TOKEN, UPSERT_DEVICE, FIND_SESSION,
+            CREATE_PAIRING_TOKEN, FIND_PAIRING_TOKEN, REDEEM_PAIRING_TOKEN, UPSERT_DEVICE, FIND_DEVICE_SECRET, ISSUE_DEVICE_SECRET,
+            LIST_SESSIONS, REVOKE_SESSIONS, FIND_SESSION,
             SAVE_MESSAGES, SAVE_CONVERSATIONS, UPDATE_MESSAGE_STATUS, LOAD_CONVERSATIONS, LOAD_MESSAGES, SCHEMA_VERSION,
             ENQUEUE_COMMAND, OPEN_COMMANDS, MARK_COMMAND, EXPIRE_COMMANDS, APPEND_EVENT, EVENTS_SINCE, LAST_SEQ);
 
@@ -69,6 +78,7 @@ public final class StoreOps {
     public static final String EXPIRES_AT = "expiresAt";
     public static final String REDEEMED_AT = "redeemedAt";
     public static final String REVOKED_AT = "revokedAt";
+    public static final String LAST_SEEN = "lastSeen";
     public static final String DEVICE_ID = "deviceId";
     public static final String DEVICE_NAME = "deviceName";
     public static final String DEVICE_MODEL = "deviceModel";
@@ -87,6 +97,7 @@ public final class StoreOps {
     public static final String QUEUED_BEFORE = "queuedBefore";
     public static final String SEQ = "seq";
     public static final String SINCE = "since";
+    public static final String ISSUED = "issued";
 
     /** Largest batch of messages or conversations accepted in one request. */
     public static final int MAX_BATCH = 5000;

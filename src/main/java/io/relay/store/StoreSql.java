@@ -38,6 +38,29 @@ final class StoreSql {
               device_model = COALESCE(EXCLUDED.device_model, devices.device_model),
               last_seen = now()""";
 
+    static final String FIND_DEVICE_SECRET = """
+            SELECT secret_hash FROM devices WHERE device_id = $1""";
+
+    // Issued at most once: the row lock of the conflict update serialises two sockets claiming the same
+    // fresh deviceId, and only the one that found secret_hash still NULL gets a row back.
+    static final String ISSUE_DEVICE_SECRET = """
+            INSERT INTO devices (device_id, secret_hash, created_at, last_seen) VALUES ($1, $2, now(), now())
+            ON CONFLICT (device_id) DO UPDATE SET secret_hash = EXCLUDED.secret_hash
+            WHERE devices.secret_hash IS NULL
+            RETURNING device_id""";
+
+    // The browsers a phone can still be reached from: neither revoked nor expired, oldest first.
+    static final String LIST_SESSIONS = """
+            SELECT id::text AS id, created_at, last_seen, expires_at FROM sessions
+            WHERE device_id = $1 AND revoked_at IS NULL AND expires_at > now()
+            ORDER BY created_at, id""";
+
+    // $2 NULL revokes every live session of the device. Only the device's own sessions match.
+    static final String REVOKE_SESSIONS = """
+            UPDATE sessions SET revoked_at = now()
+            WHERE device_id = $1 AND revoked_at IS NULL AND ($2::uuid IS NULL OR id = $2::uuid)
+            RETURNING id::text AS id""";
+
     static final String FIND_SESSION = """
             SELECT id::text AS id, device_id, created_at, expires_at, revoked_at
             FROM sessions WHERE id = $1""";

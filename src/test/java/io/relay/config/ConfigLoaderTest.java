@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -61,6 +62,36 @@ class ConfigLoaderTest {
         RelayConfig second = ConfigLoader.load(file(), Map.of());
         assertThat(first.jwt().secret()).hasSizeGreaterThanOrEqualTo(32).isEqualTo(second.jwt().secret());
         assertThat(Files.exists(dir.resolve("jwt-secret"))).isTrue();
+    }
+
+    @Test
+    @DisplayName("legacy phones (no device secret) are refused unless ALLOW_LEGACY_PHONES or security.allowLegacyPhones says otherwise")
+    void legacyPhonesOffByDefault() {
+        assertThat(ConfigLoader.load(file(), Map.of()).security().allowLegacyPhones()).isFalse();
+        assertThat(ConfigLoader.load(file(), Map.of("ALLOW_LEGACY_PHONES", "true")).security().allowLegacyPhones()).isTrue();
+        JsonObject on = file().put("security", new JsonObject().put("allowLegacyPhones", true));
+        assertThat(ConfigLoader.load(on, Map.of()).security().allowLegacyPhones()).isTrue();
+        assertThat(ConfigLoader.load(on, Map.of("ALLOW_LEGACY_PHONES", "false")).security().allowLegacyPhones()).isFalse();
+        assertThatThrownBy(() -> ConfigLoader.load(file(), Map.of("ALLOW_LEGACY_PHONES", "maybe")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("ALLOW_LEGACY_PHONES");
+    }
+
+    @Test
+    @DisplayName("the abuse limits have documented defaults and are set by file or environment")
+    void limits() {
+        RelayConfig.Security d = ConfigLoader.load(file(), Map.of()).security();
+        assertThat(List.of(d.pairingRequestsPerMinute(), d.eventsPerSecond(), d.eventBurst(), d.maxConnectionsPerIp()))
+                .containsExactly(60, 50, 1000, 200);
+        JsonObject custom = file().put("security", new JsonObject().put("pairingRequestsPerMinute", 10).put("eventsPerSecond", 5)
+                .put("eventBurst", 20).put("maxConnectionsPerIp", 0));
+        RelayConfig.Security c = ConfigLoader.load(custom, Map.of("SOCKET_EVENT_BURST", "30")).security();
+        assertThat(List.of(c.pairingRequestsPerMinute(), c.eventsPerSecond(), c.eventBurst(), c.maxConnectionsPerIp()))
+                .containsExactly(10, 5, 30, 0);
+        RelayConfig.Security e = ConfigLoader.load(file(), Map.of("PAIRING_RATE_PER_MINUTE", "0", "SOCKET_EVENTS_PER_SECOND", "7",
+                "MAX_CONNECTIONS_PER_IP", "3")).security();
+        assertThat(List.of(e.pairingRequestsPerMinute(), e.eventsPerSecond(), e.maxConnectionsPerIp())).containsExactly(0, 7, 3);
+        assertThatThrownBy(() -> ConfigLoader.load(file(), Map.of("SOCKET_EVENTS_PER_SECOND", "0")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("SOCKET_EVENTS_PER_SECOND");
     }
 
     @Test

@@ -92,4 +92,18 @@ class DemoRoutesTest {
                 .putHeader("Origin", "http://evil.example").sendJsonObject(new JsonObject()));
         assertThat(foreign.statusCode()).isEqualTo(403);
     }
+
+    @Test
+    @DisplayName("a page served by the relay may open Socket.IO from its own origin; a foreign origin is refused the handshake")
+    void sameOriginSocketIo() throws Exception {
+        String self = "http://127.0.0.1:" + node.port();
+        HttpResponse<Buffer> own = await(http.get(node.port(), "127.0.0.1", "/socket.io/?EIO=4&transport=polling")
+                .putHeader("Origin", self).send());
+        assertThat(own.statusCode()).isEqualTo(200);
+        assertThat(own.bodyAsString()).startsWith("0{\"sid\":");
+
+        HttpResponse<Buffer> foreign = await(http.get(node.port(), "127.0.0.1", "/socket.io/?EIO=4&transport=polling")
+                .putHeader("Origin", "http://evil.example").send());
+        assertThat(foreign.statusCode()).isEqualTo(403);
+    }
 }

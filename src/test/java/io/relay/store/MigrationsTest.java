@@ -13,8 +13,8 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class MigrationsTest {
-    /** The SQL files under db/migration: V1 (schema), V3 (outbox), V4 (event log). */
-    static final int MIGRATIONS = 3;
+    /** The SQL files under db/migration: V1 (schema), V2 (device secrets), V3 (outbox), V4 (event log). */
+    static final int MIGRATIONS = 4;
 
     @Test
     @DisplayName("Migrations create the relay's tables in the URL's schema, creating the schema, and are idempotent")

@@ -51,6 +51,8 @@ public final class EngineIoServer {
     private static final SecureRandom RANDOM = new SecureRandom();
     /** Node-wide: every server instance in this JVM sees every session. */
     private static final ConcurrentHashMap<String, EngineIoSession> REGISTRY = new ConcurrentHashMap<>();
+    /** Open sessions per node and remote IP, kept with {@link #REGISTRY}, for the per-IP connection cap. */
+    private static final ConcurrentHashMap<String, Integer> SESSIONS_PER_REMOTE = new ConcurrentHashMap<>();
 
     private final Vertx vertx;
     private final EngineIoOptions options;
@@ -117,12 +119,23 @@ public final class EngineIoServer {
         return Future.all(closing).mapEmpty();
     }
 
+    /** Engine.IO sessions open on node {@code nodeId} for a remote IP (as {@code SocketAddress.hostAddress()} gives it). */
+    public static int openSessionsFrom(String nodeId, String remoteIp) {
+        return SESSIONS_PER_REMOTE.getOrDefault(remoteKey(nodeId, remoteIp), 0);
+    }
+
+    private static String remoteKey(String nodeId, String remoteIp) {
+        return nodeId + ' ' + remoteIp;
+    }
+
     static EngineIoSession lookup(String sid) {
         return REGISTRY.get(sid);
     }
 
     void unregister(EngineIoSession session) {
-        REGISTRY.remove(session.id(), session);
+        if (REGISTRY.remove(session.id(), session)) {
+            SESSIONS_PER_REMOTE.computeIfPresent(remoteKey(options.nodeId(), session.remoteAddress()), (k, n) -> n <= 1 ? null : n - 1);
+        }
         owned.remove(session);
     }
 
@@ -347,7 +360,9 @@ public final class EngineIoServer {
     }
 
     private void register(EngineIoSession session) {
-        REGISTRY.put(session.id(), session);
+        if (REGISTRY.put(session.id(), session) == null) {
+            SESSIONS_PER_REMOTE.merge(remoteKey(options.nodeId(), session.remoteAddress()), 1, Integer::sum);
+        }
         owned.add(session);
     }
 

@@ -1,0 +1,97 @@
+package io.relay.gateway;
+
+import io.relay.relay.Relay;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+
+/**
+ * The phone's REST view of its paired browsers, authenticated by its device secret
+ * ({@code Authorization: Bearer <deviceSecret>}):
+ * <ul>
+ *   <li>{@code GET /api/devices/:deviceId/sessions} → {@code {success, data:{sessions:[..]}}}</li>
+ *   <li>{@code DELETE /api/devices/:deviceId/sessions/:sessionId} → {@code {success, data:{revoked:[id]}}}, 404 when unknown</li>
+ *   <li>{@code DELETE /api/devices/:deviceId/sessions} → every session revoked</li>
+ * </ul>
+ * A missing or wrong secret, or an unknown device, is the same {@code 401}: nothing tells a caller
+ * which deviceIds exist. The secret is never logged.
+ */
+final class DeviceSessionRoutes {
+    private static final Logger log = LoggerFactory.getLogger(DeviceSessionRoutes.class);
+    private static final String JSON = "application/json; charset=utf-8";
+    private static final int MAX_ID_CHARS = 128;
+
+    private DeviceSessionRoutes() {
+    }
+
+    static void mount(Router router, Relay relay) {
+        router.get("/api/devices/:deviceId/sessions").handler(ctx -> authorized(ctx, relay, deviceId ->
+                relay.sessionControl().list(deviceId).map(sessions -> ok(ctx, new JsonObject().put("sessions", sessions)))));
+        router.delete("/api/devices/:deviceId/sessions").handler(ctx -> authorized(ctx, relay, deviceId ->
+                relay.sessionControl().revoke(deviceId, null).map(revoked -> ok(ctx, revokedBody(revoked)))));
+        router.delete("/api/devices/:deviceId/sessions/:sessionId").handler(ctx -> authorized(ctx, relay, deviceId ->
+                relay.sessionControl().revoke(deviceId, ctx.pathParam("sessionId")).map(revoked -> revoked.isEmpty()
+                        ? fail(ctx, 404, "Unknown session")
+                        : ok(ctx, revokedBody(revoked)))));
+    }
+
+    private interface Action {
+        Future<Void> run(String deviceId);
+    }
+
+    private static void authorized(RoutingContext ctx, Relay relay, Action action) {
+        String deviceId = ctx.pathParam("deviceId");
+        String secret = bearer(ctx.request().getHeader("Authorization"));
+        if (deviceId == null || deviceId.isEmpty() || deviceId.length() > MAX_ID_CHARS || secret == null) {
+            fail(ctx, 401, "Device secret required");
+            return;
+        }
+        relay.phoneSecretMatches(deviceId, secret)
+                .compose(matches -> {
+                    if (!matches) {
+                        log.info("device sessions call refused: bad secret device={} remote={}", deviceId, ctx.request().remoteAddress());
+                        fail(ctx, 401, "Device secret required");
+                        return Future.<Void>succeededFuture();
+                    }
+                    return action.run(deviceId);
+                })
+                .onFailure(error -> {
+                    log.warn("device sessions call failed device={}", deviceId, error);
+                    fail(ctx, 500, "Internal server error");
+                });
+    }
+
+    private static String bearer(String header) {
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return null;
+        }
+        String token = header.substring(7).trim();
+        return token.isEmpty() ? null : token;
+    }
+
+    private static JsonObject revokedBody(List<String> revoked) {
+        return new JsonObject().put("revoked", new JsonArray(List.copyOf(revoked)));
+    }
+
+    private static Void ok(RoutingContext ctx, JsonObject data) {
+        send(ctx, 200, new JsonObject().put("success", true).put("data", data));
+        return null;
+    }
+
+    private static Void fail(RoutingContext ctx, int status, String error) {
+        send(ctx, status, new JsonObject().put("success", false).put("error", error));
+        return null;
+    }
+
+    private static void send(RoutingContext ctx, int status, JsonObject body) {
+        if (!ctx.response().headWritten()) {
+            ctx.response().setStatusCode(status).putHeader("Content-Type", JSON).end(body.encode());
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package io.relay.gateway;
+
+import io.relay.config.RelayConfig;
+import io.relay.gateway.engineio.EngineIoServer;
+import io.relay.security.KeyedRateLimiter;
+import io.relay.security.OriginPolicy;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The node's front-door checks, shared by all HTTP verticle instances of a node: the browser
+ * {@code Origin} of Socket.IO handshakes, a per-IP rate on the pairing calls, and a cap on open
+ * Socket.IO connections (Engine.IO sessions, whatever the transport) per IP. Limits are per node (a client spread over nodes by the balancer gets each
+ * node's allowance). Nothing a client sent beyond its address is logged.
+ *
+ * <p>Client IP = the TCP peer. Behind a proxy or ingress that is the proxy: raise or turn off the
+ * per-IP limits there ({@code X-Forwarded-For} is not trusted, anyone can send it).
+ */
+public final class WebGuards {
+    private static final Logger log = LoggerFactory.getLogger(WebGuards.class);
+    private static final String JSON = "application/json; charset=utf-8";
+    /** Engine.IO's "Forbidden" error code, as the reference server answers a refused handshake. */
+    static final int ENGINE_IO_FORBIDDEN = 4;
+
+    private final OriginPolicy origins;
+    private final KeyedRateLimiter pairing; // null: off
+    private final int maxConnectionsPerIp;
+    private final String nodeId;
+    private final AtomicLong refused = new AtomicLong();
+
+    public WebGuards(RelayConfig config) {
+        this.origins = new OriginPolicy(config.corsOrigins());
+        int perMinute = config.security().pairingRequestsPerMinute();
+        this.pairing = perMinute > 0 ? new KeyedRateLimiter(perMinute) : null;
+        this.maxConnectionsPerIp = config.security().maxConnectionsPerIp();
+        this.nodeId = config.nodeId();
+    }
+
+    /**
+     * Before the Socket.IO endpoint: a browser page from a foreign origin gets 403 (polling and the
+     * WebSocket upgrade alike); a new Engine.IO session from an IP already holding its allowance of sessions
+     * on this node gets 429 (requests of an existing session, {@code sid=}, are not counted again).
+     */
+    void socketIo(RoutingContext ctx) {
+        String origin = ctx.request().getHeader(HttpHeaders.ORIGIN);
+        String ip = ip(ctx.request().remoteAddress());
+        // A page the relay serves itself (the demo) is same-origin, not a foreign site.
+        if (!origins.allows(origin) && !SameOriginCors.sameOrigin(origin, ctx.request().getHeader(HttpHeaders.HOST))) {
+            count("origin", ip);
+            send(ctx, 403, new JsonObject().put("code", ENGINE_IO_FORBIDDEN).put("message", "Origin not allowed"));
+            return;
+        }
+        if (maxConnectionsPerIp > 0 && ctx.request().getParam("sid") == null && EngineIoServer.openSessionsFrom(nodeId, ip) >= maxConnectionsPerIp) {
+            count("connections", ip);
+            ctx.response().putHeader(HttpHeaders.CONNECTION, "close"); // the refused connection must not linger and count
+            send(ctx, 429, new JsonObject().put("success", false).put("error", "Too many connections from this address"));
+            return;
+        }
+        ctx.next();
+    }
+
+    /** Before {@code generate-qr} and {@code wait-pairing}: at most the configured calls per IP and minute. */
+    void pairingRate(RoutingContext ctx) {
+        String ip = ip(ctx.request().remoteAddress());
+        if (pairing != null && !pairing.tryAcquire(ip)) {
+            count("pairing rate", ip);
+            ctx.response().putHeader("Retry-After", "60");
+            send(ctx, 429, new JsonObject().put("success", false).put("error", "Too many requests, try again later"));
+            return;
+        }
+        ctx.next();
+    }
+
+    /** Requests refused by these guards since start. */
+    public long refusedCount() {
+        return refused.get();
+    }
+
+    private void count(String why, String ip) {
+        long n = refused.incrementAndGet();
+        log.info("request refused ({}) remote={} refusedSinceStart={}", why, ip, n);
+    }
+
+    private static String ip(SocketAddress address) {
+        return address == null ? "unknown" : address.hostAddress() != null ? address.hostAddress() : address.toString();
+    }
+
+    private static void send(RoutingContext ctx, int status, JsonObject body) {
+        if (!ctx.response().headWritten()) {
+            ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(body.encode());
+        }
+    }
+}

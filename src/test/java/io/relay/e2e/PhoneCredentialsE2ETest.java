@@ -1,0 +1,59 @@
+package io.relay.e2e;
+
+import io.relay.RelayNode;
+import io.relay.TestConfigs;
+import io.relay.config.RelayConfig;
+import io.relay.store.TestDatabase;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Nobody registers as a phone they are not: the device secret handed out on a deviceId's first
+ * register, played by {@code relay-credentials.js} with the official client.
+ */
+@ExtendWith(VertxExtension.class)
+@DisplayName("Phone credentials")
+class PhoneCredentialsE2ETest {
+
+    private static final Duration SCRIPT_TIMEOUT = Duration.ofSeconds(60);
+
+    private RelayNode node;
+
+    private Future<RelayNode> start(Vertx vertx, boolean allowLegacyPhones) {
+        RelayConfig config = TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl());
+        return RelayNode.start(vertx, config.withSecurity(config.security().withAllowLegacyPhones(allowLegacyPhones)))
+                .onSuccess(started -> node = started);
+    }
+
+    @AfterEach
+    @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+    void stop(VertxTestContext ctx) {
+        (node == null ? Future.<Void>succeededFuture() : node.close()).onComplete(ctx.succeedingThenComplete());
+    }
+
+    @Test
+    @Timeout(value = 120, timeUnit = TimeUnit.SECONDS)
+    @DisplayName("a takeover without the secret or with a wrong one is refused and the real phone keeps its route; the secret is accepted in the payload or in auth; of racing first registers exactly one gets a secret")
+    void strict(Vertx vertx) throws Exception {
+        start(vertx, false).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        NodeScript.runOk("relay-credentials.js", SCRIPT_TIMEOUT, "http://127.0.0.1:" + node.port(), "strict");
+    }
+
+    @Test
+    @Timeout(value = 120, timeUnit = TimeUnit.SECONDS)
+    @DisplayName("with allowLegacyPhones a phone without a secret registers (a wrong secret is still refused)")
+    void legacy(Vertx vertx) throws Exception {
+        start(vertx, true).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        NodeScript.runOk("relay-credentials.js", SCRIPT_TIMEOUT, "http://127.0.0.1:" + node.port(), "legacy");
+    }
+}

@@ -1,0 +1,144 @@
+package io.relay.gateway.socketio;
+
+import io.relay.RelayNode;
+import io.relay.TestConfigs;
+import io.relay.gateway.engineio.EngineIoCodec;
+import io.relay.gateway.engineio.EngineIoDecodeException;
+import io.relay.gateway.engineio.EngineIoPacket;
+import io.relay.store.TestDatabase;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The fuzzer's invalid frames sent to a live node over real WebSockets: each such connection is
+ * closed as a protocol error, and a phone connected all along keeps being served.
+ */
+@ExtendWith(VertxExtension.class)
+@DisplayName("Fuzzed frames on live connections")
+class FuzzedFramesLiveTest {
+
+    private static final int CONNECTIONS = 150;
+    private static final String PATH = "/socket.io/?EIO=4&transport=websocket";
+
+    private RelayNode node;
+    private WebSocketClient client;
+
+    @BeforeEach
+    @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
+    void start(Vertx vertx, VertxTestContext ctx) {
+        client = vertx.createWebSocketClient();
+        RelayNode.start(vertx, TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl())).onComplete(ctx.succeeding(started -> {
+            node = started;
+            ctx.completeNow();
+        }));
+    }
+
+    @AfterEach
+    @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+    void stop(VertxTestContext ctx) {
+        client.close();
+        (node == null ? Future.<Void>succeededFuture() : node.close()).onComplete(ctx.succeedingThenComplete());
+    }
+
+    @Test
+    @Timeout(value = 120, timeUnit = TimeUnit.SECONDS)
+    @DisplayName("150 connections each sent a frame the decoders refuse are closed; a phone on another connection is served throughout")
+    void invalidFramesCloseOnlyTheirConnection() throws Exception {
+        Raw phone = connect();
+        phone.ws.writeTextMessage("42[\"mobile:register\",{\"deviceId\":\"fuzz-bystander\"}]");
+        assertThat(phone.next()).startsWith("42[\"authenticated\",{\"success\":true");
+
+        List<String> invalid = invalidFrames(CONNECTIONS);
+        for (int i = 0; i < invalid.size(); i++) {
+            Raw bad = connect();
+            bad.ws.writeTextMessage(invalid.get(i));
+            assertThat(bad.closed.future().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS))
+                    .as("frame %s closes its connection", DecoderFuzzTest.escape(invalid.get(i))).isNull();
+            if (i % 25 == 0) {
+                phone.ws.writeTextMessage("42" + i + "[\"message:sent\",{}]");
+                assertThat(phone.next()).isEqualTo("43" + i + "[{\"success\":true}]");
+            }
+        }
+        assertThat(phone.closed.future().isComplete()).as("the bystander is still connected").isFalse();
+    }
+
+    /** Frames that the offline decoders refuse outright (no attachments pending, so the server must act at once). */
+    private static List<String> invalidFrames(int count) {
+        FrameFuzzer fuzzer = new FrameFuzzer(7);
+        List<String> frames = new ArrayList<>();
+        while (frames.size() < count) {
+            String frame = fuzzer.next();
+            if (!frame.isEmpty() && refused(frame)) {
+                frames.add(frame);
+            }
+        }
+        return frames;
+    }
+
+    private static boolean refused(String frame) {
+        try {
+            EngineIoPacket packet = EngineIoCodec.decodeText(frame);
+            if (packet.type() != EngineIoCodec.MESSAGE) {
+                return false;
+            }
+            new SocketIoDecoder().onText(packet.data());
+            return false;
+        } catch (EngineIoDecodeException | SocketIoDecodeException e) {
+            return true;
+        }
+    }
+
+    private Raw connect() throws Exception {
+        WebSocketConnectOptions options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(node.port()).setURI(PATH)
+                .setAllowOriginHeader(false);
+        Raw raw = client.connect(options).map(Raw::new).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertThat(raw.next()).startsWith("0{\"sid\":");
+        raw.ws.writeTextMessage("40");
+        assertThat(raw.next()).startsWith("40{\"sid\":");
+        return raw;
+    }
+
+    private static final class Raw {
+        final WebSocket ws;
+        final BlockingQueue<String> texts = new LinkedBlockingQueue<>();
+        final Promise<Void> closed = Promise.promise();
+
+        Raw(WebSocket ws) {
+            this.ws = ws;
+            ws.textMessageHandler(text -> {
+                if ("2".equals(text)) {
+                    ws.writeTextMessage("3");
+                } else {
+                    texts.add(text);
+                }
+            });
+            ws.closeHandler(v -> closed.tryComplete());
+        }
+
+        String next() throws InterruptedException {
+            String text = texts.poll(5, TimeUnit.SECONDS);
+            assertThat(text).as("a message within 5 s").isNotNull();
+            return text;
+        }
+    }
+}
