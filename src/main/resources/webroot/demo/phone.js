@@ -16,6 +16,7 @@
 
   // --- device ---------------------------------------------------------------------------------
 
+  var SECRET_KEY_PREFIX = 'relay-demo-device-secret:';
   var deviceId = localStorage.getItem(DEVICE_KEY);
   if (!deviceId) {
     deviceId = 'sim-' + Math.random().toString(16).slice(2, 10);
@@ -31,13 +32,18 @@
     socket = io({ transports: ['websocket'], reconnectionDelayMax: 30000 });
     socket.on('connect', function () {
       setPill('connection', 'connected', 'ok');
-      send('mobile:register', { deviceId: deviceId, deviceName: $('device-name').value, deviceModel: 'Browser simulator' });
+      // Present the device secret the relay gave this deviceId on its first register, as a real app would.
+      send('mobile:register', { deviceId: deviceId, deviceName: $('device-name').value, deviceModel: 'Browser simulator',
+        deviceSecret: localStorage.getItem(SECRET_KEY_PREFIX + deviceId) || undefined });
     });
     socket.on('disconnect', function (reason) { setPill('connection', 'disconnected: ' + reason, 'bad'); });
     socket.on('connect_error', function () { setPill('connection', 'reconnecting…', 'warn'); });
 
-    socket.on('authenticated', function () {
+    socket.on('authenticated', function (answer) {
       received('authenticated');
+      if (answer && answer.deviceSecret) {
+        localStorage.setItem(SECRET_KEY_PREFIX + deviceId, answer.deviceSecret);
+      }
       // A phone that (re)connects pushes its conversation list, so browsers see it is back.
       sendConversations();
     });
