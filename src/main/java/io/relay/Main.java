@@ -25,6 +25,18 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        // Tools in the same jar: the load tool and its baseline server (io.relay.bench).
+        if (args.length > 0 && "bench".equals(args[0])) {
+            System.exit(io.relay.bench.BenchCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.out));
+            return;
+        }
+        if (args.length > 0 && "forwarder".equals(args[0])) {
+            int status = io.relay.bench.Forwarder.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+            if (status >= 0) {
+                System.exit(status);
+            }
+            return;
+        }
         RelayConfig config;
         try {
             config = ConfigLoader.fromEnvironment(System.getenv());
