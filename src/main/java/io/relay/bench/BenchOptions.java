@@ -16,6 +16,7 @@ public record BenchOptions(
         int webRate,
         Duration duration,
         Duration warmup,
+        Duration prewarm,
         int messageSize,
         List<String> sourceAddresses,
         int pairingRate,
@@ -48,10 +49,13 @@ public record BenchOptions(
               --pairs N               phone+browser pairs                               [10]
               --idle N                extra idle connections held open (Socket.IO connected, no events)   [0]
               --rate R[,R2,...]       phone mobile:messages per second in total; a list is a sweep, one step
-                                      each (warm-up + duration), stopping after the first step over the SLO [1000]
+                                      each (warm-up + duration), stopping after two steps in a row over the
+                                      SLO or losing messages                            [1000]
               --web-rate R            browser web:send-message per second in total      [rate/10]
               --duration SECONDS      measured time per step                            [10]
               --warmup SECONDS        unmeasured time before each step                  [3]
+              --prewarm SECONDS       unmeasured time at the first step's rate before the first step, for
+                                      a freshly started server's JIT                    [0]
               --message-size BYTES    size of each SMS body                             [100]
               --source-addresses A,B  local addresses to bind (e.g. 127.0.0.2,127.0.0.3) so connections are not
                                       limited by one address's ephemeral ports          [none]
@@ -77,6 +81,7 @@ public record BenchOptions(
         Integer webRate = null;
         Duration duration = Duration.ofSeconds(10);
         Duration warmup = Duration.ofSeconds(3);
+        Duration prewarm = Duration.ZERO;
         int messageSize = 100;
         List<String> sources = List.of();
         int pairingRate = 200;
@@ -112,6 +117,7 @@ public record BenchOptions(
                 case "--web-rate" -> webRate = positive(name, value, 0);
                 case "--duration" -> duration = seconds(name, value);
                 case "--warmup" -> warmup = seconds(name, value);
+                case "--prewarm" -> prewarm = seconds(name, value);
                 case "--message-size" -> messageSize = positive(name, value, 1);
                 case "--source-addresses" -> sources = split(value);
                 case "--pairing-rate" -> pairingRate = positive(name, value, 1);
@@ -124,7 +130,7 @@ public record BenchOptions(
             }
         }
         int web = webRate != null ? webRate : Math.max(1, rates.get(0) / 10);
-        return new BenchOptions(mode, urls, pairs, idle, rates, web, duration, warmup, messageSize, sources,
+        return new BenchOptions(mode, urls, pairs, idle, rates, web, duration, warmup, prewarm, messageSize, sources,
                 pairingRate, threads, slo, out, label != null ? label : mode.name().toLowerCase(), heapPid, quiet);
     }
 
