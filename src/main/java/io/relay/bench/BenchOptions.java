@@ -49,8 +49,8 @@ public record BenchOptions(
               --pairs N               phone+browser pairs                               [10]
               --idle N                extra idle connections held open (Socket.IO connected, no events)   [0]
               --rate R[,R2,...]       phone mobile:messages per second in total; a list is a sweep, one step
-                                      each (warm-up + duration), stopping after two steps in a row over the
-                                      SLO or losing messages                            [1000]
+                                      each (warm-up + duration), stopping once two steps in a row have a
+                                      p50 over the SLO or lose messages (saturated)     [1000]
               --web-rate R            browser web:send-message per second in total      [rate/10]
               --duration SECONDS      measured time per step                            [10]
               --warmup SECONDS        unmeasured time before each step                  [3]

@@ -138,10 +138,11 @@ public final class LoadRun {
             BenchResult.Step step = runStep(rate, webRate, ++generation, ++generation, result);
             result.steps.add(step);
             say("%s", step.oneLine());
-            // One missed step can be a pause of a shared machine; two in a row is the server's limit.
-            misses = step.p2b.getValueAtPercentile(99) > options.sloP99Millis() * 1000 || step.lost() > 0 ? misses + 1 : 0;
+            // A p99 miss can be a pause of a shared machine, so the sweep goes on; a median over the SLO (or
+            // loss) in two steps in a row means the server is saturated: stop.
+            misses = step.p2b.getValueAtPercentile(50) > options.sloP99Millis() * 1000 || step.lost() > 0 ? misses + 1 : 0;
             if (misses == 2 && options.rates().size() > 1) {
-                say("two steps in a row over p99 %.0f ms: sweep stops", options.sloP99Millis());
+                say("saturated (p50 over %.0f ms twice in a row): sweep stops", options.sloP99Millis());
                 break;
             }
         }
