@@ -115,7 +115,10 @@ case $SCENARIO in
         [ "$system" = forwarder ] && continue
         echo "== run $run: $system"
         start_server "$system"
-        bench "$system" "$system-run$run" --pairs "$PAIRS" --pairing-rate 200 --rate 200 --duration 2 --warmup 1
+        # a first, unmeasured round warms a freshly started JVM, as a serving node would be
+        bench "$system" "$system-warm$run" --pairs 1000 --pairing-rate 200 --rate 200 --duration 1 --warmup 0 --prewarm 0 \
+          --out "$WORK/warm" >/dev/null
+        bench "$system" "$system-run$run" --pairs "$PAIRS" --pairing-rate 200 --rate 200 --duration 2 --warmup 1 --prewarm 0
         stop_server
       done
     done
@@ -135,7 +138,8 @@ case $SCENARIO in
         for system in $SYSTEMS; do
           echo "== $n idle connections, run $run: $system"
           start_server "$system"
-          bench "$system" "$system-idle$n-run$run" --pairs 10 --idle "$n" --rate 100 --duration 2 --warmup 1 --heap-pid "$SERVER_PID"
+          bench "$system" "$system-idle$n-run$run" --pairs 10 --idle "$n" --rate 100 --duration 2 --warmup 1 --prewarm 0 \
+            --heap-pid "$SERVER_PID"
           stop_server
         done
       done

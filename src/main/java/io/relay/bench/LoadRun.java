@@ -471,7 +471,8 @@ public final class LoadRun {
 
         private void recordPairing(long intended) {
             synchronized (pairing) {
-                pairing.recordValue(Math.min(HIGHEST_MICROS, TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - intended)));
+                // A pairing started up to 1 ms early (timer granularity) counts as zero, never negative.
+                pairing.recordValue(Math.min(HIGHEST_MICROS, Math.max(0, TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - intended))));
             }
         }
 

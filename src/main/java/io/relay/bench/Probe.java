@@ -24,6 +24,10 @@ final class Probe {
     }
 
     static long liveHeap(long pid) {
+        // The attach mechanism signals the process with SIGQUIT, which kills a process that is not a JVM (Node).
+        if (!isJvm(pid)) {
+            return -1;
+        }
         Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
         ProcessBuilder builder = new ProcessBuilder(Files.isExecutable(jcmd) ? jcmd.toString() : "jcmd",
                 Long.toString(pid), "GC.class_histogram").redirectErrorStream(true);
@@ -46,6 +50,15 @@ final class Probe {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return -1;
+        }
+    }
+
+    private static boolean isJvm(long pid) {
+        try {
+            String cmdline = new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")), StandardCharsets.UTF_8);
+            return cmdline.contains("java");
+        } catch (IOException e) {
+            return false;
         }
     }
 
