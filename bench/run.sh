@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# Side-by-side benchmarks of the relay against its two baselines, with identical load from the same tool:
+#   relay      the relay node (embedded PostgreSQL, every message stored), java -jar target/relay.jar
+#   forwarder  a raw Vert.x WebSocket forwarder with the same framing, java -jar target/relay.jar forwarder
+#   node       the seed's stack, Node 20 + socket.io 4.8 with in-memory maps, bench/peers/server.js
+# Each run starts the server fresh, drives it, and stops it; runs are interleaved (relay, forwarder, node,
+# relay, ...) so that a noisy neighbour hurts all three alike. Then it prints medians and ratios.
+#
+#   bench/run.sh [throughput|pairing|memory|cluster]     (default throughput)
+#
+# Environment: RUNS (3), SYSTEMS ("relay forwarder node"), OUT (bench/results), PAIRS, RATES, DURATION,
+# WARMUP, SIZE, IDLE (memory: a list of connection counts), SOURCES (local addresses for --source-addresses).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SCENARIO=${1:-throughput}
+RUNS=${RUNS:-3}
+SYSTEMS=${SYSTEMS:-"relay forwarder node"}
+OUT=${OUT:-bench/results}
+DURATION=${DURATION:-5}
+WARMUP=${WARMUP:-2}
+PREWARM=${PREWARM:-10}
+SIZE=${SIZE:-100}
+SLO=${SLO:-10}
+JAR=target/relay.jar
+
+[ -f "$JAR" ] || ./mvnw -q -B -DskipTests package
+[ -d bench/peers/node_modules ] || bench/peers/install.sh
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+WORK=$(mktemp -d)
+SERVER_PID=
+cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+port_of() { case $1 in relay) echo 3000 ;; forwarder) echo 3100 ;; node) echo 3200 ;; esac; }
+mode_of() { [ "$1" = forwarder ] && echo forwarder || echo socketio; }
+
+start_server() {
+  local system=$1 port
+  port=$(port_of "$system")
+  case $system in
+    relay) PORT=$port DATA_DIR="$WORK/relay-data-$RANDOM" java -jar "$JAR" >"$WORK/$system.log" 2>&1 & ;;
+    forwarder) java -jar "$JAR" forwarder --port "$port" >"$WORK/$system.log" 2>&1 & ;;
+    node) PORT=$port node bench/peers/server.js >"$WORK/$system.log" 2>&1 & ;;
+  esac
+  SERVER_PID=$!
+  for _ in $(seq 1 120); do
+    if [ "$system" = forwarder ]; then grep -q listening "$WORK/$system.log" && return 0
+    else curl -sf "http://127.0.0.1:$port/api/auth/health" >/dev/null && return 0; fi
+    sleep 0.5
+  done
+  echo "$system did not start:" >&2; cat "$WORK/$system.log" >&2; exit 1
+}
+
+stop_server() {
+  kill "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=
+}
+
+bench() { # system label extra-args...
+  local system=$1 label=$2; shift 2
+  java -jar "$JAR" bench --url "127.0.0.1:$(port_of "$system")" --mode "$(mode_of "$system")" --label "$label" \
+    --duration "$DURATION" --warmup "$WARMUP" --prewarm "$PREWARM" --message-size "$SIZE" --slo-p99-ms "$SLO" --quiet \
+    ${SOURCES:+--source-addresses "$SOURCES"} --out "$OUT/$SCENARIO" "$@" | grep -v '^\[' || true
+}
+
+median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) print "n/a"; else if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
+
+# column of a label's summary: best step within the SLO (throughput), else the first step
+best_rate() { awk -F'\t' -v slo="$SLO" 'NR>1 && $6<=slo && $12==0 && $3>best {best=$3} END {print best+0}' "$1"; }
+# saturation: the highest achieved rate whose median stays within the SLO with no loss (robust to pauses)
+saturation_rate() { awk -F'\t' -v slo="$SLO" 'NR>1 && $4<=slo && $12==0 && $3>=0.97*$2 && $3>best {best=$3} END {print best+0}' "$1"; }
+column_of() { awk -F'\t' -v c="$2" 'NR==2 {print $c}' "$1"; }
+
+mkdir -p "$OUT/$SCENARIO"
+echo "machine: $(nproc) cores, $(free -m | awk '/Mem:/ {print $2}') MiB; $(java -version 2>&1 | head -1); node $(node -v)"
+case $SCENARIO in
+  throughput)
+    PAIRS=${PAIRS:-100}
+    RATES=${RATES:-500,1000,1500,2000,3000,4000,5000,6000,8000,10000,12000,16000,20000}
+    for run in $(seq 1 "$RUNS"); do
+      for system in $SYSTEMS; do
+        echo "== run $run: $system"
+        start_server "$system"
+        bench "$system" "$system-run$run" --pairs "$PAIRS" --rate "$RATES"
+        stop_server
+      done
+    done
+    echo
+    echo "max phone→browser msg/s with p99 ≤ $SLO ms, no loss (median of $RUNS runs; each run's value in brackets)"
+    for system in $SYSTEMS; do
+      values=$(for run in $(seq 1 "$RUNS"); do best_rate "$OUT/$SCENARIO/$system-run$run-summary.tsv"; done)
+      printf '%-10s %10s   [%s]\n' "$system" "$(echo "$values" | median)" "$(echo $values)"
+      eval "MEDIAN_$system=$(echo "$values" | median)"
+    done
+    echo "saturation: max phone→browser msg/s with p50 ≤ $SLO ms, no loss (median of $RUNS runs)"
+    for system in $SYSTEMS; do
+      values=$(for run in $(seq 1 "$RUNS"); do saturation_rate "$OUT/$SCENARIO/$system-run$run-summary.tsv"; done)
+      printf '%-10s %10s   [%s]\n' "$system" "$(echo "$values" | median)" "$(echo $values)"
+      eval "SAT_$system=$(echo "$values" | median)"
+    done
+    if [ -n "${MEDIAN_relay:-}" ] && [ -n "${MEDIAN_node:-}" ] && [ -n "${MEDIAN_forwarder:-}" ]; then
+      awk -v r="$MEDIAN_relay" -v n="$MEDIAN_node" -v f="$MEDIAN_forwarder" \
+          -v sr="$SAT_relay" -v sn="$SAT_node" -v sf="$SAT_forwarder" 'BEGIN {
+        printf "at p99 ≤ SLO:  relay / node = %.2f (target ≥ 3)   relay / forwarder = %.2f (target ≥ 0.7)\n", (n > 0 ? r / n : 0), (f > 0 ? r / f : 0);
+        printf "saturation:    relay / node = %.2f                relay / forwarder = %.2f\n", (sn > 0 ? sr / sn : 0), (sf > 0 ? sr / sf : 0) }'
+    fi
+    ;;
+  pairing)
+    PAIRS=${PAIRS:-2000}
+    for run in $(seq 1 "$RUNS"); do
+      for system in $SYSTEMS; do
+        [ "$system" = forwarder ] && continue
+        echo "== run $run: $system"
+        start_server "$system"
+        # a first, unmeasured round warms a freshly started JVM, as a serving node would be
+        bench "$system" "$system-warm$run" --pairs 1000 --pairing-rate 200 --rate 200 --duration 1 --warmup 0 --prewarm 0 \
+          --out "$WORK/warm" >/dev/null
+        bench "$system" "$system-run$run" --pairs "$PAIRS" --pairing-rate 200 --rate 200 --duration 2 --warmup 1 --prewarm 0
+        stop_server
+      done
+    done
+    echo
+    echo "pairing latency at 200 pairings/s, $PAIRS pairings (median of $RUNS runs of p50 / p99, ms)"
+    for system in $SYSTEMS; do
+      [ "$system" = forwarder ] && continue
+      p50=$(for run in $(seq 1 "$RUNS"); do column_of "$OUT/$SCENARIO/$system-run$run-summary.tsv" 13; done | median)
+      p99s=$(for run in $(seq 1 "$RUNS"); do column_of "$OUT/$SCENARIO/$system-run$run-summary.tsv" 14; done)
+      printf '%-10s p50 %8s   p99 %8s   [p99s: %s]\n' "$system" "$p50" "$(echo "$p99s" | median)" "$(echo $p99s)"
+    done
+    ;;
+  memory)
+    IDLE=${IDLE:-"1000 10000"}
+    for n in $IDLE; do
+      for run in $(seq 1 "$RUNS"); do
+        for system in $SYSTEMS; do
+          echo "== $n idle connections, run $run: $system"
+          start_server "$system"
+          bench "$system" "$system-idle$n-run$run" --pairs 10 --idle "$n" --rate 100 --duration 2 --warmup 1 --prewarm 0 \
+            --heap-pid "$SERVER_PID"
+          stop_server
+        done
+      done
+    done
+    echo
+    echo "server memory per idle connection (median of $RUNS runs; live heap after full GC via jcmd, and RSS)"
+    for n in $IDLE; do
+      for system in $SYSTEMS; do
+        heap=$(for run in $(seq 1 "$RUNS"); do column_of "$OUT/$SCENARIO/$system-idle$n-run$run-summary.tsv" 15; done | median)
+        rss=$(for run in $(seq 1 "$RUNS"); do column_of "$OUT/$SCENARIO/$system-idle$n-run$run-summary.tsv" 16; done | median)
+        printf '%7d connections  %-10s heap %8s B/conn   RSS %8s B/conn\n' "$n" "$system" "$heap" "$rss"
+      done
+    done
+    ;;
+  cluster)
+    # Three clustered relay nodes on loopback (ports 3000-3002) sharing the first node's embedded
+    # PostgreSQL; pair i's phone is on node i mod 3 and its browser on node i+1 mod 3, so every
+    # message crosses the event bus between two nodes.
+    PAIRS=${PAIRS:-300}
+    RATES=${RATES:-1000,2000,3000,4000,6000,8000,10000,15000,20000}
+    for run in $(seq 1 "$RUNS"); do
+      echo "== run $run: 3 clustered relay nodes"
+      PIDS=()
+      export JWT_SECRET=bench-cluster-secret-bench-cluster-secret CLUSTER=true CLUSTER_MEMBERS=127.0.0.1
+      PORT=3000 DATA_DIR="$WORK/cluster-$run" java -jar "$JAR" >"$WORK/node0.log" 2>&1 &
+      PIDS+=($!)
+      for _ in $(seq 1 120); do grep -q "Storage ready on" "$WORK/node0.log" && break; sleep 0.5; done
+      DB=$(sed -n 's/.*Storage ready on \(postgresql:[^ ]*\).*/\1/p' "$WORK/node0.log" | head -1)
+      for i in 1 2; do
+        PORT=$((3000 + i)) DATA_DIR="$WORK/cluster-$run-$i" DATABASE_URL="$DB" java -jar "$JAR" >"$WORK/node$i.log" 2>&1 &
+        PIDS+=($!)
+      done
+      for port in 3000 3001 3002; do
+        for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/api/auth/health" >/dev/null && break; sleep 0.5; done
+      done
+      sleep 5 # membership settles
+      java -jar "$JAR" bench --url 127.0.0.1:3000,127.0.0.1:3001,127.0.0.1:3002 --label "cluster3-run$run" \
+        --duration "$DURATION" --warmup "$WARMUP" --prewarm "$PREWARM" --message-size "$SIZE" --slo-p99-ms 15 --quiet \
+        --out "$OUT/$SCENARIO" --pairs "$PAIRS" --rate "$RATES" | grep -v '^\[' || true
+      kill "${PIDS[@]}" 2>/dev/null || true
+      wait "${PIDS[@]}" 2>/dev/null || true
+      unset JWT_SECRET CLUSTER CLUSTER_MEMBERS
+    done
+    echo
+    echo "3 nodes, cross-node: max phone→browser msg/s with p99 ≤ 15 ms (median of $RUNS runs)"
+    values=$(for run in $(seq 1 "$RUNS"); do SLO=15 best_rate "$OUT/$SCENARIO/cluster3-run$run-summary.tsv"; done)
+    echo "cluster3 $(echo "$values" | median)   [$(echo $values)]"
+    ;;
+  *) echo "unknown scenario $SCENARIO (throughput, pairing, memory, cluster)" >&2; exit 2 ;;
+esac

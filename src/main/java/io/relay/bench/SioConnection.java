@@ -1,0 +1,122 @@
+package io.relay.bench;
+
+import io.relay.gateway.engineio.EngineIoCodec;
+import io.relay.gateway.socketio.SocketIoDecodeException;
+import io.relay.gateway.socketio.SocketIoPacket;
+import io.relay.gateway.socketio.SocketIoPackets;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonArray;
+
+import java.net.URI;
+import java.util.function.BiConsumer;
+
+/**
+ * One simulated app connection: Socket.IO v5 over an Engine.IO v4 WebSocket, framed with the relay's own
+ * codec classes, as the apps connect ({@code transports: ['websocket']}). Answers pings, joins namespace
+ * {@code /}, and hands every EVENT to a handler as (event name, first argument). Runs on the context it
+ * was opened from.
+ */
+final class SioConnection {
+
+    private final WebSocket socket;
+    private final Promise<SioConnection> connected = Promise.promise();
+    private BiConsumer<String, Object> eventHandler = (event, arg) -> { };
+    private Runnable closeHandler = () -> { };
+    private volatile boolean closing;
+
+    private SioConnection(WebSocket socket) {
+        this.socket = socket;
+    }
+
+    /** The WebSocket URI path the apps use, for a node's base URL such as {@code http://127.0.0.1:3000}. */
+    static WebSocketConnectOptions options(URI base) {
+        return new WebSocketConnectOptions()
+                .setHost(base.getHost())
+                .setPort(base.getPort() > 0 ? base.getPort() : 80)
+                .setURI("/socket.io/?EIO=4&transport=websocket")
+                .setConnectTimeout(30_000);
+    }
+
+    /** Opens the WebSocket and completes once the Socket.IO CONNECT was answered. */
+    static Future<SioConnection> open(WebSocketClient client, URI base) {
+        return client.connect(options(base)).compose(ws -> {
+            SioConnection connection = new SioConnection(ws);
+            ws.textMessageHandler(connection::onText);
+            ws.closeHandler(v -> connection.onClose());
+            ws.exceptionHandler(e -> { });
+            return connection.connected.future();
+        });
+    }
+
+    SioConnection onEvent(BiConsumer<String, Object> handler) {
+        this.eventHandler = handler;
+        return this;
+    }
+
+    SioConnection onClose(Runnable handler) {
+        this.closeHandler = handler;
+        return this;
+    }
+
+    /** Sends an EVENT without acknowledgement, as the apps do. */
+    void emit(String event, Object arg) {
+        socket.writeTextMessage(EngineIoCodec.MESSAGE + SocketIoPackets.encodeEvent(event, arg));
+    }
+
+    /** Sends an already framed text (used by the forwarder mode, whose frames are opaque to the server). */
+    void sendRaw(String text) {
+        socket.writeTextMessage(text);
+    }
+
+    boolean isClosed() {
+        return socket.isClosed();
+    }
+
+    Future<Void> close() {
+        closing = true;
+        return socket.close();
+    }
+
+    private void onText(String text) {
+        if (text.isEmpty()) {
+            return;
+        }
+        switch (text.charAt(0)) {
+            case EngineIoCodec.OPEN -> socket.writeTextMessage(EngineIoCodec.MESSAGE + "0");
+            case EngineIoCodec.PING -> socket.writeTextMessage(String.valueOf(EngineIoCodec.PONG));
+            case EngineIoCodec.MESSAGE -> onSocketIo(text);
+            case EngineIoCodec.CLOSE -> socket.close();
+            default -> { }
+        }
+    }
+
+    private void onSocketIo(String text) {
+        SocketIoPacket packet;
+        try {
+            packet = SocketIoPackets.decode(text.substring(1));
+        } catch (SocketIoDecodeException e) {
+            eventHandler.accept("bench:decode-error", e.getMessage());
+            return;
+        }
+        switch (packet.type()) {
+            case SocketIoPackets.CONNECT -> connected.tryComplete(this);
+            case SocketIoPackets.CONNECT_ERROR -> connected.tryFail("CONNECT refused: " + packet.data());
+            case SocketIoPackets.EVENT -> {
+                JsonArray data = (JsonArray) packet.data();
+                eventHandler.accept(data.getString(0), data.size() > 1 ? data.getValue(1) : null);
+            }
+            default -> { }
+        }
+    }
+
+    private void onClose() {
+        connected.tryFail("closed before CONNECT");
+        if (!closing) {
+            closeHandler.run();
+        }
+    }
+}

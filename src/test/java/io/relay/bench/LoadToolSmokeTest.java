@@ -1,0 +1,63 @@
+package io.relay.bench;
+
+import io.relay.RelayNode;
+import io.relay.TestConfigs;
+import io.relay.store.TestDatabase;
+import io.vertx.core.Vertx;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Keeps the load tool working: a short run against an in-process relay node. Not a benchmark (the
+ * benchmarks never run in the build); it only checks that pairs pair, messages go both ways, latencies
+ * are recorded and the report is written.
+ */
+@DisplayName("The load tool")
+class LoadToolSmokeTest {
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    @DisplayName("pairs two phones with browsers through a relay node and measures messages both ways")
+    void relaysAndMeasures(@TempDir Path out) throws Exception {
+        Vertx vertx = Vertx.vertx();
+        try {
+            RelayNode node = RelayNode.start(vertx, TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl()))
+                    .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+            ByteArrayOutputStream console = new ByteArrayOutputStream();
+            BenchOptions options = BenchOptions.of("--url", "http://127.0.0.1:" + node.port(), "--pairs", "2",
+                    "--idle", "3", "--rate", "50", "--web-rate", "10", "--warmup", "0.5", "--duration", "2",
+                    "--client-threads", "1", "--label", "smoke", "--out", out.toString());
+
+            BenchResult result = BenchCommand.run(options, new PrintStream(console, true, StandardCharsets.UTF_8));
+
+            assertThat(result.pairing.getTotalCount()).as("pairings timed").isEqualTo(2);
+            assertThat(result.steps).hasSize(1);
+            BenchResult.Step step = result.steps.get(0);
+            assertThat(step.p2bReceived).as("phone→browser messages relayed").isGreaterThan(50);
+            assertThat(step.p2b.getTotalCount()).as("phone→browser latencies recorded").isEqualTo(step.p2bReceived);
+            assertThat(step.p2b.getMaxValue()).isPositive();
+            assertThat(step.b2pReceived).as("browser→phone messages relayed").isGreaterThan(5);
+            assertThat(step.lost()).isZero();
+            assertThat(result.errors).isZero();
+            assertThat(console.toString(StandardCharsets.UTF_8)).contains("| smoke | phone→browser | 50 |");
+            assertThat(out.resolve("smoke-latency.png")).isNotEmptyFile();
+            assertThat(out.resolve("smoke-throughput.png")).isNotEmptyFile();
+            assertThat(out.resolve("smoke-p2b-50.hlog")).isNotEmptyFile();
+            assertThat(Files.readString(out.resolve("smoke-report.md"))).contains("phone→browser");
+            node.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
+    }
+}
