@@ -26,8 +26,12 @@ import java.util.Map;
 public final class PhoneSessions {
     private static final Logger log = LoggerFactory.getLogger(PhoneSessions.class);
 
-    /** How long a browser's command waits for the phone's node to take it. */
-    static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * How long a command waits for the phone's node to take it. That node answers as soon as it has
+     * emitted to the socket, so this only bounds a stale route (a subscription a node still believes in
+     * after the phone left); the caller then falls back to storage well within a client's patience.
+     */
+    static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(3);
     public static final String NOT_CONNECTED = "Mobile device not connected";
     public static final String NO_ANSWER = "Mobile device did not answer in time";
     /** Field of the notice a phone's new socket publishes to its address: every other route of the phone goes. */

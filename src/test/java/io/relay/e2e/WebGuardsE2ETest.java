@@ -207,8 +207,8 @@ class WebGuardsE2ETest {
         }
 
         String next() throws InterruptedException {
-            String text = texts.poll(5, TimeUnit.SECONDS);
-            assertThat(text).as("a message within 5 s").isNotNull();
+            String text = texts.poll(20, TimeUnit.SECONDS);
+            assertThat(text).as("a message within 20 s").isNotNull();
             return text;
         }
     }
