@@ -109,7 +109,7 @@ kit.main(async () => {
     if (mode === 'strict') {
       assert.strictEqual(acks.filter((a) => a.success).length, 1, 'racers admitted: ' + kit.short(acks));
     }
-    return { mode };
+    return { mode, racersWithSecret: secrets.length, racersAdmitted: acks.filter((a) => a.success).length };
   } finally {
     sockets.forEach((s) => s.close());
   }

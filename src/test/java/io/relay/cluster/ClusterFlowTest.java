@@ -1,6 +1,7 @@
 package io.relay.cluster;
 
 import io.relay.e2e.NodeScript;
+import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -9,6 +10,8 @@ import org.junit.jupiter.api.Timeout;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The whole pairing and messaging flow of the apps, played by the official socket.io-client, spread
@@ -36,12 +39,15 @@ class ClusterFlowTest {
     @Test
     @DisplayName("relays everything between a phone on node 0 and browsers on nodes 0 and 1, pairing across nodes, over websocket like the apps")
     void websocketAcrossNodes() throws Exception {
-        NodeScript.runOk("relay-flow.js", SCRIPT_TIMEOUT, cluster.url(0), "websocket", cluster.url(1));
+        JsonObject result = NodeScript.runOk("relay-flow.js", SCRIPT_TIMEOUT, cluster.url(0), "websocket", cluster.url(1));
+        assertThat(result.getJsonObject("transports").stream().map(e -> e.getValue())).containsOnly("websocket");
     }
 
     @Test
     @DisplayName("does the same from node 2 to node 1 with the client's default transports (polling, then upgrade)")
     void pollingThenUpgradeAcrossNodes() throws Exception {
-        NodeScript.runOk("relay-flow.js", SCRIPT_TIMEOUT, cluster.url(2), "default", cluster.url(1));
+        JsonObject result = NodeScript.runOk("relay-flow.js", SCRIPT_TIMEOUT, cluster.url(2), "default", cluster.url(1));
+        // The default client upgrades; sessions opened on one node upgrade on that node.
+        assertThat(result.getJsonObject("transports").stream().map(e -> e.getValue())).containsOnly("websocket");
     }
 }

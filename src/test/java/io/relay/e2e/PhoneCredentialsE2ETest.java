@@ -6,6 +6,7 @@ import io.relay.config.RelayConfig;
 import io.relay.store.TestDatabase;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
@@ -16,6 +17,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Nobody registers as a phone they are not: the device secret handed out on a deviceId's first
@@ -46,7 +49,9 @@ class PhoneCredentialsE2ETest {
     @DisplayName("a takeover without the secret or with a wrong one is refused and the real phone keeps its route; the secret is accepted in the payload or in auth; of racing first registers exactly one gets a secret")
     void strict(Vertx vertx) throws Exception {
         start(vertx, false).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-        NodeScript.runOk("relay-credentials.js", SCRIPT_TIMEOUT, "http://127.0.0.1:" + node.port(), "strict");
+        JsonObject result = NodeScript.runOk("relay-credentials.js", SCRIPT_TIMEOUT, "http://127.0.0.1:" + node.port(), "strict");
+        assertThat(result.getInteger("racersWithSecret")).as("racing first registers handed a secret").isEqualTo(1);
+        assertThat(result.getInteger("racersAdmitted")).as("racing first registers admitted without a secret").isEqualTo(1);
     }
 
     @Test
@@ -54,6 +59,8 @@ class PhoneCredentialsE2ETest {
     @DisplayName("with allowLegacyPhones a phone without a secret registers (a wrong secret is still refused)")
     void legacy(Vertx vertx) throws Exception {
         start(vertx, true).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-        NodeScript.runOk("relay-credentials.js", SCRIPT_TIMEOUT, "http://127.0.0.1:" + node.port(), "legacy");
+        JsonObject result = NodeScript.runOk("relay-credentials.js", SCRIPT_TIMEOUT, "http://127.0.0.1:" + node.port(), "legacy");
+        assertThat(result.getInteger("racersWithSecret")).as("racing first registers handed a secret").isEqualTo(1);
+        assertThat(result.getInteger("racersAdmitted")).as("legacy phones are all admitted").isEqualTo(3);
     }
 }
