@@ -40,7 +40,8 @@ start_server() {
   local system=$1 port
   port=$(port_of "$system")
   case $system in
-    relay) PORT=$port DATA_DIR="$WORK/relay-data-$RANDOM" java -jar "$JAR" >"$WORK/$system.log" 2>&1 & ;;
+    # The idle connections of the memory runs never identify: keep the relay from closing them.
+    relay) PORT=$port IDENTIFY_TIMEOUT_SECONDS=0 DATA_DIR="$WORK/relay-data-$RANDOM" java -jar "$JAR" >"$WORK/$system.log" 2>&1 & ;;
     forwarder) java -jar "$JAR" forwarder --port "$port" >"$WORK/$system.log" 2>&1 & ;;
     node) PORT=$port node bench/peers/server.js >"$WORK/$system.log" 2>&1 & ;;
   esac

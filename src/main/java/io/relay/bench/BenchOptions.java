@@ -47,7 +47,8 @@ public record BenchOptions(
               --mode MODE             socketio (the relay or the Node/socket.io peer) or forwarder (the raw
                                       forwarder started with `relay.jar forwarder`)     [socketio]
               --pairs N               phone+browser pairs                               [10]
-              --idle N                extra idle connections held open (Socket.IO connected, no events)   [0]
+              --idle N                extra idle connections held open (Socket.IO connected, no events; a relay
+                                      closes them after IDENTIFY_TIMEOUT_SECONDS: start it with 0)   [0]
               --rate R[,R2,...]       phone mobile:messages per second in total; a list is a sweep, one step
                                       each (warm-up + duration), stopping once two steps in a row have a
                                       p50 over the SLO or lose messages (saturated)     [1000]

@@ -116,7 +116,9 @@ public final class ConfigLoader {
                 intSetting("PAIRING_RATE_PER_MINUTE", env, file.getInteger("pairingRequestsPerMinute", d.pairingRequestsPerMinute()), 0, 1_000_000),
                 intSetting("SOCKET_EVENTS_PER_SECOND", env, file.getInteger("eventsPerSecond", d.eventsPerSecond()), 1, 1_000_000),
                 intSetting("SOCKET_EVENT_BURST", env, file.getInteger("eventBurst", d.eventBurst()), 1, 1_000_000),
-                intSetting("MAX_CONNECTIONS_PER_IP", env, file.getInteger("maxConnectionsPerIp", d.maxConnectionsPerIp()), 0, 1_000_000));
+                intSetting("MAX_CONNECTIONS_PER_IP", env, file.getInteger("maxConnectionsPerIp", d.maxConnectionsPerIp()), 0, 1_000_000),
+                Duration.ofSeconds(intSetting("IDENTIFY_TIMEOUT_SECONDS", env,
+                        file.getInteger("identifyTimeoutSeconds", (int) d.identifyTimeout().toSeconds()), 0, 3_600)));
     }
 
     private static RelayConfig.Cluster cluster(JsonObject file, Map<String, String> env) {

@@ -50,19 +50,25 @@ public record RelayConfig(
      * @param eventsPerSecond   sustained Socket.IO events per connection
      * @param eventBurst        events a connection may send at once before the sustained rate applies
      * @param maxConnectionsPerIp open HTTP/WebSocket connections per client IP on one node; 0 turns the cap off
+     * @param identifyTimeout   how long a Socket.IO connection may stay without {@code mobile:register} or
+     *                          {@code web:authenticate} before its transport is closed; zero turns it off
      */
     public record Security(boolean allowLegacyPhones, int pairingRequestsPerMinute, int eventsPerSecond, int eventBurst,
-                           int maxConnectionsPerIp) {
+                           int maxConnectionsPerIp, Duration identifyTimeout) {
         public static Security defaults() {
-            return new Security(false, 60, 50, 1000, 200);
+            return new Security(false, 60, 50, 1000, 200, Duration.ofSeconds(30));
         }
 
         public Security withAllowLegacyPhones(boolean allow) {
-            return new Security(allow, pairingRequestsPerMinute, eventsPerSecond, eventBurst, maxConnectionsPerIp);
+            return new Security(allow, pairingRequestsPerMinute, eventsPerSecond, eventBurst, maxConnectionsPerIp, identifyTimeout);
         }
 
         public Security withLimits(int pairingPerMinute, int events, int burst, int connections) {
-            return new Security(allowLegacyPhones, pairingPerMinute, events, burst, connections);
+            return new Security(allowLegacyPhones, pairingPerMinute, events, burst, connections, identifyTimeout);
+        }
+
+        public Security withIdentifyTimeout(Duration timeout) {
+            return new Security(allowLegacyPhones, pairingRequestsPerMinute, eventsPerSecond, eventBurst, maxConnectionsPerIp, timeout);
         }
     }
 

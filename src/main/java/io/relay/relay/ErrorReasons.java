@@ -11,6 +11,8 @@ import java.util.Locale;
  */
 final class ErrorReasons {
     static final String FLOOD = "flood";
+    /** A connection closed for not registering or authenticating in time. */
+    static final String IDENTIFY_TIMEOUT = "identify_timeout";
 
     private ErrorReasons() {
     }

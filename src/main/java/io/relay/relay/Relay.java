@@ -24,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Relay {
     private static final Logger log = LoggerFactory.getLogger(Relay.class);
 
+    final Vertx vertx;
     final String nodeId;
     final PhoneSessions phones;
     final WebSessions webs;
@@ -49,6 +50,7 @@ public final class Relay {
 
     public Relay(Vertx vertx, String nodeId, Store store, PairingService pairing, Membership membership, Metrics metrics,
                  Duration outboxTtl, RelayConfig.Security security) {
+        this.vertx = vertx;
         this.nodeId = nodeId;
         this.metrics = metrics;
         this.credentials = new PhoneCredentials(store, security.allowLegacyPhones(), nodeId);

@@ -44,6 +44,7 @@ final class SocketSession {
     private final EventRateLimit rateLimit;
     private Future<Void> tail = Future.succeededFuture();
     private int queued;
+    private long identifyTimer = -1;
     // Written on the socket's context, read by metrics scrapes too.
     private volatile String phoneDeviceId;
     private boolean phoneConfirmsCommands;
@@ -58,6 +59,31 @@ final class SocketSession {
     void start() {
         socket.eventHandler(this::enqueue);
         socket.disconnectHandler(this::disconnected);
+        long timeout = relay.security.identifyTimeout().toMillis();
+        if (timeout > 0) {
+            identifyTimer = relay.vertx.setTimer(timeout, id -> runQueued(this::closeIfUnidentified));
+        }
+    }
+
+    /**
+     * Both apps register or authenticate right after every connect, so a socket still anonymous after
+     * the identify timeout only holds memory and a connection slot. Judged after any register still in
+     * flight. The transport is closed rather than the socket disconnected: the official client then
+     * reconnects by itself, so a real app whose register failed (say, storage briefly down) gets a
+     * fresh connect and registers again, while an idle stranger just loses its slot.
+     */
+    private Future<Void> closeIfUnidentified() {
+        identifyTimer = -1;
+        if (!ANONYMOUS.equals(kind()) || !socket.connected()) {
+            return Future.succeededFuture();
+        }
+        long seconds = relay.security.identifyTimeout().toSeconds();
+        String message = "Not identified within " + seconds + " s: send mobile:register or web:authenticate after connecting";
+        relay.metrics.error(ErrorReasons.IDENTIFY_TIMEOUT);
+        log.info("socket closed unidentified node={} socket={} remote={} after={}s", relay.nodeId, socket.id(), socket.remoteAddress(), seconds);
+        socket.emit(Events.ERROR, new JsonObject().put("message", message));
+        socket.closeTransport();
+        return Future.succeededFuture();
     }
 
     SocketIoSocket socket() {
@@ -198,6 +224,10 @@ final class SocketSession {
 
     /** Runs after every event already queued, so a route set up by an in-flight register is torn down too. */
     private void disconnected(String reason) {
+        if (identifyTimer >= 0) {
+            relay.vertx.cancelTimer(identifyTimer);
+            identifyTimer = -1;
+        }
         tail = tail.transform(previous -> {
             relay.metrics.connectionClosed(kind(), reason);
             relay.ended(this);

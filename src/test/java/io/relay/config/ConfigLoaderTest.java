@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -92,6 +93,17 @@ class ConfigLoaderTest {
         assertThat(List.of(e.pairingRequestsPerMinute(), e.eventsPerSecond(), e.maxConnectionsPerIp())).containsExactly(0, 7, 3);
         assertThatThrownBy(() -> ConfigLoader.load(file(), Map.of("SOCKET_EVENTS_PER_SECOND", "0")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("SOCKET_EVENTS_PER_SECOND");
+    }
+
+    @Test
+    @DisplayName("unidentified connections are closed after 30 s by default; the file or IDENTIFY_TIMEOUT_SECONDS change it, 0 turns it off")
+    void identifyTimeout() {
+        assertThat(ConfigLoader.load(file(), Map.of()).security().identifyTimeout()).isEqualTo(Duration.ofSeconds(30));
+        JsonObject custom = file().put("security", new JsonObject().put("identifyTimeoutSeconds", 5));
+        assertThat(ConfigLoader.load(custom, Map.of()).security().identifyTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(ConfigLoader.load(custom, Map.of("IDENTIFY_TIMEOUT_SECONDS", "0")).security().identifyTimeout()).isZero();
+        assertThatThrownBy(() -> ConfigLoader.load(file(), Map.of("IDENTIFY_TIMEOUT_SECONDS", "-1")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("IDENTIFY_TIMEOUT_SECONDS");
     }
 
     @Test
