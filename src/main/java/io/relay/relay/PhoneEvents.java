@@ -101,8 +101,7 @@ final class PhoneEvents {
     Future<Void> messages(SocketSession session, JsonObject payload) {
         String deviceId = session.requirePhone();
         JsonArray messages = Payloads.objects(payload, "messages");
-        return store.saveMessages(deviceId, messages)
-                .compose(v -> store.appendEvent(deviceId, Events.MESSAGES_SYNC, payload))
+        return store.saveMessagesAndLog(deviceId, messages, Events.MESSAGES_SYNC, payload)
                 .map(seq -> {
             relay.webs.publish(deviceId, Events.MESSAGES_SYNC, payload.put(SEQ, seq));
             relay.metrics.messagesRelayed("to_web", messages.size());

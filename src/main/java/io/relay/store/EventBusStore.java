@@ -99,6 +99,13 @@ public final class EventBusStore implements Store {
     }
 
     @Override
+    public Future<Long> saveMessagesAndLog(String deviceId, JsonArray messages, String event, JsonObject payload) {
+        return request(StoreOps.SAVE_MESSAGES, new JsonObject().put(StoreOps.DEVICE_ID, deviceId).put(StoreOps.MESSAGES, messages)
+                .put(StoreOps.EVENT, event).put(StoreOps.PAYLOAD, payload))
+                .map(seq -> ((Number) seq).longValue());
+    }
+
+    @Override
     public Future<Void> saveConversations(String deviceId, JsonArray conversations) {
         return request(StoreOps.SAVE_CONVERSATIONS, new JsonObject().put(StoreOps.DEVICE_ID, deviceId).put(StoreOps.CONVERSATIONS, conversations))
                 .mapEmpty();

@@ -217,9 +217,15 @@ public final class PersistenceVerticle extends VerticleBase {
         return pool.preparedQuery(StoreSql.FIND_SESSION).execute(Tuple.of(sessionId)).map(rows -> first(rows, Rows::session));
     }
 
-    private Future<Void> saveMessages(JsonObject r) {
+    /** Stores a batch; with an {@code event}, also logs it in the same commit and answers its seq. */
+    private Future<?> saveMessages(JsonObject r) {
         String deviceId = requireId(r, StoreOps.DEVICE_ID);
-        return messages.save(deviceId, StoreRequests.requireBatch(r, StoreOps.MESSAGES));
+        JsonArray batch = StoreRequests.requireBatch(r, StoreOps.MESSAGES);
+        if (r.getValue(StoreOps.EVENT) == null) {
+            return messages.save(deviceId, batch);
+        }
+        return messages.saveAndLog(deviceId, batch, requireId(r, StoreOps.EVENT), requirePayload(r))
+                .onSuccess(seq -> pruneIfDue(deviceId, seq));
     }
 
     private Future<Void> saveConversations(JsonObject r) {
@@ -288,23 +294,31 @@ public final class PersistenceVerticle extends VerticleBase {
     private static final long PRUNE_EVERY = 500;
 
     private Future<Long> appendEvent(JsonObject r) {
-        Object payload = r.getValue(StoreOps.PAYLOAD);
-        if (!(payload instanceof JsonObject json)) {
-            throw new StoreFailures.BadRequest(StoreOps.PAYLOAD + " must be an object");
-        }
+        JsonObject payload = requirePayload(r);
         String deviceId = requireId(r, StoreOps.DEVICE_ID);
-        return pool.preparedQuery(StoreSql.APPEND_EVENT).execute(Tuple.of(deviceId, requireId(r, StoreOps.EVENT), json.encode()))
+        return pool.preparedQuery(StoreSql.APPEND_EVENT).execute(Tuple.of(deviceId, requireId(r, StoreOps.EVENT), payload.encode()))
                 .map(rows -> {
                     if (rows.rowCount() != 1) {
                         throw new StoreFailures.BadRequest("unknown device");
                     }
-                    long seq = rows.iterator().next().getLong("seq");
-                    if (seq % PRUNE_EVERY == 0 && seq > EVENT_WINDOW) {
-                        pool.preparedQuery(StoreSql.PRUNE_EVENTS).execute(Tuple.of(deviceId, seq - EVENT_WINDOW))
-                                .onFailure(e -> LOG.warn("pruning the event log failed: {}", e.toString()));
-                    }
-                    return seq;
-                });
+                    return rows.iterator().next().getLong("seq");
+                })
+                .onSuccess(seq -> pruneIfDue(deviceId, seq));
+    }
+
+    private static JsonObject requirePayload(JsonObject r) {
+        if (!(r.getValue(StoreOps.PAYLOAD) instanceof JsonObject payload)) {
+            throw new StoreFailures.BadRequest(StoreOps.PAYLOAD + " must be an object");
+        }
+        return payload;
+    }
+
+    /** Keeps the log to its window; best effort, in the background, every {@value #PRUNE_EVERY} events. */
+    private void pruneIfDue(String deviceId, long seq) {
+        if (seq % PRUNE_EVERY == 0 && seq > EVENT_WINDOW) {
+            pool.preparedQuery(StoreSql.PRUNE_EVENTS).execute(Tuple.of(deviceId, seq - EVENT_WINDOW))
+                    .onFailure(e -> LOG.warn("pruning the event log failed: {}", e.toString()));
+        }
     }
 
     private Future<JsonArray> eventsSince(JsonObject r) {

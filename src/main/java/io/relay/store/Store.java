@@ -56,6 +56,13 @@ public interface Store {
     /** Upserts the phone's messages by (deviceId, id). */
     Future<Void> saveMessages(String deviceId, JsonArray messages);
 
+    /**
+     * Upserts the phone's messages and appends {@code event} with {@code payload} to the device's log
+     * in the same commit; completes with the event's number. Fails as a bad request (after storing
+     * the messages) when the device was never registered.
+     */
+    Future<Long> saveMessagesAndLog(String deviceId, JsonArray messages, String event, JsonObject payload);
+
     /** Upserts the phone's conversations by (deviceId, id). */
     Future<Void> saveConversations(String deviceId, JsonArray conversations);
 

@@ -82,6 +82,28 @@ final class StoreSql {
               doc = EXCLUDED.doc,
               updated_at = now()""";
 
+    /**
+     * A group of message batches and, in the same statement (so one commit and one WAL flush), the
+     * events that relay them appended to their devices' logs: $10..$12 are the events in arrival
+     * order. Each device's counter is bumped once by its number of events under its row lock; the
+     * events then take that range in arrival order, and the answer is each device's new
+     * {@code last_seq} with the range's size, from which the caller hands out the numbers. A device
+     * without a row is absent from the answer: its events are not logged.
+     */
+    static final String UPSERT_MESSAGES_AND_LOG = """
+            WITH upserted AS (
+            """ + UPSERT_MESSAGES + """
+             RETURNING 1),
+            ev AS (SELECT * FROM UNNEST($10::text[], $11::text[], $12::text[]) WITH ORDINALITY AS e (device_id, event, payload, ord)),
+            counts AS (SELECT device_id, count(*) AS n FROM ev GROUP BY device_id),
+            bumped AS (UPDATE devices d SET last_seq = d.last_seq + c.n FROM counts c WHERE d.device_id = c.device_id
+                       RETURNING d.device_id, d.last_seq, c.n),
+            logged AS (INSERT INTO device_events (device_id, seq, event, payload)
+                       SELECT e.device_id, b.last_seq - b.n + row_number() OVER (PARTITION BY e.device_id ORDER BY e.ord), e.event, e.payload::json
+                       FROM ev e JOIN bumped b ON b.device_id = e.device_id
+                       RETURNING 1)
+            SELECT device_id, last_seq, n FROM bumped""";
+
     static final String UPSERT_CONVERSATIONS = """
             INSERT INTO conversations (device_id, id, phone_number, contact_name, last_message_time, unread_count, doc, updated_at)
             SELECT $1, u.id, u.phone_number, u.contact_name, u.last_message_time, u.unread_count, u.doc::json, now()

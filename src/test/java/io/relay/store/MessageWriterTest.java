@@ -109,4 +109,45 @@ class MessageWriterTest {
             ctx.completeNow();
         })));
     }
+
+    @Test
+    @DisplayName("batches stored with their event are numbered per device 1, 2, 3... in arrival order, grouped in few statements; an unknown device's event fails alone")
+    void numbersLoggedBatches(Vertx vertx, VertxTestContext ctx) {
+        MessageWriter writer = new MessageWriter(pool, 1);
+        int perPhone = 5;
+        List<String> phones = new ArrayList<>();
+        for (int i = 0; i < PHONES; i++) {
+            phones.add("logged-" + i);
+        }
+        List<Future<Long>> saves = new ArrayList<>();
+        Future<Void> devices = Future.all(phones.stream().map(phone -> pool.preparedQuery("INSERT INTO devices (device_id) VALUES ($1)")
+                .execute(Tuple.of(phone))).toList()).mapEmpty();
+        devices.compose(v -> onContext(vertx, () -> {
+            saves.add(writer.saveAndLog("nobody", batch("nobody", "x1"), "messages:sync", new JsonObject().put("n", -1)));
+            for (int round = 0; round < perPhone; round++) {
+                for (String phone : phones) {
+                    JsonObject payload = new JsonObject().put("messages", batch(phone, "m" + round));
+                    saves.add(writer.saveAndLog(phone, payload.getJsonArray("messages"), "messages:sync", payload));
+                }
+            }
+            return Future.join(saves);
+        })).otherwiseEmpty()
+                .compose(v -> pool.query("SELECT device_id, seq, payload::text AS payload FROM device_events ORDER BY device_id, seq").execute())
+                .onComplete(ctx.succeeding(events -> ctx.verify(() -> {
+                    assertThat(saves.get(0).failed()).as("the unknown device's event").isTrue();
+                    for (int p = 0; p < PHONES; p++) {
+                        List<Long> numbers = new ArrayList<>();
+                        for (int round = 0; round < perPhone; round++) {
+                            numbers.add(saves.get(1 + round * PHONES + p).result());
+                        }
+                        assertThat(numbers).as(phones.get(p)).containsExactly(1L, 2L, 3L, 4L, 5L);
+                    }
+                    List<String> logged = new ArrayList<>();
+                    events.forEach(row -> logged.add(row.getString("device_id") + "#" + row.getLong("seq") + " "
+                            + new JsonObject(row.getString("payload")).getJsonArray("messages").getJsonObject(0).getString("id")));
+                    assertThat(logged).hasSize(PHONES * perPhone).contains("logged-7#1 m0", "logged-7#5 m4");
+                    assertThat(writer.statements()).isLessThan(PHONES * perPhone / 4);
+                    ctx.completeNow();
+                })));
+    }
 }
