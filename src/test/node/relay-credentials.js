@@ -24,9 +24,9 @@ async function tryRegister(name, register, auth) {
   return { socket, ack };
 }
 
-async function refusedRegister(sockets, name, register, auth, expected = REFUSED) {
+async function refusedRegister(track, name, register, auth, expected = REFUSED) {
   const { socket, ack } = await tryRegister(name, register, auth);
-  sockets.push(socket);
+  track(socket);
   kit.assertAckFailed(ack, name);
   assert.strictEqual(ack.error, expected, name + ': ack error');
   await socket.waitForError(name, expected);
@@ -45,72 +45,63 @@ async function reaches(web, phone, intruder, tempId) {
   }
 }
 
-kit.main(async () => {
-  const sockets = [];
-  const track = (s) => {
-    sockets.push(s);
-    return s;
-  };
-  try {
-    log('the first register of a fresh deviceId is handed a device secret');
-    const phone = track(await kit.connectPhone(baseUrl, 'websocket', 'phone', PHONE));
-    assert.strictEqual(typeof phone.deviceSecret, 'string', 'authenticated carries deviceSecret');
-    assert.ok(phone.deviceSecret.length >= 40, 'the secret has at least 256 bits: ' + phone.deviceSecret.length + ' chars');
-    const web = track(await kit.connectWeb(baseUrl, 'websocket', 'web', await kit.pair(baseUrl, phone), PHONE));
+kit.main(async (track) => {
+  log('the first register of a fresh deviceId is handed a device secret');
+  const phone = track(await kit.connectPhone(baseUrl, 'websocket', 'phone', PHONE));
+  assert.strictEqual(typeof phone.deviceSecret, 'string', 'authenticated carries deviceSecret');
+  assert.ok(phone.deviceSecret.length >= 40, 'the secret has at least 256 bits: ' + phone.deviceSecret.length + ' chars');
+  const web = track(await kit.connectWeb(baseUrl, 'websocket', 'web', await kit.pair(baseUrl, phone), PHONE));
 
-    log('a wrong secret is refused, in the payload or in auth, whatever the mode');
-    const wrong = crypto.randomBytes(32).toString('base64url');
-    const wrongPayload = await refusedRegister(sockets, 'intruder-wrong-payload', { deviceSecret: wrong });
-    const wrongAuth = await refusedRegister(sockets, 'intruder-wrong-auth', {}, { deviceSecret: wrong });
-    await reaches(web, phone, wrongPayload, 't-after-wrong');
-    assert.ok(!wrongAuth.received('send:message').length, 'the intruder with a wrong auth secret got a command');
-    await refusedRegister(sockets, 'intruder-not-a-string', { deviceSecret: 12345 }, undefined,
-      'Invalid field: deviceSecret (expected a non-empty string)');
+  log('a wrong secret is refused, in the payload or in auth, whatever the mode');
+  const wrong = crypto.randomBytes(32).toString('base64url');
+  const wrongPayload = await refusedRegister(track, 'intruder-wrong-payload', { deviceSecret: wrong });
+  const wrongAuth = await refusedRegister(track, 'intruder-wrong-auth', {}, { deviceSecret: wrong });
+  await reaches(web, phone, wrongPayload, 't-after-wrong');
+  assert.ok(!wrongAuth.received('send:message').length, 'the intruder with a wrong auth secret got a command');
+  await refusedRegister(track, 'intruder-not-a-string', { deviceSecret: 12345 }, undefined,
+    'Invalid field: deviceSecret (expected a non-empty string)');
 
-    if (mode === 'strict') {
-      log('a takeover without the secret is refused; the real phone keeps its route');
-      const bare = await refusedRegister(sockets, 'intruder-no-secret', {});
-      await reaches(web, phone, bare, 't-after-bare');
+  if (mode === 'strict') {
+    log('a takeover without the secret is refused; the real phone keeps its route');
+    const bare = await refusedRegister(track, 'intruder-no-secret', {});
+    await reaches(web, phone, bare, 't-after-bare');
 
-      log('an unregistered socket cannot pair a browser for a phone that has a secret');
-      const qr = await kit.generateQr(baseUrl);
-      const scanner = track(await new kit.AppSocket('intruder-scanner', baseUrl, 'websocket').connect());
-      const scan = await scanner.ack('mobile:scan-qr', { qrData: qr.qrData, deviceId: PHONE });
-      kit.assertAckFailed(scan, 'scan without registering');
-      assert.strictEqual(scan.error, REFUSED);
-    } else {
-      log('legacy mode: a phone without the secret registers, and is not handed the secret again');
-      const { socket: legacy, ack } = await tryRegister('legacy-phone', {});
-      track(legacy);
-      kit.assertAckOk(ack, 'legacy register');
-      const [answer] = await legacy.waitFor('authenticated', 'legacy phone authenticated');
-      assert.deepStrictEqual(answer, { success: true });
-      await reaches(web, legacy, null, 't-legacy');
-    }
-
-    log('the phone comes back with its secret in the register payload, then in auth; it gets no new secret');
-    phone.close();
-    const back = track(await kit.connectPhone(baseUrl, 'websocket', 'phone-back', PHONE, { deviceSecret: phone.deviceSecret }));
-    assert.deepStrictEqual(back.received('authenticated').map((e) => e.args[0]), [{ success: true }]);
-    await reaches(web, back, null, 't-back-payload');
-    back.close();
-    const viaAuth = track(await kit.connectPhone(baseUrl, 'websocket', 'phone-auth', PHONE, { authSecret: phone.deviceSecret }));
-    assert.deepStrictEqual(viaAuth.received('authenticated').map((e) => e.args[0]), [{ success: true }]);
-    await reaches(web, viaAuth, null, 't-back-auth');
-
-    log('two sockets racing for a fresh deviceId: exactly one is handed a secret');
-    const RACED = 'e2e-cred-race-' + run;
-    const racers = await Promise.all([1, 2, 3].map((i) => new kit.AppSocket('racer-' + i, baseUrl, 'websocket').connect()));
-    racers.forEach(track);
-    const acks = await Promise.all(racers.map((r) => r.ack('mobile:register', { deviceId: RACED, deviceName: r.name, deviceModel: 'x' })));
-    await kit.sleep(200);
-    const secrets = racers.flatMap((r) => r.received('authenticated').map((e) => e.args[0].deviceSecret).filter(Boolean));
-    assert.strictEqual(secrets.length, 1, 'secrets handed out: ' + kit.short(secrets) + '; acks ' + kit.short(acks));
-    if (mode === 'strict') {
-      assert.strictEqual(acks.filter((a) => a.success).length, 1, 'racers admitted: ' + kit.short(acks));
-    }
-    return { mode, racersWithSecret: secrets.length, racersAdmitted: acks.filter((a) => a.success).length };
-  } finally {
-    sockets.forEach((s) => s.close());
+    log('an unregistered socket cannot pair a browser for a phone that has a secret');
+    const qr = await kit.generateQr(baseUrl);
+    const scanner = track(await new kit.AppSocket('intruder-scanner', baseUrl, 'websocket').connect());
+    const scan = await scanner.ack('mobile:scan-qr', { qrData: qr.qrData, deviceId: PHONE });
+    kit.assertAckFailed(scan, 'scan without registering');
+    assert.strictEqual(scan.error, REFUSED);
+  } else {
+    log('legacy mode: a phone without the secret registers, and is not handed the secret again');
+    const { socket: legacy, ack } = await tryRegister('legacy-phone', {});
+    track(legacy);
+    kit.assertAckOk(ack, 'legacy register');
+    const [answer] = await legacy.waitFor('authenticated', 'legacy phone authenticated');
+    assert.deepStrictEqual(answer, { success: true });
+    await reaches(web, legacy, null, 't-legacy');
   }
+
+  log('the phone comes back with its secret in the register payload, then in auth; it gets no new secret');
+  phone.close();
+  const back = track(await kit.connectPhone(baseUrl, 'websocket', 'phone-back', PHONE, { deviceSecret: phone.deviceSecret }));
+  assert.deepStrictEqual(back.received('authenticated').map((e) => e.args[0]), [{ success: true }]);
+  await reaches(web, back, null, 't-back-payload');
+  back.close();
+  const viaAuth = track(await kit.connectPhone(baseUrl, 'websocket', 'phone-auth', PHONE, { authSecret: phone.deviceSecret }));
+  assert.deepStrictEqual(viaAuth.received('authenticated').map((e) => e.args[0]), [{ success: true }]);
+  await reaches(web, viaAuth, null, 't-back-auth');
+
+  log('two sockets racing for a fresh deviceId: exactly one is handed a secret');
+  const RACED = 'e2e-cred-race-' + run;
+  const racers = await Promise.all([1, 2, 3].map((i) => new kit.AppSocket('racer-' + i, baseUrl, 'websocket').connect()));
+  racers.forEach(track);
+  const acks = await Promise.all(racers.map((r) => r.ack('mobile:register', { deviceId: RACED, deviceName: r.name, deviceModel: 'x' })));
+  await kit.sleep(200);
+  const secrets = racers.flatMap((r) => r.received('authenticated').map((e) => e.args[0].deviceSecret).filter(Boolean));
+  assert.strictEqual(secrets.length, 1, 'secrets handed out: ' + kit.short(secrets) + '; acks ' + kit.short(acks));
+  if (mode === 'strict') {
+    assert.strictEqual(acks.filter((a) => a.success).length, 1, 'racers admitted: ' + kit.short(acks));
+  }
+  return { mode, racersWithSecret: secrets.length, racersAdmitted: acks.filter((a) => a.success).length };
 });

@@ -29,57 +29,48 @@ async function silentStranger(mode) {
   return { mode, reason, closedAfterMs, message: error.message };
 }
 
-kit.main(async () => {
-  const sockets = [];
-  const track = (s) => {
-    sockets.push(s);
-    return s;
-  };
-  try {
-    log('an identified phone and browser, then silence longer than the timeout');
-    const phone = track(await kit.connectPhone(baseUrl, 'websocket', 'phone', PHONE));
-    const token = await kit.pair(baseUrl, phone);
-    const web = track(await kit.connectWeb(baseUrl, 'websocket', 'web', token, PHONE));
+kit.main(async (track) => {
+  log('an identified phone and browser, then silence longer than the timeout');
+  const phone = track(await kit.connectPhone(baseUrl, 'websocket', 'phone', PHONE));
+  const token = await kit.pair(baseUrl, phone);
+  const web = track(await kit.connectWeb(baseUrl, 'websocket', 'web', token, PHONE));
 
-    log('strangers that never identify, over websocket and over polling');
-    const strangers = await Promise.all([silentStranger('websocket'), silentStranger('polling')]);
+  log('strangers that never identify, over websocket and over polling');
+  const strangers = await Promise.all([silentStranger('websocket'), silentStranger('polling')]);
 
-    log('an app whose first connect did not register: closed, reconnects by itself, registers, and stays');
-    const app = io(baseUrl, { transports: ['websocket'], forceNew: true, reconnectionDelay: 200, reconnectionDelayMax: 200 });
-    track({ close: () => app.close() });
-    const appFacts = { connects: 0, disconnects: [], registered: false };
-    const registered = new Promise((resolve) => {
-      app.on('connect', () => {
-        appFacts.connects++;
-        if (appFacts.connects > 1) {
-          app.emit('mobile:register', { deviceId: PHONE + '-app', deviceName: 'app', deviceModel: 'Pixel 8' }, (ack) => {
-            appFacts.registered = Boolean(ack && ack.success);
-            resolve();
-          });
-        }
-      });
+  log('an app whose first connect did not register: closed, reconnects by itself, registers, and stays');
+  const app = io(baseUrl, { transports: ['websocket'], forceNew: true, reconnectionDelay: 200, reconnectionDelayMax: 200 });
+  track({ close: () => app.close() });
+  const appFacts = { connects: 0, disconnects: [], registered: false };
+  const registered = new Promise((resolve) => {
+    app.on('connect', () => {
+      appFacts.connects++;
+      if (appFacts.connects > 1) {
+        app.emit('mobile:register', { deviceId: PHONE + '-app', deviceName: 'app', deviceModel: 'Pixel 8' }, (ack) => {
+          appFacts.registered = Boolean(ack && ack.success);
+          resolve();
+        });
+      }
     });
-    app.on('disconnect', (reason) => appFacts.disconnects.push(reason));
-    await kit.withTimeout(registered, 'the app registers after its reconnect', timeoutMs + kit.STEP_TIMEOUT_MS);
-    await sleep(timeoutMs * 2);
-    assert.ok(app.connected, 'the registered app is still connected after twice the timeout');
+  });
+  app.on('disconnect', (reason) => appFacts.disconnects.push(reason));
+  await kit.withTimeout(registered, 'the app registers after its reconnect', timeoutMs + kit.STEP_TIMEOUT_MS);
+  await sleep(timeoutMs * 2);
+  assert.ok(app.connected, 'the registered app is still connected after twice the timeout');
 
-    assert.strictEqual(phone.disconnectReason, null, 'the quiet phone was not closed');
-    assert.strictEqual(web.disconnectReason, null, 'the quiet browser was not closed');
-    log('and they still relay');
-    const message = { id: 'idle-' + run, conversationId: 'conv-' + run, phoneNumber: '+15550100', body: 'still here',
-      timestamp: 1718000000000, type: 'received', read: false };
-    kit.assertAckOk(await phone.ack('mobile:messages', { messages: [message] }), 'phone sends after the quiet');
-    await web.waitFor('message:new', 'the message after the quiet', (m) => m && m.id === message.id);
+  assert.strictEqual(phone.disconnectReason, null, 'the quiet phone was not closed');
+  assert.strictEqual(web.disconnectReason, null, 'the quiet browser was not closed');
+  log('and they still relay');
+  const message = { id: 'idle-' + run, conversationId: 'conv-' + run, phoneNumber: '+15550100', body: 'still here',
+    timestamp: 1718000000000, type: 'received', read: false };
+  kit.assertAckOk(await phone.ack('mobile:messages', { messages: [message] }), 'phone sends after the quiet');
+  await web.waitFor('message:new', 'the message after the quiet', (m) => m && m.id === message.id);
 
-    const metrics = await (await fetch(baseUrl + '/metrics')).text();
-    const counted = metrics.split('\n').find((line) => line.startsWith('relay_errors_total{') && line.includes('reason="identify_timeout"'));
-    return {
-      strangers,
-      app: { ...appFacts, disconnects: [...appFacts.disconnects] }, // before the closing below adds its own
-      identifyTimeoutsCounted: counted ? Number(counted.trim().split(/\s+/).pop()) : 0,
-    };
-  } finally {
-    sockets.forEach((s) => s.close());
-  }
+  const metrics = await (await fetch(baseUrl + '/metrics')).text();
+  const counted = metrics.split('\n').find((line) => line.startsWith('relay_errors_total{') && line.includes('reason="identify_timeout"'));
+  return {
+    strangers,
+    app: { ...appFacts, disconnects: [...appFacts.disconnects] }, // before the closing below adds its own
+    identifyTimeoutsCounted: counted ? Number(counted.trim().split(/\s+/).pop()) : 0,
+  };
 });

@@ -314,15 +314,26 @@ async function assertStoredSync(web, messages, conversations) {
   assert.deepStrictEqual(sortById(convs.conversations), sortById(conversations), web.name + ': stored conversations');
 }
 
-/** Runs `body`, prints the one result line and exits with its status. */
+/**
+ * Runs `body(track)`, prints the one result line and exits with its status. Every socket handed to
+ * `track` is closed once the body is over, however it ended.
+ */
 function main(body) {
-  body().then((result) => {
-    console.log(JSON.stringify({ ok: true, ...result }));
-    process.exit(0);
-  }, (e) => {
-    console.log(JSON.stringify({ ok: false, error: String((e && e.stack) || e) }));
-    process.exit(1);
-  });
+  const sockets = [];
+  const track = (socket) => {
+    sockets.push(socket);
+    return socket;
+  };
+  Promise.resolve()
+    .then(() => body(track))
+    .finally(() => sockets.forEach((s) => s.close()))
+    .then((result) => {
+      console.log(JSON.stringify({ ok: true, ...result }));
+      process.exit(0);
+    }, (e) => {
+      console.log(JSON.stringify({ ok: false, error: String((e && e.stack) || e) }));
+      process.exit(1);
+    });
 }
 
 module.exports = {

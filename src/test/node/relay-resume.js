@@ -15,67 +15,58 @@ const run = crypto.randomUUID().slice(0, 8);
 const T0 = 1719000000000;
 const msg = (n, conv) => ({ id: 'r' + n + '-' + run, conversationId: conv, phoneNumber: '+15550100', body: 'text ' + n, timestamp: T0 + n, type: 'received', read: false });
 
-kit.main(async () => {
-  const sockets = [];
-  const track = (s) => {
-    sockets.push(s);
-    return s;
-  };
-  try {
-    const deviceId = 'resume-phone-' + run;
-    const phone = track(await kit.connectPhone(baseUrl, 'websocket', 'phone', deviceId));
-    const token = await kit.pair(baseUrl, phone);
-    const web = track(await kit.connectWeb(baseUrl, 'websocket', 'web', token, deviceId));
+kit.main(async (track) => {
+  const deviceId = 'resume-phone-' + run;
+  const phone = track(await kit.connectPhone(baseUrl, 'websocket', 'phone', deviceId));
+  const token = await kit.pair(baseUrl, phone);
+  const web = track(await kit.connectWeb(baseUrl, 'websocket', 'web', token, deviceId));
 
-    kit.log('live events carry the sequence number');
-    kit.assertAckOk(await phone.ack('mobile:messages', { messages: [msg(1, 'c1'), msg(2, 'c1')] }), 'first batch');
-    const [first] = await web.waitFor('messages:sync', 'the first batch');
-    assert.ok(Number.isInteger(first.seq) && first.seq >= 1, 'seq on messages:sync: ' + kit.short(first));
-    const seen = first.seq;
+  kit.log('live events carry the sequence number');
+  kit.assertAckOk(await phone.ack('mobile:messages', { messages: [msg(1, 'c1'), msg(2, 'c1')] }), 'first batch');
+  const [first] = await web.waitFor('messages:sync', 'the first batch');
+  assert.ok(Number.isInteger(first.seq) && first.seq >= 1, 'seq on messages:sync: ' + kit.short(first));
+  const seen = first.seq;
 
-    kit.log('the browser goes away; the phone goes on');
-    web.close();
-    const missed = [
-      ['mobile:messages', { messages: [msg(3, 'c1'), msg(4, 'c2')] }, 'messages:sync'],
-      ['mobile:messages', { messages: [msg(5, 'c2')] }, 'messages:sync'],
-      ['mobile:message-status', { messageId: msg(5, 'c2').id, status: 'delivered' }, 'message:status'],
-      ['mobile:conversations', { conversations: [{ id: 'c1', phoneNumber: '+15550100', lastMessage: 'x', lastMessageTime: T0 + 4, unreadCount: 2 }] }, 'conversations:sync'],
-    ];
-    for (const [event, payload] of missed) {
-      kit.assertAckOk(await phone.ack(event, payload), event);
-    }
-
-    kit.log('back, it resumes from the last number it saw: exactly what it missed, in order, then sync:complete');
-    const back = track(await kit.connectWeb(baseUrl, 'websocket', 'web-back', token, deviceId));
-    kit.assertAckOk(await back.ack('web:request-sync', { since: seen }), 'web:request-sync {since}');
-    const [done] = await back.waitFor('sync:complete', 'the end of the replay');
-    assert.deepStrictEqual(done, { seq: seen + missed.length });
-    const replayed = back.log.filter((e) => ['messages:sync', 'message:status', 'conversations:sync', 'message:new'].includes(e.event));
-    assert.deepStrictEqual(replayed.map((e) => e.event), missed.map((m) => m[2]), 'events in the order the phone sent them, no message:new replayed');
-    replayed.forEach((e, i) => {
-      const { seq, ...rest } = e.args[0];
-      assert.strictEqual(seq, seen + 1 + i, 'gap-free numbers');
-      assert.deepStrictEqual(rest, missed[i][1], 'replayed as the phone sent it');
-    });
-
-    kit.log('resuming from the current number replays nothing');
-    kit.assertAckOk(await back.ack('web:request-sync', { since: done.seq }), 'resume when current');
-    const [again] = await back.waitFor('sync:complete', 'an empty replay');
-    assert.deepStrictEqual(again, { seq: done.seq });
-
-    kit.log('a number the relay never gave (a browser from another database) gets sync:reset and a full sync');
-    kit.assertAckOk(await back.ack('web:request-sync', { since: done.seq + 1000 }), 'resume from an unknown number');
-    const [reset] = await back.waitFor('sync:reset', 'the reset');
-    assert.strictEqual(reset.seq, done.seq);
-    const [full] = await back.waitFor('messages:sync', 'the full sync', (p) => p && p.messages && p.messages.length === 5);
-    assert.strictEqual(full.seq, done.seq);
-    await back.waitFor('sync:complete', 'the end of the full sync', (p) => p && p.seq === done.seq);
-
-    kit.log('a malformed since is refused with an error');
-    kit.assertAckFailed(await back.ack('web:request-sync', { since: 'yesterday' }), 'since must be a number');
-    await back.waitForError('a malformed since');
-    return {};
-  } finally {
-    sockets.forEach((s) => s.close());
+  kit.log('the browser goes away; the phone goes on');
+  web.close();
+  const missed = [
+    ['mobile:messages', { messages: [msg(3, 'c1'), msg(4, 'c2')] }, 'messages:sync'],
+    ['mobile:messages', { messages: [msg(5, 'c2')] }, 'messages:sync'],
+    ['mobile:message-status', { messageId: msg(5, 'c2').id, status: 'delivered' }, 'message:status'],
+    ['mobile:conversations', { conversations: [{ id: 'c1', phoneNumber: '+15550100', lastMessage: 'x', lastMessageTime: T0 + 4, unreadCount: 2 }] }, 'conversations:sync'],
+  ];
+  for (const [event, payload] of missed) {
+    kit.assertAckOk(await phone.ack(event, payload), event);
   }
+
+  kit.log('back, it resumes from the last number it saw: exactly what it missed, in order, then sync:complete');
+  const back = track(await kit.connectWeb(baseUrl, 'websocket', 'web-back', token, deviceId));
+  kit.assertAckOk(await back.ack('web:request-sync', { since: seen }), 'web:request-sync {since}');
+  const [done] = await back.waitFor('sync:complete', 'the end of the replay');
+  assert.deepStrictEqual(done, { seq: seen + missed.length });
+  const replayed = back.log.filter((e) => ['messages:sync', 'message:status', 'conversations:sync', 'message:new'].includes(e.event));
+  assert.deepStrictEqual(replayed.map((e) => e.event), missed.map((m) => m[2]), 'events in the order the phone sent them, no message:new replayed');
+  replayed.forEach((e, i) => {
+    const { seq, ...rest } = e.args[0];
+    assert.strictEqual(seq, seen + 1 + i, 'gap-free numbers');
+    assert.deepStrictEqual(rest, missed[i][1], 'replayed as the phone sent it');
+  });
+
+  kit.log('resuming from the current number replays nothing');
+  kit.assertAckOk(await back.ack('web:request-sync', { since: done.seq }), 'resume when current');
+  const [again] = await back.waitFor('sync:complete', 'an empty replay');
+  assert.deepStrictEqual(again, { seq: done.seq });
+
+  kit.log('a number the relay never gave (a browser from another database) gets sync:reset and a full sync');
+  kit.assertAckOk(await back.ack('web:request-sync', { since: done.seq + 1000 }), 'resume from an unknown number');
+  const [reset] = await back.waitFor('sync:reset', 'the reset');
+  assert.strictEqual(reset.seq, done.seq);
+  const [full] = await back.waitFor('messages:sync', 'the full sync', (p) => p && p.messages && p.messages.length === 5);
+  assert.strictEqual(full.seq, done.seq);
+  await back.waitFor('sync:complete', 'the end of the full sync', (p) => p && p.seq === done.seq);
+
+  kit.log('a malformed since is refused with an error');
+  kit.assertAckFailed(await back.ack('web:request-sync', { since: 'yesterday' }), 'since must be a number');
+  await back.waitForError('a malformed since');
+  return {};
 });

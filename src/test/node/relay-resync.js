@@ -13,50 +13,45 @@ const baseUrl = process.argv[2];
 const before = JSON.parse(fs.readFileSync(process.argv[3], 'utf8'));
 const { deviceId, deviceSecret, sessionToken, expected } = before;
 
-kit.main(async () => {
-  const sockets = [];
-  try {
-    kit.log('the session issued before the restart still verifies');
-    await kit.verifySession(baseUrl, sessionToken, deviceId);
+kit.main(async (track) => {
+  kit.log('the session issued before the restart still verifies');
+  await kit.verifySession(baseUrl, sessionToken, deviceId);
 
-    kit.log('a browser reconnects and asks for a sync while the phone is away');
-    const web = await kit.connectWeb(baseUrl, 'websocket', 'web-after-restart', sessionToken, deviceId);
-    sockets.push(web);
-    kit.assertAckOk(await web.ack('web:request-sync'), 'web:request-sync');
-    await kit.assertStoredSync(web, expected.messages, expected.conversations);
-    const queuedHere = { phoneNumber: '+15550001', message: 'anyone?', tempId: 'after-restart' };
-    kit.assertAckOk(await web.ack('web:send-message', queuedHere), 'web:send-message with the phone away is queued');
+  kit.log('a browser reconnects and asks for a sync while the phone is away');
+  const web = await kit.connectWeb(baseUrl, 'websocket', 'web-after-restart', sessionToken, deviceId);
+  track(web);
+  kit.assertAckOk(await web.ack('web:request-sync'), 'web:request-sync');
+  await kit.assertStoredSync(web, expected.messages, expected.conversations);
+  const queuedHere = { phoneNumber: '+15550001', message: 'anyone?', tempId: 'after-restart' };
+  kit.assertAckOk(await web.ack('web:send-message', queuedHere), 'web:send-message with the phone away is queued');
 
-    kit.log('the phone reconnects; the browser reaches it again');
-    const phone = await kit.connectPhone(baseUrl, 'websocket', 'phone-after-restart', deviceId, { deviceSecret });
-    sockets.push(phone);
-    const [back] = await web.waitFor('mobile:connected', 'the browser hears that its phone is back');
-    assert.deepStrictEqual(back, { deviceId });
+  kit.log('the phone reconnects; the browser reaches it again');
+  const phone = await kit.connectPhone(baseUrl, 'websocket', 'phone-after-restart', deviceId, { deviceSecret });
+  track(phone);
+  const [back] = await web.waitFor('mobile:connected', 'the browser hears that its phone is back');
+  assert.deepStrictEqual(back, { deviceId });
 
-    kit.log('the returning phone gets, once each and in order, what the browsers sent while it was away (also before the restart)');
-    const queued = before.queued;
-    for (const send of [...queued.sends, queuedHere]) {
-      await phone.waitForPayload('send:message', send);
-    }
-    await phone.waitForPayload('mark:read', queued.markRead);
-    await kit.sleep(300);
-    assert.deepStrictEqual(phone.received('send:message').map((e) => e.args[0].tempId),
-      [...queued.sends.map((q) => q.tempId), queuedHere.tempId], 'queued sends, in order, none twice');
-    const send = { phoneNumber: '+15550001', message: 'Back again', tempId: 'after-restart-2' };
-    kit.assertAckOk(await web.ack('web:send-message', send), 'web:send-message with the phone back');
+  kit.log('the returning phone gets, once each and in order, what the browsers sent while it was away (also before the restart)');
+  const queued = before.queued;
+  for (const send of [...queued.sends, queuedHere]) {
     await phone.waitForPayload('send:message', send);
-
-    kit.log('the phone reconnects before its old socket is gone: closing the old one leaves the new one reachable');
-    const newer = await kit.connectPhone(baseUrl, 'websocket', 'phone-reconnected', deviceId, { authSecret: deviceSecret });
-    sockets.push(newer);
-    phone.close();
-    await kit.withTimeout(phone.disconnected, 'the old phone socket closes');
-    await kit.sleep(200); // let the relay handle the old socket's close
-    const again = { phoneNumber: '+15550001', message: 'Still there?', tempId: 'after-reconnect' };
-    kit.assertAckOk(await web.ack('web:send-message', again), 'web:send-message after the old phone socket closed');
-    await newer.waitForPayload('send:message', again);
-    return {};
-  } finally {
-    sockets.forEach((s) => s.close());
   }
+  await phone.waitForPayload('mark:read', queued.markRead);
+  await kit.sleep(300);
+  assert.deepStrictEqual(phone.received('send:message').map((e) => e.args[0].tempId),
+    [...queued.sends.map((q) => q.tempId), queuedHere.tempId], 'queued sends, in order, none twice');
+  const send = { phoneNumber: '+15550001', message: 'Back again', tempId: 'after-restart-2' };
+  kit.assertAckOk(await web.ack('web:send-message', send), 'web:send-message with the phone back');
+  await phone.waitForPayload('send:message', send);
+
+  kit.log('the phone reconnects before its old socket is gone: closing the old one leaves the new one reachable');
+  const newer = await kit.connectPhone(baseUrl, 'websocket', 'phone-reconnected', deviceId, { authSecret: deviceSecret });
+  track(newer);
+  phone.close();
+  await kit.withTimeout(phone.disconnected, 'the old phone socket closes');
+  await kit.sleep(200); // let the relay handle the old socket's close
+  const again = { phoneNumber: '+15550001', message: 'Still there?', tempId: 'after-reconnect' };
+  kit.assertAckOk(await web.ack('web:send-message', again), 'web:send-message after the old phone socket closed');
+  await newer.waitForPayload('send:message', again);
+  return {};
 });
