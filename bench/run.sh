@@ -6,7 +6,7 @@
 # Each run starts the server fresh, drives it, and stops it; runs are interleaved (relay, forwarder, node,
 # relay, ...) so that a noisy neighbour hurts all three alike. Then it prints medians and ratios.
 #
-#   bench/run.sh [throughput|pairing|memory|cluster]     (default throughput)
+#   bench/run.sh [throughput|pairing|memory|cluster|cost]     (default throughput)
 #
 # Environment: RUNS (3), SYSTEMS ("relay forwarder node"), OUT (bench/results), PAIRS, RATES, DURATION,
 # WARMUP, SIZE, IDLE (memory: a list of connection counts), SOURCES (local addresses for --source-addresses).
@@ -47,8 +47,10 @@ start_server() {
   local system=$1 port
   port=$(port_of "$system")
   case $system in
-    relay) PORT=$port DATA_DIR="$WORK/relay-data-$RANDOM" java -jar "$JAR" >"$WORK/$system.log" 2>&1 & ;;
-    baseline) PORT=$port DATA_DIR="$WORK/baseline-data-$RANDOM" java -jar "${BASELINE_JAR:?set BASELINE_JAR}" >"$WORK/$system.log" 2>&1 & ;;
+    relay) SERVER_DATA="$WORK/relay-data-$RANDOM"
+      PORT=$port DATA_DIR="$SERVER_DATA" java -jar "$JAR" >"$WORK/$system.log" 2>&1 & ;;
+    baseline) SERVER_DATA="$WORK/baseline-data-$RANDOM"
+      PORT=$port DATA_DIR="$SERVER_DATA" java -jar "${BASELINE_JAR:?set BASELINE_JAR}" >"$WORK/$system.log" 2>&1 & ;;
     forwarder) java -jar "$JAR" forwarder --port "$port" >"$WORK/$system.log" 2>&1 & ;;
     node) PORT=$port node bench/peers/server.js >"$WORK/$system.log" 2>&1 & ;;
   esac
@@ -61,10 +63,21 @@ start_server() {
   echo "$system did not start:" >&2; cat "$WORK/$system.log" >&2; exit 1
 }
 
+# The server's process and, for a relay, its embedded PostgreSQL's postmaster (backends are its children).
+server_pids() {
+  local pids=$SERVER_PID postmaster
+  if [ -n "${SERVER_DATA:-}" ]; then
+    postmaster=$(pgrep -o -f -- "-D $SERVER_DATA/pg" || true)
+    [ -n "$postmaster" ] && pids="$pids,$postmaster"
+  fi
+  echo "$pids"
+}
+
 stop_server() {
   kill "$SERVER_PID" 2>/dev/null || true
   wait "$SERVER_PID" 2>/dev/null || true
   SERVER_PID=
+  SERVER_DATA=
 }
 
 bench() { # system label extra-args...
@@ -200,5 +213,25 @@ case $SCENARIO in
     values=$(for run in $(seq 1 "$RUNS"); do SLO=15 best_rate "$OUT/$SCENARIO/cluster3-run$run-summary.tsv"; done)
     echo "cluster3 $(echo "$values" | median)   [$(echo $values)]"
     ;;
-  *) echo "unknown scenario $SCENARIO (throughput, pairing, memory, cluster)" >&2; exit 2 ;;
+  cost)
+    # CPU per relayed message at one fixed rate every system sustains: unlike latency at the edge of
+    # saturation, this barely moves with a noisy neighbour, so it judges a change well.
+    PAIRS=${PAIRS:-100}
+    COST_RATE=${COST_RATE:-1500}
+    for run in $(seq 1 "$RUNS"); do
+      for system in $SYSTEMS; do
+        echo "== run $run: $system"
+        start_server "$system"
+        bench "$system" "$system-run$run" --pairs "$PAIRS" --rate "$COST_RATE" --cpu-pids "$(server_pids)"
+        stop_server
+      done
+    done
+    echo
+    echo "server CPU ms per relayed message at $COST_RATE msg/s (PostgreSQL included; median of $RUNS runs)"
+    for system in $SYSTEMS; do
+      values=$(for run in $(seq 1 "$RUNS"); do awk -F'\t' 'NR==2 {print $17}' "$OUT/$SCENARIO/$system-run$run-summary.tsv"; done)
+      printf '%-10s %10s   [%s]\n' "$system" "$(echo "$values" | median)" "$(echo $values)"
+    done
+    ;;
+  *) echo "unknown scenario $SCENARIO (throughput, pairing, memory, cluster, cost)" >&2; exit 2 ;;
 esac

@@ -25,6 +25,7 @@ public record BenchOptions(
         Path out,
         String label,
         long heapPid,
+        List<Long> cpuPids,
         boolean quiet) {
 
     /** What the tool talks to. */
@@ -67,6 +68,9 @@ public record BenchOptions(
               --label NAME            name of the system under test in the report       [mode]
               --heap-pid PID          server JVM to weigh: live heap (jcmd GC.class_histogram, after a full
                                       GC) before and after the idle connections, divided by their number
+              --cpu-pids PID[,PID]    server processes whose CPU time, with all their descendants (PostgreSQL's
+                                      backends under its postmaster), is read from /proc around each measured
+                                      step: reported as server CPU milliseconds per relayed message
               --quiet                 no per-second progress
               --help                  this text
 
@@ -91,6 +95,7 @@ public record BenchOptions(
         Path out = null;
         String label = null;
         long heapPid = -1;
+        List<Long> cpuPids = List.of();
         boolean quiet = false;
         for (int i = 0; i < args.length; i++) {
             String name = args[i];
@@ -127,12 +132,13 @@ public record BenchOptions(
                 case "--out" -> out = Path.of(value);
                 case "--label" -> label = value;
                 case "--heap-pid" -> heapPid = Long.parseLong(value);
+                case "--cpu-pids" -> cpuPids = split(value).stream().map(Long::parseLong).toList();
                 default -> throw new IllegalArgumentException("unknown option " + name + " (see --help)");
             }
         }
         int web = webRate != null ? webRate : Math.max(1, rates.get(0) / 10);
         return new BenchOptions(mode, urls, pairs, idle, rates, web, duration, warmup, prewarm, messageSize, sources,
-                pairingRate, threads, slo, out, label != null ? label : mode.name().toLowerCase(), heapPid, quiet);
+                pairingRate, threads, slo, out, label != null ? label : mode.name().toLowerCase(), heapPid, cpuPids, quiet);
     }
 
     /** Options for a programmatic run (the smoke test). */

@@ -39,6 +39,8 @@ public final class BenchResult {
         public long b2pReceived;
         public long errors;
         public double seconds;
+        /** Server CPU over the measured step ({@code --cpu-pids}), in ms; -1 when not measured. */
+        public double cpuMillis = -1;
 
         Step(int rate, int webRate) {
             this.rate = rate;
@@ -53,6 +55,12 @@ public final class BenchResult {
             return b2pReceived / seconds;
         }
 
+        /** Server CPU per relayed message (both directions), in ms; -1 when not measured. */
+        public double cpuMillisPerMessage() {
+            long relayed = p2bReceived + b2pReceived;
+            return cpuMillis < 0 || relayed == 0 ? -1 : cpuMillis / relayed;
+        }
+
         public long lost() {
             return Math.max(0, p2bSent - p2bReceived) + Math.max(0, b2pSent - b2pReceived);
         }
@@ -61,7 +69,9 @@ public final class BenchResult {
             return String.format(Locale.ROOT, "step %d msg/s: phone->browser %.0f msg/s p50 %.2f p99 %.2f p99.9 %.2f max %.2f ms; "
                             + "browser->phone %.0f msg/s p99 %.2f ms; errors %d, lost %d",
                     rate, p2bPerSecond(), ms(p2b.getValueAtPercentile(50)), ms(p2b.getValueAtPercentile(99)),
-                    ms(p2b.getValueAtPercentile(99.9)), ms(p2b.getMaxValue()), b2pPerSecond(), ms(b2p.getValueAtPercentile(99)), errors, lost());
+                    ms(p2b.getValueAtPercentile(99.9)), ms(p2b.getMaxValue()), b2pPerSecond(), ms(b2p.getValueAtPercentile(99)), errors, lost())
+                    + (cpuMillis < 0 ? "" : String.format(Locale.ROOT, "; server CPU %.3f ms per message (%.2f cores)",
+                    cpuMillisPerMessage(), cpuMillis / 1000 / seconds));
         }
     }
 
@@ -139,13 +149,14 @@ public final class BenchResult {
     public String tsv() {
         StringBuilder out = new StringBuilder();
         out.append("label\tstep\tp2b_per_s\tp2b_p50_ms\tp2b_p90_ms\tp2b_p99_ms\tp2b_p999_ms\tp2b_max_ms\tb2p_per_s\tb2p_p99_ms\terrors\tlost\t"
-                + "pairing_p50_ms\tpairing_p99_ms\theap_per_conn_b\trss_per_conn_b\n");
+                + "pairing_p50_ms\tpairing_p99_ms\theap_per_conn_b\trss_per_conn_b\tcpu_ms_per_msg\n");
         for (Step s : steps) {
-            out.append(String.format(Locale.ROOT, "%s\t%d\t%.1f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.1f\t%.3f\t%d\t%d\t%.3f\t%.3f\t%.0f\t%.0f%n",
+            out.append(String.format(Locale.ROOT, "%s\t%d\t%.1f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.1f\t%.3f\t%d\t%d\t%.3f\t%.3f\t%.0f\t%.0f\t%.4f%n",
                     options.label(), s.rate, s.p2bPerSecond(), ms(s.p2b.getValueAtPercentile(50)), ms(s.p2b.getValueAtPercentile(90)),
                     ms(s.p2b.getValueAtPercentile(99)), ms(s.p2b.getValueAtPercentile(99.9)), ms(s.p2b.getMaxValue()),
                     s.b2pPerSecond(), ms(s.b2p.getValueAtPercentile(99)), s.errors, s.lost(),
-                    ms(pairing.getValueAtPercentile(50)), ms(pairing.getValueAtPercentile(99)), heapPerConnection(), rssPerConnection()));
+                    ms(pairing.getValueAtPercentile(50)), ms(pairing.getValueAtPercentile(99)), heapPerConnection(), rssPerConnection(),
+                    s.cpuMillisPerMessage()));
         }
         return out.toString();
     }

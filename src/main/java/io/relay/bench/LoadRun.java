@@ -169,7 +169,9 @@ public final class LoadRun {
         long sentP2b = p2bSent.get();
         long sentB2p = b2pSent.get();
         measuredReceived.set(0);
+        double cpuBefore = options.cpuPids().isEmpty() ? -1 : Probe.cpuMillis(options.cpuPids());
         drive(rate, webRate, measuredGen, options.duration().toMillis(), step, result);
+        double cpuAfter = cpuBefore < 0 ? -1 : Probe.cpuMillis(options.cpuPids());
         long sentP = p2bSent.get() - sentP2b;
         long sentB = b2pSent.get() - sentB2p;
         // Let in-flight messages of this step arrive: late ones count, with their full latency.
@@ -186,6 +188,7 @@ public final class LoadRun {
         step.b2pReceived = step.b2p.getTotalCount();
         step.seconds = options.duration().toMillis() / 1000.0;
         step.errors = errors.get() - errorsBefore;
+        step.cpuMillis = cpuAfter < 0 ? -1 : cpuAfter - cpuBefore;
         return step;
     }
 

@@ -1,6 +1,7 @@
 package io.relay.bench;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,7 +9,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Weighs a server process from outside: live Java heap via {@code jcmd <pid> GC.class_histogram} (which
- * runs a full GC first and counts only reachable objects) and resident memory from {@code /proc}.
+ * runs a full GC first and counts only reachable objects), resident memory and CPU time from {@code /proc}.
  */
 final class Probe {
 
@@ -73,5 +74,57 @@ final class Probe {
             // not Linux, or the process is gone
         }
         return -1;
+    }
+
+    /** Clock ticks per second of /proc's CPU times: USER_HZ, 100 on Linux whatever the kernel's HZ. */
+    private static final double TICKS_PER_SECOND = 100;
+
+    /**
+     * CPU time in milliseconds, user plus system, used so far by the given processes and every live
+     * descendant of theirs, plus what their exited children used; -1 when /proc cannot be read.
+     * Taken twice, the difference is what the server spent in between, PostgreSQL's backends included.
+     */
+    static double cpuMillis(java.util.List<Long> roots) {
+        java.util.Map<Long, long[]> stats = new java.util.HashMap<>(); // pid -> {ppid, utime+stime+cutime+cstime}
+        try (var entries = Files.list(Path.of("/proc"))) {
+            entries.map(p -> p.getFileName().toString()).filter(name -> name.chars().allMatch(Character::isDigit)).forEach(name -> {
+                long[] stat = stat(Path.of("/proc", name, "stat"));
+                if (stat != null) {
+                    stats.put(Long.parseLong(name), stat);
+                }
+            });
+        } catch (IOException | UncheckedIOException e) {
+            return -1;
+        }
+        java.util.Set<Long> tree = new java.util.HashSet<>(roots);
+        boolean grew = true;
+        while (grew) {
+            grew = false;
+            for (var e : stats.entrySet()) {
+                if (!tree.contains(e.getKey()) && tree.contains(e.getValue()[0])) {
+                    grew |= tree.add(e.getKey());
+                }
+            }
+        }
+        long ticks = 0;
+        for (long pid : tree) {
+            long[] stat = stats.get(pid);
+            ticks += stat == null ? 0 : stat[1];
+        }
+        return ticks * 1000 / TICKS_PER_SECOND;
+    }
+
+    /** {ppid, utime + stime + cutime + cstime} from a /proc/PID/stat, or null when it is gone. */
+    private static long[] stat(Path file) {
+        try {
+            String text = Files.readString(file);
+            // The command name is in parentheses and may hold spaces: fields are counted after its last ')'.
+            String[] fields = text.substring(text.lastIndexOf(')') + 2).trim().split(" ");
+            long ppid = Long.parseLong(fields[1]);
+            long cpu = Long.parseLong(fields[11]) + Long.parseLong(fields[12]) + Long.parseLong(fields[13]) + Long.parseLong(fields[14]);
+            return new long[]{ppid, cpu};
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 }

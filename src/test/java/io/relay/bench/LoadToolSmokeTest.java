@@ -37,7 +37,8 @@ class LoadToolSmokeTest {
             ByteArrayOutputStream console = new ByteArrayOutputStream();
             BenchOptions options = BenchOptions.of("--url", "http://127.0.0.1:" + node.port(), "--pairs", "2",
                     "--idle", "3", "--rate", "50", "--web-rate", "10", "--warmup", "0.5", "--duration", "2",
-                    "--client-threads", "1", "--label", "smoke", "--out", out.toString());
+                    "--client-threads", "1", "--label", "smoke", "--out", out.toString(),
+                    "--cpu-pids", Long.toString(ProcessHandle.current().pid())); // the node runs in this JVM
 
             BenchResult result = BenchCommand.run(options, new PrintStream(console, true, StandardCharsets.UTF_8));
 
@@ -49,6 +50,7 @@ class LoadToolSmokeTest {
             assertThat(step.p2b.getMaxValue()).isPositive();
             assertThat(step.b2pReceived).as("browser→phone messages relayed").isGreaterThan(5);
             assertThat(step.lost()).isZero();
+            assertThat(step.cpuMillisPerMessage()).as("server CPU per message").isPositive();
             assertThat(result.errors).isZero();
             assertThat(console.toString(StandardCharsets.UTF_8)).contains("| smoke | phone→browser | 50 |");
             assertThat(out.resolve("smoke-latency.png")).isNotEmptyFile();
