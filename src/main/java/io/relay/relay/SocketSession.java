@@ -171,18 +171,22 @@ final class SocketSession {
         };
     }
 
-    /** Acks the event if asked; a failure also goes to the client as {@code error {message}}, as the apps expect. */
+    /**
+     * Acks the event if asked; a failure also goes to the client as {@code error {message}}, as the apps
+     * expect, both with {@code code} and {@code retryable} so a client can tell "send it again" from "don't".
+     */
     private void answer(ClientEvent event, Throwable failure) {
         if (failure == null) {
             event.ackIfWanted(new JsonObject().put("success", true));
             return;
         }
-        relay.metrics.error(ErrorReasons.of(failure));
+        String reason = ErrorReasons.of(failure);
+        relay.metrics.error(reason);
         String message = clientMessage(failure);
         log.info("event refused node={} socket={} device={} event={} reason={}",
                 relay.nodeId, socket.id(), deviceForLogs(), shortened(event.name()), message);
-        socket.emit(Events.ERROR, new JsonObject().put("message", message));
-        event.ackIfWanted(new JsonObject().put("success", false).put("error", message));
+        socket.emit(Events.ERROR, ErrorReasons.describe(new JsonObject().put("message", message), reason));
+        event.ackIfWanted(ErrorReasons.describe(new JsonObject().put("success", false).put("error", message), reason));
     }
 
     private String clientMessage(Throwable failure) {
