@@ -196,8 +196,13 @@ final class SocketSession {
         if (failure instanceof StoreException store && store.code() == FailureCodes.BAD_REQUEST) {
             return "Invalid data: " + store.getMessage();
         }
+        if (failure instanceof StoreException) {
+            // The persistence verticle logged the cause; a stack trace per refused event would flood the
+            // log for as long as a database outage lasts.
+            return "Storage unavailable, try again";
+        }
         log.warn("event failed node={} socket={} device={}", relay.nodeId, socket.id(), deviceForLogs(), failure);
-        return failure instanceof StoreException ? "Storage unavailable, try again" : "Internal error";
+        return "Internal error";
     }
 
     /** Runs after every event already queued, so a route set up by an in-flight register is torn down too. */
