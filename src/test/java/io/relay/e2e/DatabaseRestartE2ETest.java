@@ -107,7 +107,20 @@ class DatabaseRestartE2ETest {
         }
     }
 
-    /** {@code POST /stop?how=fast|crash} and {@code POST /start}, answered on a thread of their own (they block). */
+    @Test
+    @DisplayName("hands a stored send to the phone once storage is back, by itself, when recording its hand-over failed, and never twice")
+    void retriesAFailedHandOverOnce() throws Exception {
+        NodeScript.runOk("relay-outbox-handover.js", Duration.ofSeconds(60),
+                "http://127.0.0.1:" + node.port(), "http://127.0.0.1:" + control.getAddress().getPort());
+    }
+
+    /**
+     * {@code POST /stop?how=fast|crash} and {@code POST /start}; {@code POST /refuse-handover?key=} and
+     * {@code /accept-handover}, which make the database fail (and then stop failing) the one statement that
+     * records a command as handed to the phone: a trigger raising a connection error, as if the database
+     * went away right then, which no timing of a real stop could hit reliably. Answered on a thread of
+     * their own (they block).
+     */
     private HttpServer controlEndpoint(RestartableDatabase db) throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         controlThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "db-restart-control"));
@@ -118,6 +131,18 @@ class DatabaseRestartE2ETest {
             db.stop(RestartableDatabase.Stop.valueOf(how.toUpperCase(Locale.ROOT)));
         }));
         server.createContext("/start", exchange -> answer(exchange, db::start));
+        server.createContext("/refuse-handover", exchange -> answer(exchange, () -> execute("""
+                CREATE OR REPLACE FUNCTION refuse_handover() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                  IF NEW.key = TG_ARGV[0] AND NEW.state = 'delivered' THEN
+                    RAISE EXCEPTION 'hand-over refused by the test' USING ERRCODE = '08006';
+                  END IF;
+                  RETURN NEW;
+                END $$;
+                DROP TRIGGER IF EXISTS refuse_handover ON outbox;
+                CREATE TRIGGER refuse_handover BEFORE UPDATE ON outbox FOR EACH ROW EXECUTE FUNCTION refuse_handover('%s');
+                """.formatted(exchange.getRequestURI().getQuery().replace("key=", "").replace("'", "")))));
+        server.createContext("/accept-handover", exchange -> answer(exchange, () -> execute("DROP TRIGGER refuse_handover ON outbox")));
         server.start();
         return server;
     }
@@ -138,6 +163,14 @@ class DatabaseRestartE2ETest {
         exchange.sendResponseHeaders(status, bytes.length);
         exchange.getResponseBody().write(bytes);
         exchange.close();
+    }
+
+    private void execute(String sql) {
+        try (Connection c = connect(); java.sql.Statement s = c.createStatement()) {
+            s.execute(sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private Connection connect() throws SQLException {
