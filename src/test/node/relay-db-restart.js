@@ -22,8 +22,12 @@ const baseUrl = process.argv[2];
 const controlUrl = process.argv[3];
 const run = crypto.randomUUID().slice(0, 8);
 
-/** Longer than the relay's own bound on a storage request (10 s): a relay that answers never trips it. */
-const ACK_TIMEOUT_MS = 15000;
+/**
+ * A database that is down refuses connections at once, so every answer takes milliseconds (a few
+ * hundred at most on a loaded machine). Deliberately shorter than the relay's last-resort storage
+ * timeout (10 s): an answer that only that timeout produced means a request was left hanging.
+ */
+const ACK_TIMEOUT_MS = 5000;
 const PHONE_EVERY_MS = 30;
 const WEB_EVERY_MS = 60;
 /** Events a client lets wait for their acks at once (the relay refuses more than 256 queued on a socket). */
@@ -130,7 +134,6 @@ class Readiness {
     this.running = true;
     this.loop = (async () => {
       while (this.running) {
-        const started = now();
         let status;
         try {
           status = (await kit.request(baseUrl, 'GET', '/health/ready')).status;
@@ -138,7 +141,9 @@ class Readiness {
           status = 'no answer';
         }
         if (this.changes.length === 0 || this.changes[this.changes.length - 1].status !== status) {
-          this.changes.push({ status, at: started });
+          // When it was seen: a poll sent before a stop may come back DOWN after it, and no later
+          // poll would count as a change.
+          this.changes.push({ status, at: now() });
         }
         await kit.sleep(200);
       }
