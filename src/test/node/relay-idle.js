@@ -26,6 +26,8 @@ async function silentStranger(mode) {
   const closedAfterMs = Date.now() - connectedAt;
   const error = await stranger.waitForError(stranger.name + ' is told why');
   assert.match(error.message, NOT_IDENTIFIED);
+  assert.strictEqual(error.code, 'identify_timeout');
+  assert.strictEqual(error.retryable, false);
   return { mode, reason, closedAfterMs, message: error.message };
 }
 

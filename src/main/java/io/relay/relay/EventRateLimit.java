@@ -41,9 +41,8 @@ final class EventRateLimit {
             log.warn("event rate limit exceeded node={} socket={} device={} remote={} refusedOnSocket={} refusedOnNode={}",
                     nodeId, socket.id(), device, socket.remoteAddress(), refusedHere, total);
         }
-        JsonObject error = new JsonObject().put("message", EXCEEDED);
-        socket.emit(Events.ERROR, error);
-        event.ackIfWanted(new JsonObject().put("success", false).put("error", EXCEEDED));
+        socket.emit(Events.ERROR, ErrorReasons.describe(new JsonObject().put("message", EXCEEDED), ErrorReasons.RATE_LIMITED));
+        event.ackIfWanted(ErrorReasons.describe(new JsonObject().put("success", false).put("error", EXCEEDED), ErrorReasons.RATE_LIMITED));
         return false;
     }
 }

@@ -27,6 +27,9 @@ final class Outbox {
     private static final Logger log = LoggerFactory.getLogger(Outbox.class);
     static final String DELIVERED = "delivered";
     static final String DONE = "done";
+    /** First pause before a hand-over that failed on storage is tried again; doubled up to the max. */
+    static final long FIRST_RETRY_MS = 500;
+    static final long MAX_RETRY_MS = 30_000;
 
     private final Vertx vertx;
     private final Relay relay;
@@ -64,27 +67,59 @@ final class Outbox {
         });
     }
 
-    /** Hands the phone its open commands; run in the phone's socket queue only. */
+    /**
+     * Hands the phone its open commands; run in the phone's socket queue only. When storage fails
+     * midway, the rest stays pending and the hand-over is tried again while the phone stays connected:
+     * the browsers were told those commands are stored, and nothing else may come to nudge them out.
+     */
     Future<Void> flush(SocketSession session) {
+        return flush(session, FIRST_RETRY_MS);
+    }
+
+    private Future<Void> flush(SocketSession session, long retryInMs) {
+        return handOver(session).recover(error -> {
+            if (session.socket().connected()) {
+                long next = Math.min(MAX_RETRY_MS, retryInMs * 2);
+                vertx.setTimer(retryInMs, id -> session.runQueued(() -> flush(session, next)));
+            }
+            return Future.failedFuture(error);
+        });
+    }
+
+    private Future<Void> handOver(SocketSession session) {
         String deviceId = session.phoneDeviceId();
         if (deviceId == null || !session.socket().connected()) {
             return Future.succeededFuture();
         }
         return store.openCommands(deviceId, session.phoneConfirmsCommands()).compose(commands -> {
-            Future<Void> marked = Future.succeededFuture();
-            int handed = 0;
-            for (int i = 0; i < commands.size() && session.socket().connected(); i++) {
+            Future<Integer> handed = Future.succeededFuture(0);
+            for (int i = 0; i < commands.size(); i++) {
                 JsonObject command = commands.getJsonObject(i);
-                session.socket().emit(command.getString("event"), command.getJsonObject("payload"));
-                String key = command.getString("key");
-                marked = marked.compose(v -> store.markCommand(deviceId, key, DELIVERED));
-                handed++;
+                handed = handed.compose(count -> handOne(session, deviceId, command).map(sent -> sent ? count + 1 : count));
             }
-            if (handed > 0) {
-                relay.metrics.messagesRelayed("to_phone", handed);
-                log.info("commands handed to phone node={} device={} count={}", relay.nodeId, deviceId, handed);
-            }
-            return marked;
+            return handed.map(count -> {
+                if (count > 0) {
+                    log.info("commands handed to phone node={} device={} count={}", relay.nodeId, deviceId, count);
+                }
+                return null;
+            });
+        });
+    }
+
+    /**
+     * Recorded as delivered first, emitted only then: if the record fails (the database went away), the
+     * command is still pending and was never sent, so a later hand-over sends it once. Emitting first
+     * would send it again then, and the original app cannot tell a repeat from a new SMS.
+     */
+    private Future<Boolean> handOne(SocketSession session, String deviceId, JsonObject command) {
+        if (!session.socket().connected()) {
+            return Future.succeededFuture(false);
+        }
+        return store.markCommand(deviceId, command.getString("key"), DELIVERED).map(v -> {
+            // A socket that closed in this instant loses it, as it would have lost an emit to a dead socket.
+            session.socket().emit(command.getString("event"), command.getJsonObject("payload"));
+            relay.metrics.messagesRelayed("to_phone", 1);
+            return true;
         });
     }
 

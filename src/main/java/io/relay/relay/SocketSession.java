@@ -81,7 +81,7 @@ final class SocketSession {
         String message = "Not identified within " + seconds + " s: send mobile:register or web:authenticate after connecting";
         relay.metrics.error(ErrorReasons.IDENTIFY_TIMEOUT);
         log.info("socket closed unidentified node={} socket={} remote={} after={}s", relay.nodeId, socket.id(), socket.remoteAddress(), seconds);
-        socket.emit(Events.ERROR, new JsonObject().put("message", message));
+        socket.emit(Events.ERROR, ErrorReasons.describe(new JsonObject().put("message", message), ErrorReasons.IDENTIFY_TIMEOUT));
         socket.closeTransport();
         return Future.succeededFuture();
     }
@@ -197,18 +197,22 @@ final class SocketSession {
         };
     }
 
-    /** Acks the event if asked; a failure also goes to the client as {@code error {message}}, as the apps expect. */
+    /**
+     * Acks the event if asked; a failure also goes to the client as {@code error {message}}, as the apps
+     * expect, both with {@code code} and {@code retryable} so a client can tell "send it again" from "don't".
+     */
     private void answer(ClientEvent event, Throwable failure) {
         if (failure == null) {
             event.ackIfWanted(new JsonObject().put("success", true));
             return;
         }
-        relay.metrics.error(ErrorReasons.of(failure));
+        String reason = ErrorReasons.of(failure);
+        relay.metrics.error(reason);
         String message = clientMessage(failure);
         log.info("event refused node={} socket={} device={} event={} reason={}",
                 relay.nodeId, socket.id(), deviceForLogs(), shortened(event.name()), message);
-        socket.emit(Events.ERROR, new JsonObject().put("message", message));
-        event.ackIfWanted(new JsonObject().put("success", false).put("error", message));
+        socket.emit(Events.ERROR, ErrorReasons.describe(new JsonObject().put("message", message), reason));
+        event.ackIfWanted(ErrorReasons.describe(new JsonObject().put("success", false).put("error", message), reason));
     }
 
     private String clientMessage(Throwable failure) {
@@ -218,8 +222,13 @@ final class SocketSession {
         if (failure instanceof StoreException store && store.code() == FailureCodes.BAD_REQUEST) {
             return "Invalid data: " + store.getMessage();
         }
+        if (failure instanceof StoreException) {
+            // The persistence verticle logged the cause; a stack trace per refused event would flood the
+            // log for as long as a database outage lasts.
+            return "Storage unavailable, try again";
+        }
         log.warn("event failed node={} socket={} device={}", relay.nodeId, socket.id(), deviceForLogs(), failure);
-        return failure instanceof StoreException ? "Storage unavailable, try again" : "Internal error";
+        return "Internal error";
     }
 
     /** Runs after every event already queued, so a route set up by an in-flight register is torn down too. */

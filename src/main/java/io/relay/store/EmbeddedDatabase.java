@@ -44,6 +44,18 @@ public final class EmbeddedDatabase implements AutoCloseable {
      * sure the {@value #DATABASE} database exists. Existing data is never cleaned.
      */
     public static EmbeddedDatabase start(Path dataDirectory) {
+        try {
+            return start(dataDirectory, freePort());
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not find a free port for the embedded PostgreSQL", e);
+        }
+    }
+
+    /**
+     * As {@link #start(Path)}, on a given port: a server stopped and started again on its old port and
+     * directory is, to a connected pool, the same database back after an outage.
+     */
+    public static EmbeddedDatabase start(Path dataDirectory, int port) {
         Path dir = dataDirectory.toAbsolutePath();
         long started = System.nanoTime();
         try {
@@ -52,7 +64,7 @@ public final class EmbeddedDatabase implements AutoCloseable {
             EmbeddedPostgres postgres = EmbeddedPostgres.builder()
                     .setDataDirectory(dir)
                     .setCleanDataDirectory(false)
-                    .setPort(freePort())
+                    .setPort(port)
                     // The relay acknowledges a message only once stored: keep commits durable.
                     .setServerConfig("synchronous_commit", "on")
                     .setServerConfig("listen_addresses", "127.0.0.1")

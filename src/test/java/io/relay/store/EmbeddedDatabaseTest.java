@@ -3,6 +3,8 @@ package io.relay.store;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -11,6 +13,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class EmbeddedDatabaseTest {
 
@@ -34,8 +37,31 @@ class EmbeddedDatabaseTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(RestartableDatabase.Stop.class)
+    @DisplayName("The embedded PostgreSQL comes back on the same port after a stop, with everything committed before it")
+    void restartsOnTheSamePort(RestartableDatabase.Stop how, @TempDir Path dir) throws Exception {
+        try (RestartableDatabase db = RestartableDatabase.start(dir.resolve("pg"))) {
+            try (Connection c = connect(db.url()); Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE kept (v text)");
+                s.execute("INSERT INTO kept VALUES ('committed')");
+            }
+            db.stop(how);
+            assertThatThrownBy(() -> connect(db.url()).close()).isInstanceOf(java.sql.SQLException.class);
+            db.start();
+            try (Connection c = connect(db.url()); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT v FROM kept")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).isEqualTo("committed");
+            }
+        }
+    }
+
     private static Connection connect(EmbeddedDatabase db) throws Exception {
-        DatabaseUrl url = DatabaseUrl.parse(db.url());
+        return connect(db.url());
+    }
+
+    private static Connection connect(String text) throws Exception {
+        DatabaseUrl url = DatabaseUrl.parse(text);
         return DriverManager.getConnection(url.jdbcUrl(), url.user(), null);
     }
 }

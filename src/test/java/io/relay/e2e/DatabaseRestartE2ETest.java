@@ -1,0 +1,214 @@
+package io.relay.e2e;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.relay.RelayNode;
+import io.relay.TestConfigs;
+import io.relay.store.DatabaseUrl;
+import io.relay.store.RestartableDatabase;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The node's own PostgreSQL is stopped and started again under it while {@code relay-db-restart.js}
+ * streams through it; the script drives the outages through a small control endpoint of this test,
+ * and this test then checks the database itself holds everything that was acknowledged.
+ */
+@ExtendWith(VertxExtension.class)
+@DisplayName("A PostgreSQL restart mid-stream")
+class DatabaseRestartE2ETest {
+    private static final Logger LOG = LoggerFactory.getLogger(DatabaseRestartE2ETest.class);
+
+    private RestartableDatabase database;
+    private RelayNode node;
+    private HttpServer control;
+    private ExecutorService controlThread;
+
+    @BeforeEach
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void start(Vertx vertx, VertxTestContext ctx, @TempDir Path dir) throws IOException {
+        database = RestartableDatabase.start(dir.resolve("pg"));
+        control = controlEndpoint(database);
+        RelayNode.start(vertx, TestConfigs.forDatabase(database.url())).onComplete(ctx.succeeding(started -> {
+            node = started;
+            ctx.completeNow();
+        }));
+    }
+
+    @AfterEach
+    void stop(VertxTestContext ctx) {
+        control.stop(0);
+        controlThread.shutdownNow();
+        (node == null ? io.vertx.core.Future.succeededFuture() : node.close())
+                .onComplete(closed -> {
+                    database.close();
+                    ctx.completeNow();
+                });
+    }
+
+    @Test
+    @DisplayName("loses nothing acknowledged across a fast shutdown and a crash, answers every ack in bounded time with a retryable error while down, and recovers by itself")
+    void survivesDatabaseRestarts() throws Exception {
+        JsonObject result = NodeScript.runOk("relay-db-restart.js", Duration.ofSeconds(120),
+                "http://127.0.0.1:" + node.port(), "http://127.0.0.1:" + control.getAddress().getPort());
+        LOG.info("database restart run: sent phone={} web={}, failed acks phone={} web={}, retried={}, max ack {} ms "
+                        + "(max failing ack {} ms), outages {}",
+                result.getInteger("phoneSent"), result.getInteger("webSent"), result.getInteger("failedPhone"),
+                result.getInteger("failedWeb"), result.getInteger("retried"), result.getLong("maxAckMs"),
+                result.getLong("maxFailedAckMs"), result.getJsonArray("outages").encode());
+
+        String deviceId = result.getString("deviceId");
+        try (Connection c = connect()) {
+            assertThat(strings(c, "SELECT id FROM messages WHERE device_id = ?", deviceId))
+                    .as("messages stored: exactly those acknowledged")
+                    .containsExactlyInAnyOrderElementsOf(strings(result.getJsonArray("messageIds")));
+            assertThat(outbox(c, deviceId))
+                    .as("outbox: every acknowledged send, each handed to the phone")
+                    .containsOnlyKeys(strings(result.getJsonArray("tempIds")))
+                    .allSatisfy((key, state) -> assertThat(state).isEqualTo("delivered"));
+            long lastSeq = result.getLong("lastSeq");
+            assertThat(longs(c, "SELECT seq FROM device_events WHERE device_id = ? ORDER BY seq", deviceId))
+                    .as("the event log numbers without gaps")
+                    .containsExactlyElementsOf(LongStream.rangeClosed(1, lastSeq).boxed().toList());
+        }
+    }
+
+    @Test
+    @DisplayName("hands a stored send to the phone once storage is back, by itself, when recording its hand-over failed, and never twice")
+    void retriesAFailedHandOverOnce() throws Exception {
+        NodeScript.runOk("relay-outbox-handover.js", Duration.ofSeconds(60),
+                "http://127.0.0.1:" + node.port(), "http://127.0.0.1:" + control.getAddress().getPort());
+    }
+
+    /**
+     * {@code POST /stop?how=fast|crash} and {@code POST /start}; {@code POST /refuse-handover?key=} and
+     * {@code /accept-handover}, which make the database fail (and then stop failing) the one statement that
+     * records a command as handed to the phone: a trigger raising a connection error, as if the database
+     * went away right then, which no timing of a real stop could hit reliably. Answered on a thread of
+     * their own (they block).
+     */
+    private HttpServer controlEndpoint(RestartableDatabase db) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        controlThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "db-restart-control"));
+        server.setExecutor(controlThread);
+        server.createContext("/stop", exchange -> answer(exchange, () -> {
+            String query = exchange.getRequestURI().getQuery();
+            String how = query == null ? "fast" : query.replace("how=", "");
+            db.stop(RestartableDatabase.Stop.valueOf(how.toUpperCase(Locale.ROOT)));
+        }));
+        server.createContext("/start", exchange -> answer(exchange, db::start));
+        server.createContext("/refuse-handover", exchange -> answer(exchange, () -> execute("""
+                CREATE OR REPLACE FUNCTION refuse_handover() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                  IF NEW.key = TG_ARGV[0] AND NEW.state = 'delivered' THEN
+                    RAISE EXCEPTION 'hand-over refused by the test' USING ERRCODE = '08006';
+                  END IF;
+                  RETURN NEW;
+                END $$;
+                DROP TRIGGER IF EXISTS refuse_handover ON outbox;
+                CREATE TRIGGER refuse_handover BEFORE UPDATE ON outbox FOR EACH ROW EXECUTE FUNCTION refuse_handover('%s');
+                """.formatted(exchange.getRequestURI().getQuery().replace("key=", "").replace("'", "")))));
+        server.createContext("/accept-handover", exchange -> answer(exchange, () -> execute("DROP TRIGGER refuse_handover ON outbox")));
+        server.start();
+        return server;
+    }
+
+    private static void answer(HttpExchange exchange, Runnable action) throws IOException {
+        long started = System.nanoTime();
+        int status = 200;
+        JsonObject body = new JsonObject();
+        try {
+            action.run();
+            body.put("tookMs", (System.nanoTime() - started) / 1_000_000);
+        } catch (RuntimeException e) {
+            status = 500;
+            body.put("error", e.toString());
+        }
+        LOG.info("control {} answered {} {}", exchange.getRequestURI(), status, body.encode());
+        byte[] bytes = body.encode().getBytes(StandardCharsets.UTF_8);
+        exchange.sendResponseHeaders(status, bytes.length);
+        exchange.getResponseBody().write(bytes);
+        exchange.close();
+    }
+
+    private void execute(String sql) {
+        try (Connection c = connect(); java.sql.Statement s = c.createStatement()) {
+            s.execute(sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Connection connect() throws SQLException {
+        DatabaseUrl url = DatabaseUrl.parse(database.url());
+        return DriverManager.getConnection(url.jdbcUrl(), url.user(), null);
+    }
+
+    private static List<String> strings(Connection c, String sql, String deviceId) throws SQLException {
+        List<String> values = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+            s.setString(1, deviceId);
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    values.add(rs.getString(1));
+                }
+            }
+        }
+        return values;
+    }
+
+    private static List<Long> longs(Connection c, String sql, String deviceId) throws SQLException {
+        return strings(c, sql, deviceId).stream().map(Long::valueOf).toList();
+    }
+
+    private static Map<String, String> outbox(Connection c, String deviceId) throws SQLException {
+        Map<String, String> states = new HashMap<>();
+        try (PreparedStatement s = c.prepareStatement("SELECT key, state FROM outbox WHERE device_id = ?")) {
+            s.setString(1, deviceId);
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    states.put(rs.getString(1), rs.getString(2));
+                }
+            }
+        }
+        return states;
+    }
+
+    private static List<String> strings(JsonArray array) {
+        return array.stream().map(String.class::cast).toList();
+    }
+}
