@@ -15,93 +15,13 @@
 //    every 250 ms until every browser got one; then every browser sends to the phone again.
 // Prints one JSON line {"ok":true, ...facts} (or {"ok":false,"error":...}) and exits non-zero on
 // failure. The test judges the facts; this script only fails on a timeout. A trace goes to stderr.
-const { io } = require('socket.io-client');
-const readline = require('readline');
+const { client: connect, emitWithAck, fromTest, nodeOf, pairBrowser, sleep, trace, waitFor, STEP_TIMEOUT_MS } = require('./cluster-kit');
 
 const base = process.argv[2];
 const mode = process.argv[3] || 'kill';
-const STEP_TIMEOUT_MS = 20000;
 const RECOVERY_TIMEOUT_MS = 60000;
 const DEVICE_ID = 'it-phone-' + Math.random().toString(16).slice(2, 10);
-const started = Date.now();
-
-function trace(...args) {
-  process.stderr.write(`${new Date().toISOString()} +${Date.now() - started}ms ${args.join(' ')}\n`);
-}
-
-function withTimeout(promise, ms, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error('timeout: ' + what)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-function waitFor(predicate, ms, what, everyMs = 50) {
-  return withTimeout(new Promise((resolve) => {
-    const check = () => (predicate() ? resolve() : setTimeout(check, everyMs));
-    check();
-  }), ms, what);
-}
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function rest(method, path, body) {
-  const response = await fetch(base + path, {
-    method,
-    headers: body ? { 'Content-Type': 'application/json' } : undefined,
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const json = await response.json();
-  if (!response.ok || !json.success) {
-    throw new Error(`${method} ${path} -> ${response.status} ${JSON.stringify(json)}`);
-  }
-  return json.data;
-}
-
-function nodeOf(socket) {
-  const sid = socket.io.engine && socket.io.engine.id;
-  return sid ? sid.split('~')[0] : null;
-}
-
-/** One client: its socket, and every fact the test wants to know about it. */
-function client(name, options, onConnect) {
-  const socket = io(base, { forceNew: true, timeout: STEP_TIMEOUT_MS, ...options });
-  const c = {
-    name, socket,
-    facts: { name, transports: options.transports || ['polling', 'websocket'], sids: [], nodes: [],
-      disconnects: [], connectErrors: [], errors: [], authenticatedAt: [] },
-  };
-  socket.on('connect', () => {
-    const sid = socket.io.engine.id;
-    c.facts.sids.push(sid);
-    c.facts.nodes.push(nodeOf(socket));
-    trace(name, 'connect sid=' + sid, 'transport=' + socket.io.engine.transport.name);
-    socket.io.engine.once('upgrade', (t) => trace(name, 'upgraded to', t.name, 'sid=' + sid));
-    onConnect(socket);
-  });
-  socket.on('disconnect', (reason) => {
-    trace(name, 'disconnect', reason);
-    c.facts.disconnects.push({ reason, at: Date.now() });
-  });
-  socket.on('connect_error', (e) => {
-    trace(name, 'connect_error', e && e.message);
-    c.facts.connectErrors.push({ message: String(e && e.message), at: Date.now() });
-  });
-  socket.on('error', (e) => {
-    trace(name, 'error event', JSON.stringify(e));
-    c.facts.errors.push({ error: e, at: Date.now() });
-  });
-  socket.on('authenticated', (a) => {
-    trace(name, 'authenticated', JSON.stringify(a));
-    c.facts.authenticatedAt.push(Date.now());
-  });
-  return c;
-}
-
-function emitWithAck(socket, event, payload, ms = STEP_TIMEOUT_MS) {
-  return withTimeout(new Promise((resolve) => socket.emit(event, payload, (reply) => resolve(reply))), ms, 'ack ' + event);
-}
+const client = (name, options, onConnect) => connect(base, name, options, onConnect);
 
 function sms(id, body) {
   return { id, conversationId: 'conv-1', phoneNumber: '+15550001', body, timestamp: Date.now(),
@@ -138,14 +58,7 @@ function sms(id, body) {
     // ------------------------------------------------------------------ browsers: pair, connect, authenticate
     const kinds = [['web-websocket', { transports: ['websocket'] }], ['web-default', {}], ['web-polling', { transports: ['polling'] }]];
     for (const [name, transportOptions] of kinds) {
-      const qr = await rest('GET', '/api/auth/generate-qr');
-      const waiting = rest('POST', '/api/auth/wait-pairing', { token: qr.token });
-      await sleep(100); // let the long-poll reach its node before the scan, as a person scanning would
-      const paired = new Promise((resolve) => phone.socket.once('qr:paired', resolve));
-      const scanAck = await emitWithAck(phone.socket, 'mobile:scan-qr', { qrData: qr.qrData, deviceId: DEVICE_ID });
-      if (!scanAck || !scanAck.success) throw new Error('scan refused: ' + JSON.stringify(scanAck));
-      await withTimeout(paired, STEP_TIMEOUT_MS, 'qr:paired');
-      const { sessionToken } = await withTimeout(waiting, STEP_TIMEOUT_MS, 'wait-pairing');
+      const sessionToken = await pairBrowser(base, phone.socket, DEVICE_ID);
 
       const web = client(name, { ...transportOptions, reconnectionDelay: 3000, reconnectionDelayMax: 3000, randomizationFactor: 0 },
         (s) => s.emit('web:authenticate', { sessionToken }));
@@ -195,13 +108,9 @@ function sms(id, body) {
     console.log(JSON.stringify({ phase: 'placed', phoneNode: nodeOf(phone.socket), clients: facts.before }));
 
     // ------------------------------------------------------------------ the test stops a node
-    const stop = await withTimeout(new Promise((resolve) => {
-      const rl = readline.createInterface({ input: process.stdin });
-      rl.once('line', (line) => {
-        rl.close();
-        resolve(JSON.parse(line));
-      });
-    }), 60000, 'the test stopping a node');
+    const test = fromTest();
+    const stop = await test.next(60000, 'the test stopping a node');
+    test.close();
     const stoppedAt = stop.at;
     trace('node', stop.stopped, 'stopped at', stoppedAt);
 

@@ -44,7 +44,7 @@ class ClusterLoadBalancerIT {
     @Timeout(value = 150, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     @DisplayName("pairs and relays both ways without stickiness, and when the phone's node is killed every client reconnects and the flow goes on")
     void killThePhonesNode() throws Exception {
-        try (ClusterFlowClient client = ClusterFlowClient.start(cluster.balancer().url(), "kill", cluster.dir().resolve("client-kill.log"))) {
+        try (NodeDriver client = NodeDriver.clusterFlow(cluster.balancer().url(), "kill", cluster.dir().resolve("client-kill.log"))) {
             JsonObject placed = client.await("phase", Duration.ofSeconds(60));
             String victim = placed.getString("phoneNode");
             JsonObject before = placed.getJsonObject("clients");

@@ -42,7 +42,7 @@ class DrainIT {
     @Timeout(value = 150, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     @DisplayName("on SIGTERM exits cleanly within DRAIN_SECONDS, and its phone and browsers reconnect to the other nodes and keep working without an error")
     void sigtermDrainsTheNode() throws Exception {
-        try (ClusterFlowClient client = ClusterFlowClient.start(cluster.balancer().url(), "drain", cluster.dir().resolve("client-drain.log"))) {
+        try (NodeDriver client = NodeDriver.clusterFlow(cluster.balancer().url(), "drain", cluster.dir().resolve("client-drain.log"))) {
             JsonObject placed = client.await("phase", Duration.ofSeconds(60));
             String drained = placed.getString("phoneNode");
             JsonObject before = placed.getJsonObject("clients");

@@ -46,6 +46,8 @@ public final class EngineIoServer {
 
     /** Separates the node id from the random part of a session id. */
     public static final char SID_SEPARATOR = '~';
+    /** The cache-busting query parameter Engine.IO clients put on every polling request, fresh each time. */
+    static final String REQUEST_ID = "t";
 
     private static final Logger log = LoggerFactory.getLogger(EngineIoServer.class);
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -399,7 +401,7 @@ public final class EngineIoServer {
     // ------------------------------------------------------------------ helpers
 
     private PollResponder responder(RoutingContext ctx) {
-        return new HttpPollResponder(Affinity.current(), ctx.response(), allowedOrigin(ctx.request()));
+        return new HttpPollResponder(Affinity.current(), ctx.response(), allowedOrigin(ctx.request()), ctx.request().getParam(REQUEST_ID));
     }
 
     private String allowedOrigin(HttpServerRequest req) {

@@ -41,6 +41,13 @@ public final class EngineIoSession {
     private final ArrayDeque<Object> queue = new ArrayDeque<>();
     private PollResponder pendingGet;
     private boolean flushScheduled;
+    /**
+     * The last packets handed to a GET, and that GET's {@link PollResponder#requestId()}, until the client's
+     * next GET shows it received them. A GET that came through another node can be answered here and then
+     * die with that node; the balancer sends the same request (same id) again, which must get them again.
+     */
+    private String lastGetId;
+    private String lastGetPayload;
 
     private ServerWebSocket ws;
     private Affinity wsContext;
@@ -328,6 +335,14 @@ public final class EngineIoSession {
             responder.respond(400, PollResponder.JSON, EngineIoServer.errorBody(EngineIoServer.BAD_REQUEST));
             return;
         }
+        String requestId = responder.requestId();
+        if (requestId != null && requestId.equals(lastGetId)) {
+            responder.ok(lastGetPayload); // the answer to this very request was lost on its way: the same packets again
+            return;
+        }
+        // A new request: the client got the previous answer.
+        lastGetId = null;
+        lastGetPayload = null;
         if (pendingGet != null && pendingGet.forwarded()) {
             // The waiting GET came through another node, which may have died or drained without a word: the
             // balancer then sends the client's GET again, elsewhere. The newer GET wins; the old one gets a noop.
@@ -417,6 +432,10 @@ public final class EngineIoSession {
             }
             queue.poll();
             EngineIoCodec.appendToPayload(payload, packet);
+        }
+        if (get.requestId() != null) {
+            lastGetId = get.requestId();
+            lastGetPayload = payload.toString();
         }
         get.ok(payload.toString());
     }

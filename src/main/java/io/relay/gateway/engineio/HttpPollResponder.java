@@ -14,11 +14,18 @@ final class HttpPollResponder implements PollResponder {
     private final HttpServerResponse response;
     /** The request's Origin when CORS allows it; echoed back with credentials allowed. */
     private final String allowedOrigin;
+    private final String requestId;
 
-    HttpPollResponder(Affinity affinity, HttpServerResponse response, String allowedOrigin) {
+    HttpPollResponder(Affinity affinity, HttpServerResponse response, String allowedOrigin, String requestId) {
         this.affinity = affinity;
         this.response = response;
         this.allowedOrigin = allowedOrigin;
+        this.requestId = requestId;
+    }
+
+    @Override
+    public String requestId() {
+        return requestId;
     }
 
     @Override

@@ -122,7 +122,12 @@ final class PollForwarder {
         });
         // The owner answers a waiting GET at the latest with its next ping.
         Duration patience = options.pingInterval().plus(options.pingTimeout()).plusSeconds(5);
-        forward(request(GET, sid, transport).put("forwardId", forwardId), patience, responder, answered, true);
+        JsonObject get = request(GET, sid, transport).put("forwardId", forwardId);
+        String requestId = ctx.request().getParam(EngineIoServer.REQUEST_ID);
+        if (requestId != null) {
+            get.put("requestId", requestId);
+        }
+        forward(get, patience, responder, answered, true);
     }
 
     void forwardPost(PollResponder responder, String sid, String transport, String body) {
@@ -190,7 +195,7 @@ final class PollForwarder {
             }
             return;
         }
-        BusResponder responder = new BusResponder(message, body.getString("forwardId"));
+        BusResponder responder = new BusResponder(message, body.getString("forwardId"), body.getString("requestId"));
         if (session == null) {
             responder.respond(400, PollResponder.JSON, EngineIoServer.errorBody(EngineIoServer.UNKNOWN_SID));
             return;
@@ -229,16 +234,23 @@ final class PollForwarder {
     private final class BusResponder implements PollResponder {
         private final Message<JsonObject> message;
         private final String forwardId;
+        private final String requestId;
         private final AtomicBoolean done = new AtomicBoolean();
 
-        BusResponder(Message<JsonObject> message, String forwardId) {
+        BusResponder(Message<JsonObject> message, String forwardId, String requestId) {
             this.message = message;
             this.forwardId = forwardId == null ? "" : forwardId;
+            this.requestId = requestId;
         }
 
         @Override
         public boolean forwarded() {
             return true;
+        }
+
+        @Override
+        public String requestId() {
+            return requestId;
         }
 
         @Override

@@ -25,6 +25,14 @@ interface PollResponder {
         return false;
     }
 
+    /**
+     * The client's id of this request: Engine.IO clients put a fresh cache-busting {@code t} on every
+     * polling request, so the same {@code t} twice means a balancer sent the same request again. Null when absent.
+     */
+    default String requestId() {
+        return null;
+    }
+
     default void ok(String body) {
         respond(200, TEXT_PLAIN, body);
     }

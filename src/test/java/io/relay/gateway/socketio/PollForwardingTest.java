@@ -159,4 +159,32 @@ class PollForwardingTest {
         assertThat(echoed.statusCode()).isEqualTo(200);
         assertThat(echoed.bodyAsString()).isEqualTo("42[\"echo-back\",\"hi\"]");
     }
+
+    @Test
+    @Timeout(30)
+    @DisplayName("as the owner, gives the balancer's retry of a GET the packets it handed to a forwarding node that died, and only then new ones")
+    void retriedGetGetsTheLostAnswerAgain() throws Exception {
+        String base = "/socket.io/?EIO=4&transport=polling";
+        HttpResponse<Buffer> open = PollingProtocolTest.await(client.get(port, "127.0.0.1", base + "&t=a1").send());
+        String sid = new JsonObject(open.bodyAsString().substring(1)).getString("sid");
+        String query = base + "&sid=" + sid;
+        PollingProtocolTest.await(client.post(port, "127.0.0.1", query + "&t=a2").sendBuffer(Buffer.buffer("40")));
+        assertThat(PollingProtocolTest.await(client.get(port, "127.0.0.1", query + "&t=a3").send()).bodyAsString()).startsWith("40");
+
+        // The client's GET t=a4 reaches the owner through node1, which gets the answer and dies before passing it on.
+        Future<Message<JsonObject>> forwarded = vertx.eventBus().request(Addresses.engineIoNode("node1"),
+                new JsonObject().put("op", "get").put("sid", sid).put("transport", "polling").put("forwardId", "f-1").put("requestId", "a4"));
+        Thread.sleep(200);
+        PollingProtocolTest.await(client.post(port, "127.0.0.1", query + "&t=a5").sendBuffer(Buffer.buffer("42[\"echo\",\"one\"]")));
+        assertThat(PollingProtocolTest.await(forwarded).body().getString("body")).isEqualTo("42[\"echo-back\",\"one\"]");
+        PollingProtocolTest.await(client.post(port, "127.0.0.1", query + "&t=a6").sendBuffer(Buffer.buffer("42[\"echo\",\"two\"]")));
+
+        // The balancer sends that same request again (same t), here: it gets what was lost, not what came after.
+        HttpResponse<Buffer> retried = PollingProtocolTest.await(client.get(port, "127.0.0.1", query + "&t=a4").send());
+        assertThat(retried.statusCode()).isEqualTo(200);
+        assertThat(retried.bodyAsString()).isEqualTo("42[\"echo-back\",\"one\"]");
+        // The client's next GET shows it got that answer: the next packets, and nothing twice.
+        HttpResponse<Buffer> next = PollingProtocolTest.await(client.get(port, "127.0.0.1", query + "&t=a7").send());
+        assertThat(next.bodyAsString()).isEqualTo("42[\"echo-back\",\"two\"]");
+    }
 }

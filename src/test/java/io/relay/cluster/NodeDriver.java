@@ -10,38 +10,49 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code src/test/node/cluster-flow.js}: the official socket.io-client as a phone and three browsers,
- * talking to the cluster only through the balancer. It reports where its clients landed, waits for
- * the test to stop a node, and ends with one JSON line of facts. Its trace goes to a log under target/.
+ * A Node script under {@code src/test/node} ({@code cluster-flow.js}, {@code cluster-stream.js}) that
+ * plays the apps with the official socket.io-client, talking to the cluster only through the balancer.
+ * It and the test talk in JSON lines: it prints what it needs or found on stdout, the test answers on
+ * its stdin (a node was stopped), and it ends with one JSON line of facts. Its trace goes to a log
+ * under target/.
  */
-final class ClusterFlowClient implements AutoCloseable {
+final class NodeDriver implements AutoCloseable {
     private final Process process;
     private final Path log;
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
     private final StringBuilder stdout = new StringBuilder();
 
-    private ClusterFlowClient(Process process, Path log) {
+    private NodeDriver(Process process, Path log, String script) {
         this.process = process;
         this.log = log;
-        Thread reader = new Thread(this::read, "cluster-flow-stdout");
+        Thread reader = new Thread(this::read, script + "-stdout");
         reader.setDaemon(true);
         reader.start();
     }
 
-    static ClusterFlowClient start(String balancerUrl, String mode, Path log) throws IOException {
+    /** {@code cluster-flow.js <balancer> <kill|drain>}. */
+    static NodeDriver clusterFlow(String balancerUrl, String mode, Path log) throws IOException {
+        return start("cluster-flow.js", log, balancerUrl, mode);
+    }
+
+    static NodeDriver start(String script, Path log, String... args) throws IOException {
         Path nodeDir = Path.of(System.getProperty("relay.node.dir", "src/test/node"));
         if (!Files.isDirectory(nodeDir.resolve("node_modules/socket.io-client"))) {
             throw new IllegalStateException("socket.io-client is not installed in " + nodeDir + " (the build's npm ci does it)");
         }
-        Process process = ChildProcesses.start(new ProcessBuilder("node", "cluster-flow.js", balancerUrl, mode)
+        List<String> command = new ArrayList<>(List.of("node", script));
+        command.addAll(List.of(args));
+        Process process = ChildProcesses.start(new ProcessBuilder(command)
                 .directory(nodeDir.toFile())
                 .redirectError(log.toFile()));
-        return new ClusterFlowClient(process, log);
+        return new NodeDriver(process, log, script);
     }
 
     private void read() {
@@ -60,29 +71,41 @@ final class ClusterFlowClient implements AutoCloseable {
 
     /** The next JSON line that has {@code field}; fails with the client's output when none comes in time. */
     JsonObject await(String field, Duration timeout) throws InterruptedException {
+        return awaitAny(timeout, field);
+    }
+
+    /** The next JSON line that has any of {@code fields} (lines with none of them are skipped). */
+    JsonObject awaitAny(Duration timeout, String... fields) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             long left = deadline - System.nanoTime();
             String line = left > 0 ? lines.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)), TimeUnit.NANOSECONDS) : null;
             if (line != null && line.startsWith("{")) {
                 JsonObject json = new JsonObject(line);
-                if (json.containsKey(field)) {
-                    return json;
+                for (String field : fields) {
+                    if (json.containsKey(field)) {
+                        return json;
+                    }
                 }
             }
             if (left <= 0) {
-                throw new AssertionError("the client printed no '" + field + "' line in " + timeout + "\n" + output());
+                throw new AssertionError("the client printed no " + List.of(fields) + " line in " + timeout + "\n" + output());
             }
             if (line == null && !process.isAlive() && lines.isEmpty()) {
-                throw new AssertionError("the client exited (" + process.exitValue() + ") without a '" + field + "' line\n" + output());
+                throw new AssertionError("the client exited (" + process.exitValue() + ") without a " + List.of(fields) + " line\n" + output());
             }
         }
     }
 
     /** Tells the client a node was stopped, and when (epoch ms, the clock the client measures with). */
     void nodeStopped(String nodeId, long atEpochMillis) throws IOException {
+        tell(new JsonObject().put("stopped", nodeId).put("at", atEpochMillis));
+    }
+
+    /** One JSON line to the client's stdin. */
+    void tell(JsonObject line) throws IOException {
         Writer in = new java.io.OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
-        in.write(new JsonObject().put("stopped", nodeId).put("at", atEpochMillis).encode() + "\n");
+        in.write(line.encode() + "\n");
         in.flush();
     }
 
