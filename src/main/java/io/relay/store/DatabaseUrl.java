@@ -129,7 +129,12 @@ public record DatabaseUrl(String user, String password, String host, int port, S
                 .setPort(port)
                 .setDatabase(database)
                 .setUser(user)
-                .setSslMode(SslMode.of(sslMode));
+                .setSslMode(SslMode.of(sslMode))
+                // Parsing and planning the relay's few statements again on every execution cost PostgreSQL
+                // more CPU than running them: keep them prepared per connection (the grouped message
+                // upsert is long, hence the raised SQL length limit).
+                .setCachePreparedStatements(true)
+                .setPreparedStatementCacheSqlLimit(16 * 1024);
         if (!password.isEmpty()) {
             options.setPassword(password);
         }
