@@ -131,10 +131,9 @@ public record DatabaseUrl(String user, String password, String host, int port, S
                 .setUser(user)
                 .setSslMode(SslMode.of(sslMode))
                 // Parsing and planning the relay's few statements again on every execution cost PostgreSQL
-                // more CPU than running them: keep them prepared per connection (the grouped message
-                // upsert is long, hence the raised SQL length limit).
-                .setCachePreparedStatements(true)
-                .setPreparedStatementCacheSqlLimit(16 * 1024);
+                // more CPU than running them: keep them prepared per connection. Every statement of
+                // StoreSql is within the cache's default SQL length limit (a test checks the longest).
+                .setCachePreparedStatements(true);
         if (!password.isEmpty()) {
             options.setPassword(password);
         }
