@@ -6,6 +6,7 @@ import io.relay.gateway.socketio.SocketIoPacket;
 import io.relay.gateway.socketio.SocketIoPackets;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -43,13 +44,14 @@ final class SioConnection {
 
     /** Opens the WebSocket and completes once the Socket.IO CONNECT was answered. */
     static Future<SioConnection> open(WebSocketClient client, URI base) {
-        return client.connect(options(base)).compose(ws -> {
-            SioConnection connection = new SioConnection(ws);
-            ws.textMessageHandler(connection::onText);
-            ws.closeHandler(v -> connection.onClose());
-            ws.exceptionHandler(e -> { });
-            return connection.connected.future();
-        });
+        // Handlers go on before connecting: set once the connect future completes, the server's first
+        // frames can slip past if that completion is observed late (a lagging caller thread).
+        ClientWebSocket ws = client.webSocket();
+        SioConnection connection = new SioConnection(ws);
+        ws.textMessageHandler(connection::onText);
+        ws.closeHandler(v -> connection.onClose());
+        ws.exceptionHandler(e -> { });
+        return ws.connect(options(base)).compose(connectedSocket -> connection.connected.future());
     }
 
     SioConnection onEvent(BiConsumer<String, Object> handler) {

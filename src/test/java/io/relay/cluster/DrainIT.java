@@ -1,11 +1,10 @@
 package io.relay.cluster;
 
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.List;
@@ -23,20 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class DrainIT {
     private static final int DRAIN_SECONDS = 15;
 
-    private static LocalCluster cluster;
-
-    @BeforeAll
-    @Timeout(value = 8, unit = TimeUnit.MINUTES) // includes installing nginx on a fresh machine
-    static void startCluster() throws Exception {
-        cluster = LocalCluster.start("drain", 3, Map.of("DRAIN_SECONDS", String.valueOf(DRAIN_SECONDS)));
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
+    @RegisterExtension
+    static final LocalCluster cluster = LocalCluster.perClass("drain", 3, Map.of("DRAIN_SECONDS", String.valueOf(DRAIN_SECONDS)));
 
     @Test
     @Timeout(value = 150, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)

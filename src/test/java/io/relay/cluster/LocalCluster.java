@@ -18,12 +18,17 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
 /**
  * Relay nodes as separate processes ({@code java -jar target/relay.jar}, as in production), sharing one
  * PostgreSQL and a Hazelcast cluster named for this run alone, behind a real nginx. Everything the
- * processes write goes under {@code target/cluster-it/<name>-<time>/}.
+ * processes write goes under {@code target/cluster-it/<name>-<time>/}. One cluster serves a whole test class:
+ * {@code @RegisterExtension static final LocalCluster cluster = LocalCluster.perClass("name", 3, Map.of());}
  */
-final class LocalCluster implements AutoCloseable {
+final class LocalCluster implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
     /** Environment a node would otherwise inherit from whoever runs the build. */
     private static final List<String> INHERITED_SETTINGS = List.of("PORT", "HOST", "NODE_ENV", "DATABASE_URL", "JWT_SECRET",
             "CORS_ORIGIN", "DATA_DIR", "NODE_ID", "RELAY_CONFIG", "CLUSTER", "CLUSTER_NAME", "CLUSTER_MEMBERS", "CLUSTER_HOST",
@@ -56,30 +61,45 @@ final class LocalCluster implements AutoCloseable {
         }
     }
 
-    private final Path dir;
+    private final String name;
+    private final int count;
+    private final Map<String, String> extraEnv;
     private final Map<String, Node> nodes = new LinkedHashMap<>();
+    private Path dir;
     private Nginx nginx;
 
-    private LocalCluster(Path dir) {
-        this.dir = dir;
+    private LocalCluster(String name, int count, Map<String, String> extraEnv) {
+        this.name = name;
+        this.count = count;
+        this.extraEnv = Map.copyOf(extraEnv);
+    }
+
+    /** A cluster of {@code count} nodes with {@code extraEnv} added to their environment, started before a class's tests. */
+    static LocalCluster perClass(String name, int count, Map<String, String> extraEnv) {
+        return new LocalCluster(name, count, extraEnv);
     }
 
     /**
-     * Starts {@code count} nodes (the first founds the cluster, the others join it together) and a
-     * balancer, and returns once every node sees all the others and the balancer answers.
+     * Starts the nodes (the first founds the cluster, the others join it together) and a balancer, and
+     * returns once every node sees all the others and the balancer answers. Slow on a fresh machine,
+     * where it first installs nginx.
      */
-    static LocalCluster start(String name, int count, Map<String, String> extraEnv) throws Exception {
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
         Path base = Path.of(System.getProperty("relay.it.dir", "target/cluster-it"));
-        Path dir = base.resolve(name + "-" + System.currentTimeMillis()).toAbsolutePath();
+        dir = base.resolve(name + "-" + System.currentTimeMillis()).toAbsolutePath();
         Files.createDirectories(dir);
-        LocalCluster cluster = new LocalCluster(dir);
         try {
-            cluster.startAll(count, extraEnv);
-            return cluster;
+            startAll(count, extraEnv);
         } catch (Throwable e) {
-            cluster.close();
+            close();
             throw e;
         }
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        close();
     }
 
     private void startAll(int count, Map<String, String> extraEnv) throws Exception {
@@ -167,7 +187,7 @@ final class LocalCluster implements AutoCloseable {
         if (nginx != null) {
             nginx.close();
         }
-        nodes.values().forEach(n -> ChildProcesses.kill(n.process));
+        nodes.values().stream().filter(n -> n.process != null).forEach(n -> ChildProcesses.kill(n.process));
     }
 
     /** Waits until {@code text} appears in the node's log. */

@@ -8,6 +8,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
@@ -136,11 +137,11 @@ class BadInputE2ETest {
 
     /** A raw websocket whose text messages and close are collected for the test thread. */
     private static final class RawSocket {
-        final WebSocket ws;
+        final ClientWebSocket ws;
         final BlockingQueue<String> texts = new LinkedBlockingQueue<>();
         final Promise<Void> closed = Promise.promise();
 
-        RawSocket(WebSocket ws) {
+        RawSocket(ClientWebSocket ws) {
             this.ws = ws;
             ws.textMessageHandler(texts::add);
             ws.closeHandler(v -> closed.tryComplete());
@@ -166,8 +167,9 @@ class BadInputE2ETest {
 
     /** Opens a websocket, reads the Engine.IO handshake and joins the default namespace. */
     private RawSocket connectNamespace() throws Exception {
-        RawSocket socket = wsClient.connect(node.port(), "127.0.0.1", SOCKET_PATH).map(RawSocket::new)
-                .toCompletionStage().toCompletableFuture().get(WAIT_SECONDS, TimeUnit.SECONDS);
+        // Handlers before connecting: set after, the open packet can slip past when the test thread lags.
+        RawSocket socket = new RawSocket(wsClient.webSocket());
+        socket.ws.connect(node.port(), "127.0.0.1", SOCKET_PATH).toCompletionStage().toCompletableFuture().get(WAIT_SECONDS, TimeUnit.SECONDS);
         assertThat(socket.next()).as("Engine.IO open packet").startsWith("0{\"sid\":");
         socket.ws.writeTextMessage("40");
         assertThat(socket.next()).as("Socket.IO connect answer").startsWith("40{\"sid\":");

@@ -7,6 +7,7 @@ import io.relay.store.TestDatabase;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocket;
@@ -110,7 +111,9 @@ class WebGuardsE2ETest {
     @Test
     @DisplayName("events beyond a connection's burst get error \"Rate limit exceeded\" and a failing ack; the connection stays and recovers")
     void eventRate() throws Exception {
-        Raw socket = await(ws.connect(connectOptions(null)).map(Raw::new)).join();
+        Raw socket = new Raw(ws.webSocket()); // handlers before connecting, so the open packet cannot slip past
+        await(socket.ws.connect(connectOptions(null)));
+        socket.join();
         for (int i = 0; i < BURST * 3; i++) {
             socket.ws.writeTextMessage("42" + i + "[\"message:sent\",{}]");
         }
@@ -184,11 +187,11 @@ class WebGuardsE2ETest {
 
     /** A websocket that joined the default namespace; text messages other than pings are queued. */
     private static final class Raw {
-        final WebSocket ws;
+        final ClientWebSocket ws;
         final BlockingQueue<String> texts = new LinkedBlockingQueue<>();
 
         /** Called on the event loop as the socket opens, so the open packet cannot slip by. */
-        Raw(WebSocket ws) {
+        Raw(ClientWebSocket ws) {
             this.ws = ws;
             ws.textMessageHandler(text -> {
                 if ("2".equals(text)) {

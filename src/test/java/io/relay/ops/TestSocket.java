@@ -2,6 +2,7 @@ package io.relay.ops;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.json.JsonArray;
@@ -37,8 +38,9 @@ final class TestSocket implements AutoCloseable {
 
     static TestSocket connect(Vertx vertx, int port) throws Exception {
         WebSocketClient client = vertx.createWebSocketClient();
-        TestSocket socket = await(client.connect(port, "127.0.0.1", "/socket.io/?EIO=4&transport=websocket")
-                .map(ws -> new TestSocket(client, ws)));
+        ClientWebSocket ws = client.webSocket();
+        TestSocket socket = new TestSocket(client, ws); // handlers before connecting, so the open packet cannot slip past
+        await(ws.connect(port, "127.0.0.1", "/socket.io/?EIO=4&transport=websocket"));
         assertThat(socket.nextFrame()).startsWith("0{");
         socket.ws.writeTextMessage("40");
         assertThat(socket.nextFrame()).startsWith("40{");

@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpMethod;
@@ -111,8 +112,9 @@ final class ConformanceClient implements AutoCloseable {
 
     /** Opens a WebSocket; fails the test if the server refuses the upgrade. */
     Frames openWebSocket(String query) throws Exception {
-        // Handlers are set on the event loop as the socket opens, so no early message slips past.
-        return await(webSockets.connect(port, HOST, path + "?" + query).map(Frames::new));
+        // Handlers are set before connecting: set after, an early message can slip past when the test thread lags.
+        Frames frames = new Frames(webSockets.webSocket());
+        return await(frames.ws.connect(port, HOST, path + "?" + query).map(frames));
     }
 
     /** The HTTP status with which the server refused a WebSocket upgrade; fails if it accepted it. */
@@ -182,11 +184,11 @@ final class ConformanceClient implements AutoCloseable {
 
     /** A WebSocket whose messages (String or Buffer) and close are collected for the test thread. */
     static final class Frames {
-        final WebSocket ws;
+        final ClientWebSocket ws;
         private final BlockingQueue<Object> messages = new LinkedBlockingQueue<>();
         private final Promise<Void> closed = Promise.promise();
 
-        Frames(WebSocket ws) {
+        Frames(ClientWebSocket ws) {
             this.ws = ws;
             ws.textMessageHandler(messages::add);
             ws.binaryMessageHandler(messages::add);

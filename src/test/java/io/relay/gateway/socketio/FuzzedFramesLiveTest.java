@@ -9,6 +9,7 @@ import io.relay.store.TestDatabase;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -111,7 +112,8 @@ class FuzzedFramesLiveTest {
     private Raw connect() throws Exception {
         WebSocketConnectOptions options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(node.port()).setURI(PATH)
                 .setAllowOriginHeader(false);
-        Raw raw = client.connect(options).map(Raw::new).toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+        Raw raw = new Raw(client.webSocket()); // handlers before connecting, so the open packet cannot slip past
+        raw.ws.connect(options).toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
         assertThat(raw.next()).startsWith("0{\"sid\":");
         raw.ws.writeTextMessage("40");
         assertThat(raw.next()).startsWith("40{\"sid\":");
@@ -119,11 +121,11 @@ class FuzzedFramesLiveTest {
     }
 
     private static final class Raw {
-        final WebSocket ws;
+        final ClientWebSocket ws;
         final BlockingQueue<String> texts = new LinkedBlockingQueue<>();
         final Promise<Void> closed = Promise.promise();
 
-        Raw(WebSocket ws) {
+        Raw(ClientWebSocket ws) {
             this.ws = ws;
             ws.textMessageHandler(text -> {
                 if ("2".equals(text)) {

@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
@@ -56,11 +57,11 @@ class WebSocketProtocolTest {
 
     /** A WebSocket whose text and binary messages and close are collected for the test thread. */
     private static final class Recorder {
-        final WebSocket ws;
+        final ClientWebSocket ws;
         final BlockingQueue<Object> messages = new LinkedBlockingQueue<>();
         final Promise<Short> closed = Promise.promise();
 
-        Recorder(WebSocket ws) {
+        Recorder(ClientWebSocket ws) {
             this.ws = ws;
             ws.textMessageHandler(messages::add);
             ws.binaryMessageHandler(messages::add);
@@ -79,8 +80,9 @@ class WebSocketProtocolTest {
     }
 
     private Recorder open(String query) throws Exception {
-        // Handlers are set on the event loop as the socket opens, so the open packet cannot slip past.
-        return await(wsClient.connect(port, "127.0.0.1", "/socket.io/?EIO=4&transport=websocket" + query).map(Recorder::new));
+        // Handlers are set before connecting: set after, the open packet can slip past when the test thread lags.
+        Recorder recorder = new Recorder(wsClient.webSocket());
+        return await(recorder.ws.connect(port, "127.0.0.1", "/socket.io/?EIO=4&transport=websocket" + query).map(recorder));
     }
 
     @Test
