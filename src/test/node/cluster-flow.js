@@ -85,6 +85,11 @@ function sms(id, body) {
     const wantSame = mode === 'drain';
     for (let i = 0; i < 8 && (nodeOf(wsBrowser.socket) === nodeOf(phone.socket)) !== wantSame; i++) {
       const before = wsBrowser.facts.authenticatedAt.length;
+      // The other browsers' polls can fall into step with these reconnects, so that round-robin hands
+      // the websocket to the same node every time: shift the balancer's turn by a request or two.
+      for (let extra = 0; extra <= i % 2; extra++) {
+        await fetch(base + '/api/auth/health');
+      }
       wsBrowser.socket.disconnect();
       wsBrowser.socket.connect();
       await waitFor(() => wsBrowser.facts.authenticatedAt.length > before, STEP_TIMEOUT_MS, 'browser reconnected for placement');
