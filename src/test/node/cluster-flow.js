@@ -64,6 +64,7 @@ function sms(id, body) {
         (s) => s.emit('web:authenticate', { sessionToken }));
       web.received = [];
       web.mobileDisconnected = [];
+      web.mobileConnected = [];
       web.conversationSyncs = 0;
       web.socket.on('message:new', (m) => web.received.push({ id: m.id, at: Date.now() }));
       web.socket.on('conversations:sync', () => web.conversationSyncs++);
@@ -71,6 +72,7 @@ function sms(id, body) {
         trace(name, 'mobile:disconnected');
         web.mobileDisconnected.push(Date.now());
       });
+      web.socket.on('mobile:connected', () => web.mobileConnected.push(Date.now()));
       // The web app asks for a sync after every authentication.
       web.socket.on('authenticated', () => web.socket.emit('web:request-sync'));
       clients.push(web);
@@ -165,6 +167,7 @@ function sms(id, body) {
       connectErrors: c.facts.connectErrors.map((e) => ({ message: e.message, at: e.at - stoppedAt })),
       errors: c.facts.errors.map((e) => ({ error: e.error, at: e.at - stoppedAt })),
       mobileDisconnected: c.mobileDisconnected && c.mobileDisconnected.map((t) => t - stoppedAt),
+      mobileConnected: c.mobileConnected && c.mobileConnected.map((t) => t - stoppedAt),
       firstMessageAfter: c.received && (c.received.find((m) => m.id.startsWith('post-')) || {}).at - stoppedAt,
       conversationSyncs: c.conversationSyncs,
     }));
