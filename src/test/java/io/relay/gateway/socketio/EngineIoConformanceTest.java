@@ -179,16 +179,19 @@ class EngineIoConformanceTest {
             @Test
             @DisplayName("closes the session upon duplicate poll requests")
             void duplicatePollRequests() throws Exception {
-                String sid = client.openPollingSession();
-                Future<Reply> first = client.sendPoll(sid);
-                Thread.sleep(5);
-                Future<Reply> second = client.send(HttpMethod.GET,
-                        "EIO=4&transport=polling&sid=" + sid + "&t=burst", null);
-                Reply firstResponse = await(first);
-                assertThat(firstResponse.status()).isEqualTo(200);
-                assertThat(firstResponse.body()).isEqualTo("1");
-                assertThat(await(second).status()).isIn(400, 500);
-                assertThat(client.poll(sid).status()).isEqualTo(400);
+                record Run(String sid, Reply first, Reply second) {
+                }
+                Run run = client.inOrder(() -> {
+                    String sid = client.openPollingSession();
+                    Future<Reply> first = client.sendPoll(sid);
+                    Thread.sleep(5);
+                    Future<Reply> second = client.send(HttpMethod.GET, "EIO=4&transport=polling&sid=" + sid + "&t=burst", null);
+                    return new Run(sid, await(first), await(second));
+                }, r -> r.first().status() != 200 && r.second().status() == 200);
+                assertThat(run.first().status()).isEqualTo(200);
+                assertThat(run.first().body()).isEqualTo("1");
+                assertThat(run.second().status()).isIn(400, 500);
+                assertThat(client.poll(run.sid()).status()).isEqualTo(400);
             }
 
             @Test
@@ -300,14 +303,21 @@ class EngineIoConformanceTest {
             @Test
             @DisplayName("forcefully closes the session")
             void forcefulClose() throws Exception {
-                String sid = client.openPollingSession();
-                Future<Reply> pending = client.sendPoll(sid);
-                Future<Reply> close = client.sendPush(sid, "1");
-                Reply polled = await(pending);
-                await(close);
-                assertThat(polled.status()).isEqualTo(200);
-                assertThat(polled.body()).isEqualTo("6");
-                assertThat(client.poll(sid).status()).isEqualTo(400);
+                record Run(String sid, Reply polled) {
+                }
+                // Overtaken: the close arrived first, so the GET found no session.
+                Run run = client.inOrder(() -> {
+                    String sid = client.openPollingSession();
+                    Future<Reply> pending = client.sendPoll(sid);
+                    Thread.sleep(5);
+                    Future<Reply> close = client.sendPush(sid, "1");
+                    Reply polled = await(pending);
+                    await(close);
+                    return new Run(sid, polled);
+                }, r -> r.polled().status() == 400);
+                assertThat(run.polled().status()).isEqualTo(200);
+                assertThat(run.polled().body()).isEqualTo("6");
+                assertThat(client.poll(run.sid()).status()).isEqualTo(400);
             }
         }
 

@@ -208,14 +208,21 @@ class SocketIoConformanceTest {
                 @Test
                 @DisplayName("should forcefully close the session")
                 void forcefulClose() throws Exception {
-                    String sid = client.openPollingSession();
-                    Future<Reply> pending = client.sendPoll(sid);
-                    Future<Reply> close = client.sendPush(sid, "1");
-                    Reply polled = await(pending);
-                    await(close);
-                    assertThat(polled.status()).isEqualTo(200);
-                    assertThat(polled.body()).isEqualTo("6");
-                    assertThat(client.poll(sid).status()).isEqualTo(400);
+                    record Run(String sid, Reply polled) {
+                    }
+                    // Overtaken: the close arrived first, so the GET found no session.
+                    Run run = client.inOrder(() -> {
+                        String sid = client.openPollingSession();
+                        Future<Reply> pending = client.sendPoll(sid);
+                        Thread.sleep(5);
+                        Future<Reply> close = client.sendPush(sid, "1");
+                        Reply polled = await(pending);
+                        await(close);
+                        return new Run(sid, polled);
+                    }, r -> r.polled().status() == 400);
+                    assertThat(run.polled().status()).isEqualTo(200);
+                    assertThat(run.polled().body()).isEqualTo("6");
+                    assertThat(client.poll(run.sid()).status()).isEqualTo(400);
                 }
             }
 
