@@ -42,6 +42,7 @@ public record BenchOptions(
             Load tool for the relay: pairs simulated phone+browser pairs through the REST + QR-scan flow,
             holds extra idle connections, and drives messages at a fixed arrival rate (open model: latency
             is measured from each message's intended send time, so a stalled server cannot hide its queue).
+            After each step it reads the JVM heap in use that each node reports at GET /metrics (where it has one).
 
               --url URLS              node URL(s), comma-separated (pair i's phone uses URL i, its browser URL i+1:
                                       with several nodes every message crosses nodes)   [http://127.0.0.1:3000]

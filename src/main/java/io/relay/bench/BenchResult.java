@@ -41,6 +41,8 @@ public final class BenchResult {
         public double seconds;
         /** Server CPU over the measured step ({@code --cpu-pids}), in ms; -1 when not measured. */
         public double cpuMillis = -1;
+        /** JVM heap in use at the end of the step, summed over the nodes' {@code /metrics}; -1 when none reports it. */
+        public long serverHeapUsedBytes = -1;
 
         Step(int rate, int webRate) {
             this.rate = rate;
@@ -71,7 +73,8 @@ public final class BenchResult {
                     rate, p2bPerSecond(), ms(p2b.getValueAtPercentile(50)), ms(p2b.getValueAtPercentile(99)),
                     ms(p2b.getValueAtPercentile(99.9)), ms(p2b.getMaxValue()), b2pPerSecond(), ms(b2p.getValueAtPercentile(99)), errors, lost())
                     + (cpuMillis < 0 ? "" : String.format(Locale.ROOT, "; server CPU %.3f ms per message (%.2f cores)",
-                    cpuMillisPerMessage(), cpuMillis / 1000 / seconds));
+                    cpuMillisPerMessage(), cpuMillis / 1000 / seconds))
+                    + (serverHeapUsedBytes < 0 ? "" : "; server heap in use " + mib(serverHeapUsedBytes) + " (/metrics)");
         }
     }
 
@@ -149,14 +152,14 @@ public final class BenchResult {
     public String tsv() {
         StringBuilder out = new StringBuilder();
         out.append("label\tstep\tp2b_per_s\tp2b_p50_ms\tp2b_p90_ms\tp2b_p99_ms\tp2b_p999_ms\tp2b_max_ms\tb2p_per_s\tb2p_p99_ms\terrors\tlost\t"
-                + "pairing_p50_ms\tpairing_p99_ms\theap_per_conn_b\trss_per_conn_b\tcpu_ms_per_msg\n");
+                + "pairing_p50_ms\tpairing_p99_ms\theap_per_conn_b\trss_per_conn_b\tcpu_ms_per_msg\tserver_heap_used_mib\n");
         for (Step s : steps) {
-            out.append(String.format(Locale.ROOT, "%s\t%d\t%.1f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.1f\t%.3f\t%d\t%d\t%.3f\t%.3f\t%.0f\t%.0f\t%.4f%n",
+            out.append(String.format(Locale.ROOT, "%s\t%d\t%.1f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.1f\t%.3f\t%d\t%d\t%.3f\t%.3f\t%.0f\t%.0f\t%.4f\t%.1f%n",
                     options.label(), s.rate, s.p2bPerSecond(), ms(s.p2b.getValueAtPercentile(50)), ms(s.p2b.getValueAtPercentile(90)),
                     ms(s.p2b.getValueAtPercentile(99)), ms(s.p2b.getValueAtPercentile(99.9)), ms(s.p2b.getMaxValue()),
                     s.b2pPerSecond(), ms(s.b2p.getValueAtPercentile(99)), s.errors, s.lost(),
                     ms(pairing.getValueAtPercentile(50)), ms(pairing.getValueAtPercentile(99)), heapPerConnection(), rssPerConnection(),
-                    s.cpuMillisPerMessage()));
+                    s.cpuMillisPerMessage(), s.serverHeapUsedBytes < 0 ? -1 : s.serverHeapUsedBytes / 1048576.0));
         }
         return out.toString();
     }

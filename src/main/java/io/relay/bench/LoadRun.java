@@ -189,6 +189,8 @@ public final class LoadRun {
         step.seconds = options.duration().toMillis() / 1000.0;
         step.errors = errors.get() - errorsBefore;
         step.cpuMillis = cpuAfter < 0 ? -1 : cpuAfter - cpuBefore;
+        step.serverHeapUsedBytes = ServerMetrics.heapUsed(workers.get(0).http, options.urls().stream().distinct().toList())
+                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         return step;
     }
 

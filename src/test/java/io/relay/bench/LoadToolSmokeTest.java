@@ -51,6 +51,10 @@ class LoadToolSmokeTest {
             assertThat(step.b2pReceived).as("browser→phone messages relayed").isGreaterThan(5);
             assertThat(step.lost()).isZero();
             assertThat(step.cpuMillisPerMessage()).as("server CPU per message").isPositive();
+            // The node runs in this JVM: what its /metrics reports is this JVM's heap.
+            assertThat(step.serverHeapUsedBytes).as("server heap in use, from the node's /metrics")
+                    .isPositive().isLessThanOrEqualTo(Runtime.getRuntime().maxMemory());
+            assertThat(Files.readString(out.resolve("smoke-summary.tsv"))).contains("server_heap_used_mib");
             assertThat(result.errors).isZero();
             assertThat(console.toString(StandardCharsets.UTF_8)).contains("| smoke | phone→browser | 50 |");
             assertThat(out.resolve("smoke-latency.png")).isNotEmptyFile();
