@@ -33,6 +33,10 @@ import static io.relay.store.StoreRequests.requireId;
  */
 public final class PersistenceVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(PersistenceVerticle.class);
+    /** How often a failure that goes on (the database down) is summed up in the log. */
+    private static final long FAILURE_LOG_WINDOW_MILLIS = 10_000;
+
+    private final FailureLog failures = new FailureLog(LOG::warn, System::currentTimeMillis, FAILURE_LOG_WINDOW_MILLIS);
 
     private final RelayConfig config;
     private final DatabaseUrl url;
@@ -118,12 +122,15 @@ public final class PersistenceVerticle extends VerticleBase {
         }
         inFlight++;
         result.onComplete(ar -> inFlight--);
-        result.onSuccess(msg::reply).onFailure(error -> {
+        result.onSuccess(reply -> {
+            failures.succeeded();
+            msg.reply(reply);
+        }).onFailure(error -> {
             int code = StoreFailures.code(error);
             if (code == FailureCodes.BAD_REQUEST) {
                 LOG.info("store {} refused ({}): {}", op, code, StoreFailures.text(error));
             } else {
-                LOG.warn("store {} failed ({}): {}", op, code, error.toString());
+                failures.failed(op, code, error.toString());
             }
             msg.fail(code, StoreFailures.text(error));
         });
