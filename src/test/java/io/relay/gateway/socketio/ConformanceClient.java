@@ -84,6 +84,26 @@ final class ConformanceClient implements AutoCloseable {
         return result;
     }
 
+    /** What {@link #closeWhilePolling} saw: the session and the answer to its pending GET. */
+    record ClosedWhilePolling(String sid, Reply polled) {
+    }
+
+    /**
+     * Both suites' "forcefully closes the session" over polling: a GET waits, then a POST closes the
+     * session ({@code 1}). Overtaken when the close arrived first and the GET found no session.
+     */
+    ClosedWhilePolling closeWhilePolling() throws Exception {
+        return inOrder(() -> {
+            String sid = openPollingSession();
+            Future<Reply> pending = sendPoll(sid);
+            Thread.sleep(5);
+            Future<Reply> close = sendPush(sid, "1");
+            Reply polled = await(pending);
+            await(close);
+            return new ClosedWhilePolling(sid, polled);
+        }, r -> r.polled().status() == 400);
+    }
+
     Reply request(HttpMethod method, String query, String body) throws Exception {
         return await(send(method, query, body));
     }

@@ -303,18 +303,7 @@ class EngineIoConformanceTest {
             @Test
             @DisplayName("forcefully closes the session")
             void forcefulClose() throws Exception {
-                record Run(String sid, Reply polled) {
-                }
-                // Overtaken: the close arrived first, so the GET found no session.
-                Run run = client.inOrder(() -> {
-                    String sid = client.openPollingSession();
-                    Future<Reply> pending = client.sendPoll(sid);
-                    Thread.sleep(5);
-                    Future<Reply> close = client.sendPush(sid, "1");
-                    Reply polled = await(pending);
-                    await(close);
-                    return new Run(sid, polled);
-                }, r -> r.polled().status() == 400);
+                ConformanceClient.ClosedWhilePolling run = client.closeWhilePolling();
                 assertThat(run.polled().status()).isEqualTo(200);
                 assertThat(run.polled().body()).isEqualTo("6");
                 assertThat(client.poll(run.sid()).status()).isEqualTo(400);
