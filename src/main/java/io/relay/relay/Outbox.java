@@ -10,6 +10,12 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Browser → phone commands that survive the phone being away. A command is stored first (and only then
@@ -22,10 +28,16 @@ import java.time.Instant;
  * {@code mobile:register} gets handed-over but unconfirmed commands again after a reconnect, and
  * confirms them with {@code message:sent} or {@code mobile:message-status} naming the tempId. A command
  * still undelivered after the outbox TTL expires, and the browsers hear {@code message:status failed}.
+ *
+ * <p>Each hand-over attempt of a command has an id, stored with the "delivered" record. When that
+ * record fails with an unknown outcome (a database that hung past the request timeout may still commit
+ * it later), the node remembers the attempt; its next hand-over for that phone claims the command with
+ * the same id, which succeeds only if the row is delivered by that very attempt, which this node never
+ * emitted: then it emits it, once. Without this, a late commit would leave the command marked delivered
+ * but never sent, and the original app would never get it.
  */
 final class Outbox {
     private static final Logger log = LoggerFactory.getLogger(Outbox.class);
-    static final String DELIVERED = "delivered";
     static final String DONE = "done";
     /** First pause before a hand-over that failed on storage is tried again; doubled up to the max. */
     static final long FIRST_RETRY_MS = 500;
@@ -36,6 +48,8 @@ final class Outbox {
     private final Store store;
     private final Duration ttl;
     private long sweeper = -1;
+    /** Per phone: commands whose "delivered" record failed with an unknown outcome, key → that attempt's id, oldest first. */
+    private final Map<String, Map<String, String>> unsure = new ConcurrentHashMap<>();
 
     Outbox(Vertx vertx, Relay relay, Store store, Duration ttl) {
         this.vertx = vertx;
@@ -91,11 +105,21 @@ final class Outbox {
         if (deviceId == null || !session.socket().connected()) {
             return Future.succeededFuture();
         }
-        return store.openCommands(deviceId, session.phoneConfirmsCommands()).compose(commands -> {
-            Future<Integer> handed = Future.succeededFuture(0);
+        boolean redeliver = session.phoneConfirmsCommands();
+        return store.openCommands(deviceId, redeliver).compose(commands -> {
+            // Attempts with an unknown outcome first: they are older than anything still pending behind them.
+            Map<String, String> attempts = unsureAttempts(deviceId);
+            List<String> keys = new ArrayList<>(attempts.keySet());
             for (int i = 0; i < commands.size(); i++) {
-                JsonObject command = commands.getJsonObject(i);
-                handed = handed.compose(count -> handOne(session, deviceId, command).map(sent -> sent ? count + 1 : count));
+                String key = commands.getJsonObject(i).getString("key");
+                if (!attempts.containsKey(key)) {
+                    keys.add(key);
+                }
+            }
+            Future<Integer> handed = Future.succeededFuture(0);
+            for (String key : keys) {
+                String attempt = attempts.getOrDefault(key, UUID.randomUUID().toString());
+                handed = handed.compose(count -> handOne(session, deviceId, key, attempt, redeliver).map(sent -> sent ? count + 1 : count));
             }
             return handed.map(count -> {
                 if (count > 0) {
@@ -108,19 +132,52 @@ final class Outbox {
 
     /**
      * Recorded as delivered first, emitted only then: if the record fails (the database went away), the
-     * command is still pending and was never sent, so a later hand-over sends it once. Emitting first
-     * would send it again then, and the original app cannot tell a repeat from a new SMS.
+     * command was never sent, so a later hand-over sends it once (claiming it again under the same
+     * attempt id, in case the failed record committed after all). Emitting first would send it again
+     * then, and the original app cannot tell a repeat from a new SMS.
      */
-    private Future<Boolean> handOne(SocketSession session, String deviceId, JsonObject command) {
+    private Future<Boolean> handOne(SocketSession session, String deviceId, String key, String attempt, boolean redeliver) {
         if (!session.socket().connected()) {
             return Future.succeededFuture(false);
         }
-        return store.markCommand(deviceId, command.getString("key"), DELIVERED).map(v -> {
-            // A socket that closed in this instant loses it, as it would have lost an emit to a dead socket.
-            session.socket().emit(command.getString("event"), command.getJsonObject("payload"));
-            relay.metrics.messagesRelayed("to_phone", 1);
-            return true;
+        return store.claimCommand(deviceId, key, attempt, redeliver)
+                .onFailure(e -> remember(deviceId, key, attempt))
+                .map(claimed -> {
+                    forget(deviceId, key);
+                    if (claimed.isEmpty()) {
+                        return false; // done, expired, or handed over by another attempt meanwhile
+                    }
+                    JsonObject command = claimed.get();
+                    // A socket that closed in this instant loses it, as it would have lost an emit to a dead socket.
+                    session.socket().emit(command.getString("event"), command.getJsonObject("payload"));
+                    relay.metrics.messagesRelayed("to_phone", 1);
+                    return true;
+                });
+    }
+
+    private void remember(String deviceId, String key, String attempt) {
+        unsure.compute(deviceId, (d, attempts) -> {
+            Map<String, String> kept = attempts == null ? new LinkedHashMap<>() : attempts;
+            kept.putIfAbsent(key, attempt);
+            return kept;
         });
+    }
+
+    private void forget(String deviceId, String key) {
+        unsure.computeIfPresent(deviceId, (d, attempts) -> {
+            attempts.remove(key);
+            return attempts.isEmpty() ? null : attempts;
+        });
+    }
+
+    /** A copy, oldest first; the map's compute methods are what guard each phone's entry. */
+    private Map<String, String> unsureAttempts(String deviceId) {
+        Map<String, String> copy = new LinkedHashMap<>();
+        unsure.computeIfPresent(deviceId, (d, attempts) -> {
+            copy.putAll(attempts);
+            return attempts;
+        });
+        return copy;
     }
 
     /** The phone reported on a command (its tempId): it is done and never handed over again. */
@@ -138,6 +195,7 @@ final class Outbox {
             JsonObject command = expired.getJsonObject(i);
             String deviceId = command.getString("deviceId");
             String key = command.getString("key");
+            forget(deviceId, key);
             log.info("command expired undelivered node={} device={} event={}", relay.nodeId, deviceId, command.getString("event"));
             if (Events.SEND_MESSAGE.equals(command.getString("event"))) {
                 relay.webs.publish(deviceId, Events.MESSAGE_STATUS,

@@ -154,6 +154,13 @@ public final class EventBusStore implements Store {
     }
 
     @Override
+    public Future<Optional<JsonObject>> claimCommand(String deviceId, String key, String handover, boolean redeliver) {
+        return request(StoreOps.CLAIM_COMMAND, new JsonObject().put(StoreOps.DEVICE_ID, deviceId).put(StoreOps.KEY, key)
+                .put(StoreOps.HANDOVER, handover).put(StoreOps.REDELIVER, redeliver))
+                .map(body -> Optional.ofNullable((JsonObject) body));
+    }
+
+    @Override
     public Future<JsonArray> expireCommands(Instant queuedBefore) {
         return request(StoreOps.EXPIRE_COMMANDS, new JsonObject().put(StoreOps.QUEUED_BEFORE, queuedBefore))
                 .map(JsonArray.class::cast);

@@ -78,6 +78,7 @@ public final class PersistenceVerticle extends VerticleBase {
         registrations.add(on(StoreOps.ENQUEUE_COMMAND, this::enqueueCommand));
         registrations.add(on(StoreOps.OPEN_COMMANDS, this::openCommands));
         registrations.add(on(StoreOps.MARK_COMMAND, this::markCommand));
+        registrations.add(on(StoreOps.CLAIM_COMMAND, this::claimCommand));
         registrations.add(on(StoreOps.EXPIRE_COMMANDS, this::expireCommands));
         registrations.add(on(StoreOps.APPEND_EVENT, this::appendEvent));
         registrations.add(on(StoreOps.EVENTS_SINCE, this::eventsSince));
@@ -284,6 +285,14 @@ public final class PersistenceVerticle extends VerticleBase {
         }
         return pool.preparedQuery(StoreSql.MARK_COMMAND)
                 .execute(Tuple.of(requireId(r, StoreOps.DEVICE_ID), requireId(r, StoreOps.KEY), state)).mapEmpty();
+    }
+
+    private Future<JsonObject> claimCommand(JsonObject r) {
+        Tuple args = Tuple.of(requireId(r, StoreOps.DEVICE_ID), requireId(r, StoreOps.KEY),
+                StoreRequests.requireUuid(r, StoreOps.HANDOVER), r.getBoolean(StoreOps.REDELIVER, false));
+        return pool.preparedQuery(StoreSql.CLAIM_COMMAND).execute(args).map(rows -> first(rows, row -> new JsonObject()
+                .put(StoreOps.KEY, row.getString("key")).put(StoreOps.EVENT, row.getString("event"))
+                .put(StoreOps.PAYLOAD, new JsonObject(row.getString("payload")))));
     }
 
     private Future<JsonArray> expireCommands(JsonObject r) {

@@ -98,6 +98,15 @@ public interface Store {
     /** Records that the phone got ({@code delivered}) or carried out ({@code done}) a command. */
     Future<Void> markCommand(String deviceId, String key, String state);
 
+    /**
+     * Records a command as delivered by the hand-over attempt {@code handover} (a UUID) and answers it as
+     * {@code {key, event, payload}} for emitting, when it was pending, or is already delivered by that same
+     * attempt (an earlier record whose outcome was unknown), or {@code redeliver} (a phone that confirms
+     * commands gets unconfirmed ones again). Empty otherwise: done, expired, absent, or handed over by
+     * another attempt.
+     */
+    Future<Optional<JsonObject>> claimCommand(String deviceId, String key, String handover, boolean redeliver);
+
     /** Expires commands still undelivered after their time; returns them as {@code [{deviceId, key, event}]}, each once. */
     Future<JsonArray> expireCommands(Instant queuedBefore);
 

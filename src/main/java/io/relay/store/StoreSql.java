@@ -150,6 +150,14 @@ final class StoreSql {
             WHERE device_id = $1 AND (state = 'pending' OR ($2 AND state = 'delivered'))
             ORDER BY created_at, key""";
 
+    // Takes a command for handing to the phone: from pending; or, still delivered, by the same hand-over
+    // attempt (whose earlier record had an unknown outcome) or for a phone that confirms and wants it again.
+    static final String CLAIM_COMMAND = """
+            UPDATE outbox SET state = 'delivered', handover = $3, delivered_at = COALESCE(delivered_at, now())
+            WHERE device_id = $1 AND key = $2
+              AND (state = 'pending' OR (state = 'delivered' AND (handover = $3 OR $4)))
+            RETURNING key, event, payload::text AS payload""";
+
     // Never moves a command backwards (a late "delivered" after "done" changes nothing).
     static final String MARK_COMMAND = """
             UPDATE outbox SET state = $3,

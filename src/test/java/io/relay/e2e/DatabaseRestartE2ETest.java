@@ -57,6 +57,7 @@ class DatabaseRestartE2ETest {
     private RelayNode node;
     private HttpServer control;
     private ExecutorService controlThread;
+    private Connection lockHolder;
 
     @BeforeEach
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -108,6 +109,13 @@ class DatabaseRestartE2ETest {
     }
 
     @Test
+    @DisplayName("hands a send to the phone once when the record of its hand-over timed out but committed later, after the phone came back")
+    void handsOverAfterALateCommit() throws Exception {
+        NodeScript.runOk("relay-outbox-late-commit.js", Duration.ofSeconds(90),
+                "http://127.0.0.1:" + node.port(), "http://127.0.0.1:" + control.getAddress().getPort());
+    }
+
+    @Test
     @DisplayName("hands a stored send to the phone once storage is back, by itself, when recording its hand-over failed, and never twice")
     void retriesAFailedHandOverOnce() throws Exception {
         NodeScript.runOk("relay-outbox-handover.js", Duration.ofSeconds(60),
@@ -143,6 +151,9 @@ class DatabaseRestartE2ETest {
                 CREATE TRIGGER refuse_handover BEFORE UPDATE ON outbox FOR EACH ROW EXECUTE FUNCTION refuse_handover('%s');
                 """.formatted(exchange.getRequestURI().getQuery().replace("key=", "").replace("'", "")))));
         server.createContext("/accept-handover", exchange -> answer(exchange, () -> execute("DROP TRIGGER refuse_handover ON outbox")));
+        server.createContext("/hold-handover", exchange -> answer(exchange, () -> holdHandover(
+                exchange.getRequestURI().getQuery().replace("key=", "").replace("'", ""))));
+        server.createContext("/release-handover", exchange -> answer(exchange, this::releaseHandover));
         server.start();
         return server;
     }
@@ -163,6 +174,45 @@ class DatabaseRestartE2ETest {
         exchange.sendResponseHeaders(status, bytes.length);
         exchange.getResponseBody().write(bytes);
         exchange.close();
+    }
+
+    /**
+     * Makes the statement that records that command as handed over wait, uncommitted, until
+     * {@link #releaseHandover}: a trigger takes an advisory lock that a connection of this test holds. The
+     * relay's request times out meanwhile, and the record commits after all once released, as with a
+     * database that hung and came back.
+     */
+    private void holdHandover(String key) {
+        try {
+            lockHolder = connect();
+            try (java.sql.Statement s = lockHolder.createStatement()) {
+                s.execute("SELECT pg_advisory_lock(4242)");
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        execute("""
+                CREATE OR REPLACE FUNCTION hold_handover() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                  IF NEW.key = TG_ARGV[0] AND NEW.state = 'delivered' THEN
+                    PERFORM pg_advisory_xact_lock(4242);
+                  END IF;
+                  RETURN NEW;
+                END $$;
+                DROP TRIGGER IF EXISTS hold_handover ON outbox;
+                CREATE TRIGGER hold_handover BEFORE UPDATE ON outbox FOR EACH ROW EXECUTE FUNCTION hold_handover('%s');
+                """.formatted(key));
+    }
+
+    private void releaseHandover() {
+        try (Connection holder = lockHolder) {
+            try (java.sql.Statement s = holder.createStatement()) {
+                s.execute("SELECT pg_advisory_unlock(4242)");
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        execute("DROP TRIGGER hold_handover ON outbox");
     }
 
     private void execute(String sql) {

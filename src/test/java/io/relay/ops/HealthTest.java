@@ -73,7 +73,7 @@ class HealthTest {
         assertThat(report.getString("outcome")).isEqualTo("UP");
         assertThat(report.getJsonArray("checks").stream().map(c -> ((JsonObject) c).getString("id")))
                 .containsExactlyInAnyOrder("database", "migrations", "cluster", "draining");
-        assertThat(check(report, "migrations").getJsonObject("data").getString("version")).isEqualTo("4");
+        assertThat(check(report, "migrations").getJsonObject("data").getString("version")).isEqualTo("5");
         assertThat(check(report, "cluster").getJsonObject("data").getBoolean("clustered")).isFalse();
     }
 
