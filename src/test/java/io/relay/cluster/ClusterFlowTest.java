@@ -39,14 +39,14 @@ class ClusterFlowTest {
     @Test
     @DisplayName("relays everything between a phone on node 0 and browsers on nodes 0 and 1, pairing across nodes, over websocket like the apps")
     void websocketAcrossNodes() throws Exception {
-        JsonObject result = NodeScript.runOk("relay-flow.js", SCRIPT_TIMEOUT, cluster.url(0), "websocket", cluster.url(1));
+        JsonObject result = NodeScript.assertPasses("relay-flow.js", SCRIPT_TIMEOUT, cluster.url(0), "websocket", cluster.url(1));
         assertThat(result.getJsonObject("transports").stream().map(e -> e.getValue())).containsOnly("websocket");
     }
 
     @Test
     @DisplayName("does the same from node 2 to node 1 with the client's default transports (polling, then upgrade)")
     void pollingThenUpgradeAcrossNodes() throws Exception {
-        JsonObject result = NodeScript.runOk("relay-flow.js", SCRIPT_TIMEOUT, cluster.url(2), "default", cluster.url(1));
+        JsonObject result = NodeScript.assertPasses("relay-flow.js", SCRIPT_TIMEOUT, cluster.url(2), "default", cluster.url(1));
         // The default client upgrades; sessions opened on one node upgrade on that node.
         assertThat(result.getJsonObject("transports").stream().map(e -> e.getValue())).containsOnly("websocket");
     }

@@ -84,7 +84,7 @@ class DatabaseRestartE2ETest {
     @Test
     @DisplayName("loses nothing acknowledged across a fast shutdown and a crash, answers every ack in bounded time with a retryable error while down, and recovers by itself")
     void survivesDatabaseRestarts() throws Exception {
-        JsonObject result = NodeScript.runOk("relay-db-restart.js", Duration.ofSeconds(120),
+        JsonObject result = NodeScript.assertPasses("relay-db-restart.js", Duration.ofSeconds(120),
                 "http://127.0.0.1:" + node.port(), "http://127.0.0.1:" + control.getAddress().getPort());
         LOG.info("database restart run: sent phone={} web={}, failed acks phone={} web={}, retried={}, max ack {} ms "
                         + "(max failing ack {} ms), outages {}",
@@ -111,14 +111,14 @@ class DatabaseRestartE2ETest {
     @Test
     @DisplayName("hands a send to the phone once when the record of its hand-over timed out but committed later, after the phone came back")
     void handsOverAfterALateCommit() throws Exception {
-        NodeScript.runOk("relay-outbox-late-commit.js", Duration.ofSeconds(90),
+        NodeScript.assertPasses("relay-outbox-late-commit.js", Duration.ofSeconds(90),
                 "http://127.0.0.1:" + node.port(), "http://127.0.0.1:" + control.getAddress().getPort());
     }
 
     @Test
     @DisplayName("hands a stored send to the phone once storage is back, by itself, when recording its hand-over failed, and never twice")
     void retriesAFailedHandOverOnce() throws Exception {
-        NodeScript.runOk("relay-outbox-handover.js", Duration.ofSeconds(60),
+        NodeScript.assertPasses("relay-outbox-handover.js", Duration.ofSeconds(60),
                 "http://127.0.0.1:" + node.port(), "http://127.0.0.1:" + control.getAddress().getPort());
     }
 

@@ -16,12 +16,12 @@ class IdentifyTimeoutE2ETest {
     private static final Duration IDENTIFY_TIMEOUT = Duration.ofSeconds(1);
 
     @RegisterExtension
-    final RelayPerTest relay = RelayPerTest.with(config -> config.withSecurity(config.security().withIdentifyTimeout(IDENTIFY_TIMEOUT)));
+    final FreshRelay relay = FreshRelay.with(config -> config.withSecurity(config.security().withIdentifyTimeout(IDENTIFY_TIMEOUT)));
 
     @Test
     @DisplayName("a socket silent past the timeout is told why and its transport closed (the client reconnects by itself); quiet phones and browsers stay")
     void closesOnlyUnidentifiedSockets() throws Exception {
-        JsonObject result = NodeScript.runOk("relay-idle.js", Duration.ofSeconds(60), relay.url(),
+        JsonObject result = NodeScript.assertPasses("relay-idle.js", Duration.ofSeconds(60), relay.url(),
                 String.valueOf(IDENTIFY_TIMEOUT.toMillis()));
 
         JsonArray strangers = result.getJsonArray("strangers");

@@ -24,8 +24,8 @@ public final class NodeScript {
     private NodeScript() {
     }
 
-    /** Runs {@code node <script> <args...>}, waits at most {@code timeout}, and asserts the script reported {@code ok}. */
-    public static JsonObject runOk(String script, Duration timeout, String... args) throws Exception {
+    /** Runs {@code node <script> <args...>}, waits at most {@code timeout}, asserts the script reported {@code ok}, and answers its result. */
+    public static JsonObject assertPasses(String script, Duration timeout, String... args) throws Exception {
         Path nodeDir = Path.of(System.getProperty("relay.node.dir", "src/test/node"));
         assertThat(nodeDir.resolve("node_modules/socket.io-client")).as("npm ci ran in %s", nodeDir).exists();
         Path stderr = Files.createTempFile(script.replace(".js", ""), ".log");

@@ -49,7 +49,7 @@ class PhoneCredentialsE2ETest {
     @DisplayName("a takeover without the secret or with a wrong one is refused and the real phone keeps its route; the secret is accepted in the payload or in auth; of racing first registers exactly one gets a secret")
     void strict(Vertx vertx) throws Exception {
         start(vertx, false).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-        JsonObject result = NodeScript.runOk("relay-credentials.js", SCRIPT_TIMEOUT, "http://127.0.0.1:" + node.port(), "strict");
+        JsonObject result = NodeScript.assertPasses("relay-credentials.js", SCRIPT_TIMEOUT, "http://127.0.0.1:" + node.port(), "strict");
         assertThat(result.getInteger("racersWithSecret")).as("racing first registers handed a secret").isEqualTo(1);
         assertThat(result.getInteger("racersAdmitted")).as("racing first registers admitted without a secret").isEqualTo(1);
     }
@@ -59,7 +59,7 @@ class PhoneCredentialsE2ETest {
     @DisplayName("with allowLegacyPhones a phone without a secret registers (a wrong secret is still refused)")
     void legacy(Vertx vertx) throws Exception {
         start(vertx, true).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-        JsonObject result = NodeScript.runOk("relay-credentials.js", SCRIPT_TIMEOUT, "http://127.0.0.1:" + node.port(), "legacy");
+        JsonObject result = NodeScript.assertPasses("relay-credentials.js", SCRIPT_TIMEOUT, "http://127.0.0.1:" + node.port(), "legacy");
         assertThat(result.getInteger("racersWithSecret")).as("racing first registers handed a secret").isEqualTo(1);
         assertThat(result.getInteger("racersAdmitted")).as("legacy phones are all admitted").isEqualTo(3);
     }

@@ -62,14 +62,14 @@ class RelayFlowE2ETest {
     @Test
     @DisplayName("over websocket only, as the apps connect: pairing, every event both ways, two browsers, isolation from another phone, the phone going offline and the sync from storage")
     void websocketOnly() throws Exception {
-        JsonObject result = NodeScript.runOk("relay-flow.js", SCRIPT_TIMEOUT, baseUrl(), "websocket");
+        JsonObject result = NodeScript.assertPasses("relay-flow.js", SCRIPT_TIMEOUT, baseUrl(), "websocket");
         assertThat(result.getJsonObject("transports").stream().map(e -> e.getValue())).containsOnly("websocket");
     }
 
     @Test
     @DisplayName("with the client's default transports (polling, then the upgrade to websocket) the same session works the same")
     void pollingThenUpgrade() throws Exception {
-        JsonObject result = NodeScript.runOk("relay-flow.js", SCRIPT_TIMEOUT, baseUrl(), "default");
+        JsonObject result = NodeScript.assertPasses("relay-flow.js", SCRIPT_TIMEOUT, baseUrl(), "default");
         assertThat(result.getJsonObject("transports").stream().map(e -> e.getValue())).containsOnly("websocket");
     }
 
@@ -79,7 +79,7 @@ class RelayFlowE2ETest {
         RelayConfig second = TestConfigs.forDatabase(config.databaseUrl().orElseThrow());
         RelayNode other = RelayNode.start(vertx, second).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         try {
-            NodeScript.runOk("relay-flow.js", SCRIPT_TIMEOUT, baseUrl(), "websocket", "http://127.0.0.1:" + other.port());
+            NodeScript.assertPasses("relay-flow.js", SCRIPT_TIMEOUT, baseUrl(), "websocket", "http://127.0.0.1:" + other.port());
         } finally {
             other.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         }
@@ -88,7 +88,7 @@ class RelayFlowE2ETest {
     @Test
     @DisplayName("what the phone sent is in PostgreSQL: after a restart of the relay a browser's sync returns it all, and the returning phone is reachable again")
     void survivesRestart(Vertx vertx) throws Exception {
-        JsonObject before = NodeScript.runOk("relay-flow.js", SCRIPT_TIMEOUT, baseUrl(), "websocket");
+        JsonObject before = NodeScript.assertPasses("relay-flow.js", SCRIPT_TIMEOUT, baseUrl(), "websocket");
         Path saved = Files.createTempFile("relay-flow", ".json");
         try {
             Files.writeString(saved, before.encode());
@@ -96,7 +96,7 @@ class RelayFlowE2ETest {
             node = null;
             // A new node on the same database: nothing survives in memory, only what was stored.
             node = RelayNode.start(vertx, config).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-            NodeScript.runOk("relay-resync.js", SCRIPT_TIMEOUT, baseUrl(), saved.toString());
+            NodeScript.assertPasses("relay-resync.js", SCRIPT_TIMEOUT, baseUrl(), saved.toString());
         } finally {
             Files.deleteIfExists(saved);
         }

@@ -48,7 +48,7 @@ class SessionControlE2ETest {
         second = RelayNode.start(vertx, TestConfigs.forDatabase(config.databaseUrl().orElseThrow()))
                 .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         try (LogCapture logs = new LogCapture()) {
-            NodeScript.runOk("relay-sessions.js", Duration.ofSeconds(90),
+            NodeScript.assertPasses("relay-sessions.js", Duration.ofSeconds(90),
                     "http://127.0.0.1:" + first.port(), "http://127.0.0.1:" + second.port());
             assertThat(logs.lines()).as("log lines of the whole run, at DEBUG").hasSizeGreaterThan(20)
                     .noneMatch(line -> LogCapture.CREDENTIAL.matcher(line).find());

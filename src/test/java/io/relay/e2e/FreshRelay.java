@@ -14,23 +14,23 @@ import java.util.function.UnaryOperator;
 
 /**
  * A relay node of its own for each test, on a fresh database, for tests that drive it only from outside
- * (the Node scripts): {@code @RegisterExtension final RelayPerTest relay = RelayPerTest.with(c -> c.with...)}.
+ * (the Node scripts): {@code @RegisterExtension final FreshRelay relay = FreshRelay.with(c -> c.with...)}.
  */
-final class RelayPerTest implements BeforeEachCallback, AfterEachCallback {
+final class FreshRelay implements BeforeEachCallback, AfterEachCallback {
     private final UnaryOperator<RelayConfig> configure;
     private Vertx vertx;
     private RelayNode node;
 
-    private RelayPerTest(UnaryOperator<RelayConfig> configure) {
+    private FreshRelay(UnaryOperator<RelayConfig> configure) {
         this.configure = configure;
     }
 
     /** A node with the test defaults changed by {@code configure}. */
-    static RelayPerTest with(UnaryOperator<RelayConfig> configure) {
-        return new RelayPerTest(configure);
+    static FreshRelay with(UnaryOperator<RelayConfig> configure) {
+        return new FreshRelay(configure);
     }
 
-    static RelayPerTest withDefaults() {
+    static FreshRelay withDefaults() {
         return with(UnaryOperator.identity());
     }
 
