@@ -5,6 +5,11 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -84,8 +89,8 @@ final class Probe {
      * descendant of theirs, plus what their exited children used; -1 when /proc cannot be read.
      * Taken twice, the difference is what the server spent in between, PostgreSQL's backends included.
      */
-    static double cpuMillis(java.util.List<Long> roots) {
-        java.util.Map<Long, long[]> stats = new java.util.HashMap<>(); // pid -> {ppid, utime+stime+cutime+cstime}
+    static double cpuMillis(List<Long> roots) {
+        Map<Long, long[]> stats = new HashMap<>(); // pid -> {ppid, utime+stime+cutime+cstime}
         try (var entries = Files.list(Path.of("/proc"))) {
             entries.map(p -> p.getFileName().toString()).filter(name -> name.chars().allMatch(Character::isDigit)).forEach(name -> {
                 long[] stat = stat(Path.of("/proc", name, "stat"));
@@ -96,7 +101,7 @@ final class Probe {
         } catch (IOException | UncheckedIOException e) {
             return -1;
         }
-        java.util.Set<Long> tree = new java.util.HashSet<>(roots);
+        Set<Long> tree = new HashSet<>(roots);
         boolean grew = true;
         while (grew) {
             grew = false;
