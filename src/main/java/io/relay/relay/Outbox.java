@@ -38,7 +38,6 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class Outbox {
     private static final Logger log = LoggerFactory.getLogger(Outbox.class);
-    static final String DONE = "done";
     /** First pause before a hand-over that failed on storage is tried again; doubled up to the max. */
     static final long FIRST_RETRY_MS = 500;
     static final long MAX_RETRY_MS = 30_000;
@@ -182,7 +181,7 @@ final class Outbox {
 
     /** The phone reported on a command (its tempId): it is done and never handed over again. */
     Future<Void> confirm(String deviceId, String key) {
-        return store.markCommand(deviceId, key, DONE);
+        return store.confirmCommand(deviceId, key);
     }
 
     private void sweep() {

@@ -148,8 +148,8 @@ public final class EventBusStore implements Store {
     }
 
     @Override
-    public Future<Void> markCommand(String deviceId, String key, String state) {
-        return request(StoreOps.MARK_COMMAND, new JsonObject().put(StoreOps.DEVICE_ID, deviceId).put(StoreOps.KEY, key).put(StoreOps.STATE, state))
+    public Future<Void> confirmCommand(String deviceId, String key) {
+        return request(StoreOps.CONFIRM_COMMAND, new JsonObject().put(StoreOps.DEVICE_ID, deviceId).put(StoreOps.KEY, key))
                 .mapEmpty();
     }
 

@@ -77,7 +77,7 @@ public final class PersistenceVerticle extends VerticleBase {
         registrations.add(on(StoreOps.SCHEMA_VERSION, this::schemaVersion));
         registrations.add(on(StoreOps.ENQUEUE_COMMAND, this::enqueueCommand));
         registrations.add(on(StoreOps.OPEN_COMMANDS, this::openCommands));
-        registrations.add(on(StoreOps.MARK_COMMAND, this::markCommand));
+        registrations.add(on(StoreOps.CONFIRM_COMMAND, this::confirmCommand));
         registrations.add(on(StoreOps.CLAIM_COMMAND, this::claimCommand));
         registrations.add(on(StoreOps.EXPIRE_COMMANDS, this::expireCommands));
         registrations.add(on(StoreOps.APPEND_EVENT, this::appendEvent));
@@ -278,13 +278,9 @@ public final class PersistenceVerticle extends VerticleBase {
         });
     }
 
-    private Future<Void> markCommand(JsonObject r) {
-        String state = requireId(r, StoreOps.STATE);
-        if (!state.equals("delivered") && !state.equals("done")) {
-            throw new StoreFailures.BadRequest(StoreOps.STATE + " must be delivered or done");
-        }
-        return pool.preparedQuery(StoreSql.MARK_COMMAND)
-                .execute(Tuple.of(requireId(r, StoreOps.DEVICE_ID), requireId(r, StoreOps.KEY), state)).mapEmpty();
+    private Future<Void> confirmCommand(JsonObject r) {
+        return pool.preparedQuery(StoreSql.CONFIRM_COMMAND)
+                .execute(Tuple.of(requireId(r, StoreOps.DEVICE_ID), requireId(r, StoreOps.KEY))).mapEmpty();
     }
 
     private Future<JsonObject> claimCommand(JsonObject r) {

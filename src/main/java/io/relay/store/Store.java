@@ -95,8 +95,8 @@ public interface Store {
      */
     Future<JsonArray> openCommands(String deviceId, boolean includeDelivered);
 
-    /** Records that the phone got ({@code delivered}) or carried out ({@code done}) a command. */
-    Future<Void> markCommand(String deviceId, String key, String state);
+    /** Records that the phone reported on a command: done, never handed over again. */
+    Future<Void> confirmCommand(String deviceId, String key);
 
     /**
      * Records a command as delivered by the hand-over attempt {@code handover} (a UUID) and answers it as

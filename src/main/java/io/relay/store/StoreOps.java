@@ -47,8 +47,8 @@ public final class StoreOps {
     public static final String ENQUEUE_COMMAND = "enqueue-command";
     /** {deviceId, includeDelivered} → [{key, event, payload}], oldest first. */
     public static final String OPEN_COMMANDS = "open-commands";
-    /** {deviceId, key, state} → null. */
-    public static final String MARK_COMMAND = "mark-command";
+    /** {deviceId, key} → null. */
+    public static final String CONFIRM_COMMAND = "confirm-command";
     /** {deviceId, key, handover, redeliver} → {key, event, payload} when this hand-over now holds it, else null. */
     public static final String CLAIM_COMMAND = "claim-command";
     /** {queuedBefore} → [{deviceId, key, event}] expired now. */
@@ -67,7 +67,7 @@ public final class StoreOps {
             CREATE_PAIRING_TOKEN, FIND_PAIRING_TOKEN, REDEEM_PAIRING_TOKEN, UPSERT_DEVICE, FIND_DEVICE_SECRET, ISSUE_DEVICE_SECRET,
             LIST_SESSIONS, REVOKE_SESSIONS, FIND_SESSION,
             SAVE_MESSAGES, SAVE_CONVERSATIONS, UPDATE_MESSAGE_STATUS, LOAD_CONVERSATIONS, LOAD_MESSAGES, SCHEMA_VERSION,
-            ENQUEUE_COMMAND, OPEN_COMMANDS, MARK_COMMAND, CLAIM_COMMAND, EXPIRE_COMMANDS, APPEND_EVENT, EVENTS_SINCE, LAST_SEQ);
+            ENQUEUE_COMMAND, OPEN_COMMANDS, CONFIRM_COMMAND, CLAIM_COMMAND, EXPIRE_COMMANDS, APPEND_EVENT, EVENTS_SINCE, LAST_SEQ);
 
     public static String address(String op) {
         return Addresses.store(op);
@@ -94,7 +94,6 @@ public final class StoreOps {
     public static final String KEY = "key";
     public static final String EVENT = "event";
     public static final String PAYLOAD = "payload";
-    public static final String STATE = "state";
     public static final String INCLUDE_DELIVERED = "includeDelivered";
     public static final String HANDOVER = "handover";
     public static final String REDELIVER = "redeliver";

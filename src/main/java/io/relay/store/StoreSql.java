@@ -158,13 +158,10 @@ final class StoreSql {
               AND (state = 'pending' OR (state = 'delivered' AND (handover = $3 OR $4)))
             RETURNING key, event, payload::text AS payload""";
 
-    // Never moves a command backwards (a late "delivered" after "done" changes nothing).
-    static final String MARK_COMMAND = """
-            UPDATE outbox SET state = $3,
-              delivered_at = COALESCE(delivered_at, now()),
-              done_at = CASE WHEN $3 = 'done' THEN now() ELSE done_at END
-            WHERE device_id = $1 AND key = $2
-              AND (state = 'pending' OR (state = 'delivered' AND $3 = 'done'))""";
+    // The phone reported on it: done, never handed over again (an expired command stays expired).
+    static final String CONFIRM_COMMAND = """
+            UPDATE outbox SET state = 'done', delivered_at = COALESCE(delivered_at, now()), done_at = now()
+            WHERE device_id = $1 AND key = $2 AND state IN ('pending', 'delivered')""";
 
     // Atomic per row: with several nodes sweeping, each expired command is reported once.
     static final String EXPIRE_COMMANDS = """
