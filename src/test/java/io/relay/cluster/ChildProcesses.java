@@ -44,6 +44,11 @@ final class ChildProcesses {
         STARTED.remove(process);
     }
 
+    /** No longer ours to stop (it was stopped by other means). */
+    static void forget(Process process) {
+        STARTED.remove(process);
+    }
+
     static void stopAll() {
         for (Process process : new ArrayList<>(STARTED)) {
             kill(process);

@@ -25,28 +25,37 @@ final class Nginx implements AutoCloseable {
 
     private final Process process;
     private final Path prefix;
-    private final int port;
+    private final String listen;
 
-    private Nginx(Process process, Path prefix, int port) {
+    private Nginx(Process process, Path prefix, String listen) {
         this.process = process;
         this.prefix = prefix;
-        this.port = port;
+        this.listen = listen;
     }
 
     /** Starts a balancer on 127.0.0.1:{@code port} over the given node ports. */
     static Nginx start(Path prefix, int port, List<Integer> upstreamPorts) throws Exception {
+        return start(prefix, List.of(), "127.0.0.1:" + port, upstreamPorts.stream().map(p -> "127.0.0.1:" + p).toList());
+    }
+
+    /**
+     * Starts a balancer listening on {@code listen} ({@code host:port}) over the given {@code host:port}
+     * upstreams, its command prefixed with {@code launcher} (say, {@code ip netns exec <host>}).
+     */
+    static Nginx start(Path prefix, List<String> launcher, String listen, List<String> upstreamAddresses) throws Exception {
         Path binary = binary();
         Files.createDirectories(prefix.resolve("tmp"));
         Path template = Path.of(System.getProperty("relay.scripts.dir", "scripts")).resolve("nginx-cluster.conf");
-        String upstreams = upstreamPorts.stream().map(p -> "    server 127.0.0.1:" + p + ";").collect(Collectors.joining("\n"));
+        String upstreams = upstreamAddresses.stream().map(a -> "    server " + a + ";").collect(Collectors.joining("\n"));
         String config = Files.readString(template)
                 .replace("@PREFIX@", prefix.toAbsolutePath().toString())
-                .replace("@LISTEN@", "127.0.0.1:" + port)
+                .replace("@LISTEN@", listen)
                 .replace("@UPSTREAMS@", upstreams);
         Path conf = prefix.resolve("nginx.conf");
         Files.writeString(conf, config);
         Path output = prefix.resolve("nginx.out");
-        List<String> command = new ArrayList<>(List.of(binary.toString(),
+        List<String> command = new ArrayList<>(launcher);
+        command.addAll(List.of(binary.toString(),
                 "-p", prefix.toAbsolutePath().toString(),
                 "-c", conf.toAbsolutePath().toString(),
                 "-g", "daemon off;"));
@@ -56,17 +65,17 @@ final class Nginx implements AutoCloseable {
         Process process = ChildProcesses.start(new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(output.toFile()));
-        Nginx nginx = new Nginx(process, prefix, port);
+        Nginx nginx = new Nginx(process, prefix, listen);
         nginx.awaitListening();
         return nginx;
     }
 
     int port() {
-        return port;
+        return Integer.parseInt(listen.substring(listen.lastIndexOf(':') + 1));
     }
 
     String url() {
-        return "http://127.0.0.1:" + port;
+        return "http://" + listen;
     }
 
     Path accessLog() {
