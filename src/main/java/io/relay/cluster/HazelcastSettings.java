@@ -27,10 +27,13 @@ final class HazelcastSettings {
         Config config = load();
         config.setClusterName(cluster.name());
         config.setProperty("hazelcast.phone.home.enabled", "false");
+        boolean oneMachine = isLoopback(cluster.host());
         // Members listed without a port are tried on this many ports from hazelcastPort: several nodes per host.
         config.setProperty("hazelcast.tcp.join.port.try.count", "10");
         NetworkConfig network = config.getNetworkConfig();
-        network.setPort(cluster.hazelcastPort()).setPortAutoIncrement(true);
+        // On its own host a node takes its pinned port or fails: a node that slipped to the next port would be
+        // looked for where it is not.
+        network.setPort(cluster.hazelcastPort()).setPortAutoIncrement(oneMachine);
         network.setPublicAddress(cluster.publicHost());
         network.getInterfaces().setEnabled(true).clear().addInterface(cluster.host());
         // Bind where we advertise: with a specific interface Hazelcast must not bind the wildcard.
@@ -53,9 +56,30 @@ final class HazelcastSettings {
             kubernetes.setProperty("service-port", String.valueOf(cluster.hazelcastPort()));
         } else {
             join.getKubernetesConfig().setEnabled(false);
-            join.getTcpIpConfig().setEnabled(true).setMembers(cluster.members());
+            join.getTcpIpConfig().setEnabled(true).setMembers(oneMachine ? cluster.members() : pinned(cluster.members(), cluster.hazelcastPort()));
         }
         return config;
+    }
+
+    /**
+     * Members on separate hosts all listen on the same pinned port, so a member named without a port is
+     * {@code host:port} exactly. Left without one, Hazelcast would also try the next nine ports of every
+     * member (meant for several nodes on one machine), and its split-brain check waits up to 5 s on each
+     * address that does not answer: after a partition the sides took minutes to even find each other.
+     */
+    static java.util.List<String> pinned(java.util.List<String> members, int port) {
+        return members.stream().map(m -> hasPort(m) ? m : (m.contains(":") ? "[" + m + "]" : m) + ":" + port).toList();
+    }
+
+    private static boolean hasPort(String member) {
+        if (member.startsWith("[")) {
+            return member.contains("]:");
+        }
+        return member.indexOf(':') > 0 && member.indexOf(':') == member.lastIndexOf(':');
+    }
+
+    private static boolean isLoopback(String host) {
+        return host.startsWith("127.") || host.equals("localhost") || host.equals("::1");
     }
 
     private static Config load() {
