@@ -3,6 +3,8 @@ package io.relay.cluster;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.config.Config;
+import com.hazelcast.core.LifecycleEvent;
+import com.hazelcast.core.LifecycleListener;
 import io.relay.cluster.Membership.Departure;
 import io.relay.config.RelayConfig;
 import io.vertx.core.Future;
@@ -14,6 +16,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
@@ -26,6 +31,8 @@ public final class ClusteredVertx {
     private static final Logger log = LoggerFactory.getLogger(ClusteredVertx.class);
     /** Hazelcast member attribute carrying the relay's NODE_ID. */
     static final String NODE_ID_ATTRIBUTE = "relay.nodeId";
+    /** Hazelcast member attribute carrying this process's member id (random, never reused). */
+    static final String MEMBER_ID_ATTRIBUTE = "relay.memberId";
 
     private final Vertx vertx;
     private final Membership membership;
@@ -52,6 +59,8 @@ public final class ClusteredVertx {
         Config hazelcast = HazelcastSettings.of(cluster);
         // Peers learn this node's NODE_ID with its membership, so they know whose sessions went when it leaves.
         hazelcast.getMemberAttributeConfig().setAttribute(NODE_ID_ATTRIBUTE, config.nodeId());
+        String memberId = UUID.randomUUID().toString();
+        hazelcast.getMemberAttributeConfig().setAttribute(MEMBER_ID_ATTRIBUTE, memberId);
         HazelcastClusterManager manager = new HazelcastClusterManager(hazelcast);
         options.setEventBusOptions(new EventBusOptions()
                 .setHost(cluster.host())
@@ -59,7 +68,7 @@ public final class ClusteredVertx {
                 .setClusterPublicHost(cluster.publicHost()));
         return Vertx.builder().with(options).withClusterManager(manager).buildClustered()
                 .map(vertx -> {
-                    HazelcastMembership membership = new HazelcastMembership(manager);
+                    HazelcastMembership membership = new HazelcastMembership(manager, memberId);
                     log.info("joined cluster {} as member {} (node {}), members: {}", cluster.name(), membership.localNodeId(),
                             config.nodeId(), manager.getHazelcastInstance().getCluster().getMembers());
                     return new ClusteredVertx(vertx, membership);
@@ -68,22 +77,36 @@ public final class ClusteredVertx {
 
     /**
      * Listens on Hazelcast directly: Vert.x keeps the cluster manager's single node listener for itself.
-     * Ids are Hazelcast member UUIDs, for this node and for those that leave alike. (Not Vert.x's
-     * {@code getNodeId()}: since Vert.x 5 that is a separate random id, so it never matched a departed
-     * member's UUID, and no browser heard that its phone's node had died.)
+     * Ids are this relay's own per-process member ids (the {@value #MEMBER_ID_ATTRIBUTE} attribute), for
+     * this node and for those that leave alike: not Hazelcast's member UUID, which a split-brain merge
+     * replaces (so presence entries written before a partition would name a member that no longer
+     * exists, and a phone that never left would show offline), and not Vert.x's {@code getNodeId()}.
      */
-    private static final class HazelcastMembership implements Membership, MembershipListener {
-        private final HazelcastClusterManager manager;
-        private final List<Consumer<Departure>> listeners = new CopyOnWriteArrayList<>();
+    private static final class HazelcastMembership implements Membership, MembershipListener, LifecycleListener {
+        /** Members seen leaving, kept to recognise one that comes back (a partition healed), not a fresh node. */
+        private static final int REMEMBERED_DEPARTURES = 1024;
 
-        HazelcastMembership(HazelcastClusterManager manager) {
+        private final HazelcastClusterManager manager;
+        private final String memberId;
+        private final List<Consumer<Departure>> listeners = new CopyOnWriteArrayList<>();
+        private final List<Runnable> rejoinListeners = new CopyOnWriteArrayList<>();
+        private final Set<String> departed = java.util.Collections.newSetFromMap(new java.util.LinkedHashMap<>() {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                return size() > REMEMBERED_DEPARTURES;
+            }
+        });
+
+        HazelcastMembership(HazelcastClusterManager manager, String memberId) {
             this.manager = manager;
+            this.memberId = memberId;
             manager.getHazelcastInstance().getCluster().addMembershipListener(this);
+            manager.getHazelcastInstance().getLifecycleService().addLifecycleListener(this);
         }
 
         @Override
         public String localNodeId() {
-            return manager.getHazelcastInstance().getCluster().getLocalMember().getUuid().toString();
+            return memberId;
         }
 
         @Override
@@ -92,27 +115,64 @@ public final class ClusteredVertx {
         }
 
         @Override
+        public void onRejoined(Runnable listener) {
+            rejoinListeners.add(listener);
+        }
+
+        @Override
         public boolean joined() {
             return manager.isActive();
         }
 
         @Override
-        public boolean isMember(String memberId) {
-            // Hazelcast member ids, as localNodeId() gives them (Vert.x 5's own node ids differ).
+        public int size() {
+            return manager.getHazelcastInstance().getCluster().getMembers().size();
+        }
+
+        @Override
+        public boolean isMember(String id) {
             return manager.getHazelcastInstance().getCluster().getMembers().stream()
-                    .anyMatch(member -> member.getUuid().toString().equals(memberId));
+                    .anyMatch(member -> id.equals(member.getAttribute(MEMBER_ID_ATTRIBUTE)));
         }
 
         @Override
         public void memberAdded(MembershipEvent event) {
-            log.info("cluster member joined: {} (node {})", event.getMember().getUuid(), event.getMember().getAttribute(NODE_ID_ATTRIBUTE));
+            String id = event.getMember().getAttribute(MEMBER_ID_ATTRIBUTE);
+            boolean back;
+            synchronized (departed) {
+                back = departed.remove(id);
+            }
+            log.info("cluster member joined: {} (node {}){}, members now {}", id, event.getMember().getAttribute(NODE_ID_ATTRIBUTE),
+                    back ? ", back after it was lost (partition healed)" : "", event.getMembers().size());
+            if (back) {
+                rejoined();
+            }
         }
 
         @Override
         public void memberRemoved(MembershipEvent event) {
-            Departure departure = new Departure(event.getMember().getUuid().toString(), event.getMember().getAttribute(NODE_ID_ATTRIBUTE));
-            log.warn("cluster member left: {} (node {})", departure.memberId(), departure.nodeId());
+            Departure departure = new Departure(event.getMember().getAttribute(MEMBER_ID_ATTRIBUTE), event.getMember().getAttribute(NODE_ID_ATTRIBUTE));
+            synchronized (departed) {
+                departed.add(departure.memberId());
+            }
+            log.warn("cluster member left: {} (node {}), members now {}", departure.memberId(), departure.nodeId(), event.getMembers().size());
             listeners.forEach(listener -> listener.accept(departure));
+        }
+
+        @Override
+        public void stateChanged(LifecycleEvent event) {
+            if (event.getState() == LifecycleEvent.LifecycleState.MERGING) {
+                log.warn("split brain: merging into the larger cluster (this side's cluster data is replaced by the other side's)");
+            } else if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
+                log.warn("split brain healed: merged, members now {}", size());
+                rejoined();
+            } else if (event.getState() == LifecycleEvent.LifecycleState.MERGE_FAILED) {
+                log.error("split brain: merge failed; this node stays apart until the next attempt");
+            }
+        }
+
+        private void rejoined() {
+            rejoinListeners.forEach(Runnable::run);
         }
     }
 }

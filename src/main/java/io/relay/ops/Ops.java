@@ -42,7 +42,8 @@ public final class Ops {
             });
             health.readinessCheck("migrations", () -> store.schemaVersion().map(current -> migrations(current, migrated)));
             health.readinessCheck("cluster", () -> membership.joined()
-                    ? Future.succeededFuture(new JsonObject().put("clustered", vertx.isClustered()).put("member", membership.localNodeId()))
+                    ? Future.succeededFuture(new JsonObject().put("clustered", vertx.isClustered()).put("member", membership.localNodeId())
+                            .put("members", membership.size()))
                     : Future.failedFuture("not a member of the cluster"));
             metrics.drainingGauge(draining);
             return new Ops(metrics, health);
