@@ -106,7 +106,7 @@ final class PhoneEvents {
             relay.webs.publish(deviceId, Events.MESSAGES_SYNC, payload.put(SEQ, seq));
             relay.metrics.messagesRelayed("to_web", messages.size());
             if (messages.size() == 1) {
-                relay.webs.publish(deviceId, Events.MESSAGE_NEW, messages.getJsonObject(0));
+                relay.webs.publishFollowing(deviceId, seq, Events.MESSAGE_NEW, messages.getJsonObject(0));
             }
             return null;
         });

@@ -25,24 +25,48 @@ public final class WebSessions {
 
     /** Header naming the event of a published packet, so the fan-out can count it without parsing. */
     static final String EVENT_HEADER = "event";
+    /** Header carrying a numbered event's seq, so each node can keep its browsers in order without parsing. */
+    static final String SEQ_HEADER = "seq";
+    /** Header of an unnumbered event that belongs to a numbered one ({@code message:new}): that one's seq. */
+    static final String FOLLOWS_HEADER = "follows";
 
     private final Vertx vertx;
     private final Metrics metrics;
     private final Map<String, Group> groups = new HashMap<>(); // guarded by this
+    private final WebCatchUp catchUp;
 
+    /** Without a log to catch up from: live events are handed over as they come (for tests of one part). */
     public WebSessions(Vertx vertx) {
-        this(vertx, Metrics.standalone());
+        this(vertx, Metrics.standalone(), null, "-");
     }
 
-    public WebSessions(Vertx vertx, Metrics metrics) {
+    public WebSessions(Vertx vertx, Metrics metrics, WebCatchUp.Log eventLog, String nodeId) {
         this.vertx = vertx;
         this.metrics = metrics;
+        this.catchUp = eventLog == null ? null : new WebCatchUp(vertx, nodeId, eventLog, this::deliverPacket);
     }
 
-    /** Publishes an event to every browser of the phone, on every node. */
+    /**
+     * Publishes an event to every browser of the phone, on every node. A payload that carries a
+     * {@code seq} (a numbered event) has it copied into a header, by which every node keeps its browsers in order.
+     */
     public void publish(String deviceId, String event, Object... args) {
+        DeliveryOptions options = new DeliveryOptions().addHeader(EVENT_HEADER, event);
+        if (args.length > 0 && args[0] instanceof io.vertx.core.json.JsonObject payload && payload.getValue(SEQ_HEADER) instanceof Number seq) {
+            options.addHeader(SEQ_HEADER, Long.toString(seq.longValue()));
+        }
+        vertx.eventBus().publish(Addresses.web(deviceId), SocketIoPackets.encodeEvent(event, args), options);
+    }
+
+    /** Publishes an unnumbered event that belongs to the numbered event {@code seq} (sent just before it). */
+    public void publishFollowing(String deviceId, long seq, String event, Object... args) {
         vertx.eventBus().publish(Addresses.web(deviceId), SocketIoPackets.encodeEvent(event, args),
-                new DeliveryOptions().addHeader(EVENT_HEADER, event));
+                new DeliveryOptions().addHeader(EVENT_HEADER, event).addHeader(FOLLOWS_HEADER, Long.toString(seq)));
+    }
+
+    /** What this node's browsers were handed and missed; null without a log. */
+    public WebCatchUp catchUp() {
+        return catchUp;
     }
 
     /**
@@ -52,7 +76,14 @@ public final class WebSessions {
     public Future<Void> join(String deviceId, SocketIoSocket socket) {
         Group group;
         synchronized (this) {
-            group = groups.computeIfAbsent(deviceId, this::subscribe);
+            group = groups.get(deviceId);
+            if (group == null) {
+                if (catchUp != null) {
+                    catchUp.opened(deviceId);
+                }
+                group = subscribe(deviceId);
+                groups.put(deviceId, group);
+            }
             group.sockets.add(socket);
         }
         return group.consumer.completion();
@@ -66,6 +97,9 @@ public final class WebSessions {
             if (group != null && group.sockets.remove(socket) && group.sockets.isEmpty()) {
                 groups.remove(deviceId);
                 drop = group.consumer;
+                if (catchUp != null) {
+                    catchUp.closed(deviceId);
+                }
             }
         }
         if (drop != null) {
@@ -84,8 +118,14 @@ public final class WebSessions {
         synchronized (this) {
             group = groups.get(deviceId);
         }
-        if (group != null) {
-            deliver(group, event, SocketIoPackets.encodeEvent(event, args));
+        if (group == null) {
+            return;
+        }
+        String packet = SocketIoPackets.encodeEvent(event, args);
+        if (catchUp == null) {
+            deliver(group, event, packet);
+        } else {
+            catchUp.received(deviceId, event, null, null, packet); // in its place behind events being caught up
         }
     }
 
@@ -97,8 +137,35 @@ public final class WebSessions {
 
     private Group subscribe(String deviceId) {
         Group group = new Group();
-        group.consumer = vertx.eventBus().consumer(Addresses.web(deviceId), message -> deliver(group, message.headers().get(EVENT_HEADER), message.body()));
+        group.consumer = vertx.eventBus().consumer(Addresses.web(deviceId), message -> {
+            String event = message.headers().get(EVENT_HEADER);
+            if (catchUp == null) {
+                deliver(group, event, message.body());
+            } else {
+                catchUp.received(deviceId, event, number(message.headers().get(SEQ_HEADER)),
+                        number(message.headers().get(FOLLOWS_HEADER)), message.body());
+            }
+        });
         return group;
+    }
+
+    private static Long number(String header) {
+        try {
+            return header == null ? null : Long.valueOf(header);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** To this node's current browsers of the phone (whatever group holds them now). */
+    private void deliverPacket(String deviceId, String event, String packet) {
+        Group group;
+        synchronized (this) {
+            group = groups.get(deviceId);
+        }
+        if (group != null) {
+            deliver(group, event, packet);
+        }
     }
 
     private void deliver(Group group, String event, String packet) {
