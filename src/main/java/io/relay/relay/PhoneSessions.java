@@ -7,6 +7,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,7 +76,7 @@ public final class PhoneSessions {
                     });
                 }
             });
-            phones.put(deviceId, new Attached(socket, consumer));
+            phones.put(deviceId, new Attached(socket, consumer, onFlush));
         }
         return consumer.completion()
                 .onSuccess(v -> vertx.eventBus().publish(Addresses.phone(deviceId), new JsonObject().put(TAKEOVER, socket.id())));
@@ -131,8 +132,30 @@ public final class PhoneSessions {
      * forget: when no node holds the phone, the commands wait for its next register.
      */
     public void nudge(String deviceId) {
-        vertx.eventBus().send(Addresses.phone(deviceId), new JsonObject().put("event", FLUSH));
+        nudge(deviceId, 0);
     }
+
+    /**
+     * A nudge waits for the phone's node to take it: one that goes astray on a stale route (a registration
+     * of a node that is gone or no longer holds the phone, as after a partition or a crash) costs a timeout
+     * and is sent again, by which time the route is fixed. No handler at all means the phone is offline:
+     * its next register hands the commands over.
+     */
+    private void nudge(String deviceId, int attempt) {
+        vertx.eventBus().request(Addresses.phone(deviceId), new JsonObject().put("event", FLUSH),
+                        new DeliveryOptions().setSendTimeout(COMMAND_TIMEOUT.toMillis()))
+                .onFailure(failure -> {
+                    boolean astray = failure instanceof ReplyException reply
+                            && (reply.failureType() == ReplyFailure.TIMEOUT || reply.failureType() == ReplyFailure.ERROR);
+                    if (astray && attempt < NUDGE_RETRIES) {
+                        log.info("outbox nudge went astray device={} attempt={}: {}; sending it again", deviceId, attempt + 1, failure.getMessage());
+                        vertx.setTimer(1_000L << attempt, id -> nudge(deviceId, attempt + 1));
+                    }
+                });
+    }
+
+    /** Nudges sent again after a timeout: 1, 2, 4, 8, 16 s apart, past Hazelcast's failure detection (5 s). */
+    static final int NUDGE_RETRIES = 5;
 
     /** Internal command on a phone address: hand the phone its outbox (never emitted to the phone itself). */
     static final String FLUSH = "relay:outbox-flush";
@@ -159,6 +182,25 @@ public final class PhoneSessions {
         });
     }
 
-    private record Attached(SocketIoSocket socket, MessageConsumer<JsonObject> consumer) {
+    /** Phones connected to this node. */
+    public synchronized java.util.List<String> localDevices() {
+        return java.util.List.copyOf(phones.keySet());
+    }
+
+    /**
+     * Has every phone on this node handed its outbox, as a nudge would: for when nudges may have been lost
+     * (sent while this node was cut off from the browsers' nodes, the phone's route unknown over there).
+     */
+    public void flushAll() {
+        java.util.List<Attached> all;
+        synchronized (this) {
+            all = java.util.List.copyOf(phones.values());
+        }
+        for (Attached attached : all) {
+            attached.socket.runOnContext(v -> attached.onFlush.handle(null));
+        }
+    }
+
+    private record Attached(SocketIoSocket socket, MessageConsumer<JsonObject> consumer, io.vertx.core.Handler<Void> onFlush) {
     }
 }

@@ -36,6 +36,8 @@ public final class Relay {
     final PhoneCredentials credentials;
     final SessionControl sessionControl;
     final RelayConfig.Security security;
+    private final Membership membership;
+    private final java.util.concurrent.atomic.AtomicLong lastRejoin = new java.util.concurrent.atomic.AtomicLong();
     /** Events refused by the per-connection rate limit since start, over all sockets of this node. */
     final java.util.concurrent.atomic.AtomicLong rateLimitedEvents = new java.util.concurrent.atomic.AtomicLong();
     /** Live sessions on this node, for the connection gauges. */
@@ -56,8 +58,9 @@ public final class Relay {
         this.credentials = new PhoneCredentials(store, security.allowLegacyPhones(), nodeId);
         this.sessionControl = new SessionControl(vertx, store, nodeId);
         this.security = security;
+        this.membership = membership;
         this.phones = new PhoneSessions(vertx);
-        this.webs = new WebSessions(vertx, metrics);
+        this.webs = new WebSessions(vertx, metrics, eventLog(store), nodeId);
         this.presence = new Presence(vertx, membership, webs);
         this.phoneEvents = new PhoneEvents(this, store, pairing);
         this.webEvents = new WebEvents(this, store, pairing);
@@ -71,7 +74,54 @@ public final class Relay {
 
     /** Gets the cluster-wide presence map; call once before accepting sockets. */
     public Future<Void> start() {
+        membership.onRejoined(() -> {
+            // One healed partition reports several times (this node merged, each peer came back): check once.
+            long now = System.nanoTime();
+            long last = lastRejoin.getAndSet(now);
+            if (last == 0 || now - last > java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(REJOIN_CHECKS_MS.get(0))) {
+                REJOIN_CHECKS_MS.forEach(delay -> vertx.setTimer(delay, id -> rejoined()));
+            }
+        });
         return presence.start().compose(v -> sessionControl.start()).onSuccess(v -> outbox.start());
+    }
+
+    /**
+     * After a partition heals, checked twice: soon, and once the merged cluster's maps and routes have
+     * settled (a peer may re-announce its phones a moment after this node looked).
+     */
+    static final List<Long> REJOIN_CHECKS_MS = List.of(1_000L, 5_000L);
+
+    /**
+     * This node and peers it had lost are one cluster again. Each side went on alone meanwhile, so: this
+     * node says again which phones it holds (presence entries the other side dropped when it lost sight
+     * of this node) and tells their browsers everywhere they are online; it hands its phones their
+     * outboxes (nudges from the other side found no route); and its browsers get what they missed (from
+     * the log) and where their phone stands now.
+     */
+    private void rejoined() {
+        List<String> phonesHere = phones.localDevices();
+        List<String> browsedHere = webs.localDevices();
+        log.info("rejoined the cluster node={}: re-announcing {} phones, checking {} phones' browsers", nodeId, phonesHere.size(), browsedHere.size());
+        for (String deviceId : phonesHere) {
+            presence.online(deviceId).onSuccess(v -> {
+                if (phones.connectedHere(deviceId)) {
+                    webs.publish(deviceId, Events.MOBILE_CONNECTED, new io.vertx.core.json.JsonObject().put("deviceId", deviceId));
+                }
+            });
+        }
+        phones.flushAll();
+        for (String deviceId : browsedHere) {
+            if (webs.catchUp() != null) {
+                webs.catchUp().recheck(deviceId);
+            }
+            presence.isOnline(deviceId).onSuccess(online -> {
+                if (online) {
+                    webs.deliverLocally(deviceId, Events.MOBILE_CONNECTED, new io.vertx.core.json.JsonObject().put("deviceId", deviceId));
+                } else {
+                    webs.deliverLocally(deviceId, Events.MOBILE_DISCONNECTED);
+                }
+            });
+        }
     }
 
     /** Stops the relay's own timers (the outbox sweep). */
@@ -87,6 +137,32 @@ public final class Relay {
         SocketSession session = new SocketSession(this, new MeteredSocket(socket, metrics));
         sessions.add(session);
         session.start();
+    }
+
+    /** The device event log as the browsers' catch-up reads it. */
+    private static WebCatchUp.Log eventLog(Store store) {
+        return new WebCatchUp.Log() {
+            @Override
+            public Future<Long> lastSeq(String deviceId) {
+                return store.lastSeq(deviceId);
+            }
+
+            @Override
+            public Future<io.vertx.core.json.JsonArray> eventsSince(String deviceId, long since, int limit) {
+                return store.eventsSince(deviceId, since, limit);
+            }
+
+            @Override
+            public Future<io.vertx.core.json.JsonObject> snapshot(String deviceId) {
+                // The seq first: anything newer also comes live, at worst twice (browsers de-duplicate by id).
+                return store.lastSeq(deviceId).compose(seq -> {
+                    Future<io.vertx.core.json.JsonArray> conversations = store.loadConversations(deviceId);
+                    Future<io.vertx.core.json.JsonArray> messages = store.loadMessages(deviceId, WebEvents.SYNC_MESSAGES);
+                    return Future.all(conversations, messages).map(all -> new io.vertx.core.json.JsonObject().put(PhoneEvents.SEQ, seq)
+                            .put("conversations", conversations.result()).put("messages", messages.result()));
+                });
+            }
+        };
     }
 
     /** Called once by a session whose socket went. */
