@@ -31,7 +31,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * numbered {@code messages:sync} it belongs to: it is delivered only right after that one was delivered
  * live (a replay carries the {@code messages:sync} alone, which already holds the message).
  *
- * <p>Thread-safe: each phone's state is guarded by itself; log answers may come on any thread.
+ * <p>Thread-safe: each phone's state is guarded by itself; log answers may come on any thread. Handing
+ * over ({@link Browsers#deliver}) happens under that lock, so it must take no lock of its own.
  */
 public final class WebCatchUp {
     private static final Logger log = LoggerFactory.getLogger(WebCatchUp.class);
@@ -80,14 +81,15 @@ public final class WebCatchUp {
     public void opened(String deviceId) {
         Stream stream = new Stream(deviceId);
         streams.put(deviceId, stream);
-        eventLog.lastSeq(deviceId).onComplete(ar -> {
+        // Never inline: the caller may hold its own lock, and this one is taken after it nowhere else.
+        eventLog.lastSeq(deviceId).onComplete(ar -> vertx.runOnContext(v -> {
             synchronized (stream) {
                 if (stream.delivered == UNKNOWN) {
                     // Events up to here reached the browsers' own sync, or come live next and are known by then.
                     stream.delivered = ar.succeeded() ? ar.result() : UNKNOWN;
                 }
             }
-        });
+        }));
     }
 
     /** The phone's last browser on this node left. */
@@ -175,7 +177,13 @@ public final class WebCatchUp {
             deliver(stream, item.event, item.packet);
             return true;
         }
-        return item.seq <= stream.delivered; // already delivered: dropped
+        if (item.seq <= stream.delivered) { // already delivered (a replay overtook it): dropped
+            if (item.seq == stream.delivered) {
+                stream.lastLive = item.seq; // the newest one: its message:new, coming next, still belongs behind it
+            }
+            return true;
+        }
+        return false;
     }
 
     private void drain(Stream stream) {

@@ -8,7 +8,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,7 +31,8 @@ public final class WebSessions {
 
     private final Vertx vertx;
     private final Metrics metrics;
-    private final Map<String, Group> groups = new HashMap<>(); // guarded by this
+    /** Changed under this object's lock; read without it (the catch-up delivers while holding its own locks). */
+    private final Map<String, Group> groups = new ConcurrentHashMap<>();
     private final WebCatchUp catchUp;
 
     /** Without a log to catch up from: live events are handed over as they come (for tests of one part). */
@@ -97,27 +97,24 @@ public final class WebSessions {
             if (group != null && group.sockets.remove(socket) && group.sockets.isEmpty()) {
                 groups.remove(deviceId);
                 drop = group.consumer;
-                if (catchUp != null) {
-                    catchUp.closed(deviceId);
-                }
             }
         }
         if (drop != null) {
+            if (catchUp != null) {
+                catchUp.closed(deviceId);
+            }
             drop.unregister();
         }
     }
 
     /** Phones with at least one browser on this node. */
-    public synchronized java.util.List<String> localDevices() {
+    public java.util.List<String> localDevices() {
         return java.util.List.copyOf(groups.keySet());
     }
 
     /** Sends an event to this node's browsers of the phone only (for news that every node learns by itself). */
     public void deliverLocally(String deviceId, String event, Object... args) {
-        Group group;
-        synchronized (this) {
-            group = groups.get(deviceId);
-        }
+        Group group = groups.get(deviceId);
         if (group == null) {
             return;
         }
@@ -130,7 +127,7 @@ public final class WebSessions {
     }
 
     /** Browsers of the phone connected to this node (for tests and metrics). */
-    public synchronized int localCount(String deviceId) {
+    public int localCount(String deviceId) {
         Group group = groups.get(deviceId);
         return group == null ? 0 : group.sockets.size();
     }
@@ -159,10 +156,7 @@ public final class WebSessions {
 
     /** To this node's current browsers of the phone (whatever group holds them now). */
     private void deliverPacket(String deviceId, String event, String packet) {
-        Group group;
-        synchronized (this) {
-            group = groups.get(deviceId);
-        }
+        Group group = groups.get(deviceId);
         if (group != null) {
             deliver(group, event, packet);
         }

@@ -1,0 +1,180 @@
+package io.relay.relay;
+
+import io.relay.gateway.socketio.SocketIoPackets;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The rules by which a node hands live events to its browsers of a phone, against a log kept in memory
+ * (the real log, in PostgreSQL, is exercised end to end by {@code PartitionIT}).
+ */
+@DisplayName("Catching up a node's browsers of a phone")
+class WebCatchUpTest {
+    private static final String PHONE = "phone-1";
+
+    private Vertx vertx;
+    private final TreeMap<Long, JsonObject> log = new TreeMap<>();
+    private final List<String> handed = new CopyOnWriteArrayList<>();
+    private volatile long oldestKept = 1;
+    private volatile Promise<Void> logGate = null;
+    private WebCatchUp catchUp;
+
+    @BeforeEach
+    void setUp() {
+        vertx = Vertx.vertx();
+        catchUp = new WebCatchUp(vertx, "n1", new WebCatchUp.Log() {
+            @Override
+            public Future<Long> lastSeq(String deviceId) {
+                return Future.succeededFuture(log.isEmpty() ? 0 : log.lastKey());
+            }
+
+            @Override
+            public Future<JsonArray> eventsSince(String deviceId, long since, int limit) {
+                Future<Void> ready = logGate == null ? Future.succeededFuture() : logGate.future();
+                return ready.map(v -> {
+                    JsonArray out = new JsonArray();
+                    log.tailMap(since, false).values().stream().filter(e -> e.getLong("seq") >= oldestKept).limit(limit)
+                            .forEach(e -> out.add(e.copy()));
+                    return out;
+                });
+            }
+
+            @Override
+            public Future<JsonObject> snapshot(String deviceId) {
+                return Future.succeededFuture(new JsonObject().put("seq", log.lastKey())
+                        .put("conversations", new JsonArray()).put("messages", new JsonArray()));
+            }
+        }, (deviceId, event, packet) -> handed.add(event.equals(Events.MESSAGES_SYNC) ? "seq " + new JsonArray(packet.substring(1))
+                .getJsonObject(1).getLong("seq") : event));
+    }
+
+    private static void until(java.util.function.BooleanSupplier condition) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within 5 s");
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        vertx.close().await(10, TimeUnit.SECONDS);
+    }
+
+    /** Stores event {@code seq} in the log and returns its live packet. */
+    private String stored(long seq) {
+        JsonObject payload = new JsonObject().put("messages", new JsonArray().add(new JsonObject().put("id", "m" + seq)));
+        log.put(seq, new JsonObject().put("seq", seq).put("event", Events.MESSAGES_SYNC).put("payload", payload.copy()));
+        return SocketIoPackets.encodeEvent(Events.MESSAGES_SYNC, payload.put("seq", seq));
+    }
+
+    private void live(long seq) {
+        catchUp.received(PHONE, Events.MESSAGES_SYNC, seq, null, stored(seq));
+    }
+
+    private void opened(long last) {
+        for (long s = 1; s <= last; s++) {
+            stored(s);
+        }
+        catchUp.opened(PHONE);
+        until(() -> catchUp.delivered(PHONE) == last);
+    }
+
+    @Test
+    @DisplayName("events in order are handed over as they come")
+    void inOrder() {
+        opened(2);
+        live(3);
+        live(4);
+        assertThat(handed).containsExactly("seq 3", "seq 4");
+    }
+
+    @Test
+    @DisplayName("an event ahead of the next number waits while the missing ones come from the log, first and in order")
+    void gapFilledFromTheLog() {
+        opened(2);
+        stored(3);
+        stored(4); // published while this node was cut off: never arrived
+        live(5);
+        live(6);
+        until(() -> handed.size() == 4);
+        assertThat(handed).containsExactly("seq 3", "seq 4", "seq 5", "seq 6");
+    }
+
+    @Test
+    @DisplayName("a live event that a replay already handed over is dropped, and its message:new with it")
+    void duplicatesDropped() {
+        opened(2);
+        stored(3);
+        live(4); // fills 3 from the log, then hands 4
+        until(() -> handed.size() == 2);
+        catchUp.received(PHONE, Events.MESSAGES_SYNC, 3L, null, "late copy of 3");
+        catchUp.received(PHONE, Events.MESSAGE_NEW, null, 3L, "message:new of 3");
+        catchUp.received(PHONE, Events.MESSAGE_NEW, null, 4L, "message:new of 4");
+        assertThat(handed).containsExactly("seq 3", "seq 4", Events.MESSAGE_NEW);
+    }
+
+    @Test
+    @DisplayName("presence news waits behind events being caught up, so it keeps its place")
+    void unnumberedKeepsItsPlace() {
+        opened(1);
+        logGate = Promise.promise();
+        stored(2);
+        live(3);
+        catchUp.received(PHONE, Events.MOBILE_CONNECTED, null, null, "connected");
+        assertThat(handed).isEmpty();
+        logGate.complete();
+        until(() -> handed.size() == 3);
+        assertThat(handed).containsExactly("seq 2", "seq 3", Events.MOBILE_CONNECTED);
+    }
+
+    @Test
+    @DisplayName("a recheck finds what was missed when no live event comes to show the gap")
+    void recheckWithoutLiveEvents() {
+        opened(2);
+        stored(3);
+        stored(4);
+        catchUp.recheck(PHONE);
+        until(() -> handed.size() == 2);
+        assertThat(handed).containsExactly("seq 3", "seq 4");
+        assertThat(catchUp.delivered(PHONE)).isEqualTo(4);
+    }
+
+    @Test
+    @DisplayName("a gap the log no longer covers ends in sync:reset and a full sync, then live events go on from there")
+    void resetWhenTheLogLacksTheGap() {
+        opened(2);
+        for (long s = 3; s <= 9; s++) {
+            stored(s);
+        }
+        oldestKept = 6; // 3..5 pruned
+        live(10);
+        until(() -> handed.contains(Events.SYNC_COMPLETE));
+        assertThat(handed).containsExactly(Events.SYNC_RESET, Events.CONVERSATIONS_SYNC, "seq 10", Events.SYNC_COMPLETE);
+        live(11);
+        assertThat(handed.get(handed.size() - 1)).isEqualTo("seq 11");
+        assertThat(new ArrayList<>(handed)).hasSize(5);
+    }
+}
