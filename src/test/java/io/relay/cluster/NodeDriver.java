@@ -109,6 +109,10 @@ final class NodeDriver implements AutoCloseable {
         in.flush();
     }
 
+    boolean alive() {
+        return process.isAlive();
+    }
+
     /** What the client printed and the end of its trace. */
     String output() {
         String out;
