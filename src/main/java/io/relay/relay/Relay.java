@@ -86,17 +86,20 @@ public final class Relay {
     }
 
     /**
-     * After a partition heals, checked twice: soon, and once the merged cluster's maps and routes have
-     * settled (a peer may re-announce its phones a moment after this node looked).
+     * After a partition heals, checked soon and again while the merged cluster's maps and routes settle:
+     * a peer may re-announce its phones a moment after this node looked, and on the test bed live events
+     * between the two sides came back only 5 to 10 s after the merge (publishers kept the consumers they
+     * had cached during the partition). Until they do, each check brings the browsers what they missed.
      */
-    static final List<Long> REJOIN_CHECKS_MS = List.of(1_000L, 5_000L);
+    static final List<Long> REJOIN_CHECKS_MS = List.of(1_000L, 5_000L, 15_000L, 30_000L);
 
     /**
      * This node and peers it had lost are one cluster again. Each side went on alone meanwhile, so: this
      * node says again which phones it holds (presence entries the other side dropped when it lost sight
      * of this node) and tells their browsers everywhere they are online; it hands its phones their
-     * outboxes (nudges from the other side found no route); and its browsers get what they missed (from
-     * the log) and where their phone stands now.
+     * outboxes (nudges from the other side found no route); it registers its browsers' consumers again,
+     * so publishers elsewhere stop using the list of consumers they cached during the partition; and its
+     * browsers get what they missed (from the log) and where their phone stands now.
      */
     private void rejoined() {
         List<String> phonesHere = phones.localDevices();
@@ -110,6 +113,7 @@ public final class Relay {
             });
         }
         phones.flushAll();
+        webs.refreshRoutes();
         for (String deviceId : browsedHere) {
             if (webs.catchUp() != null) {
                 webs.catchUp().recheck(deviceId);

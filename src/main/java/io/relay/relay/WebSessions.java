@@ -132,18 +132,47 @@ public final class WebSessions {
         return group == null ? 0 : group.sockets.size();
     }
 
+    /**
+     * Registers every phone's consumer here again (the new one first, then the old one goes), so every
+     * node that publishes to these addresses looks their consumers up afresh. After a split-brain merge
+     * a publisher's cached list of consumers can stay as it was during the partition (Vert.x refreshes it
+     * only on a change to that address's registrations, and the merge itself is none): its events then
+     * reach nobody on this side. Events that arrive twice during the swap are dropped by the catch-up.
+     */
+    public void refreshRoutes() {
+        for (String deviceId : localDevices()) {
+            MessageConsumer<String> fresh = consumer(deviceId);
+            fresh.completion().onComplete(ar -> {
+                MessageConsumer<String> old = null;
+                synchronized (this) {
+                    Group group = groups.get(deviceId);
+                    if (ar.succeeded() && group != null) {
+                        old = group.consumer;
+                        group.consumer = fresh;
+                    }
+                }
+                (old != null ? old : fresh).unregister();
+            });
+        }
+    }
+
     private Group subscribe(String deviceId) {
         Group group = new Group();
-        group.consumer = vertx.eventBus().consumer(Addresses.web(deviceId), message -> {
+        group.consumer = consumer(deviceId);
+        return group;
+    }
+
+    /** The phone's consumer here: hands each event to the catch-up (or straight to the browsers), whatever group holds them now. */
+    private MessageConsumer<String> consumer(String deviceId) {
+        return vertx.eventBus().consumer(Addresses.web(deviceId), message -> {
             String event = message.headers().get(EVENT_HEADER);
             if (catchUp == null) {
-                deliver(group, event, message.body());
+                deliverPacket(deviceId, event, message.body());
             } else {
                 catchUp.received(deviceId, event, number(message.headers().get(SEQ_HEADER)),
                         number(message.headers().get(FOLLOWS_HEADER)), message.body());
             }
         });
-        return group;
     }
 
     private static Long number(String header) {
@@ -175,6 +204,6 @@ public final class WebSessions {
 
     private static final class Group {
         final Set<SocketIoSocket> sockets = ConcurrentHashMap.newKeySet();
-        MessageConsumer<String> consumer;
+        volatile MessageConsumer<String> consumer;
     }
 }
