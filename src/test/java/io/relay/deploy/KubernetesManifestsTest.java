@@ -72,7 +72,7 @@ class KubernetesManifestsTest {
     }
 
     @Test
-    @DisplayName("clustering is on with Kubernetes discovery of the headless Service, the pod name as node id and the pod IP as cluster host")
+    @DisplayName("clustering is on with Kubernetes discovery of the headless Service, the pod name as node id and the pod IP as cluster host and public host")
     void cluster() {
         ManifestChecks.clusterEnvironment(manifests);
     }
@@ -105,6 +105,12 @@ class KubernetesManifestsTest {
     @DisplayName("three replicas, selected by their own labels, preferably on different machines")
     void deployment() {
         ManifestChecks.deploymentShape(manifests);
+    }
+
+    @Test
+    @DisplayName("a deploy replaces one pod at a time: a new one first, ready and settled for 10 s before the next old one goes")
+    void rollingUpdate() {
+        ManifestChecks.rollingUpdateOneAtATime(manifests);
     }
 
     @Test
@@ -152,6 +158,14 @@ class KubernetesManifestsTest {
                         "  name: relay\n", "  name: relay\n  namespace: default\n", ManifestChecks::everyDocumentIsTyped),
                 broken("the discovery DNS name hard-codes a namespace", "deployment.yaml",
                         "relay-hazelcast.$(POD_NAMESPACE).svc", "relay-hazelcast.default.svc", ManifestChecks::clusterEnvironment),
+                broken("peers are told to reach a node at another address than its pod IP", "deployment.yaml",
+                        "            - name: CLUSTER_PUBLIC_HOST\n              valueFrom:\n                fieldRef:\n                  fieldPath: status.podIP",
+                        "            - name: CLUSTER_PUBLIC_HOST\n              valueFrom:\n                fieldRef:\n                  fieldPath: status.hostIP",
+                        ManifestChecks::clusterEnvironment),
+                broken("a deploy may take two nodes down at once", "deployment.yaml",
+                        "maxUnavailable: 0", "maxUnavailable: 1", ManifestChecks::rollingUpdateOneAtATime),
+                broken("a deploy moves on before the new pod settled", "deployment.yaml",
+                        "minReadySeconds: 10", "minReadySeconds: 0", ManifestChecks::rollingUpdateOneAtATime),
                 broken("readiness probes the wrong path", "deployment.yaml",
                         "path: /health/ready", "path: /healthz", ManifestChecks::probes),
                 broken("liveness probes the wrong port", "deployment.yaml",

@@ -125,6 +125,8 @@ final class ManifestChecks {
                 .containsEntry("CLUSTER_DISCOVERY", "kubernetes")
                 .containsEntry("NODE_ID", "fieldRef:metadata.name")
                 .containsEntry("CLUSTER_HOST", "fieldRef:status.podIP")
+                // Peers connect to the address a node advertises: its own pod IP, as on the test bed's hosts.
+                .containsEntry("CLUSTER_PUBLIC_HOST", "fieldRef:status.podIP")
                 .containsEntry("NODE_ENV", "production");
         String dns = env.get("KUBERNETES_SERVICE_DNS");
         Matcher var = Pattern.compile("^" + HEADLESS_SERVICE + "\\.\\$\\((\\w+)\\)\\.svc\\.cluster\\.local$").matcher(String.valueOf(dns));
@@ -212,6 +214,24 @@ final class ManifestChecks {
             assertThat(t.getPodAffinityTerm().getTopologyKey()).isEqualTo("kubernetes.io/hostname");
             assertThat(Manifests.selects(t.getPodAffinityTerm().getLabelSelector(), m.podLabels())).isTrue();
         });
+    }
+
+    /**
+     * A deploy replaces one pod at a time, starting the new one first and waiting until it is ready (joined
+     * the cluster) and has stayed so for a while before the next old one goes: a Hazelcast entry has one
+     * backup, so two nodes gone at once may take the subscriptions and presence they held with them (the
+     * rolling-restart test on the multi-host bed restarts one node at a time, each ready and joined first).
+     */
+    static void rollingUpdateOneAtATime(Manifests m) {
+        Deployment d = m.deployment();
+        assertThat(d.getSpec().getStrategy().getType()).isEqualTo("RollingUpdate");
+        assertThat(d.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable().getIntVal()).as("maxUnavailable").isZero();
+        assertThat(d.getSpec().getStrategy().getRollingUpdate().getMaxSurge().getIntVal()).as("maxSurge").isEqualTo(1);
+        // Longer than Hazelcast's failure detection (5 s in cluster.xml), so partitions have migrated to the new pod.
+        assertThat(d.getSpec().getMinReadySeconds()).as("minReadySeconds").isGreaterThanOrEqualTo(10);
+        PodDisruptionBudget pdb = m.named(PodDisruptionBudget.class, "relay");
+        assertThat(pdb.getSpec().getMaxUnavailable() == null ? null : pdb.getSpec().getMaxUnavailable().getIntVal())
+                .as("voluntary disruptions one pod at a time").isEqualTo(1);
     }
 
     /** SIGTERM comes after preStop; the drain must then finish before the grace period ends in SIGKILL. */
