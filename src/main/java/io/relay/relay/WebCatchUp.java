@@ -233,10 +233,10 @@ public final class WebCatchUp {
                     log.info("browsers caught up from the log node={} device={} after={} replayed={}", nodeId, stream.deviceId, from, replayed);
                 }
                 drain(stream);
-                if (stream.held.isEmpty()) {
+                if (events.size() == PAGE) {
+                    fill(stream, FIRST_RETRY_MS, 0); // a full page: the log may hold more
+                } else if (stream.held.isEmpty()) {
                     stream.filling = false;
-                } else if (events.size() == PAGE) {
-                    fill(stream, FIRST_RETRY_MS, 0);
                 } else if (emptyReads + 1 >= EMPTY_READS_BEFORE_RESET) {
                     reset(stream, "missed events are not in the log");
                 } else {

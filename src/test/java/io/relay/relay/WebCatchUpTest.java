@@ -163,6 +163,20 @@ class WebCatchUpTest {
     }
 
     @Test
+    @DisplayName("a recheck that finds more missing than one read of the log brings all of it, page after page")
+    void recheckPagesThroughTheLog() {
+        opened(1);
+        int missed = WebCatchUp.PAGE * 2 + 7;
+        for (long s = 2; s < 2 + missed; s++) {
+            stored(s);
+        }
+        catchUp.recheck(PHONE);
+        until(() -> handed.size() == missed);
+        assertThat(catchUp.delivered(PHONE)).isEqualTo(1 + missed);
+        assertThat(handed.get(missed - 1)).isEqualTo("seq " + (1 + missed));
+    }
+
+    @Test
     @DisplayName("a gap the log no longer covers ends in sync:reset and a full sync, then live events go on from there")
     void resetWhenTheLogLacksTheGap() {
         opened(2);
