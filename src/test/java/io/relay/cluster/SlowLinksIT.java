@@ -28,7 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SlowLinksIT {
     static final int DEFAULT_DELAY_MS = 20;
     private static final int DELAY_MS = Integer.getInteger("relay.links.delayMs", DEFAULT_DELAY_MS);
-    private static final int RATE = Integer.getInteger("relay.links.rate", 200);
+    private static final int RATE = Integer.getInteger("relay.links.rate", 40);
     private static final int SECONDS = Integer.getInteger("relay.links.seconds", 10);
 
     @RegisterExtension
