@@ -45,22 +45,23 @@ public final class Relay {
     static final Duration DEFAULT_OUTBOX_TTL = Duration.ofMinutes(10);
 
     public Relay(Vertx vertx, String nodeId, Store store, PairingService pairing, Membership membership) {
-        this(vertx, nodeId, store, pairing, membership, Metrics.standalone(), DEFAULT_OUTBOX_TTL, RelayConfig.Security.defaults());
+        this(vertx, nodeId, store, pairing, membership, Metrics.standalone(), DEFAULT_OUTBOX_TTL, RelayConfig.Security.defaults(),
+                RelayConfig.Sync.defaults());
     }
 
     public Relay(Vertx vertx, String nodeId, Store store, PairingService pairing, Membership membership, Metrics metrics,
-                 Duration outboxTtl, RelayConfig.Security security) {
+                 Duration outboxTtl, RelayConfig.Security security, RelayConfig.Sync sync) {
         this.vertx = vertx;
         this.nodeId = nodeId;
         this.metrics = metrics;
-        this.credentials = new PhoneCredentials(store, security.allowLegacyPhones(), nodeId);
+        this.credentials = new PhoneCredentials(store, security.phoneSecrets(), metrics, nodeId);
         this.sessionControl = new SessionControl(vertx, store, nodeId);
         this.security = security;
         this.phones = new PhoneSessions(vertx);
         this.webs = new WebSessions(vertx, metrics);
         this.presence = new Presence(vertx, membership, webs);
         this.phoneEvents = new PhoneEvents(this, store, pairing);
-        this.webEvents = new WebEvents(this, store, pairing);
+        this.webEvents = new WebEvents(this, store, pairing, sync);
         this.outbox = new Outbox(vertx, this, store, outboxTtl);
         for (String kind : List.of(SocketSession.PHONE, SocketSession.WEB, SocketSession.ANONYMOUS)) {
             for (String transport : List.of("polling", "websocket")) {
