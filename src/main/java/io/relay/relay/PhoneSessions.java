@@ -27,9 +27,9 @@ public final class PhoneSessions {
     private static final Logger log = LoggerFactory.getLogger(PhoneSessions.class);
 
     /**
-     * How long a command waits for the phone's node to take it. That node answers as soon as it has
-     * emitted to the socket, so this only bounds a stale route (a subscription a node still believes in
-     * after the phone left); the caller then falls back to storage well within a client's patience.
+     * How long a command waits for the phone's node to answer. That node answers once it has emitted to
+     * the socket, behind what the phone's queue holds, so a busy phone or a stale route (a subscription
+     * a node still believes in after the phone left) ends in a timeout the caller only logs.
      */
     static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(3);
     public static final String NOT_CONNECTED = "Mobile device not connected";
