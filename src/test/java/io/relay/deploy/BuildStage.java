@@ -58,7 +58,9 @@ final class BuildStage {
      * they would not be in a fresh clone.
      */
     static Path context(Path repo, Path into) throws IOException, InterruptedException {
-        String stash = Processes.output(repo, List.of("git", "stash", "create"), Duration.ofMinutes(1)).strip();
+        // A stash commit needs an author; CI's clone may have none configured.
+        String stash = Processes.output(repo, List.of("git", "-c", "user.name=image-test", "-c", "user.email=image-test@localhost",
+                "stash", "create"), Duration.ofMinutes(1)).strip();
         String tree = stash.isEmpty() ? "HEAD" : stash;
         Files.createDirectories(into);
         Path tar = into.resolveSibling(into.getFileName() + ".tar");
