@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static io.relay.deploy.DockerfileModel.all;
 import static io.relay.deploy.DockerfileModel.last;
@@ -68,15 +70,18 @@ final class RuntimeStage {
 
     private final Map<String, String> env;
     private final String workdir;
+    private final String home;
     private final String jarAt;
     private final String buildJar;
     private final int uid;
     private final int gid;
     private final List<String> entrypoint;
 
-    private RuntimeStage(Map<String, String> env, String workdir, String jarAt, String buildJar, int uid, int gid, List<String> entrypoint) {
+    private RuntimeStage(Map<String, String> env, String workdir, String home, String jarAt, String buildJar, int uid, int gid,
+                         List<String> entrypoint) {
         this.env = env;
         this.workdir = workdir;
+        this.home = home;
         this.jarAt = jarAt;
         this.buildJar = buildJar;
         this.uid = uid;
@@ -112,7 +117,11 @@ final class RuntimeStage {
         List<String> command = new ArrayList<>(argv);
         last(stage, "CMD").ifPresent(cmd -> command.addAll(new JsonArray(cmd.args()).stream().map(String::valueOf).toList()));
         String jarAt = Path.of(workdir).resolve(words.get(1)).normalize().toString();
-        return new RuntimeStage(DockerfileModel.env(stage), workdir, jarAt, words.get(0), uid, gid, List.copyOf(command));
+        // The home directory the stage's useradd gives the user: Docker sets HOME from it.
+        String home = all(stage, "RUN").stream()
+                .map(r -> Pattern.compile("\\buseradd\\b.*?(?:--home-dir[= ]|\\s-d\\s+)(\\S+)").matcher(r.args()))
+                .filter(Matcher::find).map(m -> m.group(1)).findFirst().orElse("/");
+        return new RuntimeStage(DockerfileModel.env(stage), workdir, home, jarAt, words.get(0), uid, gid, List.copyOf(command));
     }
 
     /** The image's own environment (its ENV), without what a deploy adds. */
@@ -148,7 +157,7 @@ final class RuntimeStage {
         e.put("PATH", javaHome.resolve("bin") + File.pathSeparator + "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
         e.put("JAVA_HOME", javaHome.toString());
         e.put("LANG", "C.UTF-8");
-        e.put("HOME", workdir);
+        e.put("HOME", home);
         e.put("HOSTNAME", "relay-image-test");
         e.putAll(env);
         e.putAll(deploy);
@@ -173,7 +182,7 @@ final class RuntimeStage {
         Files.setAttribute(data, "unix:gid", gid);
         Path passwd = work.resolve("passwd");
         Path group = work.resolve("group");
-        Files.writeString(passwd, Files.readString(Path.of("/etc/passwd")) + "relay:x:" + uid + ":" + gid + "::" + workdir + ":/usr/sbin/nologin\n");
+        Files.writeString(passwd, Files.readString(Path.of("/etc/passwd")) + "relay:x:" + uid + ":" + gid + "::" + home + ":/usr/sbin/nologin\n");
         Files.writeString(group, Files.readString(Path.of("/etc/group")) + "relay:x:" + gid + ":\n");
         Path script = work.resolve("sandbox.sh");
         Files.writeString(script, SANDBOX);
