@@ -30,8 +30,7 @@ kit.main(async (track) => {
     body: 'Deployed?', timestamp: 1718000000123, type: 'received', read: false,
   };
   kit.assertAckOk(await phone.ack('mobile:messages', { messages: [sms] }), 'mobile:messages');
-  const [received] = await web.waitFor('message:new', 'the phone\'s SMS', (p) => p && p.id === sms.id);
-  assert.deepStrictEqual(received, sms);
+  assert.deepStrictEqual(await kit.relayedMessage(web, 'the phone\'s SMS', sms.id), sms);
 
   log('the browser replies and the phone is asked to send it');
   const reply = { phoneNumber: sms.phoneNumber, message: 'Yes, all green', tempId: 'image-t1-' + run };
