@@ -66,7 +66,8 @@ function sms(id, body) {
       web.mobileDisconnected = [];
       web.mobileConnected = [];
       web.conversationSyncs = 0;
-      web.socket.on('message:new', (m) => web.received.push({ id: m.id, at: Date.now() }));
+      // What the web app shows: every message of every messages:sync (live, or its sync from storage).
+      web.socket.on('messages:sync', (p) => ((p && p.messages) || []).forEach((m) => web.received.push({ id: m.id, at: Date.now() })));
       web.socket.on('conversations:sync', () => web.conversationSyncs++);
       web.socket.on('mobile:disconnected', () => {
         trace(name, 'mobile:disconnected');

@@ -133,7 +133,7 @@ function startBrowser(name, transportOptions, sessionToken) {
   for (const event of ['messages:sync', 'conversations:sync', 'message:status']) {
     s.on(event, (payload) => numbered(w, event, payload));
   }
-  s.on('message:new', () => w.messageNew++);
+  s.on('message:new', () => w.messageNew++); // the relay never sends it: counted to show it stays 0
   s.on('sync:reset', (r) => {
     trace(name, 'sync:reset', JSON.stringify(r));
     w.resets.push({ ...r, at: Date.now() });

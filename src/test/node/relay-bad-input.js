@@ -88,7 +88,7 @@ kit.main(async (track) => {
   const errorsBefore = phone.received('error').length + web.received('error').length;
   const good = message('good-' + run, 'still here');
   kit.assertAckOk(await phone.ack('mobile:messages', { messages: [good] }), 'good mobile:messages');
-  assert.deepStrictEqual((await web.waitFor('message:new', 'good message'))[0], good);
+  assert.deepStrictEqual(await kit.relayedMessage(web, 'good message', good.id), good);
   const send = { phoneNumber: '+15550100', message: 'still here too', tempId: 't-good' };
   kit.assertAckOk(await web.ack('web:send-message', send), 'good web:send-message');
   await phone.waitForPayload('send:message', send);
@@ -126,12 +126,12 @@ kit.main(async (track) => {
   await stranger.waitForPayload('authenticated', { success: true, deviceId: PHONE });
   const afterAuth = message('after-auth-' + run, 'welcome');
   phone.emit('mobile:messages', { messages: [afterAuth] });
-  assert.deepStrictEqual((await stranger.waitFor('message:new', 'after authenticating'))[0], afterAuth);
+  assert.deepStrictEqual(await kit.relayedMessage(stranger, 'after authenticating', afterAuth.id), afterAuth);
 
   log('a message just under the size limit is relayed');
   const big = message('big-' + run, 'b'.repeat(maxPayload - 4096));
   kit.assertAckOk(await phone.ack('mobile:messages', { messages: [big] }), 'message near the limit');
-  const [bigNew] = await web.waitFor('message:new', 'message near the limit', (p) => p && p.id === big.id);
+  const bigNew = await kit.relayedMessage(web, 'message near the limit', big.id);
   assert.strictEqual(bigNew.body.length, big.body.length);
 
   log('an oversized message from a browser closes that browser only');
@@ -141,7 +141,7 @@ kit.main(async (track) => {
   assert.ok(['transport close', 'transport error', 'io server disconnect'].includes(reason), 'disconnect reason ' + reason);
   const afterHugeWeb = message('after-huge-web-' + run, 'others unaffected');
   phone.emit('mobile:messages', { messages: [afterHugeWeb] });
-  await web.waitFor('message:new', 'after the oversized browser', (p) => p && p.id === afterHugeWeb.id);
+  await kit.relayedMessage(web, 'after the oversized browser', afterHugeWeb.id);
   assert.ok(!phone.received('send:message').some((e) => e.args[0].tempId === 't-huge'), 'the oversized send reached the phone');
 
   log('an oversized message from the phone closes the phone only; it reconnects and works');
@@ -169,6 +169,6 @@ kit.main(async (track) => {
   assert.ok(['transport close', 'transport error', 'io server disconnect'].includes(pollReason), 'disconnect reason ' + pollReason);
   const last = message('last-' + run, 'the end');
   kit.assertAckOk(await back.ack('mobile:messages', { messages: [last] }), 'phone after the polling client was closed');
-  await web.waitFor('message:new', 'last message', (p) => p && p.id === last.id);
+  await kit.relayedMessage(web, 'last message', last.id);
   return {};
 });

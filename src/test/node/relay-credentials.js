@@ -1,10 +1,12 @@
 'use strict';
-// Phone credentials: a deviceId's first register is handed a device secret; afterwards only a socket
-// presenting that secret (in the register payload or in the handshake's `auth`) registers as that
-// phone. Without it, or with a wrong one, the socket is refused and the real phone keeps its route.
+// Phone credentials: a deviceId's first register is handed a device secret, presented back in the
+// register payload or in the handshake's `auth`. A wrong secret is always refused and the real phone
+// keeps its route. Without a secret:
+//   required: (PHONE_SECRET_POLICY=required) refused;
+//   default:  (bind-on-first-use) admitted as a legacy device until the phone has presented its secret
+//             once; refused from then on.
 //
-// Usage: node relay-credentials.js <base url> <strict|legacy>
-//   legacy: the node runs with ALLOW_LEGACY_PHONES=true (apps that do not send the secret).
+// Usage: node relay-credentials.js <base url> <required|default>
 // Prints one JSON line ({"ok":true} or {"ok":false,"error":...}); exits non-zero on failure.
 const assert = require('assert');
 const crypto = require('crypto');
@@ -12,7 +14,7 @@ const kit = require('./relay-kit');
 
 const { log } = kit;
 const baseUrl = process.argv[2];
-const mode = process.argv[3] || 'strict';
+const mode = process.argv[3] || 'default';
 const run = crypto.randomUUID().slice(0, 8);
 const PHONE = 'e2e-cred-phone-' + run;
 const REFUSED = 'Device credentials missing or invalid';
@@ -61,36 +63,52 @@ kit.main(async (track) => {
   await refusedRegister(track, 'intruder-not-a-string', { deviceSecret: 12345 }, undefined,
     'Invalid field: deviceSecret (expected a non-empty string)');
 
-  if (mode === 'strict') {
+  if (mode === 'required') {
     log('a takeover without the secret is refused; the real phone keeps its route');
     const bare = await refusedRegister(track, 'intruder-no-secret', {});
     await reaches(web, phone, bare, 't-after-bare');
 
-    log('an unregistered socket cannot pair a browser for a phone that has a secret');
-    const qr = await kit.generateQr(baseUrl);
-    const scanner = track(await new kit.AppSocket('intruder-scanner', baseUrl, 'websocket').connect());
-    const scan = await scanner.ack('mobile:scan-qr', { qrData: qr.qrData, deviceId: PHONE });
-    kit.assertAckFailed(scan, 'scan without registering');
-    assert.strictEqual(scan.error, REFUSED);
+    log('the phone comes back with its secret in the register payload, then in auth; it gets no new secret');
+    phone.close();
+    const back = track(await kit.connectPhone(baseUrl, 'websocket', 'phone-back', PHONE, { deviceSecret: phone.deviceSecret }));
+    assert.deepStrictEqual(back.received('authenticated').map((e) => e.args[0]), [{ success: true }]);
+    await reaches(web, back, null, 't-back-payload');
+    back.close();
+    const viaAuth = track(await kit.connectPhone(baseUrl, 'websocket', 'phone-auth', PHONE, { authSecret: phone.deviceSecret }));
+    assert.deepStrictEqual(viaAuth.received('authenticated').map((e) => e.args[0]), [{ success: true }]);
+    await reaches(web, viaAuth, null, 't-back-auth');
   } else {
-    log('legacy mode: a phone without the secret registers, and is not handed the secret again');
-    const { socket: legacy, ack } = await tryRegister('legacy-phone', {});
-    track(legacy);
-    kit.assertAckOk(ack, 'legacy register');
-    const [answer] = await legacy.waitFor('authenticated', 'legacy phone authenticated');
-    assert.deepStrictEqual(answer, { success: true });
-    await reaches(web, legacy, null, 't-legacy');
-  }
+    log('before the phone ever presented its secret, a register without it is admitted (the original app), twice');
+    phone.close();
+    for (const round of [1, 2]) {
+      const { socket: legacy, ack } = await tryRegister('legacy-phone-' + round, {});
+      track(legacy);
+      kit.assertAckOk(ack, 'legacy register ' + round);
+      const [answer] = await legacy.waitFor('authenticated', 'legacy phone authenticated');
+      assert.deepStrictEqual(answer, { success: true }, 'no second secret for a legacy register');
+      await reaches(web, legacy, null, 't-legacy-' + round);
+      legacy.close();
+    }
 
-  log('the phone comes back with its secret in the register payload, then in auth; it gets no new secret');
-  phone.close();
-  const back = track(await kit.connectPhone(baseUrl, 'websocket', 'phone-back', PHONE, { deviceSecret: phone.deviceSecret }));
-  assert.deepStrictEqual(back.received('authenticated').map((e) => e.args[0]), [{ success: true }]);
-  await reaches(web, back, null, 't-back-payload');
-  back.close();
-  const viaAuth = track(await kit.connectPhone(baseUrl, 'websocket', 'phone-auth', PHONE, { authSecret: phone.deviceSecret }));
-  assert.deepStrictEqual(viaAuth.received('authenticated').map((e) => e.args[0]), [{ success: true }]);
-  await reaches(web, viaAuth, null, 't-back-auth');
+    log('the phone presents its secret (in auth): it is admitted and from now on bound to it');
+    const viaAuth = track(await kit.connectPhone(baseUrl, 'websocket', 'phone-auth', PHONE, { authSecret: phone.deviceSecret }));
+    assert.deepStrictEqual(viaAuth.received('authenticated').map((e) => e.args[0]), [{ success: true }]);
+    await reaches(web, viaAuth, null, 't-bound');
+
+    log('bound: a register without the secret is refused now, and the phone keeps its route');
+    const bare = await refusedRegister(track, 'intruder-after-binding', {});
+    await reaches(web, viaAuth, bare, 't-after-binding');
+    viaAuth.close();
+    const back = track(await kit.connectPhone(baseUrl, 'websocket', 'phone-back', PHONE, { deviceSecret: phone.deviceSecret }));
+    await reaches(web, back, null, 't-back-payload');
+
+    log('registers are counted by credential in /metrics');
+    const metrics = await kit.request(baseUrl, 'GET', '/metrics');
+    for (const credential of ['issued', 'secret', 'legacy']) {
+      const line = metrics.text.split('\n').find((l) => l.startsWith('relay_phone_registers_total{credential="' + credential + '"'));
+      assert.ok(line && Number(line.split(' ').pop()) >= 1, 'metric for ' + credential + ': ' + line);
+    }
+  }
 
   log('two sockets racing for a fresh deviceId: exactly one is handed a secret');
   const RACED = 'e2e-cred-race-' + run;
@@ -100,8 +118,8 @@ kit.main(async (track) => {
   await kit.sleep(200);
   const secrets = racers.flatMap((r) => r.received('authenticated').map((e) => e.args[0].deviceSecret).filter(Boolean));
   assert.strictEqual(secrets.length, 1, 'secrets handed out: ' + kit.short(secrets) + '; acks ' + kit.short(acks));
-  if (mode === 'strict') {
+  if (mode === 'required') {
     assert.strictEqual(acks.filter((a) => a.success).length, 1, 'racers admitted: ' + kit.short(acks));
   }
-  return { mode, racersWithSecret: secrets.length, racersAdmitted: acks.filter((a) => a.success).length };
+  return { mode, phone: PHONE, racersWithSecret: secrets.length, racersAdmitted: acks.filter((a) => a.success).length };
 });

@@ -66,7 +66,7 @@ kit.main(async (track) => {
   const message = { id: 'idle-' + run, conversationId: 'conv-' + run, phoneNumber: '+15550100', body: 'still here',
     timestamp: 1718000000000, type: 'received', read: false };
   kit.assertAckOk(await phone.ack('mobile:messages', { messages: [message] }), 'phone sends after the quiet');
-  await web.waitFor('message:new', 'the message after the quiet', (m) => m && m.id === message.id);
+  await kit.relayedMessage(web, 'the message after the quiet', message.id);
 
   const metrics = await (await fetch(baseUrl + '/metrics')).text();
   const counted = metrics.split('\n').find((line) => line.startsWith('relay_errors_total{') && line.includes('reason="identify_timeout"'));

@@ -300,18 +300,40 @@ const sameMessages = (expected) => (p) => p !== null && typeof p === 'object' &&
 /** Matches a `conversations:sync` payload carrying exactly `expected`, in order. */
 const sameConversations = (expected) => (p) => p !== null && typeof p === 'object' && isDeepStrictEqual(p.conversations, expected);
 
+/** The thread the web app files a message under: its conversationId, else its phone number. */
+const threadOf = (message) => String(message.conversationId || message.phoneNumber);
+
+/** Messages grouped by thread, each thread sorted by time. */
+function threads(messages) {
+  const byThread = new Map();
+  for (const m of messages) {
+    byThread.set(threadOf(m), [...(byThread.get(threadOf(m)) || []), m]);
+  }
+  return new Map([...byThread].map(([k, list]) => [k, sortByTime(list)]));
+}
+
 /**
- * Waits for the answer to `web:request-sync` from storage: every message (latest version, with the
- * last reported status) and the latest conversation list. Order is not compared: the web app sorts
- * by timestamp and de-duplicates by id itself.
+ * Waits for the answer to `web:request-sync` from storage: the latest conversation list, then one
+ * `messages:sync` per thread (as the web app files them) with that thread's messages (latest version,
+ * with the last reported status). Order within a thread is not compared: the web app sorts by timestamp.
  */
 async function assertStoredSync(web, messages, conversations) {
-  const [msgs] = await web.waitFor('messages:sync', 'messages from storage',
-    (p) => p !== null && typeof p === 'object' && Array.isArray(p.messages) && p.messages.length >= messages.length);
-  assert.deepStrictEqual(sortByTime(msgs.messages), sortByTime(messages), web.name + ': stored messages');
   const [convs] = await web.waitFor('conversations:sync', 'conversations from storage',
     (p) => p !== null && typeof p === 'object' && Array.isArray(p.conversations) && p.conversations.length >= conversations.length);
   assert.deepStrictEqual(sortById(convs.conversations), sortById(conversations), web.name + ': stored conversations');
+  for (const [key, thread] of threads(messages)) {
+    const [sync] = await web.waitFor('messages:sync', 'thread ' + key + ' from storage', (p) => p !== null && typeof p === 'object'
+      && Array.isArray(p.messages) && p.messages.length > 0 && p.messages.every((m) => threadOf(m) === key)
+      && isDeepStrictEqual(sortByTime(p.messages), thread));
+    assert.ok(Number.isInteger(sync.seq), web.name + ': a stored thread carries the seq it is current to');
+  }
+}
+
+/** Waits for a `messages:sync` carrying the message with this id; resolves with that message as relayed. */
+async function relayedMessage(app, what, id) {
+  const [payload] = await app.waitFor('messages:sync', what, (p) => p !== null && typeof p === 'object'
+    && Array.isArray(p.messages) && p.messages.some((m) => m !== null && typeof m === 'object' && m.id === id));
+  return payload.messages.find((m) => m.id === id);
 }
 
 /**
@@ -339,6 +361,7 @@ function main(body) {
 module.exports = {
   STEP_TIMEOUT_MS,
   AppSocket,
+  threads,
   assertAckFailed,
   assertAckOk,
   assertStoredSync,
@@ -350,6 +373,7 @@ module.exports = {
   log,
   main,
   pair,
+  relayedMessage,
   request,
   sameConversations,
   sameMessages,

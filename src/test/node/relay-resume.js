@@ -61,9 +61,11 @@ kit.main(async (track) => {
   kit.assertAckOk(await back.ack('web:request-sync', { since: done.seq + 1000 }), 'resume from an unknown number');
   const [reset] = await back.waitFor('sync:reset', 'the reset');
   assert.strictEqual(reset.seq, done.seq);
-  const [full] = await back.waitFor('messages:sync', 'the full sync', (p) => p && p.messages && p.messages.length === 5);
-  assert.strictEqual(full.seq, done.seq);
   await back.waitFor('sync:complete', 'the end of the full sync', (p) => p && p.seq === done.seq);
+  const afterReset = back.log.slice(back.log.findIndex((e) => e.event === 'sync:reset'));
+  const full = afterReset.filter((e) => e.event === 'messages:sync').map((e) => e.args[0]);
+  assert.deepStrictEqual(full.map((p) => p.seq), [done.seq, done.seq], 'one thread per conversation, each current to the reset');
+  assert.deepStrictEqual(full.map((p) => p.messages.length).sort(), [2, 3], 'the two threads hold all 5 messages');
 
   kit.log('a malformed since is refused with an error');
   kit.assertAckFailed(await back.ack('web:request-sync', { since: 'yesterday' }), 'since must be a number');

@@ -85,8 +85,8 @@ kit.main(async (track) => {
   await refusedAfterwards(tokens.B);
   const m = { id: 'after-revoke-' + run, conversationId: 'c', phoneNumber: '+1555', body: 'still here', timestamp: 1718000000000, type: 'received', read: false };
   kit.assertAckOk(await phone.ack('mobile:messages', { messages: [m] }), 'messages after the revoke');
-  await webA.waitFor('message:new', 'A still served', (p) => p && p.id === m.id);
-  await webC.waitFor('message:new', 'C still served', (p) => p && p.id === m.id);
+  await kit.relayedMessage(webA, 'A still served', m.id);
+  await kit.relayedMessage(webC, 'C still served', m.id);
 
   log('over REST: revoke A, then everything left');
   const oneA = await api(otherUrl, 'DELETE', '/api/devices/' + PHONE + '/sessions/' + sid(tokens.A), phone.deviceSecret);

@@ -61,10 +61,6 @@ public final class RelayNode {
     /** Starts the node; on failure, whatever was already started is stopped again. */
     public static Future<RelayNode> start(Vertx vertx, RelayConfig config, Membership membership) {
         AtomicBoolean draining = new AtomicBoolean();
-        if (config.security().allowLegacyPhones()) {
-            log.warn("ALLOW_LEGACY_PHONES is on: a phone may register for a deviceId without its device secret, "
-                    + "so anyone who knows a deviceId can take over that phone's socket. Turn it off once every phone app sends its secret.");
-        }
         // Parts that cannot see the membership (requests waiting on a peer) hear of departures on the local bus.
         membership.onNodeLeft(departed -> {
             if (departed.nodeId() != null) {
@@ -75,7 +71,7 @@ public final class RelayNode {
                 .compose(ops -> {
                     PairingService pairing = new PairingService(vertx, config, storage.store(), new SessionTokens(vertx, config.jwt()), ops.metrics());
                     Relay relay = new Relay(vertx, config.nodeId(), storage.store(), pairing, membership, ops.metrics(), config.outboxTtl(),
-                            config.security());
+                            config.security(), config.sync());
                     return relay.start()
                             .compose(v -> deployHttp(vertx, config, pairing, relay, draining::get, ops))
                             .map(http -> new RelayNode(vertx, storage, relay, http, membership, draining, ops))

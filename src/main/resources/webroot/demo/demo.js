@@ -15,7 +15,6 @@
     selected: null,             // conversation id
     presence: 'unknown',
     syncing: false,             // between web:request-sync and its ack
-    syncFromStorage: false,     // the relay answered that sync from storage: the phone is offline
     pairingAbort: null
   };
 
@@ -111,19 +110,14 @@
       $('device-id').textContent = data.deviceId;
       requestSync();
     });
+    // A sync is answered from storage (to this page only), one messages:sync per conversation; where the
+    // phone is, the relay's presence events say (mobile:connected / mobile:disconnected).
     socket.on('conversations:sync', function (data) {
       state.conversations = (data && data.conversations) || [];
-      if (!state.syncing) { setPresence('online'); }
       renderConversations();
     });
     socket.on('messages:sync', function (data) {
-      if (state.syncing) { state.syncFromStorage = true; } else { setPresence('online'); }
       ((data && data.messages) || []).forEach(addMessage);
-      renderThread();
-    });
-    socket.on('message:new', function (message) {
-      setPresence('online');
-      addMessage(message);
       renderThread();
     });
     socket.on('message:status', function (data) {
@@ -146,14 +140,11 @@
     });
   }
 
-  // The relay answers a sync itself, from storage, only when the phone is offline; otherwise it asks
-  // the phone. Whether storage answered before the ack tells us where the phone is.
+  // The relay answers a sync from storage and asks the phone too, when it is online.
   function requestSync() {
     state.syncing = true;
-    state.syncFromStorage = false;
-    state.socket.emit('web:request-sync', function (ack) {
+    state.socket.emit('web:request-sync', function () {
       state.syncing = false;
-      if (ack && ack.success) { setPresence(state.syncFromStorage ? 'offline' : 'online'); }
     });
   }
 
@@ -302,11 +293,6 @@
       $('qr-data').select();
     }
   });
-
-  // A relay without the presence extension never says mobile:connected: ask again now and then.
-  setInterval(function () {
-    if (state.socket && state.socket.connected && state.presence !== 'online' && !state.syncing) { requestSync(); }
-  }, 10000);
 
   start();
 })();

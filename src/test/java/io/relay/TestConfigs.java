@@ -32,6 +32,7 @@ public final class TestConfigs {
                 RelayConfig.Cluster.standalone(),
                 Duration.ofSeconds(5),
                 Duration.ofMinutes(10),
-                RelayConfig.Security.defaults());
+                RelayConfig.Security.defaults(),
+                RelayConfig.Sync.defaults());
     }
 }

@@ -65,6 +65,7 @@ public final class ConfigLoader {
         JsonObject database = file.getJsonObject("database", new JsonObject());
         JsonObject cluster = file.getJsonObject("cluster", new JsonObject());
         JsonObject security = file.getJsonObject("security", new JsonObject());
+        JsonObject sync = file.getJsonObject("sync", new JsonObject());
 
         String nodeEnv = env.getOrDefault("NODE_ENV", file.getString("nodeEnv", "development"));
         boolean production = "production".equalsIgnoreCase(nodeEnv);
@@ -106,19 +107,73 @@ public final class ConfigLoader {
                 cluster(cluster, env),
                 Duration.ofSeconds(intSetting("DRAIN_SECONDS", env, file.getInteger("drainSeconds", 20), 0, 3_600)),
                 Duration.ofSeconds(intSetting("OUTBOX_TTL_SECONDS", env, file.getInteger("outboxTtlSeconds", 600), 1, 30 * 86_400)),
-                security(security, env));
+                security(security, env),
+                new RelayConfig.Sync(
+                        intSetting("SYNC_THREADS", env, sync.getInteger("threads", RelayConfig.Sync.defaults().threads()), 1, 5_000),
+                        intSetting("SYNC_THREAD_MESSAGES", env,
+                                sync.getInteger("messagesPerThread", RelayConfig.Sync.defaults().messagesPerThread()), 1, 5_000)));
     }
 
     private static RelayConfig.Security security(JsonObject file, Map<String, String> env) {
         RelayConfig.Security d = RelayConfig.Security.defaults();
         return new RelayConfig.Security(
-                booleanSetting("ALLOW_LEGACY_PHONES", env, file.getBoolean("allowLegacyPhones", d.allowLegacyPhones())),
+                phoneSecretPolicy(file, env, d.phoneSecrets()),
                 intSetting("PAIRING_RATE_PER_MINUTE", env, file.getInteger("pairingRequestsPerMinute", d.pairingRequestsPerMinute()), 0, 1_000_000),
                 intSetting("SOCKET_EVENTS_PER_SECOND", env, file.getInteger("eventsPerSecond", d.eventsPerSecond()), 1, 1_000_000),
                 intSetting("SOCKET_EVENT_BURST", env, file.getInteger("eventBurst", d.eventBurst()), 1, 1_000_000),
                 intSetting("MAX_CONNECTIONS_PER_IP", env, file.getInteger("maxConnectionsPerIp", d.maxConnectionsPerIp()), 0, 1_000_000),
                 Duration.ofSeconds(intSetting("IDENTIFY_TIMEOUT_SECONDS", env,
                         file.getInteger("identifyTimeoutSeconds", (int) d.identifyTimeout().toSeconds()), 0, 3_600)));
+    }
+
+    /**
+     * {@code PHONE_SECRET_POLICY} / {@code security.phoneSecretPolicy}. It replaces {@code ALLOW_LEGACY_PHONES}
+     * ({@code security.allowLegacyPhones}), which still works, with a warning: {@code true} admitted phones
+     * without their secret, which bind-on-first-use still does for every phone that never presented it;
+     * {@code false} demanded it always, which is {@code required}. Both set and disagreeing is refused.
+     */
+    private static PhoneSecretPolicy phoneSecretPolicy(JsonObject file, Map<String, String> env, PhoneSecretPolicy fallback) {
+        PhoneSecretPolicy policy = null;
+        String raw = env.get("PHONE_SECRET_POLICY");
+        String source = "PHONE_SECRET_POLICY";
+        if (raw == null || raw.isBlank()) {
+            raw = file.getString("phoneSecretPolicy");
+            source = "security.phoneSecretPolicy";
+        }
+        if (raw != null && !raw.isBlank()) {
+            try {
+                policy = PhoneSecretPolicy.fromSetting(raw);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(source + " " + e.getMessage());
+            }
+        }
+        Boolean legacy = legacySwitch(file, env);
+        if (legacy == null) {
+            return policy != null ? policy : fallback;
+        }
+        PhoneSecretPolicy meant = legacy ? PhoneSecretPolicy.BIND_ON_FIRST_USE : PhoneSecretPolicy.REQUIRED;
+        if (policy != null && policy != meant) {
+            throw new ConfigException("ALLOW_LEGACY_PHONES=" + legacy + " contradicts " + source + "=" + policy.setting()
+                    + "; ALLOW_LEGACY_PHONES is replaced by PHONE_SECRET_POLICY: remove it");
+        }
+        log.warn("ALLOW_LEGACY_PHONES (security.allowLegacyPhones) is replaced by PHONE_SECRET_POLICY (security.phoneSecretPolicy); "
+                + "reading {} as PHONE_SECRET_POLICY={}", legacy, meant.setting());
+        return meant;
+    }
+
+    private static Boolean legacySwitch(JsonObject file, Map<String, String> env) {
+        String raw = env.get("ALLOW_LEGACY_PHONES");
+        if (raw != null && !raw.isBlank()) {
+            return booleanSetting("ALLOW_LEGACY_PHONES", env, false);
+        }
+        Object inFile = file.getValue("allowLegacyPhones");
+        if (inFile == null) {
+            return null;
+        }
+        if (!(inFile instanceof Boolean value)) {
+            throw new ConfigException("security.allowLegacyPhones must be true or false, got '" + inFile + "'");
+        }
+        return value;
     }
 
     private static RelayConfig.Cluster cluster(JsonObject file, Map<String, String> env) {

@@ -21,6 +21,7 @@ import java.util.Optional;
  * @param drain       how long a SIGTERM may take: sockets are closed so clients reconnect elsewhere, writes finish
  * @param outboxTtl   how long a browser's command waits for an offline phone before the browser is told it failed
  * @param security    phone credentials and abuse limits
+ * @param sync        how much of a phone's stored threads a browser's sync is given
  */
 public record RelayConfig(
         int port,
@@ -37,14 +38,15 @@ public record RelayConfig(
         Cluster cluster,
         Duration drain,
         Duration outboxTtl,
-        Security security) {
+        Security security,
+        Sync sync) {
 
     /**
      * Who may connect and how much.
      *
-     * @param allowLegacyPhones lets a phone register for a deviceId that already has a device secret
-     *                          without presenting it (apps that predate phone credentials). Off by default:
-     *                          with it on, anyone who knows a deviceId can take over that phone's socket.
+     * @param phoneSecrets    when a phone must present its device secret: once it has presented it
+     *                          ({@link PhoneSecretPolicy#BIND_ON_FIRST_USE}, the default, which the original
+     *                          phone app needs: it never keeps the secret), or always ({@link PhoneSecretPolicy#REQUIRED})
      * @param pairingRequestsPerMinute {@code generate-qr} + {@code wait-pairing} calls per client IP and minute
      *                          (also the burst); 0 turns the limit off
      * @param eventsPerSecond   sustained Socket.IO events per connection
@@ -53,22 +55,33 @@ public record RelayConfig(
      * @param identifyTimeout   how long a Socket.IO connection may stay without {@code mobile:register} or
      *                          {@code web:authenticate} before its transport is closed; zero turns it off
      */
-    public record Security(boolean allowLegacyPhones, int pairingRequestsPerMinute, int eventsPerSecond, int eventBurst,
+    public record Security(PhoneSecretPolicy phoneSecrets, int pairingRequestsPerMinute, int eventsPerSecond, int eventBurst,
                            int maxConnectionsPerIp, Duration identifyTimeout) {
         public static Security defaults() {
-            return new Security(false, 60, 50, 1000, 200, Duration.ofSeconds(30));
+            return new Security(PhoneSecretPolicy.BIND_ON_FIRST_USE, 60, 50, 1000, 200, Duration.ofSeconds(30));
         }
 
-        public Security withAllowLegacyPhones(boolean allow) {
-            return new Security(allow, pairingRequestsPerMinute, eventsPerSecond, eventBurst, maxConnectionsPerIp, identifyTimeout);
+        public Security withPhoneSecrets(PhoneSecretPolicy policy) {
+            return new Security(policy, pairingRequestsPerMinute, eventsPerSecond, eventBurst, maxConnectionsPerIp, identifyTimeout);
         }
 
         public Security withLimits(int pairingPerMinute, int events, int burst, int connections) {
-            return new Security(allowLegacyPhones, pairingPerMinute, events, burst, connections, identifyTimeout);
+            return new Security(phoneSecrets, pairingPerMinute, events, burst, connections, identifyTimeout);
         }
 
         public Security withIdentifyTimeout(Duration timeout) {
-            return new Security(allowLegacyPhones, pairingRequestsPerMinute, eventsPerSecond, eventBurst, maxConnectionsPerIp, timeout);
+            return new Security(phoneSecrets, pairingRequestsPerMinute, eventsPerSecond, eventBurst, maxConnectionsPerIp, timeout);
+        }
+    }
+
+    /**
+     * What a browser's {@code web:request-sync} is answered with from storage: one {@code messages:sync}
+     * per thread, as the web app files them, for the {@code threads} most recently active threads, each
+     * its latest {@code messagesPerThread} messages.
+     */
+    public record Sync(int threads, int messagesPerThread) {
+        public static Sync defaults() {
+            return new Sync(100, 50);
         }
     }
 
@@ -115,42 +128,46 @@ public record RelayConfig(
     }
 
     public RelayConfig withPort(int newPort) {
-        return new RelayConfig(newPort, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain, outboxTtl, security);
+        return new RelayConfig(newPort, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain, outboxTtl, security, sync);
     }
 
     public RelayConfig withDatabaseUrl(String url) {
-        return new RelayConfig(port, host, nodeEnv, nodeId, Optional.ofNullable(url), databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain, outboxTtl, security);
+        return new RelayConfig(port, host, nodeEnv, nodeId, Optional.ofNullable(url), databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain, outboxTtl, security, sync);
     }
 
     public RelayConfig withSocket(Socket newSocket) {
-        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, newSocket, cluster, drain, outboxTtl, security);
+        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, newSocket, cluster, drain, outboxTtl, security, sync);
     }
 
     public RelayConfig withPairing(Pairing newPairing) {
-        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, newPairing, socket, cluster, drain, outboxTtl, security);
+        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, newPairing, socket, cluster, drain, outboxTtl, security, sync);
     }
 
     public RelayConfig withCluster(Cluster newCluster) {
-        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, newCluster, drain, outboxTtl, security);
+        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, newCluster, drain, outboxTtl, security, sync);
     }
 
     public RelayConfig withSecurity(Security newSecurity) {
-        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain, outboxTtl, newSecurity);
+        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain, outboxTtl, newSecurity, sync);
     }
 
     public RelayConfig withCorsOrigins(List<String> origins) {
-        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, origins, jwt, pairing, socket, cluster, drain, outboxTtl, security);
+        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, origins, jwt, pairing, socket, cluster, drain, outboxTtl, security, sync);
     }
 
     public RelayConfig withDataDir(Path dir) {
-        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dir, corsOrigins, jwt, pairing, socket, cluster, drain, outboxTtl, security);
+        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dir, corsOrigins, jwt, pairing, socket, cluster, drain, outboxTtl, security, sync);
     }
 
     public RelayConfig withOutboxTtl(Duration ttl) {
-        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain, ttl, security);
+        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain, ttl, security, sync);
+    }
+
+    public RelayConfig withSync(Sync newSync) {
+        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain, outboxTtl, security, newSync);
     }
 
     public RelayConfig withNodeId(String newNodeId) {
-        return new RelayConfig(port, host, nodeEnv, newNodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain, outboxTtl, security);
+        return new RelayConfig(port, host, nodeEnv, newNodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain, outboxTtl, security, sync);
     }
 }

@@ -166,6 +166,15 @@ public final class Metrics {
         counter("relay.errors", "Client events refused or failed, by reason", "reason", reason).increment();
     }
 
+    /**
+     * A phone was admitted by {@code mobile:register}: {@code issued} (first register, handed a secret),
+     * {@code secret} (presented its secret) or {@code legacy} (admitted without it, see the phone-secret policy).
+     */
+    public void phoneRegistered(String credential) {
+        counter("relay.phone.registers", "Phones admitted by mobile:register, by credential (issued, secret, legacy)",
+                "credential", credential).increment();
+    }
+
     // --- pairing ---------------------------------------------------------------------------------
 
     public void qrGenerated() {

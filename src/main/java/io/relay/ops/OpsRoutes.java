@@ -16,7 +16,7 @@ import io.vertx.ext.web.handler.StaticHandler;
  * </ul>
  */
 final class OpsRoutes {
-    /** Classpath directory of the static files (the build adds {@code demo/vendor/socket.io.min.js}). */
+    /** Classpath directory of the static files ({@code demo/vendor} holds the official socket.io-client bundle). */
     static final String WEBROOT = "webroot";
     private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 

@@ -36,10 +36,10 @@ public final class Events {
     public static final String SESSIONS_LIST = "sessions:list";
     public static final String SESSIONS_REVOKED = "sessions:revoked";
 
-    // server -> web
+    // server -> web (the original's "message:new" is deliberately absent: the web app counts each one as
+    // one more unread message, and the original never sent it for the phone's events either)
     public static final String MESSAGES_SYNC = "messages:sync";
     public static final String CONVERSATIONS_SYNC = "conversations:sync";
-    public static final String MESSAGE_NEW = "message:new";
     public static final String MESSAGE_STATUS = "message:status";
     public static final String MOBILE_DISCONNECTED = "mobile:disconnected";
     /**

@@ -1,7 +1,10 @@
 package io.relay.relay;
 
+import io.relay.config.PhoneSecretPolicy;
 import io.relay.gateway.socketio.SocketIoSocket;
+import io.relay.ops.Metrics;
 import io.relay.store.Store;
+import io.relay.store.Store.DeviceCredential;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
@@ -15,9 +18,16 @@ import java.util.Base64;
 
 /**
  * The phone's credential: a device secret handed out on the first {@code mobile:register} of a
- * deviceId (field {@value #FIELD} of {@code authenticated}), which that deviceId must present on every
- * later register, in the Socket.IO {@code auth} object or in the register payload. The original let
- * anyone who knew a deviceId take over the phone's socket.
+ * deviceId (field {@value #FIELD} of {@code authenticated}), presented back in the Socket.IO
+ * {@code auth} object or in the register payload. The original let anyone who knew a deviceId take
+ * over the phone's socket.
+ *
+ * <p>The original phone app ignores the secret and registers with its deviceId alone after every
+ * reconnect. So under the default {@link PhoneSecretPolicy#BIND_ON_FIRST_USE} a secret binds its device
+ * only once a phone has presented it: from then on that deviceId registers only with it. A device that
+ * never presented it is a <em>legacy</em> device, admitted without it, counted and logged once. Under
+ * {@link PhoneSecretPolicy#REQUIRED} every register of a deviceId that has a secret must present it.
+ * A wrong secret is refused under both.
  *
  * <p>Only the SHA-256 of the secret is stored; a presented secret is compared by hash, in constant
  * time. The secret is issued with one atomic SQL statement (set only while none is set), so two
@@ -34,40 +44,40 @@ final class PhoneCredentials {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Store store;
-    private final boolean allowLegacyPhones;
+    private final PhoneSecretPolicy policy;
+    private final Metrics metrics;
     private final String nodeId;
 
-    PhoneCredentials(Store store, boolean allowLegacyPhones, String nodeId) {
+    PhoneCredentials(Store store, PhoneSecretPolicy policy, Metrics metrics, String nodeId) {
         this.store = store;
-        this.allowLegacyPhones = allowLegacyPhones;
+        this.policy = policy;
+        this.metrics = metrics;
         this.nodeId = nodeId;
     }
 
     /**
-     * Admits a socket claiming {@code deviceId}: with the right secret, or as the first claimant of a
-     * deviceId that has none (which is then issued one). Completes with the newly issued secret, or
-     * null when none was issued; fails with {@link EventRejected} {@value #REFUSED} otherwise.
+     * Admits a socket claiming {@code deviceId}: with the right secret (which binds the device to it), as
+     * the first claimant of a deviceId that has none (which is then issued one), or as a legacy device
+     * when the policy allows. Completes with the newly issued secret, or null when none was issued; fails
+     * with {@link EventRejected} {@value #REFUSED} otherwise.
      */
     Future<String> admit(String deviceId, SocketIoSocket socket, JsonObject payload) {
         String presented = presented(socket, payload);
-        return store.findDeviceSecretHash(deviceId).compose(stored -> {
+        return store.findDeviceCredential(deviceId).compose(stored -> {
             if (stored.isPresent()) {
-                return Future.succeededFuture(checked(deviceId, socket, presented, stored.get()));
+                return judge(deviceId, socket, presented, stored.get()).map((String) null);
             }
             String secret = newSecret();
-            return store.issueDeviceSecret(deviceId, hash(secret)).compose(issued -> issued
-                    ? Future.succeededFuture(secret)
-                    // Another socket got there first: judge this one against the secret it was given.
-                    : store.findDeviceSecretHash(deviceId).map(again -> checked(deviceId, socket, presented, again.orElseThrow())));
-        });
-    }
-
-    /** Checks a claim without issuing anything: for a deviceId without a secret, any socket passes. */
-    Future<Void> verify(String deviceId, SocketIoSocket socket, JsonObject payload) {
-        String presented = presented(socket, payload);
-        return store.findDeviceSecretHash(deviceId).map(stored -> {
-            stored.ifPresent(hash -> checked(deviceId, socket, presented, hash));
-            return null;
+            return store.issueDeviceSecret(deviceId, hash(secret)).compose(issued -> {
+                if (issued) {
+                    metrics.phoneRegistered("issued");
+                    return Future.succeededFuture(secret);
+                }
+                // Another socket got there first: judge this one against the secret it was given.
+                return store.findDeviceCredential(deviceId)
+                        .compose(again -> judge(deviceId, socket, presented, again.orElseThrow()))
+                        .map((String) null);
+            });
         });
     }
 
@@ -76,21 +86,41 @@ final class PhoneCredentials {
         if (secret == null || secret.isEmpty() || secret.length() > MAX_SECRET_CHARS) {
             return Future.succeededFuture(false);
         }
-        return store.findDeviceSecretHash(deviceId).map(stored -> stored.map(hash -> MessageDigest.isEqual(hash, hash(secret))).orElse(false));
+        return store.findDeviceCredential(deviceId)
+                .map(stored -> stored.map(credential -> MessageDigest.isEqual(credential.secretHash(), hash(secret))).orElse(false));
     }
 
-    private String checked(String deviceId, SocketIoSocket socket, String presented, byte[] storedHash) {
-        if (presented == null && allowLegacyPhones) {
-            log.warn("legacy phone admitted without its device secret node={} device={} socket={} remote={}",
-                    nodeId, deviceId, socket.id(), socket.remoteAddress());
-            return null;
+    private Future<Void> judge(String deviceId, SocketIoSocket socket, String presented, DeviceCredential stored) {
+        if (presented != null) {
+            if (!MessageDigest.isEqual(stored.secretHash(), hash(presented))) {
+                return refuse(deviceId, socket, "wrong");
+            }
+            metrics.phoneRegistered("secret");
+            return stored.bound() ? Future.succeededFuture() : store.bindDeviceSecret(deviceId).onSuccess(v ->
+                    log.info("phone bound to its device secret node={} device={} socket={}", nodeId, deviceId, socket.id()));
         }
-        if (presented != null && MessageDigest.isEqual(storedHash, hash(presented))) {
-            return null;
+        if (stored.bound() || policy == PhoneSecretPolicy.REQUIRED) {
+            return refuse(deviceId, socket, "no");
         }
+        metrics.phoneRegistered("legacy");
+        if (stored.legacyNoted()) {
+            return Future.succeededFuture();
+        }
+        // Once per device across the cluster: the database says who is first.
+        return store.noteLegacyDevice(deviceId).map(first -> {
+            if (first) {
+                log.warn("legacy phone admitted without its device secret node={} device={} socket={} remote={}: anyone who knows "
+                                + "this deviceId can register as it until the phone presents its secret (PHONE_SECRET_POLICY)",
+                        nodeId, deviceId, socket.id(), socket.remoteAddress());
+            }
+            return null;
+        });
+    }
+
+    private Future<Void> refuse(String deviceId, SocketIoSocket socket, String which) {
         log.warn("phone refused: {} device secret node={} device={} socket={} remote={}",
-                presented == null ? "no" : "wrong", nodeId, deviceId, socket.id(), socket.remoteAddress());
-        throw new EventRejected(REFUSED);
+                which, nodeId, deviceId, socket.id(), socket.remoteAddress());
+        return Future.failedFuture(new EventRejected(REFUSED));
     }
 
     /** The secret from the register payload, else from the handshake's {@code auth}; null when neither has one. */

@@ -47,8 +47,7 @@ final class PhoneEvents {
                 ? Future.succeededFuture() // this socket already proved it is that phone
                 : relay.credentials.admit(deviceId, session.socket(), payload);
         return admitted.compose(issued -> store.upsertDevice(deviceId, name, model)
-                .compose(v -> relay.phones.attach(deviceId, session.socket(),
-                        nudged -> session.runQueued(() -> relay.outbox.flush(session))))
+                .compose(v -> relay.phones.attach(deviceId, session.socket(), commands(session)))
                 .compose(v -> relay.presence.online(deviceId))
                 .compose(v -> previous == null || previous.equals(deviceId)
                         ? Future.succeededFuture(false)
@@ -75,41 +74,65 @@ final class PhoneEvents {
     }
 
     /**
+     * The phone's end of the browsers' commands. Everything runs in the phone socket's queue, and a command
+     * sent straight here ({@code request:sync}) is emitted only after the outbox was flushed: a read mark
+     * or send that a browser stored before it reaches the phone first, whatever the phone was busy with.
+     */
+    private PhoneSessions.Commands commands(SocketSession session) {
+        return new PhoneSessions.Commands() {
+            @Override
+            public void flush() {
+                session.runQueued(() -> relay.outbox.flush(session));
+            }
+
+            @Override
+            public Future<Void> emit(String event, JsonObject payload) {
+                return session.queued(() -> relay.outbox.flush(session).map(v -> {
+                    if (payload == null) {
+                        session.socket().emit(event);
+                    } else {
+                        session.socket().emit(event, payload);
+                    }
+                    return null;
+                }));
+            }
+        };
+    }
+
+    /**
      * {@code mobile:scan-qr}: redeem the scanned QR for this phone. The pairing service wakes the
-     * browser's long-poll wherever it waits; the phone hears {@code qr:paired}.
+     * browser's long-poll wherever it waits; the phone hears {@code qr:paired}. Only a socket registered
+     * as the phone may scan for it: the real app always registers first, and a session planted for a
+     * deviceId by anyone else would receive every message that phone sends.
      */
     Future<Void> scanQr(SocketSession session, JsonObject payload) {
+        String registered = session.requirePhone();
         String qrData = Payloads.requiredString(payload, "qrData", MAX_QR_DATA_CHARS);
-        String registered = session.phoneDeviceId();
-        String claimed = registered == null
-                ? Payloads.deviceId(payload, "deviceId")
-                : Payloads.optionalString(payload, "deviceId", Payloads.MAX_DEVICE_ID_CHARS, registered);
-        if (!claimed.equals(registered) && registered != null) {
+        String claimed = Payloads.optionalString(payload, "deviceId", Payloads.MAX_DEVICE_ID_CHARS, registered);
+        if (!claimed.equals(registered)) {
             throw new EventRejected("deviceId does not match the registered device");
         }
-        // A socket that did not register must still prove it is the phone it names: a session for a
-        // deviceId receives all of that phone's messages.
-        Future<Void> proven = registered != null ? Future.succeededFuture() : relay.credentials.verify(claimed, session.socket(), payload);
-        return proven.compose(v -> pairing.scan(qrData, claimed)).map(paired -> {
+        return pairing.scan(qrData, registered).map(paired -> {
             session.socket().emit(Events.QR_PAIRED, SUCCESS.copy());
-            log.info("phone paired node={} device={} session={}", relay.nodeId, claimed, paired.sessionId());
+            log.info("phone paired node={} device={} session={}", relay.nodeId, registered, paired.sessionId());
             return null;
         });
     }
 
-    /** {@code mobile:messages}: store, then {@code messages:sync} (and {@code message:new} for a single new SMS) to every browser. */
+    /**
+     * {@code mobile:messages}: store, then {@code messages:sync} to every browser, exactly as the phone sent
+     * it. No {@code message:new}: the web app counts each one as one more unread message, and the phone's
+     * own conversation list already says how many there are.
+     */
     Future<Void> messages(SocketSession session, JsonObject payload) {
         String deviceId = session.requirePhone();
         JsonArray messages = Payloads.objects(payload, "messages");
         return store.saveMessagesAndLog(deviceId, messages, Events.MESSAGES_SYNC, payload)
                 .map(seq -> {
-            relay.webs.publish(deviceId, Events.MESSAGES_SYNC, payload.put(SEQ, seq));
-            relay.metrics.messagesRelayed("to_web", messages.size());
-            if (messages.size() == 1) {
-                relay.webs.publishFollowing(deviceId, seq, Events.MESSAGE_NEW, messages.getJsonObject(0));
-            }
-            return null;
-        });
+                    relay.webs.publishLogged(deviceId, Events.MESSAGES_SYNC, seq, payload.put(SEQ, seq));
+                    relay.metrics.messagesRelayed("to_web", messages.size());
+                    return null;
+                });
     }
 
     /** {@code mobile:conversations}: store the list, then {@code conversations:sync} to every browser. */
@@ -119,7 +142,7 @@ final class PhoneEvents {
         return store.saveConversations(deviceId, conversations)
                 .compose(v -> store.appendEvent(deviceId, Events.CONVERSATIONS_SYNC, payload))
                 .map(seq -> {
-                    relay.webs.publish(deviceId, Events.CONVERSATIONS_SYNC, payload.put(SEQ, seq));
+                    relay.webs.publishLogged(deviceId, Events.CONVERSATIONS_SYNC, seq, payload.put(SEQ, seq));
                     return null;
                 });
     }
@@ -143,7 +166,7 @@ final class PhoneEvents {
                 .compose(v -> relay.outbox.confirm(deviceId, tempId))
                 .compose(v -> store.appendEvent(deviceId, Events.MESSAGE_STATUS, payload))
                 .map(seq -> {
-                    relay.webs.publish(deviceId, Events.MESSAGE_STATUS, payload.put(SEQ, seq));
+                    relay.webs.publishLogged(deviceId, Events.MESSAGE_STATUS, seq, payload.put(SEQ, seq));
                     return null;
                 });
     }

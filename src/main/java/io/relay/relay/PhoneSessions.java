@@ -28,9 +28,9 @@ public final class PhoneSessions {
     private static final Logger log = LoggerFactory.getLogger(PhoneSessions.class);
 
     /**
-     * How long a command waits for the phone's node to take it. That node answers as soon as it has
-     * emitted to the socket, so this only bounds a stale route (a subscription a node still believes in
-     * after the phone left); the caller then falls back to storage well within a client's patience.
+     * How long a command waits for the phone's node to answer. That node answers once it has emitted to
+     * the socket, behind what the phone's queue holds, so a busy phone or a stale route (a subscription
+     * a node still believes in after the phone left) ends in a timeout the caller only logs.
      */
     static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(3);
     public static final String NOT_CONNECTED = "Mobile device not connected";
@@ -46,18 +46,26 @@ public final class PhoneSessions {
     }
 
     /**
+     * What the phone's node does with what browsers send the phone; both run on the phone socket's
+     * context. Commands must reach the phone in the order each browser sent them, whichever path they
+     * took (a send or read mark stored in the outbox, a sync request sent straight here).
+     */
+    public interface Commands {
+        /** The phone's outbox has news: hand it over. */
+        void flush();
+
+        /** Emits {@code event} to the phone after everything browsers stored for it before; completes once emitted. */
+        Future<Void> emit(String event, JsonObject payload);
+    }
+
+    /**
      * Makes the socket the phone's route, replacing an earlier socket of the same phone (a reconnect whose
      * old socket has not timed out yet): here at once, and on other nodes by a takeover notice published on
      * the phone's address, since with a balancer the reconnect usually lands on another node. Without it the
      * old route would keep taking every other command, emitting it into a dead socket. Completes once the
      * route is registered and the notice is out.
      */
-    public Future<Void> attach(String deviceId, SocketIoSocket socket) {
-        return attach(deviceId, socket, v -> { });
-    }
-
-    /** As {@link #attach(String, SocketIoSocket)}; {@code onFlush} runs (on the socket's context) when its outbox has news. */
-    public Future<Void> attach(String deviceId, SocketIoSocket socket, io.vertx.core.Handler<Void> onFlush) {
+    public Future<Void> attach(String deviceId, SocketIoSocket socket, Commands commands) {
         MessageConsumer<JsonObject> consumer;
         synchronized (this) {
             Attached old = phones.remove(deviceId);
@@ -67,7 +75,7 @@ public final class PhoneSessions {
             consumer = vertx.eventBus().consumer(Addresses.phone(deviceId), message -> {
                 String takenBy = message.body().getString(TAKEOVER);
                 if (takenBy == null) {
-                    deliver(socket, message, onFlush);
+                    deliver(socket, message, commands);
                 } else if (!takenBy.equals(socket.id())) {
                     detach(deviceId, socket).onSuccess(gone -> {
                         if (gone) {
@@ -76,7 +84,7 @@ public final class PhoneSessions {
                     });
                 }
             });
-            phones.put(deviceId, new Attached(socket, consumer, onFlush));
+            phones.put(deviceId, new Attached(socket, consumer, commands));
         }
         return consumer.completion()
                 .onSuccess(v -> vertx.eventBus().publish(Addresses.phone(deviceId), new JsonObject().put(TAKEOVER, socket.id())));
@@ -160,7 +168,7 @@ public final class PhoneSessions {
     /** Internal command on a phone address: hand the phone its outbox (never emitted to the phone itself). */
     static final String FLUSH = "relay:outbox-flush";
 
-    private static void deliver(SocketIoSocket socket, Message<JsonObject> message, io.vertx.core.Handler<Void> onFlush) {
+    private static void deliver(SocketIoSocket socket, Message<JsonObject> message, Commands commands) {
         String event = message.body().getString("event");
         JsonObject payload = message.body().getJsonObject("payload");
         socket.runOnContext(v -> {
@@ -169,16 +177,17 @@ public final class PhoneSessions {
                 return;
             }
             if (FLUSH.equals(event)) {
-                onFlush.handle(null);
+                commands.flush();
                 message.reply(null);
                 return;
             }
-            if (payload == null) {
-                socket.emit(event);
-            } else {
-                socket.emit(event, payload);
-            }
-            message.reply(null);
+            commands.emit(event, payload).onComplete(emitted -> {
+                if (emitted.succeeded()) {
+                    message.reply(null);
+                } else {
+                    message.fail(FailureCodes.NOT_FOUND, NOT_CONNECTED);
+                }
+            });
         });
     }
 
@@ -197,10 +206,10 @@ public final class PhoneSessions {
             all = java.util.List.copyOf(phones.values());
         }
         for (Attached attached : all) {
-            attached.socket.runOnContext(v -> attached.onFlush.handle(null));
+            attached.socket.runOnContext(v -> attached.commands.flush());
         }
     }
 
-    private record Attached(SocketIoSocket socket, MessageConsumer<JsonObject> consumer, io.vertx.core.Handler<Void> onFlush) {
+    private record Attached(SocketIoSocket socket, MessageConsumer<JsonObject> consumer, Commands commands) {
     }
 }

@@ -47,23 +47,24 @@ public final class Relay {
     static final Duration DEFAULT_OUTBOX_TTL = Duration.ofMinutes(10);
 
     public Relay(Vertx vertx, String nodeId, Store store, PairingService pairing, Membership membership) {
-        this(vertx, nodeId, store, pairing, membership, Metrics.standalone(), DEFAULT_OUTBOX_TTL, RelayConfig.Security.defaults());
+        this(vertx, nodeId, store, pairing, membership, Metrics.standalone(), DEFAULT_OUTBOX_TTL, RelayConfig.Security.defaults(),
+                RelayConfig.Sync.defaults());
     }
 
     public Relay(Vertx vertx, String nodeId, Store store, PairingService pairing, Membership membership, Metrics metrics,
-                 Duration outboxTtl, RelayConfig.Security security) {
+                 Duration outboxTtl, RelayConfig.Security security, RelayConfig.Sync sync) {
         this.vertx = vertx;
         this.nodeId = nodeId;
         this.metrics = metrics;
-        this.credentials = new PhoneCredentials(store, security.allowLegacyPhones(), nodeId);
+        this.credentials = new PhoneCredentials(store, security.phoneSecrets(), metrics, nodeId);
         this.sessionControl = new SessionControl(vertx, store, nodeId);
         this.security = security;
         this.membership = membership;
         this.phones = new PhoneSessions(vertx);
-        this.webs = new WebSessions(vertx, metrics, eventLog(store), nodeId);
+        this.webs = new WebSessions(vertx, metrics, eventLog(store, sync), nodeId);
         this.presence = new Presence(vertx, membership, webs);
         this.phoneEvents = new PhoneEvents(this, store, pairing);
-        this.webEvents = new WebEvents(this, store, pairing);
+        this.webEvents = new WebEvents(this, store, pairing, sync);
         this.outbox = new Outbox(vertx, this, store, outboxTtl);
         for (String kind : List.of(SocketSession.PHONE, SocketSession.WEB, SocketSession.ANONYMOUS)) {
             for (String transport : List.of("polling", "websocket")) {
@@ -144,7 +145,7 @@ public final class Relay {
     }
 
     /** The device event log as the browsers' catch-up reads it. */
-    private static WebCatchUp.Log eventLog(Store store) {
+    private static WebCatchUp.Log eventLog(Store store, RelayConfig.Sync sync) {
         return new WebCatchUp.Log() {
             @Override
             public Future<Long> lastSeq(String deviceId) {
@@ -157,14 +158,8 @@ public final class Relay {
             }
 
             @Override
-            public Future<io.vertx.core.json.JsonObject> snapshot(String deviceId) {
-                // The seq first: anything newer also comes live, at worst twice (browsers de-duplicate by id).
-                return store.lastSeq(deviceId).compose(seq -> {
-                    Future<io.vertx.core.json.JsonArray> conversations = store.loadConversations(deviceId);
-                    Future<io.vertx.core.json.JsonArray> messages = store.loadMessages(deviceId, WebEvents.SYNC_MESSAGES);
-                    return Future.all(conversations, messages).map(all -> new io.vertx.core.json.JsonObject().put(PhoneEvents.SEQ, seq)
-                            .put("conversations", conversations.result()).put("messages", messages.result()));
-                });
+            public Future<StoredSync> snapshot(String deviceId) {
+                return StoredSync.read(store, deviceId, sync);
             }
         };
     }

@@ -7,11 +7,13 @@ import io.relay.pairing.PairingException;
 import io.relay.pairing.SessionClaims;
 import io.relay.store.StoreException;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * One Socket.IO connection seen by the relay: a phone once it registered, a browser once it
@@ -116,11 +118,25 @@ final class SocketSession {
     }
 
     /** Runs a task of the relay's own after every event already queued on this socket, in order with them. */
-    void runQueued(java.util.function.Supplier<Future<Void>> task) {
-        tail = tail.transform(previous -> task.get().otherwise(error -> {
-            log.warn("queued task failed node={} socket={} device={}", relay.nodeId, socket.id(), deviceForLogs(), error);
-            return null;
-        }));
+    void runQueued(Supplier<Future<Void>> task) {
+        queued(task).onFailure(error ->
+                log.warn("queued task failed node={} socket={} device={}", relay.nodeId, socket.id(), deviceForLogs(), error));
+    }
+
+    /** As {@link #runQueued}, answering the task's outcome; a failure does not hold up what is queued behind it. */
+    <T> Future<T> queued(Supplier<Future<T>> task) {
+        Promise<T> outcome = Promise.promise();
+        tail = tail.transform(previous -> {
+            Future<T> result;
+            try {
+                result = task.get();
+            } catch (RuntimeException e) {
+                result = Future.failedFuture(e);
+            }
+            result.onComplete(outcome);
+            return result.<Void>mapEmpty().otherwiseEmpty();
+        });
+        return outcome.future();
     }
 
     boolean phoneConfirmsCommands() {

@@ -27,9 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * to resume because the relay lost something on the way. (A browser that reconnects still resumes with
  * {@code web:request-sync {since}}: what it saw is its own business once its socket is gone.)
  *
- * <p>Unnumbered events (presence) keep their place behind held ones. A {@code message:new} follows the
- * numbered {@code messages:sync} it belongs to: it is delivered only right after that one was delivered
- * live (a replay carries the {@code messages:sync} alone, which already holds the message).
+ * <p>Unnumbered events (presence) keep their place behind held ones.
  *
  * <p>Thread-safe: each phone's state is guarded by itself; log answers may come on any thread. Handing
  * over ({@link Browsers#deliver}) happens under that lock, so it must take no lock of its own.
@@ -52,13 +50,16 @@ public final class WebCatchUp {
         /** Logged events after {@code since}, oldest first: {@code [{seq, event, payload}]}. */
         Future<JsonArray> eventsSince(String deviceId, long since, int limit);
 
-        /** What storage has for a full sync: {@code {seq, conversations, messages}}, current to {@code seq}. */
-        Future<JsonObject> snapshot(String deviceId);
+        /** What storage has for a full sync, current to its {@code seq}. */
+        Future<StoredSync> snapshot(String deviceId);
     }
 
-    /** Hands an encoded Socket.IO packet to this node's browsers of the phone, in call order. */
+    /**
+     * Hands an encoded Socket.IO packet to this node's browsers of the phone, in call order; {@code seq} is
+     * the number of the log event it carries (or of the snapshot it belongs to), or {@link WebSessions#UNNUMBERED}.
+     */
     public interface Browsers {
-        void deliver(String deviceId, String event, String packet);
+        void deliver(String deviceId, String event, long seq, String packet);
     }
 
     private final Vertx vertx;
@@ -103,17 +104,14 @@ public final class WebCatchUp {
         }
     }
 
-    /**
-     * A live event for the phone's browsers: {@code seq} its number (null when unnumbered), {@code follows}
-     * the number of the event it belongs to (a {@code message:new}), or null.
-     */
-    public void received(String deviceId, String event, Long seq, Long follows, String packet) {
+    /** A live event for the phone's browsers: {@code seq} its number, null when unnumbered. */
+    public void received(String deviceId, String event, Long seq, String packet) {
         Stream stream = streams.get(deviceId);
         if (stream == null) {
-            browsers.deliver(deviceId, event, packet);
+            browsers.deliver(deviceId, event, seq == null ? WebSessions.UNNUMBERED : seq, packet);
             return;
         }
-        Held item = new Held(event, seq == null ? UNKNOWN : seq, follows == null ? UNKNOWN : follows, packet);
+        Held item = new Held(event, seq == null ? UNKNOWN : seq, packet);
         synchronized (stream) {
             if (!stream.filling && stream.held.isEmpty() && offer(stream, item)) {
                 return;
@@ -160,30 +158,16 @@ public final class WebCatchUp {
 
     /** Delivers the item if its turn has come, or drops it if it is stale; false when it must wait. Holds the stream's lock. */
     private boolean offer(Stream stream, Held item) {
-        if (item.seq == UNKNOWN && item.follows == UNKNOWN) {
-            deliver(stream, item.event, item.packet);
+        if (item.seq == UNKNOWN) {
+            deliver(stream, item.event, WebSessions.UNNUMBERED, item.packet);
             return true;
-        }
-        if (item.seq == UNKNOWN) { // a follower: right behind its event when that came live, else nothing
-            if (item.follows == stream.lastLive) {
-                deliver(stream, item.event, item.packet);
-                return true;
-            }
-            return stream.delivered != UNKNOWN && item.follows <= stream.delivered;
         }
         if (stream.delivered == UNKNOWN || item.seq == stream.delivered + 1) {
             stream.delivered = item.seq;
-            stream.lastLive = item.seq;
-            deliver(stream, item.event, item.packet);
+            deliver(stream, item.event, item.seq, item.packet);
             return true;
         }
-        if (item.seq <= stream.delivered) { // already delivered (a replay overtook it): dropped
-            if (item.seq == stream.delivered) {
-                stream.lastLive = item.seq; // the newest one: its message:new, coming next, still belongs behind it
-            }
-            return true;
-        }
-        return false;
+        return item.seq <= stream.delivered; // already delivered (a replay overtook it): dropped
     }
 
     private void drain(Stream stream) {
@@ -225,7 +209,7 @@ public final class WebCatchUp {
                     if (seq == stream.delivered + 1) {
                         stream.delivered = seq;
                         String name = event.getString("event");
-                        deliver(stream, name, SocketIoPackets.encodeEvent(name, event.getJsonObject("payload").put(PhoneEvents.SEQ, seq)));
+                        deliver(stream, name, seq, SocketIoPackets.encodeEvent(name, event.getJsonObject("payload").put(PhoneEvents.SEQ, seq)));
                         replayed++;
                     }
                 }
@@ -270,16 +254,14 @@ public final class WebCatchUp {
                     });
                     return;
                 }
-                JsonObject snapshot = ar.result();
-                long seq = snapshot.getLong(PhoneEvents.SEQ);
+                StoredSync snapshot = ar.result();
+                long seq = snapshot.seq();
                 log.info("browsers reset from storage node={} device={} delivered={} seq={}: {}", nodeId, stream.deviceId, stream.delivered, seq, reason);
-                deliver(stream, Events.SYNC_RESET, SocketIoPackets.encodeEvent(Events.SYNC_RESET,
+                // All numbered as the snapshot: a browser whose own answer from storage is newer skips the lot.
+                deliver(stream, Events.SYNC_RESET, seq, SocketIoPackets.encodeEvent(Events.SYNC_RESET,
                         new JsonObject().put(PhoneEvents.SEQ, seq).put("reason", reason)));
-                deliver(stream, Events.CONVERSATIONS_SYNC, SocketIoPackets.encodeEvent(Events.CONVERSATIONS_SYNC,
-                        new JsonObject().put("conversations", snapshot.getJsonArray("conversations")).put(PhoneEvents.SEQ, seq)));
-                deliver(stream, Events.MESSAGES_SYNC, SocketIoPackets.encodeEvent(Events.MESSAGES_SYNC,
-                        new JsonObject().put("messages", snapshot.getJsonArray("messages")).put(PhoneEvents.SEQ, seq)));
-                deliver(stream, Events.SYNC_COMPLETE, SocketIoPackets.encodeEvent(Events.SYNC_COMPLETE, new JsonObject().put(PhoneEvents.SEQ, seq)));
+                snapshot.forEachEvent((name, payload) -> deliver(stream, name, seq, SocketIoPackets.encodeEvent(name, payload)));
+                deliver(stream, Events.SYNC_COMPLETE, seq, SocketIoPackets.encodeEvent(Events.SYNC_COMPLETE, new JsonObject().put(PhoneEvents.SEQ, seq)));
                 stream.delivered = Math.max(stream.delivered, seq);
                 drain(stream);
                 stream.filling = false;
@@ -290,9 +272,9 @@ public final class WebCatchUp {
         });
     }
 
-    private void deliver(Stream stream, String event, String packet) {
+    private void deliver(Stream stream, String event, long seq, String packet) {
         if (stream.open) {
-            browsers.deliver(stream.deviceId, event, packet);
+            browsers.deliver(stream.deviceId, event, seq, packet);
         }
     }
 
@@ -300,8 +282,6 @@ public final class WebCatchUp {
     private static final class Stream {
         final String deviceId;
         long delivered = UNKNOWN;
-        /** The last numbered event delivered live, whose follower may still come. */
-        long lastLive = UNKNOWN;
         final ArrayDeque<Held> held = new ArrayDeque<>();
         boolean filling;
         boolean open = true;
@@ -311,6 +291,6 @@ public final class WebCatchUp {
         }
     }
 
-    private record Held(String event, long seq, long follows, String packet) {
+    private record Held(String event, long seq, String packet) {
     }
 }

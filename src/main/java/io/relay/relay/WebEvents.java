@@ -1,5 +1,6 @@
 package io.relay.relay;
 
+import io.relay.config.RelayConfig;
 import io.relay.pairing.PairingService;
 import io.relay.pairing.SessionClaims;
 import io.relay.store.Store;
@@ -17,19 +18,19 @@ final class WebEvents {
     static final int MAX_PHONE_NUMBER_CHARS = 64;
     /** Long SMS are split by the phone; this only keeps one command within reason. */
     static final int MAX_MESSAGE_CHARS = 64 * 1024;
-    /** How many of the latest messages a sync from storage sends (the phone's own sync sends what a chat shows). */
-    static final int SYNC_MESSAGES = 500;
     /** The most events one resume replays; a browser further behind gets a full sync. */
     static final int REPLAY_LIMIT = 1_000;
 
     private final Relay relay;
     private final Store store;
     private final PairingService pairing;
+    private final RelayConfig.Sync sync;
 
-    WebEvents(Relay relay, Store store, PairingService pairing) {
+    WebEvents(Relay relay, Store store, PairingService pairing, RelayConfig.Sync sync) {
         this.relay = relay;
         this.store = store;
         this.pairing = pairing;
+        this.sync = sync;
     }
 
     /**
@@ -91,8 +92,9 @@ final class WebEvents {
      * {@code web:request-sync}. With {@code {since: seq}} (the extension), replays what the phone's
      * browsers were sent after that number, in order, and ends with {@code sync:complete {seq}}; a
      * browser too far behind for the log (or ahead of it) gets {@code sync:reset {seq}} and a full sync
-     * from storage. Without it, as the original: ask the phone, which answers with
-     * {@code mobile:conversations}; when it is offline, answer this browser from storage.
+     * from storage. Without it, as the original app sends it: this browser gets its stored threads (the
+     * phone answers {@code request:sync} with its conversation list only, so a reloaded page would show
+     * empty threads otherwise), then the phone is asked, wherever it is, for its fresh list.
      */
     Future<Void> requestSync(SocketSession session, JsonObject payload) {
         SessionClaims web = session.requireWeb();
@@ -101,24 +103,40 @@ final class WebEvents {
             if (!(since instanceof Number n) || n.longValue() < 0 || n.doubleValue() != n.longValue()) {
                 throw new EventRejected("Invalid field: since (expected a sequence number, a whole number >= 0)");
             }
-            return resume(session, web.deviceId(), n.longValue());
+            return held(session, web.deviceId(), () -> resume(session, web.deviceId(), n.longValue())).mapEmpty();
         }
-        return relay.phones.command(web.deviceId(), Events.REQUEST_SYNC, null)
-                // Offline, or a stale route that led nowhere: storage has what the phone last sent.
-                .recover(failure -> failure instanceof EventRejected
-                        && (PhoneSessions.NOT_CONNECTED.equals(failure.getMessage()) || PhoneSessions.NO_ANSWER.equals(failure.getMessage()))
-                        ? syncFromStorage(session, web.deviceId()).mapEmpty()
-                        : Future.failedFuture(failure));
+        return held(session, web.deviceId(), () -> syncFromStorage(session, web.deviceId())).map(seq -> {
+            // Not awaited: the browser has its answer, and an offline phone is told nothing. The phone's node
+            // emits it after the outbox, so it does not overtake this browser's earlier read marks and sends.
+            relay.phones.command(web.deviceId(), Events.REQUEST_SYNC, null).onFailure(e -> log.debug(
+                    "request:sync not delivered node={} device={}: {}", relay.nodeId, web.deviceId(), e.getMessage()));
+            return null;
+        });
     }
 
-    private Future<Void> resume(SocketSession session, String deviceId, long since) {
+    /**
+     * Runs an answer from storage or the log with this browser's live events held, then lets through those
+     * it did not cover: a snapshot sent after a newer live event would replace that event's thread.
+     */
+    private Future<Long> held(SocketSession session, String deviceId, java.util.function.Supplier<Future<Long>> answer) {
+        relay.webs.hold(deviceId, session.socket());
+        Future<Long> answered;
+        try {
+            answered = answer.get();
+        } catch (RuntimeException e) {
+            answered = Future.failedFuture(e);
+        }
+        return answered.onComplete(done -> relay.webs.release(deviceId, session.socket(), done.succeeded() ? done.result() : -1));
+    }
+
+    private Future<Long> resume(SocketSession session, String deviceId, long since) {
         return store.lastSeq(deviceId).compose(last -> {
             if (since > last || last - since > REPLAY_LIMIT) {
                 return reset(session, deviceId, since, last);
             }
             if (since == last) {
                 session.socket().emit(Events.SYNC_COMPLETE, new JsonObject().put(PhoneEvents.SEQ, last));
-                return Future.succeededFuture();
+                return Future.succeededFuture(last);
             }
             return store.eventsSince(deviceId, since, (int) (last - since)).compose(events -> {
                 // The log keeps a window: if its oldest kept event is past what the browser saw, it is too late.
@@ -133,34 +151,28 @@ final class WebEvents {
                 }
                 session.socket().emit(Events.SYNC_COMPLETE, new JsonObject().put(PhoneEvents.SEQ, seq));
                 log.info("web resumed node={} device={} since={} replayed={}", relay.nodeId, deviceId, since, events.size());
-                return Future.succeededFuture();
+                return Future.succeededFuture(seq);
             });
         });
     }
 
-    private Future<Void> reset(SocketSession session, String deviceId, long since, long last) {
+    private Future<Long> reset(SocketSession session, String deviceId, long since, long last) {
         session.socket().emit(Events.SYNC_RESET, new JsonObject().put(PhoneEvents.SEQ, last)
                 .put("reason", since > last ? "unknown sequence" : "too far behind"));
         log.info("web resume refused node={} device={} since={} last={}: full sync", relay.nodeId, deviceId, since, last);
         return syncFromStorage(session, deviceId).map(seq -> {
             session.socket().emit(Events.SYNC_COMPLETE, new JsonObject().put(PhoneEvents.SEQ, seq));
-            return null;
+            return seq;
         });
     }
 
-    /** Sends this browser what storage has, stamped with the sequence number it is current to. */
+    /** Sends this browser what storage has, each event stamped with the sequence number it is current to. */
     private Future<Long> syncFromStorage(SocketSession session, String deviceId) {
-        // Read the sequence first: anything newer is also relayed live, at worst twice (the app de-duplicates).
-        return store.lastSeq(deviceId).compose(seq -> {
-            Future<JsonArray> conversations = store.loadConversations(deviceId);
-            Future<JsonArray> messages = store.loadMessages(deviceId, SYNC_MESSAGES);
-            return Future.all(conversations, messages).map(all -> {
-                session.socket().emit(Events.CONVERSATIONS_SYNC, new JsonObject().put("conversations", conversations.result()).put(PhoneEvents.SEQ, seq));
-                session.socket().emit(Events.MESSAGES_SYNC, new JsonObject().put("messages", messages.result()).put(PhoneEvents.SEQ, seq));
-                log.info("web synced from storage node={} device={} conversations={} messages={}", relay.nodeId, deviceId,
-                        conversations.result().size(), messages.result().size());
-                return seq;
-            });
+        return StoredSync.read(store, deviceId, sync).map(stored -> {
+            stored.forEachEvent((event, payload) -> session.socket().emit(event, payload));
+            log.info("web synced from storage node={} device={} conversations={} threads={} messages={}", relay.nodeId, deviceId,
+                    stored.conversations().size(), stored.threads().size(), stored.messages());
+            return stored.seq();
         });
     }
 }

@@ -8,15 +8,22 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The browsers connected to this node, grouped by the phone they are paired with. A node holds
  * <em>one</em> consumer on {@link Addresses#web} per phone with at least one local browser and fans
  * each event out to its local sockets; phone events are published there already encoded, so a fan-out
- * to many browsers encodes the message body once, on the phone's node.
+ * to many browsers encodes the message body once, on the phone's node. With a {@link WebCatchUp}, each
+ * phone's events reach its browsers here in sequence order, gaps filled from the log.
+ *
+ * <p>A browser being answered from storage (or replayed from the log) can be <em>held</em>: live events
+ * for it wait until its answer is out, and those the answer already covered (by sequence number) are
+ * dropped. The web app replaces a whole thread with each {@code messages:sync}, so a snapshot that
+ * arrived after a newer live event would wipe that event out of the thread.
  *
  * <p>Node-wide and thread-safe: HTTP verticle instances on different event loops share it.
  */
@@ -24,10 +31,12 @@ public final class WebSessions {
 
     /** Header naming the event of a published packet, so the fan-out can count it without parsing. */
     static final String EVENT_HEADER = "event";
-    /** Header carrying a numbered event's seq, so each node can keep its browsers in order without parsing. */
+    /** Header carrying a logged event's sequence number, so each node keeps its browsers in order without parsing. */
     static final String SEQ_HEADER = "seq";
-    /** Header of an unnumbered event that belongs to a numbered one ({@code message:new}): that one's seq. */
-    static final String FOLLOWS_HEADER = "follows";
+    /** Live events kept for one held browser; past this it is released as is (a stuck storage read must not grow without bound). */
+    static final int MAX_HELD = 10_000;
+    /** The sequence number of an event that is not in the phone's log (presence). */
+    static final long UNNUMBERED = -1;
 
     private final Vertx vertx;
     private final Metrics metrics;
@@ -46,22 +55,16 @@ public final class WebSessions {
         this.catchUp = eventLog == null ? null : new WebCatchUp(vertx, nodeId, eventLog, this::deliverPacket);
     }
 
-    /**
-     * Publishes an event to every browser of the phone, on every node. A payload that carries a
-     * {@code seq} (a numbered event) has it copied into a header, by which every node keeps its browsers in order.
-     */
+    /** Publishes an event that is not in the phone's log (presence, an expired send) to every browser of the phone, on every node. */
     public void publish(String deviceId, String event, Object... args) {
-        DeliveryOptions options = new DeliveryOptions().addHeader(EVENT_HEADER, event);
-        if (args.length > 0 && args[0] instanceof io.vertx.core.json.JsonObject payload && payload.getValue(SEQ_HEADER) instanceof Number seq) {
-            options.addHeader(SEQ_HEADER, Long.toString(seq.longValue()));
-        }
-        vertx.eventBus().publish(Addresses.web(deviceId), SocketIoPackets.encodeEvent(event, args), options);
+        vertx.eventBus().publish(Addresses.web(deviceId), SocketIoPackets.encodeEvent(event, args),
+                new DeliveryOptions().addHeader(EVENT_HEADER, event));
     }
 
-    /** Publishes an unnumbered event that belongs to the numbered event {@code seq} (sent just before it). */
-    public void publishFollowing(String deviceId, long seq, String event, Object... args) {
-        vertx.eventBus().publish(Addresses.web(deviceId), SocketIoPackets.encodeEvent(event, args),
-                new DeliveryOptions().addHeader(EVENT_HEADER, event).addHeader(FOLLOWS_HEADER, Long.toString(seq)));
+    /** Publishes an event of the phone's log, whose payload carries its sequence number {@code seq}. */
+    public void publishLogged(String deviceId, String event, long seq, Object payload) {
+        vertx.eventBus().publish(Addresses.web(deviceId), SocketIoPackets.encodeEvent(event, payload),
+                new DeliveryOptions().addHeader(EVENT_HEADER, event).addHeader(SEQ_HEADER, Long.toString(seq)));
     }
 
     /** What this node's browsers were handed and missed; null without a log. */
@@ -81,10 +84,11 @@ public final class WebSessions {
                 if (catchUp != null) {
                     catchUp.opened(deviceId);
                 }
-                group = subscribe(deviceId);
+                group = new Group();
+                group.consumer = consumer(deviceId);
                 groups.put(deviceId, group);
             }
-            group.sockets.add(socket);
+            group.subscribers.putIfAbsent(socket, new Subscriber());
         }
         return group.consumer.completion();
     }
@@ -94,7 +98,7 @@ public final class WebSessions {
         MessageConsumer<String> drop = null;
         synchronized (this) {
             Group group = groups.get(deviceId);
-            if (group != null && group.sockets.remove(socket) && group.sockets.isEmpty()) {
+            if (group != null && group.subscribers.remove(socket) != null && group.subscribers.isEmpty()) {
                 groups.remove(deviceId);
                 drop = group.consumer;
             }
@@ -107,29 +111,57 @@ public final class WebSessions {
         }
     }
 
+    /**
+     * Holds live events for this browser until {@link #release}; call on the socket's context, before
+     * reading what it will be answered with.
+     */
+    void hold(String deviceId, SocketIoSocket socket) {
+        Subscriber subscriber = subscriber(deviceId, socket);
+        if (subscriber != null) {
+            subscriber.held = new ArrayList<>();
+        }
+    }
+
+    /**
+     * Lets live events through again, after sending those held meanwhile that the answer did not cover:
+     * numbered ones past {@code coveredTo}, and every unnumbered one (presence). Call on the socket's context.
+     */
+    void release(String deviceId, SocketIoSocket socket, long coveredTo) {
+        Subscriber subscriber = subscriber(deviceId, socket);
+        if (subscriber == null || subscriber.held == null) {
+            return;
+        }
+        List<Packet> held = subscriber.held;
+        subscriber.held = null;
+        for (Packet packet : held) {
+            if (packet.seq == UNNUMBERED || packet.seq > coveredTo) {
+                send(socket, packet);
+            }
+        }
+    }
+
     /** Phones with at least one browser on this node. */
-    public java.util.List<String> localDevices() {
-        return java.util.List.copyOf(groups.keySet());
+    public List<String> localDevices() {
+        return List.copyOf(groups.keySet());
     }
 
     /** Sends an event to this node's browsers of the phone only (for news that every node learns by itself). */
     public void deliverLocally(String deviceId, String event, Object... args) {
-        Group group = groups.get(deviceId);
-        if (group == null) {
+        if (!groups.containsKey(deviceId)) {
             return;
         }
         String packet = SocketIoPackets.encodeEvent(event, args);
         if (catchUp == null) {
-            deliver(group, event, packet);
+            deliverPacket(deviceId, event, UNNUMBERED, packet);
         } else {
-            catchUp.received(deviceId, event, null, null, packet); // in its place behind events being caught up
+            catchUp.received(deviceId, event, null, packet); // in its place behind events being caught up
         }
     }
 
     /** Browsers of the phone connected to this node (for tests and metrics). */
     public int localCount(String deviceId) {
         Group group = groups.get(deviceId);
-        return group == null ? 0 : group.sockets.size();
+        return group == null ? 0 : group.subscribers.size();
     }
 
     /**
@@ -156,21 +188,15 @@ public final class WebSessions {
         }
     }
 
-    private Group subscribe(String deviceId) {
-        Group group = new Group();
-        group.consumer = consumer(deviceId);
-        return group;
-    }
-
     /** The phone's consumer here: hands each event to the catch-up (or straight to the browsers), whatever group holds them now. */
     private MessageConsumer<String> consumer(String deviceId) {
         return vertx.eventBus().consumer(Addresses.web(deviceId), message -> {
             String event = message.headers().get(EVENT_HEADER);
+            Long seq = number(message.headers().get(SEQ_HEADER));
             if (catchUp == null) {
-                deliverPacket(deviceId, event, message.body());
+                deliverPacket(deviceId, event, seq == null ? UNNUMBERED : seq, message.body());
             } else {
-                catchUp.received(deviceId, event, number(message.headers().get(SEQ_HEADER)),
-                        number(message.headers().get(FOLLOWS_HEADER)), message.body());
+                catchUp.received(deviceId, event, seq, message.body());
             }
         });
     }
@@ -183,27 +209,51 @@ public final class WebSessions {
         }
     }
 
-    /** To this node's current browsers of the phone (whatever group holds them now). */
-    private void deliverPacket(String deviceId, String event, String packet) {
+    private Subscriber subscriber(String deviceId, SocketIoSocket socket) {
         Group group = groups.get(deviceId);
-        if (group != null) {
-            deliver(group, event, packet);
-        }
+        return group == null ? null : group.subscribers.get(socket);
     }
 
-    private void deliver(Group group, String event, String packet) {
-        for (SocketIoSocket socket : group.sockets) {
-            socket.runOnContext(v -> {
-                if (socket.connected() && event != null) {
-                    metrics.eventSent(event);
-                }
-                socket.sendEncoded(packet);
-            });
+    /** To this node's current browsers of the phone (whatever group holds them now), each on its own context. */
+    private void deliverPacket(String deviceId, String event, long seq, String encoded) {
+        Group group = groups.get(deviceId);
+        if (group == null) {
+            return;
         }
+        Packet packet = new Packet(event, seq, encoded);
+        group.subscribers.forEach((socket, subscriber) -> socket.runOnContext(v -> {
+            List<Packet> held = subscriber.held;
+            if (held == null) {
+                send(socket, packet);
+            } else if (held.size() < MAX_HELD) {
+                held.add(packet);
+            } else {
+                subscriber.held = null;
+                held.forEach(p -> send(socket, p));
+                send(socket, packet);
+            }
+        }));
+    }
+
+    private void send(SocketIoSocket socket, Packet packet) {
+        if (socket.connected() && packet.event != null) {
+            metrics.eventSent(packet.event);
+        }
+        socket.sendEncoded(packet.encoded);
+    }
+
+    /** An encoded event on its way to browsers; {@code seq} is its number in the phone's log, or {@link #UNNUMBERED}. */
+    private record Packet(String event, long seq, String encoded) {
+    }
+
+    /** One browser of a group; {@code held} is touched only on its socket's context. */
+    private static final class Subscriber {
+        /** Live packets waiting while the browser is held; null when it is not. */
+        List<Packet> held;
     }
 
     private static final class Group {
-        final Set<SocketIoSocket> sockets = ConcurrentHashMap.newKeySet();
+        final Map<SocketIoSocket, Subscriber> subscribers = new ConcurrentHashMap<>();
         volatile MessageConsumer<String> consumer;
     }
 }

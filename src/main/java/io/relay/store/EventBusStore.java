@@ -60,9 +60,20 @@ public final class EventBusStore implements Store {
     }
 
     @Override
-    public Future<Optional<byte[]>> findDeviceSecretHash(String deviceId) {
-        return request(StoreOps.FIND_DEVICE_SECRET, new JsonObject().put(StoreOps.DEVICE_ID, deviceId))
-                .map(body -> Optional.ofNullable((JsonObject) body).map(row -> row.getBinary(StoreOps.SECRET_HASH)));
+    public Future<Optional<DeviceCredential>> findDeviceCredential(String deviceId) {
+        return request(StoreOps.FIND_DEVICE_CREDENTIAL, new JsonObject().put(StoreOps.DEVICE_ID, deviceId))
+                .map(body -> Optional.ofNullable((JsonObject) body).map(row -> new DeviceCredential(row.getBinary(StoreOps.SECRET_HASH),
+                        row.getBoolean(StoreOps.BOUND), row.getBoolean(StoreOps.LEGACY_NOTED))));
+    }
+
+    @Override
+    public Future<Void> bindDeviceSecret(String deviceId) {
+        return request(StoreOps.BIND_DEVICE_SECRET, new JsonObject().put(StoreOps.DEVICE_ID, deviceId)).mapEmpty();
+    }
+
+    @Override
+    public Future<Boolean> noteLegacyDevice(String deviceId) {
+        return request(StoreOps.NOTE_LEGACY_DEVICE, new JsonObject().put(StoreOps.DEVICE_ID, deviceId)).map(Boolean.class::cast);
     }
 
     @Override
@@ -124,9 +135,10 @@ public final class EventBusStore implements Store {
     }
 
     @Override
-    public Future<JsonArray> loadMessages(String deviceId, int limit) {
-        return request(StoreOps.LOAD_MESSAGES, new JsonObject().put(StoreOps.DEVICE_ID, deviceId).put(StoreOps.LIMIT, limit))
-                .map(JsonArray.class::cast);
+    public Future<java.util.List<JsonArray>> loadThreads(String deviceId, int threads, int perThread) {
+        return request(StoreOps.LOAD_THREADS, new JsonObject().put(StoreOps.DEVICE_ID, deviceId).put(StoreOps.THREADS, threads)
+                .put(StoreOps.LIMIT, perThread))
+                .map(body -> ((JsonArray) body).stream().map(JsonArray.class::cast).toList());
     }
 
     @Override

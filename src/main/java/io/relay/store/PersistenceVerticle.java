@@ -64,7 +64,9 @@ public final class PersistenceVerticle extends VerticleBase {
         registrations.add(on(StoreOps.FIND_PAIRING_TOKEN, this::findPairingToken));
         registrations.add(on(StoreOps.REDEEM_PAIRING_TOKEN, this::redeemPairingToken));
         registrations.add(on(StoreOps.UPSERT_DEVICE, this::upsertDevice));
-        registrations.add(on(StoreOps.FIND_DEVICE_SECRET, this::findDeviceSecret));
+        registrations.add(on(StoreOps.FIND_DEVICE_CREDENTIAL, this::findDeviceCredential));
+        registrations.add(on(StoreOps.BIND_DEVICE_SECRET, this::bindDeviceSecret));
+        registrations.add(on(StoreOps.NOTE_LEGACY_DEVICE, this::noteLegacyDevice));
         registrations.add(on(StoreOps.ISSUE_DEVICE_SECRET, this::issueDeviceSecret));
         registrations.add(on(StoreOps.LIST_SESSIONS, this::listSessions));
         registrations.add(on(StoreOps.REVOKE_SESSIONS, this::revokeSessions));
@@ -73,7 +75,7 @@ public final class PersistenceVerticle extends VerticleBase {
         registrations.add(on(StoreOps.SAVE_CONVERSATIONS, this::saveConversations));
         registrations.add(on(StoreOps.UPDATE_MESSAGE_STATUS, this::updateMessageStatus));
         registrations.add(on(StoreOps.LOAD_CONVERSATIONS, this::loadConversations));
-        registrations.add(on(StoreOps.LOAD_MESSAGES, this::loadMessages));
+        registrations.add(on(StoreOps.LOAD_THREADS, this::loadThreads));
         registrations.add(on(StoreOps.SCHEMA_VERSION, this::schemaVersion));
         registrations.add(on(StoreOps.ENQUEUE_COMMAND, this::enqueueCommand));
         registrations.add(on(StoreOps.OPEN_COMMANDS, this::openCommands));
@@ -175,12 +177,22 @@ public final class PersistenceVerticle extends VerticleBase {
         return pool.preparedQuery(StoreSql.UPSERT_DEVICE).execute(args).mapEmpty();
     }
 
-    private Future<JsonObject> findDeviceSecret(JsonObject r) {
-        return pool.preparedQuery(StoreSql.FIND_DEVICE_SECRET).execute(Tuple.of(requireId(r, StoreOps.DEVICE_ID)))
+    private Future<JsonObject> findDeviceCredential(JsonObject r) {
+        return pool.preparedQuery(StoreSql.FIND_DEVICE_CREDENTIAL).execute(Tuple.of(requireId(r, StoreOps.DEVICE_ID)))
                 .map(rows -> first(rows, row -> {
                     var hash = row.getBuffer("secret_hash");
-                    return hash == null ? null : new JsonObject().put(StoreOps.SECRET_HASH, hash.getBytes());
+                    return hash == null ? null : new JsonObject().put(StoreOps.SECRET_HASH, hash.getBytes())
+                            .put(StoreOps.BOUND, row.getBoolean("bound")).put(StoreOps.LEGACY_NOTED, row.getBoolean("legacy_noted"));
                 }));
+    }
+
+    private Future<Void> bindDeviceSecret(JsonObject r) {
+        return pool.preparedQuery(StoreSql.BIND_DEVICE_SECRET).execute(Tuple.of(requireId(r, StoreOps.DEVICE_ID))).mapEmpty();
+    }
+
+    private Future<Boolean> noteLegacyDevice(JsonObject r) {
+        return pool.preparedQuery(StoreSql.NOTE_LEGACY_DEVICE).execute(Tuple.of(requireId(r, StoreOps.DEVICE_ID)))
+                .map(rows -> rows.size() == 1);
     }
 
     private Future<JsonObject> issueDeviceSecret(JsonObject r) {
@@ -349,19 +361,28 @@ public final class PersistenceVerticle extends VerticleBase {
                 .map(rows -> rows.size() == 0 ? 0L : rows.iterator().next().getLong("last_seq"));
     }
 
-    private Future<JsonArray> loadMessages(JsonObject r) {
-        Tuple args = Tuple.of(requireId(r, StoreOps.DEVICE_ID), StoreRequests.requireLimit(r));
-        return pool.preparedQuery(StoreSql.LOAD_MESSAGES).execute(args).map(rows -> {
-            JsonArray docs = new JsonArray();
-            rows.forEach(row -> {
+    private Future<JsonArray> loadThreads(JsonObject r) {
+        Tuple args = Tuple.of(requireId(r, StoreOps.DEVICE_ID), StoreRequests.requireLimit(r, StoreOps.THREADS),
+                StoreRequests.requireLimit(r, StoreOps.LIMIT));
+        return pool.preparedQuery(StoreSql.LOAD_THREADS).execute(args).map(rows -> {
+            JsonArray threads = new JsonArray();
+            JsonArray thread = null;
+            String current = null;
+            for (Row row : rows) {
+                String key = row.getString("thread");
+                if (thread == null || !java.util.Objects.equals(key, current)) {
+                    thread = new JsonArray();
+                    threads.add(thread);
+                    current = key;
+                }
                 JsonObject doc = new JsonObject(row.getString("doc"));
                 String status = row.getString("status");
                 if (status != null) {
                     doc.put("status", status); // keeps the key where the phone put it
                 }
-                docs.add(doc);
-            });
-            return docs;
+                thread.add(doc);
+            }
+            return threads;
         });
     }
 

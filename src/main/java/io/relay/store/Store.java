@@ -32,8 +32,17 @@ public interface Store {
     /** Creates or refreshes a phone's device row (name, model, last seen). */
     Future<Void> upsertDevice(String deviceId, String deviceName, String deviceModel);
 
-    /** The SHA-256 of the phone's device secret; empty when the device is unknown or has none yet. */
-    Future<Optional<byte[]>> findDeviceSecretHash(String deviceId);
+    /** The phone's credential as stored; empty when the device is unknown or has no secret yet. */
+    Future<Optional<DeviceCredential>> findDeviceCredential(String deviceId);
+
+    /** Records that the phone presented its secret: from now on it registers only with it. Idempotent. */
+    Future<Void> bindDeviceSecret(String deviceId);
+
+    /**
+     * Notes that the device registered without its secret (a legacy app): true only the first time for
+     * that device, across every node, so that it is logged once.
+     */
+    Future<Boolean> noteLegacyDevice(String deviceId);
 
     /**
      * Sets the device's secret hash only if it has none (creating the device row if needed), atomically:
@@ -72,8 +81,12 @@ public interface Store {
     /** The device's conversations, most recent first. */
     Future<JsonArray> loadConversations(String deviceId);
 
-    /** The device's latest {@code limit} messages, oldest first. */
-    Future<JsonArray> loadMessages(String deviceId, int limit);
+    /**
+     * The device's stored threads as the web app files them (by conversationId, else phone number): the
+     * {@code threads} most recently active, most recent first, each its latest {@code perThread} messages,
+     * oldest first, with the last status the phone reported.
+     */
+    Future<java.util.List<JsonArray>> loadThreads(String deviceId, int threads, int perThread);
 
     /**
      * The newest schema version the migrations applied, read from the database (empty before any).
@@ -127,6 +140,13 @@ public interface Store {
         public boolean redeemed() {
             return redeemedAt != null;
         }
+    }
+
+    /**
+     * A phone's credential: the SHA-256 of its device secret; whether the phone ever presented it (then
+     * it must, always); whether it was already noted as a legacy device.
+     */
+    record DeviceCredential(byte[] secretHash, boolean bound, boolean legacyNoted) {
     }
 
     /** A live browser session as its phone sees it. */

@@ -23,8 +23,12 @@ public final class StoreOps {
     public static final String REDEEM_PAIRING_TOKEN = "redeem-pairing-token";
     /** {deviceId, deviceName?, deviceModel?} → null. */
     public static final String UPSERT_DEVICE = "upsert-device";
-    /** {deviceId} → {secretHash} (base64), or null when the device is unknown or has no secret yet. */
-    public static final String FIND_DEVICE_SECRET = "find-device-secret";
+    /** {deviceId} → {secretHash (base64), bound, legacyNoted}, or null when the device is unknown or has no secret yet. */
+    public static final String FIND_DEVICE_CREDENTIAL = "find-device-credential";
+    /** {deviceId} → null: the device presented its secret, and needs it from now on. */
+    public static final String BIND_DEVICE_SECRET = "bind-device-secret";
+    /** {deviceId} → true the first time the device is noted as registering without its secret. */
+    public static final String NOTE_LEGACY_DEVICE = "note-legacy-device";
     /** {deviceId, secretHash} → {issued: boolean}: true only if the device had no secret until now. */
     public static final String ISSUE_DEVICE_SECRET = "issue-device-secret";
     /** {deviceId} → [{sessionId, createdAt, lastSeen, expiresAt}] of its live sessions. */
@@ -41,8 +45,8 @@ public final class StoreOps {
     public static final String UPDATE_MESSAGE_STATUS = "update-message-status";
     /** {deviceId} → [conversation docs], most recent first. */
     public static final String LOAD_CONVERSATIONS = "load-conversations";
-    /** {deviceId, limit} → [message docs], oldest first. */
-    public static final String LOAD_MESSAGES = "load-messages";
+    /** {deviceId, threads, limit} → [[message docs, oldest first]], one array per thread, most recently active first. */
+    public static final String LOAD_THREADS = "load-threads";
     /** {deviceId, key, event, payload} → true when queued, false when the key was already there. */
     public static final String ENQUEUE_COMMAND = "enqueue-command";
     /** {deviceId, includeDelivered} → [{key, event, payload}], oldest first. */
@@ -64,9 +68,10 @@ public final class StoreOps {
 
     /** Every operation, for registering consumers. */
     public static final java.util.List<String> ALL = java.util.List.of(
-            CREATE_PAIRING_TOKEN, FIND_PAIRING_TOKEN, REDEEM_PAIRING_TOKEN, UPSERT_DEVICE, FIND_DEVICE_SECRET, ISSUE_DEVICE_SECRET,
+            CREATE_PAIRING_TOKEN, FIND_PAIRING_TOKEN, REDEEM_PAIRING_TOKEN, UPSERT_DEVICE, FIND_DEVICE_CREDENTIAL, ISSUE_DEVICE_SECRET,
+            BIND_DEVICE_SECRET, NOTE_LEGACY_DEVICE,
             LIST_SESSIONS, REVOKE_SESSIONS, FIND_SESSION,
-            SAVE_MESSAGES, SAVE_CONVERSATIONS, UPDATE_MESSAGE_STATUS, LOAD_CONVERSATIONS, LOAD_MESSAGES, SCHEMA_VERSION,
+            SAVE_MESSAGES, SAVE_CONVERSATIONS, UPDATE_MESSAGE_STATUS, LOAD_CONVERSATIONS, LOAD_THREADS, SCHEMA_VERSION,
             ENQUEUE_COMMAND, OPEN_COMMANDS, CONFIRM_COMMAND, CLAIM_COMMAND, EXPIRE_COMMANDS, APPEND_EVENT, EVENTS_SINCE, LAST_SEQ);
 
     public static String address(String op) {
@@ -101,9 +106,12 @@ public final class StoreOps {
     public static final String SEQ = "seq";
     public static final String SINCE = "since";
     public static final String ISSUED = "issued";
+    public static final String BOUND = "bound";
+    public static final String LEGACY_NOTED = "legacyNoted";
+    public static final String THREADS = "threads";
 
     /** Largest batch of messages or conversations accepted in one request. */
     public static final int MAX_BATCH = 5000;
-    /** Largest {@code limit} of one message load. */
+    /** Largest {@code limit} of one message load (messages per thread, and threads per load). */
     public static final int MAX_LOAD = 5000;
 }

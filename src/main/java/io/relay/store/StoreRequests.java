@@ -95,9 +95,13 @@ final class StoreRequests {
     }
 
     static int requireLimit(JsonObject request) {
-        Object value = request.getValue(StoreOps.LIMIT);
+        return requireLimit(request, StoreOps.LIMIT);
+    }
+
+    static int requireLimit(JsonObject request, String field) {
+        Object value = request.getValue(field);
         if (!(value instanceof Integer limit) || limit < 1 || limit > StoreOps.MAX_LOAD) {
-            throw new BadRequest(StoreOps.LIMIT + " must be an integer from 1 to " + StoreOps.MAX_LOAD);
+            throw new BadRequest(field + " must be an integer from 1 to " + StoreOps.MAX_LOAD);
         }
         return limit;
     }

@@ -38,8 +38,18 @@ final class StoreSql {
               device_model = COALESCE(EXCLUDED.device_model, devices.device_model),
               last_seen = now()""";
 
-    static final String FIND_DEVICE_SECRET = """
-            SELECT secret_hash FROM devices WHERE device_id = $1""";
+    static final String FIND_DEVICE_CREDENTIAL = """
+            SELECT secret_hash, secret_bound_at IS NOT NULL AS bound, legacy_noted_at IS NOT NULL AS legacy_noted
+            FROM devices WHERE device_id = $1""";
+
+    // Binding is one-way: once the phone has presented its secret, a register without it is refused.
+    static final String BIND_DEVICE_SECRET = """
+            UPDATE devices SET secret_bound_at = now() WHERE device_id = $1 AND secret_bound_at IS NULL""";
+
+    // A row back only for the first call per device, on any node: the legacy device is logged once.
+    static final String NOTE_LEGACY_DEVICE = """
+            UPDATE devices SET legacy_noted_at = now() WHERE device_id = $1 AND legacy_noted_at IS NULL
+            RETURNING device_id""";
 
     // Issued at most once: the row lock of the conflict update serialises two sockets claiming the same
     // fresh deviceId, and only the one that found secret_hash still NULL gets a row back.
@@ -125,13 +135,19 @@ final class StoreSql {
             SELECT doc::text AS doc FROM conversations WHERE device_id = $1
             ORDER BY last_message_time DESC NULLS LAST, id""";
 
-    // The latest $2 by timestamp, handed back oldest first as the web app shows them.
-    static final String LOAD_MESSAGES = """
-            SELECT doc, status FROM (
-              SELECT doc::text AS doc, status, ts, id FROM messages WHERE device_id = $1
-              ORDER BY ts DESC NULLS LAST, id DESC LIMIT $2
-            ) latest
-            ORDER BY ts ASC NULLS FIRST, id ASC""";
+    // The $2 most recently active threads (a thread is a conversationId, else a phone number, as the web
+    // app files them), most recent first, and the latest $3 messages of each, handed back oldest first as
+    // the web app shows them. Both steps walk messages_device_thread_ts_idx.
+    static final String LOAD_THREADS = """
+            WITH threads AS (
+              SELECT COALESCE(conversation_id, phone_number) AS thread, max(ts) AS last_ts
+              FROM messages WHERE device_id = $1
+              GROUP BY 1 ORDER BY last_ts DESC NULLS LAST, thread LIMIT $2)
+            SELECT t.thread, m.doc, m.status FROM threads t CROSS JOIN LATERAL (
+              SELECT doc::text AS doc, status, ts, id FROM messages
+              WHERE device_id = $1 AND COALESCE(conversation_id, phone_number) IS NOT DISTINCT FROM t.thread
+              ORDER BY ts DESC NULLS LAST, id DESC LIMIT $3) m
+            ORDER BY t.last_ts DESC NULLS LAST, t.thread, m.ts ASC NULLS FIRST, m.id ASC""";
 
     /** The newest successfully applied migration: answers only when the database does, and shows it is migrated. */
     static final String SCHEMA_VERSION = """

@@ -50,4 +50,18 @@ class ClusterFlowTest {
         // The default client upgrades; sessions opened on one node upgrade on that node.
         assertThat(result.getJsonObject("transports").stream().map(e -> e.getValue())).containsOnly("websocket");
     }
+
+    @Test
+    @DisplayName("the original web app's mark-read then request-sync, from node 1, reach the original phone on node 0 in that order while it pushes a long thread")
+    void originalAppsCommandsInOrderAcrossNodes() throws Exception {
+        JsonObject result = NodeScript.assertPasses("original-apps.js", SCRIPT_TIMEOUT, "order", cluster.url(0), cluster.url(1));
+        assertThat(result.getInteger("overtaken")).isZero();
+    }
+
+    @Test
+    @DisplayName("a page reloaded on node 1 gets one messages:sync per conversation of the phone on node 0, offline and online")
+    void originalAppsSyncAcrossNodes() throws Exception {
+        assertThat(NodeScript.assertPasses("original-apps.js", SCRIPT_TIMEOUT, "sync", cluster.url(0), cluster.url(1)).getInteger("threads"))
+                .isEqualTo(3);
+    }
 }

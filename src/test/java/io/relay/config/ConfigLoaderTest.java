@@ -66,15 +66,43 @@ class ConfigLoaderTest {
     }
 
     @Test
-    @DisplayName("legacy phones (no device secret) are refused unless ALLOW_LEGACY_PHONES or security.allowLegacyPhones says otherwise")
-    void legacyPhonesOffByDefault() {
-        assertThat(ConfigLoader.load(file(), Map.of()).security().allowLegacyPhones()).isFalse();
-        assertThat(ConfigLoader.load(file(), Map.of("ALLOW_LEGACY_PHONES", "true")).security().allowLegacyPhones()).isTrue();
-        JsonObject on = file().put("security", new JsonObject().put("allowLegacyPhones", true));
-        assertThat(ConfigLoader.load(on, Map.of()).security().allowLegacyPhones()).isTrue();
-        assertThat(ConfigLoader.load(on, Map.of("ALLOW_LEGACY_PHONES", "false")).security().allowLegacyPhones()).isFalse();
+    @DisplayName("phone secrets bind on first use by default; PHONE_SECRET_POLICY or security.phoneSecretPolicy make them required")
+    void phoneSecretPolicy() {
+        assertThat(ConfigLoader.load(file(), Map.of()).security().phoneSecrets()).isEqualTo(PhoneSecretPolicy.BIND_ON_FIRST_USE);
+        assertThat(ConfigLoader.load(file(), Map.of("PHONE_SECRET_POLICY", "required")).security().phoneSecrets())
+                .isEqualTo(PhoneSecretPolicy.REQUIRED);
+        JsonObject required = file().put("security", new JsonObject().put("phoneSecretPolicy", "required"));
+        assertThat(ConfigLoader.load(required, Map.of()).security().phoneSecrets()).isEqualTo(PhoneSecretPolicy.REQUIRED);
+        assertThat(ConfigLoader.load(required, Map.of("PHONE_SECRET_POLICY", "bind-on-first-use")).security().phoneSecrets())
+                .isEqualTo(PhoneSecretPolicy.BIND_ON_FIRST_USE);
+        assertThatThrownBy(() -> ConfigLoader.load(file(), Map.of("PHONE_SECRET_POLICY", "sometimes")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("PHONE_SECRET_POLICY").hasMessageContaining("required");
+    }
+
+    @Test
+    @DisplayName("the replaced ALLOW_LEGACY_PHONES still works (true: bind on first use, false: required) and contradicting the new setting is refused")
+    void legacySwitchStillWorks() {
+        assertThat(ConfigLoader.load(file(), Map.of("ALLOW_LEGACY_PHONES", "true")).security().phoneSecrets())
+                .isEqualTo(PhoneSecretPolicy.BIND_ON_FIRST_USE);
+        assertThat(ConfigLoader.load(file(), Map.of("ALLOW_LEGACY_PHONES", "false")).security().phoneSecrets())
+                .isEqualTo(PhoneSecretPolicy.REQUIRED);
+        JsonObject off = file().put("security", new JsonObject().put("allowLegacyPhones", false));
+        assertThat(ConfigLoader.load(off, Map.of()).security().phoneSecrets()).isEqualTo(PhoneSecretPolicy.REQUIRED);
+        assertThatThrownBy(() -> ConfigLoader.load(file(), Map.of("ALLOW_LEGACY_PHONES", "true", "PHONE_SECRET_POLICY", "required")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("ALLOW_LEGACY_PHONES").hasMessageContaining("PHONE_SECRET_POLICY");
         assertThatThrownBy(() -> ConfigLoader.load(file(), Map.of("ALLOW_LEGACY_PHONES", "maybe")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("ALLOW_LEGACY_PHONES");
+    }
+
+    @Test
+    @DisplayName("a sync from storage sends 100 threads of 50 messages by default; SYNC_THREADS and SYNC_THREAD_MESSAGES change it")
+    void syncBounds() {
+        assertThat(ConfigLoader.load(file(), Map.of()).sync()).isEqualTo(new RelayConfig.Sync(100, 50));
+        JsonObject custom = file().put("sync", new JsonObject().put("threads", 7).put("messagesPerThread", 9));
+        assertThat(ConfigLoader.load(custom, Map.of()).sync()).isEqualTo(new RelayConfig.Sync(7, 9));
+        assertThat(ConfigLoader.load(custom, Map.of("SYNC_THREAD_MESSAGES", "3")).sync()).isEqualTo(new RelayConfig.Sync(7, 3));
+        assertThatThrownBy(() -> ConfigLoader.load(file(), Map.of("SYNC_THREADS", "0")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("SYNC_THREADS");
     }
 
     @Test

@@ -53,7 +53,8 @@ final class DockerfileChecks {
         assertThat(build.get(copyPom).args()).contains("mvnw");
         assertThat(goOffline).as("dependencies resolved before the sources arrive").isLessThan(copySources);
         assertThat(copySources).isLessThan(pkg);
-        assertThat(build.get(pkg).args()).contains("./mvnw", "-DskipTests", "-Dskip.npm=true");
+        // The image packages the sources alone: no tests (they ran before), no Node test clients.
+        assertThat(build.get(pkg).args()).contains("./mvnw", "-Dskip.npm=true").containsAnyOf("-DskipTests", "-Dmaven.test.skip=true");
         assertThat(all(d.finalStage(), "COPY")).as("the jar comes from the build stage")
                 .anySatisfy(c -> assertThat(c.args()).contains("--from=build", "target/relay.jar"));
     }
@@ -144,6 +145,11 @@ final class DockerfileChecks {
         String dataDir = DockerfileModel.env(d.finalStage()).get("DATA_DIR");
         assertThat(dataDir).as("image DATA_DIR").isNotBlank().isEqualTo(m.effectiveEnv().get("DATA_DIR"));
         assertThat(m.container().getVolumeMounts()).anySatisfy(v -> assertThat(v.getMountPath()).isEqualTo(dataDir));
+        // ImageIT cannot run this RUN (it would add users to the machine) and gives DATA_DIR to the USER itself.
+        String owner = last(d.finalStage(), "USER").map(Instruction::args).orElse("0");
+        Pattern chown = Pattern.compile("\\bchown\\s+(?:-R\\s+)?" + Pattern.quote(owner) + "\\s+" + Pattern.quote(dataDir) + "(?:\\s|$)");
+        assertThat(all(d.finalStage(), "RUN")).as("a RUN gives DATA_DIR to the USER (%s)", owner)
+                .anySatisfy(r -> assertThat(chown.matcher(r.args()).find()).as(r.args()).isTrue());
     }
 
     static void checkIgnored(String ignore) {

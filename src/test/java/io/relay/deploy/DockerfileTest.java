@@ -11,6 +11,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
 import java.util.stream.Stream;
@@ -72,7 +73,7 @@ class DockerfileTest {
     }
 
     @Test
-    @DisplayName("DATA_DIR is the directory the pod mounts a writable emptyDir on")
+    @DisplayName("DATA_DIR is the directory the pod mounts a writable emptyDir on, and the image gives it to its user")
     void dataDir() {
         DockerfileChecks.checkDataDir(DockerfileModel.parse(dockerfile), manifests);
     }
@@ -97,7 +98,8 @@ class DockerfileTest {
                         "COPY .mvn/ .mvn/\n", "COPY .mvn/ .mvn/\nCOPY src/ src/\n", DockerfileChecks::checkStages),
                 broken("the runtime is a JDK", "FROM eclipse-temurin:17-jre-noble", "FROM eclipse-temurin:17-jdk-noble",
                         DockerfileChecks::checkStages),
-                broken("DATA_DIR differs from the pod's mount", "DATA_DIR=/app/data", "DATA_DIR=/var/relay", DockerfileChecks::checkDataDir));
+                broken("DATA_DIR differs from the pod's mount", "DATA_DIR=/app/data", "DATA_DIR=/var/relay", DockerfileChecks::checkDataDir),
+                broken("DATA_DIR is not the user's", "chown 10001:10001 /app/data", "chown 10001:10001 /app", DockerfileChecks::checkDataDir));
     }
 
     private static Arguments broken(String what, String from, String to, BiConsumer<DockerfileModel, Manifests> check) {
@@ -117,6 +119,34 @@ class DockerfileTest {
     @DisplayName("a .dockerignore that lets node_modules in fails its check")
     void brokenIgnoreFails() {
         assertThatThrownBy(() -> DockerfileChecks.checkIgnored(dockerignore.replace("**/node_modules", ""))).isInstanceOf(AssertionError.class);
+    }
+
+    @Test
+    @DisplayName("the build context is read as Docker reads .dockerignore: the sources in, build output, data and installed Node packages out")
+    void context() {
+        DockerIgnore ignore = DockerIgnore.parse(dockerignore);
+        assertThat(List.of("target/relay.jar", "data/pg/PG_VERSION", "src/test/node/node_modules/socket.io-client/package.json",
+                ".git/HEAD", "relay.iml", "src/main/resources/some.log")).allSatisfy(p -> assertThat(ignore.excludes(p)).as(p).isTrue());
+        assertThat(List.of("Dockerfile", "pom.xml", "mvnw", ".mvn/wrapper/maven-wrapper.properties", "cluster.xml", "conf/config.json",
+                "src/main/java/io/relay/Main.java", "src/main/resources/webroot/demo/vendor/socket.io.min.js", "src/test/node/relay-kit.js"))
+                .allSatisfy(p -> assertThat(ignore.excludes(p)).as(p).isFalse());
+
+        DockerIgnore rules = DockerIgnore.parse("""
+                # comment
+                /target
+                **/*.tmp
+                docs/*
+                !docs/keep.md
+                a?c
+                """);
+        assertThat(rules.excludes("target/x")).isTrue();
+        assertThat(rules.excludes("src/target/x")).as("a pattern without ** is anchored at the root").isFalse();
+        assertThat(rules.excludes("x.tmp")).as("**/ also matches no directory").isTrue();
+        assertThat(rules.excludes("a/b/x.tmp")).isTrue();
+        assertThat(rules.excludes("docs/demo.png")).isTrue();
+        assertThat(rules.excludes("docs/keep.md")).as("! takes a path back in").isFalse();
+        assertThat(rules.excludes("abc")).isTrue();
+        assertThat(rules.excludes("a/c")).as("? does not match /").isFalse();
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.relay.e2e;
 
 import io.relay.RelayNode;
 import io.relay.TestConfigs;
+import io.relay.config.ConfigLoader;
 import io.relay.config.RelayConfig;
 import io.relay.store.TestDatabase;
 import io.vertx.core.Vertx;
@@ -9,7 +10,9 @@ import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
@@ -17,17 +20,26 @@ import java.util.function.UnaryOperator;
  * (the Node scripts): {@code @RegisterExtension final FreshRelay relay = FreshRelay.with(c -> c.with...)}.
  */
 final class FreshRelay implements BeforeEachCallback, AfterEachCallback {
-    private final UnaryOperator<RelayConfig> configure;
+    private final Function<String, RelayConfig> configFor;
     private Vertx vertx;
     private RelayNode node;
 
-    private FreshRelay(UnaryOperator<RelayConfig> configure) {
-        this.configure = configure;
+    private FreshRelay(Function<String, RelayConfig> configFor) {
+        this.configFor = configFor;
     }
 
     /** A node with the test defaults changed by {@code configure}. */
     static FreshRelay with(UnaryOperator<RelayConfig> configure) {
-        return new FreshRelay(configure);
+        return new FreshRelay(databaseUrl -> configure.apply(TestConfigs.forDatabase(databaseUrl)));
+    }
+
+    /**
+     * A node configured as an operator who sets nothing gets it: {@code conf/config.json} and the built-in
+     * defaults, with only what a test must set (database, a free port on loopback, a JWT secret).
+     */
+    static FreshRelay withShippedDefaults() {
+        return new FreshRelay(databaseUrl -> ConfigLoader.fromEnvironment(Map.of("DATABASE_URL", databaseUrl, "PORT", "0",
+                "HOST", "127.0.0.1", "JWT_SECRET", TestConfigs.SECRET, "DATA_DIR", "target/test-data")));
     }
 
     static FreshRelay withDefaults() {
@@ -42,7 +54,7 @@ final class FreshRelay implements BeforeEachCallback, AfterEachCallback {
     @Override
     public void beforeEach(ExtensionContext context) throws Exception {
         vertx = Vertx.vertx();
-        RelayConfig config = configure.apply(TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl()));
+        RelayConfig config = configFor.apply(TestDatabase.freshDatabaseUrl());
         node = RelayNode.start(vertx, config).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     }
 

@@ -1,7 +1,9 @@
 package io.relay.e2e;
 
+import io.relay.LogCapture;
 import io.relay.RelayNode;
 import io.relay.TestConfigs;
+import io.relay.config.PhoneSecretPolicy;
 import io.relay.config.RelayConfig;
 import io.relay.store.TestDatabase;
 import io.vertx.core.Future;
@@ -22,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Nobody registers as a phone they are not: the device secret handed out on a deviceId's first
- * register, played by {@code relay-credentials.js} with the official client.
+ * register, under both phone-secret policies, played by {@code relay-credentials.js} with the official client.
  */
 @ExtendWith(VertxExtension.class)
 @DisplayName("Phone credentials")
@@ -32,9 +34,9 @@ class PhoneCredentialsE2ETest {
 
     private RelayNode node;
 
-    private Future<RelayNode> start(Vertx vertx, boolean allowLegacyPhones) {
+    private Future<RelayNode> start(Vertx vertx, PhoneSecretPolicy policy) {
         RelayConfig config = TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl());
-        return RelayNode.start(vertx, config.withSecurity(config.security().withAllowLegacyPhones(allowLegacyPhones)))
+        return RelayNode.start(vertx, config.withSecurity(config.security().withPhoneSecrets(policy)))
                 .onSuccess(started -> node = started);
     }
 
@@ -46,21 +48,27 @@ class PhoneCredentialsE2ETest {
 
     @Test
     @Timeout(value = 120, timeUnit = TimeUnit.SECONDS)
-    @DisplayName("a takeover without the secret or with a wrong one is refused and the real phone keeps its route; the secret is accepted in the payload or in auth; of racing first registers exactly one gets a secret")
-    void strict(Vertx vertx) throws Exception {
-        start(vertx, false).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-        JsonObject result = NodeScript.assertPasses("relay-credentials.js", SCRIPT_TIMEOUT, "http://127.0.0.1:" + node.port(), "strict");
+    @DisplayName("required: a takeover without the secret or with a wrong one is refused and the real phone keeps its route; the secret is accepted in the payload or in auth; of racing first registers exactly one gets a secret")
+    void required(Vertx vertx) throws Exception {
+        start(vertx, PhoneSecretPolicy.REQUIRED).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        JsonObject result = NodeScript.assertPasses("relay-credentials.js", SCRIPT_TIMEOUT, "http://127.0.0.1:" + node.port(), "required");
         assertThat(result.getInteger("racersWithSecret")).as("racing first registers handed a secret").isEqualTo(1);
         assertThat(result.getInteger("racersAdmitted")).as("racing first registers admitted without a secret").isEqualTo(1);
     }
 
     @Test
     @Timeout(value = 120, timeUnit = TimeUnit.SECONDS)
-    @DisplayName("with allowLegacyPhones a phone without a secret registers (a wrong secret is still refused)")
-    void legacy(Vertx vertx) throws Exception {
-        start(vertx, true).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-        JsonObject result = NodeScript.assertPasses("relay-credentials.js", SCRIPT_TIMEOUT, "http://127.0.0.1:" + node.port(), "legacy");
-        assertThat(result.getInteger("racersWithSecret")).as("racing first registers handed a secret").isEqualTo(1);
-        assertThat(result.getInteger("racersAdmitted")).as("legacy phones are all admitted").isEqualTo(3);
+    @DisplayName("bind-on-first-use (the default): a phone that never presented its secret is admitted without it, counted and logged once; once it presented it, it is bound and a register without it is refused; a wrong secret is always refused")
+    void bindOnFirstUse(Vertx vertx) throws Exception {
+        start(vertx, PhoneSecretPolicy.BIND_ON_FIRST_USE).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        try (LogCapture logs = new LogCapture()) {
+            JsonObject result = NodeScript.assertPasses("relay-credentials.js", SCRIPT_TIMEOUT, "http://127.0.0.1:" + node.port(), "default");
+            assertThat(result.getInteger("racersWithSecret")).as("racing first registers handed a secret").isEqualTo(1);
+            assertThat(result.getInteger("racersAdmitted")).as("racers without the secret are legacy devices, admitted").isEqualTo(3);
+            String device = "device=" + result.getString("phone") + " ";
+            assertThat(logs.lines()).as("legacy-device lines for the phone that registered twice without its secret")
+                    .filteredOn(line -> line.startsWith("legacy phone admitted") && line.contains(device)).hasSize(1);
+            assertThat(logs.lines()).filteredOn(line -> line.startsWith("phone bound to its device secret") && line.contains(device)).hasSize(1);
+        }
     }
 }

@@ -3,6 +3,7 @@ package io.relay.ops;
 import io.relay.RelayNode;
 import io.relay.TestConfigs;
 import io.relay.store.DatabaseUrl;
+import io.relay.store.MigrationFiles;
 import io.relay.store.TestDatabase;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -73,7 +74,7 @@ class HealthTest {
         assertThat(report.getString("outcome")).isEqualTo("UP");
         assertThat(report.getJsonArray("checks").stream().map(c -> ((JsonObject) c).getString("id")))
                 .containsExactlyInAnyOrder("database", "migrations", "cluster", "draining");
-        assertThat(check(report, "migrations").getJsonObject("data").getString("version")).isEqualTo("5");
+        assertThat(check(report, "migrations").getJsonObject("data").getString("version")).isEqualTo(String.valueOf(MigrationFiles.latest()));
         assertThat(check(report, "cluster").getJsonObject("data").getBoolean("clustered")).isFalse();
     }
 

@@ -52,7 +52,8 @@ class MetricsTest {
                         .containsEntry("relay_events_received_total{event=\"mobile:register\"}", 1.0)
                         .containsEntry("relay_events_received_total{event=\"unknown\"}", 1.0)
                         .containsEntry("relay_events_sent_total{event=\"qr:paired\"}", 1.0)
-                        .containsEntry("relay_events_sent_total{event=\"message:new\"}", 1.0)
+                        .containsEntry("relay_events_sent_total{event=\"messages:sync\"}", 1.0)
+                        .containsEntry("relay_phone_registers_total{credential=\"issued\"}", 1.0)
                         .containsEntry("relay_events_sent_total{event=\"send:message\"}", 1.0)
                         .containsEntry("relay_messages_relayed_total{direction=\"to_web\"}", 1.0)
                         .containsEntry("relay_messages_relayed_total{direction=\"to_phone\"}", 1.0)
@@ -134,7 +135,7 @@ class MetricsTest {
             phone.emit("mobile:messages", new JsonObject().put("messages", new io.vertx.core.json.JsonArray().add(new JsonObject()
                     .put("id", "m1").put("conversationId", "c1").put("phoneNumber", "+100").put("body", SMS_BODY)
                     .put("timestamp", 1).put("type", "received").put("read", false))));
-            web.await("message:new");
+            web.await("messages:sync");
             web.emit("web:send-message", new JsonObject().put("phoneNumber", "+100").put("message", SMS_BODY).put("tempId", "t1"));
             phone.await("send:message");
             return await(http.get(node.port(), "127.0.0.1", "/metrics").send());

@@ -85,7 +85,7 @@ class DeviceRoutingTest {
     void commandReachesPhone(Vertx vertx, VertxTestContext ctx) {
         PhoneSessions phones = new PhoneSessions(vertx);
         RecordingSocket phone = new RecordingSocket(vertx.getOrCreateContext());
-        phones.attach("phone-1", phone)
+        phones.attach("phone-1", phone, emitting(phone))
                 .compose(v -> phones.command("phone-1", Events.SEND_MESSAGE,
                         new JsonObject().put("phoneNumber", "+15550100").put("message", "hi").put("tempId", "t-1")))
                 .compose(v -> phones.command("phone-1", Events.REQUEST_SYNC, null))
@@ -103,8 +103,8 @@ class DeviceRoutingTest {
         PhoneSessions phones = new PhoneSessions(vertx);
         Context context = vertx.getOrCreateContext();
         RecordingSocket old = new RecordingSocket(context), fresh = new RecordingSocket(context);
-        phones.attach("phone-1", old)
-                .compose(v -> phones.attach("phone-1", fresh))
+        phones.attach("phone-1", old, emitting(old))
+                .compose(v -> phones.attach("phone-1", fresh, emitting(fresh)))
                 .compose(v -> phones.detach("phone-1", old))
                 .compose(detached -> {
                     assertThat(detached).isFalse();
@@ -123,7 +123,7 @@ class DeviceRoutingTest {
     void commandToDeadSocket(Vertx vertx, VertxTestContext ctx) {
         PhoneSessions phones = new PhoneSessions(vertx);
         RecordingSocket phone = new RecordingSocket(vertx.getOrCreateContext());
-        phones.attach("phone-1", phone)
+        phones.attach("phone-1", phone, emitting(phone))
                 .compose(v -> {
                     phone.drop("transport close"); // the disconnect handler has not detached the route yet
                     return settle(vertx);
@@ -143,8 +143,8 @@ class DeviceRoutingTest {
         Context context = vertx.getOrCreateContext();
         RecordingSocket old = new RecordingSocket(context), fresh = new RecordingSocket(context);
         JsonObject markRead = new JsonObject().put("conversationId", "c");
-        nodeA.attach("phone-1", old)
-                .compose(v -> nodeB.attach("phone-1", fresh))
+        nodeA.attach("phone-1", old, emitting(old))
+                .compose(v -> nodeB.attach("phone-1", fresh, emitting(fresh)))
                 .compose(v -> settle(vertx))
                 .compose(v -> Future.all(java.util.stream.IntStream.range(0, 6)
                         .mapToObj(i -> nodeA.command("phone-1", Events.MARK_READ, markRead)).toList()))
@@ -155,5 +155,24 @@ class DeviceRoutingTest {
                     assertThat(nodeB.connectedHere("phone-1")).isTrue();
                     ctx.completeNow();
                 })));
+    }
+
+    /** The phone's end without an outbox: every command is emitted at once. */
+    private static PhoneSessions.Commands emitting(RecordingSocket socket) {
+        return new PhoneSessions.Commands() {
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public Future<Void> emit(String event, JsonObject payload) {
+                if (payload == null) {
+                    socket.emit(event);
+                } else {
+                    socket.emit(event, payload);
+                }
+                return Future.succeededFuture();
+            }
+        };
     }
 }

@@ -90,8 +90,9 @@ class SocketSessionTest {
                 .compose(v -> vertx.timer(100))
                 .onComplete(ctx.succeeding(v -> ctx.verify(() -> {
                     assertThat(acks).allSatisfy(ack -> assertThat(ack.result().getBoolean("success")).isTrue());
-                    List<String> newIds = browser.packets.stream().filter(p -> p.startsWith("2[\"message:new\""))
-                            .map(p -> new JsonArray(p.substring(1)).getJsonObject(1).getString("id")).toList();
+                    List<String> newIds = browser.packets.stream().filter(p -> p.startsWith("2[\"messages:sync\""))
+                            .map(p -> new JsonArray(p.substring(1)).getJsonObject(1).getJsonArray("messages").getJsonObject(0).getString("id"))
+                            .toList();
                     assertThat(newIds).containsExactlyElementsOf(IntStream.range(0, 30).mapToObj(i -> "m" + i).toList());
                     ctx.completeNow();
                 })));

@@ -55,11 +55,11 @@ class WebCatchUpTest {
             }
 
             @Override
-            public Future<JsonObject> snapshot(String deviceId) {
-                return Future.succeededFuture(new JsonObject().put("seq", log.lastKey())
-                        .put("conversations", new JsonArray()).put("messages", new JsonArray()));
+            public Future<StoredSync> snapshot(String deviceId) {
+                return Future.succeededFuture(new StoredSync(log.lastKey(), new JsonArray(),
+                        List.of(new JsonArray().add(new JsonObject().put("id", "m" + log.lastKey())))));
             }
-        }, (deviceId, event, packet) -> handed.add(event.equals(Events.MESSAGES_SYNC) ? "seq " + new JsonArray(packet.substring(1))
+        }, (deviceId, event, seq, packet) -> handed.add(event.equals(Events.MESSAGES_SYNC) ? "seq " + new JsonArray(packet.substring(1))
                 .getJsonObject(1).getLong("seq") : event));
     }
 
@@ -91,7 +91,7 @@ class WebCatchUpTest {
     }
 
     private void live(long seq) {
-        catchUp.received(PHONE, Events.MESSAGES_SYNC, seq, null, stored(seq));
+        catchUp.received(PHONE, Events.MESSAGES_SYNC, seq, stored(seq));
     }
 
     private void opened(long last) {
@@ -124,16 +124,15 @@ class WebCatchUpTest {
     }
 
     @Test
-    @DisplayName("a live event that a replay already handed over is dropped, and its message:new with it")
+    @DisplayName("a live event that a replay already handed over is dropped")
     void duplicatesDropped() {
         opened(2);
         stored(3);
         live(4); // fills 3 from the log, then hands 4
         until(() -> handed.size() == 2);
-        catchUp.received(PHONE, Events.MESSAGES_SYNC, 3L, null, "late copy of 3");
-        catchUp.received(PHONE, Events.MESSAGE_NEW, null, 3L, "message:new of 3");
-        catchUp.received(PHONE, Events.MESSAGE_NEW, null, 4L, "message:new of 4");
-        assertThat(handed).containsExactly("seq 3", "seq 4", Events.MESSAGE_NEW);
+        catchUp.received(PHONE, Events.MESSAGES_SYNC, 3L, "late copy of 3");
+        catchUp.received(PHONE, Events.MESSAGES_SYNC, 4L, "late copy of 4");
+        assertThat(handed).containsExactly("seq 3", "seq 4");
     }
 
     @Test
@@ -143,7 +142,7 @@ class WebCatchUpTest {
         logGate = Promise.promise();
         stored(2);
         live(3);
-        catchUp.received(PHONE, Events.MOBILE_CONNECTED, null, null, "connected");
+        catchUp.received(PHONE, Events.MOBILE_CONNECTED, null, "connected");
         assertThat(handed).isEmpty();
         logGate.complete();
         until(() -> handed.size() == 3);
@@ -177,7 +176,7 @@ class WebCatchUpTest {
     }
 
     @Test
-    @DisplayName("a gap the log no longer covers ends in sync:reset and a full sync, then live events go on from there")
+    @DisplayName("a gap the log no longer covers ends in sync:reset and a full sync (one messages:sync per thread), then live events go on from there")
     void resetWhenTheLogLacksTheGap() {
         opened(2);
         for (long s = 3; s <= 9; s++) {

@@ -50,7 +50,7 @@ class MessageStoreTest {
     void upsert(VertxTestContext ctx) {
         store.saveMessages("d1", new JsonArray().add(message("m1", 1000, "sent")))
                 .compose(v -> store.saveMessages("d1", new JsonArray().add(message("m1", 1000, "delivered").put("body", "edited"))))
-                .compose(v -> store.loadMessages("d1", 10))
+                .compose(v -> stored("d1"))
                 .onComplete(ctx.succeeding(messages -> ctx.verify(() -> {
                     assertThat(messages).hasSize(1);
                     assertThat(messages.getJsonObject(0).getString("body")).isEqualTo("edited");
@@ -64,7 +64,7 @@ class MessageStoreTest {
     void documentRoundTrip(VertxTestContext ctx) {
         String sent = "{\"z\":1,\"a\":2.5,\"id\":\"m1\",\"timestamp\":1700000000123,\"nested\":{\"y\":[1,2.0,\"x\"],\"b\":null},\"read\":true}";
         store.saveMessages("d1", new JsonArray().add(new JsonObject(sent)))
-                .compose(v -> store.loadMessages("d1", 10))
+                .compose(v -> stored("d1"))
                 .onComplete(ctx.succeeding(messages -> ctx.verify(() -> {
                     assertThat(messages.getJsonObject(0).encode()).isEqualTo(sent);
                     ctx.completeNow();
@@ -79,7 +79,7 @@ class MessageStoreTest {
                 .compose(v -> store.saveMessages("d2", new JsonArray().add(m)))
                 .compose(v -> store.updateMessageStatus("d1", "m1", "delivered"))
                 .compose(v -> store.updateMessageStatus("d1", "never-stored", "failed"))
-                .compose(v -> Future.all(store.loadMessages("d1", 10), store.loadMessages("d2", 10)))
+                .compose(v -> Future.all(stored("d1"), stored("d2")))
                 .onComplete(ctx.succeeding(both -> ctx.verify(() -> {
                     JsonArray d1 = both.resultAt(0);
                     JsonArray d2 = both.resultAt(1);
@@ -91,21 +91,57 @@ class MessageStoreTest {
     }
 
     @Test
-    @DisplayName("loadMessages returns the latest N messages by timestamp, oldest first")
+    @DisplayName("loadThreads returns each thread's latest N messages by timestamp, oldest first")
     void loadLimitAndOrder(VertxTestContext ctx) {
         JsonArray batch = new JsonArray();
         // Saved out of order, with numeric ids as Android sends them.
         for (int t : new int[]{5, 1, 4, 2, 3}) {
-            batch.add(new JsonObject().put("id", t * 10).put("timestamp", t * 1000L).put("body", "b" + t));
+            batch.add(new JsonObject().put("id", t * 10).put("conversationId", "c1").put("timestamp", t * 1000L).put("body", "b" + t));
         }
         store.saveMessages("d1", batch)
-                .compose(v -> store.loadMessages("d1", 3))
-                .onComplete(ctx.succeeding(messages -> ctx.verify(() -> {
+                .compose(v -> store.loadThreads("d1", 10, 3))
+                .onComplete(ctx.succeeding(threads -> ctx.verify(() -> {
+                    assertThat(threads).hasSize(1);
                     List<Object> ids = new ArrayList<>();
-                    messages.forEach(m -> ids.add(((JsonObject) m).getValue("id")));
+                    threads.get(0).forEach(m -> ids.add(((JsonObject) m).getValue("id")));
                     assertThat(ids).containsExactly(30, 40, 50);
                     ctx.completeNow();
                 })));
+    }
+
+    @Test
+    @DisplayName("loadThreads files messages as the web app does (conversationId, else phone number) and keeps the most recently active threads first")
+    void threads(VertxTestContext ctx) {
+        JsonArray batch = new JsonArray()
+                .add(new JsonObject().put("id", "a1").put("conversationId", "A").put("phoneNumber", "+1").put("timestamp", 100))
+                .add(new JsonObject().put("id", "b1").put("conversationId", "B").put("phoneNumber", "+2").put("timestamp", 200))
+                .add(new JsonObject().put("id", "a2").put("conversationId", "A").put("phoneNumber", "+1").put("timestamp", 300))
+                .add(new JsonObject().put("id", "n1").put("phoneNumber", "+3").put("timestamp", 150))
+                .add(new JsonObject().put("id", "n2").put("phoneNumber", "+3").put("timestamp", 50))
+                .add(new JsonObject().put("id", "c1").put("conversationId", 7).put("timestamp", 10));
+        store.saveMessages("d1", batch)
+                .compose(v -> store.saveMessages("d2", new JsonArray().add(new JsonObject().put("id", "x").put("conversationId", "A").put("timestamp", 999))))
+                .compose(v -> Future.all(store.loadThreads("d1", 10, 10), store.loadThreads("d1", 2, 10)))
+                .onComplete(ctx.succeeding(both -> ctx.verify(() -> {
+                    List<JsonArray> all = both.resultAt(0);
+                    assertThat(ids(all)).containsExactly(List.of("a1", "a2"), List.of("b1"), List.of("n2", "n1"), List.of("c1"));
+                    List<JsonArray> latestTwo = both.resultAt(1);
+                    assertThat(ids(latestTwo)).containsExactly(List.of("a1", "a2"), List.of("b1"));
+                    ctx.completeNow();
+                })));
+    }
+
+    private static List<List<Object>> ids(List<JsonArray> threads) {
+        return threads.stream().map(t -> t.stream().map(m -> ((JsonObject) m).getValue("id")).toList()).toList();
+    }
+
+    /** Every stored message of the device, thread after thread. */
+    private Future<JsonArray> stored(String deviceId) {
+        return store.loadThreads(deviceId, StoreOps.MAX_LOAD, StoreOps.MAX_LOAD).map(threads -> {
+            JsonArray all = new JsonArray();
+            threads.forEach(all::addAll);
+            return all;
+        });
     }
 
     @Test
@@ -135,7 +171,7 @@ class MessageStoreTest {
         IntStream.range(0, StoreOps.MAX_BATCH - 1).forEach(i -> batch.add(new JsonObject().put("id", "m" + i).put("timestamp", i)));
         batch.add(new JsonObject().put("id", "m0").put("timestamp", 1_000_000).put("body", "last wins"));
         store.saveMessages("d1", batch)
-                .compose(v -> store.loadMessages("d1", StoreOps.MAX_LOAD))
+                .compose(v -> stored("d1"))
                 .onComplete(ctx.succeeding(messages -> ctx.verify(() -> {
                     assertThat(messages).hasSize(StoreOps.MAX_BATCH - 1);
                     assertThat(messages.getJsonObject(messages.size() - 1).getString("body")).isEqualTo("last wins");
@@ -161,9 +197,10 @@ class MessageStoreTest {
         attempts.add(codeOf(store.saveMessages("d1", tooMany)));
         attempts.add(codeOf(store.saveMessages("", new JsonArray().add(good))));
         attempts.add(codeOf(store.saveConversations("d1", new JsonArray().add(new JsonObject().put("id", "c1")).add(new JsonObject()))));
-        attempts.add(codeOf(store.loadMessages("d1", 0)));
+        attempts.add(codeOf(store.loadThreads("d1", 0, 10)));
+        attempts.add(codeOf(store.loadThreads("d1", 10, 0)));
         Future.all(attempts)
-                .compose(codes -> Future.all(store.loadMessages("d1", 10), store.loadConversations("d1")).map(loaded -> {
+                .compose(codes -> Future.all(stored("d1"), store.loadConversations("d1")).map(loaded -> {
                     ctx.verify(() -> {
                         assertThat(codes.<Integer>list()).containsOnly(FailureCodes.BAD_REQUEST);
                         assertThat((JsonArray) loaded.resultAt(0)).isEmpty();

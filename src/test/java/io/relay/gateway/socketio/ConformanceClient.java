@@ -153,8 +153,20 @@ final class ConformanceClient implements AutoCloseable {
 
     /** Opens a WebSocket; fails the test if the server refuses the upgrade. */
     Frames openWebSocket(String query) throws Exception {
+        return openWebSocket(query, false);
+    }
+
+    /**
+     * A WebSocket that answers each ping with a pong at once, on its event loop, as a client library does.
+     * The fixture allows 200 ms for a pong: a test thread answering on a loaded machine can miss that.
+     */
+    Frames openWebSocketAnsweringPings(String query) throws Exception {
+        return openWebSocket(query, true);
+    }
+
+    private Frames openWebSocket(String query, boolean answerPings) throws Exception {
         // Handlers are set before connecting: set after, an early message can slip past when the test thread lags.
-        Frames frames = new Frames(webSockets.webSocket());
+        Frames frames = new Frames(webSockets.webSocket(), answerPings);
         return await(frames.ws.connect(port, HOST, path + "?" + query).map(frames));
     }
 
@@ -229,9 +241,14 @@ final class ConformanceClient implements AutoCloseable {
         private final BlockingQueue<Object> messages = new LinkedBlockingQueue<>();
         private final Promise<Void> closed = Promise.promise();
 
-        Frames(ClientWebSocket ws) {
+        Frames(ClientWebSocket ws, boolean answerPings) {
             this.ws = ws;
-            ws.textMessageHandler(messages::add);
+            ws.textMessageHandler(text -> {
+                if (answerPings && "2".equals(text)) {
+                    ws.writeTextMessage("3");
+                }
+                messages.add(text);
+            });
             ws.binaryMessageHandler(messages::add);
             ws.closeHandler(v -> closed.tryComplete());
         }
