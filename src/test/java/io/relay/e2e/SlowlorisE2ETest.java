@@ -145,18 +145,16 @@ class SlowlorisE2ETest {
     @Test
     @DisplayName("an idle WebSocket whose client answers pings outlives the header and idle timeouts, and stays usable")
     void idleButPingingWebSocketStays() throws Exception {
-        try (Socket socket = connect()) {
-            upgrade(socket);
-            WebSocketFrames frames = new WebSocketFrames(socket);
-            assertThat(frames.readText()).startsWith("0{\"sid\"");
-            frames.sendText("40");
-            assertThat(frames.readText()).startsWith("40{\"sid\"");
+        try (RawWebSocket ws = upgrade(connect())) {
+            assertThat(ws.nextText()).startsWith("0{\"sid\"");
+            ws.sendText("40");
+            assertThat(ws.nextText()).startsWith("40{\"sid\"");
             for (int ping = 0; ping < 2; ping++) { // two ping intervals: well past both timeouts
-                assertThat(frames.readText()).as("ping %d", ping + 1).isEqualTo("2");
-                frames.sendText("3");
+                assertThat(ws.next().text()).as("ping %d", ping + 1).isEqualTo("2");
+                ws.sendText("3");
             }
-            frames.sendText("42[\"mobile:register\",{\"deviceId\":\"slowloris-ws\",\"deviceName\":\"raw\",\"deviceModel\":\"raw\"}]");
-            assertThat(frames.readText()).startsWith("42[\"authenticated\",{\"success\":true");
+            ws.sendText("42[\"mobile:register\",{\"deviceId\":\"slowloris-ws\",\"deviceName\":\"raw\",\"deviceModel\":\"raw\"}]");
+            assertThat(ws.nextText()).startsWith("42[\"authenticated\",{\"success\":true");
         }
     }
 
@@ -245,55 +243,7 @@ class SlowlorisE2ETest {
     }
 
     /** Upgrades a raw connection to a Socket.IO WebSocket (101 read). */
-    private static void upgrade(Socket socket) throws IOException {
-        socket.getOutputStream().write(("GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: relay\r\nUpgrade: websocket\r\n"
-                + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-                .getBytes(StandardCharsets.US_ASCII));
-        assertThat(readResponse(socket)).startsWith("HTTP/1.1 101");
-    }
-
-    /** The client side of RFC 6455 on a raw socket, just enough for short text messages. */
-    private static final class WebSocketFrames {
-        private final Socket socket;
-
-        WebSocketFrames(Socket socket) throws IOException {
-            this.socket = socket;
-            socket.setSoTimeout(CLOSED_WITHIN_MS);
-        }
-
-        void sendText(String text) throws IOException {
-            byte[] payload = text.getBytes(StandardCharsets.UTF_8);
-            assertThat(payload.length).isLessThan(126);
-            byte[] mask = {1, 2, 3, 4};
-            byte[] frame = new byte[2 + 4 + payload.length];
-            frame[0] = (byte) 0x81; // FIN, text
-            frame[1] = (byte) (0x80 | payload.length); // masked, as a client must
-            System.arraycopy(mask, 0, frame, 2, 4);
-            for (int i = 0; i < payload.length; i++) {
-                frame[6 + i] = (byte) (payload[i] ^ mask[i % 4]);
-            }
-            socket.getOutputStream().write(frame);
-        }
-
-        /** The next text message (the node sends short ones in a single frame). */
-        String readText() throws IOException {
-            InputStream in = socket.getInputStream();
-            int first = in.read();
-            int second = in.read();
-            if (first < 0 || second < 0) {
-                throw new IOException("the WebSocket was closed");
-            }
-            assertThat(first & 0x0F).as("a text frame").isEqualTo(1);
-            long length = second & 0x7F;
-            if (length == 126) {
-                length = (in.read() << 8) | in.read();
-            } else if (length == 127) {
-                length = 0;
-                for (int i = 0; i < 8; i++) {
-                    length = (length << 8) | in.read();
-                }
-            }
-            return new String(in.readNBytes((int) length), StandardCharsets.UTF_8);
-        }
+    private static RawWebSocket upgrade(Socket socket) throws IOException {
+        return RawWebSocket.upgrade(socket, "/socket.io/?EIO=4&transport=websocket");
     }
 }
