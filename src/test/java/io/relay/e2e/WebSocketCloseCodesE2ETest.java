@@ -56,7 +56,9 @@ class WebSocketCloseCodesE2ETest {
     void invalidUtf8() throws Exception {
         try (RawWebSocket bad = connect(); RawWebSocket good = connect()) {
             bad.send(RawWebSocket.TEXT, true, registerWith(new byte[]{'b', 'a', 'd', (byte) 0xC3, '(', (byte) 0xFF}));
-            assertThat(bad.closeCode()).isEqualTo(1007);
+            RawWebSocket.Frame answer = bad.next();
+            assertThat(answer.opcode()).as("the answer is a close, not %s", answer.text()).isEqualTo(RawWebSocket.CLOSE);
+            assertThat(answer.closeCode()).isEqualTo(1007);
             assertRegisters(good, "next-to-invalid-utf8");
         }
     }
