@@ -8,8 +8,9 @@
 # Environment: CONNECTIONS (350), LINE_EVERY_MS (10000), ATTACK_SECONDS (60), RECONNECT (0; 1 = the
 # attacker opens a closed connection again at once), PORT (4300), JAVA_OPTS (-Xmx512m). Relay settings
 # such as MAX_TCP_CONNECTIONS_PER_IP or HTTP_HEADER_TIMEOUT_SECONDS pass through to the node.
-# Prints one line per sample: when, server-side established connections (ss), RSS, heap used, and the
-# attacker's own count of open connections and of those the server closed.
+# Prints one line per sample: when, server-side established connections (ss; connections still waiting
+# in the listen backlog count too), RSS, heap used, and the attacker's own count of open connections and
+# of those the server closed; at the end, the same after a full GC, and the node's own connection count.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,9 +48,11 @@ curl -sf "http://127.0.0.1:$PORT/health/ready" >/dev/null || { echo "node not re
 attacker() { [ -s "$WORK/attack.out" ] && tail -n 1 "$WORK/attack.out" | sed 's/[{}"]//g' || echo "-"; }
 sample() {
   local connections rss heap
-  connections=$(ss -tnH state established "( sport = :$PORT )" | wc -l)
+  connections=$(ss -tnH state established "( sport = :$PORT )" | wc -l || true)
   rss=$(awk '/VmRSS/ {printf "%d", $2 / 1024}' "/proc/$NODE_PID/status")
-  heap=$(curl -s "http://127.0.0.1:$PORT/metrics" | awk '/^jvm_memory_used_bytes\{area="heap"/ {s += $NF} END {printf "%d", s / 1048576}')
+  # Scraped from another loopback address: the attacker's may be at its connection cap, which is the point.
+  heap=$(curl -s --interface 127.0.0.2 "http://127.0.0.1:$PORT/metrics" \
+    | awk '/^jvm_memory_used_bytes\{area="heap"/ {s += $NF} END {printf "%d", s / 1048576}' || true)
   printf '%-22s connections %5s   RSS %5s MB   heap %4s MB   attacker: %s\n' "$1" "$connections" "$rss" "$heap" "$(attacker)"
 }
 
@@ -70,3 +73,9 @@ wait "$ATTACK_PID" || true
 ATTACK_PID=
 sleep 5
 sample "after (attacker gone)"
+# A full GC, so that what stays is what is held, not garbage the attack left: a leak would show here.
+jcmd "$NODE_PID" GC.run >/dev/null 2>&1 || true
+sleep 2
+sample "after, full GC"
+open=$(curl -s --interface 127.0.0.2 "http://127.0.0.1:$PORT/metrics" | awk '/^relay_http_connections / {print $2}' || true)
+echo "the node's own count of open connections (relay_http_connections, this scrape's included): ${open:-not reported by this jar}"
