@@ -2,7 +2,6 @@ package io.relay.gateway;
 
 import io.relay.config.RelayConfig;
 import io.relay.ops.Metrics;
-import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
@@ -34,7 +33,7 @@ import java.util.Map;
  *
  * <p>Deadlines are checked by one sweep a second on the instance's event loop, so a connection is
  * closed within a second after its deadline. Everything here is touched on that event loop only,
- * except the node-wide counter (thread-safe) and the close listener, which hops back.
+ * except the node-wide counter (thread-safe) and the {@code closed} flag the close listener sets.
  */
 final class HttpConnectionGuard {
     private static final long SWEEP_MS = 1000;
@@ -49,7 +48,6 @@ final class HttpConnectionGuard {
     private final long headerNanos;
     private final long idleNanos;
     private final Map<HttpConnection, Watched> watched = new HashMap<>();
-    private Context context;
     private long sweepTimer = -1;
 
     /** One watched connection: the request being answered, or the deadline of the next request's head. */
@@ -60,6 +58,8 @@ final class HttpConnectionGuard {
         long deadline; // System.nanoTime(); meaningful while hasDeadline
         boolean hasDeadline;
         String phase;
+        /** Set by the channel's close listener, from any thread; the sweep then forgets the connection. */
+        volatile boolean closed;
 
         Watched(HttpConnection connection, String ip) {
             this.connection = connection;
@@ -94,7 +94,6 @@ final class HttpConnectionGuard {
 
     /** Watches every connection of {@code server} and hands its requests to {@code requests}. Call on the verticle's context. */
     void install(HttpServer server, Handler<HttpServerRequest> requests) {
-        context = vertx.getOrCreateContext();
         metrics.httpConnectionsGauge(guards.tcpConnections()::total);
         server.connectionHandler(this::accepted);
         server.requestHandler(request -> {
@@ -121,12 +120,16 @@ final class HttpConnectionGuard {
             connection.close();
             return;
         }
+        if (sweepTimer < 0) {
+            ChannelClose.listen(connection, () -> guards.tcpConnections().release(ip));
+            return; // no deadlines to keep
+        }
         Watched watch = new Watched(connection, ip);
         watch.expect(System.nanoTime(), headerNanos, HEADER_TIMEOUT);
         watched.put(connection, watch);
         ChannelClose.listen(connection, () -> {
             guards.tcpConnections().release(ip);
-            context.runOnContext(v -> watched.remove(connection));
+            watch.closed = true;
         });
     }
 
@@ -143,7 +146,9 @@ final class HttpConnectionGuard {
         Iterator<Watched> it = watched.values().iterator();
         while (it.hasNext()) {
             Watched watch = it.next();
-            if (watch.current != null) {
+            if (watch.closed) {
+                it.remove();
+            } else if (watch.current != null) {
                 HttpServerResponse response = watch.current.response();
                 if (!response.ended()) {
                     continue; // being answered: a long-poll may take minutes, and that is the relay's choice
