@@ -260,6 +260,9 @@ public final class PairingService {
             }
             PairingToken row = found.get();
             Instant now = Instant.now();
+            if (claiming.get()) {
+                return Future.succeededFuture(); // this waiter's own claim is under way; the row may already say delivered
+            }
             if (row.delivered()) {
                 return Future.failedFuture(alreadyCollected());
             }
