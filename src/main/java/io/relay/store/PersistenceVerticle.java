@@ -134,7 +134,7 @@ public final class PersistenceVerticle extends VerticleBase {
         }).onFailure(error -> {
             int code = StoreFailures.code(error);
             if (code == FailureCodes.BAD_REQUEST) {
-                LOG.info("store {} refused ({}): {}", op, code, StoreFailures.text(error));
+                LOG.info("store {} refused ({}): {}", op, code, StoreFailures.detail(error));
             } else {
                 failures.failed(op, code, error.toString());
             }
