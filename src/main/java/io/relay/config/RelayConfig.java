@@ -72,13 +72,14 @@ public record RelayConfig(
         }
 
         /**
-         * The TCP cap that goes with a Socket.IO cap when none is set: a polling session holds up to two
-         * connections (the pending GET and a POST; a third for a moment while it upgrades), a WebSocket one,
-         * plus room for REST calls (a {@code wait-pairing} long-poll holds one for minutes). Off when the
+         * The TCP cap that goes with a Socket.IO cap when none is set: a polling session holds two
+         * connections (the pending GET and a POST) and a third while it upgrades (the WebSocket), and a
+         * browser keeps the two HTTP ones open after the upgrade until the idle timeout closes them; plus
+         * room for REST calls (a {@code wait-pairing} long-poll holds one for minutes). Off when the
          * Socket.IO cap is off: behind a proxy every client has the proxy's address.
          */
         public static int defaultTcpConnectionsPerIp(int maxConnectionsPerIp) {
-            return maxConnectionsPerIp == 0 ? 0 : 2 * maxConnectionsPerIp + 50;
+            return maxConnectionsPerIp == 0 ? 0 : 3 * maxConnectionsPerIp + 50;
         }
 
         public Security withPhoneSecrets(PhoneSecretPolicy policy) {

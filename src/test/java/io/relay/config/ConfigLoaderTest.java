@@ -138,10 +138,10 @@ class ConfigLoaderTest {
     @DisplayName("the front door's bounds: a TCP cap per IP that follows the Socket.IO cap unless set (off with it), 10 s for a request head, 60 s idle, 600 s for an unpaired phone")
     void frontDoor() {
         RelayConfig.Security d = ConfigLoader.load(file(), Map.of()).security();
-        assertThat(d.maxTcpConnectionsPerIp()).isEqualTo(450);
+        assertThat(d.maxTcpConnectionsPerIp()).isEqualTo(650);
         assertThat(List.of(d.httpHeaderTimeout(), d.httpIdleTimeout(), d.unpairedPhoneTimeout()))
                 .containsExactly(Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(600));
-        assertThat(ConfigLoader.load(file(), Map.of("MAX_CONNECTIONS_PER_IP", "10")).security().maxTcpConnectionsPerIp()).isEqualTo(70);
+        assertThat(ConfigLoader.load(file(), Map.of("MAX_CONNECTIONS_PER_IP", "10")).security().maxTcpConnectionsPerIp()).isEqualTo(80);
         assertThat(ConfigLoader.load(file(), Map.of("MAX_CONNECTIONS_PER_IP", "0")).security().maxTcpConnectionsPerIp())
                 .as("behind a proxy both caps are off").isZero();
         RelayConfig.Security e = ConfigLoader.load(file(), Map.of("MAX_CONNECTIONS_PER_IP", "0", "MAX_TCP_CONNECTIONS_PER_IP", "900",
