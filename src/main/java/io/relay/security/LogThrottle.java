@@ -10,8 +10,9 @@ import java.util.function.LongSupplier;
  * Log lines at a rate a person can read, whatever a client or an outage makes happen thousands of
  * times a minute (a database down, a foreign site's requests, a slowloris): the first occurrence of
  * each kind is written at once; repeats are counted and summed up in one line per kind every
- * {@code window} ms while they go on, and once more when the caller says they are over. A flood
- * cannot flood the log, and nothing goes unmentioned. Thread-safe (callers on several event loops
+ * {@code window} ms while they go on, and once more when the caller says they are over, or when a
+ * whole window passed without one (the next occurrence is then a first again). A flood cannot flood
+ * the log, and nothing goes unmentioned. Thread-safe (callers on several event loops
  * share one); the sink is called under the lock, so it must not block.
  */
 public final class LogThrottle {
@@ -23,12 +24,14 @@ public final class LogThrottle {
     private static final class Burst {
         final long startedAt;
         long summarizedAt;
+        long lastAt;
         long repeats;
         String lastDetail;
 
         Burst(long now, String detail) {
             this.startedAt = now;
             this.summarizedAt = now;
+            this.lastAt = now;
             this.lastDetail = detail;
         }
     }
@@ -51,12 +54,20 @@ public final class LogThrottle {
     public synchronized void occurred(String kind, String detail) {
         long now = clockMillis.getAsLong();
         Burst burst = bursts.get(kind);
+        if (burst != null && now - burst.lastAt >= windowMillis) {
+            if (burst.repeats > 0) {
+                summarize(kind, burst, now, "none for " + windowMillis / 1000 + " s");
+            }
+            bursts.remove(kind);
+            burst = null;
+        }
         if (burst == null) {
             bursts.put(kind, new Burst(now, detail));
             sink.accept(kind + ": " + detail);
             return;
         }
         burst.repeats++;
+        burst.lastAt = now;
         burst.lastDetail = detail;
         if (now - burst.summarizedAt >= windowMillis) {
             summarize(kind, burst, now, null);

@@ -103,7 +103,7 @@ class RefusalsE2ETest {
         assertThat(allowed.headers().firstValue("Access-Control-Allow-Origin")).hasValue(APP);
     }
 
-    // ---- helpers ----
+    // ---- requests and metrics ----
 
     private int port() {
         return URI.create(relay.url()).getPort();
