@@ -42,6 +42,13 @@ public final class LogCapture implements AutoCloseable {
         }
     }
 
+    /** Every captured line as {@code LEVEL logger: message}, to check how something is logged. */
+    public List<String> linesWithLevel() {
+        synchronized (appender.list) {
+            return appender.list.stream().map(e -> e.getLevel() + " " + e.getLoggerName() + ": " + e.getFormattedMessage()).toList();
+        }
+    }
+
     @Override
     public void close() {
         root.detachAppender(appender);

@@ -116,14 +116,25 @@ public final class ConfigLoader {
 
     private static RelayConfig.Security security(JsonObject file, Map<String, String> env) {
         RelayConfig.Security d = RelayConfig.Security.defaults();
+        int socketIoPerIp = intSetting("MAX_CONNECTIONS_PER_IP", env, file.getInteger("maxConnectionsPerIp", d.maxConnectionsPerIp()), 0, 1_000_000);
         return new RelayConfig.Security(
                 phoneSecretPolicy(file, env, d.phoneSecrets()),
                 intSetting("PAIRING_RATE_PER_MINUTE", env, file.getInteger("pairingRequestsPerMinute", d.pairingRequestsPerMinute()), 0, 1_000_000),
                 intSetting("SOCKET_EVENTS_PER_SECOND", env, file.getInteger("eventsPerSecond", d.eventsPerSecond()), 1, 1_000_000),
                 intSetting("SOCKET_EVENT_BURST", env, file.getInteger("eventBurst", d.eventBurst()), 1, 1_000_000),
-                intSetting("MAX_CONNECTIONS_PER_IP", env, file.getInteger("maxConnectionsPerIp", d.maxConnectionsPerIp()), 0, 1_000_000),
-                Duration.ofSeconds(intSetting("IDENTIFY_TIMEOUT_SECONDS", env,
-                        file.getInteger("identifyTimeoutSeconds", (int) d.identifyTimeout().toSeconds()), 0, 3_600)));
+                socketIoPerIp,
+                seconds("IDENTIFY_TIMEOUT_SECONDS", env, file.getInteger("identifyTimeoutSeconds", (int) d.identifyTimeout().toSeconds()), 3_600),
+                intSetting("MAX_TCP_CONNECTIONS_PER_IP", env, file.getInteger("maxTcpConnectionsPerIp",
+                        RelayConfig.Security.defaultTcpConnectionsPerIp(socketIoPerIp)), 0, 10_000_000),
+                seconds("HTTP_HEADER_TIMEOUT_SECONDS", env, file.getInteger("httpHeaderTimeoutSeconds", (int) d.httpHeaderTimeout().toSeconds()), 3_600),
+                seconds("HTTP_IDLE_TIMEOUT_SECONDS", env, file.getInteger("httpIdleTimeoutSeconds", (int) d.httpIdleTimeout().toSeconds()), 86_400),
+                seconds("UNPAIRED_PHONE_TIMEOUT_SECONDS", env,
+                        file.getInteger("unpairedPhoneTimeoutSeconds", (int) d.unpairedPhoneTimeout().toSeconds()), 30 * 86_400));
+    }
+
+    /** A duration in whole seconds, {@code 0} (off) to {@code max}. */
+    private static Duration seconds(String name, Map<String, String> env, int fallback, int max) {
+        return Duration.ofSeconds(intSetting(name, env, fallback, 0, max));
     }
 
     /**

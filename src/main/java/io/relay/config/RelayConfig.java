@@ -51,26 +51,61 @@ public record RelayConfig(
      *                          (also the burst); 0 turns the limit off
      * @param eventsPerSecond   sustained Socket.IO events per connection
      * @param eventBurst        events a connection may send at once before the sustained rate applies
-     * @param maxConnectionsPerIp open HTTP/WebSocket connections per client IP on one node; 0 turns the cap off
+     * @param maxConnectionsPerIp open Socket.IO connections (Engine.IO sessions) per client IP on one node; 0 turns the cap off
      * @param identifyTimeout   how long a Socket.IO connection may stay without {@code mobile:register} or
      *                          {@code web:authenticate} before its transport is closed; zero turns it off
+     * @param maxTcpConnectionsPerIp open TCP connections to the HTTP port (HTTP, polling, WebSocket) per client IP
+     *                          on one node, counted from accept to close; 0 turns the cap off
+     * @param httpHeaderTimeout how long a new TCP connection may take to send a complete request head; zero turns it off
+     * @param httpIdleTimeout   how long a kept-alive HTTP connection may stay without a complete next request
+     *                          (idle, or trickling one in); zero turns it off. Never applies to a request in progress
+     *                          (long-polls) nor to a WebSocket (the Engine.IO heartbeat watches those)
+     * @param unpairedPhoneTimeout how long a registered phone with no live browser session keeps its socket; zero
+     *                          turns it off
      */
     public record Security(PhoneSecretPolicy phoneSecrets, int pairingRequestsPerMinute, int eventsPerSecond, int eventBurst,
-                           int maxConnectionsPerIp, Duration identifyTimeout) {
+                           int maxConnectionsPerIp, Duration identifyTimeout, int maxTcpConnectionsPerIp,
+                           Duration httpHeaderTimeout, Duration httpIdleTimeout, Duration unpairedPhoneTimeout) {
         public static Security defaults() {
-            return new Security(PhoneSecretPolicy.BIND_ON_FIRST_USE, 60, 50, 1000, 200, Duration.ofSeconds(30));
+            return new Security(PhoneSecretPolicy.BIND_ON_FIRST_USE, 60, 50, 1000, 200, Duration.ofSeconds(30),
+                    defaultTcpConnectionsPerIp(200), Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofMinutes(10));
+        }
+
+        /**
+         * The TCP cap that goes with a Socket.IO cap when none is set: a polling session holds two
+         * connections (the pending GET and a POST) and a third while it upgrades (the WebSocket), and a
+         * browser keeps the two HTTP ones open after the upgrade until the idle timeout closes them; plus
+         * room for REST calls (a {@code wait-pairing} long-poll holds one for minutes). Off when the
+         * Socket.IO cap is off: behind a proxy every client has the proxy's address.
+         */
+        public static int defaultTcpConnectionsPerIp(int maxConnectionsPerIp) {
+            return maxConnectionsPerIp == 0 ? 0 : 3 * maxConnectionsPerIp + 50;
         }
 
         public Security withPhoneSecrets(PhoneSecretPolicy policy) {
-            return new Security(policy, pairingRequestsPerMinute, eventsPerSecond, eventBurst, maxConnectionsPerIp, identifyTimeout);
+            return new Security(policy, pairingRequestsPerMinute, eventsPerSecond, eventBurst, maxConnectionsPerIp, identifyTimeout,
+                    maxTcpConnectionsPerIp, httpHeaderTimeout, httpIdleTimeout, unpairedPhoneTimeout);
         }
 
         public Security withLimits(int pairingPerMinute, int events, int burst, int connections) {
-            return new Security(phoneSecrets, pairingPerMinute, events, burst, connections, identifyTimeout);
+            return new Security(phoneSecrets, pairingPerMinute, events, burst, connections, identifyTimeout,
+                    maxTcpConnectionsPerIp, httpHeaderTimeout, httpIdleTimeout, unpairedPhoneTimeout);
         }
 
         public Security withIdentifyTimeout(Duration timeout) {
-            return new Security(phoneSecrets, pairingRequestsPerMinute, eventsPerSecond, eventBurst, maxConnectionsPerIp, timeout);
+            return new Security(phoneSecrets, pairingRequestsPerMinute, eventsPerSecond, eventBurst, maxConnectionsPerIp, timeout,
+                    maxTcpConnectionsPerIp, httpHeaderTimeout, httpIdleTimeout, unpairedPhoneTimeout);
+        }
+
+        /** The front door of the HTTP port: TCP connections per IP, and the time a connection may take to send a request. */
+        public Security withHttpLimits(int tcpConnectionsPerIp, Duration headerTimeout, Duration idleTimeout) {
+            return new Security(phoneSecrets, pairingRequestsPerMinute, eventsPerSecond, eventBurst, maxConnectionsPerIp, identifyTimeout,
+                    tcpConnectionsPerIp, headerTimeout, idleTimeout, unpairedPhoneTimeout);
+        }
+
+        public Security withUnpairedPhoneTimeout(Duration timeout) {
+            return new Security(phoneSecrets, pairingRequestsPerMinute, eventsPerSecond, eventBurst, maxConnectionsPerIp, identifyTimeout,
+                    maxTcpConnectionsPerIp, httpHeaderTimeout, httpIdleTimeout, timeout);
         }
     }
 

@@ -38,6 +38,7 @@ public final class HttpVerticle extends VerticleBase {
     private final Ops ops;
     private final WebGuards guards;
     private SocketIoServer socketIo;
+    private HttpConnectionGuard connections;
     private HttpServer server;
 
     /** @param port the port to bind; may differ from the config's when it asked for an ephemeral one */
@@ -61,7 +62,7 @@ public final class HttpVerticle extends VerticleBase {
         socketIo = new SocketIoServer(vertx, socketOptions).connectionHandler(relay::accept);
 
         Router router = Router.router(vertx);
-        router.route("/api/*").handler(new SameOriginCors(cors()));
+        router.route("/api/*").handler(new SameOriginCors(cors(), guards::originAllowed, guards::foreignOrigin));
         router.get("/").handler(HttpVerticle::health);
         router.get("/api/auth/health").handler(HttpVerticle::health);
         router.route("/api/auth/generate-qr").handler(guards::pairingRate);
@@ -82,15 +83,22 @@ public final class HttpVerticle extends VerticleBase {
         router.errorHandler(413, ctx -> json(ctx, 413, failure("Request body too large")));
         router.errorHandler(400, ctx -> json(ctx, 400, failure("Bad request")));
 
-        HttpServerOptions options = SocketIoServer.configure(new HttpServerOptions().setPort(port).setHost(config.host()), socketOptions);
+        HttpServerOptions options = HttpConnectionGuard.configure(
+                SocketIoServer.configure(new HttpServerOptions().setPort(port).setHost(config.host()), socketOptions));
+        HttpServer created = vertx.createHttpServer(options);
+        connections = new HttpConnectionGuard(vertx, guards, config.security(), ops.metrics());
+        connections.install(created, router);
         return socketIo.start()
-                .compose(v -> vertx.createHttpServer(options).requestHandler(router).listen())
+                .compose(v -> created.listen())
                 .onSuccess(s -> server = s);
     }
 
     /** Closes the Socket.IO connections first (clients reconnect to another node), then the listener. */
     @Override
     public Future<?> stop() {
+        if (connections != null) {
+            connections.stop();
+        }
         return socketIo.close().eventually(() -> server == null ? Future.succeededFuture() : server.close());
     }
 

@@ -2,7 +2,9 @@ package io.relay.gateway;
 
 import io.relay.config.RelayConfig;
 import io.relay.gateway.engineio.EngineIoServer;
+import io.relay.security.ConnectionCounter;
 import io.relay.security.KeyedRateLimiter;
+import io.relay.security.LogThrottle;
 import io.relay.security.OriginPolicy;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
@@ -15,9 +17,11 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The node's front-door checks, shared by all HTTP verticle instances of a node: the browser
- * {@code Origin} of Socket.IO handshakes, a per-IP rate on the pairing calls, and a cap on open
- * Socket.IO connections (Engine.IO sessions, whatever the transport) per IP. Limits are per node (a client spread over nodes by the balancer gets each
- * node's allowance). Nothing a client sent beyond its address is logged.
+ * {@code Origin} of Socket.IO handshakes and API calls, a per-IP rate on the pairing calls, a cap on open
+ * Socket.IO connections (Engine.IO sessions, whatever the transport) per IP, and the count of open TCP
+ * connections per IP that {@link HttpConnectionGuard} caps. Limits are per node (a client spread over
+ * nodes by the balancer gets each node's allowance). Nothing a client sent beyond its address is logged,
+ * and refusals are logged through a {@link LogThrottle}: a flood of them cannot flood the log.
  *
  * <p>Client IP = the TCP peer. Behind a proxy or ingress that is the proxy: raise or turn off the
  * per-IP limits there ({@code X-Forwarded-For} is not trusted, anyone can send it).
@@ -33,6 +37,12 @@ public final class WebGuards {
     private final int maxConnectionsPerIp;
     private final String nodeId;
     private final AtomicLong refused = new AtomicLong();
+    private final ConnectionCounter tcpConnections;
+    /** Refusals of clients (a sign of abuse or of a misconfigured origin): WARN, at most a line per kind and window. */
+    private final LogThrottle refusals = new LogThrottle(log::warn, System::currentTimeMillis, LOG_WINDOW_MILLIS);
+    /** Things that also happen to honest clients now and then (an unused preconnect timing out): INFO, throttled too. */
+    private final LogThrottle notices = new LogThrottle(log::info, System::currentTimeMillis, LOG_WINDOW_MILLIS);
+    private static final long LOG_WINDOW_MILLIS = 10_000;
 
     public WebGuards(RelayConfig config) {
         this.origins = new OriginPolicy(config.corsOrigins());
@@ -40,6 +50,7 @@ public final class WebGuards {
         this.pairing = perMinute > 0 ? new KeyedRateLimiter(perMinute) : null;
         this.maxConnectionsPerIp = config.security().maxConnectionsPerIp();
         this.nodeId = config.nodeId();
+        this.tcpConnections = new ConnectionCounter(config.security().maxTcpConnectionsPerIp());
     }
 
     /**
@@ -77,6 +88,36 @@ public final class WebGuards {
         ctx.next();
     }
 
+    /**
+     * After the API's CORS check refused a request (a page of a foreign site calling the API): answers
+     * {@code 403} in the API's envelope and logs it as a throttled WARN. Browsers send such requests
+     * whenever a page tries, so each one must not be an ERROR with a stack trace.
+     */
+    void foreignOrigin(RoutingContext ctx) {
+        count("API origin not allowed", ip(ctx.request().remoteAddress()));
+        send(ctx, 403, new JsonObject().put("success", false).put("error", "Origin not allowed"));
+    }
+
+    /** Whether a browser page of {@code origin} may call the API ({@code CORS_ORIGIN}; no Origin header is not a browser page). */
+    boolean originAllowed(String origin) {
+        return origins.allows(origin);
+    }
+
+    /** Open TCP connections to the HTTP port per client IP, node-wide. */
+    ConnectionCounter tcpConnections() {
+        return tcpConnections;
+    }
+
+    /** A client refused: a throttled WARN of {@code kind} (few, fixed texts). */
+    void refusal(String kind, String detail) {
+        refusals.occurred(kind, detail);
+    }
+
+    /** Something honest clients also cause now and then: a throttled INFO. */
+    void notice(String kind, String detail) {
+        notices.occurred(kind, detail);
+    }
+
     /** Requests refused by these guards since start. */
     public long refusedCount() {
         return refused.get();
@@ -84,7 +125,7 @@ public final class WebGuards {
 
     private void count(String why, String ip) {
         long n = refused.incrementAndGet();
-        log.info("request refused ({}) remote={} refusedSinceStart={}", why, ip, n);
+        refusal("request refused (" + why + ")", "remote=" + ip + " refusedSinceStart=" + n);
     }
 
     private static String ip(SocketAddress address) {

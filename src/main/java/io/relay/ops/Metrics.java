@@ -138,6 +138,23 @@ public final class Metrics {
                 .register(registry);
     }
 
+    /** Registers the gauge of open TCP connections to the HTTP port (HTTP, polling and WebSocket alike); later calls keep the first. */
+    public void httpConnectionsGauge(Supplier<Number> open) {
+        Gauge.builder("relay.http.connections", open)
+                .description("Open TCP connections to the HTTP port on this node (HTTP, polling and WebSocket)")
+                .strongReference(true)
+                .register(registry);
+    }
+
+    /**
+     * The front door closed a TCP connection: {@code header_timeout} (no complete request head in time),
+     * {@code idle_timeout} (a kept-alive connection without a next request in time) or {@code per_ip_cap}
+     * (closed at accept: the client IP held its allowance already).
+     */
+    public void httpConnectionClosed(String reason) {
+        counter("relay.http.connections.closed", "TCP connections closed by the front door, by reason", "reason", reason).increment();
+    }
+
     // --- events ----------------------------------------------------------------------------------
 
     /** A client event arrived ({@code event} is a known event name or {@code unknown}). */

@@ -31,6 +31,7 @@ final class OpsRoutes {
                 .putHeader(HttpHeaders.CONTENT_TYPE, "application/json; charset=utf-8")
                 .sendFile(WEBROOT + "/openapi.json"));
 
+        router.get("/demo*").handler(OpsRoutes::demoSecurityHeaders);
         // Relative links in the pages need the trailing slash; "/demo" alone would also match "/demo/".
         router.get("/demo").handler(ctx -> {
             if (ctx.request().path().equals("/demo")) {
@@ -44,6 +45,25 @@ final class OpsRoutes {
                 .setCachingEnabled(false)
                 .setDirectoryListing(false)
                 .setIndexPage("index.html"));
+    }
+
+    /**
+     * The demo pages load only their own files: scripts, styles and images from the relay itself (the QR
+     * image and the socket.io-client bundle included), a {@code data:} favicon, and connections (fetch,
+     * polling, WebSocket) back to the relay. No inline script or style, no plugin, no frame may show them,
+     * and no Referer leaves them (the QR image's URL must not travel). The demo in a real Chromium
+     * ({@code DemoBrowserTest}) fails on any violation, which the browser reports as a console error.
+     */
+    static final String DEMO_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            + "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+    private static void demoSecurityHeaders(RoutingContext ctx) {
+        ctx.response().headers()
+                .set("Content-Security-Policy", DEMO_CSP)
+                .set("X-Content-Type-Options", "nosniff")
+                .set("X-Frame-Options", "DENY")
+                .set("Referrer-Policy", "no-referrer");
+        ctx.next();
     }
 
     /** Scraped on a worker: with a few hundred series, rendering the text takes long enough to matter on an event loop. */

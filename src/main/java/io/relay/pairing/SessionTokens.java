@@ -8,6 +8,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.JWTOptions;
 import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.User;
 import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
@@ -73,7 +74,15 @@ public final class SessionTokens {
         if (!hasHs256Header(jwt)) {
             return Future.failedFuture(invalid());
         }
-        return auth.authenticate(new TokenCredentials(jwt))
+        Future<User> checked;
+        try {
+            checked = auth.authenticate(new TokenCredentials(jwt));
+        } catch (RuntimeException e) {
+            // The library throws (rather than fails) on a signed claim of the wrong type, such as a string
+            // exp, iat or nbf: still a token we must refuse, not an internal error.
+            return Future.failedFuture(invalid());
+        }
+        return checked
                 .transform(ar -> {
                     if (ar.failed()) {
                         return Future.failedFuture(invalid());

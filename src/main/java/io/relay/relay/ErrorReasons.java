@@ -18,6 +18,8 @@ final class ErrorReasons {
     /** A connection closed for not registering or authenticating in time. */
     static final String IDENTIFY_TIMEOUT = "identify_timeout";
     static final String RATE_LIMITED = "rate_limited";
+    /** A registered phone's socket closed because no browser was paired with its device in time. */
+    static final String UNPAIRED_TIMEOUT = "unpaired_timeout";
     static final String STORAGE_UNAVAILABLE = "storage_unavailable";
 
     /**

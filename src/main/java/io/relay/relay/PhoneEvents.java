@@ -58,6 +58,7 @@ final class PhoneEvents {
                         relay.webs.publish(previous, Events.MOBILE_DISCONNECTED);
                     }
                     session.phoneDeviceId(deviceId);
+                    session.watchPairing();
                     session.phoneConfirmsCommands(Boolean.TRUE.equals(payload.getValue("confirmsCommands")));
                     JsonObject answer = SUCCESS.copy();
                     if (issued != null) {

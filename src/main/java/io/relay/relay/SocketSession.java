@@ -47,6 +47,7 @@ final class SocketSession {
     private Future<Void> tail = Future.succeededFuture();
     private int queued;
     private long identifyTimer = -1;
+    private long unpairedTimer = -1;
     // Written on the socket's context, read by metrics scrapes too.
     private volatile String phoneDeviceId;
     private boolean phoneConfirmsCommands;
@@ -86,6 +87,45 @@ final class SocketSession {
         socket.emit(Events.ERROR, ErrorReasons.describe(new JsonObject().put("message", message), ErrorReasons.IDENTIFY_TIMEOUT));
         socket.closeTransport();
         return Future.succeededFuture();
+    }
+
+    /**
+     * After a phone registered on this socket: the identify timeout no longer applies, but a phone that no
+     * browser is paired with is still a stranger's socket as far as the relay can tell (any made-up
+     * deviceId registers). If, after {@code UNPAIRED_PHONE_TIMEOUT_SECONDS}, its device has no live session
+     * (it neither had one nor scanned a QR since), its transport is closed as for the identify timeout.
+     * The real app reconnects and registers again by itself, so a phone whose user has not scanned yet
+     * only reconnects; the timeout is long next to a QR's life so that a scan rarely meets the reconnect.
+     */
+    void watchPairing() {
+        long timeout = relay.security.unpairedPhoneTimeout().toMillis();
+        if (timeout > 0 && unpairedTimer < 0) {
+            unpairedTimer = relay.vertx.setTimer(timeout, id -> runQueued(this::closeIfUnpaired));
+        }
+    }
+
+    private Future<Void> closeIfUnpaired() {
+        unpairedTimer = -1;
+        String deviceId = phoneDeviceId;
+        if (deviceId == null || !socket.connected()) {
+            return Future.succeededFuture();
+        }
+        return relay.sessionControl.list(deviceId).transform(ar -> {
+            if (ar.failed()) {
+                // Storage down: no verdict; look again later rather than cut a phone that may be paired.
+                log.warn("pairing check failed node={} device={} socket={}: {}", relay.nodeId, deviceId, socket.id(), ar.cause().getMessage());
+                watchPairing();
+            } else if (ar.result().isEmpty() && socket.connected()) {
+                long seconds = relay.security.unpairedPhoneTimeout().toSeconds();
+                relay.metrics.error(ErrorReasons.UNPAIRED_TIMEOUT);
+                log.info("phone socket closed unpaired node={} device={} socket={} remote={} after={}s",
+                        relay.nodeId, deviceId, socket.id(), socket.remoteAddress(), seconds);
+                String message = "No browser paired within " + seconds + " s of register: reconnect and register again to scan a QR";
+                socket.emit(Events.ERROR, ErrorReasons.describe(new JsonObject().put("message", message), ErrorReasons.UNPAIRED_TIMEOUT));
+                socket.closeTransport();
+            }
+            return Future.<Void>succeededFuture();
+        });
     }
 
     SocketIoSocket socket() {
@@ -167,6 +207,7 @@ final class SocketSession {
         String metricName = CLIENT_EVENTS.contains(event.name()) ? event.name() : "unknown";
         relay.metrics.eventReceived(metricName);
         if (!rateLimit.admit(event, socket, relay.nodeId, deviceForLogs())) {
+            relay.metrics.error(ErrorReasons.RATE_LIMITED);
             return;
         }
         if (queued >= MAX_QUEUED_EVENTS) {
@@ -254,6 +295,10 @@ final class SocketSession {
         if (identifyTimer >= 0) {
             relay.vertx.cancelTimer(identifyTimer);
             identifyTimer = -1;
+        }
+        if (unpairedTimer >= 0) {
+            relay.vertx.cancelTimer(unpairedTimer);
+            unpairedTimer = -1;
         }
         tail = tail.transform(previous -> {
             relay.metrics.connectionClosed(kind(), reason);

@@ -135,6 +135,28 @@ class ConfigLoaderTest {
     }
 
     @Test
+    @DisplayName("the front door's bounds: a TCP cap per IP that follows the Socket.IO cap unless set (off with it), 10 s for a request head, 60 s idle, 600 s for an unpaired phone")
+    void frontDoor() {
+        RelayConfig.Security d = ConfigLoader.load(file(), Map.of()).security();
+        assertThat(d.maxTcpConnectionsPerIp()).isEqualTo(650);
+        assertThat(List.of(d.httpHeaderTimeout(), d.httpIdleTimeout(), d.unpairedPhoneTimeout()))
+                .containsExactly(Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(600));
+        assertThat(ConfigLoader.load(file(), Map.of("MAX_CONNECTIONS_PER_IP", "10")).security().maxTcpConnectionsPerIp()).isEqualTo(80);
+        assertThat(ConfigLoader.load(file(), Map.of("MAX_CONNECTIONS_PER_IP", "0")).security().maxTcpConnectionsPerIp())
+                .as("behind a proxy both caps are off").isZero();
+        RelayConfig.Security e = ConfigLoader.load(file(), Map.of("MAX_CONNECTIONS_PER_IP", "0", "MAX_TCP_CONNECTIONS_PER_IP", "900",
+                "HTTP_HEADER_TIMEOUT_SECONDS", "5", "HTTP_IDLE_TIMEOUT_SECONDS", "0", "UNPAIRED_PHONE_TIMEOUT_SECONDS", "0")).security();
+        assertThat(e.maxTcpConnectionsPerIp()).isEqualTo(900);
+        assertThat(List.of(e.httpHeaderTimeout(), e.httpIdleTimeout(), e.unpairedPhoneTimeout()))
+                .containsExactly(Duration.ofSeconds(5), Duration.ZERO, Duration.ZERO);
+        JsonObject custom = file().put("security", new JsonObject().put("maxTcpConnectionsPerIp", 12).put("httpIdleTimeoutSeconds", 90));
+        assertThat(ConfigLoader.load(custom, Map.of()).security().maxTcpConnectionsPerIp()).isEqualTo(12);
+        assertThat(ConfigLoader.load(custom, Map.of()).security().httpIdleTimeout()).isEqualTo(Duration.ofSeconds(90));
+        assertThatThrownBy(() -> ConfigLoader.load(file(), Map.of("HTTP_HEADER_TIMEOUT_SECONDS", "-1")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("HTTP_HEADER_TIMEOUT_SECONDS");
+    }
+
+    @Test
     @DisplayName("a malformed number names the setting")
     void badNumberNamesSetting() {
         assertThatThrownBy(() -> ConfigLoader.load(file(), Map.of("PORT", "eighty")))

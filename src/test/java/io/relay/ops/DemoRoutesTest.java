@@ -76,6 +76,30 @@ class DemoRoutesTest {
     }
 
     @Test
+    @DisplayName("the demo pages and every file they load carry a Content-Security-Policy, nosniff, frame-ancestors and X-Frame-Options DENY, and no-referrer")
+    void securityHeaders() throws Exception {
+        for (String path : List.of("/demo/", "/demo/phone", "/demo/phone.html", "/demo/demo.js", "/demo/phone.js", "/demo/demo.css",
+                "/demo/vendor/socket.io.min.js")) {
+            HttpResponse<Buffer> page = get(path);
+            assertThat(page.statusCode()).as(path).isEqualTo(200);
+            assertThat(page.getHeader("Content-Security-Policy")).as(path)
+                    .isEqualTo(OpsRoutes.DEMO_CSP)
+                    .contains("default-src 'none'", "script-src 'self';", "style-src 'self';", "frame-ancestors 'none'")
+                    .doesNotContain("unsafe-inline", "unsafe-eval");
+            assertThat(page.getHeader("X-Content-Type-Options")).as(path).isEqualTo("nosniff");
+            assertThat(page.getHeader("X-Frame-Options")).as(path).isEqualTo("DENY");
+            assertThat(page.getHeader("Referrer-Policy")).as(path).isEqualTo("no-referrer");
+        }
+        // What the policy forbids, the pages must not need: no inline script, style or event handler.
+        for (String path : List.of("/demo/", "/demo/phone")) {
+            String html = get(path).bodyAsString();
+            assertThat(html).as(path).doesNotContainPattern("<script(?![^>]*\\ssrc=)[^>]*>")
+                    .doesNotContainPattern("(?i)\\sstyle=").doesNotContain("<style").doesNotContainPattern("(?i)\\son[a-z]+=");
+        }
+        assertThat(get("/demo").getHeader("X-Frame-Options")).as("the redirect too").isEqualTo("DENY");
+    }
+
+    @Test
     @DisplayName("a page served by the relay may call the API from its own origin; other origins still need CORS_ORIGIN")
     void sameOriginApiCalls() throws Exception {
         String self = "http://127.0.0.1:" + node.port();

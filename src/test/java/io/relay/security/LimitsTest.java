@@ -49,6 +49,29 @@ class LimitsTest {
     }
 
     @Test
+    @DisplayName("the connection counter admits up to its cap per key, takes a slot back on each release, and forgets keys with none open")
+    void connectionCounter() {
+        ConnectionCounter counter = new ConnectionCounter(2);
+        assertThat(List.of(counter.tryAcquire("a"), counter.tryAcquire("a"), counter.tryAcquire("a"))).containsExactly(true, true, false);
+        assertThat(counter.tryAcquire("b")).as("another IP has its own allowance").isTrue();
+        assertThat(counter.open("a")).isEqualTo(2);
+        assertThat(counter.total()).as("a refused connection is not counted").isEqualTo(3);
+        counter.release("a");
+        assertThat(counter.tryAcquire("a")).isTrue();
+        counter.release("a");
+        counter.release("a");
+        counter.release("b");
+        counter.release("b"); // one release too many is ignored, never a negative count
+        assertThat(counter.total()).isZero();
+        assertThat(counter.keys()).isZero();
+        ConnectionCounter uncapped = new ConnectionCounter(0);
+        for (int i = 0; i < 10_000; i++) {
+            assertThat(uncapped.tryAcquire("a")).isTrue();
+        }
+        assertThat(uncapped.total()).isEqualTo(10_000);
+    }
+
+    @Test
     @DisplayName("origins match exactly; * allows any; no Origin header (a native app) is allowed")
     void origins() {
         OriginPolicy policy = new OriginPolicy(List.of("https://app.example", "http://localhost:5173"));

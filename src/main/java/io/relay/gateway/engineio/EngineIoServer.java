@@ -342,8 +342,13 @@ public final class EngineIoServer {
     }
 
     private void wireWebSocket(ServerWebSocket ws, EngineIoSession session) {
-        ws.textMessageHandler(text -> onSessionContext(session, () -> session.onWebSocketText(ws, text)));
-        ws.binaryMessageHandler(data -> onSessionContext(session, () -> session.onWebSocketBinary(ws, data)));
+        WebSocketMessages.wire(ws, options.maxPayloadBytes(),
+                text -> onSessionContext(session, () -> session.onWebSocketText(ws, text)),
+                data -> onSessionContext(session, () -> session.onWebSocketBinary(ws, data)),
+                code -> {
+                    log.debug("websocket message refused sid={} close={}", session.id(), code);
+                    onSessionContext(session, () -> session.onWebSocketError(ws, code));
+                });
         ws.closeHandler(v -> onSessionContext(session, () -> session.onWebSocketClosed(ws, "transport close")));
         ws.exceptionHandler(e -> {
             log.debug("websocket error sid={}: {}", session.id(), e.getMessage());
