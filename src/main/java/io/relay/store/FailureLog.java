@@ -10,13 +10,16 @@ import java.util.function.LongSupplier;
  * Store failures for the log, at a rate a person can read: while the database is down every request
  * fails, thousands a minute. The first failure of each kind (operation and code) is logged at once;
  * repeats are counted and summed up in one line per kind every {@code window} ms while they go on, and
- * once more when a request succeeds again. Used from one event loop only.
+ * once more when a request succeeds again. Thread-safe: the store is called from every event loop; a
+ * success while nothing failed costs one volatile read.
  */
 final class FailureLog {
     private final Consumer<String> warn;
     private final LongSupplier clockMillis;
     private final long windowMillis;
-    private final Map<String, Burst> bursts = new LinkedHashMap<>();
+    private final Map<String, Burst> bursts = new LinkedHashMap<>(); // guarded by this
+    /** Whether {@link #bursts} holds anything: lets a success skip the lock. */
+    private volatile boolean failing;
 
     private static final class Burst {
         final long startedAt;
@@ -37,7 +40,8 @@ final class FailureLog {
         this.windowMillis = windowMillis;
     }
 
-    void failed(String op, int code, String error) {
+    synchronized void failed(String op, int code, String error) {
+        failing = true;
         long now = clockMillis.getAsLong();
         String kind = "store " + op + " failed (" + code + ")";
         Burst burst = bursts.get(kind);
@@ -57,12 +61,15 @@ final class FailureLog {
 
     /** A request succeeded: every kind of failure seen since the last success is over. */
     void succeeded() {
-        if (bursts.isEmpty()) {
+        if (!failing) {
             return;
         }
-        long now = clockMillis.getAsLong();
-        bursts.forEach((kind, burst) -> summarize(kind, burst, now, true));
-        bursts.clear();
+        synchronized (this) {
+            long now = clockMillis.getAsLong();
+            bursts.forEach((kind, burst) -> summarize(kind, burst, now, true));
+            bursts.clear();
+            failing = false;
+        }
     }
 
     private void summarize(String kind, Burst burst, long now, boolean over) {

@@ -7,12 +7,12 @@ import io.vertx.sqlclient.ClosedConnectionException;
 import java.io.IOException;
 import java.util.concurrent.TimeoutException;
 
-/** Sorts what went wrong inside the persistence verticle into one of {@link FailureCodes}. */
+/** Sorts what went wrong in a store call into one of {@link FailureCodes}. */
 final class StoreFailures {
     private StoreFailures() {
     }
 
-    /** A request the verticle refuses before touching the database. */
+    /** An argument the store refuses before touching the database. */
     static final class BadRequest extends RuntimeException {
         BadRequest(String message) {
             super(message, null, false, false);
@@ -47,7 +47,7 @@ final class StoreFailures {
         };
     }
 
-    /** Text for the failure reply: the cause's message, never a request body. */
+    /** Text for the failure: the cause's message, never a document or payload. */
     static String text(Throwable error) {
         String message = error.getMessage();
         return message != null ? message : error.getClass().getSimpleName();
