@@ -33,6 +33,7 @@ public final class TestConfigs {
                 Duration.ofSeconds(5),
                 Duration.ofMinutes(10),
                 RelayConfig.Security.defaults(),
-                RelayConfig.Sync.defaults());
+                RelayConfig.Sync.defaults(),
+                RelayConfig.StoreFlush.defaults());
     }
 }

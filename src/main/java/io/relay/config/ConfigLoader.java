@@ -111,7 +111,16 @@ public final class ConfigLoader {
                 new RelayConfig.Sync(
                         intSetting("SYNC_THREADS", env, sync.getInteger("threads", RelayConfig.Sync.defaults().threads()), 1, 5_000),
                         intSetting("SYNC_THREAD_MESSAGES", env,
-                                sync.getInteger("messagesPerThread", RelayConfig.Sync.defaults().messagesPerThread()), 1, 5_000)));
+                                sync.getInteger("messagesPerThread", RelayConfig.Sync.defaults().messagesPerThread()), 1, 5_000)),
+                storeFlush(database, env));
+    }
+
+    private static RelayConfig.StoreFlush storeFlush(JsonObject database, Map<String, String> env) {
+        RelayConfig.StoreFlush d = RelayConfig.StoreFlush.defaults();
+        return new RelayConfig.StoreFlush(
+                intSetting("STORE_FLUSH_MAX_ROWS", env, database.getInteger("flushMaxRows", d.maxRows()), 1, 100_000),
+                Duration.ofNanos(1_000L * intSetting("STORE_FLUSH_MICROS", env,
+                        database.getInteger("flushMicros", (int) (d.maxWait().toNanos() / 1_000)), 0, 1_000_000)));
     }
 
     private static RelayConfig.Security security(JsonObject file, Map<String, String> env) {

@@ -22,6 +22,7 @@ import java.util.Optional;
  * @param outboxTtl   how long a browser's command waits for an offline phone before the browser is told it failed
  * @param security    phone credentials and abuse limits
  * @param sync        how much of a phone's stored threads a browser's sync is given
+ * @param storeFlush  when the group commit sends the writes waiting for it to the database
  */
 public record RelayConfig(
         int port,
@@ -39,7 +40,8 @@ public record RelayConfig(
         Duration drain,
         Duration outboxTtl,
         Security security,
-        Sync sync) {
+        Sync sync,
+        StoreFlush storeFlush) {
 
     /**
      * Who may connect and how much.
@@ -120,6 +122,17 @@ public record RelayConfig(
         }
     }
 
+    /**
+     * The group commit: writes of every device and kind wait for each other and go to the database in one
+     * flush (one statement per kind, one commit) once {@code maxRows} rows wait or the oldest has waited
+     * {@code maxWait}; zero sends what was handed over together at once.
+     */
+    public record StoreFlush(int maxRows, Duration maxWait) {
+        public static StoreFlush defaults() {
+            return new StoreFlush(1_000, Duration.ofNanos(1_000_000));
+        }
+    }
+
     /** Session tokens: HS256 only; the secret is at least 32 bytes in production. */
     public record Jwt(byte[] secret, String issuer, String audience, Duration sessionTtl) {
     }
@@ -163,46 +176,46 @@ public record RelayConfig(
     }
 
     public RelayConfig withPort(int newPort) {
-        return new RelayConfig(newPort, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain, outboxTtl, security, sync);
+        return new RelayConfig(newPort, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain, outboxTtl, security, sync, storeFlush);
     }
 
     public RelayConfig withDatabaseUrl(String url) {
-        return new RelayConfig(port, host, nodeEnv, nodeId, Optional.ofNullable(url), databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain, outboxTtl, security, sync);
+        return new RelayConfig(port, host, nodeEnv, nodeId, Optional.ofNullable(url), databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain, outboxTtl, security, sync, storeFlush);
     }
 
     public RelayConfig withSocket(Socket newSocket) {
-        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, newSocket, cluster, drain, outboxTtl, security, sync);
+        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, newSocket, cluster, drain, outboxTtl, security, sync, storeFlush);
     }
 
     public RelayConfig withPairing(Pairing newPairing) {
-        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, newPairing, socket, cluster, drain, outboxTtl, security, sync);
+        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, newPairing, socket, cluster, drain, outboxTtl, security, sync, storeFlush);
     }
 
     public RelayConfig withCluster(Cluster newCluster) {
-        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, newCluster, drain, outboxTtl, security, sync);
+        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, newCluster, drain, outboxTtl, security, sync, storeFlush);
     }
 
     public RelayConfig withSecurity(Security newSecurity) {
-        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain, outboxTtl, newSecurity, sync);
+        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain, outboxTtl, newSecurity, sync, storeFlush);
     }
 
     public RelayConfig withCorsOrigins(List<String> origins) {
-        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, origins, jwt, pairing, socket, cluster, drain, outboxTtl, security, sync);
+        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, origins, jwt, pairing, socket, cluster, drain, outboxTtl, security, sync, storeFlush);
     }
 
     public RelayConfig withDataDir(Path dir) {
-        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dir, corsOrigins, jwt, pairing, socket, cluster, drain, outboxTtl, security, sync);
+        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dir, corsOrigins, jwt, pairing, socket, cluster, drain, outboxTtl, security, sync, storeFlush);
     }
 
     public RelayConfig withOutboxTtl(Duration ttl) {
-        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain, ttl, security, sync);
+        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain, ttl, security, sync, storeFlush);
     }
 
     public RelayConfig withSync(Sync newSync) {
-        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain, outboxTtl, security, newSync);
+        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain, outboxTtl, security, newSync, storeFlush);
     }
 
     public RelayConfig withNodeId(String newNodeId) {
-        return new RelayConfig(port, host, nodeEnv, newNodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain, outboxTtl, security, sync);
+        return new RelayConfig(port, host, nodeEnv, newNodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain, outboxTtl, security, sync, storeFlush);
     }
 }

@@ -55,12 +55,4 @@ public final class Addresses {
     public static String nodeLeft() {
         return "cluster.node.left";
     }
-
-    /** Prefix of the persistence verticle's local addresses; one per operation, see {@code store.StoreOps}. */
-    public static final String STORE_PREFIX = "store.";
-
-    /** Local address of one persistence operation. */
-    public static String store(String operation) {
-        return STORE_PREFIX + operation;
-    }
 }

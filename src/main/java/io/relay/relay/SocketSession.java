@@ -282,7 +282,7 @@ final class SocketSession {
             return "Invalid data";
         }
         if (failure instanceof StoreException) {
-            // The persistence verticle logged the cause; a stack trace per refused event would flood the
+            // The store logged the cause; a stack trace per refused event would flood the
             // log for as long as a database outage lasts.
             return "Storage unavailable, try again";
         }

@@ -3,7 +3,6 @@ package io.relay.store;
 import io.relay.store.StoreFailures.BadRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.sqlclient.Tuple;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -11,7 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Turns a batch of phone documents into the column arrays of one {@code UNNEST} upsert.
+ * Turns a batch of phone documents into the rows of one {@code UNNEST} upsert.
  *
  * <p>Only {@code id} is required (a non-empty string or a number) and one bad item refuses the whole
  * batch. The other columns are filled when the field is present with the expected type and left null
@@ -24,7 +23,7 @@ final class DocumentBatches {
 
     /** One device's message batch, validated and de-duplicated, ready to join a {@link MessageRows} statement. */
     static Map<String, JsonObject> messages(JsonArray messages) {
-        return byId(messages, StoreOps.MESSAGES);
+        return byId(messages, "messages");
     }
 
     /** One row of {@link StoreSql#UPSERT_MESSAGES}, in its column order after the device id and id. */
@@ -33,27 +32,16 @@ final class DocumentBatches {
                 string(m, "type"), string(m, "status"), m.getValue("read") instanceof Boolean b ? b : null, m.encode()};
     }
 
-    /** {@code $2..$7} of {@link StoreSql#UPSERT_CONVERSATIONS} after the device id. */
-    static Tuple conversations(String deviceId, JsonArray conversations) {
-        Map<String, JsonObject> byId = byId(conversations, StoreOps.CONVERSATIONS);
-        int n = byId.size();
-        String[] ids = new String[n], phones = new String[n], names = new String[n], docs = new String[n];
-        Long[] lastTimes = new Long[n];
-        Integer[] unread = new Integer[n];
-        int i = 0;
-        for (Map.Entry<String, JsonObject> e : byId.entrySet()) {
-            JsonObject c = e.getValue();
-            ids[i] = e.getKey();
-            phones[i] = string(c, "phoneNumber");
-            names[i] = string(c, "contactName");
-            lastTimes[i] = longValue(c.getValue("lastMessageTime"));
-            Long count = longValue(c.getValue("unreadCount"));
-            unread[i] = count != null && count >= Integer.MIN_VALUE && count <= Integer.MAX_VALUE ? count.intValue() : null;
-            docs[i] = c.encode();
-            i++;
-        }
-        return Tuple.tuple().addString(deviceId).addValue(ids).addValue(phones).addValue(names)
-                .addValue(lastTimes).addValue(unread).addValue(docs);
+    /** One device's conversation list, validated and de-duplicated like {@link #messages}. */
+    static Map<String, JsonObject> conversations(JsonArray conversations) {
+        return byId(conversations, "conversations");
+    }
+
+    /** One row of {@link StoreSql#UPSERT_CONVERSATIONS}, in its column order after the device id and id. */
+    static Object[] conversationColumns(JsonObject c) {
+        Long count = longValue(c.getValue("unreadCount"));
+        Integer unread = count != null && count >= Integer.MIN_VALUE && count <= Integer.MAX_VALUE ? count.intValue() : null;
+        return new Object[] {string(c, "phoneNumber"), string(c, "contactName"), longValue(c.getValue("lastMessageTime")), unread, c.encode()};
     }
 
     private static Map<String, JsonObject> byId(JsonArray items, String what) {
@@ -63,7 +51,7 @@ final class DocumentBatches {
                 throw new BadRequest(what + "[" + i + "] is not an object");
             }
             String id = idText(item.getValue("id"));
-            if (id == null || id.isEmpty() || id.length() > StoreRequests.MAX_ID_LENGTH) {
+            if (id == null || id.isEmpty() || id.length() > StoreArgs.MAX_ID_LENGTH) {
                 throw new BadRequest(what + "[" + i + "].id must be a non-empty string or a number");
             }
             byId.remove(id); // re-insert so the row's position follows its last occurrence

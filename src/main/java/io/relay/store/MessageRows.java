@@ -1,6 +1,5 @@
 package io.relay.store;
 
-import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Tuple;
 
 import java.util.LinkedHashMap;
@@ -18,12 +17,12 @@ final class MessageRows {
     private record Row(String deviceId, String id, Object[] columns) {
     }
 
-    /** Adds a device's validated batch (see {@link DocumentBatches#messages}). */
-    MessageRows add(String deviceId, Map<String, JsonObject> byId) {
-        for (Map.Entry<String, JsonObject> e : byId.entrySet()) {
+    /** Adds a device's validated batch: id → columns (see {@link DocumentBatches#messageColumns}). */
+    MessageRows add(String deviceId, Map<String, Object[]> columnsById) {
+        for (Map.Entry<String, Object[]> e : columnsById.entrySet()) {
             String key = deviceId + '\u0000' + e.getKey();
             rows.remove(key);
-            rows.put(key, new Row(deviceId, e.getKey(), DocumentBatches.messageColumns(e.getValue())));
+            rows.put(key, new Row(deviceId, e.getKey(), e.getValue()));
         }
         return this;
     }

@@ -8,7 +8,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The node's one entry point to storage: picks the database (DATABASE_URL, or an embedded server in
- * {@code dataDir/pg}), migrates it, deploys the {@link PersistenceVerticle} and hands out the {@link Store}.
+ * {@code dataDir/pg}), migrates it, deploys the {@link PersistenceVerticle} and hands out its {@link Store},
+ * which the node calls in-process.
  */
 public final class Storage {
     private static final Logger LOG = LoggerFactory.getLogger(Storage.class);
@@ -19,12 +20,12 @@ public final class Storage {
     private final String deploymentId;
     private final Store store;
 
-    private Storage(Vertx vertx, DatabaseUrl databaseUrl, EmbeddedDatabase embedded, String deploymentId) {
+    private Storage(Vertx vertx, DatabaseUrl databaseUrl, EmbeddedDatabase embedded, String deploymentId, Store store) {
         this.vertx = vertx;
         this.databaseUrl = databaseUrl;
         this.embedded = embedded;
         this.deploymentId = deploymentId;
-        this.store = new EventBusStore(vertx);
+        this.store = store;
     }
 
     /** Starts storage; fails (after cleaning up what it started) if the database cannot be reached or migrated. */
@@ -43,9 +44,10 @@ public final class Storage {
     }
 
     private static Future<Storage> migrateAndDeploy(Vertx vertx, RelayConfig config, Database db) {
+        PersistenceVerticle persistence = new PersistenceVerticle(config, db.url());
         return vertx.executeBlocking(() -> Migrations.migrate(db.url()), false)
-                .compose(applied -> vertx.deployVerticle(new PersistenceVerticle(config, db.url())))
-                .map(deploymentId -> new Storage(vertx, db.url(), db.embedded(), deploymentId));
+                .compose(applied -> vertx.deployVerticle(persistence))
+                .map(deploymentId -> new Storage(vertx, db.url(), db.embedded(), deploymentId, persistence.store()));
     }
 
     public Store store() {
@@ -56,7 +58,7 @@ public final class Storage {
         return databaseUrl;
     }
 
-    /** Undeploys the verticle, then stops the embedded database if this started one. */
+    /** Undeploys the verticle (its writes commit first), then stops the embedded database if this started one. */
     public Future<Void> close() {
         return vertx.undeploy(deploymentId)
                 .eventually(() -> new Database(databaseUrl, embedded).stopEmbedded(vertx))

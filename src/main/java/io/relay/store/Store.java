@@ -8,13 +8,18 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * The relay's storage, as the rest of the code sees it. Every method completes only after the
- * database has committed (or answered); failures carry a {@link StoreException}.
+ * The relay's storage, as the rest of the code sees it: called in-process, from any event loop, and
+ * answered on the caller's own context. Every method completes only after the database has committed
+ * (or answered); failures carry a {@link StoreException}.
  *
  * <p>Message and conversation documents are kept as the phone sent them (key order and number
  * types intact), so what a browser gets from storage is what it would have got live.
  */
 public interface Store {
+    /** Largest batch of messages or conversations accepted in one call. */
+    int MAX_BATCH = 5000;
+    /** Largest {@code limit} of one load (messages per thread, threads per load, events since). */
+    int MAX_LOAD = 5000;
 
     /**
      * Stores a new QR pairing: the browser's waiter token, the handle its QR image is fetched by (which

@@ -1,6 +1,10 @@
 package io.relay.store;
 
-/** Every SQL statement of the persistence verticle. Unqualified names: the pool's search_path picks the schema. */
+/**
+ * Every SQL statement of the store. Unqualified names: the pool's search_path picks the schema. The writes
+ * that go through the {@link GroupCommit} take arrays ({@code UNNEST}): one statement carries the writes of
+ * every device in a flush.
+ */
 final class StoreSql {
     private StoreSql() {
     }
@@ -85,7 +89,7 @@ final class StoreSql {
             SELECT id::text AS id, device_id, created_at, expires_at, revoked_at
             FROM sessions WHERE id = $1""";
 
-    // One statement per group of batches, of one or many devices (group commit, see MessageWriter).
+    // One statement per flush, of one or many devices (group commit, see MessageWrites).
     // A re-sent message without "status" keeps the status recorded earlier.
     static final String UPSERT_MESSAGES = """
             INSERT INTO messages (device_id, id, conversation_id, phone_number, ts, type, status, read, doc, updated_at)
@@ -126,9 +130,9 @@ final class StoreSql {
 
     static final String UPSERT_CONVERSATIONS = """
             INSERT INTO conversations (device_id, id, phone_number, contact_name, last_message_time, unread_count, doc, updated_at)
-            SELECT $1, u.id, u.phone_number, u.contact_name, u.last_message_time, u.unread_count, u.doc::json, now()
-            FROM UNNEST($2::text[], $3::text[], $4::text[], $5::bigint[], $6::int[], $7::text[])
-                 AS u (id, phone_number, contact_name, last_message_time, unread_count, doc)
+            SELECT u.device_id, u.id, u.phone_number, u.contact_name, u.last_message_time, u.unread_count, u.doc::json, now()
+            FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::int[], $7::text[])
+                 AS u (device_id, id, phone_number, contact_name, last_message_time, unread_count, doc)
             ON CONFLICT (device_id, id) DO UPDATE SET
               phone_number = EXCLUDED.phone_number,
               contact_name = EXCLUDED.contact_name,
@@ -137,8 +141,11 @@ final class StoreSql {
               doc = EXCLUDED.doc,
               updated_at = now()""";
 
-    static final String UPDATE_MESSAGE_STATUS = """
-            UPDATE messages SET status = $3, updated_at = now() WHERE device_id = $1 AND id = $2""";
+    // (device, id) pairs are distinct (the batch keeps a message's last status): a row joined twice would take either.
+    static final String UPDATE_MESSAGE_STATUSES = """
+            UPDATE messages m SET status = u.status, updated_at = now()
+            FROM UNNEST($1::text[], $2::text[], $3::text[]) AS u (device_id, id, status)
+            WHERE m.device_id = u.device_id AND m.id = u.id""";
 
     // doc::text: the stored text as the phone sent it, parsed once in Java (keeps key order and integers).
     static final String LOAD_CONVERSATIONS = """
@@ -165,10 +172,15 @@ final class StoreSql {
             WHERE success AND version IS NOT NULL
             ORDER BY installed_rank DESC LIMIT 1""";
 
-    static final String ENQUEUE_COMMAND = """
-            INSERT INTO outbox (device_id, key, event, payload) VALUES ($1, $2, $3, $4::text::json)
+    // Rows are inserted in arrival order, so created_at (clock_timestamp()) keeps the browsers' order; a key
+    // already queued, or twice in the arrays, is inserted once and answered only for the row inserted.
+    static final String ENQUEUE_COMMANDS = """
+            INSERT INTO outbox (device_id, key, event, payload)
+            SELECT u.device_id, u.key, u.event, u.payload::json
+            FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS u (device_id, key, event, payload, ord)
+            ORDER BY u.ord
             ON CONFLICT (device_id, key) DO NOTHING
-            RETURNING key""";
+            RETURNING device_id, key""";
 
     // payload::text: handed to the phone exactly as the browser sent it.
     static final String OPEN_COMMANDS = """
@@ -178,29 +190,24 @@ final class StoreSql {
 
     // Takes a command for handing to the phone: from pending; or, still delivered, by the same hand-over
     // attempt (whose earlier record had an unknown outcome) or for a phone that confirms and wants it again.
-    static final String CLAIM_COMMAND = """
-            UPDATE outbox SET state = 'delivered', handover = $3, delivered_at = COALESCE(delivered_at, now())
-            WHERE device_id = $1 AND key = $2
-              AND (state = 'pending' OR (state = 'delivered' AND (handover = $3 OR $4)))
-            RETURNING key, event, payload::text AS payload""";
+    // Of two attempts claiming one row in one statement only one updates it; the answer names its attempt.
+    static final String CLAIM_COMMANDS = """
+            UPDATE outbox o SET state = 'delivered', handover = u.handover, delivered_at = COALESCE(o.delivered_at, now())
+            FROM UNNEST($1::text[], $2::text[], $3::uuid[], $4::boolean[]) AS u (device_id, key, handover, redeliver)
+            WHERE o.device_id = u.device_id AND o.key = u.key
+              AND (o.state = 'pending' OR (o.state = 'delivered' AND (o.handover = u.handover OR u.redeliver)))
+            RETURNING o.device_id, o.key, u.handover::text AS handover, o.event, o.payload::text AS payload""";
 
     // The phone reported on it: done, never handed over again (an expired command stays expired).
-    static final String CONFIRM_COMMAND = """
-            UPDATE outbox SET state = 'done', delivered_at = COALESCE(delivered_at, now()), done_at = now()
-            WHERE device_id = $1 AND key = $2 AND state IN ('pending', 'delivered')""";
+    static final String CONFIRM_COMMANDS = """
+            UPDATE outbox o SET state = 'done', delivered_at = COALESCE(o.delivered_at, now()), done_at = now()
+            FROM UNNEST($1::text[], $2::text[]) AS u (device_id, key)
+            WHERE o.device_id = u.device_id AND o.key = u.key AND o.state IN ('pending', 'delivered')""";
 
     // Atomic per row: with several nodes sweeping, each expired command is reported once.
     static final String EXPIRE_COMMANDS = """
             UPDATE outbox SET state = 'expired' WHERE state = 'pending' AND created_at < $1
             RETURNING device_id, key, event""";
-
-    // Gap-free: the sequence moves only when the event row is written, in one statement, under the
-    // device row's lock (concurrent appends of one device queue on it).
-    static final String APPEND_EVENT = """
-            WITH bumped AS (UPDATE devices SET last_seq = last_seq + 1 WHERE device_id = $1 RETURNING last_seq)
-            INSERT INTO device_events (device_id, seq, event, payload)
-            SELECT $1, last_seq, $2, $3::text::json FROM bumped
-            RETURNING seq""";
 
     static final String EVENTS_SINCE = """
             SELECT seq, event, payload::text AS payload FROM device_events

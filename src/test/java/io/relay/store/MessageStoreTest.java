@@ -137,7 +137,7 @@ class MessageStoreTest {
 
     /** Every stored message of the device, thread after thread. */
     private Future<JsonArray> stored(String deviceId) {
-        return store.loadThreads(deviceId, StoreOps.MAX_LOAD, StoreOps.MAX_LOAD).map(threads -> {
+        return store.loadThreads(deviceId, Store.MAX_LOAD, Store.MAX_LOAD).map(threads -> {
             JsonArray all = new JsonArray();
             threads.forEach(all::addAll);
             return all;
@@ -168,12 +168,12 @@ class MessageStoreTest {
     @DisplayName("A batch of 5000 messages is stored in one go; a repeated id within it keeps the last one")
     void largeBatch(VertxTestContext ctx) {
         JsonArray batch = new JsonArray();
-        IntStream.range(0, StoreOps.MAX_BATCH - 1).forEach(i -> batch.add(new JsonObject().put("id", "m" + i).put("timestamp", i)));
+        IntStream.range(0, Store.MAX_BATCH - 1).forEach(i -> batch.add(new JsonObject().put("id", "m" + i).put("timestamp", i)));
         batch.add(new JsonObject().put("id", "m0").put("timestamp", 1_000_000).put("body", "last wins"));
         store.saveMessages("d1", batch)
                 .compose(v -> stored("d1"))
                 .onComplete(ctx.succeeding(messages -> ctx.verify(() -> {
-                    assertThat(messages).hasSize(StoreOps.MAX_BATCH - 1);
+                    assertThat(messages).hasSize(Store.MAX_BATCH - 1);
                     assertThat(messages.getJsonObject(messages.size() - 1).getString("body")).isEqualTo("last wins");
                     ctx.completeNow();
                 })));
@@ -190,7 +190,7 @@ class MessageStoreTest {
                 new JsonArray().add(good).add("not an object"),
                 new JsonArray().add(good).add(new JsonObject().put("id", "x".repeat(300))));
         JsonArray tooMany = new JsonArray();
-        IntStream.range(0, StoreOps.MAX_BATCH + 1).forEach(i -> tooMany.add(new JsonObject().put("id", "m" + i)));
+        IntStream.range(0, Store.MAX_BATCH + 1).forEach(i -> tooMany.add(new JsonObject().put("id", "m" + i)));
 
         List<Future<Integer>> attempts = new ArrayList<>();
         bad.forEach(batch -> attempts.add(codeOf(store.saveMessages("d1", batch))));

@@ -92,9 +92,9 @@ class StorageTest {
     @DisplayName("When the database goes away, store calls fail with 503 (storage unavailable) rather than hang")
     void databaseDown(Vertx vertx, VertxTestContext ctx) {
         DatabaseUrl nowhere = DatabaseUrl.parse("postgresql://u:p@127.0.0.1:1/db");
-        Store store = new EventBusStore(vertx);
-        vertx.deployVerticle(new PersistenceVerticle(TestConfigs.forDatabase(null), nowhere))
-                .compose(id -> store.loadConversations("d1"))
+        PersistenceVerticle persistence = new PersistenceVerticle(TestConfigs.forDatabase(null), nowhere);
+        vertx.deployVerticle(persistence)
+                .compose(id -> persistence.store().loadConversations("d1"))
                 .onComplete(ctx.failing(error -> ctx.verify(() -> {
                     assertThat(error).isInstanceOf(StoreException.class);
                     assertThat(((StoreException) error).code()).isEqualTo(FailureCodes.STORAGE_UNAVAILABLE);
@@ -112,7 +112,7 @@ class StorageTest {
         }
         Storage.start(vertx, config).compose(storage -> {
             var saving = storage.store().saveMessages("draining-phone", batch);
-            return vertx.timer(5) // the request is with the persistence verticle, its statement running
+            return vertx.timer(5) // the write is with the group commit, its statement running
                     .compose(t -> storage.close())
                     .compose(closed -> saving);
         }).compose(saved -> Storage.start(vertx, config))

@@ -1,0 +1,246 @@
+package io.relay.store;
+
+import io.relay.relay.FailureCodes;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.sqlclient.Pool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * Group commit for every write of the node (messages, event-log appends, conversations, statuses, outbox),
+ * of every device: writes wait here briefly and go to the database together, one {@link Flush} holding one
+ * statement per kind, so under load the number of statements, round trips and commits per write falls as the
+ * number of writes grows. Each caller is answered only once the flush holding its write committed.
+ *
+ * <p>A flush starts when the writes waiting reach {@link Settings#maxRows} rows, or when the oldest has
+ * waited {@link Settings#maxWait} (zero: as soon as the writes handed over together are taken in), and no
+ * more than {@link Settings#maxInFlight} flushes run at once: writes arriving meanwhile wait and go out
+ * together when one finishes. A write that is not answered within {@link Settings#timeout} fails as "storage
+ * unavailable" (its statement may still commit later, as with any database that hangs).
+ *
+ * <p>Threads: {@link #submit} may be called from any thread. Writes are handed over through a concurrent
+ * queue, and one task on this group commit's context (the persistence verticle's) takes them in; all other
+ * state is touched on that context only. A caller is answered on its own context, with one task per context
+ * and flush, so its code goes on on its own event loop.
+ */
+final class GroupCommit {
+    private static final Logger LOG = LoggerFactory.getLogger(GroupCommit.class);
+    private static final long SWEEP_MS = 250;
+
+    /**
+     * @param maxRows     rows (messages, conversations, or one per other write) that start a flush at once
+     * @param maxWait     how long a write may wait for others before its flush starts; zero for none
+     * @param maxInFlight flushes running at once
+     * @param timeout     how long a caller waits for its answer before it is told storage is unavailable
+     */
+    record Settings(int maxRows, Duration maxWait, int maxInFlight, Duration timeout) {
+    }
+
+    private final Vertx vertx;
+    private final Context context;
+    private final Flush flush;
+    private final Settings settings;
+    private final long maxWaitNanos;
+    private final long timeoutNanos;
+
+    private final Queue<Write<?>> handedOver = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean takeScheduled = new AtomicBoolean();
+    private volatile boolean closed;
+    private final AtomicLong flushes = new AtomicLong();
+
+    // On the context only:
+    private final ArrayDeque<Write<?>> waiting = new ArrayDeque<>();
+    private int waitingRows;
+    private boolean timerArmed;
+    private boolean closing;
+    private final List<List<Write<?>>> running = new ArrayList<>();
+    private final long sweeper;
+
+    /** Created on {@code context}. */
+    GroupCommit(Vertx vertx, Context context, Pool pool, Settings settings) {
+        this.vertx = vertx;
+        this.context = context;
+        this.flush = new Flush(pool);
+        this.settings = settings;
+        this.maxWaitNanos = settings.maxWait().toNanos();
+        this.timeoutNanos = settings.timeout().toNanos();
+        this.sweeper = vertx.setPeriodic(SWEEP_MS, id -> sweep());
+    }
+
+    /** Hands a write over; its future completes on the caller's context once committed, or failed. */
+    <T> Future<T> submit(Write<T> write) {
+        if (closed) {
+            return Future.failedFuture(notRunning());
+        }
+        write.queuedAtNanos = System.nanoTime();
+        handedOver.add(write);
+        if (closed && handedOver.remove(write)) {
+            return Future.failedFuture(notRunning()); // closed meanwhile, and the last take-in missed it
+        }
+        if (takeScheduled.compareAndSet(false, true)) {
+            context.runOnContext(v -> takeIn());
+        }
+        return write.future();
+    }
+
+    /** Flushes started so far (for tests). */
+    long flushes() {
+        return flushes.get();
+    }
+
+    boolean closed() {
+        return closed;
+    }
+
+    /**
+     * Flushes what waits without waiting for more, and completes once no flush runs and {@code othersIdle}
+     * (the store's reads) holds, or after {@code drain}. From then on every write fails as "storage not
+     * running". Called on the context.
+     */
+    Future<Void> close(Duration drain, BooleanSupplier othersIdle) {
+        closing = true;
+        takeIn();
+        Promise<Void> idle = Promise.promise();
+        awaitIdle(idle, System.nanoTime() + drain.toNanos(), othersIdle);
+        return idle.future().onComplete(ar -> {
+            closed = true;
+            vertx.cancelTimer(sweeper);
+            takeIn(); // fails whatever still waits
+        });
+    }
+
+    private void awaitIdle(Promise<Void> idle, long deadlineNanos, BooleanSupplier othersIdle) {
+        boolean idleNow = waiting.isEmpty() && handedOver.isEmpty() && running.isEmpty() && othersIdle.getAsBoolean();
+        if (idleNow || System.nanoTime() > deadlineNanos) {
+            if (!idleNow) {
+                LOG.warn("closing storage with {} write(s) waiting and {} flush(es) running", waiting.size() + handedOver.size(), running.size());
+            }
+            idle.complete();
+        } else {
+            vertx.setTimer(20, id -> awaitIdle(idle, deadlineNanos, othersIdle));
+        }
+    }
+
+    private void takeIn() {
+        takeScheduled.set(false);
+        for (Write<?> w; (w = handedOver.poll()) != null; ) {
+            waiting.add(w);
+            waitingRows += w.rows();
+        }
+        if (closed) {
+            List<Write<?>> refused = new ArrayList<>(waiting);
+            waiting.clear();
+            waitingRows = 0;
+            answer(refused, w -> w.answer(notRunning()));
+            return;
+        }
+        flushDue();
+    }
+
+    private void flushDue() {
+        while (!waiting.isEmpty() && running.size() < settings.maxInFlight()) {
+            long waited = System.nanoTime() - waiting.peek().queuedAtNanos;
+            if (!closing && waitingRows < settings.maxRows() && waited < maxWaitNanos) {
+                armTimer(maxWaitNanos - waited);
+                return;
+            }
+            start(take());
+        }
+    }
+
+    private void armTimer(long inNanos) {
+        if (timerArmed) {
+            return;
+        }
+        timerArmed = true;
+        vertx.timer(Math.max(1, inNanos), TimeUnit.NANOSECONDS).onComplete(ar -> {
+            timerArmed = false;
+            flushDue();
+        });
+    }
+
+    /** The oldest waiting writes, up to the row bound (a single bigger write goes alone). */
+    private List<Write<?>> take() {
+        List<Write<?>> group = new ArrayList<>();
+        int rows = 0;
+        while (!waiting.isEmpty()) {
+            Write<?> next = waiting.peek();
+            if (!group.isEmpty() && rows + next.rows() > settings.maxRows()) {
+                break;
+            }
+            waiting.poll();
+            group.add(next);
+            rows += next.rows();
+        }
+        waitingRows -= rows;
+        return group;
+    }
+
+    private void start(List<Write<?>> group) {
+        running.add(group);
+        flushes.incrementAndGet();
+        flush.run(group).onComplete(ar -> {
+            running.remove(group);
+            answer(group, Write::answer);
+            flushDue();
+        });
+    }
+
+    /** Fails the callers that waited longer than the timeout; their writes are not taken back. */
+    private void sweep() {
+        long now = System.nanoTime();
+        while (!waiting.isEmpty() && now - waiting.peek().queuedAtNanos > timeoutNanos) {
+            Write<?> stale = waiting.poll();
+            waitingRows -= stale.rows();
+            answer(List.of(stale), w -> w.answer(timedOut()));
+        }
+        List<Write<?>> late = new ArrayList<>();
+        for (List<Write<?>> group : running) {
+            for (Write<?> w : group) {
+                if (!w.timedOut && now - w.queuedAtNanos > timeoutNanos) {
+                    w.timedOut = true;
+                    late.add(w);
+                }
+            }
+        }
+        answer(late, w -> w.answer(timedOut()));
+    }
+
+    /** Runs {@code how} for each write on its caller's context: one task per context. */
+    private void answer(List<Write<?>> writes, Consumer<Write<?>> how) {
+        Map<Context, List<Write<?>>> byContext = new IdentityHashMap<>();
+        for (Write<?> w : writes) {
+            if (w.context == null || w.context == context) {
+                how.accept(w);
+            } else {
+                byContext.computeIfAbsent(w.context, c -> new ArrayList<>()).add(w);
+            }
+        }
+        byContext.forEach((ctx, list) -> ctx.runOnContext(v -> list.forEach(how)));
+    }
+
+    private static StoreException notRunning() {
+        return new StoreException(FailureCodes.STORAGE_UNAVAILABLE, "storage is not running");
+    }
+
+    private StoreException timedOut() {
+        return new StoreException(FailureCodes.STORAGE_UNAVAILABLE, "storage did not answer in " + settings.timeout().toMillis() + " ms");
+    }
+}

@@ -1,0 +1,136 @@
+package io.relay.store;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The phones' messages and the device event log, the relay's hottest writes. Every message batch and every
+ * logged event of a flush, of any number of devices, goes into one statement: the upsert of all message
+ * rows and, in the same statement, the events appended to their devices' logs, so a batch is stored and
+ * numbered atomically, in one commit.
+ */
+final class MessageWrites {
+    private static final Logger LOG = LoggerFactory.getLogger(MessageWrites.class);
+    /** Events kept per device; pruned every {@value #PRUNE_EVERY} appends. */
+    static final long EVENT_WINDOW = 10_000;
+    private static final long PRUNE_EVERY = 500;
+
+    private MessageWrites() {
+    }
+
+    /**
+     * A device's batch of messages (possibly none) and the event relaying it ({@code event} null when it is
+     * not logged). Completes with the event's number, or null when not logged.
+     */
+    static final class Save extends Write<Long> {
+        final String deviceId;
+        /** id → the row's columns (see {@link DocumentBatches#messageColumns}), encoded on the caller's thread. */
+        final Map<String, Object[]> rows;
+        final String event;
+        final String payload;
+        /** Its number, once its statement answered. */
+        long seq;
+
+        Save(String deviceId, JsonArray messages, String event, JsonObject payload) {
+            this.deviceId = deviceId;
+            Map<String, JsonObject> byId = DocumentBatches.messages(messages);
+            this.rows = new LinkedHashMap<>(Math.max(4, byId.size() * 2));
+            byId.forEach((id, doc) -> rows.put(id, DocumentBatches.messageColumns(doc)));
+            this.event = event;
+            this.payload = payload == null ? null : payload.encode();
+        }
+
+        @Override
+        Kind kind() {
+            return Kind.MESSAGES;
+        }
+
+        @Override
+        int rows() {
+            return Math.max(1, rows.size());
+        }
+    }
+
+    static final class Batch extends WriteBatch {
+        Batch(List<Write<?>> writes) {
+            super(writes);
+        }
+
+        @Override
+        Future<Void> execute(SqlClient client) {
+            MessageRows rows = new MessageRows();
+            List<String> devices = new ArrayList<>(), events = new ArrayList<>(), payloads = new ArrayList<>();
+            for (Write<?> w : writes) {
+                Save save = (Save) w;
+                rows.add(save.deviceId, save.rows);
+                if (save.event != null) {
+                    devices.add(save.deviceId);
+                    events.add(save.event);
+                    payloads.add(save.payload);
+                }
+            }
+            if (devices.isEmpty()) {
+                return client.preparedQuery(StoreSql.UPSERT_MESSAGES).execute(rows.tuple())
+                        .map(done -> {
+                            writes.forEach(w -> ((Save) w).stage(null));
+                            return null;
+                        });
+            }
+            Tuple tuple = rows.tuple().addValue(devices.toArray(String[]::new)).addValue(events.toArray(String[]::new))
+                    .addValue(payloads.toArray(String[]::new));
+            return client.preparedQuery(StoreSql.UPSERT_MESSAGES_AND_LOG).execute(tuple).map(bumped -> {
+                number(bumped);
+                return null;
+            });
+        }
+
+        /** Hands each logged batch its number: a device's events took the range ending at its new last_seq, in arrival order. */
+        private void number(RowSet<Row> bumped) {
+            Map<String, Long> next = new HashMap<>();
+            for (Row row : bumped) {
+                next.put(row.getString("device_id"), row.getLong("last_seq") - row.getLong("n") + 1);
+            }
+            for (Write<?> w : writes) {
+                Save save = (Save) w;
+                if (save.event == null) {
+                    save.stage(null);
+                    continue;
+                }
+                Long seq = next.get(save.deviceId);
+                if (seq == null) {
+                    save.stageFailure(new StoreFailures.BadRequest("unknown device"));
+                } else {
+                    next.put(save.deviceId, seq + 1);
+                    save.seq = seq;
+                    save.stage(seq);
+                }
+            }
+        }
+
+        /** Keeps each log to its window; best effort, in the background, every {@value #PRUNE_EVERY} events. */
+        @Override
+        void committed(Pool pool) {
+            for (Write<?> w : writes) {
+                Save save = (Save) w;
+                if (save.event != null && save.seq % PRUNE_EVERY == 0 && save.seq > EVENT_WINDOW) {
+                    pool.preparedQuery(StoreSql.PRUNE_EVENTS).execute(Tuple.of(save.deviceId, save.seq - EVENT_WINDOW))
+                            .onFailure(e -> LOG.warn("pruning the event log failed: {}", e.toString()));
+                }
+            }
+        }
+    }
+}

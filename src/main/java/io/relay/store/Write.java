@@ -1,0 +1,65 @@
+package io.relay.store;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+
+/**
+ * One caller's write, handed to the {@link GroupCommit}: what to write, already checked and encoded on the
+ * caller's thread, and the caller's promise.
+ *
+ * <p>Threads: a write is built on the caller's thread and handed over through a concurrent queue; from then
+ * on its outcome is staged on the group commit's context only, and answered on the caller's own context
+ * (where it was built), so the caller continues on its event loop as if it had called the database itself.
+ */
+abstract class Write<T> {
+
+    /** The kinds of write, in the order their statements run within one flush. */
+    enum Kind { MESSAGES, CONVERSATIONS, STATUSES, OUTBOX_ENQUEUE, OUTBOX_CLAIM, OUTBOX_CONFIRM }
+
+    private final Promise<T> promise = Promise.promise();
+    /** The caller's context, where its answer is delivered; null for a caller off Vert.x's threads (tests). */
+    final Context context = Vertx.currentContext();
+    /** When it was handed over, for the flush time bound and the storage timeout. */
+    long queuedAtNanos;
+    /** The caller was already told the storage did not answer in time; nothing else is sent. */
+    boolean timedOut;
+    private T result;
+    private Throwable failure;
+
+    abstract Kind kind();
+
+    /** Rows it adds to a flush, counted against the flush's size bound. */
+    int rows() {
+        return 1;
+    }
+
+    final Future<T> future() {
+        return promise.future();
+    }
+
+    /** The outcome of its statement, answered only once the statement's transaction committed. */
+    final void stage(T value) {
+        result = value;
+        failure = null;
+    }
+
+    final void stageFailure(Throwable error) {
+        failure = error;
+    }
+
+    /** On the caller's context: hands it the staged outcome. */
+    final void answer() {
+        if (failure != null) {
+            promise.tryFail(failure);
+        } else {
+            promise.tryComplete(result);
+        }
+    }
+
+    /** On the caller's context: fails it now, whatever its statement does later. */
+    final void answer(Throwable error) {
+        promise.tryFail(error);
+    }
+}

@@ -1,0 +1,328 @@
+package io.relay.store;
+
+import io.relay.relay.FailureCodes;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The group commit behind {@link PgStore}, against a real PostgreSQL: what goes into one flush, when a
+ * flush starts, and who hears of a flush that fails. A flush's size bound (in rows) is used to cut flushes
+ * exactly where a test wants them; the time bound is then set far away, so that only the size can start them.
+ */
+@ExtendWith(VertxExtension.class)
+@DisplayName("Group commit of every write kind across devices")
+class GroupCommitTest {
+    private static final Duration FAR = Duration.ofSeconds(60);
+    private Pool pool;
+    private GroupCommit commit;
+
+    @BeforeEach
+    void start(Vertx vertx) {
+        DatabaseUrl url = DatabaseUrl.parse(TestDatabase.freshDatabaseUrl());
+        Migrations.migrate(url);
+        pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(4)).connectingTo(url.pgConnectOptions()).using(vertx).build();
+    }
+
+    @AfterEach
+    void stop(VertxTestContext ctx) {
+        Future<Void> closed = commit == null ? Future.succeededFuture()
+                : onContext(persistence, () -> commit.close(Duration.ofSeconds(5), () -> true));
+        closed.eventually(pool::close).onComplete(ctx.succeedingThenComplete());
+    }
+
+    private Context persistence;
+
+    /** A store whose group commit runs on a context of its own, as the persistence verticle's does. */
+    private Future<PgStore> store(Vertx vertx, int maxRows, Duration maxWait, int maxInFlight) {
+        persistence = vertx.getOrCreateContext();
+        return onContext(persistence, () -> {
+            commit = new GroupCommit(vertx, persistence, pool, new GroupCommit.Settings(maxRows, maxWait, maxInFlight, PgStore.TIMEOUT));
+            return Future.succeededFuture(new PgStore(pool, commit));
+        });
+    }
+
+    /** Runs {@code action} on {@code context} and hands back its Future's outcome. */
+    private static <T> Future<T> onContext(Context context, Supplier<Future<T>> action) {
+        Promise<T> result = Promise.promise();
+        context.runOnContext(v -> action.get().onComplete(result));
+        return result.future();
+    }
+
+    private Future<Void> devices(String... ids) {
+        List<Future<?>> inserts = new ArrayList<>();
+        for (String id : ids) {
+            inserts.add(pool.preparedQuery("INSERT INTO devices (device_id) VALUES ($1)").execute(Tuple.of(id)));
+        }
+        return Future.all(inserts).mapEmpty();
+    }
+
+    private Future<List<String>> strings(String sql) {
+        return pool.query(sql).execute().map(rows -> {
+            List<String> values = new ArrayList<>();
+            for (Row row : rows) {
+                values.add(row.getValue(0) + (row.size() > 1 ? " " + row.getValue(1) : ""));
+            }
+            return values;
+        });
+    }
+
+    private static JsonArray messages(String... ids) {
+        JsonArray batch = new JsonArray();
+        for (String id : ids) {
+            batch.add(new JsonObject().put("id", id).put("conversationId", "c").put("body", "text of " + id).put("timestamp", 1L));
+        }
+        return batch;
+    }
+
+    private static JsonArray conversation(String id) {
+        return new JsonArray().add(new JsonObject().put("id", id).put("phoneNumber", "+1555").put("lastMessageTime", 5L));
+    }
+
+    private static Future<Integer> codeOf(Future<?> call) {
+        return call.transform(ar -> Future.succeededFuture(ar.succeeded() ? 200
+                : ar.cause() instanceof StoreException e ? e.code() : -1));
+    }
+
+    @Test
+    @DisplayName("messages, event-log appends, conversations, statuses and outbox writes of several devices go out in one flush, each caller answered with its own outcome")
+    void everyKindInOneFlush(Vertx vertx, VertxTestContext ctx) {
+        UUID handover = UUID.randomUUID();
+        List<Future<?>> calls = new ArrayList<>();
+        // 11 rows, the size bound: 2 + 2 (two phones' messages, logged) + 1 (an event alone) + 2 conversations
+        // + 1 status + 1 queued + 1 claimed + 1 confirmed.
+        store(vertx, 11, FAR, 2).compose(store -> devices("phone-a", "phone-b")
+                .compose(v -> pool.query("""
+                        INSERT INTO messages (device_id, id, doc) VALUES ('phone-a', 'old', '{"id":"old"}');
+                        INSERT INTO outbox (device_id, key, event, payload) VALUES
+                          ('phone-a', 'to-claim', 'send:message', '{}'), ('phone-b', 'to-confirm', 'send:message', '{}')""").execute())
+                .compose(v -> {
+                    calls.add(store.saveMessagesAndLog("phone-a", messages("a1", "a2"), "messages:sync", new JsonObject().put("m", "a")));
+                    calls.add(store.saveMessagesAndLog("phone-b", messages("b1", "b2"), "messages:sync", new JsonObject().put("m", "b")));
+                    calls.add(store.appendEvent("phone-a", "conversations:sync", new JsonObject().put("c", "a")));
+                    calls.add(store.saveConversations("phone-a", conversation("ca")));
+                    calls.add(store.saveConversations("phone-b", conversation("cb")));
+                    calls.add(store.updateMessageStatus("phone-a", "old", "delivered"));
+                    calls.add(store.enqueueCommand("phone-b", "fresh", "mark:read", new JsonObject().put("n", 3)));
+                    calls.add(store.claimCommand("phone-a", "to-claim", handover.toString(), false));
+                    calls.add(store.confirmCommand("phone-b", "to-confirm"));
+                    return Future.all(calls);
+                })
+                .compose(v -> Future.all(
+                        strings("SELECT device_id, id FROM messages ORDER BY 1, 2"),
+                        strings("SELECT device_id, seq FROM device_events ORDER BY 1, 2"),
+                        strings("SELECT device_id, id FROM conversations ORDER BY 1, 2"),
+                        strings("SELECT id, status FROM messages WHERE id = 'old'"),
+                        strings("SELECT key, state FROM outbox ORDER BY 1"))))
+                .onComplete(ctx.succeeding(db -> ctx.verify(() -> {
+                    assertThat(commit.flushes()).isEqualTo(1);
+                    assertThat(calls.get(0).result()).as("phone-a's batch number").isEqualTo(1L);
+                    assertThat(calls.get(1).result()).as("phone-b's batch number").isEqualTo(1L);
+                    assertThat(calls.get(2).result()).as("phone-a's next event").isEqualTo(2L);
+                    assertThat(calls.get(6).result()).as("a fresh command").isEqualTo(true);
+                    @SuppressWarnings("unchecked")
+                    Optional<JsonObject> claimed = (Optional<JsonObject>) calls.get(7).result();
+                    assertThat(claimed).hasValueSatisfying(c -> assertThat(c.getString("key")).isEqualTo("to-claim"));
+                    assertThat(db.<List<String>>resultAt(0)).containsExactly("phone-a a1", "phone-a a2", "phone-a old", "phone-b b1", "phone-b b2");
+                    assertThat(db.<List<String>>resultAt(1)).containsExactly("phone-a 1", "phone-a 2", "phone-b 1");
+                    assertThat(db.<List<String>>resultAt(2)).containsExactly("phone-a ca", "phone-b cb");
+                    assertThat(db.<List<String>>resultAt(3)).containsExactly("old delivered");
+                    assertThat(db.<List<String>>resultAt(4)).containsExactly("fresh pending", "to-claim delivered", "to-confirm done");
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("a flush starts as soon as the rows waiting reach the size bound, whatever the time bound; what is left waits for it")
+    void flushesBySize(Vertx vertx, VertxTestContext ctx) {
+        List<Future<Void>> calls = new ArrayList<>();
+        store(vertx, 4, FAR, 4).compose(store -> {
+            for (int i = 0; i < 10; i++) {
+                calls.add(store.saveMessages("phone-" + i, messages("m" + i)));
+            }
+            // 10 one-row writes, flushes of 4 rows: two flushes start at once, the last two writes wait.
+            return Future.all(calls.subList(0, 8));
+        }).compose(v -> onContext(persistence, () -> Future.succeededFuture(commit.flushes())))
+                .compose(flushes -> {
+                    ctx.verify(() -> {
+                        assertThat(flushes).isEqualTo(2);
+                        assertThat(calls.subList(8, 10)).as("still waiting for more rows or the time bound").noneMatch(Future::isComplete);
+                    });
+                    // Closing the store sends what waits without waiting any longer.
+                    return onContext(persistence, () -> commit.close(Duration.ofSeconds(20), () -> true));
+                })
+                .compose(v -> Future.all(calls.subList(8, 10)))
+                .compose(v -> strings("SELECT count(*) FROM messages"))
+                .onComplete(ctx.succeeding(count -> ctx.verify(() -> {
+                    assertThat(count).containsExactly("10");
+                    assertThat(commit.flushes()).isEqualTo(3);
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("writes handed over apart within the time bound share a flush, and a lone write goes once its time bound has passed")
+    void flushesByTime(Vertx vertx, VertxTestContext ctx) {
+        store(vertx, 1_000, Duration.ofSeconds(2), 2).compose(store -> {
+            Future<Void> first = store.saveMessages("phone-1", messages("m1"));
+            Future<Void> second = vertx.timer(20).compose(t -> store.saveMessages("phone-2", messages("m2")));
+            return Future.all(first, second).map(store);
+        }).compose(store -> onContext(persistence, () -> Future.succeededFuture(commit.flushes())).compose(flushes -> {
+            ctx.verify(() -> assertThat(flushes).as("both writes, handed over 20 ms apart, in one flush").isEqualTo(1));
+            return store.saveMessages("phone-3", messages("m3")); // alone: only the time bound starts its flush
+        })).compose(v -> strings("SELECT id FROM messages ORDER BY 1"))
+                .onComplete(ctx.succeeding(ids -> ctx.verify(() -> {
+                    assertThat(ids).containsExactly("m1", "m2", "m3");
+                    assertThat(commit.flushes()).isEqualTo(2);
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("a flush that fails on an unavailable database fails exactly its own callers, with a retryable code; the next flush is stored")
+    void failingFlushFailsItsCallers(Vertx vertx, VertxTestContext ctx) {
+        // The database cuts the statement of one device's conversations as a lost connection would.
+        String trigger = """
+                CREATE FUNCTION cut_off() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                  IF NEW.device_id = 'doomed' THEN RAISE EXCEPTION 'cut off by the test' USING ERRCODE = '08006'; END IF;
+                  RETURN NEW;
+                END $$;
+                CREATE TRIGGER cut_off BEFORE INSERT ON conversations FOR EACH ROW EXECUTE FUNCTION cut_off();""";
+        List<Future<Integer>> first = new ArrayList<>(), second = new ArrayList<>();
+        store(vertx, 3, FAR, 1).compose(store -> devices("phone-a", "phone-b", "doomed").compose(v -> pool.query(trigger).execute()).compose(v -> {
+            // Flushes of 3 rows, one at a time: [a's messages, doomed's list, a's event] and then [b's three writes].
+            first.add(codeOf(store.saveMessages("phone-a", messages("a1"))));
+            first.add(codeOf(store.saveConversations("doomed", conversation("d"))));
+            first.add(codeOf(store.appendEvent("phone-a", "conversations:sync", new JsonObject())));
+            second.add(codeOf(store.saveMessages("phone-b", messages("b1"))));
+            second.add(codeOf(store.saveConversations("phone-b", conversation("cb"))));
+            second.add(codeOf(store.appendEvent("phone-b", "conversations:sync", new JsonObject())));
+            return Future.all(Future.all(first), Future.all(second));
+        })).compose(v -> Future.all(strings("SELECT device_id, id FROM messages ORDER BY 1"), strings("SELECT device_id, seq FROM device_events")))
+                .onComplete(ctx.succeeding(db -> ctx.verify(() -> {
+                    assertThat(first).as("the failed flush's callers").allSatisfy(code ->
+                            assertThat(code.result()).isEqualTo(FailureCodes.STORAGE_UNAVAILABLE));
+                    assertThat(second).as("the next flush's callers").allSatisfy(code -> assertThat(code.result()).isEqualTo(200));
+                    assertThat(db.<List<String>>resultAt(0)).as("nothing of the failed flush is stored").containsExactly("phone-b b1");
+                    assertThat(db.<List<String>>resultAt(1)).containsExactly("phone-b 1");
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("a write the database refuses for its data fails alone; the other writes of its flush, of every kind, are stored")
+    void badWriteFailsAlone(Vertx vertx, VertxTestContext ctx) {
+        List<Future<Integer>> codes = new ArrayList<>();
+        store(vertx, 6, FAR, 1).compose(store -> devices("phone-a").compose(v -> {
+            codes.add(codeOf(store.saveMessages("phone-a", messages("a1"))));
+            // PostgreSQL refuses a NUL character in text: only the database can say no to this one.
+            codes.add(codeOf(store.saveMessages("phone-b", messages("bad\u0000id"))));
+            codes.add(codeOf(store.saveMessages("phone-c", messages("c1"))));
+            codes.add(codeOf(store.saveConversations("phone-a", conversation("ca"))));
+            codes.add(codeOf(store.enqueueCommand("phone-a", "k", "send:message", new JsonObject())));
+            codes.add(codeOf(store.appendEvent("phone-a", "conversations:sync", new JsonObject())));
+            return Future.all(codes);
+        })).compose(v -> Future.all(strings("SELECT device_id, id FROM messages ORDER BY 1"), strings("SELECT device_id, id FROM conversations"),
+                        strings("SELECT key FROM outbox")))
+                .onComplete(ctx.succeeding(db -> ctx.verify(() -> {
+                    assertThat(codes.stream().map(Future::result).toList())
+                            .containsExactly(200, FailureCodes.BAD_REQUEST, 200, 200, 200, 200);
+                    assertThat(db.<List<String>>resultAt(0)).containsExactly("phone-a a1", "phone-c c1");
+                    assertThat(db.<List<String>>resultAt(1)).containsExactly("phone-a ca");
+                    assertThat(db.<List<String>>resultAt(2)).containsExactly("k");
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("each caller is answered on its own event loop, whichever thread committed its flush")
+    void answersOnTheCallersContext(Vertx vertx, VertxTestContext ctx) {
+        List<Context> callers = List.of(vertx.getOrCreateContext(), vertx.getOrCreateContext(), vertx.getOrCreateContext());
+        store(vertx, 1_000, Duration.ofMillis(50), 2).compose(store -> {
+            ctx.verify(() -> assertThat(new java.util.HashSet<>(callers)).hasSize(3).doesNotContain(persistence));
+            List<Future<Boolean>> answeredAtHome = new ArrayList<>();
+            for (int i = 0; i < callers.size(); i++) {
+                Context caller = callers.get(i);
+                String phone = "phone-" + i;
+                answeredAtHome.add(onContext(caller, () -> store.saveMessages(phone, messages("m")).map(v -> Vertx.currentContext() == caller)));
+            }
+            return Future.all(answeredAtHome).map(all -> answeredAtHome.stream().map(Future::result).toList());
+        }).onComplete(ctx.succeeding(atHome -> ctx.verify(() -> {
+            assertThat(atHome).containsOnly(true);
+            ctx.completeNow();
+        })));
+    }
+    @Test
+    @DisplayName("batches stored with their event are numbered per device 1, 2, 3... in arrival order, many devices per flush; an unknown device's event fails alone")
+    void numbersLoggedBatches(Vertx vertx, VertxTestContext ctx) {
+        int phones = 40, rounds = 5;
+        List<Future<Long>> saves = new ArrayList<>();
+        List<String> ids = new ArrayList<>();
+        for (int p = 0; p < phones; p++) {
+            ids.add("logged-" + p);
+        }
+        store(vertx, 1_000, Duration.ZERO, 1).compose(store -> devices(ids.toArray(String[]::new)).compose(v -> {
+            saves.add(store.saveMessagesAndLog("nobody", messages("x1"), "messages:sync", new JsonObject()));
+            for (int round = 0; round < rounds; round++) {
+                for (String phone : ids) {
+                    JsonObject payload = new JsonObject().put("messages", messages("m" + round));
+                    saves.add(store.saveMessagesAndLog(phone, payload.getJsonArray("messages"), "messages:sync", payload));
+                }
+            }
+            return Future.join(saves);
+        })).otherwiseEmpty()
+                .compose(v -> strings("SELECT device_id, seq FROM device_events WHERE device_id = 'logged-7' ORDER BY seq"))
+                .onComplete(ctx.succeeding(logged -> ctx.verify(() -> {
+                    assertThat(saves.get(0).failed()).as("the unknown device's event").isTrue();
+                    for (int p = 0; p < phones; p++) {
+                        List<Long> numbers = new ArrayList<>();
+                        for (int round = 0; round < rounds; round++) {
+                            numbers.add(saves.get(1 + round * phones + p).result());
+                        }
+                        assertThat(numbers).as(ids.get(p)).containsExactly(1L, 2L, 3L, 4L, 5L);
+                    }
+                    assertThat(logged).containsExactly("logged-7 1", "logged-7 2", "logged-7 3", "logged-7 4", "logged-7 5");
+                    assertThat(commit.flushes()).as("flushes for %d writes", phones * rounds).isLessThan(phones * rounds / 4);
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("within a flush the later version of the same message wins, as if each write had been stored in turn")
+    void lastVersionWins(Vertx vertx, VertxTestContext ctx) {
+        JsonArray first = new JsonArray().add(new JsonObject().put("id", "m1").put("status", "sending"));
+        JsonArray second = new JsonArray().add(new JsonObject().put("id", "m1").put("status", "sent"));
+        store(vertx, 2, FAR, 1).compose(store -> Future.all(store.saveMessages("p", first), store.saveMessages("p", second)))
+                .compose(v -> strings("SELECT status FROM messages"))
+                .onComplete(ctx.succeeding(statuses -> ctx.verify(() -> {
+                    assertThat(statuses).containsExactly("sent");
+                    assertThat(commit.flushes()).isEqualTo(1);
+                    ctx.completeNow();
+                })));
+    }
+}
