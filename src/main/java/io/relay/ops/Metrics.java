@@ -138,6 +138,15 @@ public final class Metrics {
                 .register(registry);
     }
 
+    /** Registers {@code relay_outbound_buffered_bytes}: bytes waiting to be written to this node's clients. */
+    public void outboundBytesGauge(Supplier<Number> bytes) {
+        Gauge.builder("relay.outbound.buffered", bytes)
+                .description("Bytes waiting to be written to the clients of this node's Socket.IO connections")
+                .baseUnit("bytes")
+                .strongReference(true)
+                .register(registry);
+    }
+
     // --- events ----------------------------------------------------------------------------------
 
     /** A client event arrived ({@code event} is a known event name or {@code unknown}). */
