@@ -12,7 +12,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @DisplayName("The decoder's attachment bounds")
 class AttachmentLimitsTest {
 
-    private static final String HEADER_1000 = "451000-[\"mobile:messages\",{\"_placeholder\":true,\"num\":0}]";
+    private static final String HEADER_1000 = "51000-[\"mobile:messages\",{\"_placeholder\":true,\"num\":0}]";
 
     @Test
     @DisplayName("with no attachment allowed, refuse any binary event or ack on its header, holding nothing")
@@ -45,7 +45,7 @@ class AttachmentLimitsTest {
     @DisplayName("refuse the attachment that would take the bytes held past the bound, and drop what was held")
     void tooManyBytes() throws Exception {
         SocketIoDecoder decoder = new SocketIoDecoder(new AttachmentLimits(3, 10, Duration.ofSeconds(10)));
-        assertThat(decoder.onText("453-[\"up\",{\"_placeholder\":true,\"num\":0},{\"_placeholder\":true,\"num\":1},{\"_placeholder\":true,\"num\":2}]")).isNull();
+        assertThat(decoder.onText("53-[\"up\",{\"_placeholder\":true,\"num\":0},{\"_placeholder\":true,\"num\":1},{\"_placeholder\":true,\"num\":2}]")).isNull();
         assertThat(decoder.onBinary(Buffer.buffer(new byte[6]))).isNull();
         assertThat(decoder.bufferedBytes()).isEqualTo(6);
         assertThatThrownBy(() -> decoder.onBinary(Buffer.buffer(new byte[5])))
@@ -59,7 +59,7 @@ class AttachmentLimitsTest {
     @DisplayName("deliver a packet within every bound, as before")
     void withinBounds() throws Exception {
         SocketIoDecoder decoder = new SocketIoDecoder(new AttachmentLimits(2, 10, Duration.ofSeconds(10)));
-        assertThat(decoder.onText("452-[\"up\",{\"_placeholder\":true,\"num\":0},{\"_placeholder\":true,\"num\":1}]")).isNull();
+        assertThat(decoder.onText("52-[\"up\",{\"_placeholder\":true,\"num\":0},{\"_placeholder\":true,\"num\":1}]")).isNull();
         assertThat(decoder.onBinary(Buffer.buffer(new byte[5]))).isNull();
         SocketIoPacket packet = decoder.onBinary(Buffer.buffer(new byte[5]));
         assertThat(packet).isNotNull();
@@ -72,7 +72,7 @@ class AttachmentLimitsTest {
     void expire() throws Exception {
         SocketIoDecoder decoder = new SocketIoDecoder(new AttachmentLimits(2, 10, Duration.ofMillis(500)));
         assertThat(decoder.expire()).isNull();
-        decoder.onText("452-[\"up\",{\"_placeholder\":true,\"num\":0},{\"_placeholder\":true,\"num\":1}]");
+        decoder.onText("52-[\"up\",{\"_placeholder\":true,\"num\":0},{\"_placeholder\":true,\"num\":1}]");
         decoder.onBinary(Buffer.buffer(new byte[5]));
         AttachmentLimitException expired = decoder.expire();
         assertThat(expired.code()).isEqualTo(AttachmentLimitException.ATTACHMENTS_OVER_LIMIT);
