@@ -135,8 +135,13 @@ class RawClient {
 }
 
 async function metrics(baseUrl) {
-  const r = await kit.request(baseUrl, 'GET', '/metrics');
-  return r.text.split('\n').filter((l) => /^relay_(connections_closed_total|outbound_buffered_bytes|errors_total)/.test(l));
+  try {
+    const r = await kit.request(baseUrl, 'GET', '/metrics');
+    return r.text.split('\n').filter((l) => /^relay_(connections_closed_total|outbound_buffered_bytes|errors_total)/.test(l));
+  } catch (e) {
+    log('metrics unavailable:', e.message, e.cause && e.cause.message);
+    throw e;
+  }
 }
 
 async function binary(baseUrl, frames, frameBytes, holdMs) {
