@@ -11,8 +11,9 @@
 #
 # "during" is sampled while the attacker holds its connection (HOLD_MS, default 15000), "after" once it is
 # gone. Heap is the live heap after a full GC (jcmd GC.run, then GC.heap_info); RSS is the process's
-# resident memory (/proc/PID/status VmRSS), which is where Netty's off-heap buffers show. The node runs with
-# JAVA_OPTS (default -Xmx1g) and the attack script is src/test/node/relay-hostile.js.
+# resident memory (/proc/PID/status VmRSS), where buffers outside the heap show too. "peak" is the highest
+# RSS and relay_outbound_buffered_bytes seen every 200 ms over the whole attack (no GC forced). The node
+# runs with JAVA_OPTS (default -Xmx1g) and the attack script is src/test/node/relay-hostile.js.
 #
 # Compare a build before the bounds: bench/hostile.sh slow /path/to/old-relay.jar
 set -euo pipefail
@@ -70,6 +71,18 @@ echo "scenario $SCENARIO, jar $JAR"
 sample before
 (cd src/test/node && node relay-hostile.js "${ATTACK[@]}" >"$WORK/attack.json" 2>"$WORK/attack.log") &
 ATTACK_PID=$!
+# Peak RSS and outbound gauge over the attack, sampled in the background.
+(
+  peak_rss=0 peak_out=0
+  while kill -0 "$ATTACK_PID" 2>/dev/null; do
+    rss=$(grep VmRSS "/proc/$SERVER_PID/status" | grep -oE '[0-9]+')
+    out=$(curl -sf --max-time 1 "$URL/metrics" | grep -E '^relay_outbound_buffered_bytes ' | awk '{printf "%.0f", $2}' || true)
+    [ "${rss:-0}" -gt "$peak_rss" ] && peak_rss=$rss
+    [ "${out:-0}" -gt "$peak_out" ] && peak_out=$out
+    echo "$peak_rss $peak_out" >"$WORK/peak"
+    sleep 0.2
+  done
+) &
 # "during": once the attacker has sent everything and holds its connection.
 for _ in $(seq 1 600); do
   grep -q 'holding' "$WORK/attack.log" 2>/dev/null && break
@@ -82,5 +95,7 @@ wait "$ATTACK_PID" || true
 ATTACK_PID=
 sleep 2
 sample after
+read -r peak_rss peak_out <"$WORK/peak" || true
+printf 'peak    RSS %6d MiB   relay_outbound_buffered_bytes %s\n' $((${peak_rss:-0} / 1024)) "${peak_out:-0}"
 echo "attack: $(cut -c1-400 "$WORK/attack.json")"; grep -i "unavailable" "$WORK/attack.log" || true
 grep -E 'outbound full|limit sid|ping timeout' "$WORK/node.log" | head -3 || true
