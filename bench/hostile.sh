@@ -13,7 +13,8 @@
 # gone. Heap is the live heap after a full GC (jcmd GC.run, then GC.heap_info); RSS is the process's
 # resident memory (/proc/PID/status VmRSS), where buffers outside the heap show too. "peak" is the highest
 # RSS and relay_outbound_buffered_bytes seen every 200 ms over the whole attack (no GC forced). The node
-# runs with JAVA_OPTS (default -Xmx1g) and the attack script is src/test/node/relay-hostile.js.
+# runs with JAVA_OPTS (default -Xmx1g) and the attack script is src/test/node/relay-hostile.js. HISTO=1 adds
+# the node's largest classes by live bytes at "during".
 #
 # Compare a build before the bounds: bench/hostile.sh slow /path/to/old-relay.jar
 set -euo pipefail
@@ -91,6 +92,7 @@ for _ in $(seq 1 600); do
 done
 sleep 1
 sample during
+[ -n "${HISTO:-}" ] && jcmd "$SERVER_PID" GC.class_histogram | grep -E "^ *[0-9]+:" | head -${HISTO_LINES:-12}
 wait "$ATTACK_PID" || true
 ATTACK_PID=
 sleep 2
