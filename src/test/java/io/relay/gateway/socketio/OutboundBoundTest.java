@@ -72,6 +72,25 @@ class OutboundBoundTest {
         assertThat(EchoVerticle.DISCONNECTS).isEmpty();
     }
 
+    @Test
+    @DisplayName("a sender that waits for writable() gets a series larger than the bound through to a client that polls")
+    void pacedSeries() throws Exception {
+        String sid = connect();
+        post(sid, "42" + "[\"paced\",60,10000]"); // 600 kB, three times the bound
+        int chunks = 0;
+        for (int i = 0; i < 200 && chunks < 60; i++) {
+            HttpResponse<Buffer> res = poll(sid);
+            assertThat(res.statusCode()).isEqualTo(200);
+            for (String packet : res.bodyAsString().split(RS)) {
+                if (packet.startsWith("42[\"chunk\"")) {
+                    chunks++;
+                }
+            }
+        }
+        assertThat(chunks).isEqualTo(60);
+        assertThat(EchoVerticle.DISCONNECTS).isEmpty();
+    }
+
     private String connect() throws Exception {
         HttpResponse<Buffer> open = await(client.get(port, "127.0.0.1", "/socket.io/?EIO=4&transport=polling").send());
         String sid = new JsonObject(open.bodyAsString().substring(1)).getString("sid");
