@@ -11,7 +11,6 @@ import io.vertx.core.http.ServerWebSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -48,9 +47,7 @@ public final class EngineIoSession {
     private volatile String transport;
 
     /** Packets waiting for a polling GET: encoded text packets (type first) or binary messages. */
-    private final ArrayDeque<Object> queue = new ArrayDeque<>();
-    /** Bytes of {@link #queue}, as counted in {@link #outbound}. */
-    private long queuedBytes;
+    private final PollingQueue queue;
     private final OutboundBytes outbound;
     /** Senders waiting for {@link #writable()}. */
     private List<Promise<Void>> writableWaiters;
@@ -99,6 +96,7 @@ public final class EngineIoSession {
         this.handshakeHeaders = handshakeHeaders;
         this.options = server.options();
         this.outbound = new OutboundBytes(options.maxOutboundBytes());
+        this.queue = new PollingQueue(outbound, CLOSE_PACKET);
         // Taken before the handshake is written, so the client's clock can only start later than ours.
         this.pingDueNanos = System.nanoTime() + options.pingInterval().toNanos();
     }
@@ -305,14 +303,14 @@ public final class EngineIoSession {
             // response: the client handles a Socket.IO DISCONNECT asynchronously, and would see
             // "transport close" first if both arrived together.
             flushPolling();
-            queue.add(CLOSE_PACKET);
+            queue.addClose();
             lingering = true;
             vertx.setTimer(options.pingTimeout().toMillis(), t -> {
                 dropQueue();
                 server.unregister(this);
             });
         } else if (pendingGet != null) {
-            queue.add(CLOSE_PACKET);
+            queue.addClose();
             flushPolling();
             server.unregister(this);
         } else {
@@ -463,13 +461,10 @@ public final class EngineIoSession {
     }
 
     private void enqueue(Object packet) {
-        long bytes = payloadBytes(packet);
-        if (!outbound.tryAdd(bytes)) {
-            outboundFull(bytes);
+        if (!queue.offer(packet)) {
+            outboundFull(PollingQueue.payloadBytes(packet));
             return;
         }
-        queuedBytes += bytes;
-        queue.add(packet);
         if (pendingGet != null && !flushScheduled) {
             // Flush on the next tick so packets emitted in one burst share one HTTP response.
             flushScheduled = true;
@@ -486,30 +481,16 @@ public final class EngineIoSession {
             return;
         }
         pendingGet = null;
-        StringBuilder payload = new StringBuilder(64);
-        long bytes = 0;
-        Object packet;
-        while ((packet = queue.peek()) != null) {
-            if (packet == CLOSE_PACKET && payload.length() > 0) {
-                break; // the close packet travels alone, see closeInternal
-            }
-            queue.poll();
-            if (packet == PING_PACKET) {
-                heartbeat.pingDelivered();
-            }
-            if (packet != CLOSE_PACKET) {
-                bytes += payloadBytes(packet);
-            }
-            EngineIoCodec.appendToPayload(payload, packet);
+        PollingQueue.Batch batch = queue.drain(PING_PACKET); // the close packet travels alone, see closeInternal
+        if (batch.carriesPing()) {
+            heartbeat.pingDelivered();
         }
-        queuedBytes -= bytes;
         if (get.requestId() != null) {
             lastGetId = get.requestId();
-            lastGetPayload = payload.toString();
+            lastGetPayload = batch.payload();
         }
-        long written = bytes;
         // Still counted until the response is written: a client that does not read it holds it in the server.
-        get.ok(payload.toString(), () -> released(written));
+        get.ok(batch.payload(), () -> released(batch.bytes()));
     }
 
     /** An encoded text packet (type first) or a binary message, to the client over the transport in use. */
@@ -567,19 +548,10 @@ public final class EngineIoSession {
 
     /** Forgets the polling queue and what it counted. */
     private void dropQueue() {
-        queue.clear();
-        if (queuedBytes > 0) {
-            released(queuedBytes);
-            queuedBytes = 0;
+        long dropped = queue.clear();
+        if (dropped > 0) {
+            released(dropped);
         }
-    }
-
-    /** Bytes a queued packet takes in a polling response: the text, or {@code b} + base64, and a separator. */
-    private static long payloadBytes(Object packet) {
-        if (packet instanceof Buffer binary) {
-            return 2 + 4L * ((binary.length() + 2) / 3);
-        }
-        return 1 + OutboundBytes.utf8Length((String) packet);
     }
 
     // ------------------------------------------------------------------ websocket
@@ -701,7 +673,7 @@ public final class EngineIoSession {
         transport = WEBSOCKET;
         log.debug("engine.io session upgraded sid={} transport=websocket node={}", id, options.nodeId());
         // The queue's packets move to the WebSocket, counted there in their WebSocket size.
-        List<Object> moving = new ArrayList<>(queue);
+        List<Object> moving = queue.packets();
         dropQueue();
         for (Object packet : moving) {
             if (closed) {
