@@ -15,6 +15,8 @@ const steps = [];
 const errors = [];
 const screenshots = [];
 const secrets = { texts: ['Hello from the phone', 'On my way!', 'Lunch tomorrow?'] };
+/** Every URL the web page requested: what a proxy's access log, or a Referer, would show of it. */
+const requestedUrls = [];
 
 function step(name) {
   steps.push(name);
@@ -30,6 +32,15 @@ async function shot(page, name) {
   const file = path.join(shotDir, name);
   await page.screenshot({ path: file, fullPage: true });
   screenshots.push(file);
+}
+
+/** wait-pairing as an onlooker would call it, with a short deadline: it must not answer a session. */
+async function waitPairing(token) {
+  const r = await fetch(baseUrl + '/api/auth/wait-pairing', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token }), signal: AbortSignal.timeout(TIMEOUT),
+  });
+  await r.text();
+  return r;
 }
 
 function watch(page, label) {
@@ -48,6 +59,10 @@ async function main() {
     const phone = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage();
     watch(web, 'web');
     watch(phone, 'phone');
+    web.on('request', (r) => requestedUrls.push(r.url()));
+    // The waiter token reaches the page only in generate-qr's JSON body.
+    const generated = web.waitForResponse((r) => r.url().endsWith('/api/auth/generate-qr'), { timeout: TIMEOUT })
+      .then((r) => r.json());
 
     step('the web client shows a server-rendered QR and its text');
     await web.goto(baseUrl + '/demo/');
@@ -56,7 +71,9 @@ async function main() {
     const qrData = await web.getByTestId('qr-data').inputValue();
     secrets.qrSecret = JSON.parse(qrData).token;
     if (!secrets.qrSecret) { throw new Error('qrData has no token: ' + qrData); }
-    secrets.waiterToken = (await web.getByTestId('qr').getAttribute('src')).replace(/^.*\/qr\/|\.svg$/g, '');
+    secrets.waiterToken = (await generated).data.token;
+    const imageHandle = (await web.getByTestId('qr').getAttribute('src')).replace(/^.*\/qr\/|\.svg$/g, '');
+    if (imageHandle === secrets.waiterToken) { errors.push('the QR image is fetched by the waiter token'); }
     await shot(web, 'demo-pairing.png');
 
     step('the phone simulator connects and registers');
@@ -74,6 +91,14 @@ async function main() {
     // The web client starts with long-polling and upgrades, as the official client does by default.
     await text(web, 'connection', 'connected (websocket)');
     secrets.sessionToken = await web.evaluate(() => localStorage.getItem('relay-demo-session'));
+    // Someone who saw every URL the page fetched (a proxy log, a shared screen) cannot collect a session
+    // with anything in them, and the token itself, used again, collects nothing either.
+    const leaked = requestedUrls.filter((u) => u.includes(secrets.waiterToken));
+    if (leaked.length) { errors.push('URLs carry the waiter token: ' + leaked.join(' ')); }
+    for (const handle of new Set(requestedUrls.flatMap((u) => u.match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g) || []))) {
+      if ((await waitPairing(handle)).status === 200) { errors.push('a handle seen in a URL collected a session: ' + handle); }
+    }
+    if ((await waitPairing(secrets.waiterToken)).status === 200) { errors.push('the waiter token collected the session twice'); }
 
     step('an SMS received by the phone appears in the web client');
     await phone.getByTestId('sms-body').fill('Hello from the phone');

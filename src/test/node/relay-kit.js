@@ -221,8 +221,11 @@ async function generateQr(baseUrl, expiresIn = 300000) {
   assert.ok(r.contentType && r.contentType.startsWith('application/json'), 'generate-qr content type ' + r.contentType);
   assert.deepStrictEqual(Object.keys(r.json).sort(), ['data', 'success']);
   assert.strictEqual(r.json.success, true);
-  const { qrData, token } = r.json.data;
-  assert.deepStrictEqual(Object.keys(r.json.data).sort(), ['expiresIn', 'qrData', 'token']);
+  const { qrData, token, imageId } = r.json.data;
+  // The original's three fields, plus the QR image's handle (an extension the original app ignores).
+  assert.deepStrictEqual(Object.keys(r.json.data).sort(), ['expiresIn', 'imageId', 'qrData', 'token']);
+  assert.match(imageId, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  assert.notStrictEqual(imageId, token, 'the image handle is not the waiter token');
   assert.strictEqual(typeof qrData, 'string');
   assert.match(token, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
   assert.strictEqual(r.json.data.expiresIn, expiresIn);

@@ -60,7 +60,8 @@
     api('/api/auth/generate-qr', undefined, abort.signal).then(function (r) {
       if (r.status !== 200) { throw new Error(r.json.error || ('HTTP ' + r.status)); }
       var qr = r.json.data;
-      $('qr').src = '/api/auth/qr/' + qr.token + '.svg';
+      // By its image handle: the token stays in JSON bodies, out of URLs, logs and Referer headers.
+      $('qr').src = '/api/auth/qr/' + qr.imageId + '.svg';
       $('qr-data').value = qr.qrData;
       localStorage.setItem(SHARED_QR_KEY, qr.qrData);
       $('qr-expiry').textContent = 'valid for ' + Math.round(qr.expiresIn / 60000) + ' minutes, one scan';
@@ -74,7 +75,7 @@
         $('pairing-status').textContent = 'paired';
         connect(r.json.data.sessionToken, null);
       } else {
-        // Expired (408) or anything else: the real web app simply shows a new QR.
+        // Expired (408), already collected (410) or anything else: the real web app simply shows a new QR.
         $('pairing-status').textContent = (r.json.error || 'pairing failed') + ', new QR…';
         setTimeout(newQr, 1000);
       }

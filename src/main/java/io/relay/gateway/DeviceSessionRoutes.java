@@ -1,6 +1,7 @@
 package io.relay.gateway;
 
 import io.relay.relay.Relay;
+import io.relay.relay.StorableText;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -48,7 +49,10 @@ final class DeviceSessionRoutes {
     private static void authorized(RoutingContext ctx, Relay relay, Action action) {
         String deviceId = ctx.pathParam("deviceId");
         String secret = bearer(ctx.request().getHeader("Authorization"));
-        if (deviceId == null || deviceId.isEmpty() || deviceId.length() > MAX_ID_CHARS || secret == null) {
+        // A deviceId no phone can register as (control characters, NUL, half a surrogate pair) is unknown:
+        // the same 401, before it reaches the database (which would refuse it) or a log line.
+        if (deviceId == null || deviceId.isEmpty() || deviceId.length() > MAX_ID_CHARS || secret == null
+                || StorableText.problem(deviceId) != null || deviceId.chars().anyMatch(Character::isISOControl)) {
             fail(ctx, 401, "Device secret required");
             return;
         }

@@ -74,9 +74,9 @@ public final class HttpVerticle extends VerticleBase {
         ops.mount(router);
         router.route().last().handler(ctx -> json(ctx, 404, failure("Route not found")));
         router.errorHandler(500, ctx -> {
-            // The QR image path carries a waiter token: never log it.
+            // The QR image path carries the image handle: it redeems nothing, but it shows a live QR, so keep it out of logs.
             log.error("request failed: {} {}", ctx.request().method(),
-                    ctx.request().path().replaceFirst("^/api/auth/qr/.*", "/api/auth/qr/<token>"), ctx.failure());
+                    ctx.request().path().replaceFirst("^/api/auth/qr/.*", "/api/auth/qr/<image>"), ctx.failure());
             json(ctx, 500, failure("Internal server error"));
         });
         router.errorHandler(413, ctx -> json(ctx, 413, failure("Request body too large")));

@@ -195,7 +195,7 @@ public final class Metrics {
         counter("relay.pairing.scans", "QR scans by phones, by outcome", "outcome", outcome).increment();
     }
 
-    /** A browser's wait-pairing long-poll ended: {@code paired}, {@code timeout}, {@code unknown_token}, {@code cancelled}, ... */
+    /** A browser's wait-pairing long-poll ended: {@code paired}, {@code timeout}, {@code already_collected}, {@code unknown_token}, {@code cancelled}, ... */
     public void pairingWait(String outcome) {
         counter("relay.pairing.waits", "wait-pairing long-polls ended, by outcome", "outcome", outcome).increment();
     }

@@ -18,6 +18,11 @@ public final class PairingException extends RuntimeException {
         TIMEOUT,
         /** The session token is not valid: bad signature or claims, expired, revoked or unknown. */
         INVALID_SESSION,
+        /**
+         * The pairing's session was already handed to a browser (a wait-pairing answered it): it is
+         * handed out once, so a second long-poll, or anyone who learnt the token, gets nothing.
+         */
+        ALREADY_COLLECTED,
         /** The caller stopped waiting (the HTTP client went away). */
         CANCELLED
     }

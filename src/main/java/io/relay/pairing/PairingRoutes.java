@@ -47,7 +47,9 @@ public final class PairingRoutes {
         service.generate().onComplete(ar -> {
             if (ar.succeeded()) {
                 GeneratedQr qr = ar.result();
-                ok(ctx, new JsonObject().put("qrData", qr.qrData()).put("token", qr.token()).put("expiresIn", qr.expiresInMs()));
+                // The original's three fields, then the image handle (an extension old clients ignore).
+                ok(ctx, new JsonObject().put("qrData", qr.qrData()).put("token", qr.token()).put("expiresIn", qr.expiresInMs())
+                        .put("imageId", qr.imageId()));
             } else {
                 internal(ctx, "generate-qr", ar.cause());
             }
@@ -78,6 +80,7 @@ public final class PairingRoutes {
                     case BAD_REQUEST -> error(ctx, 400, "Token is required");
                     case UNKNOWN_TOKEN -> error(ctx, 404, "Unknown pairing token");
                     case TIMEOUT -> error(ctx, 408, "Pairing timeout");
+                    case ALREADY_COLLECTED -> error(ctx, 410, "Pairing already collected");
                     case INVALID_SESSION -> error(ctx, 401, "Invalid or expired session");
                     case CANCELLED -> log.debug("wait-pairing: client went away");
                     default -> error(ctx, 400, "Pairing failed");
@@ -109,6 +112,7 @@ public final class PairingRoutes {
         });
     }
 
+    /** {@code /api/auth/qr/<imageId>.png|svg}: the QR by its image handle, never by the waiter token. */
     private static void qrImage(RoutingContext ctx, PairingService service) {
         Matcher file = QR_FILE.matcher(ctx.pathParam("file"));
         if (!file.matches()) {
@@ -117,7 +121,7 @@ public final class PairingRoutes {
         }
         boolean png = file.group(2).equals("png");
         int size = png ? pngSize(ctx.queryParams().get("size")) : 0;
-        service.qrDataFor(file.group(1))
+        service.qrDataForImage(file.group(1))
                 .compose(qrData -> ctx.vertx().executeBlocking(() -> png
                         ? QrImages.png(qrData, size)
                         : Buffer.buffer(QrImages.svg(qrData))))

@@ -14,7 +14,8 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
- * The two secrets of a pairing and the QR payload that carries one of them.
+ * The two secrets of a pairing and the QR payload that carries one of them. (The pairing's third value,
+ * its QR image handle, is no secret: it can fetch the image and nothing else.)
  *
  * <ul>
  *   <li>The <b>waiter token</b> (128 random bits, written like a UUID) goes only to the browser that
@@ -53,6 +54,14 @@ public final class PairingSecrets {
         RANDOM.nextBytes(bytes);
         ByteBuffer b = ByteBuffer.wrap(bytes);
         return new UUID(b.getLong(), b.getLong()).toString();
+    }
+
+    /**
+     * A new QR image handle: as random as a waiter token and shaped like one, but a value of its own, so
+     * that the URL of the image (which proxies log and Referer headers carry) holds nothing that redeems.
+     */
+    public static String newImageId() {
+        return newWaiterToken();
     }
 
     /** Whether {@code token} looks like a waiter token (lowercase 8-4-4-4-12 hex), before any lookup. */

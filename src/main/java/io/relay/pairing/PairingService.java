@@ -19,7 +19,9 @@ import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 
+import static io.relay.pairing.PairingException.Reason.ALREADY_COLLECTED;
 import static io.relay.pairing.PairingException.Reason.BAD_REQUEST;
 import static io.relay.pairing.PairingException.Reason.CANCELLED;
 import static io.relay.pairing.PairingException.Reason.INVALID_QR;
@@ -34,7 +36,9 @@ import static io.relay.pairing.PairingException.Reason.UNKNOWN_TOKEN;
  * <p>The database is the truth: a QR is single-use and expires because {@link Store#redeemPairingToken}
  * says so atomically, not because of anything held in memory. The event bus only <em>nudges</em> the
  * waiting browser; the waiter then reads the redeemed row back, so a lost, late or forged bus message
- * can neither lose a pairing nor mint a session.
+ * can neither lose a pairing nor mint a session. The session a scan creates is handed out once, to the
+ * first long-poll that claims it in the database; the QR image is fetched by a handle of its own that
+ * cannot claim anything.
  */
 public final class PairingService {
 
@@ -68,29 +72,31 @@ public final class PairingService {
         return qrTtl.toMillis();
     }
 
-    /** A new pairing, stored with the hash of its scan secret and an expiry of now + qrTtl. */
+    /** A new pairing, stored with its image handle, the hash of its scan secret and an expiry of now + qrTtl. */
     public Future<GeneratedQr> generate() {
         String token = PairingSecrets.newWaiterToken();
+        String imageId = PairingSecrets.newImageId();
         byte[] secretHash = PairingSecrets.hash(secrets.scanSecret(token));
         Instant expiresAt = Instant.now().plus(qrTtl).truncatedTo(ChronoUnit.MILLIS);
-        return store.createPairingToken(token, secretHash, expiresAt)
+        return store.createPairingToken(token, imageId, secretHash, expiresAt)
                 // Read the row back: its createdAt is the qrData's timestamp, so any node renders the same string.
                 .compose(v -> store.findPairingToken(token))
                 .map(row -> row
-                        .map(r -> new GeneratedQr(token, qrDataOf(r), qrTtlMs()))
+                        .map(r -> new GeneratedQr(token, imageId, qrDataOf(r), qrTtlMs()))
                         .orElseThrow(() -> new IllegalStateException("the pairing row was not found right after its insert")))
                 .onSuccess(qr -> metrics.qrGenerated());
     }
 
     /**
-     * The qrData of a pairing that can still be scanned, recomputed from its stored row (for rendering
-     * the QR as an image). Fails with {@code UNKNOWN_TOKEN} when it is unknown, expired or used.
+     * The qrData of a pairing that can still be scanned, found by its image handle and recomputed from its
+     * stored row (for rendering the QR as an image). Fails with {@code UNKNOWN_TOKEN} when the handle is
+     * unknown (a waiter token is not an image handle), or the pairing expired or was used.
      */
-    public Future<String> qrDataFor(String token) {
-        if (!PairingSecrets.isWaiterToken(token)) {
+    public Future<String> qrDataForImage(String imageId) {
+        if (!PairingSecrets.isWaiterToken(imageId)) {
             return Future.failedFuture(unknownToken());
         }
-        return store.findPairingToken(token).map(row -> row
+        return store.findPairingImage(imageId).map(row -> row
                 .filter(r -> !r.redeemed() && r.expiresAt().isAfter(Instant.now()))
                 .map(this::qrDataOf)
                 .orElseThrow(PairingService::unknownToken));
@@ -142,11 +148,14 @@ public final class PairingService {
 
     /**
      * The session token for the browser holding waiter {@code token}, once a phone has scanned its QR.
-     * Completes at once if the QR was already scanned (a scan that beat the long-poll, or a retried
-     * long-poll); fails with {@code TIMEOUT} when the QR expires unscanned, {@code UNKNOWN_TOKEN} for a
-     * token never generated, {@code BAD_REQUEST} for one not shaped like a token, and {@code CANCELLED}
-     * as soon as {@code cancelled} completes (e.g. the HTTP client went away). Nothing is left behind
-     * (consumer, timer) once the returned future completes.
+     * Completes at once if the QR was already scanned (a scan that beat the long-poll, or a long-poll
+     * retried before any answered). The session is handed out once: the first long-poll to claim it in the
+     * database gets it, every later one (or a concurrent one on another node) fails with
+     * {@code ALREADY_COLLECTED}. Fails with {@code TIMEOUT} when the QR expires unscanned,
+     * {@code UNKNOWN_TOKEN} for a token never generated, {@code BAD_REQUEST} for one not shaped like a
+     * token, and {@code CANCELLED} as soon as {@code cancelled} completes (e.g. the HTTP client went away);
+     * a cancelled long-poll never claims the session, so the browser's retry still can. Nothing is left
+     * behind (consumer, timer) once the returned future completes.
      */
     public Future<String> awaitPairing(String token, Future<?> cancelled) {
         Future<String> waited = PairingSecrets.isWaiterToken(token)
@@ -187,6 +196,10 @@ public final class PairingService {
         return new PairingException(UNKNOWN_TOKEN, "Unknown pairing token");
     }
 
+    private static PairingException alreadyCollected() {
+        return new PairingException(ALREADY_COLLECTED, "Pairing already collected");
+    }
+
     private static PairingException unusableQr() {
         return new PairingException(INVALID_QR, "QR code is invalid, expired or already used");
     }
@@ -200,6 +213,9 @@ public final class PairingService {
         private final String token;
         private final Instant startedAt = Instant.now();
         private final Promise<String> result = Promise.promise();
+        /** Set by the first check that claims the session: later checks must not answer "already collected". */
+        private final AtomicBoolean claiming = new AtomicBoolean();
+        private Future<?> cancelled;
         private MessageConsumer<JsonObject> consumer;
         private long timerId = -1;
 
@@ -208,6 +224,7 @@ public final class PairingService {
         }
 
         Future<String> start(Future<?> cancelled) {
+            this.cancelled = cancelled;
             consumer = vertx.eventBus().consumer(Addresses.pairing(token), message -> check());
             result.future().onComplete(ar -> cleanUp());
             if (cancelled != null) {
@@ -224,7 +241,7 @@ public final class PairingService {
         }
 
         private void check() {
-            if (result.future().isComplete()) {
+            if (result.future().isComplete() || claiming.get()) {
                 return;
             }
             store.findPairingToken(token).compose(this::decide).onComplete(ar -> {
@@ -243,15 +260,35 @@ public final class PairingService {
             }
             PairingToken row = found.get();
             Instant now = Instant.now();
+            if (claiming.get()) {
+                return Future.succeededFuture(); // this waiter's own claim is under way; the row may already say delivered
+            }
+            if (row.delivered()) {
+                return Future.failedFuture(alreadyCollected());
+            }
             // A waiter that started before expiry collects a scan made in time even if the nudge is a bit late.
             if (row.redeemed() && startedAt.isBefore(row.expiresAt())) {
-                return issueFor(row);
+                return claim();
             }
             if (!now.isBefore(row.expiresAt())) {
                 return Future.failedFuture(new PairingException(TIMEOUT, "Pairing timeout"));
             }
             armTimer(Math.max(1, Duration.between(now, row.expiresAt()).toMillis()));
             return Future.succeededFuture();
+        }
+
+        /**
+         * Hands the session to this long-poll if it is the first to ask, on any node. A long-poll whose
+         * browser has gone does not claim: the answer would be lost, and the browser's retry must find the
+         * session still there.
+         */
+        private Future<String> claim() {
+            if ((cancelled != null && cancelled.isComplete()) || !claiming.compareAndSet(false, true)) {
+                return Future.succeededFuture();
+            }
+            return store.claimPairingSession(token).compose(claimed -> claimed
+                    .map(PairingService.this::issueFor)
+                    .orElseGet(() -> Future.failedFuture(alreadyCollected())));
         }
 
         /** At expiry, read the row one last time (a scan may have just landed) and then give up. */

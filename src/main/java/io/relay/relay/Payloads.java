@@ -5,13 +5,16 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * Checks on client payloads. Each check throws {@link EventRejected} with a message naming the field,
- * so handlers read as "take this field" and bad input never reaches storage or another client.
+ * so handlers read as "take this field" and bad input never reaches storage or another client. Every
+ * string of a payload, however deep, must be {@link StorableText storable}: events are stored as sent.
  */
 final class Payloads {
     /** A deviceId ends up in event-bus addresses and log lines: keep it short and printable. */
     static final int MAX_DEVICE_ID_CHARS = 128;
     static final int MAX_NAME_CHARS = 256;
     static final int MAX_TOKEN_CHARS = 8 * 1024;
+    /** As storage keeps them (a message or conversation id column). */
+    static final int MAX_DOCUMENT_ID_CHARS = 255;
 
     private Payloads() {
     }
@@ -19,6 +22,10 @@ final class Payloads {
     static JsonObject object(JsonObject payload, String event) {
         if (payload == null) {
             throw new EventRejected("Invalid payload for " + event + ": expected a JSON object");
+        }
+        String refused = StorableText.refusal(payload);
+        if (refused != null) {
+            throw new EventRejected(refused);
         }
         return payload;
     }
@@ -30,6 +37,10 @@ final class Payloads {
         }
         if (text.length() > maxChars) {
             throw new EventRejected("Field too long: " + field + " (at most " + maxChars + " characters)");
+        }
+        String problem = StorableText.problem(text);
+        if (problem != null) {
+            throw new EventRejected("Invalid field: " + field + " (" + problem + ")");
         }
         return text;
     }
@@ -75,6 +86,23 @@ final class Payloads {
         for (int i = 0; i < array.size(); i++) {
             if (!(array.getValue(i) instanceof JsonObject)) {
                 throw new EventRejected("Invalid field: " + field + "[" + i + "] (expected an object)");
+            }
+        }
+        return array;
+    }
+
+    /**
+     * An array of documents the phone keeps by id (messages, conversations): objects, each with an
+     * {@code id} that is a non-empty string of at most {@value #MAX_DOCUMENT_ID_CHARS} characters or a number.
+     * Checked here so that the client hears which item is wrong, not what storage said.
+     */
+    static JsonArray documents(JsonObject payload, String field) {
+        JsonArray array = objects(payload, field);
+        for (int i = 0; i < array.size(); i++) {
+            Object id = array.getJsonObject(i).getValue("id");
+            if (!(id instanceof Number) && !(id instanceof String text && !text.isEmpty() && text.length() <= MAX_DOCUMENT_ID_CHARS)) {
+                throw new EventRejected("Missing or invalid field: " + field + "[" + i + "].id (expected a non-empty string of at most "
+                        + MAX_DOCUMENT_ID_CHARS + " characters, or a number)");
             }
         }
         return array;

@@ -126,7 +126,7 @@ final class PhoneEvents {
      */
     Future<Void> messages(SocketSession session, JsonObject payload) {
         String deviceId = session.requirePhone();
-        JsonArray messages = Payloads.objects(payload, "messages");
+        JsonArray messages = Payloads.documents(payload, "messages");
         return store.saveMessagesAndLog(deviceId, messages, Events.MESSAGES_SYNC, payload)
                 .map(seq -> {
                     relay.webs.publishLogged(deviceId, Events.MESSAGES_SYNC, seq, payload.put(SEQ, seq));
@@ -138,7 +138,7 @@ final class PhoneEvents {
     /** {@code mobile:conversations}: store the list, then {@code conversations:sync} to every browser. */
     Future<Void> conversations(SocketSession session, JsonObject payload) {
         String deviceId = session.requirePhone();
-        JsonArray conversations = Payloads.objects(payload, "conversations");
+        JsonArray conversations = Payloads.documents(payload, "conversations");
         return store.saveConversations(deviceId, conversations)
                 .compose(v -> store.appendEvent(deviceId, Events.CONVERSATIONS_SYNC, payload))
                 .map(seq -> {

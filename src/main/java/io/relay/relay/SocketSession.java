@@ -249,7 +249,9 @@ final class SocketSession {
             return failure.getMessage();
         }
         if (failure instanceof StoreException store && store.code() == FailureCodes.BAD_REQUEST) {
-            return "Invalid data: " + store.getMessage();
+            // Storage refused what validation let through: a gap in validation to close, not the client's to read.
+            log.warn("event refused by storage node={} socket={} device={}: {}", relay.nodeId, socket.id(), deviceForLogs(), store.getMessage());
+            return "Invalid data";
         }
         if (failure instanceof StoreException) {
             // The persistence verticle logged the cause; a stack trace per refused event would flood the

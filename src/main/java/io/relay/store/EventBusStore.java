@@ -32,15 +32,27 @@ public final class EventBusStore implements Store {
     }
 
     @Override
-    public Future<Void> createPairingToken(String token, byte[] secretHash, Instant expiresAt) {
-        return request(StoreOps.CREATE_PAIRING_TOKEN, new JsonObject()
-                .put(StoreOps.TOKEN, token).put(StoreOps.SECRET_HASH, secretHash).put(StoreOps.EXPIRES_AT, expiresAt))
+    public Future<Void> createPairingToken(String token, String imageId, byte[] secretHash, Instant expiresAt) {
+        return request(StoreOps.CREATE_PAIRING_TOKEN, new JsonObject().put(StoreOps.TOKEN, token).put(StoreOps.IMAGE_ID, imageId)
+                .put(StoreOps.SECRET_HASH, secretHash).put(StoreOps.EXPIRES_AT, expiresAt))
                 .mapEmpty();
     }
 
     @Override
     public Future<Optional<PairingToken>> findPairingToken(String token) {
         return request(StoreOps.FIND_PAIRING_TOKEN, new JsonObject().put(StoreOps.TOKEN, token))
+                .map(body -> Optional.ofNullable((JsonObject) body).map(EventBusStore::pairingToken));
+    }
+
+    @Override
+    public Future<Optional<PairingToken>> findPairingImage(String imageId) {
+        return request(StoreOps.FIND_PAIRING_IMAGE, new JsonObject().put(StoreOps.IMAGE_ID, imageId))
+                .map(body -> Optional.ofNullable((JsonObject) body).map(EventBusStore::pairingToken));
+    }
+
+    @Override
+    public Future<Optional<PairingToken>> claimPairingSession(String token) {
+        return request(StoreOps.CLAIM_PAIRING_SESSION, new JsonObject().put(StoreOps.TOKEN, token))
                 .map(body -> Optional.ofNullable((JsonObject) body).map(EventBusStore::pairingToken));
     }
 
@@ -217,7 +229,8 @@ public final class EventBusStore implements Store {
 
     private static PairingToken pairingToken(JsonObject row) {
         return new PairingToken(row.getString(StoreOps.TOKEN), row.getInstant(StoreOps.CREATED_AT), row.getInstant(StoreOps.EXPIRES_AT),
-                row.getInstant(StoreOps.REDEEMED_AT), row.getString(StoreOps.DEVICE_ID), row.getString(StoreOps.SESSION_ID));
+                row.getInstant(StoreOps.REDEEMED_AT), row.getString(StoreOps.DEVICE_ID), row.getString(StoreOps.SESSION_ID),
+                row.getInstant(StoreOps.DELIVERED_AT));
     }
 
     private static SessionRecord session(JsonObject row) {

@@ -60,9 +60,12 @@ public final class PersistenceVerticle extends VerticleBase {
         // Half the pool for message upserts; reads, pairing and the rest keep the other half.
         messages = new MessageWriter(pool, config.databasePoolSize() / 2);
         List<Future<Void>> registrations = new ArrayList<>();
-        registrations.add(on(StoreOps.CREATE_PAIRING_TOKEN, this::createPairingToken));
-        registrations.add(on(StoreOps.FIND_PAIRING_TOKEN, this::findPairingToken));
-        registrations.add(on(StoreOps.REDEEM_PAIRING_TOKEN, this::redeemPairingToken));
+        PairingQueries pairing = new PairingQueries(pool);
+        registrations.add(on(StoreOps.CREATE_PAIRING_TOKEN, pairing::create));
+        registrations.add(on(StoreOps.FIND_PAIRING_TOKEN, pairing::find));
+        registrations.add(on(StoreOps.FIND_PAIRING_IMAGE, pairing::findImage));
+        registrations.add(on(StoreOps.REDEEM_PAIRING_TOKEN, pairing::redeem));
+        registrations.add(on(StoreOps.CLAIM_PAIRING_SESSION, pairing::claim));
         registrations.add(on(StoreOps.UPSERT_DEVICE, this::upsertDevice));
         registrations.add(on(StoreOps.FIND_DEVICE_CREDENTIAL, this::findDeviceCredential));
         registrations.add(on(StoreOps.BIND_DEVICE_SECRET, this::bindDeviceSecret));
@@ -131,44 +134,12 @@ public final class PersistenceVerticle extends VerticleBase {
         }).onFailure(error -> {
             int code = StoreFailures.code(error);
             if (code == FailureCodes.BAD_REQUEST) {
-                LOG.info("store {} refused ({}): {}", op, code, StoreFailures.text(error));
+                LOG.info("store {} refused ({}): {}", op, code, StoreFailures.detail(error));
             } else {
                 failures.failed(op, code, error.toString());
             }
             msg.fail(code, StoreFailures.text(error));
         });
-    }
-
-    private Future<Void> createPairingToken(JsonObject r) {
-        Tuple args = Tuple.of(StoreRequests.requireUuid(r, StoreOps.TOKEN), StoreRequests.requireSecretHash(r),
-                StoreRequests.requireInstant(r, StoreOps.EXPIRES_AT));
-        return pool.preparedQuery(StoreSql.CREATE_PAIRING_TOKEN).execute(args).mapEmpty();
-    }
-
-    private Future<JsonObject> findPairingToken(JsonObject r) {
-        UUID token = StoreRequests.uuidOrNull(r, StoreOps.TOKEN);
-        if (token == null) {
-            return Future.succeededFuture();
-        }
-        return pool.preparedQuery(StoreSql.FIND_PAIRING_TOKEN).execute(Tuple.of(token)).map(rows -> first(rows, Rows::pairing));
-    }
-
-    private Future<JsonObject> redeemPairingToken(JsonObject r) {
-        var secretHash = StoreRequests.requireSecretHash(r);
-        String deviceId = requireId(r, StoreOps.DEVICE_ID);
-        UUID sessionId = StoreRequests.requireUuid(r, StoreOps.SESSION_ID);
-        OffsetDateTime sessionExpiresAt = StoreRequests.requireInstant(r, StoreOps.SESSION_EXPIRES_AT);
-        return pool.withTransaction(conn -> conn.preparedQuery(StoreSql.REDEEM_PAIRING_TOKEN)
-                .execute(Tuple.of(secretHash, deviceId, sessionId))
-                .compose(rows -> {
-                    JsonObject redeemed = first(rows, Rows::pairing);
-                    if (redeemed == null) {
-                        return Future.succeededFuture(null);
-                    }
-                    return conn.preparedQuery(StoreSql.ENSURE_DEVICE).execute(Tuple.of(deviceId))
-                            .compose(v -> conn.preparedQuery(StoreSql.INSERT_SESSION).execute(Tuple.of(sessionId, deviceId, sessionExpiresAt)))
-                            .map(v -> redeemed);
-                }));
     }
 
     private Future<Void> upsertDevice(JsonObject r) {
@@ -400,16 +371,6 @@ public final class PersistenceVerticle extends VerticleBase {
 
     /** Row → reply JSON, instants as ISO-8601 strings. */
     private static final class Rows {
-        static JsonObject pairing(Row row) {
-            return new JsonObject()
-                    .put(StoreOps.TOKEN, row.getString("token"))
-                    .put(StoreOps.CREATED_AT, instant(row, "created_at"))
-                    .put(StoreOps.EXPIRES_AT, instant(row, "expires_at"))
-                    .put(StoreOps.REDEEMED_AT, instant(row, "redeemed_at"))
-                    .put(StoreOps.DEVICE_ID, row.getString("device_id"))
-                    .put(StoreOps.SESSION_ID, row.getString("session_id"));
-        }
-
         static JsonObject session(Row row) {
             return new JsonObject()
                     .put(StoreOps.SESSION_ID, row.getString("id"))

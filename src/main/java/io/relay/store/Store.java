@@ -16,11 +16,23 @@ import java.util.Optional;
  */
 public interface Store {
 
-    /** Stores a new QR pairing: the browser's waiter token and the hash of the secret carried in the QR. */
-    Future<Void> createPairingToken(String token, byte[] secretHash, Instant expiresAt);
+    /**
+     * Stores a new QR pairing: the browser's waiter token, the handle its QR image is fetched by (which
+     * redeems nothing), and the hash of the secret carried in the QR.
+     */
+    Future<Void> createPairingToken(String token, String imageId, byte[] secretHash, Instant expiresAt);
 
     /** The pairing row for a waiter token, if it exists (redeemed or not, expired or not). */
     Future<Optional<PairingToken>> findPairingToken(String token);
+
+    /** The pairing row whose QR image has this handle, if it exists (redeemed or not, expired or not). */
+    Future<Optional<PairingToken>> findPairingImage(String imageId);
+
+    /**
+     * Atomically marks the session of a redeemed pairing as handed out, once: the row for the one call
+     * that does so, empty for every other (not redeemed yet, already handed out, or unknown).
+     */
+    Future<Optional<PairingToken>> claimPairingSession(String token);
 
     /**
      * Atomically redeems the pairing whose QR secret hashes to {@code secretHash}: single use, only
@@ -135,10 +147,18 @@ public interface Store {
     /** The device's last sequence number (0 before its first event, or for an unknown device). */
     Future<Long> lastSeq(String deviceId);
 
-    /** A pairing as stored. {@code deviceId}/{@code sessionId}/{@code redeemedAt} are null until a phone scans. */
-    record PairingToken(String token, Instant createdAt, Instant expiresAt, Instant redeemedAt, String deviceId, String sessionId) {
+    /**
+     * A pairing as stored. {@code deviceId}/{@code sessionId}/{@code redeemedAt} are null until a phone scans;
+     * {@code deliveredAt} until a browser was handed the session.
+     */
+    record PairingToken(String token, Instant createdAt, Instant expiresAt, Instant redeemedAt, String deviceId, String sessionId,
+                        Instant deliveredAt) {
         public boolean redeemed() {
             return redeemedAt != null;
+        }
+
+        public boolean delivered() {
+            return deliveredAt != null;
         }
     }
 

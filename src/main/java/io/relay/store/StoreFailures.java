@@ -47,9 +47,27 @@ final class StoreFailures {
         };
     }
 
-    /** Text for the failure reply: the cause's message, never a request body. */
+    /**
+     * Text for the failure reply, which may end up in front of a client: our own words for a request
+     * refused before the database, a fixed phrase for anything else. The database's own message (which
+     * quotes encodings, constraint names, sometimes values) stays in the log, see {@link #detail}.
+     */
     static String text(Throwable error) {
-        String message = error.getMessage();
-        return message != null ? message : error.getClass().getSimpleName();
+        if (error instanceof BadRequest) {
+            return error.getMessage();
+        }
+        return switch (code(error)) {
+            case FailureCodes.BAD_REQUEST -> "refused by the database";
+            case FailureCodes.STORAGE_UNAVAILABLE -> "storage unavailable";
+            default -> "storage failed";
+        };
+    }
+
+    /** What went wrong, for the log only: the cause's message and, from PostgreSQL, its SQLSTATE. */
+    static String detail(Throwable error) {
+        String message = error.getMessage() != null ? error.getMessage() : error.getClass().getSimpleName();
+        return error instanceof PgException pg && pg.getSqlState() != null && !message.contains(pg.getSqlState())
+                ? message + " (" + pg.getSqlState() + ")"
+                : message;
     }
 }

@@ -15,10 +15,14 @@ public final class StoreOps {
     private StoreOps() {
     }
 
-    /** {token, secretHash, expiresAt} → null. */
+    /** {token, imageId, secretHash, expiresAt} → null. */
     public static final String CREATE_PAIRING_TOKEN = "create-pairing-token";
     /** {token} → pairing row or null. */
     public static final String FIND_PAIRING_TOKEN = "find-pairing-token";
+    /** {imageId} → pairing row or null. */
+    public static final String FIND_PAIRING_IMAGE = "find-pairing-image";
+    /** {token} → pairing row, when this call is the one that hands its session out; else null. */
+    public static final String CLAIM_PAIRING_SESSION = "claim-pairing-session";
     /** {secretHash, deviceId, sessionId, sessionExpiresAt} → pairing row or null. */
     public static final String REDEEM_PAIRING_TOKEN = "redeem-pairing-token";
     /** {deviceId, deviceName?, deviceModel?} → null. */
@@ -68,7 +72,7 @@ public final class StoreOps {
 
     /** Every operation, for registering consumers. */
     public static final java.util.List<String> ALL = java.util.List.of(
-            CREATE_PAIRING_TOKEN, FIND_PAIRING_TOKEN, REDEEM_PAIRING_TOKEN, UPSERT_DEVICE, FIND_DEVICE_CREDENTIAL, ISSUE_DEVICE_SECRET,
+            CREATE_PAIRING_TOKEN, FIND_PAIRING_TOKEN, FIND_PAIRING_IMAGE, REDEEM_PAIRING_TOKEN, CLAIM_PAIRING_SESSION, UPSERT_DEVICE, FIND_DEVICE_CREDENTIAL, ISSUE_DEVICE_SECRET,
             BIND_DEVICE_SECRET, NOTE_LEGACY_DEVICE,
             LIST_SESSIONS, REVOKE_SESSIONS, FIND_SESSION,
             SAVE_MESSAGES, SAVE_CONVERSATIONS, UPDATE_MESSAGE_STATUS, LOAD_CONVERSATIONS, LOAD_THREADS, SCHEMA_VERSION,
@@ -80,6 +84,8 @@ public final class StoreOps {
 
     // Request and reply fields.
     public static final String TOKEN = "token";
+    public static final String IMAGE_ID = "imageId";
+    public static final String DELIVERED_AT = "deliveredAt";
     public static final String SECRET_HASH = "secretHash";
     public static final String CREATED_AT = "createdAt";
     public static final String EXPIRES_AT = "expiresAt";

@@ -6,14 +6,24 @@ final class StoreSql {
     }
 
     static final String PAIRING_COLUMNS =
-            "token::text AS token, created_at, expires_at, redeemed_at, device_id, session_id::text AS session_id";
+            "token::text AS token, created_at, expires_at, redeemed_at, device_id, session_id::text AS session_id, delivered_at";
 
     static final String CREATE_PAIRING_TOKEN = """
-            INSERT INTO pairing_tokens (token, secret_hash, created_at, expires_at)
-            VALUES ($1, $2, now(), $3)""";
+            INSERT INTO pairing_tokens (token, image_id, secret_hash, created_at, expires_at)
+            VALUES ($1, $2, $3, now(), $4)""";
 
     static final String FIND_PAIRING_TOKEN =
             "SELECT " + PAIRING_COLUMNS + " FROM pairing_tokens WHERE token = $1";
+
+    static final String FIND_PAIRING_IMAGE =
+            "SELECT " + PAIRING_COLUMNS + " FROM pairing_tokens WHERE image_id = $1";
+
+    // Handed out once: as with redeeming, the row lock of the UPDATE serialises two long-polls of one
+    // browser (on one node or two), and only the first finds delivered_at still NULL.
+    static final String CLAIM_PAIRING_SESSION = """
+            UPDATE pairing_tokens SET delivered_at = now()
+            WHERE token = $1 AND redeemed_at IS NOT NULL AND delivered_at IS NULL
+            RETURNING\s""" + PAIRING_COLUMNS;
 
     // Single use without locks: the row lock of the UPDATE serialises concurrent redeems, and the
     // loser re-checks "redeemed_at IS NULL" after the winner commits and matches nothing.

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -67,17 +68,18 @@ class RestApiE2ETest {
     }
 
     @Test
-    @DisplayName("GET /api/auth/generate-qr answers 200 {success:true, data:{qrData, token, expiresIn:300000}}")
+    @DisplayName("GET /api/auth/generate-qr answers 200 {success:true, data:{qrData, token, expiresIn:300000}} plus the image handle imageId, another value than the token")
     void generateQr(VertxTestContext ctx) {
         client.get("/api/auth/generate-qr").send().onComplete(ctx.succeeding(r -> ctx.verify(() -> {
             JsonObject body = json(r, 200);
             assertThat(body.fieldNames()).containsExactlyInAnyOrder("success", "data");
             assertThat(body.getBoolean("success")).isTrue();
             JsonObject data = body.getJsonObject("data");
-            assertThat(data.fieldNames()).containsExactlyInAnyOrder("qrData", "token", "expiresIn");
+            assertThat(data.fieldNames()).containsExactlyInAnyOrder("qrData", "token", "expiresIn", "imageId");
             assertThat(data.getValue("qrData")).isInstanceOf(String.class);
             assertThat(data.getString("qrData")).isNotBlank();
             assertThat(data.getString("token")).matches(UUID_PATTERN);
+            assertThat(data.getString("imageId")).matches(UUID_PATTERN).isNotEqualTo(data.getString("token"));
             assertThat(data.getValue("expiresIn")).isEqualTo(300_000);
             ctx.completeNow();
         })));
@@ -193,15 +195,17 @@ class RestApiE2ETest {
     }
 
     @Test
-    @DisplayName("GET /api/auth/qr/{token}.png and .svg render the QR of a live pairing; an unknown token answers 404")
+    @DisplayName("GET /api/auth/qr/{imageId}.png and .svg render the QR of a live pairing; an unknown handle, or the waiter token, answers 404")
     void qrImages(VertxTestContext ctx) {
         client.get("/api/auth/generate-qr").send().compose(gen -> {
+            String image = gen.bodyAsJsonObject().getJsonObject("data").getString("imageId");
             String token = gen.bodyAsJsonObject().getJsonObject("data").getString("token");
-            return Future.all(
-                    client.get("/api/auth/qr/" + token + ".png").send(),
-                    client.get("/api/auth/qr/" + token + ".svg").send(),
+            return Future.all(List.of(
+                    client.get("/api/auth/qr/" + image + ".png").send(),
+                    client.get("/api/auth/qr/" + image + ".svg").send(),
                     client.get("/api/auth/qr/" + UUID.randomUUID() + ".png").send(),
-                    client.get("/api/auth/qr/" + UUID.randomUUID() + ".svg").send());
+                    client.get("/api/auth/qr/" + UUID.randomUUID() + ".svg").send(),
+                    client.get("/api/auth/qr/" + token + ".svg").send()));
         }).onComplete(ctx.succeeding(all -> ctx.verify(() -> {
             HttpResponse<Buffer> png = all.resultAt(0);
             assertThat(png.statusCode()).isEqualTo(200);
@@ -213,6 +217,7 @@ class RestApiE2ETest {
             assertThat(svg.bodyAsString()).contains("<svg");
             assertFailure(all.resultAt(2), 404);
             assertFailure(all.resultAt(3), 404);
+            assertFailure(all.resultAt(4), 404);
             ctx.completeNow();
         })));
     }

@@ -94,8 +94,10 @@ class OpenApiContractTest {
         HttpResponse<Buffer> generated = check("generateQr", await(request("GET", "/api/auth/generate-qr").send()));
         JsonObject qr = generated.bodyAsJsonObject().getJsonObject("data");
         String token = qr.getString("token");
-        check("qrImage", await(request("GET", "/api/auth/qr/" + token + ".svg").send()));
-        check("qrImage", await(request("GET", "/api/auth/qr/" + token + ".png?size=128").send()));
+        String image = qr.getString("imageId");
+        check("qrImage", await(request("GET", "/api/auth/qr/" + image + ".svg").send()));
+        check("qrImage", await(request("GET", "/api/auth/qr/" + image + ".png?size=128").send()));
+        check("qrImage", await(request("GET", "/api/auth/qr/" + token + ".svg").send()), 404); // the token is no image handle
         Future<HttpResponse<Buffer>> waiting = request("POST", "/api/auth/wait-pairing").sendJsonObject(new JsonObject().put("token", token));
         try (TestSocket phone = TestSocket.connect(vertx, node.port())) {
             phone.emit("mobile:register", new JsonObject().put("deviceId", "openapi-phone"));
@@ -107,7 +109,8 @@ class OpenApiContractTest {
         check("verifySession", await(request("POST", "/api/auth/verify").sendJsonObject(new JsonObject().put("sessionToken", session))));
 
         // The failures a client can meet.
-        check("qrImage", await(request("GET", "/api/auth/qr/" + token + ".svg").send()), 404); // used
+        check("qrImage", await(request("GET", "/api/auth/qr/" + image + ".svg").send()), 404); // used
+        check("waitPairing", await(request("POST", "/api/auth/wait-pairing").sendJsonObject(new JsonObject().put("token", token))), 410);
         check("waitPairing", await(request("POST", "/api/auth/wait-pairing").sendJsonObject(new JsonObject())), 400);
         check("waitPairing", await(request("POST", "/api/auth/wait-pairing")
                 .sendJsonObject(new JsonObject().put("token", "00000000-0000-4000-8000-000000000000"))), 404);

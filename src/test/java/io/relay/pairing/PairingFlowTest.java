@@ -25,6 +25,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -61,11 +62,15 @@ class PairingFlowTest {
     }
 
     @Test
-    @DisplayName("a generated QR shows a 256-bit secret, not the waiter token, and renders the same on every call")
+    @DisplayName("a generated QR shows a 256-bit secret, not the waiter token, and renders the same on every call by its image handle, never by the token")
     void generatedQr(Vertx vertx, VertxTestContext ctx) {
-        start(vertx).compose(v -> service.generate()).compose(qr -> service.qrDataFor(qr.token()).map(again -> {
+        start(vertx).compose(v -> service.generate()).compose(qr -> outcome(service.qrDataForImage(qr.token())).compose(byToken -> {
+            ctx.verify(() -> assertThat(byToken).isEqualTo(PairingException.Reason.UNKNOWN_TOKEN));
+            return service.qrDataForImage(qr.imageId());
+        }).map(again -> {
             ctx.verify(() -> {
                 assertThat(PairingSecrets.isWaiterToken(qr.token())).isTrue();
+                assertThat(qr.imageId()).isNotEqualTo(qr.token());
                 assertThat(qr.expiresInMs()).isEqualTo(300_000L);
                 JsonObject data = new JsonObject(qr.qrData());
                 assertThat(data.fieldNames()).containsExactly("token", "timestamp", "expiresIn");
@@ -133,17 +138,40 @@ class PairingFlowTest {
     }
 
     @Test
-    @DisplayName("a browser retrying its long-poll after the scan gets a token for the same session")
-    void retriedWait(Vertx vertx, VertxTestContext ctx) {
+    @DisplayName("the session is handed out once: a second wait on the same token, after the first answered, gets nothing")
+    void handedOutOnce(Vertx vertx, VertxTestContext ctx) {
         start(vertx).compose(v -> service.generate())
                 .compose(qr -> service.scan(qr.qrData(), DEVICE).compose(paired -> service.awaitPairing(qr.token())
-                        .compose(first -> service.awaitPairing(qr.token()))
                         .compose(token -> service.verifySession(token))
-                        .map(claims -> {
+                        .compose(claims -> {
                             ctx.verify(() -> assertThat(claims.sessionId()).isEqualTo(paired.sessionId()));
+                            return outcome(service.awaitPairing(qr.token()));
+                        })
+                        .map(second -> {
+                            ctx.verify(() -> assertThat(second).isEqualTo(PairingException.Reason.ALREADY_COLLECTED));
                             return null;
                         })))
                 .onComplete(ctx.succeedingThenComplete());
+    }
+
+    @Test
+    @DisplayName("two long-polls of one token waiting when the phone scans: exactly one gets the session")
+    void concurrentWaitsOneSession(Vertx vertx, VertxTestContext ctx) {
+        start(vertx).compose(v -> service.generate()).compose(qr -> {
+            Future<String> first = service.awaitPairing(qr.token());
+            Future<String> second = service.awaitPairing(qr.token());
+            return delay(vertx, 200)
+                    .compose(v -> service.scan(qr.qrData(), DEVICE))
+                    .compose(paired -> Future.join(first, second))
+                    .transform(done -> {
+                        ctx.verify(() -> {
+                            assertThat(List.of(first.succeeded(), second.succeeded())).containsExactlyInAnyOrder(true, false);
+                            Throwable loser = first.failed() ? first.cause() : second.cause();
+                            assertThat(((PairingException) loser).reason()).isEqualTo(PairingException.Reason.ALREADY_COLLECTED);
+                        });
+                        return Future.<Void>succeededFuture();
+                    });
+        }).onComplete(ctx.succeedingThenComplete());
     }
 
     @Test
@@ -184,7 +212,7 @@ class PairingFlowTest {
                 .compose(qr -> delay(vertx, 600).map(v -> qr))
                 .compose(qr -> outcome(service.scan(qr.qrData(), DEVICE)).compose(scan -> {
                     ctx.verify(() -> assertThat(scan).isEqualTo(PairingException.Reason.INVALID_QR));
-                    return outcome(service.qrDataFor(qr.token()));
+                    return outcome(service.qrDataForImage(qr.imageId()));
                 }).compose(render -> {
                     ctx.verify(() -> assertThat(render).isEqualTo(PairingException.Reason.UNKNOWN_TOKEN));
                     long started = System.nanoTime();
@@ -291,7 +319,8 @@ class PairingFlowTest {
                 JsonObject body = gen.bodyAsJsonObject();
                 assertThat(body.fieldNames()).containsExactly("success", "data");
                 assertThat(body.getBoolean("success")).isTrue();
-                assertThat(body.getJsonObject("data").fieldNames()).containsExactlyInAnyOrder("qrData", "token", "expiresIn");
+                // The original's fields first, then the image handle (an extension old clients ignore).
+                assertThat(body.getJsonObject("data").fieldNames()).containsExactly("qrData", "token", "expiresIn", "imageId");
                 assertThat(body.getJsonObject("data").getLong("expiresIn")).isEqualTo(300_000L);
             });
             JsonObject data = gen.bodyAsJsonObject().getJsonObject("data");
@@ -354,17 +383,20 @@ class PairingFlowTest {
     }
 
     @Test
-    @DisplayName("REST: the QR image of a live pairing is served as PNG and SVG, uncached, and disappears once scanned")
+    @DisplayName("REST: the QR image of a live pairing is served as PNG and SVG by its image handle (not by the waiter token), uncached, and disappears once scanned")
     void restQrImages(Vertx vertx, VertxTestContext ctx) {
         start(vertx).compose(v -> http(vertx)).compose(client -> service.generate().compose(qr ->
-                client.get("/api/auth/qr/" + qr.token() + ".png?size=200").send().compose(png -> {
+                client.get("/api/auth/qr/" + qr.token() + ".png").send().compose(byToken -> {
+                    ctx.verify(() -> assertJson(byToken, 404));
+                    return client.get("/api/auth/qr/" + qr.imageId() + ".png?size=200").send();
+                }).compose(png -> {
                     ctx.verify(() -> {
                         assertThat(png.statusCode()).isEqualTo(200);
                         assertThat(png.getHeader("Content-Type")).isEqualTo("image/png");
                         assertThat(png.getHeader("Cache-Control")).isEqualTo("no-store");
                         assertThat(png.body().getBytes(0, 4)).isEqualTo(new byte[]{(byte) 0x89, 'P', 'N', 'G'});
                     });
-                    return client.get("/api/auth/qr/" + qr.token() + ".svg").send();
+                    return client.get("/api/auth/qr/" + qr.imageId() + ".svg").send();
                 }).compose(svg -> {
                     ctx.verify(() -> {
                         assertThat(svg.statusCode()).isEqualTo(200);
@@ -373,7 +405,7 @@ class PairingFlowTest {
                         assertThat(svg.bodyAsString()).contains("<svg", "viewBox=\"0 0 ");
                     });
                     return service.scan(qr.qrData(), DEVICE);
-                }).compose(paired -> client.get("/api/auth/qr/" + qr.token() + ".png").send())
+                }).compose(paired -> client.get("/api/auth/qr/" + qr.imageId() + ".png").send())
                         .map(gone -> {
                             ctx.verify(() -> {
                                 assertJson(gone, 404);

@@ -113,7 +113,7 @@ class PairingRoutesTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"nope.png", "6f9619ff-8b86-d011-b42d-00c04fc964ff.gif", "6f9619ff-8b86-d011-b42d-00c04fc964ff",
             "6F9619FF-8B86-D011-B42D-00C04FC964FF.png", "..%2F..%2Fetc%2Fpasswd.png"})
-    @DisplayName("a QR image name that is not <token>.png or <token>.svg answers 404")
+    @DisplayName("a QR image name that is not <imageId>.png or <imageId>.svg answers 404")
     void badQrImageName(String file, VertxTestContext ctx) {
         client.get("/api/auth/qr/" + file).send().onComplete(ctx.succeeding(r -> ctx.verify(() -> {
             assertThat(r.statusCode()).isEqualTo(404);

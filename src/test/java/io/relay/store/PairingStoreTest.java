@@ -61,7 +61,7 @@ class PairingStoreTest {
     void createAndFind(VertxTestContext ctx) {
         String token = UUID.randomUUID().toString();
         Instant expiresAt = inMinutes(5);
-        store.createPairingToken(token, hash("s1"), expiresAt)
+        store.createPairingToken(token, UUID.randomUUID().toString(), hash("s1"), expiresAt)
                 .compose(v -> Future.all(store.findPairingToken(token), store.findPairingToken(UUID.randomUUID().toString()),
                         store.findPairingToken("not-a-uuid")))
                 .onComplete(ctx.succeeding(found -> ctx.verify(() -> {
@@ -79,12 +79,57 @@ class PairingStoreTest {
     }
 
     @Test
+    @DisplayName("A pairing is found by its image handle; the handle is not a token, and the token is not a handle")
+    void findByImage(VertxTestContext ctx) {
+        String token = UUID.randomUUID().toString();
+        String image = UUID.randomUUID().toString();
+        store.createPairingToken(token, image, hash("img"), inMinutes(5))
+                .compose(v -> Future.all(store.findPairingImage(image), store.findPairingImage(token), store.findPairingToken(image),
+                        store.findPairingImage("not-a-uuid")))
+                .onComplete(ctx.succeeding(found -> ctx.verify(() -> {
+                    Optional<Store.PairingToken> row = found.resultAt(0);
+                    assertThat(row).isPresent();
+                    assertThat(row.get().token()).isEqualTo(token);
+                    assertThat(row.get().delivered()).isFalse();
+                    for (int i = 1; i < 4; i++) {
+                        assertThat((Optional<?>) found.resultAt(i)).as("lookup %d", i).isEmpty();
+                    }
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("A redeemed pairing's session is claimed once: eight concurrent claims, exactly one row back; none before the scan")
+    void claimedOnce(VertxTestContext ctx) {
+        String token = UUID.randomUUID().toString();
+        List<Future<Optional<Store.PairingToken>>> claims = new ArrayList<>();
+        store.createPairingToken(token, UUID.randomUUID().toString(), hash("claim"), inMinutes(5))
+                .compose(v -> store.claimPairingSession(token))
+                .compose(beforeScan -> {
+                    ctx.verify(() -> assertThat(beforeScan).as("a claim before the scan").isEmpty());
+                    return store.redeemPairingToken(hash("claim"), "phone-1", UUID.randomUUID().toString(), inMinutes(60));
+                })
+                .compose(redeemed -> {
+                    for (int i = 0; i < 8; i++) {
+                        claims.add(store.claimPairingSession(token));
+                    }
+                    return Future.all(claims);
+                })
+                .compose(all -> store.findPairingToken(token))
+                .onComplete(ctx.succeeding(row -> ctx.verify(() -> {
+                    assertThat(claims.stream().filter(c -> c.result().isPresent()).count()).isEqualTo(1);
+                    assertThat(row.get().delivered()).isTrue();
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
     @DisplayName("Redeeming a pairing records the device and the session, and the session is found")
     void redeemCreatesSession(VertxTestContext ctx) {
         String token = UUID.randomUUID().toString();
         String sessionId = UUID.randomUUID().toString();
         Instant sessionExpiresAt = inMinutes(60 * 24 * 30);
-        store.createPairingToken(token, hash("s1"), inMinutes(5))
+        store.createPairingToken(token, UUID.randomUUID().toString(), hash("s1"), inMinutes(5))
                 .compose(v -> store.redeemPairingToken(hash("s1"), "phone-1", sessionId, sessionExpiresAt))
                 .compose(redeemed -> {
                     ctx.verify(() -> {
@@ -116,7 +161,7 @@ class PairingStoreTest {
         byte[] secret = hash("race");
         List<String> sessions = new ArrayList<>();
         List<Future<Optional<Store.PairingToken>>> attempts = new ArrayList<>();
-        Future<Void> created = store.createPairingToken(UUID.randomUUID().toString(), secret, inMinutes(5));
+        Future<Void> created = store.createPairingToken(UUID.randomUUID().toString(), UUID.randomUUID().toString(), secret, inMinutes(5));
         created.compose(v -> {
                     for (int i = 0; i < 8; i++) {
                         String sessionId = UUID.randomUUID().toString();
@@ -143,8 +188,8 @@ class PairingStoreTest {
     @DisplayName("An expired pairing, an unknown secret or a second redeem is refused and creates no session")
     void refused(VertxTestContext ctx) {
         String expiredSession = UUID.randomUUID().toString();
-        store.createPairingToken(UUID.randomUUID().toString(), hash("old"), Instant.now().minusSeconds(1))
-                .compose(v -> store.createPairingToken(UUID.randomUUID().toString(), hash("once"), inMinutes(5)))
+        store.createPairingToken(UUID.randomUUID().toString(), UUID.randomUUID().toString(), hash("old"), Instant.now().minusSeconds(1))
+                .compose(v -> store.createPairingToken(UUID.randomUUID().toString(), UUID.randomUUID().toString(), hash("once"), inMinutes(5)))
                 .compose(v -> store.redeemPairingToken(hash("once"), "phone-1", UUID.randomUUID().toString(), inMinutes(60)))
                 .compose(first -> Future.all(
                         store.redeemPairingToken(hash("old"), "phone-1", expiredSession, inMinutes(60)),
@@ -166,8 +211,8 @@ class PairingStoreTest {
     @DisplayName("Malformed pairing requests are refused with 400")
     void badRequests(VertxTestContext ctx) {
         Future.all(
-                        codeOf(store.createPairingToken("not-a-uuid", hash("a"), inMinutes(5))),
-                        codeOf(store.createPairingToken(UUID.randomUUID().toString(), new byte[0], inMinutes(5))),
+                        codeOf(store.createPairingToken("not-a-uuid", UUID.randomUUID().toString(), hash("a"), inMinutes(5))),
+                        codeOf(store.createPairingToken(UUID.randomUUID().toString(), UUID.randomUUID().toString(), new byte[0], inMinutes(5))),
                         codeOf(store.redeemPairingToken(hash("a"), "phone", "not-a-uuid", inMinutes(5))),
                         codeOf(store.redeemPairingToken(hash("a"), "", UUID.randomUUID().toString(), inMinutes(5))))
                 .onComplete(ctx.succeeding(codes -> ctx.verify(() -> {

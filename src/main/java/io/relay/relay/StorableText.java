@@ -1,0 +1,93 @@
+package io.relay.relay;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.Map;
+
+/**
+ * Text the database can store. PostgreSQL's {@code text} refuses U+0000 ({@code invalid byte sequence
+ * for encoding "UTF8": 0x00}), and a UTF-16 surrogate without its partner is no Unicode character at
+ * all: the driver writes it as {@code ?}, so it would be stored altered, silently. Both are refused
+ * where client input is validated, naming the field, so neither reaches storage nor another client.
+ */
+public final class StorableText {
+    /** Longest field path quoted back to a client: the path is made of the client's own keys. */
+    private static final int MAX_PATH_CHARS = 120;
+    private static final int MAX_KEY_CHARS = 40;
+
+    private StorableText() {
+    }
+
+    /** Why {@code text} cannot be stored, for the client's error message; null when it can. */
+    public static String problem(CharSequence text) {
+        for (int i = 0, n = text.length(); i < n; i++) {
+            char c = text.charAt(i);
+            if (c == '\u0000') {
+                return "contains U+0000 (NUL), which cannot be stored";
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++; // a well-formed pair: one character beyond the BMP, such as an emoji
+            } else if (Character.isSurrogate(c)) {
+                return "contains an unpaired UTF-16 surrogate, which is not Unicode text";
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The first string in a JSON tree, value or field name, that cannot be stored, as the client's
+     * error message naming it (such as {@code messages[3].phoneNumber}); null when every string can.
+     */
+    public static String refusal(JsonObject payload) {
+        return refusal(payload, "");
+    }
+
+    private static String refusal(Object value, String path) {
+        if (value instanceof String text) {
+            String problem = problem(text);
+            return problem == null ? null : "Invalid field: " + shown(path) + " (" + problem + ")";
+        }
+        if (value instanceof JsonObject object) {
+            for (Map.Entry<String, Object> field : object) {
+                String problem = problem(field.getKey());
+                if (problem != null) {
+                    return "Invalid field name" + (path.isEmpty() ? "" : " in " + shown(path)) + " (" + problem + ")";
+                }
+                String refused = refusal(field.getValue(), path.isEmpty() ? field.getKey() : path + "." + field.getKey());
+                if (refused != null) {
+                    return refused;
+                }
+            }
+        } else if (value instanceof JsonArray array) {
+            for (int i = 0; i < array.size(); i++) {
+                String refused = refusal(array.getValue(i), path + "[" + i + "]");
+                if (refused != null) {
+                    return refused;
+                }
+            }
+        }
+        return null; // numbers, booleans, null, binary attachments
+    }
+
+    /** The path as quoted back: printable, each name and the whole bounded (the names are the client's). */
+    private static String shown(String path) {
+        StringBuilder out = new StringBuilder();
+        for (String part : path.split("\\.", -1)) {
+            if (out.length() > 0) {
+                out.append('.');
+            }
+            out.append(cut(part, MAX_KEY_CHARS));
+        }
+        return cut(out.toString().replaceAll("\\p{Cntrl}", "?"), MAX_PATH_CHARS);
+    }
+
+    /** At most {@code max} characters and "...", never splitting a surrogate pair. */
+    private static String cut(String text, int max) {
+        if (text.length() <= max) {
+            return text;
+        }
+        int end = Character.isHighSurrogate(text.charAt(max - 1)) ? max - 1 : max;
+        return text.substring(0, end) + "...";
+    }
+}
