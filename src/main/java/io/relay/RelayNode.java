@@ -4,6 +4,7 @@ import io.relay.config.RelayConfig;
 import io.relay.gateway.HttpVerticle;
 import io.relay.ops.Ops;
 import io.relay.gateway.WebGuards;
+import io.relay.gateway.socketio.SocketIoServer;
 import io.relay.pairing.PairingService;
 import io.relay.pairing.SessionTokens;
 import io.relay.relay.Addresses;
@@ -89,6 +90,7 @@ public final class RelayNode {
     private static Future<Http> deployHttp(Vertx vertx, RelayConfig config, PairingService pairing, Relay relay, BooleanSupplier draining, Ops ops) {
         List<HttpVerticle> instances = new java.util.concurrent.CopyOnWriteArrayList<>();
         WebGuards guards = new WebGuards(config); // node-wide: limits count across every instance
+        ops.metrics().outboundBytesGauge(() -> SocketIoServer.outboundBytes(config.nodeId()));
         return vertx.executeBlocking(() -> config.port() != 0 ? config.port() : freePort(config.host()), false)
                 .compose(port -> vertx.deployVerticle(() -> {
                     HttpVerticle verticle = new HttpVerticle(config, port, pairing, relay, draining, ops, guards);

@@ -99,11 +99,7 @@ public final class ConfigLoader {
                         Duration.ofSeconds(intSetting("SESSION_TTL_SECONDS", env, jwt.getInteger("sessionTtlSeconds", 2_592_000), 60, Integer.MAX_VALUE))),
                 new RelayConfig.Pairing(
                         Duration.ofSeconds(intSetting("QR_TTL_SECONDS", env, pairing.getInteger("qrTtlSeconds", 300), 1, 86_400))),
-                new RelayConfig.Socket(
-                        Duration.ofMillis(intSetting("PING_INTERVAL_MS", env, socket.getInteger("pingIntervalMs", 25_000), 50, 3_600_000)),
-                        Duration.ofMillis(intSetting("PING_TIMEOUT_MS", env, socket.getInteger("pingTimeoutMs", 60_000), 50, 3_600_000)),
-                        intSetting("MAX_PAYLOAD_BYTES", env, socket.getInteger("maxPayloadBytes", 1_000_000), 1_024, 100_000_000),
-                        Duration.ofMillis(intSetting("UPGRADE_TIMEOUT_MS", env, socket.getInteger("upgradeTimeoutMs", 10_000), 50, 600_000))),
+                socket(socket, env),
                 cluster(cluster, env),
                 Duration.ofSeconds(intSetting("DRAIN_SECONDS", env, file.getInteger("drainSeconds", 20), 0, 3_600)),
                 Duration.ofSeconds(intSetting("OUTBOX_TTL_SECONDS", env, file.getInteger("outboxTtlSeconds", 600), 1, 30 * 86_400)),
@@ -121,6 +117,27 @@ public final class ConfigLoader {
                 intSetting("STORE_FLUSH_MAX_ROWS", env, database.getInteger("flushMaxRows", d.maxRows()), 1, 100_000),
                 Duration.ofNanos(1_000L * intSetting("STORE_FLUSH_MICROS", env,
                         database.getInteger("flushMicros", (int) (d.maxWait().toNanos() / 1_000)), 0, 1_000_000)));
+    }
+
+    private static RelayConfig.Socket socket(JsonObject file, Map<String, String> env) {
+        int maxPayload = intSetting("MAX_PAYLOAD_BYTES", env, file.getInteger("maxPayloadBytes", 1_000_000), 1_024, 100_000_000);
+        long maxOutbound = intSetting("MAX_OUTBOUND_BYTES", env,
+                file.getInteger("maxOutboundBytes", (int) RelayConfig.Socket.DEFAULT_MAX_OUTBOUND_BYTES), 65_536, Integer.MAX_VALUE);
+        if (maxOutbound < 2L * maxPayload) {
+            // Below that, a client could be closed for the relay's own answers to it.
+            throw new ConfigException("MAX_OUTBOUND_BYTES (" + maxOutbound + ") must be at least twice MAX_PAYLOAD_BYTES (" + maxPayload + ")");
+        }
+        return new RelayConfig.Socket(
+                Duration.ofMillis(intSetting("PING_INTERVAL_MS", env, file.getInteger("pingIntervalMs", 25_000), 50, 3_600_000)),
+                Duration.ofMillis(intSetting("PING_TIMEOUT_MS", env, file.getInteger("pingTimeoutMs", 60_000), 50, 3_600_000)),
+                maxPayload,
+                Duration.ofMillis(intSetting("UPGRADE_TIMEOUT_MS", env, file.getInteger("upgradeTimeoutMs", 10_000), 50, 600_000)),
+                intSetting("MAX_BINARY_ATTACHMENTS", env,
+                        file.getInteger("maxBinaryAttachments", RelayConfig.Socket.DEFAULT_MAX_BINARY_ATTACHMENTS), 0, 1_000),
+                intSetting("MAX_BINARY_BYTES", env, file.getInteger("maxBinaryBytes", maxPayload), 1_024, 100_000_000),
+                Duration.ofMillis(intSetting("BINARY_PACKET_TIMEOUT_MS", env,
+                        file.getInteger("binaryPacketTimeoutMs", (int) RelayConfig.Socket.DEFAULT_BINARY_PACKET_TIMEOUT.toMillis()), 100, 600_000)),
+                maxOutbound);
     }
 
     private static RelayConfig.Security security(JsonObject file, Map<String, String> env) {

@@ -141,8 +141,44 @@ public record RelayConfig(
     public record Pairing(Duration qrTtl) {
     }
 
-    /** Engine.IO / Socket.IO transport settings (defaults match Socket.IO 4's server). */
-    public record Socket(Duration pingInterval, Duration pingTimeout, int maxPayloadBytes, Duration upgradeTimeout) {
+    /**
+     * Engine.IO / Socket.IO transport settings (defaults match Socket.IO 4's server), and the bounds on what
+     * one connection may make the node hold.
+     *
+     * @param maxBinaryAttachments attachments one binary packet may announce; 0 (the default: no event of the
+     *                             contract carries binary) refuses binary packets before buffering a byte
+     * @param maxBinaryBytes       bytes of attachments one connection may hold while a binary packet is unfinished
+     * @param binaryPacketTimeout  time from a binary packet's header to its last attachment
+     * @param maxOutboundBytes     bytes one connection may have waiting to be written to its client; past it the
+     *                             connection is closed (the client reconnects and resumes)
+     */
+    public record Socket(Duration pingInterval, Duration pingTimeout, int maxPayloadBytes, Duration upgradeTimeout,
+                         int maxBinaryAttachments, int maxBinaryBytes, Duration binaryPacketTimeout, long maxOutboundBytes) {
+
+        public static final int DEFAULT_MAX_BINARY_ATTACHMENTS = 0;
+        public static final Duration DEFAULT_BINARY_PACKET_TIMEOUT = Duration.ofSeconds(10);
+        /** 8 MiB: eight of the largest messages (1 MB); the original apps' traffic stays far below. */
+        public static final long DEFAULT_MAX_OUTBOUND_BYTES = 8L * 1024 * 1024;
+
+        /** The heartbeat and payload settings with the default bounds. */
+        public Socket(Duration pingInterval, Duration pingTimeout, int maxPayloadBytes, Duration upgradeTimeout) {
+            this(pingInterval, pingTimeout, maxPayloadBytes, upgradeTimeout, DEFAULT_MAX_BINARY_ATTACHMENTS, maxPayloadBytes,
+                    DEFAULT_BINARY_PACKET_TIMEOUT, DEFAULT_MAX_OUTBOUND_BYTES);
+        }
+
+        public Socket withBinary(int attachments, int bytes, Duration timeout) {
+            return new Socket(pingInterval, pingTimeout, maxPayloadBytes, upgradeTimeout, attachments, bytes, timeout, maxOutboundBytes);
+        }
+
+        public Socket withMaxOutboundBytes(long bytes) {
+            return new Socket(pingInterval, pingTimeout, maxPayloadBytes, upgradeTimeout, maxBinaryAttachments, maxBinaryBytes,
+                    binaryPacketTimeout, bytes);
+        }
+
+        public Socket withHeartbeat(Duration interval, Duration timeout) {
+            return new Socket(interval, timeout, maxPayloadBytes, upgradeTimeout, maxBinaryAttachments, maxBinaryBytes,
+                    binaryPacketTimeout, maxOutboundBytes);
+        }
     }
 
     /**

@@ -146,6 +146,15 @@ public final class Metrics {
                 .register(registry);
     }
 
+    /** Registers {@code relay_outbound_buffered_bytes}: bytes waiting to be written to this node's clients. */
+    public void outboundBytesGauge(Supplier<Number> bytes) {
+        Gauge.builder("relay.outbound.buffered", bytes)
+                .description("Bytes waiting to be written to the clients of this node's Socket.IO connections")
+                .baseUnit("bytes")
+                .strongReference(true)
+                .register(registry);
+    }
+
     /**
      * The front door closed a TCP connection: {@code header_timeout} (no complete request head in time),
      * {@code idle_timeout} (a kept-alive connection without a next request in time) or {@code per_ip_cap}

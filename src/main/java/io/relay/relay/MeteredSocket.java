@@ -77,6 +77,17 @@ final class MeteredSocket implements SocketIoSocket {
     }
 
     @Override
+    public SocketIoSocket limitHandler(Handler<io.relay.gateway.socketio.LimitExceeded> handler) {
+        socket.limitHandler(handler);
+        return this;
+    }
+
+    @Override
+    public io.vertx.core.Future<Void> writable() {
+        return socket.writable();
+    }
+
+    @Override
     public void disconnect() {
         socket.disconnect();
     }

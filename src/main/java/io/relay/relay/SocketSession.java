@@ -2,6 +2,7 @@ package io.relay.relay;
 
 import io.relay.gateway.socketio.ClientEvent;
 import io.relay.gateway.socketio.DisconnectReason;
+import io.relay.gateway.socketio.LimitExceeded;
 import io.relay.gateway.socketio.SocketIoSocket;
 import io.relay.pairing.PairingException;
 import io.relay.pairing.SessionClaims;
@@ -62,6 +63,7 @@ final class SocketSession {
     void start() {
         socket.eventHandler(this::enqueue);
         socket.disconnectHandler(this::disconnected);
+        socket.limitHandler(this::overLimit);
         long timeout = relay.security.identifyTimeout().toMillis();
         if (timeout > 0) {
             identifyTimer = relay.vertx.setTimer(timeout, id -> runQueued(this::closeIfUnidentified));
@@ -126,6 +128,17 @@ final class SocketSession {
             }
             return Future.<Void>succeededFuture();
         });
+    }
+
+    /**
+     * The client went past a bound of its connection (a binary packet where the contract has none, say): it
+     * is told why, with the code, before the gateway closes the connection. Not retryable as sent.
+     */
+    private void overLimit(LimitExceeded limit) {
+        relay.metrics.error(limit.code());
+        log.warn("connection over a limit node={} socket={} device={} remote={} code={}: {}", relay.nodeId, socket.id(),
+                deviceForLogs(), socket.remoteAddress(), limit.code(), limit.message());
+        socket.emit(Events.ERROR, new JsonObject().put("message", limit.message()).put("code", limit.code()).put("retryable", false));
     }
 
     SocketIoSocket socket() {

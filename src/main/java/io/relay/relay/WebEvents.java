@@ -10,6 +10,7 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
 import java.util.UUID;
 
 /** What the relay does with each browser event. Commands go to the phone wherever it is connected. */
@@ -143,15 +144,20 @@ final class WebEvents {
                 if (events.isEmpty() || events.getJsonObject(0).getLong(PhoneEvents.SEQ) != since + 1) {
                     return reset(session, deviceId, since, last);
                 }
-                long seq = since;
+                long seq = events.getJsonObject(events.size() - 1).getLong(PhoneEvents.SEQ);
+                // Paced: a replay can be far larger than the connection's outbound bound (it may be what a
+                // browser missed when it was closed for that very bound), so each event waits for room.
+                Future<Void> replayed = Future.succeededFuture();
                 for (int i = 0; i < events.size(); i++) {
                     JsonObject event = events.getJsonObject(i);
-                    seq = event.getLong(PhoneEvents.SEQ);
-                    session.socket().emit(event.getString("event"), event.getJsonObject("payload").put(PhoneEvents.SEQ, seq));
+                    replayed = replayed.compose(v -> session.socket().writable()).onSuccess(v -> session.socket().emit(
+                            event.getString("event"), event.getJsonObject("payload").put(PhoneEvents.SEQ, event.getLong(PhoneEvents.SEQ))));
                 }
-                session.socket().emit(Events.SYNC_COMPLETE, new JsonObject().put(PhoneEvents.SEQ, seq));
-                log.info("web resumed node={} device={} since={} replayed={}", relay.nodeId, deviceId, since, events.size());
-                return Future.succeededFuture(seq);
+                return replayed.map(v -> {
+                    session.socket().emit(Events.SYNC_COMPLETE, new JsonObject().put(PhoneEvents.SEQ, seq));
+                    log.info("web resumed node={} device={} since={} replayed={}", relay.nodeId, deviceId, since, events.size());
+                    return seq;
+                });
             });
         });
     }
@@ -168,8 +174,16 @@ final class WebEvents {
 
     /** Sends this browser what storage has, each event stamped with the sequence number it is current to. */
     private Future<Long> syncFromStorage(SocketSession session, String deviceId) {
-        return StoredSync.read(store, deviceId, sync).map(stored -> {
-            stored.forEachEvent((event, payload) -> session.socket().emit(event, payload));
+        return StoredSync.read(store, deviceId, sync).compose(stored -> {
+            // Paced like a replay: a phone's stored threads may outgrow the connection's outbound bound.
+            Future<Void> sent = Future.succeededFuture();
+            List<Runnable> emits = new java.util.ArrayList<>();
+            stored.forEachEvent((event, payload) -> emits.add(() -> session.socket().emit(event, payload)));
+            for (Runnable emit : emits) {
+                sent = sent.compose(v -> session.socket().writable()).onSuccess(v -> emit.run());
+            }
+            return sent.map(v -> stored);
+        }).map(stored -> {
             log.info("web synced from storage node={} device={} conversations={} threads={} messages={}", relay.nodeId, deviceId,
                     stored.conversations().size(), stored.threads().size(), stored.messages());
             return stored.seq();

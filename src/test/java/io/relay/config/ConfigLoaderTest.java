@@ -170,6 +170,37 @@ class ConfigLoaderTest {
     }
 
     @Test
+    @DisplayName("a connection's bounds: no binary attachments, 1 MB of them, 10 s per packet, 8 MiB outbound by default; file or environment change them")
+    void connectionBounds() {
+        RelayConfig.Socket defaults = ConfigLoader.load(file(), Map.of()).socket();
+        assertThat(defaults.maxBinaryAttachments()).isZero();
+        assertThat(defaults.maxBinaryBytes()).isEqualTo(1_000_000);
+        assertThat(defaults.binaryPacketTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(defaults.maxOutboundBytes()).isEqualTo(8L * 1024 * 1024);
+        JsonObject custom = file().put("socket", new JsonObject().put("maxBinaryAttachments", 4).put("maxOutboundBytes", 4_000_000));
+        RelayConfig.Socket fromFile = ConfigLoader.load(custom, Map.of()).socket();
+        assertThat(fromFile.maxBinaryAttachments()).isEqualTo(4);
+        assertThat(fromFile.maxOutboundBytes()).isEqualTo(4_000_000);
+        RelayConfig.Socket fromEnv = ConfigLoader.load(custom, Map.of("MAX_BINARY_ATTACHMENTS", "2", "MAX_BINARY_BYTES", "65536",
+                "BINARY_PACKET_TIMEOUT_MS", "2500", "MAX_OUTBOUND_BYTES", "16777216")).socket();
+        assertThat(fromEnv.maxBinaryAttachments()).isEqualTo(2);
+        assertThat(fromEnv.maxBinaryBytes()).isEqualTo(65_536);
+        assertThat(fromEnv.binaryPacketTimeout()).isEqualTo(Duration.ofMillis(2_500));
+        assertThat(fromEnv.maxOutboundBytes()).isEqualTo(16_777_216);
+        assertThatThrownBy(() -> ConfigLoader.load(file(), Map.of("MAX_BINARY_ATTACHMENTS", "1001")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("MAX_BINARY_ATTACHMENTS");
+    }
+
+    @Test
+    @DisplayName("an outbound bound below twice the largest message is refused: the relay's own answers could close a client")
+    void outboundBoundCoversTwoMessages() {
+        assertThatThrownBy(() -> ConfigLoader.load(file(), Map.of("MAX_OUTBOUND_BYTES", "1500000")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("MAX_OUTBOUND_BYTES").hasMessageContaining("MAX_PAYLOAD_BYTES");
+        assertThat(ConfigLoader.load(file(), Map.of("MAX_OUTBOUND_BYTES", "1500000", "MAX_PAYLOAD_BYTES", "500000"))
+                .socket().maxOutboundBytes()).isEqualTo(1_500_000);
+    }
+
+    @Test
     @DisplayName("a malformed number names the setting")
     void badNumberNamesSetting() {
         assertThatThrownBy(() -> ConfigLoader.load(file(), Map.of("PORT", "eighty")))

@@ -18,6 +18,10 @@ import java.util.function.UnaryOperator;
 /**
  * A relay node of its own for each test, on a fresh database, for tests that drive it only from outside
  * (the Node scripts): {@code @RegisterExtension final FreshRelay relay = FreshRelay.with(c -> c.with...)}.
+ *
+ * <p>With {@code -Drelay.url=http://host:port} no node is started and the tests drive that one instead:
+ * to show that an attack test fails on another build (say, the jar from before a fix), started by hand
+ * with the settings the test's configuration names.
  */
 final class FreshRelay implements BeforeEachCallback, AfterEachCallback {
     private final Function<String, RelayConfig> configFor;
@@ -48,11 +52,16 @@ final class FreshRelay implements BeforeEachCallback, AfterEachCallback {
 
     /** The node's base URL, as the apps would be given it. */
     String url() {
-        return "http://127.0.0.1:" + node.port();
+        String external = System.getProperty("relay.url");
+        return external != null && !external.isBlank() ? external : "http://127.0.0.1:" + node.port();
     }
 
     @Override
     public void beforeEach(ExtensionContext context) throws Exception {
+        String external = System.getProperty("relay.url");
+        if (external != null && !external.isBlank()) {
+            return;
+        }
         vertx = Vertx.vertx();
         RelayConfig config = configFor.apply(TestDatabase.freshDatabaseUrl());
         node = RelayNode.start(vertx, config).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
@@ -60,6 +69,9 @@ final class FreshRelay implements BeforeEachCallback, AfterEachCallback {
 
     @Override
     public void afterEach(ExtensionContext context) throws Exception {
+        if (vertx == null) {
+            return;
+        }
         try {
             if (node != null) {
                 node.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);

@@ -74,6 +74,16 @@ final class RecordingSocket implements SocketIoSocket {
         return this;
     }
 
+    @Override
+    public SocketIoSocket limitHandler(Handler<io.relay.gateway.socketio.LimitExceeded> handler) {
+        return this;
+    }
+
+    @Override
+    public io.vertx.core.Future<Void> writable() {
+        return io.vertx.core.Future.succeededFuture();
+    }
+
     @Override public void disconnect() { drop("server namespace disconnect"); }
     @Override public void closeTransport() { drop("forced server close"); }
     @Override public boolean connected() { return connected; }

@@ -126,6 +126,21 @@ public final class EngineIoServer {
         return SESSIONS_PER_REMOTE.getOrDefault(remoteKey(nodeId, remoteIp), 0);
     }
 
+    /**
+     * Bytes waiting to be written to the clients of every session of node {@code nodeId}, in this JVM: the
+     * sum over its sessions of {@link EngineIoSession#outboundBytes()}. Walks the sessions; for a scrape.
+     */
+    public static long outboundBytes(String nodeId) {
+        String prefix = nodeId + SID_SEPARATOR;
+        long total = 0;
+        for (EngineIoSession session : REGISTRY.values()) {
+            if (session.id().startsWith(prefix)) {
+                total += session.outboundBytes();
+            }
+        }
+        return total;
+    }
+
     private static String remoteKey(String nodeId, String remoteIp) {
         return nodeId + ' ' + remoteIp;
     }

@@ -1,15 +1,17 @@
 package io.relay.gateway.engineio;
 
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -22,10 +24,17 @@ public final class EngineIoSession {
 
     public static final String POLLING = "polling";
     public static final String WEBSOCKET = "websocket";
+    /** Close reason when more was waiting to be written to the client than {@link EngineIoOptions#maxOutboundBytes()}. */
+    public static final String OUTBOUND_FULL = "outbound full";
+    static final String PING_TIMEOUT = "ping timeout";
+    /** Time a WebSocket close handshake may take before the connection is dropped anyway. */
+    private static final long CLOSE_GRACE_MS = 10_000;
 
     private static final Logger log = LoggerFactory.getLogger(EngineIoSession.class);
 
     private static final String CLOSE_PACKET = String.valueOf(EngineIoCodec.CLOSE);
+    /** The heartbeat's ping, recognised by identity on its way out (see {@link Heartbeat}). */
+    private static final String PING_PACKET = new String(new char[]{EngineIoCodec.PING});
 
     private final EngineIoServer server;
     private final Vertx vertx;
@@ -38,7 +47,10 @@ public final class EngineIoSession {
     private volatile String transport;
 
     /** Packets waiting for a polling GET: encoded text packets (type first) or binary messages. */
-    private final ArrayDeque<Object> queue = new ArrayDeque<>();
+    private final PollingQueue queue;
+    private final OutboundBytes outbound;
+    /** Senders waiting for {@link #writable()}. */
+    private List<Promise<Void>> writableWaiters;
     private PollResponder pendingGet;
     private boolean flushScheduled;
     /**
@@ -63,7 +75,7 @@ public final class EngineIoSession {
      * instant, not after the timer happened to run, so a late timer never stretches the heartbeat.
      */
     private long pingDueNanos;
-    private boolean awaitingPong;
+    private final Heartbeat heartbeat = new Heartbeat();
     private long upgradeTimer = -1;
     private boolean closed;
     /** A server-side close over polling keeps the session until the client fetched the close packet. */
@@ -83,6 +95,8 @@ public final class EngineIoSession {
         this.remoteAddress = remoteAddress;
         this.handshakeHeaders = handshakeHeaders;
         this.options = server.options();
+        this.outbound = new OutboundBytes(options.maxOutboundBytes());
+        this.queue = new PollingQueue(outbound, CLOSE_PACKET);
         // Taken before the handshake is written, so the client's clock can only start later than ours.
         this.pingDueNanos = System.nanoTime() + options.pingInterval().toNanos();
     }
@@ -147,11 +161,7 @@ public final class EngineIoSession {
         if (closed) {
             return;
         }
-        if (ws != null) {
-            writeText(ws, wsContext, EngineIoCodec.MESSAGE + data);
-        } else {
-            enqueue(EngineIoCodec.MESSAGE + data);
-        }
+        sendPacket(EngineIoCodec.MESSAGE + data);
     }
 
     /** Sends a binary message; dropped when the session is closed. */
@@ -162,11 +172,34 @@ public final class EngineIoSession {
         if (closed) {
             return;
         }
-        if (ws != null) {
-            writeBinary(ws, wsContext, data);
-        } else {
-            enqueue(data);
+        sendPacket(data);
+    }
+
+    /**
+     * Completes once at most half of {@link EngineIoOptions#maxOutboundBytes()} waits to be written to the
+     * client (at once when so), or when the session closes: lets a sender of a long series pace itself to
+     * a client that reads more slowly than the server writes, instead of running into the bound.
+     */
+    public Future<Void> writable() {
+        if (!affinity.isCurrent()) {
+            Promise<Void> hop = Promise.promise();
+            affinity.context().runOnContext(v -> writable().onComplete(hop));
+            return hop.future();
         }
+        if (closed || outbound.hasRoom()) {
+            return Future.succeededFuture();
+        }
+        Promise<Void> waiter = Promise.promise();
+        if (writableWaiters == null) {
+            writableWaiters = new ArrayList<>(2);
+        }
+        writableWaiters.add(waiter);
+        return waiter.future();
+    }
+
+    /** Bytes waiting to be written to the client (polling queue and responses, WebSocket writes not completed). */
+    public long outboundBytes() {
+        return outbound.pending();
     }
 
     /**
@@ -192,20 +225,27 @@ public final class EngineIoSession {
             if (closed) {
                 return;
             }
-            awaitingPong = true;
-            sendPacket(String.valueOf(EngineIoCodec.PING));
+            heartbeat.pingSent();
+            sendPacket(PING_PACKET);
+            if (closed) {
+                return; // the ping did not fit in the outbound bound
+            }
             pingTimeoutTimer = vertx.setTimer(millisUntil(pongDeadlineNanos()), t2 -> {
                 pingTimeoutTimer = -1;
-                closeInternal("ping timeout", false);
+                closeInternal(PING_TIMEOUT, false);
             });
         });
     }
 
     private void onPong() {
+        if (!heartbeat.acceptPong()) {
+            // A pong for no ping the client could have read: it answers nothing and extends nothing.
+            log.debug("engine.io pong ignored sid={} transport={} (no ping delivered)", id, transport);
+            return;
+        }
         cancel(pingTimeoutTimer);
         pingTimeoutTimer = -1;
         cancel(pingTimer);
-        awaitingPong = false;
         pingDueNanos = System.nanoTime() + options.pingInterval().toNanos();
         schedulePing();
     }
@@ -220,8 +260,8 @@ public final class EngineIoSession {
      * find the session gone, as it would with a punctual timer. Answers whether the session is closed.
      */
     private boolean closedOrHeartbeatExpired() {
-        if (!closed && awaitingPong && System.nanoTime() - pongDeadlineNanos() >= 0) {
-            closeInternal("ping timeout", false);
+        if (!closed && heartbeat.awaitingPong() && System.nanoTime() - pongDeadlineNanos() >= 0) {
+            closeInternal(PING_TIMEOUT, false);
         }
         return closed;
     }
@@ -243,27 +283,41 @@ public final class EngineIoSession {
         cancel(upgradeTimer);
         pingTimer = pingTimeoutTimer = upgradeTimer = -1;
         if (probe != null) {
-            closeWebSocket(probe, probeContext, null);
+            WebSockets.close(probe, probeContext, null);
             probe = null;
         }
         if (ws != null) {
-            closeWebSocket(ws, wsContext, null);
+            if (OUTBOUND_FULL.equals(reason) || PING_TIMEOUT.equals(reason)) {
+                // The client does not read: its close frame would never leave, see WebSockets.abort.
+                WebSockets.abort(ws, wsContext);
+            } else {
+                WebSockets.close(ws, wsContext, null);
+                // A client that stopped reading never gets the close frame out of the server: drop it later.
+                ServerWebSocket closing = ws;
+                Affinity closingContext = wsContext;
+                vertx.setTimer(CLOSE_GRACE_MS, t -> WebSockets.abort(closing, closingContext));
+            }
             server.unregister(this);
         } else if (serverInitiated && (pendingGet == null || !queue.isEmpty())) {
             // Like the reference server, queued packets go first and the close packet in a later
             // response: the client handles a Socket.IO DISCONNECT asynchronously, and would see
             // "transport close" first if both arrived together.
             flushPolling();
-            queue.add(CLOSE_PACKET);
+            queue.addClose();
             lingering = true;
-            vertx.setTimer(options.pingTimeout().toMillis(), t -> server.unregister(this));
+            vertx.setTimer(options.pingTimeout().toMillis(), t -> {
+                dropQueue();
+                server.unregister(this);
+            });
         } else if (pendingGet != null) {
-            queue.add(CLOSE_PACKET);
+            queue.addClose();
             flushPolling();
             server.unregister(this);
         } else {
+            dropQueue();
             server.unregister(this);
         }
+        wakeWriters();
         log.info("engine.io session closed sid={} transport={} node={} reason={}", id, transport, options.nodeId(), reason);
         Handler<String> handler = closeHandler;
         if (handler != null) {
@@ -407,7 +461,10 @@ public final class EngineIoSession {
     }
 
     private void enqueue(Object packet) {
-        queue.add(packet);
+        if (!queue.offer(packet)) {
+            outboundFull(PollingQueue.payloadBytes(packet));
+            return;
+        }
         if (pendingGet != null && !flushScheduled) {
             // Flush on the next tick so packets emitted in one burst share one HTTP response.
             flushScheduled = true;
@@ -424,27 +481,76 @@ public final class EngineIoSession {
             return;
         }
         pendingGet = null;
-        StringBuilder payload = new StringBuilder(64);
-        Object packet;
-        while ((packet = queue.peek()) != null) {
-            if (packet == CLOSE_PACKET && payload.length() > 0) {
-                break; // the close packet travels alone, see closeInternal
-            }
-            queue.poll();
-            EngineIoCodec.appendToPayload(payload, packet);
+        PollingQueue.Batch batch = queue.drain(PING_PACKET); // the close packet travels alone, see closeInternal
+        if (batch.carriesPing()) {
+            heartbeat.pingDelivered();
         }
         if (get.requestId() != null) {
             lastGetId = get.requestId();
-            lastGetPayload = payload.toString();
+            lastGetPayload = batch.payload();
         }
-        get.ok(payload.toString());
+        // Still counted until the response is written: a client that does not read it holds it in the server.
+        get.ok(batch.payload(), () -> released(batch.bytes()));
     }
 
-    private void sendPacket(String encoded) {
+    /** An encoded text packet (type first) or a binary message, to the client over the transport in use. */
+    private void sendPacket(Object packet) {
         if (ws != null) {
-            writeText(ws, wsContext, encoded);
+            writeWebSocket(packet);
         } else {
-            enqueue(encoded);
+            enqueue(packet);
+        }
+    }
+
+    /** Writes to the WebSocket, counted in {@link #outbound} until written; the ping's write tells the heartbeat. */
+    private void writeWebSocket(Object packet) {
+        long bytes = packet instanceof Buffer binary ? binary.length() : OutboundBytes.utf8Length((String) packet);
+        if (!outbound.tryAdd(bytes)) {
+            outboundFull(bytes);
+            return;
+        }
+        ServerWebSocket socket = ws;
+        boolean ping = packet == PING_PACKET;
+        wsContext.run(() -> WebSockets.write(socket, packet).onComplete(written -> {
+            released(bytes);
+            if (ping && written.succeeded()) {
+                affinity.run(heartbeat::pingDelivered);
+            }
+        }));
+    }
+
+    /** Bytes written or dropped, on any thread; wakes paced senders when that made room. */
+    private void released(long bytes) {
+        if (outbound.release(bytes)) {
+            affinity.run(this::wakeWriters);
+        }
+    }
+
+    private void wakeWriters() {
+        List<Promise<Void>> waiting = writableWaiters;
+        if (waiting == null || !(closed || outbound.hasRoom())) {
+            return;
+        }
+        writableWaiters = null;
+        waiting.forEach(Promise::tryComplete);
+    }
+
+    /**
+     * The client does not read, or not nearly as fast as it is sent to: close before it costs more. Nothing
+     * is lost that the client cannot get back: it reconnects and resumes from its last sequence number.
+     */
+    private void outboundFull(long bytes) {
+        log.warn("engine.io outbound full sid={} transport={} node={} remote={} waiting={} next={} limit={}",
+                id, transport, options.nodeId(), remoteAddress, outbound.pending(), bytes, outbound.limit());
+        dropQueue();
+        closeInternal(OUTBOUND_FULL, false);
+    }
+
+    /** Forgets the polling queue and what it counted. */
+    private void dropQueue() {
+        long dropped = queue.clear();
+        if (dropped > 0) {
+            released(dropped);
         }
     }
 
@@ -459,7 +565,7 @@ public final class EngineIoSession {
     /** A WebSocket asked to take over this polling session (the upgrade probe). */
     void attachProbe(ServerWebSocket socket, Affinity socketContext) {
         if (closedOrHeartbeatExpired() || lingering || probe != null || ws != null) {
-            closeWebSocket(socket, socketContext, null);
+            WebSockets.close(socket, socketContext, null);
             return;
         }
         probe = socket;
@@ -515,7 +621,7 @@ public final class EngineIoSession {
     /** A WebSocket failed; {@code code} is the close status to send, null for a normal close. */
     void onWebSocketError(ServerWebSocket socket, Short code) {
         if (code != null && (socket == ws || socket == probe)) {
-            closeWebSocket(socket, socket == ws ? wsContext : probeContext, code);
+            WebSockets.close(socket, socket == ws ? wsContext : probeContext, code);
         }
         onWebSocketClosed(socket, "transport error");
     }
@@ -531,7 +637,8 @@ public final class EngineIoSession {
 
     private void onProbePacket(EngineIoPacket packet) {
         if (packet.type() == EngineIoCodec.PING && "probe".equals(packet.data())) {
-            writeText(probe, probeContext, "3probe");
+            ServerWebSocket probing = probe;
+            probeContext.run(() -> probing.writeTextMessage("3probe"));
             upgrading = true;
             // Release the client's pending GET so it can pause polling and send the upgrade packet.
             if (pendingGet != null) {
@@ -565,13 +672,14 @@ public final class EngineIoSession {
         upgrading = false;
         transport = WEBSOCKET;
         log.debug("engine.io session upgraded sid={} transport=websocket node={}", id, options.nodeId());
-        Object packet;
-        while ((packet = queue.poll()) != null) {
-            if (packet instanceof Buffer binary) {
-                writeBinary(ws, wsContext, binary);
-            } else {
-                writeText(ws, wsContext, (String) packet);
+        // The queue's packets move to the WebSocket, counted there in their WebSocket size.
+        List<Object> moving = queue.packets();
+        dropQueue();
+        for (Object packet : moving) {
+            if (closed) {
+                break;
             }
+            writeWebSocket(packet);
         }
     }
 
@@ -579,7 +687,7 @@ public final class EngineIoSession {
         cancel(upgradeTimer);
         upgradeTimer = -1;
         if (probe != null) {
-            closeWebSocket(probe, probeContext, null);
+            WebSockets.close(probe, probeContext, null);
         }
         probe = null;
         probeContext = null;
@@ -604,27 +712,5 @@ public final class EngineIoSession {
         if (timer >= 0) {
             vertx.cancelTimer(timer);
         }
-    }
-
-    // A WebSocket may belong to another event loop than the session: write on its own context. The
-    // choice is fixed per socket, so writes keep their order.
-    private static void writeText(ServerWebSocket socket, Affinity socketContext, String text) {
-        socketContext.run(() -> socket.writeTextMessage(text));
-    }
-
-    private static void writeBinary(ServerWebSocket socket, Affinity socketContext, Buffer data) {
-        socketContext.run(() -> socket.writeBinaryMessage(data));
-    }
-
-    private static void closeWebSocket(ServerWebSocket socket, Affinity socketContext, Short code) {
-        socketContext.run(() -> {
-            if (!socket.isClosed()) {
-                if (code == null) {
-                    socket.close();
-                } else {
-                    socket.close(code);
-                }
-            }
-        });
     }
 }

@@ -1,5 +1,6 @@
 package io.relay.gateway.engineio;
 
+import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 
@@ -33,13 +34,18 @@ final class HttpPollResponder implements PollResponder {
         affinity.run(() -> write(status, contentType, body));
     }
 
-    private void write(int status, String contentType, String body) {
+    @Override
+    public void ok(String body, Runnable written) {
+        affinity.run(() -> write(200, TEXT_PLAIN, body).onComplete(done -> written.run()));
+    }
+
+    private Future<Void> write(int status, String contentType, String body) {
         if (response.ended() || response.closed()) {
-            return;
+            return Future.succeededFuture();
         }
         response.setStatusCode(status);
         response.putHeader(HttpHeaders.CONTENT_TYPE, contentType);
         PollResponder.addCors(response, allowedOrigin);
-        response.end(body);
+        return response.end(body);
     }
 }

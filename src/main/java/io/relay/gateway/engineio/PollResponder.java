@@ -37,6 +37,15 @@ interface PollResponder {
         respond(200, TEXT_PLAIN, body);
     }
 
+    /**
+     * {@link #ok(String)}, then {@code written} once the body has left this node (written to the client's
+     * socket, or failed with it; for a forwarded request, handed to the other node). Runs on any thread.
+     */
+    default void ok(String body, Runnable written) {
+        ok(body);
+        written.run();
+    }
+
     static void addCors(HttpServerResponse response, String allowedOrigin) {
         if (allowedOrigin != null) {
             response.putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, allowedOrigin);

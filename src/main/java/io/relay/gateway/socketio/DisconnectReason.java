@@ -19,6 +19,15 @@ public final class DisconnectReason {
     public static final String PING_TIMEOUT = "ping timeout";
     /** The client sent a malformed packet; the connection was closed. Client: reconnects. */
     public static final String PARSE_ERROR = "parse error";
+    /** The client sent a binary packet where none is accepted (see {@link AttachmentLimits}). Client: reconnects. */
+    public static final String BINARY_REFUSED = "binary refused";
+    /** The client's binary packet went past {@link AttachmentLimits} (count, bytes or time). Client: reconnects. */
+    public static final String ATTACHMENTS_OVER_LIMIT = "attachments over limit";
+    /**
+     * More bytes waited to be written to the client than its bound allows: it does not read (or not
+     * fast enough). The transport is dropped at once. Client: reconnects, and resumes from its sequence.
+     */
+    public static final String OUTBOUND_FULL = io.relay.gateway.engineio.EngineIoSession.OUTBOUND_FULL;
     /** {@link SocketIoSocket#closeTransport()} (e.g. draining a node). Client: reconnects. */
     public static final String FORCED_SERVER_CLOSE = "forced server close";
     /** {@link SocketIoServer#close()}. Client: reconnects, to another node. */

@@ -22,6 +22,7 @@ final class NamespaceSocket implements SocketIoSocket {
     private final JsonObject auth;
     private Handler<ClientEvent> eventHandler;
     private Handler<String> disconnectHandler;
+    private Handler<LimitExceeded> limitHandler;
     private boolean connected = true;
 
     NamespaceSocket(SocketIoClient client, EngineIoSession engine, String nsp, String id, JsonObject auth) {
@@ -93,6 +94,17 @@ final class NamespaceSocket implements SocketIoSocket {
     }
 
     @Override
+    public SocketIoSocket limitHandler(Handler<LimitExceeded> handler) {
+        this.limitHandler = handler;
+        return this;
+    }
+
+    @Override
+    public io.vertx.core.Future<Void> writable() {
+        return engine.writable();
+    }
+
+    @Override
     public void disconnect() {
         if (!engine.inContext()) {
             runOnContext(v -> disconnect());
@@ -142,6 +154,18 @@ final class NamespaceSocket implements SocketIoSocket {
             handler.handle(new ClientEvent(name, data, ack));
         } catch (RuntimeException e) {
             log.error("event handler failed sid={} socket={}", engine.id(), id, e);
+        }
+    }
+
+    void onLimitExceeded(LimitExceeded limit) {
+        Handler<LimitExceeded> handler = limitHandler;
+        if (handler == null || !connected) {
+            return;
+        }
+        try {
+            handler.handle(limit);
+        } catch (RuntimeException e) {
+            log.error("limit handler failed sid={} socket={}", engine.id(), id, e);
         }
     }
 

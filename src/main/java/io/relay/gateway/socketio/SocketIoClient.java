@@ -29,14 +29,17 @@ final class SocketIoClient {
     private final SocketIoServer server;
     private final EngineIoSession engine;
     private final Vertx vertx;
-    private final SocketIoDecoder decoder = new SocketIoDecoder();
+    private final SocketIoDecoder decoder;
     private final Map<String, NamespaceSocket> sockets = new HashMap<>(2);
     private long connectTimer;
+    /** Ends a binary packet that takes longer than its bound to finish; -1 when none is under way. */
+    private long attachmentTimer = -1;
 
     SocketIoClient(SocketIoServer server, EngineIoSession engine, Vertx vertx) {
         this.server = server;
         this.engine = engine;
         this.vertx = vertx;
+        this.decoder = new SocketIoDecoder(server.attachmentLimits());
         engine.messageHandler(this::onText).binaryHandler(this::onBinary).closeHandler(this::onClose);
         connectTimer = vertx.setTimer(server.connectTimeoutMs(), t -> {
             connectTimer = -1;
@@ -63,9 +66,13 @@ final class SocketIoClient {
             SocketIoPacket packet = decoder.onText(text);
             if (packet != null) {
                 dispatch(packet);
+            } else if (decoder.reconstructing()) {
+                startAttachmentTimer();
             }
         } catch (SocketIoDecodeException e) {
             parseError(e);
+        } catch (AttachmentLimitException e) {
+            overLimit(e);
         }
     }
 
@@ -73,11 +80,48 @@ final class SocketIoClient {
         try {
             SocketIoPacket packet = decoder.onBinary(data);
             if (packet != null) {
+                cancelAttachmentTimer();
                 dispatch(packet);
             }
         } catch (SocketIoDecodeException e) {
             parseError(e);
+        } catch (AttachmentLimitException e) {
+            overLimit(e);
         }
+    }
+
+    private void startAttachmentTimer() {
+        cancelAttachmentTimer();
+        long started = decoder.pendingSinceNanos();
+        attachmentTimer = vertx.setTimer(Math.max(1, decoder.limits().timeout().toMillis()), t -> {
+            attachmentTimer = -1;
+            if (engine.isOpen() && decoder.reconstructing() && decoder.pendingSinceNanos() == started) {
+                overLimit(decoder.expire());
+            }
+        });
+    }
+
+    private void cancelAttachmentTimer() {
+        if (attachmentTimer >= 0) {
+            vertx.cancelTimer(attachmentTimer);
+            attachmentTimer = -1;
+        }
+    }
+
+    /**
+     * A bound the client can be told about: the socket of the packet's namespace (when it joined one)
+     * hears of it first, so the relay can send an {@code error} with the code, then the connection goes.
+     */
+    private void overLimit(AttachmentLimitException e) {
+        cancelAttachmentTimer();
+        decoder.reset();
+        log.warn("socket.io limit sid={} transport={} remote={} code={}: {}", engine.id(), engine.transport(),
+                engine.remoteAddress(), e.code(), e.getMessage());
+        NamespaceSocket socket = sockets.get(e.namespace());
+        if (socket != null) {
+            socket.onLimitExceeded(e.toLimitExceeded());
+        }
+        engine.close(e.reason());
     }
 
     private void parseError(SocketIoDecodeException e) {
@@ -137,6 +181,8 @@ final class SocketIoClient {
 
     private void onClose(String reason) {
         cancelConnectTimer();
+        cancelAttachmentTimer();
+        decoder.reset();
         List<NamespaceSocket> all = new ArrayList<>(sockets.values());
         sockets.clear();
         for (NamespaceSocket socket : all) {

@@ -25,12 +25,14 @@ public final class SocketIoServer {
     public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(45);
 
     private final EngineIoServer engine;
+    private final AttachmentLimits attachmentLimits;
     /** {@link #CONNECT_TIMEOUT}; only tests shorten it. */
     private long connectTimeoutMs = CONNECT_TIMEOUT.toMillis();
     private final Map<String, Handler<SocketIoSocket>> namespaces = new ConcurrentHashMap<>();
 
     public SocketIoServer(Vertx vertx, SocketIoOptions options) {
         this.engine = new EngineIoServer(vertx, options.engineIo());
+        this.attachmentLimits = options.attachments();
         this.engine.connectionHandler(session -> new SocketIoClient(this, session, vertx));
         this.namespaces.put("/", socket -> { });
     }
@@ -72,6 +74,18 @@ public final class SocketIoServer {
     /** Open Engine.IO connections created through this instance (connected or still before CONNECT). */
     public int connectionCount() {
         return engine.sessionCount();
+    }
+
+    /**
+     * Bytes waiting to be written to the clients of every connection of node {@code nodeId} (all its
+     * server instances), for the {@code relay_outbound_buffered_bytes} gauge.
+     */
+    public static long outboundBytes(String nodeId) {
+        return EngineIoServer.outboundBytes(nodeId);
+    }
+
+    AttachmentLimits attachmentLimits() {
+        return attachmentLimits;
     }
 
     SocketIoServer connectTimeout(Duration timeout) {

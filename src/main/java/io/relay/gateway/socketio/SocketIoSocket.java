@@ -47,6 +47,20 @@ public interface SocketIoSocket {
     /** Called for every EVENT packet the client sends to the default namespace. */
     SocketIoSocket eventHandler(Handler<ClientEvent> handler);
 
+    /**
+     * Called when the client went past a bound of its connection (e.g. sent a binary packet where none is
+     * accepted); the connection is closed right after, so what the handler emits reaches the client first.
+     */
+    SocketIoSocket limitHandler(Handler<LimitExceeded> handler);
+
+    /**
+     * Completes once the connection has room for more: its bytes waiting to be written to the client are
+     * at most half its bound (at once when they are). Completes too when the connection closes, so a
+     * chain waiting on it ends; later emits are then dropped. For senders of long series (a replay, a sync)
+     * that must not overrun the bound of a client that reads more slowly than the server writes.
+     */
+    io.vertx.core.Future<Void> writable();
+
     /** Called exactly once when the socket goes, whoever closed it; the argument says why. */
     SocketIoSocket disconnectHandler(Handler<String> handler);
 

@@ -90,7 +90,7 @@ class DecoderFuzzTest {
                     decoder.onBinary(Buffer.buffer(fuzzer.nextBinary())); // a stray attachment
                 }
             }
-        } catch (EngineIoDecodeException | SocketIoDecodeException e) {
+        } catch (EngineIoDecodeException | SocketIoDecodeException | AttachmentLimitException e) {
             ok = false;
         }
         return ok;

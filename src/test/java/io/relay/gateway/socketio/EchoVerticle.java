@@ -11,7 +11,9 @@ import java.util.List;
 /**
  * A test HTTP verticle with an echo behaviour: {@code echo} comes back as {@code echo-back} with the
  * same arguments, acknowledgements are answered with the event's arguments, {@code kick} makes the
- * server disconnect the socket.
+ * server disconnect the socket, {@code flood [n, size]} makes it emit {@code n} events {@code chunk}
+ * of {@code size} characters at once, {@code paced [n, size]} the same, each waiting for
+ * {@link SocketIoSocket#writable()}. Every disconnect reason lands in {@link #DISCONNECTS}.
  */
 final class EchoVerticle extends VerticleBase {
 
@@ -29,12 +31,29 @@ final class EchoVerticle extends VerticleBase {
                 List.of("http://allowed.example"), "node1");
     }
 
+    /** Reasons of the sockets that went, in order, for tests that need to know why. */
+    static final java.util.Queue<String> DISCONNECTS = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
     static void echo(SocketIoSocket socket) {
+        socket.disconnectHandler(DISCONNECTS::add);
         socket.eventHandler(event -> {
             Object[] args = event.args().getList().toArray();
             switch (event.name()) {
                 case "echo" -> socket.emit("echo-back", args);
                 case "kick" -> socket.disconnect();
+                case "paced" -> {
+                    String chunk = "x".repeat(event.args().getInteger(1));
+                    Future<Void> sent = Future.succeededFuture();
+                    for (int i = 0; i < event.args().getInteger(0); i++) {
+                        sent = sent.compose(v -> socket.writable()).onSuccess(v -> socket.emit("chunk", chunk));
+                    }
+                }
+                case "flood" -> {
+                    String chunk = "x".repeat(event.args().getInteger(1));
+                    for (int i = 0; i < event.args().getInteger(0); i++) {
+                        socket.emit("chunk", chunk);
+                    }
+                }
                 default -> {
                 }
             }

@@ -104,7 +104,7 @@ class FuzzedFramesLiveTest {
             }
             new SocketIoDecoder().onText(packet.data());
             return false;
-        } catch (EngineIoDecodeException | SocketIoDecodeException e) {
+        } catch (EngineIoDecodeException | SocketIoDecodeException | AttachmentLimitException e) {
             return true;
         }
     }
