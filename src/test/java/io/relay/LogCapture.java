@@ -35,7 +35,8 @@ public final class LogCapture implements AutoCloseable {
 
     /** Every captured line: the formatted message and any stack trace text. */
     public List<String> lines() {
-        synchronized (appender.list) {
+        // ListAppender adds under the appender's own lock (AppenderBase.doAppend is synchronized), not the list's.
+        synchronized (appender) {
             return appender.list.stream()
                     .map(e -> e.getFormattedMessage() + (e.getThrowableProxy() == null ? "" : ThrowableProxyUtil.asString(e.getThrowableProxy())))
                     .toList();
@@ -44,7 +45,7 @@ public final class LogCapture implements AutoCloseable {
 
     /** Every captured line as {@code LEVEL logger: message}, to check how something is logged. */
     public List<String> linesWithLevel() {
-        synchronized (appender.list) {
+        synchronized (appender) {
             return appender.list.stream().map(e -> e.getLevel() + " " + e.getLoggerName() + ": " + e.getFormattedMessage()).toList();
         }
     }

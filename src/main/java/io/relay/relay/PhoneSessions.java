@@ -2,6 +2,7 @@ package io.relay.relay;
 
 import io.relay.gateway.socketio.SocketIoSocket;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
@@ -67,10 +68,15 @@ public final class PhoneSessions {
      */
     public Future<Void> attach(String deviceId, SocketIoSocket socket, Commands commands) {
         MessageConsumer<JsonObject> consumer;
+        // Completes once the route is known to the cluster, or once a newer socket of this device replaced it
+        // here: a consumer unregistered while its registration is still under way may never report it, and the
+        // phones of a racing register (several sockets, one deviceId) must each get their answer.
+        Promise<Void> settled = Promise.promise();
         synchronized (this) {
             Attached old = phones.remove(deviceId);
             if (old != null) {
                 old.consumer.unregister();
+                old.settled.tryComplete();
             }
             consumer = vertx.eventBus().consumer(Addresses.phone(deviceId), message -> {
                 String takenBy = message.body().getString(TAKEOVER);
@@ -84,10 +90,25 @@ public final class PhoneSessions {
                     });
                 }
             });
-            phones.put(deviceId, new Attached(socket, consumer, commands));
+            phones.put(deviceId, new Attached(socket, consumer, commands, settled));
         }
-        return consumer.completion()
-                .onSuccess(v -> vertx.eventBus().publish(Addresses.phone(deviceId), new JsonObject().put(TAKEOVER, socket.id())));
+        consumer.completion().onComplete(registered -> {
+            if (registered.succeeded() && isCurrent(deviceId, consumer)) {
+                vertx.eventBus().publish(Addresses.phone(deviceId), new JsonObject().put(TAKEOVER, socket.id()));
+                settled.tryComplete();
+            } else if (registered.succeeded()) {
+                settled.tryComplete(); // replaced here meanwhile: the newer socket announces itself
+            } else if (!settled.tryFail(registered.cause())) {
+                log.debug("route registration ended after a newer socket took over device={} socket={}: {}", deviceId, socket.id(),
+                        registered.cause().getMessage());
+            }
+        });
+        return settled.future();
+    }
+
+    private synchronized boolean isCurrent(String deviceId, MessageConsumer<JsonObject> consumer) {
+        Attached current = phones.get(deviceId);
+        return current != null && current.consumer == consumer;
     }
 
     /**
@@ -104,6 +125,7 @@ public final class PhoneSessions {
             }
             gone = phones.remove(deviceId);
         }
+        gone.settled.tryComplete();
         return gone.consumer.unregister().otherwiseEmpty().map(true);
     }
 
@@ -210,6 +232,6 @@ public final class PhoneSessions {
         }
     }
 
-    private record Attached(SocketIoSocket socket, MessageConsumer<JsonObject> consumer, Commands commands) {
+    private record Attached(SocketIoSocket socket, MessageConsumer<JsonObject> consumer, Commands commands, Promise<Void> settled) {
     }
 }
