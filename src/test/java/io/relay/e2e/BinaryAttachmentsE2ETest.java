@@ -14,7 +14,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * A socket that never registers opens a binary event announcing 1000 attachments and streams 1 MB binary
  * frames at it ({@code relay-hostile.js binary}). Before the bound, the node took all 150 frames into its
- * heap and kept them for as long as the connection lived.
+ * heap and kept them for as long as the connection lived. How many frames the client gets out before the
+ * close depends on how fast this machine reads them (and drops them); what the node held during the attack
+ * is measured by {@code bench/hostile.sh binary}.
  */
 @DisplayName("Unfinished binary packets")
 class BinaryAttachmentsE2ETest {
@@ -35,7 +37,6 @@ class BinaryAttachmentsE2ETest {
                     String.valueOf(FRAMES), String.valueOf(FRAME_BYTES), "5000");
 
             assertThat(result.getJsonObject("closed")).as("the node closes the connection").isNotNull();
-            assertThat(result.getInteger("framesSent")).as("frames the client got out before the close").isLessThan(FRAMES);
             assertThat(codes(result.getJsonArray("errors"))).containsExactly("binary_refused");
             assertThat(result.getJsonArray("errors").getJsonObject(0).getBoolean("retryable")).isFalse();
             assertThat(metric(result, "relay_errors_total{reason=\"binary_refused\"}")).isEqualTo(1);
@@ -56,7 +57,6 @@ class BinaryAttachmentsE2ETest {
                     String.valueOf(FRAMES), String.valueOf(FRAME_BYTES), "5000");
 
             assertThat(result.getJsonObject("closed")).isNotNull();
-            assertThat(result.getInteger("framesSent")).isLessThan(FRAMES);
             assertThat(codes(result.getJsonArray("errors"))).containsExactly("attachments_over_limit");
             assertThat(metric(result, "relay_connections_closed_total{kind=\"anonymous\",reason=\"attachments over limit\"}")).isEqualTo(1);
         }
