@@ -249,13 +249,9 @@ class EngineIoConformanceTest {
             @Test
             @DisplayName("sends ping/pong packets")
             void pingPong() throws Exception {
-                String sid = client.openPollingSession();
-                for (int i = 0; i < 3; i++) {
-                    Reply polled = client.poll(sid);
-                    assertThat(polled.status()).isEqualTo(200);
-                    assertThat(polled.body()).isEqualTo("2");
-                    assertThat(client.push(sid, "3").status()).isEqualTo(200);
-                }
+                ConformanceClient.PingPongRun run = client.pingPongOverPolling(PING_TIMEOUT);
+                assertThat(run.bodies()).containsExactly("2", "2", "2");
+                assertThat(run.statuses()).containsOnly(200);
             }
 
             @Test
