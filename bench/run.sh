@@ -10,7 +10,7 @@
 #
 # Environment: RUNS (3), SYSTEMS ("relay forwarder node"), OUT (bench/results), PAIRS, RATES, DURATION,
 # WARMUP, SIZE, IDLE (memory: a list of connection counts), SOURCES (local addresses for --source-addresses),
-# PORT_BASE (3000: relay on it, forwarder +100, node +200, baseline +300).
+# PORT_BASE (3000: relay on it, forwarder +100, node +200, baseline +300), JAR (target/relay.jar: relay, forwarder and the load tool).
 # To judge a change, add the system "baseline": the relay built from another commit, BASELINE_JAR=path/to/relay.jar.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +24,7 @@ WARMUP=${WARMUP:-2}
 PREWARM=${PREWARM:-10}
 SIZE=${SIZE:-100}
 SLO=${SLO:-10}
-JAR=target/relay.jar
+JAR=${JAR:-target/relay.jar}
 
 [ -f "$JAR" ] || ./mvnw -q -B -DskipTests package
 [ -d bench/peers/node_modules ] || bench/peers/install.sh
