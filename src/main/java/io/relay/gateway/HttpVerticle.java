@@ -98,7 +98,7 @@ public final class HttpVerticle extends VerticleBase {
      * thread fails with IllegalStateException ("Only the context thread can write a message") instead
      * of being queued, so any future asynchronous answer must come back to the request's context first.
      */
-    static HttpServerOptions serverOptions(HttpServerOptions options) {
+    public static HttpServerOptions serverOptions(HttpServerOptions options) {
         return options.setStrictThreadMode(true);
     }
 
