@@ -1,5 +1,6 @@
 package io.relay.e2e;
 
+import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -61,6 +62,16 @@ class IdleConnectionCostE2ETest {
         for (WebSocket socket : sockets) {
             socket.abort();
         }
+    }
+
+    @Test
+    @DisplayName("declines WebSocket compression, which the official client and browsers offer: as the original's socket.io, and no ~100 KiB of zlib state per connection")
+    void declinesCompression() throws Exception {
+        JsonObject result = NodeScript.assertPasses("relay-compression.js", Duration.ofSeconds(60), relay.url());
+
+        assertThat(result.getString("transport")).isEqualTo("websocket");
+        assertThat(result.getBoolean("offered")).as("the client offers permessage-deflate").isTrue();
+        assertThat(result.getString("negotiated")).as("extensions the relay accepted").isEmpty();
     }
 
     /** Live (reachable, after a full GC) instances per class: what {@code jcmd PID GC.class_histogram} prints. */
