@@ -34,6 +34,7 @@ for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/api/auth/health" >/de
 heap() { [ "$SYSTEM" = relay ] && jcmd "$SERVER" GC.class_histogram | awk '/^Total/ {print $3}' || echo 0; }
 rss() { awk '/VmRSS/ {print $2 * 1024}' "/proc/$SERVER/status"; }
 heap0=$(heap); rss0=$(rss)
+: >"$WORK/client.log"
 node bench/peers/idle-sockets.js "ws://127.0.0.1:$PORT/socket.io/?EIO=4&transport=websocket" "$N" >"$WORK/client.log" 2>&1 &
 CLIENT=$!
 for _ in $(seq 1 900); do grep -q '^open\|^error' "$WORK/client.log" && break; sleep 1; done
