@@ -100,8 +100,8 @@ public final class HttpVerticle extends VerticleBase {
      *
      * <p>No WebSocket compression, as the original's socket.io with its defaults: browsers and the official
      * client offer permessage-deflate, and Vert.x accepts it unless told not to, after which each connection
-     * keeps a zlib compressor (and, once the client sends, a decompressor) for its whole life: about 100 KB of
-     * RSS per idle connection, eight times what the connection costs otherwise (BENCHMARKS.md).
+     * keeps a zlib compressor (and, once the client sends, a decompressor) for its whole life: 113 KB of RSS
+     * per idle connection instead of 22 KB (BENCHMARKS.md).
      */
     public static HttpServerOptions serverOptions(HttpServerOptions options) {
         return options.setStrictThreadMode(true)
