@@ -35,7 +35,7 @@ public final class LogCapture implements AutoCloseable {
 
     /** Every captured line: the formatted message and any stack trace text. */
     public List<String> lines() {
-        synchronized (appender.list) {
+        synchronized (appender) { // the lock AppenderBase.doAppend holds while it adds to the list
             return appender.list.stream()
                     .map(e -> e.getFormattedMessage() + (e.getThrowableProxy() == null ? "" : ThrowableProxyUtil.asString(e.getThrowableProxy())))
                     .toList();
