@@ -9,7 +9,8 @@
 #   bench/run.sh [throughput|pairing|memory|cluster|cost]     (default throughput)
 #
 # Environment: RUNS (3), SYSTEMS ("relay forwarder node"), OUT (bench/results), PAIRS, RATES, DURATION,
-# WARMUP, SIZE, IDLE (memory: a list of connection counts), SOURCES (local addresses for --source-addresses).
+# WARMUP, SIZE, IDLE (memory: a list of connection counts), SOURCES (local addresses for --source-addresses),
+# PORT_BASE (3000: relay on it, forwarder +100, node +200, baseline +300), JAR (target/relay.jar: relay, forwarder and the load tool).
 # To judge a change, add the system "baseline": the relay built from another commit, BASELINE_JAR=path/to/relay.jar.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +24,7 @@ WARMUP=${WARMUP:-2}
 PREWARM=${PREWARM:-10}
 SIZE=${SIZE:-100}
 SLO=${SLO:-10}
-JAR=target/relay.jar
+JAR=${JAR:-target/relay.jar}
 
 [ -f "$JAR" ] || ./mvnw -q -B -DskipTests package
 [ -d bench/peers/node_modules ] || bench/peers/install.sh
@@ -34,7 +35,10 @@ SERVER_PID=
 cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-port_of() { case $1 in relay) echo 3000 ;; forwarder) echo 3100 ;; node) echo 3200 ;; baseline) echo 3300 ;; esac; }
+# PORT_BASE moves the single-node scenarios' ports, so two runs on one machine do not collide.
+PORT_BASE=${PORT_BASE:-3000}
+port_of() { case $1 in relay) echo "$PORT_BASE" ;; forwarder) echo $((PORT_BASE + 100)) ;; node) echo $((PORT_BASE + 200)) ;;
+  baseline) echo $((PORT_BASE + 300)) ;; esac; }
 mode_of() { [ "$1" = forwarder ] && echo forwarder || echo socketio; }
 
 # The whole load comes from one address and its phones send far more than an app does, so the relay's

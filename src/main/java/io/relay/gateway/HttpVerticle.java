@@ -83,14 +83,35 @@ public final class HttpVerticle extends VerticleBase {
         router.errorHandler(413, ctx -> json(ctx, 413, failure("Request body too large")));
         router.errorHandler(400, ctx -> json(ctx, 400, failure("Bad request")));
 
-        HttpServerOptions options = HttpConnectionGuard.configure(
-                SocketIoServer.configure(new HttpServerOptions().setPort(port).setHost(config.host()), socketOptions));
+        HttpServerOptions options = serverOptions(HttpConnectionGuard.configure(
+                SocketIoServer.configure(new HttpServerOptions().setPort(port).setHost(config.host()), socketOptions)));
         HttpServer created = vertx.createHttpServer(options);
         connections = new HttpConnectionGuard(vertx, guards, config.security(), ops.metrics());
         connections.install(created, router);
         return socketIo.start()
                 .compose(v -> created.listen())
                 .onSuccess(s -> server = s);
+    }
+
+    /**
+     * What every connection costs. Strict thread mode: every response of this server is written on its
+     * request's event loop (handlers run there, and polling answers hop back to it in
+     * {@code HttpPollResponder}), so Vert.x may write straight to the channel instead of giving each
+     * HTTP/1 connection a multi-producer queue whose first chunk is 1,024 slots. That queue would live
+     * as long as the connection, and a WebSocket keeps the connection it was upgraded from reachable:
+     * 4.6 KiB per idle Socket.IO connection (BENCHMARKS.md). The price: a response written from another
+     * thread fails with IllegalStateException ("Only the context thread can write a message") instead
+     * of being queued, so any future asynchronous answer must come back to the request's context first.
+     *
+     * <p>No WebSocket compression, as the original's socket.io with its defaults: browsers and the official
+     * client offer permessage-deflate, and Vert.x accepts it unless told not to, after which each connection
+     * keeps a zlib compressor (and, once the client sends, a decompressor) for its whole life: 113 KB of RSS
+     * per idle connection instead of 22 KB (BENCHMARKS.md).
+     */
+    public static HttpServerOptions serverOptions(HttpServerOptions options) {
+        return options.setStrictThreadMode(true)
+                .setPerMessageWebSocketCompressionSupported(false)
+                .setPerFrameWebSocketCompressionSupported(false);
     }
 
     /** Closes the Socket.IO connections first (clients reconnect to another node), then the listener. */

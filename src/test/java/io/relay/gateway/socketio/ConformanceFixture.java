@@ -6,6 +6,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.relay.gateway.HttpVerticle;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 
@@ -66,7 +67,8 @@ public final class ConformanceFixture extends VerticleBase {
         Router router = Router.router(vertx);
         engineIo.mount(router);
         socketIo.mount(router);
-        return vertx.createHttpServer(EngineIoServer.configure(new HttpServerOptions(), MAX_PAYLOAD))
+        // The relay's server options (strict thread mode): an answer written off the request's thread fails the suites.
+        return vertx.createHttpServer(HttpVerticle.serverOptions(EngineIoServer.configure(new HttpServerOptions(), MAX_PAYLOAD)))
                 .requestHandler(router)
                 .listen(port)
                 .onSuccess(server -> http = server);

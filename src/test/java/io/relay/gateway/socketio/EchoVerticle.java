@@ -2,6 +2,7 @@ package io.relay.gateway.socketio;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.relay.gateway.HttpVerticle;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 
@@ -68,7 +69,7 @@ final class EchoVerticle extends VerticleBase {
         server.connectionHandler(EchoVerticle::echo);
         server.mount(router);
         // Started as the relay's HTTP verticle does: it also serves polling forwarded from other nodes.
-        return server.start().compose(v -> vertx.createHttpServer(SocketIoServer.configure(new HttpServerOptions(), options))
+        return server.start().compose(v -> vertx.createHttpServer(HttpVerticle.serverOptions(SocketIoServer.configure(new HttpServerOptions(), options)))
                 .requestHandler(router)
                 .listen(port));
     }

@@ -1,0 +1,102 @@
+package io.relay.e2e;
+
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import javax.management.ObjectName;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * What an idle Socket.IO connection keeps on the heap, counted in live objects of this JVM (the node
+ * runs in it; the clients are the JDK's WebSocket, so no Vert.x client object is counted). The figures
+ * per byte are in BENCHMARKS.md; this pins the part the relay controls.
+ */
+@DisplayName("An idle Socket.IO connection")
+class IdleConnectionCostE2ETest {
+    private static final int CONNECTIONS = 150; // under the default per-address cap of 200
+    /** Netty's shaded JCTools queue, and its variant when Unsafe is unavailable; first chunk 1,024 slots. */
+    private static final List<String> MPSC_QUEUES = List.of(
+            "io.netty.util.internal.shaded.org.jctools.queues.MpscUnboundedArrayQueue",
+            "io.netty.util.internal.shaded.org.jctools.queues.atomic.MpscUnboundedAtomicArrayQueue");
+    private static final String SERVER_WEBSOCKET = "io.vertx.core.http.impl.ServerWebSocketImpl";
+
+    @RegisterExtension
+    final FreshRelay relay = FreshRelay.with(config -> config.withSecurity(config.security().withIdentifyTimeout(Duration.ZERO)));
+
+    @Test
+    @DisplayName("keeps one 4 KiB multi-producer write queue (its WebSocket's), not a second one for the HTTP/1 connection it was upgraded from")
+    void keepsOneWriteQueue() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        URI uri = URI.create(relay.url().replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket");
+        Map<String, Long> before = liveInstances();
+
+        List<WebSocket> sockets = new ArrayList<>();
+        for (int i = 0; i < CONNECTIONS; i++) {
+            CompletableFuture<String> open = new CompletableFuture<>();
+            sockets.add(http.newWebSocketBuilder().buildAsync(uri, new FirstText(open)).get(30, TimeUnit.SECONDS));
+            assertThat(open.get(30, TimeUnit.SECONDS)).as("Engine.IO open packet").startsWith("0{");
+        }
+        Map<String, Long> after = liveInstances();
+
+        long webSockets = after.getOrDefault(SERVER_WEBSOCKET, 0L) - before.getOrDefault(SERVER_WEBSOCKET, 0L);
+        long queues = MPSC_QUEUES.stream().mapToLong(name -> after.getOrDefault(name, 0L) - before.getOrDefault(name, 0L)).sum();
+        assertThat(webSockets).as("the connections are held while counted").isGreaterThanOrEqualTo(CONNECTIONS);
+        assertThat(queues).as("MPSC write queues kept for %d idle connections", CONNECTIONS)
+                .isLessThanOrEqualTo(CONNECTIONS + CONNECTIONS / 10);
+
+        for (WebSocket socket : sockets) {
+            socket.abort();
+        }
+    }
+
+    @Test
+    @DisplayName("declines WebSocket compression, which the official client and browsers offer: as the original's socket.io, and no ~100 KiB of zlib state per connection")
+    void declinesCompression() throws Exception {
+        JsonObject result = NodeScript.assertPasses("relay-compression.js", Duration.ofSeconds(60), relay.url());
+
+        assertThat(result.getString("transport")).isEqualTo("websocket");
+        assertThat(result.getBoolean("offered")).as("the client offers permessage-deflate").isTrue();
+        assertThat(result.getString("negotiated")).as("extensions the relay accepted").isEmpty();
+    }
+
+    /** Live (reachable, after a full GC) instances per class: what {@code jcmd PID GC.class_histogram} prints. */
+    private static Map<String, Long> liveInstances() throws Exception {
+        String histogram = (String) ManagementFactory.getPlatformMBeanServer().invoke(
+                new ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
+                new Object[] {new String[0]}, new String[] {String[].class.getName()});
+        Map<String, Long> instances = new HashMap<>();
+        for (String line : histogram.split("\n")) {
+            String[] columns = line.trim().split("\\s+");
+            // "  12:   3000   96000  io.vertx.Foo (module)"
+            if (columns.length >= 4 && columns[0].endsWith(":")) {
+                instances.merge(columns[3], Long.parseLong(columns[1]), Long::sum);
+            }
+        }
+        return instances;
+    }
+
+    /** Completes with the first text message (the Engine.IO open packet) and otherwise stays silent. */
+    private record FirstText(CompletableFuture<String> first) implements WebSocket.Listener {
+        @Override
+        public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
+            first.complete(data.toString());
+            socket.request(1);
+            return null;
+        }
+    }
+}
