@@ -43,7 +43,7 @@ class PairingFlowTest {
 
     /** Starts storage on a fresh database and a service whose QRs live {@code qrTtl}. */
     private Future<Void> start(Vertx vertx, Duration qrTtl) {
-        config = TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl()).withPairing(new RelayConfig.Pairing(qrTtl));
+        config = TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl()).toBuilder().pairing(new RelayConfig.Pairing(qrTtl)).build();
         return Storage.start(vertx, config).map(s -> {
             storage = s;
             store = s.store();
