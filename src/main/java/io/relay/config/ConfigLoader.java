@@ -20,7 +20,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Reads {@code conf/config.json} once and applies environment overrides, then validates.
+ * Reads {@code conf/config.json} once and applies environment overrides, then validates. What neither
+ * sets is {@link RelayConfig#defaults()}: this class writes no default of its own, only the rules of
+ * the three that follow another setting unless set ({@code MAX_BINARY_BYTES}, {@code MAX_TCP_CONNECTIONS_PER_IP},
+ * {@code CLUSTER_PUBLIC_HOST}).
  *
  * <p>This runs before Vert.x exists (cluster settings come from it), so it reads the file directly
  * rather than through vertx-config's asynchronous retriever.

@@ -10,8 +10,9 @@ import java.util.function.UnaryOperator;
 
 /**
  * Everything a node is configured with, validated once at start-up and passed to constructors.
- * Built by {@link ConfigLoader} from {@code conf/config.json} with the seed's environment variables
- * ({@code PORT, NODE_ENV, JWT_SECRET, DATABASE_URL, CORS_ORIGIN}) taking precedence.
+ * Built by {@link ConfigLoader} from {@link #defaults()}, {@code conf/config.json} and the environment
+ * (the seed's variables {@code PORT, NODE_ENV, JWT_SECRET, DATABASE_URL, CORS_ORIGIN} among them), each
+ * overriding the one before; tests change a few settings with {@link #toBuilder()}.
  *
  * @param port        HTTP port for REST and Socket.IO
  * @param host        interface the HTTP server binds to
