@@ -282,6 +282,15 @@ class PairingFlowTest {
     }
 
     @Test
+    @DisplayName("a session the phone revoked between the scan and the browser's long-poll is not handed out: the long-poll says the session is invalid")
+    void revokedBeforeCollected(Vertx vertx, VertxTestContext ctx) {
+        start(vertx).compose(v -> service.generate()).compose(qr -> service.scan(qr.qrData(), DEVICE)
+                        .compose(paired -> store.revokeSessions(DEVICE, paired.sessionId()))
+                        .compose(revoked -> service.awaitPairing(qr.token())))
+                .onComplete(expect(ctx, PairingException.Reason.INVALID_SESSION, "Invalid or expired session"));
+    }
+
+    @Test
     @DisplayName("a correctly signed token whose session is not in the database is refused")
     void sessionMustExist(Vertx vertx, VertxTestContext ctx) {
         start(vertx).compose(v -> {
