@@ -8,7 +8,7 @@ import io.relay.gateway.socketio.SocketIoServer;
 import io.relay.pairing.PairingService;
 import io.relay.pairing.SessionTokens;
 import io.relay.relay.Addresses;
-import io.relay.relay.Relay;
+import io.relay.routing.Switchboard;
 import io.relay.store.Storage;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -26,24 +26,24 @@ import java.util.function.BooleanSupplier;
 
 /**
  * One relay node on a given Vert.x: storage first (database reachable and migrated), then pairing and
- * the relay, then the HTTP servers. Started by {@link Main}, and by tests with their own config.
+ * the switchboard, then the HTTP servers. Started by {@link Main}, and by tests with their own config.
  */
 public final class RelayNode {
     private static final Logger log = LoggerFactory.getLogger(RelayNode.class);
 
     private final Vertx vertx;
     private final Storage storage;
-    private final Relay relay;
+    private final Switchboard switchboard;
     private final Http http;
     private final Ops ops;
 
     private final Membership membership;
     private final AtomicBoolean draining;
 
-    private RelayNode(Vertx vertx, Storage storage, Relay relay, Http http, Membership membership, AtomicBoolean draining, Ops ops) {
+    private RelayNode(Vertx vertx, Storage storage, Switchboard switchboard, Http http, Membership membership, AtomicBoolean draining, Ops ops) {
         this.vertx = vertx;
         this.storage = storage;
-        this.relay = relay;
+        this.switchboard = switchboard;
         this.http = http;
         this.membership = membership;
         this.draining = draining;
@@ -71,11 +71,11 @@ public final class RelayNode {
         return Storage.start(vertx, config).compose(storage -> Ops.start(vertx, config, storage.store(), membership, draining::get)
                 .compose(ops -> {
                     PairingService pairing = new PairingService(vertx, config, storage.store(), new SessionTokens(vertx, config.jwt()), ops.metrics());
-                    Relay relay = new Relay(vertx, config.nodeId(), storage.store(), pairing, membership, ops.metrics(), config.outboxTtl(),
+                    Switchboard switchboard = new Switchboard(vertx, config.nodeId(), storage.store(), pairing, membership, ops.metrics(), config.outboxTtl(),
                             config.security(), config.sync());
-                    return relay.start()
-                            .compose(v -> deployHttp(vertx, config, pairing, relay, draining::get, ops))
-                            .map(http -> new RelayNode(vertx, storage, relay, http, membership, draining, ops))
+                    return switchboard.start()
+                            .compose(v -> deployHttp(vertx, config, pairing, switchboard, draining::get, ops))
+                            .map(http -> new RelayNode(vertx, storage, switchboard, http, membership, draining, ops))
                             .onFailure(error -> ops.close());
                 })
                 .recover(error -> storage.close().transform(closed -> Future.failedFuture(error))))
@@ -87,13 +87,13 @@ public final class RelayNode {
      * One HTTP verticle per event loop on one port, which Vert.x shares among them. Vert.x does not share
      * port 0 (each instance would get its own), so an ephemeral port is picked first.
      */
-    private static Future<Http> deployHttp(Vertx vertx, RelayConfig config, PairingService pairing, Relay relay, BooleanSupplier draining, Ops ops) {
+    private static Future<Http> deployHttp(Vertx vertx, RelayConfig config, PairingService pairing, Switchboard switchboard, BooleanSupplier draining, Ops ops) {
         List<HttpVerticle> instances = new java.util.concurrent.CopyOnWriteArrayList<>();
         WebGuards guards = new WebGuards(config); // node-wide: limits count across every instance
         ops.metrics().outboundBytesGauge(() -> SocketIoServer.outboundBytes(config.nodeId()));
         return vertx.executeBlocking(() -> config.port() != 0 ? config.port() : freePort(config.host()), false)
                 .compose(port -> vertx.deployVerticle(() -> {
-                    HttpVerticle verticle = new HttpVerticle(config, port, pairing, relay, draining, ops, guards);
+                    HttpVerticle verticle = new HttpVerticle(config, port, pairing, switchboard, draining, ops, guards);
                     instances.add(verticle);
                     return verticle;
                 }, new DeploymentOptions().setInstances(httpInstances())))
@@ -121,8 +121,8 @@ public final class RelayNode {
         return http.port();
     }
 
-    public Relay relay() {
-        return relay;
+    public Switchboard switchboard() {
+        return switchboard;
     }
 
     public Membership membership() {
@@ -151,7 +151,7 @@ public final class RelayNode {
      */
     public Future<Void> close() {
         draining.set(true);
-        relay.stop();
+        switchboard.stop();
         return Future.join(http.deploymentIds().stream().map(vertx::undeploy).toList())
                 .<Void>mapEmpty()
                 .eventually(storage::close)

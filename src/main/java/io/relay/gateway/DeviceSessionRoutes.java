@@ -1,7 +1,7 @@
 package io.relay.gateway;
 
-import io.relay.relay.Relay;
-import io.relay.relay.StorableText;
+import io.relay.routing.Switchboard;
+import io.relay.routing.StorableText;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -31,13 +31,13 @@ final class DeviceSessionRoutes {
     private DeviceSessionRoutes() {
     }
 
-    static void mount(Router router, Relay relay) {
-        router.get("/api/devices/:deviceId/sessions").handler(ctx -> authorized(ctx, relay, deviceId ->
-                relay.sessionControl().list(deviceId).map(sessions -> ok(ctx, new JsonObject().put("sessions", sessions)))));
-        router.delete("/api/devices/:deviceId/sessions").handler(ctx -> authorized(ctx, relay, deviceId ->
-                relay.sessionControl().revoke(deviceId, null).map(revoked -> ok(ctx, revokedBody(revoked)))));
-        router.delete("/api/devices/:deviceId/sessions/:sessionId").handler(ctx -> authorized(ctx, relay, deviceId ->
-                relay.sessionControl().revoke(deviceId, ctx.pathParam("sessionId")).map(revoked -> revoked.isEmpty()
+    static void mount(Router router, Switchboard switchboard) {
+        router.get("/api/devices/:deviceId/sessions").handler(ctx -> authorized(ctx, switchboard, deviceId ->
+                switchboard.sessionControl().list(deviceId).map(sessions -> ok(ctx, new JsonObject().put("sessions", sessions)))));
+        router.delete("/api/devices/:deviceId/sessions").handler(ctx -> authorized(ctx, switchboard, deviceId ->
+                switchboard.sessionControl().revoke(deviceId, null).map(revoked -> ok(ctx, revokedBody(revoked)))));
+        router.delete("/api/devices/:deviceId/sessions/:sessionId").handler(ctx -> authorized(ctx, switchboard, deviceId ->
+                switchboard.sessionControl().revoke(deviceId, ctx.pathParam("sessionId")).map(revoked -> revoked.isEmpty()
                         ? fail(ctx, 404, "Unknown session")
                         : ok(ctx, revokedBody(revoked)))));
     }
@@ -46,7 +46,7 @@ final class DeviceSessionRoutes {
         Future<Void> run(String deviceId);
     }
 
-    private static void authorized(RoutingContext ctx, Relay relay, Action action) {
+    private static void authorized(RoutingContext ctx, Switchboard switchboard, Action action) {
         String deviceId = ctx.pathParam("deviceId");
         String secret = bearer(ctx.request().getHeader("Authorization"));
         // A deviceId no phone can register as (control characters, NUL, half a surrogate pair) is unknown:
@@ -56,7 +56,7 @@ final class DeviceSessionRoutes {
             fail(ctx, 401, "Device secret required");
             return;
         }
-        relay.phoneSecretMatches(deviceId, secret)
+        switchboard.phoneSecretMatches(deviceId, secret)
                 .compose(matches -> {
                     if (!matches) {
                         log.info("device sessions call refused: bad secret device={} remote={}", deviceId, ctx.request().remoteAddress());

@@ -6,7 +6,7 @@ import io.relay.gateway.socketio.SocketIoServer;
 import io.relay.ops.Ops;
 import io.relay.pairing.PairingRoutes;
 import io.relay.pairing.PairingService;
-import io.relay.relay.Relay;
+import io.relay.routing.Switchboard;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpMethod;
@@ -33,7 +33,7 @@ public final class HttpVerticle extends VerticleBase {
     private final RelayConfig config;
     private final int port;
     private final PairingService pairing;
-    private final Relay relay;
+    private final Switchboard switchboard;
     private final BooleanSupplier draining;
     private final Ops ops;
     private final WebGuards guards;
@@ -45,21 +45,21 @@ public final class HttpVerticle extends VerticleBase {
     /**
      * @param guards the node's front-door checks (origin, rates, connection caps), shared by every instance of the node
      */
-    public HttpVerticle(RelayConfig config, int port, PairingService pairing, Relay relay, BooleanSupplier draining, Ops ops,
+    public HttpVerticle(RelayConfig config, int port, PairingService pairing, Switchboard switchboard, BooleanSupplier draining, Ops ops,
                         WebGuards guards) {
         this.guards = guards;
         this.config = config;
         this.draining = draining;
         this.port = port;
         this.pairing = pairing;
-        this.relay = relay;
+        this.switchboard = switchboard;
         this.ops = ops;
     }
 
     @Override
     public Future<?> start() {
         SocketIoOptions socketOptions = SocketIoOptions.from(config);
-        socketIo = new SocketIoServer(vertx, socketOptions).connectionHandler(relay::accept);
+        socketIo = new SocketIoServer(vertx, socketOptions).connectionHandler(switchboard::accept);
 
         Router router = Router.router(vertx);
         router.route("/api/*").handler(new SameOriginCors(cors(), guards::originAllowed, guards::foreignOrigin));
@@ -68,7 +68,7 @@ public final class HttpVerticle extends VerticleBase {
         router.route("/api/auth/generate-qr").handler(guards::pairingRate);
         router.route("/api/auth/wait-pairing").handler(guards::pairingRate);
         PairingRoutes.mount(router, pairing);
-        DeviceSessionRoutes.mount(router, relay);
+        DeviceSessionRoutes.mount(router, switchboard);
         router.route(socketOptions.path()).handler(guards::socketIo);
         router.route(socketOptions.path()).handler(this::refuseNewSessionsWhileDraining);
         socketIo.mount(router);

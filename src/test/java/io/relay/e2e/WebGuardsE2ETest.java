@@ -131,7 +131,7 @@ class WebGuardsE2ETest {
         assertThat(answers).filteredOn(a -> a.startsWith("43") && a.contains("\"success\":true")).hasSizeBetween(BURST, BURST + 2);
         assertThat(answers).filteredOn(a -> a.startsWith("43") && a.contains("Rate limit exceeded")).hasSizeGreaterThanOrEqualTo(BURST * 2 - 2);
         assertThat(answers).contains("42[\"error\",{\"message\":\"Rate limit exceeded\",\"code\":\"rate_limited\",\"retryable\":true}]");
-        assertThat(node.relay().rateLimitedEvents()).isGreaterThanOrEqualTo(BURST * 2 - 2);
+        assertThat(node.switchboard().rateLimitedEvents()).isGreaterThanOrEqualTo(BURST * 2 - 2);
         Thread.sleep(1000); // two more tokens
         socket.ws.writeTextMessage("42[\"mobile:register\",{\"deviceId\":\"rate-limited-phone\"}]");
         assertThat(socket.next()).startsWith("42[\"authenticated\",{\"success\":true");

@@ -34,7 +34,7 @@ class LogFormatTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         ((OutputStreamAppender<?>) root.getAppender("STDOUT")).setOutputStream(out);
-        Logger logger = context.getLogger("io.relay.relay.PhoneEvents");
+        Logger logger = context.getLogger("io.relay.routing.PhoneEvents");
         logger.info("phone registered node={} device={} socket={} transport={}", "n1", "device-7", "s1", "websocket");
         logger.warn("event failed node={}", "n1", new IllegalStateException("boom"));
         context.stop();
@@ -48,7 +48,7 @@ class LogFormatTest {
         assertThat(lines).hasSize(2);
         JsonObject info = new JsonObject(lines.get(0));
         assertThat(info.getString("level")).isEqualTo("INFO");
-        assertThat(info.getString("loggerName")).isEqualTo("io.relay.relay.PhoneEvents");
+        assertThat(info.getString("loggerName")).isEqualTo("io.relay.routing.PhoneEvents");
         assertThat(info.getString("formattedMessage")).isEqualTo("phone registered node=n1 device=device-7 socket=s1 transport=websocket");
         assertThat(info.getLong("timestamp")).isPositive();
         assertThat(info.getJsonObject("context").getJsonObject("properties").getString("node")).isEqualTo("node-abc");
@@ -63,7 +63,7 @@ class LogFormatTest {
     void textByDefault() throws Exception {
         assumeTrue(System.getenv("LOG_FORMAT") == null && System.getProperty("LOG_FORMAT") == null, "LOG_FORMAT is set in this environment");
         List<String> lines = logWith();
-        assertThat(lines.get(0)).matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO  \\[.+] i\\.r\\.relay\\.PhoneEvents - phone registered node=n1 device=device-7 .*");
+        assertThat(lines.get(0)).matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO  \\[.+] i\\.r\\.routing\\.PhoneEvents - phone registered node=n1 device=device-7 .*");
         assertThat(lines).anyMatch(line -> line.contains("java.lang.IllegalStateException: boom"));
     }
 

@@ -1,5 +1,6 @@
-package io.relay.relay;
+package io.relay.routing;
 
+import io.relay.relay.Events;
 import io.relay.store.Store;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -43,14 +44,14 @@ final class Outbox {
     static final long MAX_RETRY_MS = 30_000;
 
     private final Vertx vertx;
-    private final Relay relay;
+    private final Switchboard relay;
     private final Store store;
     private final Duration ttl;
     private long sweeper = -1;
     /** Per phone: commands whose "delivered" record failed with an unknown outcome, key → that attempt's id, oldest first. */
     private final Map<String, Map<String, String>> unsure = new ConcurrentHashMap<>();
 
-    Outbox(Vertx vertx, Relay relay, Store store, Duration ttl) {
+    Outbox(Vertx vertx, Switchboard relay, Store store, Duration ttl) {
         this.vertx = vertx;
         this.relay = relay;
         this.store = store;
@@ -75,7 +76,7 @@ final class Outbox {
                 log.info("command already queued node={} device={} event={}", relay.nodeId, deviceId, event);
             }
             // Not awaited: the phone may be away, which is what the outbox is for.
-            relay.phones.nudge(deviceId);
+            relay.routes.nudge(deviceId);
             return null;
         });
     }
@@ -85,26 +86,26 @@ final class Outbox {
      * midway, the rest stays pending and the hand-over is tried again while the phone stays connected:
      * the browsers were told those commands are stored, and nothing else may come to nudge them out.
      */
-    Future<Void> flush(SocketSession session) {
-        return flush(session, FIRST_RETRY_MS);
+    Future<Void> flush(Client client) {
+        return flush(client, FIRST_RETRY_MS);
     }
 
-    private Future<Void> flush(SocketSession session, long retryInMs) {
-        return handOver(session).recover(error -> {
-            if (session.socket().connected()) {
+    private Future<Void> flush(Client client, long retryInMs) {
+        return handOver(client).recover(error -> {
+            if (client.socket().connected()) {
                 long next = Math.min(MAX_RETRY_MS, retryInMs * 2);
-                vertx.setTimer(retryInMs, id -> session.runQueued(() -> flush(session, next)));
+                vertx.setTimer(retryInMs, id -> client.runQueued(() -> flush(client, next)));
             }
             return Future.failedFuture(error);
         });
     }
 
-    private Future<Void> handOver(SocketSession session) {
-        String deviceId = session.phoneDeviceId();
-        if (deviceId == null || !session.socket().connected()) {
+    private Future<Void> handOver(Client client) {
+        String deviceId = client.phoneDeviceId();
+        if (deviceId == null || !client.socket().connected()) {
             return Future.succeededFuture();
         }
-        boolean redeliver = session.phoneConfirmsCommands();
+        boolean redeliver = client.phoneConfirmsCommands();
         return store.openCommands(deviceId, redeliver).compose(commands -> {
             // Attempts with an unknown outcome first: they are older than anything still pending behind them.
             Map<String, String> attempts = unsureAttempts(deviceId);
@@ -118,7 +119,7 @@ final class Outbox {
             Future<Integer> handed = Future.succeededFuture(0);
             for (String key : keys) {
                 String attempt = attempts.getOrDefault(key, UUID.randomUUID().toString());
-                handed = handed.compose(count -> handOne(session, deviceId, key, attempt, redeliver).map(sent -> sent ? count + 1 : count));
+                handed = handed.compose(count -> handOne(client, deviceId, key, attempt, redeliver).map(sent -> sent ? count + 1 : count));
             }
             return handed.map(count -> {
                 if (count > 0) {
@@ -135,8 +136,8 @@ final class Outbox {
      * attempt id, in case the failed record committed after all). Emitting first would send it again
      * then, and the original app cannot tell a repeat from a new SMS.
      */
-    private Future<Boolean> handOne(SocketSession session, String deviceId, String key, String attempt, boolean redeliver) {
-        if (!session.socket().connected()) {
+    private Future<Boolean> handOne(Client client, String deviceId, String key, String attempt, boolean redeliver) {
+        if (!client.socket().connected()) {
             return Future.succeededFuture(false);
         }
         return store.claimCommand(deviceId, key, attempt, redeliver)
@@ -148,7 +149,7 @@ final class Outbox {
                     }
                     JsonObject command = claimed.get();
                     // A socket that closed in this instant loses it, as it would have lost an emit to a dead socket.
-                    session.socket().emit(command.getString("event"), command.getJsonObject("payload"));
+                    client.socket().emit(command.getString("event"), command.getJsonObject("payload"));
                     relay.metrics.messagesRelayed("to_phone", 1);
                     return true;
                 });
@@ -197,7 +198,7 @@ final class Outbox {
             forget(deviceId, key);
             log.info("command expired undelivered node={} device={} event={}", relay.nodeId, deviceId, command.getString("event"));
             if (Events.SEND_MESSAGE.equals(command.getString("event"))) {
-                relay.webs.publish(deviceId, Events.MESSAGE_STATUS,
+                relay.fanout.publish(deviceId, Events.MESSAGE_STATUS,
                         new JsonObject().put("messageId", key).put("tempId", key).put("status", "failed")
                                 .put("error", "The phone stayed offline; the message was not sent"));
             }

@@ -1,5 +1,6 @@
-package io.relay.relay;
+package io.relay.routing;
 
+import io.relay.relay.Events;
 import io.relay.gateway.socketio.SocketIoPackets;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -56,7 +57,7 @@ public final class WebCatchUp {
 
     /**
      * Hands an encoded Socket.IO packet to this node's browsers of the phone, in call order; {@code seq} is
-     * the number of the log event it carries (or of the snapshot it belongs to), or {@link WebSessions#UNNUMBERED}.
+     * the number of the log event it carries (or of the snapshot it belongs to), or {@link WebFanout#UNNUMBERED}.
      */
     public interface Browsers {
         void deliver(String deviceId, String event, long seq, String packet);
@@ -108,7 +109,7 @@ public final class WebCatchUp {
     public void received(String deviceId, String event, Long seq, String packet) {
         Stream stream = streams.get(deviceId);
         if (stream == null) {
-            browsers.deliver(deviceId, event, seq == null ? WebSessions.UNNUMBERED : seq, packet);
+            browsers.deliver(deviceId, event, seq == null ? WebFanout.UNNUMBERED : seq, packet);
             return;
         }
         Held item = new Held(event, seq == null ? UNKNOWN : seq, packet);
@@ -159,7 +160,7 @@ public final class WebCatchUp {
     /** Delivers the item if its turn has come, or drops it if it is stale; false when it must wait. Holds the stream's lock. */
     private boolean offer(Stream stream, Held item) {
         if (item.seq == UNKNOWN) {
-            deliver(stream, item.event, WebSessions.UNNUMBERED, item.packet);
+            deliver(stream, item.event, WebFanout.UNNUMBERED, item.packet);
             return true;
         }
         if (stream.delivered == UNKNOWN || item.seq == stream.delivered + 1) {

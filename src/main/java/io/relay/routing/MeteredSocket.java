@@ -1,4 +1,4 @@
-package io.relay.relay;
+package io.relay.routing;
 
 import io.relay.gateway.socketio.ClientEvent;
 import io.relay.gateway.socketio.SocketIoSocket;
@@ -10,7 +10,7 @@ import io.vertx.core.json.JsonObject;
 /**
  * A socket that counts the events the relay emits on it ({@code relay_events_sent_total}). The relay
  * only ever sees sockets through this wrapper, so identity comparisons stay consistent. Packets sent
- * already encoded (the fan-out to browsers) are counted by {@link WebSessions}, which knows their name.
+ * already encoded (the fan-out to browsers) are counted by {@link WebFanout}, which knows their name.
  */
 final class MeteredSocket implements SocketIoSocket {
     private final SocketIoSocket socket;

@@ -1,5 +1,6 @@
-package io.relay.relay;
+package io.relay.routing;
 
+import io.relay.relay.Events;
 import io.relay.pairing.PairingService;
 import io.relay.store.Store;
 import io.vertx.core.Future;
@@ -23,11 +24,11 @@ final class PhoneEvents {
     static final String SEQ = "seq";
     private static final JsonObject SUCCESS = new JsonObject().put("success", true);
 
-    private final Relay relay;
+    private final Switchboard relay;
     private final Store store;
     private final PairingService pairing;
 
-    PhoneEvents(Relay relay, Store store, PairingService pairing) {
+    PhoneEvents(Switchboard relay, Store store, PairingService pairing) {
         this.relay = relay;
         this.store = store;
         this.pairing = pairing;
@@ -38,38 +39,38 @@ final class PhoneEvents {
      * deviceId, see {@link PhoneCredentials}), record the device, route its commands to this socket,
      * then say so; a newly issued secret rides along in {@code authenticated}.
      */
-    Future<Void> register(SocketSession session, JsonObject payload) {
+    Future<Void> register(Client client, JsonObject payload) {
         String deviceId = Payloads.deviceId(payload, "deviceId");
         String name = Payloads.optionalString(payload, "deviceName", Payloads.MAX_NAME_CHARS, "Unknown device");
         String model = Payloads.optionalString(payload, "deviceModel", Payloads.MAX_NAME_CHARS, "Unknown model");
-        String previous = session.phoneDeviceId();
+        String previous = client.phoneDeviceId();
         Future<String> admitted = deviceId.equals(previous)
                 ? Future.succeededFuture() // this socket already proved it is that phone
-                : relay.credentials.admit(deviceId, session.socket(), payload);
+                : relay.credentials.admit(deviceId, client.socket(), payload);
         return admitted.compose(issued -> store.upsertDevice(deviceId, name, model)
-                .compose(v -> relay.phones.attach(deviceId, session.socket(), commands(session)))
+                .compose(v -> relay.routes.attach(deviceId, client.socket(), commands(client)))
                 .compose(v -> relay.presence.online(deviceId))
                 .compose(v -> previous == null || previous.equals(deviceId)
                         ? Future.succeededFuture(false)
-                        : relay.phones.detach(previous, session.socket()))
+                        : relay.routes.detach(previous, client.socket()))
                 .map(leftPrevious -> {
                     if (leftPrevious) {
                         relay.presence.offline(previous);
-                        relay.webs.publish(previous, Events.MOBILE_DISCONNECTED);
+                        relay.fanout.publish(previous, Events.MOBILE_DISCONNECTED);
                     }
-                    session.phoneDeviceId(deviceId);
-                    session.watchPairing();
-                    session.phoneConfirmsCommands(Boolean.TRUE.equals(payload.getValue("confirmsCommands")));
+                    client.phoneDeviceId(deviceId);
+                    client.watchPairing();
+                    client.phoneConfirmsCommands(Boolean.TRUE.equals(payload.getValue("confirmsCommands")));
                     JsonObject answer = SUCCESS.copy();
                     if (issued != null) {
                         answer.put(PhoneCredentials.FIELD, issued);
                     }
-                    session.socket().emit(Events.AUTHENTICATED, answer);
+                    client.socket().emit(Events.AUTHENTICATED, answer);
                     // What browsers sent while the phone was away: after this register, in order.
-                    session.runQueued(() -> relay.outbox.flush(session));
-                    relay.webs.publish(deviceId, Events.MOBILE_CONNECTED, new JsonObject().put("deviceId", deviceId));
+                    client.runQueued(() -> relay.outbox.flush(client));
+                    relay.fanout.publish(deviceId, Events.MOBILE_CONNECTED, new JsonObject().put("deviceId", deviceId));
                     log.info("phone registered node={} device={} socket={} transport={} secretIssued={}",
-                            relay.nodeId, deviceId, session.socket().id(), session.socket().transport(), issued != null);
+                            relay.nodeId, deviceId, client.socket().id(), client.socket().transport(), issued != null);
                     return null;
                 }));
     }
@@ -79,20 +80,20 @@ final class PhoneEvents {
      * sent straight here ({@code request:sync}) is emitted only after the outbox was flushed: a read mark
      * or send that a browser stored before it reaches the phone first, whatever the phone was busy with.
      */
-    private PhoneSessions.Commands commands(SocketSession session) {
-        return new PhoneSessions.Commands() {
+    private PhoneRoutes.Commands commands(Client client) {
+        return new PhoneRoutes.Commands() {
             @Override
             public void flush() {
-                session.runQueued(() -> relay.outbox.flush(session));
+                client.runQueued(() -> relay.outbox.flush(client));
             }
 
             @Override
             public Future<Void> emit(String event, JsonObject payload) {
-                return session.queued(() -> relay.outbox.flush(session).map(v -> {
+                return client.queued(() -> relay.outbox.flush(client).map(v -> {
                     if (payload == null) {
-                        session.socket().emit(event);
+                        client.socket().emit(event);
                     } else {
-                        session.socket().emit(event, payload);
+                        client.socket().emit(event, payload);
                     }
                     return null;
                 }));
@@ -106,15 +107,15 @@ final class PhoneEvents {
      * as the phone may scan for it: the real app always registers first, and a session planted for a
      * deviceId by anyone else would receive every message that phone sends.
      */
-    Future<Void> scanQr(SocketSession session, JsonObject payload) {
-        String registered = session.requirePhone();
+    Future<Void> scanQr(Client client, JsonObject payload) {
+        String registered = client.requirePhone();
         String qrData = Payloads.requiredString(payload, "qrData", MAX_QR_DATA_CHARS);
         String claimed = Payloads.optionalString(payload, "deviceId", Payloads.MAX_DEVICE_ID_CHARS, registered);
         if (!claimed.equals(registered)) {
             throw new EventRejected("deviceId does not match the registered device");
         }
         return pairing.scan(qrData, registered).map(paired -> {
-            session.socket().emit(Events.QR_PAIRED, SUCCESS.copy());
+            client.socket().emit(Events.QR_PAIRED, SUCCESS.copy());
             log.info("phone paired node={} device={} session={}", relay.nodeId, registered, paired.sessionId());
             return null;
         });
@@ -125,49 +126,49 @@ final class PhoneEvents {
      * it. No {@code message:new}: the web app counts each one as one more unread message, and the phone's
      * own conversation list already says how many there are.
      */
-    Future<Void> messages(SocketSession session, JsonObject payload) {
-        String deviceId = session.requirePhone();
+    Future<Void> messages(Client client, JsonObject payload) {
+        String deviceId = client.requirePhone();
         JsonArray messages = Payloads.documents(payload, "messages");
         return store.saveMessagesAndLog(deviceId, messages, Events.MESSAGES_SYNC, payload)
                 .map(seq -> {
-                    relay.webs.publishLogged(deviceId, Events.MESSAGES_SYNC, seq, payload.put(SEQ, seq));
+                    relay.fanout.publishLogged(deviceId, Events.MESSAGES_SYNC, seq, payload.put(SEQ, seq));
                     relay.metrics.messagesRelayed("to_web", messages.size());
                     return null;
                 });
     }
 
     /** {@code mobile:conversations}: store the list and log it in one commit, then {@code conversations:sync} to every browser. */
-    Future<Void> conversations(SocketSession session, JsonObject payload) {
-        String deviceId = session.requirePhone();
+    Future<Void> conversations(Client client, JsonObject payload) {
+        String deviceId = client.requirePhone();
         JsonArray conversations = Payloads.documents(payload, "conversations");
         return store.saveConversationsAndLog(deviceId, conversations, Events.CONVERSATIONS_SYNC, payload)
                 .map(seq -> {
-                    relay.webs.publishLogged(deviceId, Events.CONVERSATIONS_SYNC, seq, payload.put(SEQ, seq));
+                    relay.fanout.publishLogged(deviceId, Events.CONVERSATIONS_SYNC, seq, payload.put(SEQ, seq));
                     return null;
                 });
     }
 
     /** {@code message:sent} / {@code message:deleted}: ignored as by the original, except that a tempId settles its command. */
-    Future<Void> sent(SocketSession session, JsonObject payload) {
-        if (payload == null || session.phoneDeviceId() == null || payload.getValue("tempId") == null) {
+    Future<Void> sent(Client client, JsonObject payload) {
+        if (payload == null || client.phoneDeviceId() == null || payload.getValue("tempId") == null) {
             return Future.succeededFuture();
         }
-        return relay.outbox.confirm(session.phoneDeviceId(), Payloads.id(payload, "tempId"));
+        return relay.outbox.confirm(client.phoneDeviceId(), Payloads.id(payload, "tempId"));
     }
 
     /**
      * {@code mobile:message-status}: in one commit, record it on the stored message, settle the command it
      * reports on and log it; then {@code message:status} to every browser.
      */
-    Future<Void> status(SocketSession session, JsonObject payload) {
-        String deviceId = session.requirePhone();
+    Future<Void> status(Client client, JsonObject payload) {
+        String deviceId = client.requirePhone();
         String messageId = Payloads.id(payload, "messageId");
         String status = Payloads.requiredString(payload, "status", MAX_STATUS_CHARS);
         // A status naming a browser's tempId (or using it as the message id) settles that command.
         String tempId = payload.getValue("tempId") == null ? messageId : Payloads.id(payload, "tempId");
         return store.recordStatusAndLog(deviceId, messageId, status, tempId, Events.MESSAGE_STATUS, payload)
                 .map(seq -> {
-                    relay.webs.publishLogged(deviceId, Events.MESSAGE_STATUS, seq, payload.put(SEQ, seq));
+                    relay.fanout.publishLogged(deviceId, Events.MESSAGE_STATUS, seq, payload.put(SEQ, seq));
                     return null;
                 });
     }

@@ -1,5 +1,7 @@
-package io.relay.relay;
+package io.relay.routing;
 
+import io.relay.relay.Events;
+import io.relay.relay.Addresses;
 import io.relay.gateway.socketio.SocketIoSocket;
 import io.relay.store.Store;
 import io.vertx.core.Future;
@@ -82,24 +84,24 @@ public final class SessionControl {
     }
 
     /** {@code mobile:list-sessions}: the phone's browsers, as {@code sessions:list {sessions}}. */
-    Future<Void> listEvent(SocketSession session) {
-        String deviceId = session.requirePhone();
+    Future<Void> listEvent(Client client) {
+        String deviceId = client.requirePhone();
         return list(deviceId).map(all -> {
-            session.socket().emit(Events.SESSIONS_LIST, new JsonObject().put("sessions", all));
+            client.socket().emit(Events.SESSIONS_LIST, new JsonObject().put("sessions", all));
             return null;
         });
     }
 
     /** {@code mobile:revoke-session {sessionId} | {all:true}}: answered with {@code sessions:revoked {sessionIds}}. */
-    Future<Void> revokeEvent(SocketSession session, JsonObject payload) {
-        String deviceId = session.requirePhone();
+    Future<Void> revokeEvent(Client client, JsonObject payload) {
+        String deviceId = client.requirePhone();
         boolean all = Boolean.TRUE.equals(payload.getValue("all"));
         String one = all ? null : Payloads.requiredString(payload, "sessionId", Payloads.MAX_NAME_CHARS);
         return revoke(deviceId, one).map(revoked -> {
             if (!all && revoked.isEmpty()) {
                 throw new EventRejected("Unknown session");
             }
-            session.socket().emit(Events.SESSIONS_REVOKED, new JsonObject().put("sessionIds", new JsonArray(List.copyOf(revoked))));
+            client.socket().emit(Events.SESSIONS_REVOKED, new JsonObject().put("sessionIds", new JsonArray(List.copyOf(revoked))));
             return null;
         });
     }

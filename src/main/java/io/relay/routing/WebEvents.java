@@ -1,5 +1,6 @@
-package io.relay.relay;
+package io.relay.routing;
 
+import io.relay.relay.Events;
 import io.relay.config.RelayConfig;
 import io.relay.pairing.PairingService;
 import io.relay.pairing.SessionClaims;
@@ -22,12 +23,12 @@ final class WebEvents {
     /** The most events one resume replays; a browser further behind gets a full sync. */
     static final int REPLAY_LIMIT = 1_000;
 
-    private final Relay relay;
+    private final Switchboard relay;
     private final Store store;
     private final PairingService pairing;
     private final RelayConfig.Sync sync;
 
-    WebEvents(Relay relay, Store store, PairingService pairing, RelayConfig.Sync sync) {
+    WebEvents(Switchboard relay, Store store, PairingService pairing, RelayConfig.Sync sync) {
         this.relay = relay;
         this.store = store;
         this.pairing = pairing;
@@ -38,33 +39,33 @@ final class WebEvents {
      * {@code web:authenticate}: check the session (signature and stored row), subscribe this socket to
      * its phone's events, and only then say {@code authenticated}, so nothing published after it is missed.
      */
-    Future<Void> authenticate(SocketSession session, JsonObject payload) {
+    Future<Void> authenticate(Client client, JsonObject payload) {
         String token = Payloads.requiredString(payload, "sessionToken", Payloads.MAX_TOKEN_CHARS);
         return pairing.verifySession(token)
-                .compose(claims -> relay.webs.join(claims.deviceId(), session.socket()).map(claims))
+                .compose(claims -> relay.fanout.join(claims.deviceId(), client.socket()).map(claims))
                 .compose(claims -> relay.presence.isOnline(claims.deviceId()).otherwise(false)
                         .map(online -> new Authenticated(claims, online)))
                 .map(authenticated -> {
                     SessionClaims claims = authenticated.claims();
-                    SessionClaims previous = session.webSession();
+                    SessionClaims previous = client.webSession();
                     if (previous != null && !previous.deviceId().equals(claims.deviceId())) {
-                        relay.webs.leave(previous.deviceId(), session.socket());
+                        relay.fanout.leave(previous.deviceId(), client.socket());
                     }
                     if (previous != null) {
-                        relay.sessionControl.untrack(previous.sessionId(), session.socket());
+                        relay.sessionControl.untrack(previous.sessionId(), client.socket());
                     }
-                    relay.sessionControl.track(claims.sessionId(), session.socket());
-                    session.webSession(claims);
-                    session.socket().emit(Events.AUTHENTICATED,
+                    relay.sessionControl.track(claims.sessionId(), client.socket());
+                    client.webSession(claims);
+                    client.socket().emit(Events.AUTHENTICATED,
                             new JsonObject().put("success", true).put("deviceId", claims.deviceId()));
                     // Where the phone stands, so a browser need not wait for a change to know it.
                     if (authenticated.phoneOnline()) {
-                        session.socket().emit(Events.MOBILE_CONNECTED, new JsonObject().put("deviceId", claims.deviceId()));
+                        client.socket().emit(Events.MOBILE_CONNECTED, new JsonObject().put("deviceId", claims.deviceId()));
                     } else {
-                        session.socket().emit(Events.MOBILE_DISCONNECTED);
+                        client.socket().emit(Events.MOBILE_DISCONNECTED);
                     }
                     log.info("web authenticated node={} device={} session={} socket={} transport={}", relay.nodeId,
-                            claims.deviceId(), claims.sessionId(), session.socket().id(), session.socket().transport());
+                            claims.deviceId(), claims.sessionId(), client.socket().id(), client.socket().transport());
                     return null;
                 });
     }
@@ -73,8 +74,8 @@ final class WebEvents {
     }
 
     /** {@code web:send-message} → {@code send:message} on the phone, payload as the browser sent it. */
-    Future<Void> sendMessage(SocketSession session, JsonObject payload) {
-        SessionClaims web = session.requireWeb();
+    Future<Void> sendMessage(Client client, JsonObject payload) {
+        SessionClaims web = client.requireWeb();
         Payloads.requiredString(payload, "phoneNumber", MAX_PHONE_NUMBER_CHARS);
         Payloads.requiredString(payload, "message", MAX_MESSAGE_CHARS);
         // The tempId makes a retried send idempotent; without one, each send is its own.
@@ -83,8 +84,8 @@ final class WebEvents {
     }
 
     /** {@code web:mark-read} → {@code mark:read} on the phone. */
-    Future<Void> markRead(SocketSession session, JsonObject payload) {
-        SessionClaims web = session.requireWeb();
+    Future<Void> markRead(Client client, JsonObject payload) {
+        SessionClaims web = client.requireWeb();
         Payloads.id(payload, "conversationId");
         return relay.outbox.submit(web.deviceId(), "mark-read:" + UUID.randomUUID(), Events.MARK_READ, payload);
     }
@@ -97,19 +98,19 @@ final class WebEvents {
      * phone answers {@code request:sync} with its conversation list only, so a reloaded page would show
      * empty threads otherwise), then the phone is asked, wherever it is, for its fresh list.
      */
-    Future<Void> requestSync(SocketSession session, JsonObject payload) {
-        SessionClaims web = session.requireWeb();
+    Future<Void> requestSync(Client client, JsonObject payload) {
+        SessionClaims web = client.requireWeb();
         Object since = payload == null ? null : payload.getValue("since");
         if (since != null) {
             if (!(since instanceof Number n) || n.longValue() < 0 || n.doubleValue() != n.longValue()) {
                 throw new EventRejected("Invalid field: since (expected a sequence number, a whole number >= 0)");
             }
-            return held(session, web.deviceId(), () -> resume(session, web.deviceId(), n.longValue())).mapEmpty();
+            return held(client, web.deviceId(), () -> resume(client, web.deviceId(), n.longValue())).mapEmpty();
         }
-        return held(session, web.deviceId(), () -> syncFromStorage(session, web.deviceId())).map(seq -> {
+        return held(client, web.deviceId(), () -> syncFromStorage(client, web.deviceId())).map(seq -> {
             // Not awaited: the browser has its answer, and an offline phone is told nothing. The phone's node
             // emits it after the outbox, so it does not overtake this browser's earlier read marks and sends.
-            relay.phones.command(web.deviceId(), Events.REQUEST_SYNC, null).onFailure(e -> log.debug(
+            relay.routes.command(web.deviceId(), Events.REQUEST_SYNC, null).onFailure(e -> log.debug(
                     "request:sync not delivered node={} device={}: {}", relay.nodeId, web.deviceId(), e.getMessage()));
             return null;
         });
@@ -119,30 +120,30 @@ final class WebEvents {
      * Runs an answer from storage or the log with this browser's live events held, then lets through those
      * it did not cover: a snapshot sent after a newer live event would replace that event's thread.
      */
-    private Future<Long> held(SocketSession session, String deviceId, java.util.function.Supplier<Future<Long>> answer) {
-        relay.webs.hold(deviceId, session.socket());
+    private Future<Long> held(Client client, String deviceId, java.util.function.Supplier<Future<Long>> answer) {
+        relay.fanout.hold(deviceId, client.socket());
         Future<Long> answered;
         try {
             answered = answer.get();
         } catch (RuntimeException e) {
             answered = Future.failedFuture(e);
         }
-        return answered.onComplete(done -> relay.webs.release(deviceId, session.socket(), done.succeeded() ? done.result() : -1));
+        return answered.onComplete(done -> relay.fanout.release(deviceId, client.socket(), done.succeeded() ? done.result() : -1));
     }
 
-    private Future<Long> resume(SocketSession session, String deviceId, long since) {
+    private Future<Long> resume(Client client, String deviceId, long since) {
         return store.lastSeq(deviceId).compose(last -> {
             if (since > last || last - since > REPLAY_LIMIT) {
-                return reset(session, deviceId, since, last);
+                return reset(client, deviceId, since, last);
             }
             if (since == last) {
-                session.socket().emit(Events.SYNC_COMPLETE, new JsonObject().put(PhoneEvents.SEQ, last));
+                client.socket().emit(Events.SYNC_COMPLETE, new JsonObject().put(PhoneEvents.SEQ, last));
                 return Future.succeededFuture(last);
             }
             return store.eventsSince(deviceId, since, (int) (last - since)).compose(events -> {
                 // The log keeps a window: if its oldest kept event is past what the browser saw, it is too late.
                 if (events.isEmpty() || events.getJsonObject(0).getLong(PhoneEvents.SEQ) != since + 1) {
-                    return reset(session, deviceId, since, last);
+                    return reset(client, deviceId, since, last);
                 }
                 long seq = events.getJsonObject(events.size() - 1).getLong(PhoneEvents.SEQ);
                 // Paced: a replay can be far larger than the connection's outbound bound (it may be what a
@@ -150,11 +151,11 @@ final class WebEvents {
                 Future<Void> replayed = Future.succeededFuture();
                 for (int i = 0; i < events.size(); i++) {
                     JsonObject event = events.getJsonObject(i);
-                    replayed = replayed.compose(v -> session.socket().writable()).onSuccess(v -> session.socket().emit(
+                    replayed = replayed.compose(v -> client.socket().writable()).onSuccess(v -> client.socket().emit(
                             event.getString("event"), event.getJsonObject("payload").put(PhoneEvents.SEQ, event.getLong(PhoneEvents.SEQ))));
                 }
                 return replayed.map(v -> {
-                    session.socket().emit(Events.SYNC_COMPLETE, new JsonObject().put(PhoneEvents.SEQ, seq));
+                    client.socket().emit(Events.SYNC_COMPLETE, new JsonObject().put(PhoneEvents.SEQ, seq));
                     log.info("web resumed node={} device={} since={} replayed={}", relay.nodeId, deviceId, since, events.size());
                     return seq;
                 });
@@ -162,25 +163,25 @@ final class WebEvents {
         });
     }
 
-    private Future<Long> reset(SocketSession session, String deviceId, long since, long last) {
-        session.socket().emit(Events.SYNC_RESET, new JsonObject().put(PhoneEvents.SEQ, last)
+    private Future<Long> reset(Client client, String deviceId, long since, long last) {
+        client.socket().emit(Events.SYNC_RESET, new JsonObject().put(PhoneEvents.SEQ, last)
                 .put("reason", since > last ? "unknown sequence" : "too far behind"));
         log.info("web resume refused node={} device={} since={} last={}: full sync", relay.nodeId, deviceId, since, last);
-        return syncFromStorage(session, deviceId).map(seq -> {
-            session.socket().emit(Events.SYNC_COMPLETE, new JsonObject().put(PhoneEvents.SEQ, seq));
+        return syncFromStorage(client, deviceId).map(seq -> {
+            client.socket().emit(Events.SYNC_COMPLETE, new JsonObject().put(PhoneEvents.SEQ, seq));
             return seq;
         });
     }
 
     /** Sends this browser what storage has, each event stamped with the sequence number it is current to. */
-    private Future<Long> syncFromStorage(SocketSession session, String deviceId) {
+    private Future<Long> syncFromStorage(Client client, String deviceId) {
         return StoredSync.read(store, deviceId, sync).compose(stored -> {
             // Paced like a replay: a phone's stored threads may outgrow the connection's outbound bound.
             Future<Void> sent = Future.succeededFuture();
             List<Runnable> emits = new java.util.ArrayList<>();
-            stored.forEachEvent((event, payload) -> emits.add(() -> session.socket().emit(event, payload)));
+            stored.forEachEvent((event, payload) -> emits.add(() -> client.socket().emit(event, payload)));
             for (Runnable emit : emits) {
-                sent = sent.compose(v -> session.socket().writable()).onSuccess(v -> emit.run());
+                sent = sent.compose(v -> client.socket().writable()).onSuccess(v -> emit.run());
             }
             return sent.map(v -> stored);
         }).map(stored -> {

@@ -1,5 +1,6 @@
-package io.relay.relay;
+package io.relay.routing;
 
+import io.relay.relay.Events;
 import io.relay.gateway.socketio.SocketIoPackets;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

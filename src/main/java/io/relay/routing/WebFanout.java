@@ -1,5 +1,6 @@
-package io.relay.relay;
+package io.relay.routing;
 
+import io.relay.relay.Addresses;
 import io.relay.gateway.socketio.SocketIoPackets;
 import io.relay.gateway.socketio.SocketIoSocket;
 import io.relay.ops.Metrics;
@@ -14,7 +15,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The browsers connected to this node, grouped by the phone they are paired with. A node holds
+ * The browsers connected to this node, grouped by the phone they are paired with (one fan-out group per
+ * phone). A node holds
  * <em>one</em> consumer on {@link Addresses#web} per phone with at least one local browser and fans
  * each event out to its local sockets; phone events are published there already encoded, so a fan-out
  * to many browsers encodes the message body once, on the phone's node. With a {@link WebCatchUp}, each
@@ -27,7 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Node-wide and thread-safe: HTTP verticle instances on different event loops share it.
  */
-public final class WebSessions {
+public final class WebFanout {
 
     /** Header naming the event of a published packet, so the fan-out can count it without parsing. */
     static final String EVENT_HEADER = "event";
@@ -45,11 +47,11 @@ public final class WebSessions {
     private final WebCatchUp catchUp;
 
     /** Without a log to catch up from: live events are handed over as they come (for tests of one part). */
-    public WebSessions(Vertx vertx) {
+    public WebFanout(Vertx vertx) {
         this(vertx, Metrics.standalone(), null, "-");
     }
 
-    public WebSessions(Vertx vertx, Metrics metrics, WebCatchUp.Log eventLog, String nodeId) {
+    public WebFanout(Vertx vertx, Metrics metrics, WebCatchUp.Log eventLog, String nodeId) {
         this.vertx = vertx;
         this.metrics = metrics;
         this.catchUp = eventLog == null ? null : new WebCatchUp(vertx, nodeId, eventLog, this::deliverPacket);

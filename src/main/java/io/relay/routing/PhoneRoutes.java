@@ -1,5 +1,7 @@
-package io.relay.relay;
+package io.relay.routing;
 
+import io.relay.relay.FailureCodes;
+import io.relay.relay.Addresses;
 import io.relay.gateway.socketio.SocketIoSocket;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -18,15 +20,15 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The phones connected to this node. The node holding a phone's socket is the one consumer of
+ * The phones connected to this node, each with its route (where its commands go). The node holding a phone's socket is the one consumer of
  * {@link Addresses#phone}; browsers on any node <em>send</em> their commands there and learn from the
  * reply (or its absence) whether the phone got them.
  *
  * <p>Command body: {@code {"event": name, "payload": object or null}}; a takeover notice is
  * {@code {"takenOverBy": socket id}}. Node-wide and thread-safe.
  */
-public final class PhoneSessions {
-    private static final Logger log = LoggerFactory.getLogger(PhoneSessions.class);
+public final class PhoneRoutes {
+    private static final Logger log = LoggerFactory.getLogger(PhoneRoutes.class);
 
     /**
      * How long a command waits for the phone's node to answer. That node answers once it has emitted to
@@ -42,7 +44,7 @@ public final class PhoneSessions {
     private final Vertx vertx;
     private final Map<String, Attached> phones = new HashMap<>(); // guarded by this
 
-    public PhoneSessions(Vertx vertx) {
+    public PhoneRoutes(Vertx vertx) {
         this.vertx = vertx;
     }
 
@@ -142,7 +144,7 @@ public final class PhoneSessions {
         return vertx.eventBus().request(Addresses.phone(deviceId), body,
                         new DeliveryOptions().setSendTimeout(COMMAND_TIMEOUT.toMillis()))
                 .<Void>mapEmpty()
-                .recover(PhoneSessions::explain);
+                .recover(PhoneRoutes::explain);
     }
 
     private static Future<Void> explain(Throwable failure) {

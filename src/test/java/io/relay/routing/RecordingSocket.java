@@ -1,4 +1,4 @@
-package io.relay.relay;
+package io.relay.routing;
 
 import io.relay.gateway.socketio.ClientEvent;
 import io.relay.gateway.socketio.SocketIoSocket;

@@ -1,5 +1,6 @@
-package io.relay.relay;
+package io.relay.routing;
 
+import io.relay.relay.Events;
 import io.relay.config.RelayConfig;
 import io.relay.gateway.socketio.ClientEvent;
 import io.relay.gateway.socketio.SocketIoSocket;

@@ -1,5 +1,6 @@
-package io.relay.relay;
+package io.relay.routing;
 
+import io.relay.relay.Events;
 import io.relay.cluster.Membership;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -15,14 +16,14 @@ import org.slf4j.LoggerFactory;
  */
 final class Presence {
     private static final Logger log = LoggerFactory.getLogger(Presence.class);
-    static final String MAP = "relay.phones";
+    static final String MAP = "relay.routes";
 
     private final Vertx vertx;
     private final Membership membership;
-    private final WebSessions webs;
+    private final WebFanout webs;
     private AsyncMap<String, String> phones;
 
-    Presence(Vertx vertx, Membership membership, WebSessions webs) {
+    Presence(Vertx vertx, Membership membership, WebFanout webs) {
         this.vertx = vertx;
         this.membership = membership;
         this.webs = webs;

@@ -1,5 +1,6 @@
-package io.relay.relay;
+package io.relay.routing;
 
+import io.relay.relay.Events;
 import io.relay.cluster.Membership;
 import io.relay.config.RelayConfig;
 import io.relay.gateway.socketio.SocketIoSocket;
@@ -17,17 +18,17 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The relay's event model on one node: takes every Socket.IO connection and gives it a
- * {@link SocketSession} that speaks the phone/web contract. One instance per node, shared by all HTTP
+ * The relay's event model on one node (see docs/glossary.md): takes every Socket.IO connection as a
+ * {@link Client} that speaks the phone/web contract, and links phones with their browsers. One instance per node, shared by all HTTP
  * verticle instances.
  */
-public final class Relay {
-    private static final Logger log = LoggerFactory.getLogger(Relay.class);
+public final class Switchboard {
+    private static final Logger log = LoggerFactory.getLogger(Switchboard.class);
 
     final Vertx vertx;
     final String nodeId;
-    final PhoneSessions phones;
-    final WebSessions webs;
+    final PhoneRoutes routes;
+    final WebFanout fanout;
     final PhoneEvents phoneEvents;
     final WebEvents webEvents;
     final Presence presence;
@@ -40,18 +41,18 @@ public final class Relay {
     private final java.util.concurrent.atomic.AtomicLong lastRejoin = new java.util.concurrent.atomic.AtomicLong();
     /** Events refused by the per-connection rate limit since start, over all sockets of this node. */
     final java.util.concurrent.atomic.AtomicLong rateLimitedEvents = new java.util.concurrent.atomic.AtomicLong();
-    /** Live sessions on this node, for the connection gauges. */
-    private final Set<SocketSession> sessions = ConcurrentHashMap.newKeySet();
+    /** Live clients on this node, for the connection gauges. */
+    private final Set<Client> clients = ConcurrentHashMap.newKeySet();
 
     /** The default outbox TTL, for relays built without a configuration (tests of one part). */
     static final Duration DEFAULT_OUTBOX_TTL = Duration.ofMinutes(10);
 
-    public Relay(Vertx vertx, String nodeId, Store store, PairingService pairing, Membership membership) {
+    public Switchboard(Vertx vertx, String nodeId, Store store, PairingService pairing, Membership membership) {
         this(vertx, nodeId, store, pairing, membership, Metrics.standalone(), DEFAULT_OUTBOX_TTL, RelayConfig.Security.defaults(),
                 RelayConfig.Sync.defaults());
     }
 
-    public Relay(Vertx vertx, String nodeId, Store store, PairingService pairing, Membership membership, Metrics metrics,
+    public Switchboard(Vertx vertx, String nodeId, Store store, PairingService pairing, Membership membership, Metrics metrics,
                  Duration outboxTtl, RelayConfig.Security security, RelayConfig.Sync sync) {
         this.vertx = vertx;
         this.nodeId = nodeId;
@@ -60,15 +61,15 @@ public final class Relay {
         this.sessionControl = new SessionControl(vertx, store, nodeId);
         this.security = security;
         this.membership = membership;
-        this.phones = new PhoneSessions(vertx);
-        this.webs = new WebSessions(vertx, metrics, eventLog(store, sync), nodeId);
-        this.presence = new Presence(vertx, membership, webs);
+        this.routes = new PhoneRoutes(vertx);
+        this.fanout = new WebFanout(vertx, metrics, eventLog(store, sync), nodeId);
+        this.presence = new Presence(vertx, membership, fanout);
         this.phoneEvents = new PhoneEvents(this, store, pairing);
         this.webEvents = new WebEvents(this, store, pairing, sync);
         this.outbox = new Outbox(vertx, this, store, outboxTtl);
-        for (String kind : List.of(SocketSession.PHONE, SocketSession.WEB, SocketSession.ANONYMOUS)) {
+        for (String kind : List.of(Client.PHONE, Client.WEB, Client.ANONYMOUS)) {
             for (String transport : List.of("polling", "websocket")) {
-                metrics.connectionsGauge(kind, transport, sessions, all -> count(all, kind, transport));
+                metrics.connectionsGauge(kind, transport, clients, all -> count(all, kind, transport));
             }
         }
     }
@@ -103,27 +104,27 @@ public final class Relay {
      * browsers get what they missed (from the log) and where their phone stands now.
      */
     private void rejoined() {
-        List<String> phonesHere = phones.localDevices();
-        List<String> browsedHere = webs.localDevices();
+        List<String> phonesHere = routes.localDevices();
+        List<String> browsedHere = fanout.localDevices();
         log.info("rejoined the cluster node={}: re-announcing {} phones, checking {} phones' browsers", nodeId, phonesHere.size(), browsedHere.size());
         for (String deviceId : phonesHere) {
             presence.online(deviceId).onSuccess(v -> {
-                if (phones.connectedHere(deviceId)) {
-                    webs.publish(deviceId, Events.MOBILE_CONNECTED, new io.vertx.core.json.JsonObject().put("deviceId", deviceId));
+                if (routes.connectedHere(deviceId)) {
+                    fanout.publish(deviceId, Events.MOBILE_CONNECTED, new io.vertx.core.json.JsonObject().put("deviceId", deviceId));
                 }
             });
         }
-        phones.flushAll();
-        webs.refreshRoutes();
+        routes.flushAll();
+        fanout.refreshRoutes();
         for (String deviceId : browsedHere) {
-            if (webs.catchUp() != null) {
-                webs.catchUp().recheck(deviceId);
+            if (fanout.catchUp() != null) {
+                fanout.catchUp().recheck(deviceId);
             }
             presence.isOnline(deviceId).onSuccess(online -> {
                 if (online) {
-                    webs.deliverLocally(deviceId, Events.MOBILE_CONNECTED, new io.vertx.core.json.JsonObject().put("deviceId", deviceId));
+                    fanout.deliverLocally(deviceId, Events.MOBILE_CONNECTED, new io.vertx.core.json.JsonObject().put("deviceId", deviceId));
                 } else {
-                    webs.deliverLocally(deviceId, Events.MOBILE_DISCONNECTED);
+                    fanout.deliverLocally(deviceId, Events.MOBILE_DISCONNECTED);
                 }
             });
         }
@@ -139,9 +140,9 @@ public final class Relay {
         log.debug("socket connected node={} socket={} transport={} remote={}",
                 nodeId, socket.id(), socket.transport(), socket.remoteAddress());
         metrics.connectionOpened();
-        SocketSession session = new SocketSession(this, new MeteredSocket(socket, metrics));
-        sessions.add(session);
-        session.start();
+        Client client = new Client(this, new MeteredSocket(socket, metrics));
+        clients.add(client);
+        client.start();
     }
 
     /** The device event log as the browsers' catch-up reads it. */
@@ -164,15 +165,15 @@ public final class Relay {
         };
     }
 
-    /** Called once by a session whose socket went. */
-    void ended(SocketSession session) {
-        sessions.remove(session);
+    /** Called once by a client whose socket went. */
+    void ended(Client client) {
+        clients.remove(client);
     }
 
-    private static double count(Set<SocketSession> all, String kind, String transport) {
+    private static double count(Set<Client> all, String kind, String transport) {
         int n = 0;
-        for (SocketSession session : all) {
-            if (session.kind().equals(kind) && transport.equals(session.socket().transport())) {
+        for (Client client : all) {
+            if (client.kind().equals(kind) && transport.equals(client.socket().transport())) {
                 n++;
             }
         }
@@ -192,11 +193,11 @@ public final class Relay {
         return credentials.matches(deviceId, secret);
     }
 
-    public PhoneSessions phones() {
-        return phones;
+    public PhoneRoutes routes() {
+        return routes;
     }
 
-    public WebSessions webs() {
-        return webs;
+    public WebFanout fanout() {
+        return fanout;
     }
 }

@@ -1,4 +1,4 @@
-package io.relay.relay;
+package io.relay.routing;
 
 /**
  * A client event the relay refuses. The message goes back to the sender verbatim (as

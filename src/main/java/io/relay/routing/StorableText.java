@@ -1,4 +1,4 @@
-package io.relay.relay;
+package io.relay.routing;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -1,5 +1,7 @@
-package io.relay.relay;
+package io.relay.routing;
 
+import io.relay.relay.FailureCodes;
+import io.relay.relay.Events;
 import io.relay.gateway.socketio.ClientEvent;
 import io.relay.gateway.socketio.DisconnectReason;
 import io.relay.gateway.socketio.LimitExceeded;
@@ -17,7 +19,7 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * One Socket.IO connection seen by the relay: a phone once it registered, a browser once it
+ * One app connected to this node over Socket.IO, as the relay sees it (a client): a phone once it registered, a browser once it
  * authenticated. Every connect starts fresh (the apps register/authenticate again after each one).
  *
  * <p>Events of one socket are handled strictly one after another, in the order they arrived, even
@@ -25,8 +27,8 @@ import java.util.function.Supplier;
  * and a scan sent right after a register sees the registration. All state here is touched only on
  * the socket's context.
  */
-final class SocketSession {
-    private static final Logger log = LoggerFactory.getLogger(SocketSession.class);
+final class Client {
+    private static final Logger log = LoggerFactory.getLogger(Client.class);
 
     /** Events a client may have waiting behind the one being handled; a flood beyond this is refused. */
     static final int MAX_QUEUED_EVENTS = 256;
@@ -42,7 +44,7 @@ final class SocketSession {
     private static final Set<String> RELAYED_EVENTS = Set.of(Events.MOBILE_MESSAGES, Events.MOBILE_CONVERSATIONS,
             Events.MOBILE_MESSAGE_STATUS, Events.WEB_SEND_MESSAGE, Events.WEB_MARK_READ, Events.WEB_REQUEST_SYNC);
 
-    private final Relay relay;
+    private final Switchboard relay;
     private final SocketIoSocket socket;
     private final EventRateLimit rateLimit;
     private Future<Void> tail = Future.succeededFuture();
@@ -54,7 +56,7 @@ final class SocketSession {
     private boolean phoneConfirmsCommands;
     private volatile SessionClaims webSession;
 
-    SocketSession(Relay relay, SocketIoSocket socket) {
+    Client(Switchboard relay, SocketIoSocket socket) {
         this.relay = relay;
         this.socket = socket;
         this.rateLimit = new EventRateLimit(relay.security, relay.rateLimitedEvents);
@@ -317,7 +319,7 @@ final class SocketSession {
             relay.metrics.connectionClosed(kind(), reason);
             relay.ended(this);
             if (webSession != null) {
-                relay.webs.leave(webSession.deviceId(), socket);
+                relay.fanout.leave(webSession.deviceId(), socket);
                 relay.sessionControl.untrack(webSession.sessionId(), socket);
                 log.info("web disconnected node={} device={} session={} socket={} reason={}",
                         relay.nodeId, webSession.deviceId(), webSession.sessionId(), socket.id(), reason);
@@ -329,14 +331,14 @@ final class SocketSession {
                 return Future.succeededFuture();
             }
             String deviceId = phoneDeviceId;
-            return relay.phones.detach(deviceId, socket).map(wasRoute -> {
+            return relay.routes.detach(deviceId, socket).map(wasRoute -> {
                 if (wasRoute) {
                     // A node shutting down may close before this publication gets out. It leaves the phone in the
                     // presence map instead, so every survivor tells its browsers when this node leaves the cluster.
                     if (!DisconnectReason.SERVER_SHUTTING_DOWN.equals(reason)) {
                         relay.presence.offline(deviceId);
                     }
-                    relay.webs.publish(deviceId, Events.MOBILE_DISCONNECTED);
+                    relay.fanout.publish(deviceId, Events.MOBILE_DISCONNECTED);
                     log.info("phone disconnected node={} device={} socket={} reason={}", relay.nodeId, deviceId, socket.id(), reason);
                 }
                 return null;

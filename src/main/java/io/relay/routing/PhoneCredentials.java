@@ -1,4 +1,4 @@
-package io.relay.relay;
+package io.relay.routing;
 
 import io.relay.config.PhoneSecretPolicy;
 import io.relay.gateway.socketio.SocketIoSocket;

@@ -1,5 +1,6 @@
-package io.relay.relay;
+package io.relay.routing;
 
+import io.relay.relay.FailureCodes;
 import io.relay.pairing.PairingException;
 import io.relay.store.StoreException;
 
@@ -36,7 +37,7 @@ final class ErrorReasons {
     static String of(Throwable failure) {
         if (failure instanceof EventRejected rejected) {
             String message = rejected.getMessage();
-            if (PhoneSessions.NOT_CONNECTED.equals(message)) {
+            if (PhoneRoutes.NOT_CONNECTED.equals(message)) {
                 return "phone_not_connected";
             }
             if (message.startsWith("Mobile device did not answer")) {

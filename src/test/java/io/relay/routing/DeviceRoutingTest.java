@@ -1,5 +1,7 @@
-package io.relay.relay;
+package io.relay.routing;
 
+import io.relay.relay.Events;
+import io.relay.relay.Addresses;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -26,11 +28,11 @@ class DeviceRoutingTest {
     @DisplayName("a phone event reaches every local browser of that phone exactly once, and no browser of another phone")
     void fanOut(Vertx vertx, VertxTestContext ctx) {
         Context context = vertx.getOrCreateContext();
-        WebSessions webs = new WebSessions(vertx);
+        WebFanout fanout = new WebFanout(vertx);
         RecordingSocket a = new RecordingSocket(context), b = new RecordingSocket(context), other = new RecordingSocket(context);
-        Future.all(webs.join("phone-1", a), webs.join("phone-1", b), webs.join("phone-2", other))
+        Future.all(fanout.join("phone-1", a), fanout.join("phone-1", b), fanout.join("phone-2", other))
                 .compose(v -> {
-                    webs.publish("phone-1", Events.MESSAGE_STATUS, new JsonObject().put("messageId", 7).put("status", "sent"));
+                    fanout.publish("phone-1", Events.MESSAGE_STATUS, new JsonObject().put("messageId", 7).put("status", "sent"));
                     return settle(vertx);
                 })
                 .onComplete(ctx.succeeding(v -> ctx.verify(() -> {
@@ -38,7 +40,7 @@ class DeviceRoutingTest {
                     assertThat(a.packets).containsExactly(expected);
                     assertThat(b.packets).containsExactly(expected);
                     assertThat(other.packets).isEmpty();
-                    assertThat(webs.localCount("phone-1")).isEqualTo(2);
+                    assertThat(fanout.localCount("phone-1")).isEqualTo(2);
                     ctx.completeNow();
                 })));
     }
@@ -47,25 +49,25 @@ class DeviceRoutingTest {
     @DisplayName("a browser that left gets nothing more, and the node stops listening for a phone's events when its last local browser leaves")
     void lastBrowserTakesTheConsumer(Vertx vertx, VertxTestContext ctx) {
         Context context = vertx.getOrCreateContext();
-        WebSessions webs = new WebSessions(vertx);
+        WebFanout fanout = new WebFanout(vertx);
         RecordingSocket a = new RecordingSocket(context), b = new RecordingSocket(context);
-        Future.all(webs.join("phone-1", a), webs.join("phone-1", b))
+        Future.all(fanout.join("phone-1", a), fanout.join("phone-1", b))
                 .compose(v -> {
-                    webs.leave("phone-1", a);
-                    webs.publish("phone-1", Events.MOBILE_DISCONNECTED);
+                    fanout.leave("phone-1", a);
+                    fanout.publish("phone-1", Events.MOBILE_DISCONNECTED);
                     return settle(vertx);
                 })
                 .compose(v -> {
                     assertThat(a.packets).isEmpty();
                     assertThat(b.packets).containsExactly("2[\"mobile:disconnected\"]");
-                    webs.leave("phone-1", b);
+                    fanout.leave("phone-1", b);
                     return settle(vertx);
                 })
                 .compose(v -> vertx.eventBus().request(Addresses.web("phone-1"), "ping"))
                 .onComplete(ctx.failing(error -> ctx.verify(() -> {
                     assertThat(error).isInstanceOf(ReplyException.class);
                     assertThat(((ReplyException) error).failureType()).isEqualTo(ReplyFailure.NO_HANDLERS);
-                    assertThat(webs.localCount("phone-1")).isZero();
+                    assertThat(fanout.localCount("phone-1")).isZero();
                     ctx.completeNow();
                 })));
     }
@@ -73,9 +75,9 @@ class DeviceRoutingTest {
     @Test
     @DisplayName("a command for a phone no node holds fails with \"Mobile device not connected\"")
     void commandToOfflinePhone(Vertx vertx, VertxTestContext ctx) {
-        new PhoneSessions(vertx).command("nobody", Events.MARK_READ, new JsonObject().put("conversationId", "c"))
+        new PhoneRoutes(vertx).command("nobody", Events.MARK_READ, new JsonObject().put("conversationId", "c"))
                 .onComplete(ctx.failing(error -> ctx.verify(() -> {
-                    assertThat(error).isInstanceOf(EventRejected.class).hasMessage(PhoneSessions.NOT_CONNECTED);
+                    assertThat(error).isInstanceOf(EventRejected.class).hasMessage(PhoneRoutes.NOT_CONNECTED);
                     ctx.completeNow();
                 })));
     }
@@ -83,12 +85,12 @@ class DeviceRoutingTest {
     @Test
     @DisplayName("a command reaches the phone's socket as the event with the browser's payload; request:sync carries none")
     void commandReachesPhone(Vertx vertx, VertxTestContext ctx) {
-        PhoneSessions phones = new PhoneSessions(vertx);
+        PhoneRoutes routes = new PhoneRoutes(vertx);
         RecordingSocket phone = new RecordingSocket(vertx.getOrCreateContext());
-        phones.attach("phone-1", phone, emitting(phone))
-                .compose(v -> phones.command("phone-1", Events.SEND_MESSAGE,
+        routes.attach("phone-1", phone, emitting(phone))
+                .compose(v -> routes.command("phone-1", Events.SEND_MESSAGE,
                         new JsonObject().put("phoneNumber", "+15550100").put("message", "hi").put("tempId", "t-1")))
-                .compose(v -> phones.command("phone-1", Events.REQUEST_SYNC, null))
+                .compose(v -> routes.command("phone-1", Events.REQUEST_SYNC, null))
                 .onComplete(ctx.succeeding(v -> ctx.verify(() -> {
                     assertThat(phone.packets).containsExactly(
                             "2[\"send:message\",{\"phoneNumber\":\"+15550100\",\"message\":\"hi\",\"tempId\":\"t-1\"}]",
@@ -100,20 +102,20 @@ class DeviceRoutingTest {
     @Test
     @DisplayName("a phone that reconnects takes over its route, and the old socket going away does not take the new route with it")
     void reconnectTakesOver(Vertx vertx, VertxTestContext ctx) {
-        PhoneSessions phones = new PhoneSessions(vertx);
+        PhoneRoutes routes = new PhoneRoutes(vertx);
         Context context = vertx.getOrCreateContext();
         RecordingSocket old = new RecordingSocket(context), fresh = new RecordingSocket(context);
-        phones.attach("phone-1", old, emitting(old))
-                .compose(v -> phones.attach("phone-1", fresh, emitting(fresh)))
-                .compose(v -> phones.detach("phone-1", old))
+        routes.attach("phone-1", old, emitting(old))
+                .compose(v -> routes.attach("phone-1", fresh, emitting(fresh)))
+                .compose(v -> routes.detach("phone-1", old))
                 .compose(detached -> {
                     assertThat(detached).isFalse();
-                    return phones.command("phone-1", Events.MARK_READ, new JsonObject().put("conversationId", "c"));
+                    return routes.command("phone-1", Events.MARK_READ, new JsonObject().put("conversationId", "c"));
                 })
                 .onComplete(ctx.succeeding(v -> ctx.verify(() -> {
                     assertThat(old.packets).isEmpty();
                     assertThat(fresh.packets).containsExactly("2[\"mark:read\",{\"conversationId\":\"c\"}]");
-                    assertThat(phones.connectedHere("phone-1")).isTrue();
+                    assertThat(routes.connectedHere("phone-1")).isTrue();
                     ctx.completeNow();
                 })));
     }
@@ -121,16 +123,16 @@ class DeviceRoutingTest {
     @Test
     @DisplayName("a command that lands on a socket already gone fails as not connected instead of vanishing")
     void commandToDeadSocket(Vertx vertx, VertxTestContext ctx) {
-        PhoneSessions phones = new PhoneSessions(vertx);
+        PhoneRoutes routes = new PhoneRoutes(vertx);
         RecordingSocket phone = new RecordingSocket(vertx.getOrCreateContext());
-        phones.attach("phone-1", phone, emitting(phone))
+        routes.attach("phone-1", phone, emitting(phone))
                 .compose(v -> {
                     phone.drop("transport close"); // the disconnect handler has not detached the route yet
                     return settle(vertx);
                 })
-                .compose(v -> phones.command("phone-1", Events.MARK_READ, new JsonObject().put("conversationId", "c")))
+                .compose(v -> routes.command("phone-1", Events.MARK_READ, new JsonObject().put("conversationId", "c")))
                 .onComplete(ctx.failing(error -> ctx.verify(() -> {
-                    assertThat(error).hasMessage(PhoneSessions.NOT_CONNECTED);
+                    assertThat(error).hasMessage(PhoneRoutes.NOT_CONNECTED);
                     ctx.completeNow();
                 })));
     }
@@ -138,8 +140,8 @@ class DeviceRoutingTest {
     @Test
     @DisplayName("a phone that reconnects to another node takes its route from the first node, so no command goes to the old socket")
     void reconnectOnAnotherNodeTakesOver(Vertx vertx, VertxTestContext ctx) {
-        // Two nodes' PhoneSessions on one event bus; the old socket has not noticed it is dead (half-open TCP).
-        PhoneSessions nodeA = new PhoneSessions(vertx), nodeB = new PhoneSessions(vertx);
+        // Two nodes' PhoneRoutes on one event bus; the old socket has not noticed it is dead (half-open TCP).
+        PhoneRoutes nodeA = new PhoneRoutes(vertx), nodeB = new PhoneRoutes(vertx);
         Context context = vertx.getOrCreateContext();
         RecordingSocket old = new RecordingSocket(context), fresh = new RecordingSocket(context);
         JsonObject markRead = new JsonObject().put("conversationId", "c");
@@ -158,8 +160,8 @@ class DeviceRoutingTest {
     }
 
     /** The phone's end without an outbox: every command is emitted at once. */
-    private static PhoneSessions.Commands emitting(RecordingSocket socket) {
-        return new PhoneSessions.Commands() {
+    private static PhoneRoutes.Commands emitting(RecordingSocket socket) {
+        return new PhoneRoutes.Commands() {
             @Override
             public void flush() {
             }

@@ -1,5 +1,6 @@
-package io.relay.relay;
+package io.relay.routing;
 
+import io.relay.relay.Events;
 import io.relay.TestConfigs;
 import io.relay.cluster.Membership;
 import io.relay.config.RelayConfig;
@@ -33,10 +34,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** One socket's life in the relay, over real storage, without the wire in the way. */
 @ExtendWith(VertxExtension.class)
 @DisplayName("A socket session")
-class SocketSessionTest {
+class ClientTest {
 
     private Storage storage;
-    private Relay relay;
+    private Switchboard switchboard;
     private Context context;
 
     @BeforeEach
@@ -45,9 +46,9 @@ class SocketSessionTest {
         context = vertx.getOrCreateContext();
         Storage.start(vertx, config).compose(s -> {
             storage = s;
-            relay = new Relay(vertx, config.nodeId(), s.store(),
+            switchboard = new Switchboard(vertx, config.nodeId(), s.store(),
                     new PairingService(vertx, config, s.store(), new SessionTokens(vertx, config.jwt())), Membership.standalone(config.nodeId()));
-            return relay.start();
+            return switchboard.start();
         }).onComplete(ctx.succeedingThenComplete());
     }
 
@@ -56,10 +57,10 @@ class SocketSessionTest {
         storage.close().onComplete(ctx.succeedingThenComplete());
     }
 
-    /** A connected socket with the relay's session on it, as the Socket.IO layer hands it over. */
+    /** A connected socket with the relay's client on it, as the Socket.IO layer hands it over. */
     private RecordingSocket connect() {
         RecordingSocket socket = new RecordingSocket(context);
-        context.runOnContext(v -> relay.accept(socket));
+        context.runOnContext(v -> switchboard.accept(socket));
         return socket;
     }
 
@@ -80,7 +81,7 @@ class SocketSessionTest {
         RecordingSocket phone = connect();
         RecordingSocket browser = new RecordingSocket(context);
         List<Future<JsonObject>> acks = new ArrayList<>();
-        relay.webs.join("phone-1", browser)
+        switchboard.fanout().join("phone-1", browser)
                 .compose(v -> send(phone, Events.MOBILE_REGISTER, new JsonObject().put("deviceId", "phone-1")))
                 .compose(v -> {
                     IntStream.range(0, 30).forEach(i -> acks.add(send(phone, Events.MOBILE_MESSAGES,
@@ -102,7 +103,7 @@ class SocketSessionTest {
     @DisplayName("refuses events beyond its queue with a clear error, and still handles every event it queued")
     void flood(Vertx vertx, VertxTestContext ctx) {
         RecordingSocket phone = connect();
-        int sent = SocketSession.MAX_QUEUED_EVENTS * 2;
+        int sent = Client.MAX_QUEUED_EVENTS * 2;
         List<JsonObject> answers = new CopyOnWriteArrayList<>();
         Promise<Void> allAnswered = Promise.promise();
         send(phone, Events.MOBILE_REGISTER, new JsonObject().put("deviceId", "phone-1"))
@@ -123,7 +124,7 @@ class SocketSessionTest {
                     assertThat(refused).isPositive();
                     assertThat(answers).filteredOn(a -> !a.getBoolean("success"))
                             .allSatisfy(a -> assertThat(a.getString("error")).isEqualTo("Too many events in flight; slow down"));
-                    assertThat(answers.size() - refused).isGreaterThanOrEqualTo(SocketSession.MAX_QUEUED_EVENTS);
+                    assertThat(answers.size() - refused).isGreaterThanOrEqualTo(Client.MAX_QUEUED_EVENTS);
                     assertThat(phone.packets).anyMatch(p -> p.startsWith("2[\"error\",{\"message\":\"Too many events"));
                     ctx.completeNow();
                 })));
@@ -136,10 +137,10 @@ class SocketSessionTest {
         phone.receive(Events.MOBILE_REGISTER, new JsonObject().put("deviceId", "phone-1"), null);
         phone.drop("transport close");
         vertx.timer(500)
-                .compose(v -> relay.phones.command("phone-1", Events.REQUEST_SYNC, null))
+                .compose(v -> switchboard.routes().command("phone-1", Events.REQUEST_SYNC, null))
                 .onComplete(ctx.failing(error -> ctx.verify(() -> {
-                    assertThat(error).hasMessage(PhoneSessions.NOT_CONNECTED);
-                    assertThat(relay.phones.connectedHere("phone-1")).isFalse();
+                    assertThat(error).hasMessage(PhoneRoutes.NOT_CONNECTED);
+                    assertThat(switchboard.routes().connectedHere("phone-1")).isFalse();
                     ctx.completeNow();
                 })));
     }
@@ -177,7 +178,7 @@ class SocketSessionTest {
                 .onComplete(ctx.succeeding(holders -> ctx.verify(() -> {
                     assertThat(holders.<String>resultAt(0)).as("kept for the survivors").isNotNull();
                     assertThat(holders.<String>resultAt(1)).as("a phone that simply went is gone").isNull();
-                    assertThat(relay.phones.connectedHere("phone-shutdown")).isFalse();
+                    assertThat(switchboard.routes().connectedHere("phone-shutdown")).isFalse();
                     ctx.completeNow();
                 })));
     }
