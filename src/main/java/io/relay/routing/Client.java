@@ -2,20 +2,24 @@ package io.relay.routing;
 
 import io.relay.relay.FailureCodes;
 import io.relay.relay.Events;
+import io.relay.config.RelayConfig;
 import io.relay.gateway.socketio.ClientEvent;
 import io.relay.gateway.socketio.DisconnectReason;
 import io.relay.gateway.socketio.LimitExceeded;
 import io.relay.gateway.socketio.SocketIoSocket;
 import io.relay.pairing.PairingException;
 import io.relay.pairing.SessionClaims;
+import io.relay.ops.Metrics;
 import io.relay.store.StoreException;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -44,9 +48,20 @@ final class Client {
     private static final Set<String> RELAYED_EVENTS = Set.of(Events.MOBILE_MESSAGES, Events.MOBILE_CONVERSATIONS,
             Events.MOBILE_MESSAGE_STATUS, Events.WEB_SEND_MESSAGE, Events.WEB_MARK_READ, Events.WEB_REQUEST_SYNC);
 
-    private final Switchboard relay;
     private final SocketIoSocket socket;
+    private final Vertx vertx;
+    private final String nodeId;
+    private final Metrics metrics;
+    private final RelayConfig.Security security;
     private final EventRateLimit rateLimit;
+    private final PhoneEvents phoneEvents;
+    private final WebEvents webEvents;
+    private final SessionControl sessionControl;
+    private final PhoneRoutes routes;
+    private final WebFanout fanout;
+    private final Presence presence;
+    /** Told once, when the socket went. */
+    private final Consumer<Client> ended;
     private Future<Void> tail = Future.succeededFuture();
     private int queued;
     private long identifyTimer = -1;
@@ -56,19 +71,31 @@ final class Client {
     private boolean phoneConfirmsCommands;
     private volatile SessionClaims webSession;
 
-    Client(Switchboard relay, SocketIoSocket socket) {
-        this.relay = relay;
+    Client(SocketIoSocket socket, Vertx vertx, String nodeId, Metrics metrics, RelayConfig.Security security, EventRateLimit rateLimit,
+           PhoneEvents phoneEvents, WebEvents webEvents, SessionControl sessionControl, PhoneRoutes routes, WebFanout fanout,
+           Presence presence, Consumer<Client> ended) {
         this.socket = socket;
-        this.rateLimit = new EventRateLimit(relay.security, relay.rateLimitedEvents);
+        this.vertx = vertx;
+        this.nodeId = nodeId;
+        this.metrics = metrics;
+        this.security = security;
+        this.rateLimit = rateLimit;
+        this.phoneEvents = phoneEvents;
+        this.webEvents = webEvents;
+        this.sessionControl = sessionControl;
+        this.routes = routes;
+        this.fanout = fanout;
+        this.presence = presence;
+        this.ended = ended;
     }
 
     void start() {
         socket.eventHandler(this::enqueue);
         socket.disconnectHandler(this::disconnected);
         socket.limitHandler(this::overLimit);
-        long timeout = relay.security.identifyTimeout().toMillis();
+        long timeout = security.identifyTimeout().toMillis();
         if (timeout > 0) {
-            identifyTimer = relay.vertx.setTimer(timeout, id -> runQueued(this::closeIfUnidentified));
+            identifyTimer = vertx.setTimer(timeout, id -> runQueued(this::closeIfUnidentified));
         }
     }
 
@@ -84,10 +111,10 @@ final class Client {
         if (!ANONYMOUS.equals(kind()) || !socket.connected()) {
             return Future.succeededFuture();
         }
-        long seconds = relay.security.identifyTimeout().toSeconds();
+        long seconds = security.identifyTimeout().toSeconds();
         String message = "Not identified within " + seconds + " s: send mobile:register or web:authenticate after connecting";
-        relay.metrics.error(ErrorReasons.IDENTIFY_TIMEOUT);
-        log.info("socket closed unidentified node={} socket={} remote={} after={}s", relay.nodeId, socket.id(), socket.remoteAddress(), seconds);
+        metrics.error(ErrorReasons.IDENTIFY_TIMEOUT);
+        log.info("socket closed unidentified node={} socket={} remote={} after={}s", nodeId, socket.id(), socket.remoteAddress(), seconds);
         socket.emit(Events.ERROR, ErrorReasons.describe(new JsonObject().put("message", message), ErrorReasons.IDENTIFY_TIMEOUT));
         socket.closeTransport();
         return Future.succeededFuture();
@@ -102,9 +129,9 @@ final class Client {
      * only reconnects; the timeout is long next to a QR's life so that a scan rarely meets the reconnect.
      */
     void watchPairing() {
-        long timeout = relay.security.unpairedPhoneTimeout().toMillis();
+        long timeout = security.unpairedPhoneTimeout().toMillis();
         if (timeout > 0 && unpairedTimer < 0) {
-            unpairedTimer = relay.vertx.setTimer(timeout, id -> runQueued(this::closeIfUnpaired));
+            unpairedTimer = vertx.setTimer(timeout, id -> runQueued(this::closeIfUnpaired));
         }
     }
 
@@ -114,16 +141,16 @@ final class Client {
         if (deviceId == null || !socket.connected()) {
             return Future.succeededFuture();
         }
-        return relay.sessionControl.list(deviceId).transform(ar -> {
+        return sessionControl.list(deviceId).transform(ar -> {
             if (ar.failed()) {
                 // Storage down: no verdict; look again later rather than cut a phone that may be paired.
-                log.warn("pairing check failed node={} device={} socket={}: {}", relay.nodeId, deviceId, socket.id(), ar.cause().getMessage());
+                log.warn("pairing check failed node={} device={} socket={}: {}", nodeId, deviceId, socket.id(), ar.cause().getMessage());
                 watchPairing();
             } else if (ar.result().isEmpty() && socket.connected()) {
-                long seconds = relay.security.unpairedPhoneTimeout().toSeconds();
-                relay.metrics.error(ErrorReasons.UNPAIRED_TIMEOUT);
+                long seconds = security.unpairedPhoneTimeout().toSeconds();
+                metrics.error(ErrorReasons.UNPAIRED_TIMEOUT);
                 log.info("phone socket closed unpaired node={} device={} socket={} remote={} after={}s",
-                        relay.nodeId, deviceId, socket.id(), socket.remoteAddress(), seconds);
+                        nodeId, deviceId, socket.id(), socket.remoteAddress(), seconds);
                 String message = "No browser paired within " + seconds + " s of register: reconnect and register again to scan a QR";
                 socket.emit(Events.ERROR, ErrorReasons.describe(new JsonObject().put("message", message), ErrorReasons.UNPAIRED_TIMEOUT));
                 socket.closeTransport();
@@ -137,18 +164,14 @@ final class Client {
      * is told why, with the code, before the gateway closes the connection. Not retryable as sent.
      */
     private void overLimit(LimitExceeded limit) {
-        relay.metrics.error(limit.code());
-        log.warn("connection over a limit node={} socket={} device={} remote={} code={}: {}", relay.nodeId, socket.id(),
+        metrics.error(limit.code());
+        log.warn("connection over a limit node={} socket={} device={} remote={} code={}: {}", nodeId, socket.id(),
                 deviceForLogs(), socket.remoteAddress(), limit.code(), limit.message());
         socket.emit(Events.ERROR, new JsonObject().put("message", limit.message()).put("code", limit.code()).put("retryable", false));
     }
 
     SocketIoSocket socket() {
         return socket;
-    }
-
-    String nodeId() {
-        return relay.nodeId;
     }
 
     String phoneDeviceId() {
@@ -175,7 +198,7 @@ final class Client {
     /** Runs a task of the relay's own after every event already queued on this socket, in order with them. */
     void runQueued(Supplier<Future<Void>> task) {
         queued(task).onFailure(error ->
-                log.warn("queued task failed node={} socket={} device={}", relay.nodeId, socket.id(), deviceForLogs(), error));
+                log.warn("queued task failed node={} socket={} device={}", nodeId, socket.id(), deviceForLogs(), error));
     }
 
     /** As {@link #runQueued}, answering the task's outcome; a failure does not hold up what is queued behind it. */
@@ -220,9 +243,9 @@ final class Client {
 
     private void enqueue(ClientEvent event) {
         String metricName = CLIENT_EVENTS.contains(event.name()) ? event.name() : "unknown";
-        relay.metrics.eventReceived(metricName);
-        if (!rateLimit.admit(event, socket, relay.nodeId, deviceForLogs())) {
-            relay.metrics.error(ErrorReasons.RATE_LIMITED);
+        metrics.eventReceived(metricName);
+        if (!rateLimit.admit(event, socket, nodeId, deviceForLogs())) {
+            metrics.error(ErrorReasons.RATE_LIMITED);
             return;
         }
         if (queued >= MAX_QUEUED_EVENTS) {
@@ -234,7 +257,7 @@ final class Client {
         tail = tail.transform(previous -> handle(event).transform(outcome -> {
             queued--;
             if (outcome.succeeded() && RELAYED_EVENTS.contains(metricName)) {
-                relay.metrics.relayLatency(metricName, System.nanoTime() - arrived);
+                metrics.relayLatency(metricName, System.nanoTime() - arrived);
             }
             answer(event, outcome.failed() ? outcome.cause() : null);
             return Future.<Void>succeededFuture();
@@ -252,19 +275,19 @@ final class Client {
     private Future<Void> dispatch(ClientEvent event) {
         JsonObject payload = event.payload();
         return switch (event.name()) {
-            case Events.MOBILE_REGISTER -> relay.phoneEvents.register(this, Payloads.object(payload, event.name()));
-            case Events.MOBILE_SCAN_QR -> relay.phoneEvents.scanQr(this, Payloads.object(payload, event.name()));
-            case Events.MOBILE_MESSAGES -> relay.phoneEvents.messages(this, Payloads.object(payload, event.name()));
-            case Events.MOBILE_CONVERSATIONS -> relay.phoneEvents.conversations(this, Payloads.object(payload, event.name()));
-            case Events.MOBILE_MESSAGE_STATUS -> relay.phoneEvents.status(this, Payloads.object(payload, event.name()));
-            case Events.MESSAGE_SENT -> relay.phoneEvents.sent(this, payload);
+            case Events.MOBILE_REGISTER -> phoneEvents.register(this, Payloads.object(payload, event.name()));
+            case Events.MOBILE_SCAN_QR -> phoneEvents.scanQr(this, Payloads.object(payload, event.name()));
+            case Events.MOBILE_MESSAGES -> phoneEvents.messages(this, Payloads.object(payload, event.name()));
+            case Events.MOBILE_CONVERSATIONS -> phoneEvents.conversations(this, Payloads.object(payload, event.name()));
+            case Events.MOBILE_MESSAGE_STATUS -> phoneEvents.status(this, Payloads.object(payload, event.name()));
+            case Events.MESSAGE_SENT -> phoneEvents.sent(this, payload);
             case Events.MESSAGE_DELETED -> Future.succeededFuture();
-            case Events.MOBILE_LIST_SESSIONS -> relay.sessionControl.listEvent(this);
-            case Events.MOBILE_REVOKE_SESSION -> relay.sessionControl.revokeEvent(this, Payloads.object(payload, event.name()));
-            case Events.WEB_AUTHENTICATE -> relay.webEvents.authenticate(this, Payloads.object(payload, event.name()));
-            case Events.WEB_SEND_MESSAGE -> relay.webEvents.sendMessage(this, Payloads.object(payload, event.name()));
-            case Events.WEB_MARK_READ -> relay.webEvents.markRead(this, Payloads.object(payload, event.name()));
-            case Events.WEB_REQUEST_SYNC -> relay.webEvents.requestSync(this, payload);
+            case Events.MOBILE_LIST_SESSIONS -> sessionControl.listEvent(this);
+            case Events.MOBILE_REVOKE_SESSION -> sessionControl.revokeEvent(this, Payloads.object(payload, event.name()));
+            case Events.WEB_AUTHENTICATE -> webEvents.authenticate(this, Payloads.object(payload, event.name()));
+            case Events.WEB_SEND_MESSAGE -> webEvents.sendMessage(this, Payloads.object(payload, event.name()));
+            case Events.WEB_MARK_READ -> webEvents.markRead(this, Payloads.object(payload, event.name()));
+            case Events.WEB_REQUEST_SYNC -> webEvents.requestSync(this, payload);
             default -> Future.failedFuture(new EventRejected("Unknown event: " + shortened(event.name())));
         };
     }
@@ -279,10 +302,10 @@ final class Client {
             return;
         }
         String reason = ErrorReasons.of(failure);
-        relay.metrics.error(reason);
+        metrics.error(reason);
         String message = clientMessage(failure);
         log.info("event refused node={} socket={} device={} event={} reason={}",
-                relay.nodeId, socket.id(), deviceForLogs(), shortened(event.name()), message);
+                nodeId, socket.id(), deviceForLogs(), shortened(event.name()), message);
         socket.emit(Events.ERROR, ErrorReasons.describe(new JsonObject().put("message", message), reason));
         event.ackIfWanted(ErrorReasons.describe(new JsonObject().put("success", false).put("error", message), reason));
     }
@@ -293,7 +316,7 @@ final class Client {
         }
         if (failure instanceof StoreException store && store.code() == FailureCodes.BAD_REQUEST) {
             // Storage refused what validation let through: a gap in validation to close, not the client's to read.
-            log.warn("event refused by storage node={} socket={} device={}: {}", relay.nodeId, socket.id(), deviceForLogs(), store.getMessage());
+            log.warn("event refused by storage node={} socket={} device={}: {}", nodeId, socket.id(), deviceForLogs(), store.getMessage());
             return "Invalid data";
         }
         if (failure instanceof StoreException) {
@@ -301,45 +324,45 @@ final class Client {
             // log for as long as a database outage lasts.
             return "Storage unavailable, try again";
         }
-        log.warn("event failed node={} socket={} device={}", relay.nodeId, socket.id(), deviceForLogs(), failure);
+        log.warn("event failed node={} socket={} device={}", nodeId, socket.id(), deviceForLogs(), failure);
         return "Internal error";
     }
 
     /** Runs after every event already queued, so a route set up by an in-flight register is torn down too. */
     private void disconnected(String reason) {
         if (identifyTimer >= 0) {
-            relay.vertx.cancelTimer(identifyTimer);
+            vertx.cancelTimer(identifyTimer);
             identifyTimer = -1;
         }
         if (unpairedTimer >= 0) {
-            relay.vertx.cancelTimer(unpairedTimer);
+            vertx.cancelTimer(unpairedTimer);
             unpairedTimer = -1;
         }
         tail = tail.transform(previous -> {
-            relay.metrics.connectionClosed(kind(), reason);
-            relay.ended(this);
+            metrics.connectionClosed(kind(), reason);
+            ended.accept(this);
             if (webSession != null) {
-                relay.fanout.leave(webSession.deviceId(), socket);
-                relay.sessionControl.untrack(webSession.sessionId(), socket);
+                fanout.leave(webSession.deviceId(), socket);
+                sessionControl.untrack(webSession.sessionId(), socket);
                 log.info("web disconnected node={} device={} session={} socket={} reason={}",
-                        relay.nodeId, webSession.deviceId(), webSession.sessionId(), socket.id(), reason);
+                        nodeId, webSession.deviceId(), webSession.sessionId(), socket.id(), reason);
             }
             if (phoneDeviceId == null) {
                 if (webSession == null) {
-                    log.info("socket disconnected node={} socket={} reason={}", relay.nodeId, socket.id(), reason);
+                    log.info("socket disconnected node={} socket={} reason={}", nodeId, socket.id(), reason);
                 }
                 return Future.succeededFuture();
             }
             String deviceId = phoneDeviceId;
-            return relay.routes.detach(deviceId, socket).map(wasRoute -> {
+            return routes.detach(deviceId, socket).map(wasRoute -> {
                 if (wasRoute) {
                     // A node shutting down may close before this publication gets out. It leaves the phone in the
                     // presence map instead, so every survivor tells its browsers when this node leaves the cluster.
                     if (!DisconnectReason.SERVER_SHUTTING_DOWN.equals(reason)) {
-                        relay.presence.offline(deviceId);
+                        presence.offline(deviceId);
                     }
-                    relay.fanout.publish(deviceId, Events.MOBILE_DISCONNECTED);
-                    log.info("phone disconnected node={} device={} socket={} reason={}", relay.nodeId, deviceId, socket.id(), reason);
+                    fanout.publish(deviceId, Events.MOBILE_DISCONNECTED);
+                    log.info("phone disconnected node={} device={} socket={} reason={}", nodeId, deviceId, socket.id(), reason);
                 }
                 return null;
             });

@@ -1,6 +1,7 @@
 package io.relay.routing;
 
 import io.relay.relay.Events;
+import io.relay.ops.Metrics;
 import io.relay.store.Store;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -44,17 +45,23 @@ final class Outbox {
     static final long MAX_RETRY_MS = 30_000;
 
     private final Vertx vertx;
-    private final Switchboard relay;
+    private final String nodeId;
     private final Store store;
+    private final PhoneRoutes routes;
+    private final WebFanout fanout;
+    private final Metrics metrics;
     private final Duration ttl;
     private long sweeper = -1;
     /** Per phone: commands whose "delivered" record failed with an unknown outcome, key → that attempt's id, oldest first. */
     private final Map<String, Map<String, String>> unsure = new ConcurrentHashMap<>();
 
-    Outbox(Vertx vertx, Switchboard relay, Store store, Duration ttl) {
+    Outbox(Vertx vertx, String nodeId, Store store, PhoneRoutes routes, WebFanout fanout, Metrics metrics, Duration ttl) {
         this.vertx = vertx;
-        this.relay = relay;
+        this.nodeId = nodeId;
         this.store = store;
+        this.routes = routes;
+        this.fanout = fanout;
+        this.metrics = metrics;
         this.ttl = ttl;
     }
 
@@ -73,10 +80,10 @@ final class Outbox {
     Future<Void> submit(String deviceId, String key, String event, JsonObject payload) {
         return store.enqueueCommand(deviceId, key, event, payload).map(fresh -> {
             if (!fresh) {
-                log.info("command already queued node={} device={} event={}", relay.nodeId, deviceId, event);
+                log.info("command already queued node={} device={} event={}", nodeId, deviceId, event);
             }
             // Not awaited: the phone may be away, which is what the outbox is for.
-            relay.routes.nudge(deviceId);
+            routes.nudge(deviceId);
             return null;
         });
     }
@@ -123,7 +130,7 @@ final class Outbox {
             }
             return handed.map(count -> {
                 if (count > 0) {
-                    log.info("commands handed to phone node={} device={} count={}", relay.nodeId, deviceId, count);
+                    log.info("commands handed to phone node={} device={} count={}", nodeId, deviceId, count);
                 }
                 return null;
             });
@@ -150,7 +157,7 @@ final class Outbox {
                     JsonObject command = claimed.get();
                     // A socket that closed in this instant loses it, as it would have lost an emit to a dead socket.
                     client.socket().emit(command.getString("event"), command.getJsonObject("payload"));
-                    relay.metrics.messagesRelayed("to_phone", 1);
+                    metrics.messagesRelayed("to_phone", 1);
                     return true;
                 });
     }
@@ -187,7 +194,7 @@ final class Outbox {
 
     private void sweep() {
         store.expireCommands(Instant.now().minus(ttl)).onSuccess(this::tellExpired)
-                .onFailure(e -> log.warn("outbox sweep failed node={}: {}", relay.nodeId, e.getMessage()));
+                .onFailure(e -> log.warn("outbox sweep failed node={}: {}", nodeId, e.getMessage()));
     }
 
     private void tellExpired(JsonArray expired) {
@@ -196,9 +203,9 @@ final class Outbox {
             String deviceId = command.getString("deviceId");
             String key = command.getString("key");
             forget(deviceId, key);
-            log.info("command expired undelivered node={} device={} event={}", relay.nodeId, deviceId, command.getString("event"));
+            log.info("command expired undelivered node={} device={} event={}", nodeId, deviceId, command.getString("event"));
             if (Events.SEND_MESSAGE.equals(command.getString("event"))) {
-                relay.fanout.publish(deviceId, Events.MESSAGE_STATUS,
+                fanout.publish(deviceId, Events.MESSAGE_STATUS,
                         new JsonObject().put("messageId", key).put("tempId", key).put("status", "failed")
                                 .put("error", "The phone stayed offline; the message was not sent"));
             }

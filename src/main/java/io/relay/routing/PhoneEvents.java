@@ -1,6 +1,7 @@
 package io.relay.routing;
 
 import io.relay.relay.Events;
+import io.relay.ops.Metrics;
 import io.relay.pairing.PairingService;
 import io.relay.store.Store;
 import io.vertx.core.Future;
@@ -24,14 +25,27 @@ final class PhoneEvents {
     static final String SEQ = "seq";
     private static final JsonObject SUCCESS = new JsonObject().put("success", true);
 
-    private final Switchboard relay;
+    private final String nodeId;
     private final Store store;
     private final PairingService pairing;
+    private final PhoneCredentials credentials;
+    private final PhoneRoutes routes;
+    private final WebFanout fanout;
+    private final Presence presence;
+    private final Outbox outbox;
+    private final Metrics metrics;
 
-    PhoneEvents(Switchboard relay, Store store, PairingService pairing) {
-        this.relay = relay;
+    PhoneEvents(String nodeId, Store store, PairingService pairing, PhoneCredentials credentials, PhoneRoutes routes,
+                WebFanout fanout, Presence presence, Outbox outbox, Metrics metrics) {
+        this.nodeId = nodeId;
         this.store = store;
         this.pairing = pairing;
+        this.credentials = credentials;
+        this.routes = routes;
+        this.fanout = fanout;
+        this.presence = presence;
+        this.outbox = outbox;
+        this.metrics = metrics;
     }
 
     /**
@@ -46,17 +60,17 @@ final class PhoneEvents {
         String previous = client.phoneDeviceId();
         Future<String> admitted = deviceId.equals(previous)
                 ? Future.succeededFuture() // this socket already proved it is that phone
-                : relay.credentials.admit(deviceId, client.socket(), payload);
+                : credentials.admit(deviceId, client.socket(), payload);
         return admitted.compose(issued -> store.upsertDevice(deviceId, name, model)
-                .compose(v -> relay.routes.attach(deviceId, client.socket(), commands(client)))
-                .compose(v -> relay.presence.online(deviceId))
+                .compose(v -> routes.attach(deviceId, client.socket(), commands(client)))
+                .compose(v -> presence.online(deviceId))
                 .compose(v -> previous == null || previous.equals(deviceId)
                         ? Future.succeededFuture(false)
-                        : relay.routes.detach(previous, client.socket()))
+                        : routes.detach(previous, client.socket()))
                 .map(leftPrevious -> {
                     if (leftPrevious) {
-                        relay.presence.offline(previous);
-                        relay.fanout.publish(previous, Events.MOBILE_DISCONNECTED);
+                        presence.offline(previous);
+                        fanout.publish(previous, Events.MOBILE_DISCONNECTED);
                     }
                     client.phoneDeviceId(deviceId);
                     client.watchPairing();
@@ -67,10 +81,10 @@ final class PhoneEvents {
                     }
                     client.socket().emit(Events.AUTHENTICATED, answer);
                     // What browsers sent while the phone was away: after this register, in order.
-                    client.runQueued(() -> relay.outbox.flush(client));
-                    relay.fanout.publish(deviceId, Events.MOBILE_CONNECTED, new JsonObject().put("deviceId", deviceId));
+                    client.runQueued(() -> outbox.flush(client));
+                    fanout.publish(deviceId, Events.MOBILE_CONNECTED, new JsonObject().put("deviceId", deviceId));
                     log.info("phone registered node={} device={} socket={} transport={} secretIssued={}",
-                            relay.nodeId, deviceId, client.socket().id(), client.socket().transport(), issued != null);
+                            nodeId, deviceId, client.socket().id(), client.socket().transport(), issued != null);
                     return null;
                 }));
     }
@@ -84,12 +98,12 @@ final class PhoneEvents {
         return new PhoneRoutes.Commands() {
             @Override
             public void flush() {
-                client.runQueued(() -> relay.outbox.flush(client));
+                client.runQueued(() -> outbox.flush(client));
             }
 
             @Override
             public Future<Void> emit(String event, JsonObject payload) {
-                return client.queued(() -> relay.outbox.flush(client).map(v -> {
+                return client.queued(() -> outbox.flush(client).map(v -> {
                     if (payload == null) {
                         client.socket().emit(event);
                     } else {
@@ -116,7 +130,7 @@ final class PhoneEvents {
         }
         return pairing.scan(qrData, registered).map(paired -> {
             client.socket().emit(Events.QR_PAIRED, SUCCESS.copy());
-            log.info("phone paired node={} device={} session={}", relay.nodeId, registered, paired.sessionId());
+            log.info("phone paired node={} device={} session={}", nodeId, registered, paired.sessionId());
             return null;
         });
     }
@@ -131,8 +145,8 @@ final class PhoneEvents {
         JsonArray messages = Payloads.documents(payload, "messages");
         return store.saveMessagesAndLog(deviceId, messages, Events.MESSAGES_SYNC, payload)
                 .map(seq -> {
-                    relay.fanout.publishLogged(deviceId, Events.MESSAGES_SYNC, seq, payload.put(SEQ, seq));
-                    relay.metrics.messagesRelayed("to_web", messages.size());
+                    fanout.publishLogged(deviceId, Events.MESSAGES_SYNC, seq, payload.put(SEQ, seq));
+                    metrics.messagesRelayed("to_web", messages.size());
                     return null;
                 });
     }
@@ -143,7 +157,7 @@ final class PhoneEvents {
         JsonArray conversations = Payloads.documents(payload, "conversations");
         return store.saveConversationsAndLog(deviceId, conversations, Events.CONVERSATIONS_SYNC, payload)
                 .map(seq -> {
-                    relay.fanout.publishLogged(deviceId, Events.CONVERSATIONS_SYNC, seq, payload.put(SEQ, seq));
+                    fanout.publishLogged(deviceId, Events.CONVERSATIONS_SYNC, seq, payload.put(SEQ, seq));
                     return null;
                 });
     }
@@ -153,7 +167,7 @@ final class PhoneEvents {
         if (payload == null || client.phoneDeviceId() == null || payload.getValue("tempId") == null) {
             return Future.succeededFuture();
         }
-        return relay.outbox.confirm(client.phoneDeviceId(), Payloads.id(payload, "tempId"));
+        return outbox.confirm(client.phoneDeviceId(), Payloads.id(payload, "tempId"));
     }
 
     /**
@@ -168,7 +182,7 @@ final class PhoneEvents {
         String tempId = payload.getValue("tempId") == null ? messageId : Payloads.id(payload, "tempId");
         return store.recordStatusAndLog(deviceId, messageId, status, tempId, Events.MESSAGE_STATUS, payload)
                 .map(seq -> {
-                    relay.fanout.publishLogged(deviceId, Events.MESSAGE_STATUS, seq, payload.put(SEQ, seq));
+                    fanout.publishLogged(deviceId, Events.MESSAGE_STATUS, seq, payload.put(SEQ, seq));
                     return null;
                 });
     }

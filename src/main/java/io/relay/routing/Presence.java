@@ -16,17 +16,17 @@ import org.slf4j.LoggerFactory;
  */
 final class Presence {
     private static final Logger log = LoggerFactory.getLogger(Presence.class);
-    static final String MAP = "relay.routes";
+    static final String MAP = "relay.phones";
 
     private final Vertx vertx;
     private final Membership membership;
-    private final WebFanout webs;
+    private final WebFanout fanout;
     private AsyncMap<String, String> phones;
 
-    Presence(Vertx vertx, Membership membership, WebFanout webs) {
+    Presence(Vertx vertx, Membership membership, WebFanout fanout) {
         this.vertx = vertx;
         this.membership = membership;
-        this.webs = webs;
+        this.fanout = fanout;
     }
 
     Future<Void> start() {
@@ -51,11 +51,11 @@ final class Presence {
     }
 
     private void nodeLeft(String deadNode) {
-        for (String deviceId : webs.localDevices()) {
+        for (String deviceId : fanout.localDevices()) {
             phones.get(deviceId).onSuccess(holder -> {
                 if (deadNode.equals(holder)) {
                     log.info("phone lost with its node device={} node={}", deviceId, deadNode);
-                    webs.deliverLocally(deviceId, Events.MOBILE_DISCONNECTED);
+                    fanout.deliverLocally(deviceId, Events.MOBILE_DISCONNECTED);
                     phones.removeIfPresent(deviceId, deadNode);
                 }
             });

@@ -25,22 +25,22 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Switchboard {
     private static final Logger log = LoggerFactory.getLogger(Switchboard.class);
 
-    final Vertx vertx;
-    final String nodeId;
-    final PhoneRoutes routes;
-    final WebFanout fanout;
-    final PhoneEvents phoneEvents;
-    final WebEvents webEvents;
-    final Presence presence;
-    final Metrics metrics;
-    final Outbox outbox;
-    final PhoneCredentials credentials;
-    final SessionControl sessionControl;
-    final RelayConfig.Security security;
+    private final Vertx vertx;
+    private final String nodeId;
+    private final Metrics metrics;
+    private final RelayConfig.Security security;
     private final Membership membership;
+    private final PhoneCredentials credentials;
+    private final SessionControl sessionControl;
+    private final PhoneRoutes routes;
+    private final WebFanout fanout;
+    private final Presence presence;
+    private final Outbox outbox;
+    private final PhoneEvents phoneEvents;
+    private final WebEvents webEvents;
     private final java.util.concurrent.atomic.AtomicLong lastRejoin = new java.util.concurrent.atomic.AtomicLong();
     /** Events refused by the per-connection rate limit since start, over all sockets of this node. */
-    final java.util.concurrent.atomic.AtomicLong rateLimitedEvents = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong rateLimitedEvents = new java.util.concurrent.atomic.AtomicLong();
     /** Live clients on this node, for the connection gauges. */
     private final Set<Client> clients = ConcurrentHashMap.newKeySet();
 
@@ -64,9 +64,9 @@ public final class Switchboard {
         this.routes = new PhoneRoutes(vertx);
         this.fanout = new WebFanout(vertx, metrics, eventLog(store, sync), nodeId);
         this.presence = new Presence(vertx, membership, fanout);
-        this.phoneEvents = new PhoneEvents(this, store, pairing);
-        this.webEvents = new WebEvents(this, store, pairing, sync);
-        this.outbox = new Outbox(vertx, this, store, outboxTtl);
+        this.outbox = new Outbox(vertx, nodeId, store, routes, fanout, metrics, outboxTtl);
+        this.phoneEvents = new PhoneEvents(nodeId, store, pairing, credentials, routes, fanout, presence, outbox, metrics);
+        this.webEvents = new WebEvents(nodeId, store, pairing, sync, routes, fanout, presence, sessionControl, outbox);
         for (String kind : List.of(Client.PHONE, Client.WEB, Client.ANONYMOUS)) {
             for (String transport : List.of("polling", "websocket")) {
                 metrics.connectionsGauge(kind, transport, clients, all -> count(all, kind, transport));
@@ -140,7 +140,9 @@ public final class Switchboard {
         log.debug("socket connected node={} socket={} transport={} remote={}",
                 nodeId, socket.id(), socket.transport(), socket.remoteAddress());
         metrics.connectionOpened();
-        Client client = new Client(this, new MeteredSocket(socket, metrics));
+        Client client = new Client(new MeteredSocket(socket, metrics), vertx, nodeId, metrics, security,
+                new EventRateLimit(security, rateLimitedEvents), phoneEvents, webEvents, sessionControl, routes, fanout, presence,
+                this::ended);
         clients.add(client);
         client.start();
     }
@@ -166,7 +168,7 @@ public final class Switchboard {
     }
 
     /** Called once by a client whose socket went. */
-    void ended(Client client) {
+    private void ended(Client client) {
         clients.remove(client);
     }
 

@@ -23,16 +23,27 @@ final class WebEvents {
     /** The most events one resume replays; a browser further behind gets a full sync. */
     static final int REPLAY_LIMIT = 1_000;
 
-    private final Switchboard relay;
+    private final String nodeId;
     private final Store store;
     private final PairingService pairing;
     private final RelayConfig.Sync sync;
+    private final PhoneRoutes routes;
+    private final WebFanout fanout;
+    private final Presence presence;
+    private final SessionControl sessionControl;
+    private final Outbox outbox;
 
-    WebEvents(Switchboard relay, Store store, PairingService pairing, RelayConfig.Sync sync) {
-        this.relay = relay;
+    WebEvents(String nodeId, Store store, PairingService pairing, RelayConfig.Sync sync, PhoneRoutes routes, WebFanout fanout,
+              Presence presence, SessionControl sessionControl, Outbox outbox) {
+        this.nodeId = nodeId;
         this.store = store;
         this.pairing = pairing;
         this.sync = sync;
+        this.routes = routes;
+        this.fanout = fanout;
+        this.presence = presence;
+        this.sessionControl = sessionControl;
+        this.outbox = outbox;
     }
 
     /**
@@ -42,19 +53,19 @@ final class WebEvents {
     Future<Void> authenticate(Client client, JsonObject payload) {
         String token = Payloads.requiredString(payload, "sessionToken", Payloads.MAX_TOKEN_CHARS);
         return pairing.verifySession(token)
-                .compose(claims -> relay.fanout.join(claims.deviceId(), client.socket()).map(claims))
-                .compose(claims -> relay.presence.isOnline(claims.deviceId()).otherwise(false)
+                .compose(claims -> fanout.join(claims.deviceId(), client.socket()).map(claims))
+                .compose(claims -> presence.isOnline(claims.deviceId()).otherwise(false)
                         .map(online -> new Authenticated(claims, online)))
                 .map(authenticated -> {
                     SessionClaims claims = authenticated.claims();
                     SessionClaims previous = client.webSession();
                     if (previous != null && !previous.deviceId().equals(claims.deviceId())) {
-                        relay.fanout.leave(previous.deviceId(), client.socket());
+                        fanout.leave(previous.deviceId(), client.socket());
                     }
                     if (previous != null) {
-                        relay.sessionControl.untrack(previous.sessionId(), client.socket());
+                        sessionControl.untrack(previous.sessionId(), client.socket());
                     }
-                    relay.sessionControl.track(claims.sessionId(), client.socket());
+                    sessionControl.track(claims.sessionId(), client.socket());
                     client.webSession(claims);
                     client.socket().emit(Events.AUTHENTICATED,
                             new JsonObject().put("success", true).put("deviceId", claims.deviceId()));
@@ -64,7 +75,7 @@ final class WebEvents {
                     } else {
                         client.socket().emit(Events.MOBILE_DISCONNECTED);
                     }
-                    log.info("web authenticated node={} device={} session={} socket={} transport={}", relay.nodeId,
+                    log.info("web authenticated node={} device={} session={} socket={} transport={}", nodeId,
                             claims.deviceId(), claims.sessionId(), client.socket().id(), client.socket().transport());
                     return null;
                 });
@@ -80,14 +91,14 @@ final class WebEvents {
         Payloads.requiredString(payload, "message", MAX_MESSAGE_CHARS);
         // The tempId makes a retried send idempotent; without one, each send is its own.
         String key = payload.getValue("tempId") == null ? UUID.randomUUID().toString() : Payloads.id(payload, "tempId");
-        return relay.outbox.submit(web.deviceId(), key, Events.SEND_MESSAGE, payload);
+        return outbox.submit(web.deviceId(), key, Events.SEND_MESSAGE, payload);
     }
 
     /** {@code web:mark-read} → {@code mark:read} on the phone. */
     Future<Void> markRead(Client client, JsonObject payload) {
         SessionClaims web = client.requireWeb();
         Payloads.id(payload, "conversationId");
-        return relay.outbox.submit(web.deviceId(), "mark-read:" + UUID.randomUUID(), Events.MARK_READ, payload);
+        return outbox.submit(web.deviceId(), "mark-read:" + UUID.randomUUID(), Events.MARK_READ, payload);
     }
 
     /**
@@ -110,8 +121,8 @@ final class WebEvents {
         return held(client, web.deviceId(), () -> syncFromStorage(client, web.deviceId())).map(seq -> {
             // Not awaited: the browser has its answer, and an offline phone is told nothing. The phone's node
             // emits it after the outbox, so it does not overtake this browser's earlier read marks and sends.
-            relay.routes.command(web.deviceId(), Events.REQUEST_SYNC, null).onFailure(e -> log.debug(
-                    "request:sync not delivered node={} device={}: {}", relay.nodeId, web.deviceId(), e.getMessage()));
+            routes.command(web.deviceId(), Events.REQUEST_SYNC, null).onFailure(e -> log.debug(
+                    "request:sync not delivered node={} device={}: {}", nodeId, web.deviceId(), e.getMessage()));
             return null;
         });
     }
@@ -121,14 +132,14 @@ final class WebEvents {
      * it did not cover: a snapshot sent after a newer live event would replace that event's thread.
      */
     private Future<Long> held(Client client, String deviceId, java.util.function.Supplier<Future<Long>> answer) {
-        relay.fanout.hold(deviceId, client.socket());
+        fanout.hold(deviceId, client.socket());
         Future<Long> answered;
         try {
             answered = answer.get();
         } catch (RuntimeException e) {
             answered = Future.failedFuture(e);
         }
-        return answered.onComplete(done -> relay.fanout.release(deviceId, client.socket(), done.succeeded() ? done.result() : -1));
+        return answered.onComplete(done -> fanout.release(deviceId, client.socket(), done.succeeded() ? done.result() : -1));
     }
 
     private Future<Long> resume(Client client, String deviceId, long since) {
@@ -156,7 +167,7 @@ final class WebEvents {
                 }
                 return replayed.map(v -> {
                     client.socket().emit(Events.SYNC_COMPLETE, new JsonObject().put(PhoneEvents.SEQ, seq));
-                    log.info("web resumed node={} device={} since={} replayed={}", relay.nodeId, deviceId, since, events.size());
+                    log.info("web resumed node={} device={} since={} replayed={}", nodeId, deviceId, since, events.size());
                     return seq;
                 });
             });
@@ -166,7 +177,7 @@ final class WebEvents {
     private Future<Long> reset(Client client, String deviceId, long since, long last) {
         client.socket().emit(Events.SYNC_RESET, new JsonObject().put(PhoneEvents.SEQ, last)
                 .put("reason", since > last ? "unknown sequence" : "too far behind"));
-        log.info("web resume refused node={} device={} since={} last={}: full sync", relay.nodeId, deviceId, since, last);
+        log.info("web resume refused node={} device={} since={} last={}: full sync", nodeId, deviceId, since, last);
         return syncFromStorage(client, deviceId).map(seq -> {
             client.socket().emit(Events.SYNC_COMPLETE, new JsonObject().put(PhoneEvents.SEQ, seq));
             return seq;
@@ -185,7 +196,7 @@ final class WebEvents {
             }
             return sent.map(v -> stored);
         }).map(stored -> {
-            log.info("web synced from storage node={} device={} conversations={} threads={} messages={}", relay.nodeId, deviceId,
+            log.info("web synced from storage node={} device={} conversations={} threads={} messages={}", nodeId, deviceId,
                     stored.conversations().size(), stored.threads().size(), stored.messages());
             return stored.seq();
         });
