@@ -4,7 +4,6 @@ import io.relay.relay.FailureCodes;
 import io.relay.relay.Events;
 import io.relay.config.RelayConfig;
 import io.relay.gateway.socketio.ClientEvent;
-import io.relay.gateway.socketio.DisconnectReason;
 import io.relay.gateway.socketio.LimitExceeded;
 import io.relay.gateway.socketio.SocketIoSocket;
 import io.relay.pairing.PairingException;
@@ -54,38 +53,27 @@ final class Client {
     private final Metrics metrics;
     private final RelayConfig.Security security;
     private final EventRateLimit rateLimit;
-    private final PhoneEvents phoneEvents;
-    private final WebEvents webEvents;
-    private final SessionControl sessionControl;
-    private final PhoneRoutes routes;
-    private final WebFanout fanout;
-    private final Presence presence;
+    /** Takes what neither side does: identification, and the refusals of a side not joined. */
+    private final UnidentifiedHandler unidentified;
     /** Told once, when the socket went. */
     private final Consumer<Client> ended;
     private Future<Void> tail = Future.succeededFuture();
     private int queued;
     private long identifyTimer = -1;
     private long unpairedTimer = -1;
-    // Written on the socket's context, read by metrics scrapes too.
-    private volatile String phoneDeviceId;
-    private boolean phoneConfirmsCommands;
-    private volatile SessionClaims webSession;
+    // Set on the socket's context once the client registered (authenticated); read by metrics scrapes too.
+    private volatile PhoneHandler phone;
+    private volatile BrowserHandler browser;
 
     Client(SocketIoSocket socket, Vertx vertx, String nodeId, Metrics metrics, RelayConfig.Security security, EventRateLimit rateLimit,
-           PhoneEvents phoneEvents, WebEvents webEvents, SessionControl sessionControl, PhoneRoutes routes, WebFanout fanout,
-           Presence presence, Consumer<Client> ended) {
+           UnidentifiedHandler unidentified, Consumer<Client> ended) {
         this.socket = socket;
         this.vertx = vertx;
         this.nodeId = nodeId;
         this.metrics = metrics;
         this.security = security;
         this.rateLimit = rateLimit;
-        this.phoneEvents = phoneEvents;
-        this.webEvents = webEvents;
-        this.sessionControl = sessionControl;
-        this.routes = routes;
-        this.fanout = fanout;
-        this.presence = presence;
+        this.unidentified = unidentified;
         this.ended = ended;
     }
 
@@ -128,7 +116,7 @@ final class Client {
      * The real app reconnects and registers again by itself, so a phone whose user has not scanned yet
      * only reconnects; the timeout is long next to a QR's life so that a scan rarely meets the reconnect.
      */
-    void watchPairing() {
+    private void watchPairing() {
         long timeout = security.unpairedPhoneTimeout().toMillis();
         if (timeout > 0 && unpairedTimer < 0) {
             unpairedTimer = vertx.setTimer(timeout, id -> runQueued(this::closeIfUnpaired));
@@ -137,11 +125,12 @@ final class Client {
 
     private Future<Void> closeIfUnpaired() {
         unpairedTimer = -1;
-        String deviceId = phoneDeviceId;
-        if (deviceId == null || !socket.connected()) {
+        PhoneHandler phone = this.phone;
+        if (phone == null || !socket.connected()) {
             return Future.succeededFuture();
         }
-        return sessionControl.list(deviceId).transform(ar -> {
+        String deviceId = phone.deviceId();
+        return phone.sessions().transform(ar -> {
             if (ar.failed()) {
                 // Storage down: no verdict; look again later rather than cut a phone that may be paired.
                 log.warn("pairing check failed node={} device={} socket={}: {}", nodeId, deviceId, socket.id(), ar.cause().getMessage());
@@ -174,25 +163,35 @@ final class Client {
         return socket;
     }
 
+    /** The phone this client registered as, or null. */
     String phoneDeviceId() {
-        return phoneDeviceId;
+        PhoneHandler phone = this.phone;
+        return phone == null ? null : phone.deviceId();
     }
 
-    void phoneDeviceId(String deviceId) {
-        this.phoneDeviceId = deviceId;
-    }
-
+    /** The session this client authenticated with as a browser, or null. */
     SessionClaims webSession() {
-        return webSession;
+        BrowserHandler browser = this.browser;
+        return browser == null ? null : browser.session();
     }
 
-    void webSession(SessionClaims claims) {
-        this.webSession = claims;
+    /**
+     * {@code mobile:register} succeeded: the phone's events go to a handler for that phone from now on (a
+     * register as another phone replaces it), and the client must get paired in time.
+     */
+    void registeredAsPhone(String deviceId, boolean confirmsCommands) {
+        phone = unidentified.phone(deviceId, confirmsCommands);
+        watchPairing();
+    }
+
+    /** {@code web:authenticate} succeeded: the browser's events go to a handler for that session from now on. */
+    void authenticatedAsBrowser(SessionClaims session) {
+        browser = unidentified.browser(session);
     }
 
     /** {@value #PHONE} once registered, {@value #WEB} once authenticated, else {@value #ANONYMOUS}. */
     String kind() {
-        return phoneDeviceId != null ? PHONE : webSession != null ? WEB : ANONYMOUS;
+        return phone != null ? PHONE : browser != null ? WEB : ANONYMOUS;
     }
 
     /** Runs a task of the relay's own after every event already queued on this socket, in order with them. */
@@ -217,28 +216,10 @@ final class Client {
         return outcome.future();
     }
 
+    /** True when the phone said in its register that it confirms each command it is handed. */
     boolean phoneConfirmsCommands() {
-        return phoneConfirmsCommands;
-    }
-
-    void phoneConfirmsCommands(boolean confirms) {
-        this.phoneConfirmsCommands = confirms;
-    }
-
-    /** The phone this socket registered as, or a rejection telling the client to register first. */
-    String requirePhone() {
-        if (phoneDeviceId == null) {
-            throw new EventRejected("Device not registered: send mobile:register first");
-        }
-        return phoneDeviceId;
-    }
-
-    /** The session this browser authenticated with, or a rejection telling it to authenticate first. */
-    SessionClaims requireWeb() {
-        if (webSession == null) {
-            throw new EventRejected("Not authenticated: send web:authenticate first");
-        }
-        return webSession;
+        PhoneHandler phone = this.phone;
+        return phone != null && phone.confirmsCommands();
     }
 
     private void enqueue(ClientEvent event) {
@@ -272,24 +253,17 @@ final class Client {
         }
     }
 
+    /** To the handler of the side the event belongs to, once the client joined that side; else to the unidentified one. */
     private Future<Void> dispatch(ClientEvent event) {
-        JsonObject payload = event.payload();
-        return switch (event.name()) {
-            case Events.MOBILE_REGISTER -> phoneEvents.register(this, Payloads.object(payload, event.name()));
-            case Events.MOBILE_SCAN_QR -> phoneEvents.scanQr(this, Payloads.object(payload, event.name()));
-            case Events.MOBILE_MESSAGES -> phoneEvents.messages(this, Payloads.object(payload, event.name()));
-            case Events.MOBILE_CONVERSATIONS -> phoneEvents.conversations(this, Payloads.object(payload, event.name()));
-            case Events.MOBILE_MESSAGE_STATUS -> phoneEvents.status(this, Payloads.object(payload, event.name()));
-            case Events.MESSAGE_SENT -> phoneEvents.sent(this, payload);
-            case Events.MESSAGE_DELETED -> Future.succeededFuture();
-            case Events.MOBILE_LIST_SESSIONS -> sessionControl.listEvent(this);
-            case Events.MOBILE_REVOKE_SESSION -> sessionControl.revokeEvent(this, Payloads.object(payload, event.name()));
-            case Events.WEB_AUTHENTICATE -> webEvents.authenticate(this, Payloads.object(payload, event.name()));
-            case Events.WEB_SEND_MESSAGE -> webEvents.sendMessage(this, Payloads.object(payload, event.name()));
-            case Events.WEB_MARK_READ -> webEvents.markRead(this, Payloads.object(payload, event.name()));
-            case Events.WEB_REQUEST_SYNC -> webEvents.requestSync(this, payload);
-            default -> Future.failedFuture(new EventRejected("Unknown event: " + shortened(event.name())));
-        };
+        PhoneHandler phone = this.phone;
+        BrowserHandler browser = this.browser;
+        if (phone != null && PhoneHandler.EVENTS.contains(event.name())) {
+            return phone.handle(this, event);
+        }
+        if (browser != null && BrowserHandler.EVENTS.contains(event.name())) {
+            return browser.handle(this, event);
+        }
+        return unidentified.handle(this, event);
     }
 
     /**
@@ -341,39 +315,29 @@ final class Client {
         tail = tail.transform(previous -> {
             metrics.connectionClosed(kind(), reason);
             ended.accept(this);
-            if (webSession != null) {
-                fanout.leave(webSession.deviceId(), socket);
-                sessionControl.untrack(webSession.sessionId(), socket);
-                log.info("web disconnected node={} device={} session={} socket={} reason={}",
-                        nodeId, webSession.deviceId(), webSession.sessionId(), socket.id(), reason);
+            PhoneHandler phone = this.phone;
+            BrowserHandler browser = this.browser;
+            if (browser != null) {
+                browser.disconnected(this, reason);
             }
-            if (phoneDeviceId == null) {
-                if (webSession == null) {
+            if (phone == null) {
+                if (browser == null) {
                     log.info("socket disconnected node={} socket={} reason={}", nodeId, socket.id(), reason);
                 }
                 return Future.succeededFuture();
             }
-            String deviceId = phoneDeviceId;
-            return routes.detach(deviceId, socket).map(wasRoute -> {
-                if (wasRoute) {
-                    // A node shutting down may close before this publication gets out. It leaves the phone in the
-                    // presence map instead, so every survivor tells its browsers when this node leaves the cluster.
-                    if (!DisconnectReason.SERVER_SHUTTING_DOWN.equals(reason)) {
-                        presence.offline(deviceId);
-                    }
-                    fanout.publish(deviceId, Events.MOBILE_DISCONNECTED);
-                    log.info("phone disconnected node={} device={} socket={} reason={}", nodeId, deviceId, socket.id(), reason);
-                }
-                return null;
-            });
+            return phone.disconnected(this, reason);
         });
     }
 
     private String deviceForLogs() {
-        return phoneDeviceId != null ? phoneDeviceId : webSession != null ? webSession.deviceId() : "-";
+        String phoneDevice = phoneDeviceId();
+        SessionClaims session = webSession();
+        return phoneDevice != null ? phoneDevice : session != null ? session.deviceId() : "-";
     }
 
-    private static String shortened(String name) {
+    /** An event name as it may appear in a refusal or a log line: control characters replaced, cut at a length. */
+    static String shortened(String name) {
         String printable = name.replaceAll("\\p{Cntrl}", "?");
         return printable.length() <= MAX_EVENT_NAME_IN_ERRORS ? printable : printable.substring(0, MAX_EVENT_NAME_IN_ERRORS) + "...";
     }

@@ -1,6 +1,8 @@
 package io.relay.routing;
 
 import io.relay.relay.Events;
+import io.relay.gateway.socketio.DisconnectReason;
+import io.relay.gateway.socketio.SocketIoSocket;
 import io.relay.ops.Metrics;
 import io.relay.pairing.PairingService;
 import io.relay.store.Store;
@@ -72,9 +74,7 @@ final class PhoneEvents {
                         presence.offline(previous);
                         fanout.publish(previous, Events.MOBILE_DISCONNECTED);
                     }
-                    client.phoneDeviceId(deviceId);
-                    client.watchPairing();
-                    client.phoneConfirmsCommands(Boolean.TRUE.equals(payload.getValue("confirmsCommands")));
+                    client.registeredAsPhone(deviceId, Boolean.TRUE.equals(payload.getValue("confirmsCommands")));
                     JsonObject answer = SUCCESS.copy();
                     if (issued != null) {
                         answer.put(PhoneCredentials.FIELD, issued);
@@ -121,8 +121,7 @@ final class PhoneEvents {
      * as the phone may scan for it: the real app always registers first, and a session planted for a
      * deviceId by anyone else would receive every message that phone sends.
      */
-    Future<Void> scanQr(Client client, JsonObject payload) {
-        String registered = client.requirePhone();
+    Future<Void> scanQr(Client client, String registered, JsonObject payload) {
         String qrData = Payloads.requiredString(payload, "qrData", MAX_QR_DATA_CHARS);
         String claimed = Payloads.optionalString(payload, "deviceId", Payloads.MAX_DEVICE_ID_CHARS, registered);
         if (!claimed.equals(registered)) {
@@ -140,8 +139,7 @@ final class PhoneEvents {
      * it. No {@code message:new}: the web app counts each one as one more unread message, and the phone's
      * own conversation list already says how many there are.
      */
-    Future<Void> messages(Client client, JsonObject payload) {
-        String deviceId = client.requirePhone();
+    Future<Void> messages(String deviceId, JsonObject payload) {
         JsonArray messages = Payloads.documents(payload, "messages");
         return store.saveMessagesAndLog(deviceId, messages, Events.MESSAGES_SYNC, payload)
                 .map(seq -> {
@@ -152,8 +150,7 @@ final class PhoneEvents {
     }
 
     /** {@code mobile:conversations}: store the list and log it in one commit, then {@code conversations:sync} to every browser. */
-    Future<Void> conversations(Client client, JsonObject payload) {
-        String deviceId = client.requirePhone();
+    Future<Void> conversations(String deviceId, JsonObject payload) {
         JsonArray conversations = Payloads.documents(payload, "conversations");
         return store.saveConversationsAndLog(deviceId, conversations, Events.CONVERSATIONS_SYNC, payload)
                 .map(seq -> {
@@ -163,19 +160,18 @@ final class PhoneEvents {
     }
 
     /** {@code message:sent} / {@code message:deleted}: ignored as by the original, except that a tempId settles its command. */
-    Future<Void> sent(Client client, JsonObject payload) {
-        if (payload == null || client.phoneDeviceId() == null || payload.getValue("tempId") == null) {
+    Future<Void> sent(String deviceId, JsonObject payload) {
+        if (payload == null || payload.getValue("tempId") == null) {
             return Future.succeededFuture();
         }
-        return outbox.confirm(client.phoneDeviceId(), Payloads.id(payload, "tempId"));
+        return outbox.confirm(deviceId, Payloads.id(payload, "tempId"));
     }
 
     /**
      * {@code mobile:message-status}: in one commit, record it on the stored message, settle the command it
      * reports on and log it; then {@code message:status} to every browser.
      */
-    Future<Void> status(Client client, JsonObject payload) {
-        String deviceId = client.requirePhone();
+    Future<Void> status(String deviceId, JsonObject payload) {
         String messageId = Payloads.id(payload, "messageId");
         String status = Payloads.requiredString(payload, "status", MAX_STATUS_CHARS);
         // A status naming a browser's tempId (or using it as the message id) settles that command.
@@ -185,5 +181,25 @@ final class PhoneEvents {
                     fanout.publishLogged(deviceId, Events.MESSAGE_STATUS, seq, payload.put(SEQ, seq));
                     return null;
                 });
+    }
+
+    /**
+     * The phone's socket went (called after every event queued before): its route goes, if it still is
+     * this socket's, and then its presence, and its browsers hear it.
+     */
+    Future<Void> disconnected(Client client, String deviceId, String reason) {
+        SocketIoSocket socket = client.socket();
+        return routes.detach(deviceId, socket).map(wasRoute -> {
+            if (wasRoute) {
+                // A node shutting down may close before this publication gets out. It leaves the phone in the
+                // presence map instead, so every survivor tells its browsers when this node leaves the cluster.
+                if (!DisconnectReason.SERVER_SHUTTING_DOWN.equals(reason)) {
+                    presence.offline(deviceId);
+                }
+                fanout.publish(deviceId, Events.MOBILE_DISCONNECTED);
+                log.info("phone disconnected node={} device={} socket={} reason={}", nodeId, deviceId, socket.id(), reason);
+            }
+            return null;
+        });
     }
 }

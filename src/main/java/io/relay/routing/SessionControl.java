@@ -84,24 +84,22 @@ public final class SessionControl {
     }
 
     /** {@code mobile:list-sessions}: the phone's browsers, as {@code sessions:list {sessions}}. */
-    Future<Void> listEvent(Client client) {
-        String deviceId = client.requirePhone();
+    Future<Void> listEvent(SocketIoSocket phone, String deviceId) {
         return list(deviceId).map(all -> {
-            client.socket().emit(Events.SESSIONS_LIST, new JsonObject().put("sessions", all));
+            phone.emit(Events.SESSIONS_LIST, new JsonObject().put("sessions", all));
             return null;
         });
     }
 
     /** {@code mobile:revoke-session {sessionId} | {all:true}}: answered with {@code sessions:revoked {sessionIds}}. */
-    Future<Void> revokeEvent(Client client, JsonObject payload) {
-        String deviceId = client.requirePhone();
+    Future<Void> revokeEvent(SocketIoSocket phone, String deviceId, JsonObject payload) {
         boolean all = Boolean.TRUE.equals(payload.getValue("all"));
         String one = all ? null : Payloads.requiredString(payload, "sessionId", Payloads.MAX_NAME_CHARS);
         return revoke(deviceId, one).map(revoked -> {
             if (!all && revoked.isEmpty()) {
                 throw new EventRejected("Unknown session");
             }
-            client.socket().emit(Events.SESSIONS_REVOKED, new JsonObject().put("sessionIds", new JsonArray(List.copyOf(revoked))));
+            phone.emit(Events.SESSIONS_REVOKED, new JsonObject().put("sessionIds", new JsonArray(List.copyOf(revoked))));
             return null;
         });
     }

@@ -36,8 +36,7 @@ public final class Switchboard {
     private final WebFanout fanout;
     private final Presence presence;
     private final Outbox outbox;
-    private final PhoneEvents phoneEvents;
-    private final WebEvents webEvents;
+    private final UnidentifiedHandler unidentified;
     private final java.util.concurrent.atomic.AtomicLong lastRejoin = new java.util.concurrent.atomic.AtomicLong();
     /** Events refused by the per-connection rate limit since start, over all sockets of this node. */
     private final java.util.concurrent.atomic.AtomicLong rateLimitedEvents = new java.util.concurrent.atomic.AtomicLong();
@@ -65,8 +64,10 @@ public final class Switchboard {
         this.fanout = new WebFanout(vertx, metrics, eventLog(store, sync), nodeId);
         this.presence = new Presence(vertx, membership, fanout);
         this.outbox = new Outbox(vertx, nodeId, store, routes, fanout, metrics, outboxTtl);
-        this.phoneEvents = new PhoneEvents(nodeId, store, pairing, credentials, routes, fanout, presence, outbox, metrics);
-        this.webEvents = new WebEvents(nodeId, store, pairing, sync, routes, fanout, presence, sessionControl, outbox);
+        this.unidentified = new UnidentifiedHandler(
+                new PhoneEvents(nodeId, store, pairing, credentials, routes, fanout, presence, outbox, metrics),
+                new WebEvents(nodeId, store, pairing, sync, routes, fanout, presence, sessionControl, outbox),
+                sessionControl);
         for (String kind : List.of(Client.PHONE, Client.WEB, Client.ANONYMOUS)) {
             for (String transport : List.of("polling", "websocket")) {
                 metrics.connectionsGauge(kind, transport, clients, all -> count(all, kind, transport));
@@ -141,8 +142,7 @@ public final class Switchboard {
                 nodeId, socket.id(), socket.transport(), socket.remoteAddress());
         metrics.connectionOpened();
         Client client = new Client(new MeteredSocket(socket, metrics), vertx, nodeId, metrics, security,
-                new EventRateLimit(security, rateLimitedEvents), phoneEvents, webEvents, sessionControl, routes, fanout, presence,
-                this::ended);
+                new EventRateLimit(security, rateLimitedEvents), unidentified, this::ended);
         clients.add(client);
         client.start();
     }

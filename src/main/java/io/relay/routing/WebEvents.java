@@ -66,7 +66,7 @@ final class WebEvents {
                         sessionControl.untrack(previous.sessionId(), client.socket());
                     }
                     sessionControl.track(claims.sessionId(), client.socket());
-                    client.webSession(claims);
+                    client.authenticatedAsBrowser(claims);
                     client.socket().emit(Events.AUTHENTICATED,
                             new JsonObject().put("success", true).put("deviceId", claims.deviceId()));
                     // Where the phone stands, so a browser need not wait for a change to know it.
@@ -85,20 +85,18 @@ final class WebEvents {
     }
 
     /** {@code web:send-message} → {@code send:message} on the phone, payload as the browser sent it. */
-    Future<Void> sendMessage(Client client, JsonObject payload) {
-        SessionClaims web = client.requireWeb();
+    Future<Void> sendMessage(String deviceId, JsonObject payload) {
         Payloads.requiredString(payload, "phoneNumber", MAX_PHONE_NUMBER_CHARS);
         Payloads.requiredString(payload, "message", MAX_MESSAGE_CHARS);
         // The tempId makes a retried send idempotent; without one, each send is its own.
         String key = payload.getValue("tempId") == null ? UUID.randomUUID().toString() : Payloads.id(payload, "tempId");
-        return outbox.submit(web.deviceId(), key, Events.SEND_MESSAGE, payload);
+        return outbox.submit(deviceId, key, Events.SEND_MESSAGE, payload);
     }
 
     /** {@code web:mark-read} → {@code mark:read} on the phone. */
-    Future<Void> markRead(Client client, JsonObject payload) {
-        SessionClaims web = client.requireWeb();
+    Future<Void> markRead(String deviceId, JsonObject payload) {
         Payloads.id(payload, "conversationId");
-        return outbox.submit(web.deviceId(), "mark-read:" + UUID.randomUUID(), Events.MARK_READ, payload);
+        return outbox.submit(deviceId, "mark-read:" + UUID.randomUUID(), Events.MARK_READ, payload);
     }
 
     /**
@@ -109,20 +107,19 @@ final class WebEvents {
      * phone answers {@code request:sync} with its conversation list only, so a reloaded page would show
      * empty threads otherwise), then the phone is asked, wherever it is, for its fresh list.
      */
-    Future<Void> requestSync(Client client, JsonObject payload) {
-        SessionClaims web = client.requireWeb();
+    Future<Void> requestSync(Client client, String deviceId, JsonObject payload) {
         Object since = payload == null ? null : payload.getValue("since");
         if (since != null) {
             if (!(since instanceof Number n) || n.longValue() < 0 || n.doubleValue() != n.longValue()) {
                 throw new EventRejected("Invalid field: since (expected a sequence number, a whole number >= 0)");
             }
-            return held(client, web.deviceId(), () -> resume(client, web.deviceId(), n.longValue())).mapEmpty();
+            return held(client, deviceId, () -> resume(client, deviceId, n.longValue())).mapEmpty();
         }
-        return held(client, web.deviceId(), () -> syncFromStorage(client, web.deviceId())).map(seq -> {
+        return held(client, deviceId, () -> syncFromStorage(client, deviceId)).map(seq -> {
             // Not awaited: the browser has its answer, and an offline phone is told nothing. The phone's node
             // emits it after the outbox, so it does not overtake this browser's earlier read marks and sends.
-            routes.command(web.deviceId(), Events.REQUEST_SYNC, null).onFailure(e -> log.debug(
-                    "request:sync not delivered node={} device={}: {}", nodeId, web.deviceId(), e.getMessage()));
+            routes.command(deviceId, Events.REQUEST_SYNC, null).onFailure(e -> log.debug(
+                    "request:sync not delivered node={} device={}: {}", nodeId, deviceId, e.getMessage()));
             return null;
         });
     }
@@ -200,5 +197,13 @@ final class WebEvents {
                     stored.conversations().size(), stored.threads().size(), stored.messages());
             return stored.seq();
         });
+    }
+
+    /** The browser's socket went: it leaves its phone's fan-out group and its session's sockets. */
+    void disconnected(Client client, SessionClaims session, String reason) {
+        fanout.leave(session.deviceId(), client.socket());
+        sessionControl.untrack(session.sessionId(), client.socket());
+        log.info("web disconnected node={} device={} session={} socket={} reason={}",
+                nodeId, session.deviceId(), session.sessionId(), client.socket().id(), reason);
     }
 }

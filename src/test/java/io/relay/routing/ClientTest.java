@@ -33,7 +33,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** One socket's life in the relay, over real storage, without the wire in the way. */
 @ExtendWith(VertxExtension.class)
-@DisplayName("A socket session")
+@DisplayName("A client")
 class ClientTest {
 
     private Storage storage;
@@ -95,6 +95,41 @@ class ClientTest {
                             .map(p -> new JsonArray(p.substring(1)).getJsonObject(1).getJsonArray("messages").getJsonObject(0).getString("id"))
                             .toList();
                     assertThat(newIds).containsExactlyElementsOf(IntStream.range(0, 30).mapToObj(i -> "m" + i).toList());
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("refuses the events of a side it has not joined with the words the apps know, a bad payload named first")
+    void sidesNotJoined(Vertx vertx, VertxTestContext ctx) {
+        RecordingSocket phone = connect();
+        RecordingSocket stranger = connect();
+        JsonObject send = new JsonObject().put("phoneNumber", "+15550100").put("message", "hi");
+        send(phone, Events.MOBILE_REGISTER, new JsonObject().put("deviceId", "phone-1"))
+                .compose(registered -> Future.all(List.of(
+                        send(phone, Events.WEB_SEND_MESSAGE, send),
+                        send(phone, Events.WEB_REQUEST_SYNC, null),
+                        send(phone, Events.WEB_MARK_READ, null),
+                        send(stranger, Events.MOBILE_MESSAGES, new JsonObject().put("messages", new JsonArray())),
+                        send(stranger, Events.MOBILE_LIST_SESSIONS, null),
+                        send(stranger, Events.MOBILE_SCAN_QR, null),
+                        send(stranger, Events.MESSAGE_SENT, new JsonObject().put("tempId", "t1")),
+                        send(stranger, "web:whatever", null))))
+                .onComplete(ctx.succeeding(all -> ctx.verify(() -> {
+                    List<JsonObject> answers = all.list();
+                    assertThat(answers).extracting(a -> a.getString("error")).containsExactly(
+                            "Not authenticated: send web:authenticate first",
+                            "Not authenticated: send web:authenticate first",
+                            "Invalid payload for web:mark-read: expected a JSON object",
+                            "Device not registered: send mobile:register first",
+                            "Device not registered: send mobile:register first",
+                            "Invalid payload for mobile:scan-qr: expected a JSON object",
+                            null,
+                            "Unknown event: web:whatever");
+                    assertThat(answers).extracting(a -> a.getString("code")).containsExactly(
+                            "not_authenticated", "not_authenticated", "bad_request", "not_registered", "not_registered",
+                            "bad_request", null, "unknown_event");
+                    assertThat(answers.get(6).getBoolean("success")).isTrue();
                     ctx.completeNow();
                 })));
     }
