@@ -31,7 +31,7 @@ final class UnidentifiedHandler implements ClientHandler {
         return switch (name) {
             case Events.MOBILE_REGISTER -> phoneEvents.register(client, Payloads.object(event.payload(), name));
             case Events.WEB_AUTHENTICATE -> webEvents.authenticate(client, Payloads.object(event.payload(), name));
-            // The original app may report a send or a deletion before it registered: nothing to settle then.
+            // Taken before a register too, as always: without a phone there is no command to settle.
             case Events.MESSAGE_SENT, Events.MESSAGE_DELETED -> Future.succeededFuture();
             case Events.MOBILE_SCAN_QR, Events.MOBILE_MESSAGES, Events.MOBILE_CONVERSATIONS, Events.MOBILE_MESSAGE_STATUS,
                  Events.MOBILE_REVOKE_SESSION -> refuse(event, NOT_REGISTERED);
