@@ -7,7 +7,7 @@ import io.relay.gateway.WebGuards;
 import io.relay.gateway.socketio.SocketIoServer;
 import io.relay.pairing.PairingService;
 import io.relay.pairing.SessionTokens;
-import io.relay.relay.Addresses;
+import io.relay.vocabulary.Addresses;
 import io.relay.relay.Relay;
 import io.relay.store.Storage;
 import io.vertx.core.DeploymentOptions;

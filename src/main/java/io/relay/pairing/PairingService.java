@@ -2,7 +2,7 @@ package io.relay.pairing;
 
 import io.relay.config.RelayConfig;
 import io.relay.ops.Metrics;
-import io.relay.relay.Addresses;
+import io.relay.vocabulary.Addresses;
 import io.relay.store.Store;
 import io.relay.store.Store.PairingToken;
 import io.vertx.core.Future;

@@ -4,6 +4,7 @@ import io.relay.config.RelayConfig;
 import io.relay.gateway.socketio.ClientEvent;
 import io.relay.gateway.socketio.SocketIoSocket;
 import io.relay.security.TokenBucket;
+import io.relay.vocabulary.Events;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -2,6 +2,7 @@ package io.relay.relay;
 
 import io.relay.pairing.PairingService;
 import io.relay.store.Store;
+import io.relay.vocabulary.Events;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -1,6 +1,7 @@
 package io.relay.relay;
 
 import io.relay.gateway.socketio.SocketIoSocket;
+import io.relay.vocabulary.Addresses;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;

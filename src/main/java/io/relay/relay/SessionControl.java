@@ -2,6 +2,8 @@ package io.relay.relay;
 
 import io.relay.gateway.socketio.SocketIoSocket;
 import io.relay.store.Store;
+import io.relay.vocabulary.Addresses;
+import io.relay.vocabulary.Events;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;

@@ -7,6 +7,7 @@ import io.relay.gateway.socketio.SocketIoSocket;
 import io.relay.pairing.PairingException;
 import io.relay.pairing.SessionClaims;
 import io.relay.store.StoreException;
+import io.relay.vocabulary.Events;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;

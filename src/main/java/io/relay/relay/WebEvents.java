@@ -4,6 +4,7 @@ import io.relay.config.RelayConfig;
 import io.relay.pairing.PairingService;
 import io.relay.pairing.SessionClaims;
 import io.relay.store.Store;
+import io.relay.vocabulary.Events;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -3,6 +3,7 @@ package io.relay.relay;
 import io.relay.gateway.socketio.SocketIoPackets;
 import io.relay.gateway.socketio.SocketIoSocket;
 import io.relay.ops.Metrics;
+import io.relay.vocabulary.Addresses;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;

@@ -2,7 +2,7 @@ package io.relay.pairing;
 
 import io.relay.TestConfigs;
 import io.relay.config.RelayConfig;
-import io.relay.relay.Addresses;
+import io.relay.vocabulary.Addresses;
 import io.relay.store.Storage;
 import io.relay.store.Store;
 import io.relay.store.TestDatabase;

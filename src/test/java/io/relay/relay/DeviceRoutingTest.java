@@ -1,5 +1,7 @@
 package io.relay.relay;
 
+import io.relay.vocabulary.Addresses;
+import io.relay.vocabulary.Events;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -1,6 +1,6 @@
 package io.relay.gateway.engineio;
 
-import io.relay.relay.Addresses;
+import io.relay.vocabulary.Addresses;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
