@@ -1,7 +1,7 @@
 package io.relay.pairing;
 
-import io.relay.relay.FailureCodes;
 import io.relay.store.StoreException;
+import io.relay.vocabulary.FailureReason;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
@@ -79,7 +79,7 @@ public final class PairingRoutes {
                 switch (p.reason()) {
                     case BAD_REQUEST -> error(ctx, 400, "Token is required");
                     case UNKNOWN_TOKEN -> error(ctx, 404, "Unknown pairing token");
-                    case TIMEOUT -> error(ctx, 408, "Pairing timeout");
+                    case PAIRING_TIMEOUT -> error(ctx, 408, "Pairing timeout");
                     case ALREADY_COLLECTED -> error(ctx, 410, "Pairing already collected");
                     case INVALID_SESSION -> error(ctx, 401, "Invalid or expired session");
                     case CANCELLED -> log.debug("wait-pairing: client went away");
@@ -177,7 +177,7 @@ public final class PairingRoutes {
     }
 
     private static void internal(RoutingContext ctx, String what, Throwable cause) {
-        if (cause instanceof StoreException s && s.code() == FailureCodes.STORAGE_UNAVAILABLE) {
+        if (cause instanceof StoreException s && s.reason() == FailureReason.STORAGE_UNAVAILABLE) {
             log.warn("{}: storage unavailable", what);
             error(ctx, 503, "Service temporarily unavailable");
             return;

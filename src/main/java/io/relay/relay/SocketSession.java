@@ -8,6 +8,7 @@ import io.relay.pairing.PairingException;
 import io.relay.pairing.SessionClaims;
 import io.relay.store.StoreException;
 import io.relay.vocabulary.Events;
+import io.relay.vocabulary.FailureReason;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
@@ -85,9 +86,9 @@ final class SocketSession {
         }
         long seconds = relay.security.identifyTimeout().toSeconds();
         String message = "Not identified within " + seconds + " s: send mobile:register or web:authenticate after connecting";
-        relay.metrics.error(ErrorReasons.IDENTIFY_TIMEOUT);
+        relay.metrics.error(FailureReason.IDENTIFY_TIMEOUT);
         log.info("socket closed unidentified node={} socket={} remote={} after={}s", relay.nodeId, socket.id(), socket.remoteAddress(), seconds);
-        socket.emit(Events.ERROR, ErrorReasons.describe(new JsonObject().put("message", message), ErrorReasons.IDENTIFY_TIMEOUT));
+        socket.emit(Events.ERROR, ClientErrors.describe(new JsonObject().put("message", message), FailureReason.IDENTIFY_TIMEOUT));
         socket.closeTransport();
         return Future.succeededFuture();
     }
@@ -120,11 +121,11 @@ final class SocketSession {
                 watchPairing();
             } else if (ar.result().isEmpty() && socket.connected()) {
                 long seconds = relay.security.unpairedPhoneTimeout().toSeconds();
-                relay.metrics.error(ErrorReasons.UNPAIRED_TIMEOUT);
+                relay.metrics.error(FailureReason.UNPAIRED_TIMEOUT);
                 log.info("phone socket closed unpaired node={} device={} socket={} remote={} after={}s",
                         relay.nodeId, deviceId, socket.id(), socket.remoteAddress(), seconds);
                 String message = "No browser paired within " + seconds + " s of register: reconnect and register again to scan a QR";
-                socket.emit(Events.ERROR, ErrorReasons.describe(new JsonObject().put("message", message), ErrorReasons.UNPAIRED_TIMEOUT));
+                socket.emit(Events.ERROR, ClientErrors.describe(new JsonObject().put("message", message), FailureReason.UNPAIRED_TIMEOUT));
                 socket.closeTransport();
             }
             return Future.<Void>succeededFuture();
@@ -136,10 +137,10 @@ final class SocketSession {
      * is told why, with the code, before the gateway closes the connection. Not retryable as sent.
      */
     private void overLimit(LimitExceeded limit) {
-        relay.metrics.error(limit.code());
+        relay.metrics.error(limit.reason());
         log.warn("connection over a limit node={} socket={} device={} remote={} code={}: {}", relay.nodeId, socket.id(),
-                deviceForLogs(), socket.remoteAddress(), limit.code(), limit.message());
-        socket.emit(Events.ERROR, new JsonObject().put("message", limit.message()).put("code", limit.code()).put("retryable", false));
+                deviceForLogs(), socket.remoteAddress(), limit.reason().code(), limit.message());
+        socket.emit(Events.ERROR, ClientErrors.describe(new JsonObject().put("message", limit.message()), limit.reason()));
     }
 
     SocketIoSocket socket() {
@@ -204,7 +205,7 @@ final class SocketSession {
     /** The phone this socket registered as, or a rejection telling the client to register first. */
     String requirePhone() {
         if (phoneDeviceId == null) {
-            throw new EventRejected("Device not registered: send mobile:register first");
+            throw new EventRejected(FailureReason.NOT_REGISTERED, "Device not registered: send mobile:register first");
         }
         return phoneDeviceId;
     }
@@ -212,7 +213,7 @@ final class SocketSession {
     /** The session this browser authenticated with, or a rejection telling it to authenticate first. */
     SessionClaims requireWeb() {
         if (webSession == null) {
-            throw new EventRejected("Not authenticated: send web:authenticate first");
+            throw new EventRejected(FailureReason.NOT_AUTHENTICATED, "Not authenticated: send web:authenticate first");
         }
         return webSession;
     }
@@ -221,11 +222,11 @@ final class SocketSession {
         String metricName = CLIENT_EVENTS.contains(event.name()) ? event.name() : "unknown";
         relay.metrics.eventReceived(metricName);
         if (!rateLimit.admit(event, socket, relay.nodeId, deviceForLogs())) {
-            relay.metrics.error(ErrorReasons.RATE_LIMITED);
+            relay.metrics.error(FailureReason.RATE_LIMITED);
             return;
         }
         if (queued >= MAX_QUEUED_EVENTS) {
-            answer(event, new EventRejected("Too many events in flight; slow down"));
+            answer(event, new EventRejected(FailureReason.FLOOD, "Too many events in flight; slow down"));
             return;
         }
         queued++;
@@ -264,7 +265,7 @@ final class SocketSession {
             case Events.WEB_SEND_MESSAGE -> relay.webEvents.sendMessage(this, Payloads.object(payload, event.name()));
             case Events.WEB_MARK_READ -> relay.webEvents.markRead(this, Payloads.object(payload, event.name()));
             case Events.WEB_REQUEST_SYNC -> relay.webEvents.requestSync(this, payload);
-            default -> Future.failedFuture(new EventRejected("Unknown event: " + shortened(event.name())));
+            default -> Future.failedFuture(new EventRejected(FailureReason.UNKNOWN_EVENT, "Unknown event: " + shortened(event.name())));
         };
     }
 
@@ -277,20 +278,20 @@ final class SocketSession {
             event.ackIfWanted(new JsonObject().put("success", true));
             return;
         }
-        String reason = ErrorReasons.of(failure);
+        FailureReason reason = ClientErrors.reasonOf(failure);
         relay.metrics.error(reason);
         String message = clientMessage(failure);
         log.info("event refused node={} socket={} device={} event={} reason={}",
                 relay.nodeId, socket.id(), deviceForLogs(), shortened(event.name()), message);
-        socket.emit(Events.ERROR, ErrorReasons.describe(new JsonObject().put("message", message), reason));
-        event.ackIfWanted(ErrorReasons.describe(new JsonObject().put("success", false).put("error", message), reason));
+        socket.emit(Events.ERROR, ClientErrors.describe(new JsonObject().put("message", message), reason));
+        event.ackIfWanted(ClientErrors.describe(new JsonObject().put("success", false).put("error", message), reason));
     }
 
     private String clientMessage(Throwable failure) {
         if (failure instanceof EventRejected || failure instanceof PairingException) {
             return failure.getMessage();
         }
-        if (failure instanceof StoreException store && store.code() == FailureCodes.BAD_REQUEST) {
+        if (failure instanceof StoreException store && store.reason() == FailureReason.INVALID_DATA) {
             // Storage refused what validation let through: a gap in validation to close, not the client's to read.
             log.warn("event refused by storage node={} socket={} device={}: {}", relay.nodeId, socket.id(), deviceForLogs(), store.getMessage());
             return "Invalid data";

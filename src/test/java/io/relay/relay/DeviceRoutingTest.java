@@ -77,7 +77,7 @@ class DeviceRoutingTest {
     void commandToOfflinePhone(Vertx vertx, VertxTestContext ctx) {
         new PhoneSessions(vertx).command("nobody", Events.MARK_READ, new JsonObject().put("conversationId", "c"))
                 .onComplete(ctx.failing(error -> ctx.verify(() -> {
-                    assertThat(error).isInstanceOf(EventRejected.class).hasMessage(PhoneSessions.NOT_CONNECTED);
+                    assertThat(error).isInstanceOf(PhoneSessions.NotReached.class).hasMessage(PhoneSessions.NOT_CONNECTED);
                     ctx.completeNow();
                 })));
     }

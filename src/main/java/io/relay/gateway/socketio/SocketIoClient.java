@@ -116,12 +116,12 @@ final class SocketIoClient {
         cancelAttachmentTimer();
         decoder.reset();
         log.warn("socket.io limit sid={} transport={} remote={} code={}: {}", engine.id(), engine.transport(),
-                engine.remoteAddress(), e.code(), e.getMessage());
+                engine.remoteAddress(), e.reason().code(), e.getMessage());
         NamespaceSocket socket = sockets.get(e.namespace());
         if (socket != null) {
             socket.onLimitExceeded(e.toLimitExceeded());
         }
-        engine.close(e.reason());
+        engine.close(e.disconnectReason());
     }
 
     private void parseError(SocketIoDecodeException e) {

@@ -1,5 +1,6 @@
 package io.relay.gateway.socketio;
 
+import io.relay.vocabulary.FailureReason;
 import io.vertx.core.buffer.Buffer;
 
 import java.util.ArrayList;
@@ -38,11 +39,11 @@ public final class SocketIoDecoder {
         SocketIoPacket packet = SocketIoPackets.decode(text);
         boolean binary = packet.type() == SocketIoPackets.BINARY_EVENT || packet.type() == SocketIoPackets.BINARY_ACK;
         if (binary && limits.refusesBinary()) {
-            throw new AttachmentLimitException(AttachmentLimitException.BINARY_REFUSED,
+            throw new AttachmentLimitException(FailureReason.BINARY_REFUSED,
                     "Binary packets are not accepted: send events as JSON text", packet.nsp());
         }
         if (packet.attachments() > limits.maxAttachments()) {
-            throw new AttachmentLimitException(AttachmentLimitException.ATTACHMENTS_OVER_LIMIT,
+            throw new AttachmentLimitException(FailureReason.ATTACHMENTS_OVER_LIMIT,
                     "Too many binary attachments in one packet (at most " + limits.maxAttachments() + ")", packet.nsp());
         }
         if (packet.attachments() > 0) {
@@ -67,7 +68,7 @@ public final class SocketIoDecoder {
         if (bufferedBytes + data.length() > limits.maxBytes()) {
             String nsp = pending.nsp();
             reset();
-            throw new AttachmentLimitException(AttachmentLimitException.ATTACHMENTS_OVER_LIMIT,
+            throw new AttachmentLimitException(FailureReason.ATTACHMENTS_OVER_LIMIT,
                     "Binary attachments over " + limits.maxBytes() + " bytes", nsp);
         }
         buffers.add(data);
@@ -106,7 +107,7 @@ public final class SocketIoDecoder {
         }
         String nsp = pending.nsp();
         reset();
-        return new AttachmentLimitException(AttachmentLimitException.ATTACHMENTS_OVER_LIMIT,
+        return new AttachmentLimitException(FailureReason.ATTACHMENTS_OVER_LIMIT,
                 "Binary packet not finished within " + limits.timeout().toMillis() + " ms", nsp);
     }
 
