@@ -6,6 +6,7 @@ import io.relay.security.ConnectionCounter;
 import io.relay.security.KeyedRateLimiter;
 import io.relay.security.LogThrottle;
 import io.relay.security.OriginPolicy;
+import io.relay.vocabulary.ApiReplies;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
@@ -28,7 +29,6 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class WebGuards {
     private static final Logger log = LoggerFactory.getLogger(WebGuards.class);
-    private static final String JSON = "application/json; charset=utf-8";
     /** Engine.IO's "Forbidden" error code, as the reference server answers a refused handshake. */
     static final int ENGINE_IO_FORBIDDEN = 4;
 
@@ -64,13 +64,13 @@ public final class WebGuards {
         // A page the relay serves itself (the demo) is same-origin, not a foreign site.
         if (!origins.allows(origin) && !SameOriginCors.sameOrigin(origin, ctx.request().getHeader(HttpHeaders.HOST))) {
             count("origin", ip);
-            send(ctx, 403, new JsonObject().put("code", ENGINE_IO_FORBIDDEN).put("message", "Origin not allowed"));
+            ApiReplies.send(ctx, 403, new JsonObject().put("code", ENGINE_IO_FORBIDDEN).put("message", "Origin not allowed"));
             return;
         }
         if (maxConnectionsPerIp > 0 && ctx.request().getParam("sid") == null && EngineIoServer.openSessionsFrom(nodeId, ip) >= maxConnectionsPerIp) {
             count("connections", ip);
             ctx.response().putHeader(HttpHeaders.CONNECTION, "close"); // the refused connection must not linger and count
-            send(ctx, 429, new JsonObject().put("success", false).put("error", "Too many connections from this address"));
+            ApiReplies.error(ctx, 429, "Too many connections from this address");
             return;
         }
         ctx.next();
@@ -82,7 +82,7 @@ public final class WebGuards {
         if (pairing != null && !pairing.tryAcquire(ip)) {
             count("pairing rate", ip);
             ctx.response().putHeader("Retry-After", "60");
-            send(ctx, 429, new JsonObject().put("success", false).put("error", "Too many requests, try again later"));
+            ApiReplies.error(ctx, 429, "Too many requests, try again later");
             return;
         }
         ctx.next();
@@ -95,7 +95,7 @@ public final class WebGuards {
      */
     void foreignOrigin(RoutingContext ctx) {
         count("API origin not allowed", ip(ctx.request().remoteAddress()));
-        send(ctx, 403, new JsonObject().put("success", false).put("error", "Origin not allowed"));
+        ApiReplies.error(ctx, 403, "Origin not allowed");
     }
 
     /** Whether a browser page of {@code origin} may call the API ({@code CORS_ORIGIN}; no Origin header is not a browser page). */
@@ -130,11 +130,5 @@ public final class WebGuards {
 
     private static String ip(SocketAddress address) {
         return address == null ? "unknown" : address.hostAddress() != null ? address.hostAddress() : address.toString();
-    }
-
-    private static void send(RoutingContext ctx, int status, JsonObject body) {
-        if (!ctx.response().headWritten()) {
-            ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(body.encode());
-        }
     }
 }
