@@ -5,6 +5,7 @@ import io.relay.vocabulary.ApiReplies;
 import io.relay.vocabulary.FailureReason;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -37,17 +38,23 @@ public final class PairingRoutes {
     public static void mount(Router router, PairingService service) {
         BodyHandler body = BodyHandler.create(false).setBodyLimit(BODY_LIMIT);
         router.get("/api/auth/generate-qr").handler(PairingRoutes::noStore).handler(ctx -> generate(ctx, service));
-        router.post("/api/auth/wait-pairing").handler(PairingRoutes::noStore).handler(body).handler(ctx -> waitPairing(ctx, service))
+        router.post("/api/auth/wait-pairing").handler(body).handler(PairingRoutes::noStore).handler(ctx -> waitPairing(ctx, service))
                 .failureHandler(PairingRoutes::failed);
-        router.post("/api/auth/verify").handler(PairingRoutes::noStore).handler(body).handler(ctx -> verify(ctx, service))
+        router.post("/api/auth/verify").handler(body).handler(PairingRoutes::noStore).handler(ctx -> verify(ctx, service))
                 .failureHandler(PairingRoutes::failed);
         router.get("/api/auth/qr/:file").handler(PairingRoutes::noStore).handler(ctx -> qrImage(ctx, service));
     }
 
     /** Every pairing reply, whatever it says, carries a token, a QR or a refusal about one: no cache keeps it. */
     private static void noStore(RoutingContext ctx) {
-        ctx.response().putHeader("Cache-Control", "no-store");
+        noStore(ctx.response());
         ctx.next();
+    }
+
+    private static void noStore(HttpServerResponse response) {
+        if (!response.headWritten()) {
+            response.putHeader("Cache-Control", "no-store");
+        }
     }
 
     private static void generate(RoutingContext ctx, PairingService service) {
@@ -173,6 +180,7 @@ public final class PairingRoutes {
 
     /** Failures raised before our handlers run, chiefly the body limit (413). */
     private static void failed(RoutingContext ctx) {
+        noStore(ctx.response()); // the body handler failed before the route's own handlers ran
         int status = ctx.statusCode();
         if (status == 413) {
             ApiReplies.error(ctx, 413, "Request body too large");
