@@ -1,6 +1,5 @@
 package io.relay.gateway.engineio;
 
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
@@ -11,9 +10,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.net.SocketAddress;
-import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
@@ -28,12 +25,12 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Engine.IO v4 server: handshake, query validation, long-polling, WebSocket and the upgrade between
- * them. Hands each new session to the {@link #connectionHandler}; the layer above speaks through
- * {@link EngineIoSession}.
+ * Engine.IO v4 server: handshake, query validation, and routing each request to its socket's transport
+ * (long-polling, WebSocket, or the upgrade between them). Hands each new socket to the
+ * {@link #connectionHandler}; the layer above speaks through {@link EngineIoSocket}.
  *
- * <p>Several instances (one per HTTP verticle instance) share one node-wide session registry, so a
- * polling request may land on any event loop and still find its session.
+ * <p>Several instances (one per HTTP verticle instance) share the node's {@link EngineIoRegistry}, so a
+ * polling request may land on any event loop and still find its socket.
  */
 public final class EngineIoServer {
 
@@ -51,21 +48,19 @@ public final class EngineIoServer {
 
     private static final Logger log = LoggerFactory.getLogger(EngineIoServer.class);
     private static final SecureRandom RANDOM = new SecureRandom();
-    /** Node-wide: every server instance in this JVM sees every session. */
-    private static final ConcurrentHashMap<String, EngineIoSession> REGISTRY = new ConcurrentHashMap<>();
-    /** Open sessions per node and remote IP, kept with {@link #REGISTRY}, for the per-IP connection cap. */
-    private static final ConcurrentHashMap<String, Integer> SESSIONS_PER_REMOTE = new ConcurrentHashMap<>();
-
     private final Vertx vertx;
     private final EngineIoOptions options;
-    private final Set<EngineIoSession> owned = ConcurrentHashMap.newKeySet();
-    private Handler<EngineIoSession> connectionHandler = s -> { };
+    private final EngineIoRegistry registry;
+    private final Set<EngineIoSocket> owned = ConcurrentHashMap.newKeySet();
+    private Handler<EngineIoSocket> connectionHandler = s -> { };
     private final PollForwarder forwarder;
 
-    public EngineIoServer(Vertx vertx, EngineIoOptions options) {
+    /** @param registry the node's open sockets, shared by every server instance of the node */
+    public EngineIoServer(Vertx vertx, EngineIoOptions options, EngineIoRegistry registry) {
         this.vertx = vertx;
         this.options = options;
-        this.forwarder = new PollForwarder(vertx, options);
+        this.registry = registry;
+        this.forwarder = new PollForwarder(vertx, options, registry);
     }
 
     /** Starts taking polling requests that other nodes forward for sessions of this node. */
@@ -87,7 +82,7 @@ public final class EngineIoServer {
     }
 
     /** Called on the session's context for every new session, before any message can arrive. */
-    public EngineIoServer connectionHandler(Handler<EngineIoSession> handler) {
+    public EngineIoServer connectionHandler(Handler<EngineIoSocket> handler) {
         this.connectionHandler = handler;
         return this;
     }
@@ -110,7 +105,7 @@ public final class EngineIoServer {
     public Future<Void> close(String reason) {
         List<Future<Void>> closing = new ArrayList<>();
         closing.add(forwarder.stop());
-        for (EngineIoSession session : owned) {
+        for (EngineIoSocket session : owned) {
             Promise<Void> done = Promise.promise();
             session.context().runOnContext(v -> {
                 session.close(reason);
@@ -121,43 +116,13 @@ public final class EngineIoServer {
         return Future.all(closing).mapEmpty();
     }
 
-    /** Engine.IO sessions open on node {@code nodeId} for a remote IP (as {@code SocketAddress.hostAddress()} gives it). */
-    public static int openSessionsFrom(String nodeId, String remoteIp) {
-        return SESSIONS_PER_REMOTE.getOrDefault(remoteKey(nodeId, remoteIp), 0);
-    }
-
-    /**
-     * Bytes waiting to be written to the clients of every session of node {@code nodeId}, in this JVM: the
-     * sum over its sessions of {@link EngineIoSession#outboundBytes()}. Walks the sessions; for a scrape.
-     */
-    public static long outboundBytes(String nodeId) {
-        String prefix = nodeId + SID_SEPARATOR;
-        long total = 0;
-        for (EngineIoSession session : REGISTRY.values()) {
-            if (session.id().startsWith(prefix)) {
-                total += session.outboundBytes();
-            }
-        }
-        return total;
-    }
-
-    private static String remoteKey(String nodeId, String remoteIp) {
-        return nodeId + ' ' + remoteIp;
-    }
-
-    static EngineIoSession lookup(String sid) {
-        return REGISTRY.get(sid);
-    }
-
-    void unregister(EngineIoSession session) {
-        if (REGISTRY.remove(session.id(), session)) {
-            SESSIONS_PER_REMOTE.computeIfPresent(remoteKey(options.nodeId(), session.remoteAddress()), (k, n) -> n <= 1 ? null : n - 1);
-        }
-        owned.remove(session);
+    void unregister(EngineIoSocket socket) {
+        registry.remove(socket);
+        owned.remove(socket);
     }
 
     /** The session is closed (it may stay registered a moment to hand over its close packet). */
-    void detach(EngineIoSession session) {
+    void detach(EngineIoSocket session) {
         owned.remove(session);
     }
 
@@ -180,7 +145,7 @@ public final class EngineIoServer {
     /** The request's transport when it and the protocol version are ones we serve; null after answering 400. */
     private String checkedTransport(RoutingContext ctx) {
         String transport = ctx.request().getParam("transport");
-        if (!EngineIoSession.POLLING.equals(transport) && !EngineIoSession.WEBSOCKET.equals(transport)) {
+        if (!PollingTransport.NAME.equals(transport) && !WebSocketTransport.NAME.equals(transport)) {
             fail(ctx, UNKNOWN_TRANSPORT);
             return null;
         }
@@ -208,11 +173,11 @@ public final class EngineIoServer {
             return;
         }
         if (sid != null) {
-            EngineIoSession session = REGISTRY.get(sid);
+            EngineIoSocket session = registry.lookup(sid);
             if (session == null) {
                 fail(ctx, UNKNOWN_SID);
             } else if (upgrade) {
-                if (!EngineIoSession.WEBSOCKET.equals(transport)) {
+                if (!WebSocketTransport.NAME.equals(transport)) {
                     fail(ctx, BAD_REQUEST);
                 } else {
                     // Even when the session cannot be upgraded (already upgraded, or another probe is
@@ -230,7 +195,7 @@ public final class EngineIoServer {
             }
             return;
         }
-        if (upgrade != EngineIoSession.WEBSOCKET.equals(transport)) {
+        if (upgrade != WebSocketTransport.NAME.equals(transport)) {
             fail(ctx, BAD_REQUEST);
             return;
         }
@@ -260,7 +225,7 @@ public final class EngineIoServer {
             });
             return;
         }
-        EngineIoSession session = REGISTRY.get(sid);
+        EngineIoSocket session = registry.lookup(sid);
         if (session == null) {
             fail(ctx, UNKNOWN_SID);
             return;
@@ -327,9 +292,12 @@ public final class EngineIoServer {
     // ------------------------------------------------------------------ opening sessions
 
     private void openPollingSession(RoutingContext ctx) {
-        EngineIoSession session = newSession(ctx.request(), EngineIoSession.POLLING);
-        responder(ctx).ok(openPacket(session.id(), true));
-        startSession(session);
+        HttpServerRequest req = ctx.request();
+        EngineIoSocket socket = new EngineIoSocket(this, vertx, Affinity.current(), newSessionId(),
+                remoteHost(req.remoteAddress()), handshakeHeaders(req), PollingTransport::new);
+        register(socket);
+        responder(ctx).ok(socket.openPacket());
+        startSession(socket);
     }
 
     private void openWebSocketSession(RoutingContext ctx) {
@@ -338,57 +306,28 @@ public final class EngineIoServer {
         MultiMap headers = handshakeHeaders(req);
         String remote = remoteHost(req.remoteAddress());
         req.toWebSocket().onSuccess(ws -> {
-            EngineIoSession session = new EngineIoSession(this, vertx, context, newSessionId(),
-                    EngineIoSession.WEBSOCKET, remote, headers);
-            session.attachWebSocket(ws, context);
-            wireWebSocket(ws, session);
-            register(session);
-            ws.writeTextMessage(openPacket(session.id(), false));
-            startSession(session);
+            EngineIoSocket socket = new EngineIoSocket(this, vertx, context, newSessionId(), remote, headers,
+                    s -> WebSocketTransport.open(s, ws, context));
+            register(socket);
+            ws.writeTextMessage(socket.openPacket());
+            startSession(socket);
         }).onFailure(e -> log.debug("websocket handshake failed: {}", e.getMessage()));
     }
 
-    private void upgradeExisting(RoutingContext ctx, EngineIoSession session) {
+    private void upgradeExisting(RoutingContext ctx, EngineIoSocket socket) {
         Affinity context = Affinity.current();
         ctx.request().toWebSocket().onSuccess(ws -> {
-            wireWebSocket(ws, session);
-            onSessionContext(session, () -> session.attachProbe(ws, context));
-        }).onFailure(e -> log.debug("websocket upgrade failed sid={}: {}", session.id(), e.getMessage()));
+            WebSocketTransport probe = WebSocketTransport.open(socket, ws, context);
+            onSessionContext(socket, () -> socket.attachProbe(probe));
+        }).onFailure(e -> log.debug("websocket upgrade failed sid={}: {}", socket.id(), e.getMessage()));
     }
 
-    private void wireWebSocket(ServerWebSocket ws, EngineIoSession session) {
-        WebSocketMessages.wire(ws, options.maxPayloadBytes(),
-                text -> onSessionContext(session, () -> session.onWebSocketText(ws, text)),
-                data -> onSessionContext(session, () -> session.onWebSocketBinary(ws, data)),
-                code -> {
-                    log.debug("websocket message refused sid={} close={}", session.id(), code);
-                    onSessionContext(session, () -> session.onWebSocketError(ws, code));
-                });
-        ws.closeHandler(v -> onSessionContext(session, () -> session.onWebSocketClosed(ws, "transport close")));
-        ws.exceptionHandler(e -> {
-            log.debug("websocket error sid={}: {}", session.id(), e.getMessage());
-            // A frame over maxPayload surfaces here; the client must see 1009 (message too big), not 1000.
-            Short code = e instanceof CorruptedWebSocketFrameException corrupted && corrupted.closeStatus() != null
-                    ? (short) corrupted.closeStatus().code() : null;
-            onSessionContext(session, () -> session.onWebSocketError(ws, code));
-        });
+    private void register(EngineIoSocket socket) {
+        registry.add(socket);
+        owned.add(socket);
     }
 
-    private EngineIoSession newSession(HttpServerRequest req, String transport) {
-        EngineIoSession session = new EngineIoSession(this, vertx, Affinity.current(), newSessionId(),
-                transport, remoteHost(req.remoteAddress()), handshakeHeaders(req));
-        register(session);
-        return session;
-    }
-
-    private void register(EngineIoSession session) {
-        if (REGISTRY.put(session.id(), session) == null) {
-            SESSIONS_PER_REMOTE.merge(remoteKey(options.nodeId(), session.remoteAddress()), 1, Integer::sum);
-        }
-        owned.add(session);
-    }
-
-    private void startSession(EngineIoSession session) {
+    private void startSession(EngineIoSocket session) {
         log.info("engine.io session opened sid={} transport={} node={} remote={}",
                 session.id(), session.transport(), options.nodeId(), session.remoteAddress());
         session.start();
@@ -398,17 +337,6 @@ public final class EngineIoServer {
             log.error("connection handler failed sid={}", session.id(), e);
             session.close("server error");
         }
-    }
-
-    private String openPacket(String sid, boolean polling) {
-        return new StringBuilder(160)
-                .append(EngineIoCodec.OPEN)
-                .append("{\"sid\":\"").append(sid)
-                .append("\",\"upgrades\":").append(polling ? "[\"websocket\"]" : "[]")
-                .append(",\"pingInterval\":").append(options.pingInterval().toMillis())
-                .append(",\"pingTimeout\":").append(options.pingTimeout().toMillis())
-                .append(",\"maxPayload\":").append(options.maxPayloadBytes())
-                .append('}').toString();
     }
 
     /** {@code <nodeId>~<128 random bits, base64url>}: the prefix lets the cluster route by owner. */
@@ -446,7 +374,7 @@ public final class EngineIoServer {
         return "{\"code\":" + code + ",\"message\":\"" + message + "\"}";
     }
 
-    private static void onSessionContext(EngineIoSession session, Runnable action) {
+    private static void onSessionContext(EngineIoSocket session, Runnable action) {
         session.affinity().run(action);
     }
 
