@@ -41,7 +41,7 @@ public final class EngineIoServer {
     public static final int BAD_REQUEST = 3;
     public static final int UNSUPPORTED_PROTOCOL_VERSION = 5;
 
-    /** Separates the node id from the random part of a session id. */
+    /** Separates the node id from the random part of a socket id. */
     public static final char SID_SEPARATOR = '~';
     /** The cache-busting query parameter Engine.IO clients put on every polling request, fresh each time. */
     static final String REQUEST_ID = "t";
@@ -63,7 +63,7 @@ public final class EngineIoServer {
         this.forwarder = new PollForwarder(vertx, options, registry);
     }
 
-    /** Starts taking polling requests that other nodes forward for sessions of this node. */
+    /** Starts taking polling requests that other nodes forward for sockets of this node. */
     public Future<Void> start() {
         return forwarder.start();
     }
@@ -81,7 +81,7 @@ public final class EngineIoServer {
         return options;
     }
 
-    /** Called on the session's context for every new session, before any message can arrive. */
+    /** Called on the socket's context for every new socket, before any message can arrive. */
     public EngineIoServer connectionHandler(Handler<EngineIoSocket> handler) {
         this.connectionHandler = handler;
         return this;
@@ -92,23 +92,23 @@ public final class EngineIoServer {
         router.options(options.path()).handler(this::preflight);
         router.get(options.path()).handler(this::handleGet);
         router.post(options.path()).handler(this::handlePost);
-        // Any other method cannot start or continue a session.
+        // Any other method cannot start or continue a socket.
         router.route(options.path()).handler(ctx -> fail(ctx, BAD_HANDSHAKE_METHOD));
     }
 
-    /** Number of open sessions created by this instance. */
-    public int sessionCount() {
+    /** Number of open sockets created by this instance. */
+    public int socketCount() {
         return owned.size();
     }
 
-    /** Closes every session created by this instance; completes once each close has been performed. */
+    /** Closes every socket created by this instance; completes once each close has been performed. */
     public Future<Void> close(String reason) {
         List<Future<Void>> closing = new ArrayList<>();
         closing.add(forwarder.stop());
-        for (EngineIoSocket session : owned) {
+        for (EngineIoSocket socket : owned) {
             Promise<Void> done = Promise.promise();
-            session.context().runOnContext(v -> {
-                session.close(reason);
+            socket.context().runOnContext(v -> {
+                socket.close(reason);
                 done.complete();
             });
             closing.add(done.future());
@@ -121,9 +121,9 @@ public final class EngineIoServer {
         owned.remove(socket);
     }
 
-    /** The session is closed (it may stay registered a moment to hand over its close packet). */
-    void detach(EngineIoSocket session) {
-        owned.remove(session);
+    /** The socket is closed (it may stay registered a moment to hand over its close packet). */
+    void detach(EngineIoSocket socket) {
+        owned.remove(socket);
     }
 
     // ------------------------------------------------------------------ routes
@@ -173,25 +173,25 @@ public final class EngineIoServer {
             return;
         }
         if (sid != null) {
-            EngineIoSocket session = registry.lookup(sid);
-            if (session == null) {
+            EngineIoSocket socket = registry.lookup(sid);
+            if (socket == null) {
                 fail(ctx, UNKNOWN_SID);
             } else if (upgrade) {
                 if (!WebSocketTransport.NAME.equals(transport)) {
                     fail(ctx, BAD_REQUEST);
                 } else {
-                    // Even when the session cannot be upgraded (already upgraded, or another probe is
+                    // Even when the socket cannot be upgraded (already upgraded, or another probe is
                     // under way) the WebSocket is accepted and then closed, as the reference server
                     // does: clients (and the conformance suites) expect a close, not a failed handshake.
-                    upgradeExisting(ctx, session);
+                    upgradeExisting(ctx, socket);
                 }
-            } else if (!transport.equals(session.transport())) {
+            } else if (!transport.equals(socket.transport())) {
                 fail(ctx, BAD_REQUEST);
             } else {
                 PollResponder responder = responder(ctx);
-                // Registered here, on the request's own context; the session decides on its own.
-                ctx.response().closeHandler(v -> session.context().runOnContext(x -> session.onPollAborted(responder)));
-                onSessionContext(session, () -> session.onPollGet(responder));
+                // Registered here, on the request's own context; the socket decides on its own.
+                ctx.response().closeHandler(v -> socket.context().runOnContext(x -> socket.onPollAborted(responder)));
+                onSocketContext(socket, () -> socket.onPollGet(responder));
             }
             return;
         }
@@ -200,9 +200,9 @@ public final class EngineIoServer {
             return;
         }
         if (upgrade) {
-            openWebSocketSession(ctx);
+            openWebSocket(ctx);
         } else {
-            openPollingSession(ctx);
+            openPolling(ctx);
         }
     }
 
@@ -219,66 +219,26 @@ public final class EngineIoServer {
         }
         if (forwarder.ownedElsewhere(sid)) {
             PollResponder responder = responder(ctx);
-            readBody(ctx, text -> forwarder.forwardPost(responder, sid, transport, text), () -> {
+            PollingBody.read(ctx, options.maxPayloadBytes(), text -> forwarder.forwardPost(responder, sid, transport, text), () -> {
                 tooLargeResponse(ctx);
                 forwarder.forwardTooLarge(sid, transport);
             });
             return;
         }
-        EngineIoSocket session = registry.lookup(sid);
-        if (session == null) {
+        EngineIoSocket socket = registry.lookup(sid);
+        if (socket == null) {
             fail(ctx, UNKNOWN_SID);
             return;
         }
-        if (!transport.equals(session.transport())) {
+        if (!transport.equals(socket.transport())) {
             fail(ctx, BAD_REQUEST);
             return;
         }
         PollResponder responder = responder(ctx);
-        readBody(ctx, text -> onSessionContext(session, () -> session.onPollPost(text, responder)), () -> {
+        PollingBody.read(ctx, options.maxPayloadBytes(), text -> onSocketContext(socket, () -> socket.onPollPost(text, responder)), () -> {
             tooLargeResponse(ctx);
-            onSessionContext(session, session::onPayloadTooLarge);
+            onSocketContext(socket, socket::onPayloadTooLarge);
         });
-    }
-
-    /** Reads a polling POST body up to maxPayloadBytes; beyond that calls {@code tooLarge} once and stops reading. */
-    private void readBody(RoutingContext ctx, java.util.function.Consumer<String> onBody, Runnable tooLarge) {
-        HttpServerRequest req = ctx.request();
-        int max = options.maxPayloadBytes();
-        if (ctx.body() != null && ctx.body().available()) {
-            // A body handler upstream already read the request.
-            Buffer body = ctx.body().buffer();
-            if (body != null && body.length() > max) {
-                tooLarge.run();
-            } else {
-                onBody.accept(body == null ? "" : body.toString(StandardCharsets.UTF_8));
-            }
-            return;
-        }
-        String contentLength = req.getHeader(HttpHeaders.CONTENT_LENGTH);
-        if (contentLength != null && parseLength(contentLength) > max) {
-            tooLarge.run();
-            return;
-        }
-        Buffer body = Buffer.buffer();
-        boolean[] rejected = {false};
-        req.handler(chunk -> {
-            if (rejected[0]) {
-                return;
-            }
-            if (body.length() + chunk.length() > max) {
-                rejected[0] = true;
-                tooLarge.run();
-            } else {
-                body.appendBuffer(chunk);
-            }
-        });
-        req.endHandler(v -> {
-            if (!rejected[0]) {
-                onBody.accept(body.toString(StandardCharsets.UTF_8));
-            }
-        });
-        req.resume();
     }
 
     private void tooLargeResponse(RoutingContext ctx) {
@@ -289,28 +249,28 @@ public final class EngineIoServer {
         }
     }
 
-    // ------------------------------------------------------------------ opening sessions
+    // ------------------------------------------------------------------ opening sockets
 
-    private void openPollingSession(RoutingContext ctx) {
+    private void openPolling(RoutingContext ctx) {
         HttpServerRequest req = ctx.request();
-        EngineIoSocket socket = new EngineIoSocket(this, vertx, Affinity.current(), newSessionId(),
+        EngineIoSocket socket = new EngineIoSocket(this, vertx, Affinity.current(), newSocketId(),
                 remoteHost(req.remoteAddress()), handshakeHeaders(req), PollingTransport::new);
         register(socket);
         responder(ctx).ok(socket.openPacket());
-        startSession(socket);
+        opened(socket);
     }
 
-    private void openWebSocketSession(RoutingContext ctx) {
+    private void openWebSocket(RoutingContext ctx) {
         HttpServerRequest req = ctx.request();
         Affinity context = Affinity.current();
         MultiMap headers = handshakeHeaders(req);
         String remote = remoteHost(req.remoteAddress());
         req.toWebSocket().onSuccess(ws -> {
-            EngineIoSocket socket = new EngineIoSocket(this, vertx, context, newSessionId(), remote, headers,
+            EngineIoSocket socket = new EngineIoSocket(this, vertx, context, newSocketId(), remote, headers,
                     s -> WebSocketTransport.open(s, ws, context));
             register(socket);
             ws.writeTextMessage(socket.openPacket());
-            startSession(socket);
+            opened(socket);
         }).onFailure(e -> log.debug("websocket handshake failed: {}", e.getMessage()));
     }
 
@@ -318,7 +278,7 @@ public final class EngineIoServer {
         Affinity context = Affinity.current();
         ctx.request().toWebSocket().onSuccess(ws -> {
             WebSocketTransport probe = WebSocketTransport.open(socket, ws, context);
-            onSessionContext(socket, () -> socket.attachProbe(probe));
+            onSocketContext(socket, () -> socket.attachProbe(probe));
         }).onFailure(e -> log.debug("websocket upgrade failed sid={}: {}", socket.id(), e.getMessage()));
     }
 
@@ -327,20 +287,20 @@ public final class EngineIoServer {
         owned.add(socket);
     }
 
-    private void startSession(EngineIoSocket session) {
+    private void opened(EngineIoSocket socket) {
         log.info("engine.io session opened sid={} transport={} node={} remote={}",
-                session.id(), session.transport(), options.nodeId(), session.remoteAddress());
-        session.start();
+                socket.id(), socket.transport(), options.nodeId(), socket.remoteAddress());
+        socket.start();
         try {
-            connectionHandler.handle(session);
+            connectionHandler.handle(socket);
         } catch (RuntimeException e) {
-            log.error("connection handler failed sid={}", session.id(), e);
-            session.close("server error");
+            log.error("connection handler failed sid={}", socket.id(), e);
+            socket.close("server error");
         }
     }
 
     /** {@code <nodeId>~<128 random bits, base64url>}: the prefix lets the cluster route by owner. */
-    String newSessionId() {
+    String newSocketId() {
         byte[] random = new byte[16];
         RANDOM.nextBytes(random);
         return options.nodeId() + SID_SEPARATOR + Base64.getUrlEncoder().withoutPadding().encodeToString(random);
@@ -374,8 +334,8 @@ public final class EngineIoServer {
         return "{\"code\":" + code + ",\"message\":\"" + message + "\"}";
     }
 
-    private static void onSessionContext(EngineIoSocket session, Runnable action) {
-        session.affinity().run(action);
+    private static void onSocketContext(EngineIoSocket socket, Runnable action) {
+        socket.affinity().run(action);
     }
 
     private static boolean isWebSocketUpgrade(HttpServerRequest req) {
@@ -385,7 +345,7 @@ public final class EngineIoServer {
 
     /**
      * The handshake request's own header map, not a copy: Vert.x keeps it for the WebSocket's life
-     * anyway, and a polling session keeps only the map, not the request. A copy cost every connection
+     * anyway, and a polling socket keeps only the map, not the request. A copy cost every connection
      * about 400 bytes of heap.
      */
     private static MultiMap handshakeHeaders(HttpServerRequest req) {
@@ -394,13 +354,5 @@ public final class EngineIoServer {
 
     private static String remoteHost(SocketAddress address) {
         return address == null ? "" : address.hostAddress() != null ? address.hostAddress() : String.valueOf(address.host());
-    }
-
-    private static long parseLength(String value) {
-        try {
-            return Long.parseLong(value.trim());
-        } catch (NumberFormatException e) {
-            return 0;
-        }
     }
 }

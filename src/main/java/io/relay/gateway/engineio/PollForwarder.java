@@ -189,30 +189,30 @@ final class PollForwarder {
     private void onForwarded(Message<JsonObject> message) {
         JsonObject body = message.body();
         String op = body.getString("op");
-        EngineIoSocket session = registry.lookup(body.getString("sid", ""));
+        EngineIoSocket socket = registry.lookup(body.getString("sid", ""));
         if (ABORT.equals(op)) {
             BusResponder aborted = waiting.remove(body.getString("forwardId", ""));
-            if (aborted != null && session != null) {
-                session.affinity().run(() -> session.onPollAborted(aborted));
+            if (aborted != null && socket != null) {
+                socket.affinity().run(() -> socket.onPollAborted(aborted));
             }
             return;
         }
         BusResponder responder = new BusResponder(message, body.getString("forwardId"), body.getString("requestId"));
-        if (session == null) {
+        if (socket == null) {
             responder.fail(EngineIoServer.UNKNOWN_SID);
             return;
         }
-        if (!session.transport().equals(body.getString("transport"))) {
+        if (!socket.transport().equals(body.getString("transport"))) {
             responder.fail(EngineIoServer.BAD_REQUEST);
             return;
         }
         switch (op) {
             case GET -> {
                 waiting.put(responder.forwardId, responder);
-                session.affinity().run(() -> session.onPollGet(responder));
+                socket.affinity().run(() -> socket.onPollGet(responder));
             }
-            case POST -> session.affinity().run(() -> session.onPollPost(body.getString("body", ""), responder));
-            case TOO_LARGE -> session.affinity().run(session::onPayloadTooLarge);
+            case POST -> socket.affinity().run(() -> socket.onPollPost(body.getString("body", ""), responder));
+            case TOO_LARGE -> socket.affinity().run(socket::onPayloadTooLarge);
             default -> responder.fail(EngineIoServer.BAD_REQUEST);
         }
     }

@@ -75,7 +75,7 @@ public final class SocketIoServer {
 
     /** Open Engine.IO connections created through this instance (connected or still before CONNECT). */
     public int connectionCount() {
-        return engine.sessionCount();
+        return engine.socketCount();
     }
 
     AttachmentLimits attachmentLimits() {
