@@ -92,7 +92,7 @@ public final class EngineIoServer {
         router.options(options.path()).handler(this::preflight);
         router.get(options.path()).handler(this::handleGet);
         router.post(options.path()).handler(this::handlePost);
-        // Any other method cannot start or continue a socket.
+        // Any other method cannot start or continue a connection.
         router.route(options.path()).handler(ctx -> fail(ctx, BAD_HANDSHAKE_METHOD));
     }
 
