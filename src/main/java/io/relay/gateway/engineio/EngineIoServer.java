@@ -288,7 +288,7 @@ public final class EngineIoServer {
     }
 
     private void opened(EngineIoSocket socket) {
-        log.info("engine.io session opened sid={} transport={} node={} remote={}",
+        log.info("engine.io socket opened sid={} transport={} node={} remote={}",
                 socket.id(), socket.transport(), options.nodeId(), socket.remoteAddress());
         socket.start();
         try {

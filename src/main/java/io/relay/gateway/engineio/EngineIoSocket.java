@@ -231,7 +231,7 @@ public final class EngineIoSocket {
         }
         transport.close(reason, serverInitiated);
         writers.wake();
-        log.info("engine.io session closed sid={} transport={} node={} reason={}", id, transport(), options.nodeId(), reason);
+        log.info("engine.io socket closed sid={} transport={} node={} reason={}", id, transport(), options.nodeId(), reason);
         Handler<String> handler = closeHandler;
         if (handler != null) {
             try {
@@ -356,7 +356,7 @@ public final class EngineIoSocket {
     void swapTo(WebSocketTransport websocket) {
         upgrade = null;
         transport = websocket;
-        log.debug("engine.io session upgraded sid={} transport=websocket node={}", id, options.nodeId());
+        log.debug("engine.io socket upgraded sid={} transport=websocket node={}", id, options.nodeId());
     }
 
     // ------------------------------------------------------------------ outbound bound
