@@ -13,7 +13,7 @@ COPY .mvn/ .mvn/
 RUN ./mvnw -B -q dependency:go-offline -Dskip.npm=true
 
 # Everything the jar is made of: the sources (the demo's socket.io client is a file among them, so
-# the image needs no Node), and the default configuration and Hazelcast settings it carries.
+# the image needs no Node), and the configuration file and Hazelcast settings it carries.
 # maven.test.skip leaves the tests out, compilation included (most of the build's time); skip.npm
 # leaves out the Node test clients. ImageIT runs these commands as written and checks that the jar
 # equals, entry by entry, the one the tests tested.
@@ -36,7 +36,7 @@ RUN groupadd --system --gid 10001 relay \
  && curl --version > /dev/null
 
 WORKDIR /app
-# The jar carries the default conf/config.json; the environment overrides it.
+# The jar carries conf/config.json (empty: the defaults are built in); the environment overrides it.
 COPY --from=build /src/target/relay.jar /app/relay.jar
 
 # JDK_JAVA_OPTIONS is read by the `java` launcher only (not by jcmd and friends):

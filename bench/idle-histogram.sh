@@ -6,12 +6,14 @@
 #   bench/idle-histogram.sh [N (10000)] [JAR (target/relay.jar)]
 #
 # Environment: PORT (3600), OUT (a temporary directory: the two histograms, the server log, the load tool's
-# output), TOP (40 classes printed). The relay's abuse limits are lifted as bench/run.sh does.
+# output), TOP (40 classes printed), BENCH_JAR (target/relay-bench.jar: the load tool). The relay's abuse
+# limits are lifted as bench/run.sh does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 N=${1:-10000}
 JAR=${2:-target/relay.jar}
+BENCH_JAR=${BENCH_JAR:-target/relay-bench.jar}
 PORT=${PORT:-3600}
 TOP=${TOP:-40}
 OUT=${OUT:-$(mktemp -d)}
@@ -33,7 +35,7 @@ for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/api/auth/health" >/de
 jcmd "$SERVER" GC.class_histogram >"$OUT/before.txt"
 # The load tool pairs 10 phones and browsers, opens the idle connections, then holds everything while it
 # sends 100 msg/s for a while: long enough to weigh the server with all connections open.
-java -jar "$JAR" bench --url "127.0.0.1:$PORT" --mode socketio --label histogram --pairs 10 --idle "$N" \
+java -jar "$BENCH_JAR" --url "127.0.0.1:$PORT" --mode socketio --label histogram --pairs 10 --idle "$N" \
   --rate 100 --duration 60 --warmup 1 --prewarm 0 --out "$OUT/bench" >"$OUT/bench.log" 2>&1 &
 LOAD=$!
 for _ in $(seq 1 900); do grep -q 'idle connections open' "$OUT/bench.log" && break; sleep 1; done

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Side-by-side benchmarks of the relay against its two baselines, with identical load from the same tool:
 #   relay      the relay node (embedded PostgreSQL, every message stored), java -jar target/relay.jar
-#   forwarder  a raw Vert.x WebSocket forwarder with the same framing, java -jar target/relay.jar forwarder
+#   forwarder  a raw Vert.x WebSocket forwarder with the same framing, java -jar target/relay-bench.jar forwarder
 #   node       the seed's stack, Node 20 + socket.io 4.8 with in-memory maps, bench/peers/server.js
 # Each run starts the server fresh, drives it, and stops it; runs are interleaved (relay, forwarder, node,
 # relay, ...) so that a noisy neighbour hurts all three alike. Then it prints medians and ratios.
@@ -10,7 +10,8 @@
 #
 # Environment: RUNS (3), SYSTEMS ("relay forwarder node"), OUT (bench/results), PAIRS, RATES, DURATION,
 # WARMUP, SIZE, IDLE (memory: a list of connection counts), SOURCES (local addresses for --source-addresses),
-# PORT_BASE (3000: relay on it, forwarder +100, node +200, baseline +300), JAR (target/relay.jar: relay, forwarder and the load tool).
+# PORT_BASE (3000: relay on it, forwarder +100, node +200, baseline +300), JAR (target/relay.jar: the relay),
+# BENCH_JAR (target/relay-bench.jar: the load tool and the forwarder).
 # To judge a change, add the system "baseline": the relay built from another commit, BASELINE_JAR=path/to/relay.jar.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,8 +26,9 @@ PREWARM=${PREWARM:-10}
 SIZE=${SIZE:-100}
 SLO=${SLO:-10}
 JAR=${JAR:-target/relay.jar}
+BENCH_JAR=${BENCH_JAR:-target/relay-bench.jar}
 
-[ -f "$JAR" ] || ./mvnw -q -B -DskipTests package
+{ [ -f "$JAR" ] && [ -f "$BENCH_JAR" ]; } || ./mvnw -q -B -DskipTests package
 [ -d bench/peers/node_modules ] || bench/peers/install.sh
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
@@ -55,7 +57,7 @@ start_server() {
       PORT=$port DATA_DIR="$SERVER_DATA" java -jar "$JAR" >"$WORK/$system.log" 2>&1 & ;;
     baseline) SERVER_DATA="$WORK/baseline-data-$RANDOM"
       PORT=$port DATA_DIR="$SERVER_DATA" java -jar "${BASELINE_JAR:?set BASELINE_JAR}" >"$WORK/$system.log" 2>&1 & ;;
-    forwarder) java -jar "$JAR" forwarder --port "$port" >"$WORK/$system.log" 2>&1 & ;;
+    forwarder) java -jar "$BENCH_JAR" forwarder --port "$port" >"$WORK/$system.log" 2>&1 & ;;
     node) PORT=$port node bench/peers/server.js >"$WORK/$system.log" 2>&1 & ;;
   esac
   SERVER_PID=$!
@@ -86,7 +88,7 @@ stop_server() {
 
 bench() { # system label extra-args...
   local system=$1 label=$2; shift 2
-  java -jar "$JAR" bench --url "127.0.0.1:$(port_of "$system")" --mode "$(mode_of "$system")" --label "$label" \
+  java -jar "$BENCH_JAR" --url "127.0.0.1:$(port_of "$system")" --mode "$(mode_of "$system")" --label "$label" \
     --duration "$DURATION" --warmup "$WARMUP" --prewarm "$PREWARM" --message-size "$SIZE" --slo-p99-ms "$SLO" --quiet \
     ${SOURCES:+--source-addresses "$SOURCES"} --out "$OUT/$SCENARIO" "$@" | grep -v '^\[' || true
 }
@@ -205,7 +207,7 @@ case $SCENARIO in
         for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/api/auth/health" >/dev/null && break; sleep 0.5; done
       done
       sleep 5 # membership settles
-      java -jar "$JAR" bench --url 127.0.0.1:3000,127.0.0.1:3001,127.0.0.1:3002 --label "cluster3-run$run" \
+      java -jar "$BENCH_JAR" --url 127.0.0.1:3000,127.0.0.1:3001,127.0.0.1:3002 --label "cluster3-run$run" \
         --duration "$DURATION" --warmup "$WARMUP" --prewarm "$PREWARM" --message-size "$SIZE" --slo-p99-ms 15 --quiet \
         --out "$OUT/$SCENARIO" --pairs "$PAIRS" --rate "$RATES" | grep -v '^\[' || true
       kill "${PIDS[@]}" 2>/dev/null || true

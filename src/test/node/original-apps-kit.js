@@ -1,6 +1,6 @@
 'use strict';
 // The two original client apps, as they were seen to behave when run unchanged against the relay
-// (see the README's compatibility section). Each plays its app event by event with the official
+// (see docs/protocol.md, Compatibility with the original apps). Each plays its app event by event with the official
 // socket.io-client, and the web app keeps the state its UI shows, by the app's own rules:
 //
 // - the phone registers with {deviceId, deviceName, deviceModel} after every connect, never with a

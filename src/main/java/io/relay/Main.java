@@ -36,21 +36,8 @@ public final class Main {
             embeddedPostgres();
             return;
         }
-        // Tools in the same jar: the load tool and its baseline server (io.relay.bench).
-        if (args.length > 0 && "bench".equals(args[0])) {
-            System.exit(io.relay.bench.BenchCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.out));
-            return;
-        }
-        if (args.length > 0 && "forwarder".equals(args[0])) {
-            int status = io.relay.bench.Forwarder.main(java.util.Arrays.copyOfRange(args, 1, args.length));
-            if (status >= 0) {
-                System.exit(status);
-            }
-            return;
-        }
         if (args.length > 0) {
-            log.error("Unknown command '{}'; run without arguments for a node, or one of: {}, bench, forwarder",
-                    args[0], EMBEDDED_POSTGRES);
+            log.error("Unknown command '{}'; run without arguments for a node, or with: {}", args[0], EMBEDDED_POSTGRES);
             System.exit(2);
             return;
         }

@@ -15,13 +15,15 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * Reads {@code conf/config.json} once and applies environment overrides, then validates.
+ * Reads {@code conf/config.json} once and applies environment overrides, then validates. What neither
+ * sets is {@link RelayConfig#defaults()}: this class writes no default of its own, only the rules of
+ * the three that follow another setting unless set ({@code MAX_BINARY_BYTES}, {@code MAX_TCP_CONNECTIONS_PER_IP},
+ * {@code CLUSTER_PUBLIC_HOST}).
  *
  * <p>This runs before Vert.x exists (cluster settings come from it), so it reads the file directly
  * rather than through vertx-config's asynchronous retriever.
@@ -66,17 +68,18 @@ public final class ConfigLoader {
         JsonObject cluster = file.getJsonObject("cluster", new JsonObject());
         JsonObject security = file.getJsonObject("security", new JsonObject());
         JsonObject sync = file.getJsonObject("sync", new JsonObject());
+        RelayConfig d = RelayConfig.defaults();
 
-        String nodeEnv = env.getOrDefault("NODE_ENV", file.getString("nodeEnv", "development"));
+        String nodeEnv = env.getOrDefault("NODE_ENV", file.getString("nodeEnv", d.nodeEnv()));
         boolean production = "production".equalsIgnoreCase(nodeEnv);
-        int port = intSetting("PORT", env, file.getInteger("port", 3000), 0, 65535);
-        String host = env.getOrDefault("HOST", file.getString("host", "0.0.0.0"));
-        Path dataDir = Path.of(env.getOrDefault("DATA_DIR", file.getString("dataDir", "./data")));
-        Optional<String> databaseUrl = Optional.ofNullable(env.getOrDefault("DATABASE_URL", file.getString("databaseUrl")))
+        int port = intSetting("PORT", env, file.getInteger("port", d.port()), 0, 65535);
+        String host = env.getOrDefault("HOST", file.getString("host", d.host()));
+        Path dataDir = Path.of(env.getOrDefault("DATA_DIR", file.getString("dataDir", d.dataDir().toString())));
+        Optional<String> databaseUrl = Optional.ofNullable(env.getOrDefault("DATABASE_URL", file.getString("databaseUrl", d.databaseUrl().orElse(null))))
                 .filter(s -> !s.isBlank());
-        String cors = env.getOrDefault("CORS_ORIGIN", file.getString("corsOrigin", "*"));
+        String cors = env.getOrDefault("CORS_ORIGIN", file.getString("corsOrigin", String.join(",", d.corsOrigins())));
         List<String> corsOrigins = Arrays.stream(cors.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
-        String nodeId = env.getOrDefault("NODE_ID", randomNodeId());
+        String nodeId = env.getOrDefault("NODE_ID", d.nodeId());
 
         if (production && databaseUrl.isEmpty()) {
             throw new ConfigException("NODE_ENV=production requires DATABASE_URL (the embedded PostgreSQL is for development only)");
@@ -89,59 +92,57 @@ public final class ConfigLoader {
                 nodeEnv,
                 nodeId,
                 databaseUrl,
-                intSetting("DB_POOL_SIZE", env, database.getInteger("poolSize", 8), 1, 200),
+                intSetting("DB_POOL_SIZE", env, database.getInteger("poolSize", d.databasePoolSize()), 1, 200),
                 dataDir,
                 corsOrigins,
                 new RelayConfig.Jwt(
                         secret,
-                        jwt.getString("issuer", "relay"),
-                        jwt.getString("audience", "relay-web"),
-                        Duration.ofSeconds(intSetting("SESSION_TTL_SECONDS", env, jwt.getInteger("sessionTtlSeconds", 2_592_000), 60, Integer.MAX_VALUE))),
+                        jwt.getString("issuer", d.jwt().issuer()),
+                        jwt.getString("audience", d.jwt().audience()),
+                        Duration.ofSeconds(intSetting("SESSION_TTL_SECONDS", env,
+                                jwt.getInteger("sessionTtlSeconds", (int) d.jwt().sessionTtl().toSeconds()), 60, Integer.MAX_VALUE))),
                 new RelayConfig.Pairing(
-                        Duration.ofSeconds(intSetting("QR_TTL_SECONDS", env, pairing.getInteger("qrTtlSeconds", 300), 1, 86_400))),
-                socket(socket, env),
-                cluster(cluster, env),
-                Duration.ofSeconds(intSetting("DRAIN_SECONDS", env, file.getInteger("drainSeconds", 20), 0, 3_600)),
-                Duration.ofSeconds(intSetting("OUTBOX_TTL_SECONDS", env, file.getInteger("outboxTtlSeconds", 600), 1, 30 * 86_400)),
-                security(security, env),
+                        Duration.ofSeconds(intSetting("QR_TTL_SECONDS", env, pairing.getInteger("qrTtlSeconds", (int) d.pairing().qrTtl().toSeconds()), 1, 86_400))),
+                socket(socket, env, d.socket()),
+                cluster(cluster, env, d.cluster()),
+                Duration.ofSeconds(intSetting("DRAIN_SECONDS", env, file.getInteger("drainSeconds", (int) d.drain().toSeconds()), 0, 3_600)),
+                Duration.ofSeconds(intSetting("OUTBOX_TTL_SECONDS", env, file.getInteger("outboxTtlSeconds", (int) d.outboxTtl().toSeconds()), 1, 30 * 86_400)),
+                security(security, env, d.security()),
                 new RelayConfig.Sync(
-                        intSetting("SYNC_THREADS", env, sync.getInteger("threads", RelayConfig.Sync.defaults().threads()), 1, 5_000),
-                        intSetting("SYNC_THREAD_MESSAGES", env,
-                                sync.getInteger("messagesPerThread", RelayConfig.Sync.defaults().messagesPerThread()), 1, 5_000)),
-                storeFlush(database, env));
+                        intSetting("SYNC_THREADS", env, sync.getInteger("threads", d.sync().threads()), 1, 5_000),
+                        intSetting("SYNC_THREAD_MESSAGES", env, sync.getInteger("messagesPerThread", d.sync().messagesPerThread()), 1, 5_000)),
+                storeFlush(database, env, d.storeFlush()));
     }
 
-    private static RelayConfig.StoreFlush storeFlush(JsonObject database, Map<String, String> env) {
-        RelayConfig.StoreFlush d = RelayConfig.StoreFlush.defaults();
+    private static RelayConfig.StoreFlush storeFlush(JsonObject database, Map<String, String> env, RelayConfig.StoreFlush d) {
         return new RelayConfig.StoreFlush(
                 intSetting("STORE_FLUSH_MAX_ROWS", env, database.getInteger("flushMaxRows", d.maxRows()), 1, 100_000),
                 Duration.ofNanos(1_000L * intSetting("STORE_FLUSH_MICROS", env,
                         database.getInteger("flushMicros", (int) (d.maxWait().toNanos() / 1_000)), 0, 1_000_000)));
     }
 
-    private static RelayConfig.Socket socket(JsonObject file, Map<String, String> env) {
-        int maxPayload = intSetting("MAX_PAYLOAD_BYTES", env, file.getInteger("maxPayloadBytes", 1_000_000), 1_024, 100_000_000);
+    private static RelayConfig.Socket socket(JsonObject file, Map<String, String> env, RelayConfig.Socket d) {
+        int maxPayload = intSetting("MAX_PAYLOAD_BYTES", env, file.getInteger("maxPayloadBytes", d.maxPayloadBytes()), 1_024, 100_000_000);
         long maxOutbound = intSetting("MAX_OUTBOUND_BYTES", env,
-                file.getInteger("maxOutboundBytes", (int) RelayConfig.Socket.DEFAULT_MAX_OUTBOUND_BYTES), 65_536, Integer.MAX_VALUE);
+                file.getInteger("maxOutboundBytes", (int) d.maxOutboundBytes()), 65_536, Integer.MAX_VALUE);
         if (maxOutbound < 2L * maxPayload) {
             // Below that, a client could be closed for the relay's own answers to it.
             throw new ConfigException("MAX_OUTBOUND_BYTES (" + maxOutbound + ") must be at least twice MAX_PAYLOAD_BYTES (" + maxPayload + ")");
         }
         return new RelayConfig.Socket(
-                Duration.ofMillis(intSetting("PING_INTERVAL_MS", env, file.getInteger("pingIntervalMs", 25_000), 50, 3_600_000)),
-                Duration.ofMillis(intSetting("PING_TIMEOUT_MS", env, file.getInteger("pingTimeoutMs", 60_000), 50, 3_600_000)),
+                Duration.ofMillis(intSetting("PING_INTERVAL_MS", env, file.getInteger("pingIntervalMs", (int) d.pingInterval().toMillis()), 50, 3_600_000)),
+                Duration.ofMillis(intSetting("PING_TIMEOUT_MS", env, file.getInteger("pingTimeoutMs", (int) d.pingTimeout().toMillis()), 50, 3_600_000)),
                 maxPayload,
-                Duration.ofMillis(intSetting("UPGRADE_TIMEOUT_MS", env, file.getInteger("upgradeTimeoutMs", 10_000), 50, 600_000)),
-                intSetting("MAX_BINARY_ATTACHMENTS", env,
-                        file.getInteger("maxBinaryAttachments", RelayConfig.Socket.DEFAULT_MAX_BINARY_ATTACHMENTS), 0, 1_000),
+                Duration.ofMillis(intSetting("UPGRADE_TIMEOUT_MS", env, file.getInteger("upgradeTimeoutMs", (int) d.upgradeTimeout().toMillis()), 50, 600_000)),
+                intSetting("MAX_BINARY_ATTACHMENTS", env, file.getInteger("maxBinaryAttachments", d.maxBinaryAttachments()), 0, 1_000),
+                // follows the largest message unless set
                 intSetting("MAX_BINARY_BYTES", env, file.getInteger("maxBinaryBytes", maxPayload), 1_024, 100_000_000),
                 Duration.ofMillis(intSetting("BINARY_PACKET_TIMEOUT_MS", env,
-                        file.getInteger("binaryPacketTimeoutMs", (int) RelayConfig.Socket.DEFAULT_BINARY_PACKET_TIMEOUT.toMillis()), 100, 600_000)),
+                        file.getInteger("binaryPacketTimeoutMs", (int) d.binaryPacketTimeout().toMillis()), 100, 600_000)),
                 maxOutbound);
     }
 
-    private static RelayConfig.Security security(JsonObject file, Map<String, String> env) {
-        RelayConfig.Security d = RelayConfig.Security.defaults();
+    private static RelayConfig.Security security(JsonObject file, Map<String, String> env, RelayConfig.Security d) {
         int socketIoPerIp = intSetting("MAX_CONNECTIONS_PER_IP", env, file.getInteger("maxConnectionsPerIp", d.maxConnectionsPerIp()), 0, 1_000_000);
         return new RelayConfig.Security(
                 phoneSecretPolicy(file, env, d.phoneSecrets()),
@@ -213,35 +214,36 @@ public final class ConfigLoader {
         return value;
     }
 
-    private static RelayConfig.Cluster cluster(JsonObject file, Map<String, String> env) {
-        boolean enabled = booleanSetting("CLUSTER", env, file.getBoolean("enabled", false));
-        String discoveryName = env.getOrDefault("CLUSTER_DISCOVERY", file.getString("discovery", "tcp")).trim().toUpperCase(java.util.Locale.ROOT);
+    private static RelayConfig.Cluster cluster(JsonObject file, Map<String, String> env, RelayConfig.Cluster d) {
+        boolean enabled = booleanSetting("CLUSTER", env, file.getBoolean("enabled", d.enabled()));
+        String discoveryName = env.getOrDefault("CLUSTER_DISCOVERY", file.getString("discovery", d.discovery().name())).trim().toUpperCase(java.util.Locale.ROOT);
         RelayConfig.Cluster.Discovery discovery;
         try {
             discovery = RelayConfig.Cluster.Discovery.valueOf(discoveryName);
         } catch (IllegalArgumentException e) {
             throw new ConfigException("CLUSTER_DISCOVERY must be tcp or kubernetes, got '" + discoveryName.toLowerCase(java.util.Locale.ROOT) + "'");
         }
-        List<String> members = Arrays.stream(env.getOrDefault("CLUSTER_MEMBERS", file.getString("members", "127.0.0.1")).split(","))
+        List<String> members = Arrays.stream(env.getOrDefault("CLUSTER_MEMBERS", file.getString("members", String.join(",", d.members()))).split(","))
                 .map(String::trim).filter(m -> !m.isEmpty()).toList();
-        String host = env.getOrDefault("CLUSTER_HOST", file.getString("host", "127.0.0.1")).trim();
+        String host = env.getOrDefault("CLUSTER_HOST", file.getString("host", d.host())).trim();
+        // follows the bound interface unless set
         String publicHost = env.getOrDefault("CLUSTER_PUBLIC_HOST", file.getString("publicHost", host)).trim();
-        String serviceDns = blankToNull(env.getOrDefault("KUBERNETES_SERVICE_DNS", file.getString("kubernetesServiceDns")));
-        String serviceName = blankToNull(env.getOrDefault("KUBERNETES_SERVICE_NAME", file.getString("kubernetesServiceName")));
-        String namespace = blankToNull(env.getOrDefault("KUBERNETES_NAMESPACE", file.getString("kubernetesNamespace")));
+        String serviceDns = blankToNull(env.getOrDefault("KUBERNETES_SERVICE_DNS", file.getString("kubernetesServiceDns", d.kubernetesServiceDns())));
+        String serviceName = blankToNull(env.getOrDefault("KUBERNETES_SERVICE_NAME", file.getString("kubernetesServiceName", d.kubernetesServiceName())));
+        String namespace = blankToNull(env.getOrDefault("KUBERNETES_NAMESPACE", file.getString("kubernetesNamespace", d.kubernetesNamespace())));
         if (enabled && discovery == RelayConfig.Cluster.Discovery.TCP && members.isEmpty()) {
             throw new ConfigException("CLUSTER_MEMBERS must name at least one member for tcp discovery");
         }
         if (enabled && discovery == RelayConfig.Cluster.Discovery.KUBERNETES && serviceDns == null && serviceName == null) {
             throw new ConfigException("CLUSTER_DISCOVERY=kubernetes needs KUBERNETES_SERVICE_DNS (DNS mode) or KUBERNETES_SERVICE_NAME (API mode)");
         }
-        String name = env.getOrDefault("CLUSTER_NAME", file.getString("name", "relay")).trim();
+        String name = env.getOrDefault("CLUSTER_NAME", file.getString("name", d.name())).trim();
         if (name.isEmpty()) {
             throw new ConfigException("CLUSTER_NAME must not be empty");
         }
         return new RelayConfig.Cluster(enabled, name, discovery, members, host, publicHost,
-                intSetting("HAZELCAST_PORT", env, file.getInteger("hazelcastPort", 5701), 1, 65535),
-                intSetting("EVENT_BUS_PORT", env, file.getInteger("eventBusPort", 0), 0, 65535),
+                intSetting("HAZELCAST_PORT", env, file.getInteger("hazelcastPort", d.hazelcastPort()), 1, 65535),
+                intSetting("EVENT_BUS_PORT", env, file.getInteger("eventBusPort", d.eventBusPort()), 0, 65535),
                 serviceDns, serviceName, namespace);
     }
 
@@ -320,11 +322,5 @@ public final class ConfigLoader {
             throw new ConfigException(name + " must be between " + min + " and " + max + ", got " + value);
         }
         return value;
-    }
-
-    private static String randomNodeId() {
-        byte[] id = new byte[4];
-        new SecureRandom().nextBytes(id);
-        return HexFormat.of().formatHex(id);
     }
 }

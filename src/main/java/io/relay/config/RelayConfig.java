@@ -1,14 +1,18 @@
 package io.relay.config;
 
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * Everything a node is configured with, validated once at start-up and passed to constructors.
- * Built by {@link ConfigLoader} from {@code conf/config.json} with the seed's environment variables
- * ({@code PORT, NODE_ENV, JWT_SECRET, DATABASE_URL, CORS_ORIGIN}) taking precedence.
+ * Built by {@link ConfigLoader} from {@link #defaults()}, {@code conf/config.json} and the environment
+ * (the seed's variables {@code PORT, NODE_ENV, JWT_SECRET, DATABASE_URL, CORS_ORIGIN} among them), each
+ * overriding the one before; tests change a few settings with {@link #toBuilder()}.
  *
  * @param port        HTTP port for REST and Socket.IO
  * @param host        interface the HTTP server binds to
@@ -69,8 +73,7 @@ public record RelayConfig(
                            int maxConnectionsPerIp, Duration identifyTimeout, int maxTcpConnectionsPerIp,
                            Duration httpHeaderTimeout, Duration httpIdleTimeout, Duration unpairedPhoneTimeout) {
         public static Security defaults() {
-            return new Security(PhoneSecretPolicy.BIND_ON_FIRST_USE, 60, 50, 1000, 200, Duration.ofSeconds(30),
-                    defaultTcpConnectionsPerIp(200), Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofMinutes(10));
+            return new Builder().build();
         }
 
         /**
@@ -84,30 +87,49 @@ public record RelayConfig(
             return maxConnectionsPerIp == 0 ? 0 : 3 * maxConnectionsPerIp + 50;
         }
 
-        public Security withPhoneSecrets(PhoneSecretPolicy policy) {
-            return new Security(policy, pairingRequestsPerMinute, eventsPerSecond, eventBurst, maxConnectionsPerIp, identifyTimeout,
-                    maxTcpConnectionsPerIp, httpHeaderTimeout, httpIdleTimeout, unpairedPhoneTimeout);
+        public Builder toBuilder() {
+            return new Builder(this);
         }
 
-        public Security withLimits(int pairingPerMinute, int events, int burst, int connections) {
-            return new Security(phoneSecrets, pairingPerMinute, events, burst, connections, identifyTimeout,
-                    maxTcpConnectionsPerIp, httpHeaderTimeout, httpIdleTimeout, unpairedPhoneTimeout);
-        }
+        /** Holds the security settings; a new one the defaults. */
+        public static final class Builder {
+            private PhoneSecretPolicy phoneSecrets = PhoneSecretPolicy.BIND_ON_FIRST_USE;
+            private int pairingRequestsPerMinute = 60;
+            private int eventsPerSecond = 50;
+            private int eventBurst = 1000;
+            private int maxConnectionsPerIp = 200;
+            private Duration identifyTimeout = Duration.ofSeconds(30);
+            private int maxTcpConnectionsPerIp = defaultTcpConnectionsPerIp(200);
+            private Duration httpHeaderTimeout = Duration.ofSeconds(10);
+            private Duration httpIdleTimeout = Duration.ofSeconds(60);
+            private Duration unpairedPhoneTimeout = Duration.ofMinutes(10);
 
-        public Security withIdentifyTimeout(Duration timeout) {
-            return new Security(phoneSecrets, pairingRequestsPerMinute, eventsPerSecond, eventBurst, maxConnectionsPerIp, timeout,
-                    maxTcpConnectionsPerIp, httpHeaderTimeout, httpIdleTimeout, unpairedPhoneTimeout);
-        }
+            private Builder() {
+            }
 
-        /** The front door of the HTTP port: TCP connections per IP, and the time a connection may take to send a request. */
-        public Security withHttpLimits(int tcpConnectionsPerIp, Duration headerTimeout, Duration idleTimeout) {
-            return new Security(phoneSecrets, pairingRequestsPerMinute, eventsPerSecond, eventBurst, maxConnectionsPerIp, identifyTimeout,
-                    tcpConnectionsPerIp, headerTimeout, idleTimeout, unpairedPhoneTimeout);
-        }
+            private Builder(Security s) {
+                phoneSecrets = s.phoneSecrets; pairingRequestsPerMinute = s.pairingRequestsPerMinute; eventsPerSecond = s.eventsPerSecond;
+                eventBurst = s.eventBurst; maxConnectionsPerIp = s.maxConnectionsPerIp; identifyTimeout = s.identifyTimeout;
+                maxTcpConnectionsPerIp = s.maxTcpConnectionsPerIp; httpHeaderTimeout = s.httpHeaderTimeout; httpIdleTimeout = s.httpIdleTimeout;
+                unpairedPhoneTimeout = s.unpairedPhoneTimeout;
+            }
 
-        public Security withUnpairedPhoneTimeout(Duration timeout) {
-            return new Security(phoneSecrets, pairingRequestsPerMinute, eventsPerSecond, eventBurst, maxConnectionsPerIp, identifyTimeout,
-                    maxTcpConnectionsPerIp, httpHeaderTimeout, httpIdleTimeout, timeout);
+            public Builder phoneSecrets(PhoneSecretPolicy value) { phoneSecrets = value; return this; }
+            public Builder pairingRequestsPerMinute(int value) { pairingRequestsPerMinute = value; return this; }
+            public Builder eventsPerSecond(int value) { eventsPerSecond = value; return this; }
+            public Builder eventBurst(int value) { eventBurst = value; return this; }
+            /** The Socket.IO cap alone: the TCP cap stays as it is. */
+            public Builder maxConnectionsPerIp(int value) { maxConnectionsPerIp = value; return this; }
+            public Builder identifyTimeout(Duration value) { identifyTimeout = value; return this; }
+            public Builder maxTcpConnectionsPerIp(int value) { maxTcpConnectionsPerIp = value; return this; }
+            public Builder httpHeaderTimeout(Duration value) { httpHeaderTimeout = value; return this; }
+            public Builder httpIdleTimeout(Duration value) { httpIdleTimeout = value; return this; }
+            public Builder unpairedPhoneTimeout(Duration value) { unpairedPhoneTimeout = value; return this; }
+
+            public Security build() {
+                return new Security(phoneSecrets, pairingRequestsPerMinute, eventsPerSecond, eventBurst, maxConnectionsPerIp, identifyTimeout,
+                        maxTcpConnectionsPerIp, httpHeaderTimeout, httpIdleTimeout, unpairedPhoneTimeout);
+            }
         }
     }
 
@@ -155,29 +177,49 @@ public record RelayConfig(
     public record Socket(Duration pingInterval, Duration pingTimeout, int maxPayloadBytes, Duration upgradeTimeout,
                          int maxBinaryAttachments, int maxBinaryBytes, Duration binaryPacketTimeout, long maxOutboundBytes) {
 
-        public static final int DEFAULT_MAX_BINARY_ATTACHMENTS = 0;
-        public static final Duration DEFAULT_BINARY_PACKET_TIMEOUT = Duration.ofSeconds(10);
-        /** 8 MiB: eight of the largest messages (1 MB); the original apps' traffic stays far below. */
-        public static final long DEFAULT_MAX_OUTBOUND_BYTES = 8L * 1024 * 1024;
-
-        /** The heartbeat and payload settings with the default bounds. */
-        public Socket(Duration pingInterval, Duration pingTimeout, int maxPayloadBytes, Duration upgradeTimeout) {
-            this(pingInterval, pingTimeout, maxPayloadBytes, upgradeTimeout, DEFAULT_MAX_BINARY_ATTACHMENTS, maxPayloadBytes,
-                    DEFAULT_BINARY_PACKET_TIMEOUT, DEFAULT_MAX_OUTBOUND_BYTES);
+        public static Socket defaults() {
+            return new Builder().build();
         }
 
-        public Socket withBinary(int attachments, int bytes, Duration timeout) {
-            return new Socket(pingInterval, pingTimeout, maxPayloadBytes, upgradeTimeout, attachments, bytes, timeout, maxOutboundBytes);
+        public Builder toBuilder() {
+            return new Builder(this);
         }
 
-        public Socket withMaxOutboundBytes(long bytes) {
-            return new Socket(pingInterval, pingTimeout, maxPayloadBytes, upgradeTimeout, maxBinaryAttachments, maxBinaryBytes,
-                    binaryPacketTimeout, bytes);
-        }
+        /** Holds the socket settings; a new one the defaults, Socket.IO 4's server's where it has one. */
+        public static final class Builder {
+            private Duration pingInterval = Duration.ofMillis(25_000);
+            private Duration pingTimeout = Duration.ofMillis(60_000);
+            private int maxPayloadBytes = 1_000_000;
+            private Duration upgradeTimeout = Duration.ofMillis(10_000);
+            private int maxBinaryAttachments = 0;
+            private int maxBinaryBytes = maxPayloadBytes;
+            private Duration binaryPacketTimeout = Duration.ofSeconds(10);
+            /** 8 MiB: eight of the largest messages (1 MB); the original apps' traffic stays far below. */
+            private long maxOutboundBytes = 8L * 1024 * 1024;
 
-        public Socket withHeartbeat(Duration interval, Duration timeout) {
-            return new Socket(interval, timeout, maxPayloadBytes, upgradeTimeout, maxBinaryAttachments, maxBinaryBytes,
-                    binaryPacketTimeout, maxOutboundBytes);
+            private Builder() {
+            }
+
+            private Builder(Socket s) {
+                pingInterval = s.pingInterval; pingTimeout = s.pingTimeout; maxPayloadBytes = s.maxPayloadBytes; upgradeTimeout = s.upgradeTimeout;
+                maxBinaryAttachments = s.maxBinaryAttachments; maxBinaryBytes = s.maxBinaryBytes; binaryPacketTimeout = s.binaryPacketTimeout;
+                maxOutboundBytes = s.maxOutboundBytes;
+            }
+
+            public Builder pingInterval(Duration value) { pingInterval = value; return this; }
+            public Builder pingTimeout(Duration value) { pingTimeout = value; return this; }
+            /** The largest message alone: the binary bound stays as it is. */
+            public Builder maxPayloadBytes(int value) { maxPayloadBytes = value; return this; }
+            public Builder upgradeTimeout(Duration value) { upgradeTimeout = value; return this; }
+            public Builder maxBinaryAttachments(int value) { maxBinaryAttachments = value; return this; }
+            public Builder maxBinaryBytes(int value) { maxBinaryBytes = value; return this; }
+            public Builder binaryPacketTimeout(Duration value) { binaryPacketTimeout = value; return this; }
+            public Builder maxOutboundBytes(long value) { maxOutboundBytes = value; return this; }
+
+            public Socket build() {
+                return new Socket(pingInterval, pingTimeout, maxPayloadBytes, upgradeTimeout, maxBinaryAttachments, maxBinaryBytes,
+                        binaryPacketTimeout, maxOutboundBytes);
+            }
         }
     }
 
@@ -211,47 +253,88 @@ public record RelayConfig(
         return "production".equalsIgnoreCase(nodeEnv);
     }
 
-    public RelayConfig withPort(int newPort) {
-        return new RelayConfig(newPort, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain, outboxTtl, security, sync, storeFlush);
+    /** The configuration of an operator who sets nothing, but with a random node id and no JWT secret: see {@link Builder}. */
+    public static RelayConfig defaults() {
+        return builder().build();
     }
 
-    public RelayConfig withDatabaseUrl(String url) {
-        return new RelayConfig(port, host, nodeEnv, nodeId, Optional.ofNullable(url), databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain, outboxTtl, security, sync, storeFlush);
+    /** A builder holding the defaults. */
+    public static Builder builder() {
+        return new Builder();
     }
 
-    public RelayConfig withSocket(Socket newSocket) {
-        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, newSocket, cluster, drain, outboxTtl, security, sync, storeFlush);
+    /** A builder holding this configuration, to change a few settings of it. */
+    public Builder toBuilder() {
+        return new Builder(this);
     }
 
-    public RelayConfig withPairing(Pairing newPairing) {
-        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, newPairing, socket, cluster, drain, outboxTtl, security, sync, storeFlush);
+    /**
+     * Builds a {@link RelayConfig}. A new one holds the defaults, the one place they are written: the
+     * loader falls back to them for every setting neither {@code conf/config.json} nor the environment sets,
+     * and the configuration table of the docs is checked against what the loader makes of them. Only the
+     * node id (random) and the JWT secret (none: the loader supplies it) are not settings' defaults.
+     */
+    public static final class Builder {
+        private int port = 3000;
+        private String host = "0.0.0.0";
+        private String nodeEnv = "development";
+        private String nodeId = randomNodeId();
+        private Optional<String> databaseUrl = Optional.empty();
+        private int databasePoolSize = 8;
+        private Path dataDir = Path.of("./data");
+        // The original web app's development origin: the original apps work with the defaults.
+        private List<String> corsOrigins = List.of("http://localhost:5173");
+        private Jwt jwt = new Jwt(new byte[0], "relay", "relay-web", Duration.ofDays(30));
+        private Pairing pairing = new Pairing(Duration.ofMinutes(5));
+        private Socket socket = Socket.defaults();
+        private Cluster cluster = Cluster.standalone();
+        private Duration drain = Duration.ofSeconds(20);
+        private Duration outboxTtl = Duration.ofMinutes(10);
+        private Security security = Security.defaults();
+        private Sync sync = Sync.defaults();
+        private StoreFlush storeFlush = StoreFlush.defaults();
+
+        private Builder() {
+        }
+
+        private Builder(RelayConfig c) {
+            port = c.port; host = c.host; nodeEnv = c.nodeEnv; nodeId = c.nodeId; databaseUrl = c.databaseUrl;
+            databasePoolSize = c.databasePoolSize; dataDir = c.dataDir; corsOrigins = c.corsOrigins; jwt = c.jwt; pairing = c.pairing;
+            socket = c.socket; cluster = c.cluster; drain = c.drain; outboxTtl = c.outboxTtl; security = c.security; sync = c.sync;
+            storeFlush = c.storeFlush;
+        }
+
+        public Builder port(int value) { port = value; return this; }
+        public Builder host(String value) { host = value; return this; }
+        public Builder nodeEnv(String value) { nodeEnv = value; return this; }
+        public Builder nodeId(String value) { nodeId = value; return this; }
+        public Builder databaseUrl(String value) { databaseUrl = Optional.ofNullable(value); return this; }
+        public Builder databasePoolSize(int value) { databasePoolSize = value; return this; }
+        public Builder dataDir(Path value) { dataDir = value; return this; }
+        public Builder corsOrigins(List<String> value) { corsOrigins = value; return this; }
+        public Builder jwt(Jwt value) { jwt = value; return this; }
+        public Builder pairing(Pairing value) { pairing = value; return this; }
+        public Builder socket(Socket value) { socket = value; return this; }
+        /** Changes some of the socket settings held so far. */
+        public Builder socket(UnaryOperator<Socket.Builder> change) { socket = change.apply(socket.toBuilder()).build(); return this; }
+        public Builder cluster(Cluster value) { cluster = value; return this; }
+        public Builder drain(Duration value) { drain = value; return this; }
+        public Builder outboxTtl(Duration value) { outboxTtl = value; return this; }
+        public Builder security(Security value) { security = value; return this; }
+        /** Changes some of the security settings held so far. */
+        public Builder security(UnaryOperator<Security.Builder> change) { security = change.apply(security.toBuilder()).build(); return this; }
+        public Builder sync(Sync value) { sync = value; return this; }
+        public Builder storeFlush(StoreFlush value) { storeFlush = value; return this; }
+
+        public RelayConfig build() {
+            return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing,
+                    socket, cluster, drain, outboxTtl, security, sync, storeFlush);
+        }
     }
 
-    public RelayConfig withCluster(Cluster newCluster) {
-        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, newCluster, drain, outboxTtl, security, sync, storeFlush);
-    }
-
-    public RelayConfig withSecurity(Security newSecurity) {
-        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain, outboxTtl, newSecurity, sync, storeFlush);
-    }
-
-    public RelayConfig withCorsOrigins(List<String> origins) {
-        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, origins, jwt, pairing, socket, cluster, drain, outboxTtl, security, sync, storeFlush);
-    }
-
-    public RelayConfig withDataDir(Path dir) {
-        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dir, corsOrigins, jwt, pairing, socket, cluster, drain, outboxTtl, security, sync, storeFlush);
-    }
-
-    public RelayConfig withOutboxTtl(Duration ttl) {
-        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain, ttl, security, sync, storeFlush);
-    }
-
-    public RelayConfig withSync(Sync newSync) {
-        return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain, outboxTtl, security, newSync, storeFlush);
-    }
-
-    public RelayConfig withNodeId(String newNodeId) {
-        return new RelayConfig(port, host, nodeEnv, newNodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing, socket, cluster, drain, outboxTtl, security, sync, storeFlush);
+    private static String randomNodeId() {
+        byte[] id = new byte[4];
+        new SecureRandom().nextBytes(id);
+        return HexFormat.of().formatHex(id);
     }
 }

@@ -1,6 +1,7 @@
 package io.relay.gateway;
 
 import io.relay.config.RelayConfig;
+import io.relay.gateway.engineio.EngineIoRegistry;
 import io.relay.gateway.socketio.SocketIoOptions;
 import io.relay.gateway.socketio.SocketIoServer;
 import io.relay.ops.Ops;
@@ -37,6 +38,7 @@ public final class HttpVerticle extends VerticleBase {
     private final BooleanSupplier draining;
     private final Ops ops;
     private final WebGuards guards;
+    private final EngineIoRegistry engineIo;
     private SocketIoServer socketIo;
     private HttpConnectionGuard connections;
     private HttpServer server;
@@ -44,10 +46,12 @@ public final class HttpVerticle extends VerticleBase {
     /** @param port the port to bind; may differ from the config's when it asked for an ephemeral one */
     /**
      * @param guards the node's front-door checks (origin, rates, connection caps), shared by every instance of the node
+     * @param engineIo the node's open Engine.IO sockets, shared by every instance of the node
      */
     public HttpVerticle(RelayConfig config, int port, PairingService pairing, Relay relay, BooleanSupplier draining, Ops ops,
-                        WebGuards guards) {
+                        WebGuards guards, EngineIoRegistry engineIo) {
         this.guards = guards;
+        this.engineIo = engineIo;
         this.config = config;
         this.draining = draining;
         this.port = port;
@@ -59,7 +63,7 @@ public final class HttpVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         SocketIoOptions socketOptions = SocketIoOptions.from(config);
-        socketIo = new SocketIoServer(vertx, socketOptions).connectionHandler(relay::accept);
+        socketIo = new SocketIoServer(vertx, socketOptions, engineIo).connectionHandler(relay::accept);
 
         Router router = Router.router(vertx);
         router.route("/api/*").handler(new SameOriginCors(cors(), guards::originAllowed, guards::foreignOrigin));

@@ -78,12 +78,9 @@ public final class PairingService {
         String imageId = PairingSecrets.newImageId();
         byte[] secretHash = PairingSecrets.hash(secrets.scanSecret(token));
         Instant expiresAt = Instant.now().plus(qrTtl).truncatedTo(ChronoUnit.MILLIS);
+        // The stored createdAt is the qrData's timestamp, so any node renders the same string from the row.
         return store.createPairingToken(token, imageId, secretHash, expiresAt)
-                // Read the row back: its createdAt is the qrData's timestamp, so any node renders the same string.
-                .compose(v -> store.findPairingToken(token))
-                .map(row -> row
-                        .map(r -> new GeneratedQr(token, imageId, qrDataOf(r), qrTtlMs()))
-                        .orElseThrow(() -> new IllegalStateException("the pairing row was not found right after its insert")))
+                .map(createdAt -> new GeneratedQr(token, imageId, qrDataOf(token, createdAt), qrTtlMs()))
                 .onSuccess(qr -> metrics.qrGenerated());
     }
 
@@ -181,15 +178,11 @@ public final class PairingService {
     }
 
     private String qrDataOf(PairingToken row) {
-        return PairingSecrets.qrData(secrets.scanSecret(row.token()), row.createdAt().toEpochMilli(), qrTtlMs());
+        return qrDataOf(row.token(), row.createdAt());
     }
 
-    /** The JWT for the session a redeemed pairing created, if that session is still valid. */
-    private Future<String> issueFor(PairingToken row) {
-        return store.findSession(row.sessionId()).map(session -> session
-                .filter(s -> s.deviceId().equals(row.deviceId()) && s.validAt(Instant.now()))
-                .map(s -> tokens.issue(s.sessionId(), s.deviceId(), s.expiresAt()))
-                .orElseThrow(() -> new PairingException(INVALID_SESSION, "Invalid or expired session")));
+    private String qrDataOf(String token, Instant createdAt) {
+        return PairingSecrets.qrData(secrets.scanSecret(token), createdAt.toEpochMilli(), qrTtlMs());
     }
 
     private static PairingException unknownToken() {
@@ -225,7 +218,8 @@ public final class PairingService {
 
         Future<String> start(Future<?> cancelled) {
             this.cancelled = cancelled;
-            consumer = vertx.eventBus().consumer(Addresses.pairing(token), message -> check());
+            // The scan's message is the wake-up: claim at once (one round trip), without reading the row first.
+            consumer = vertx.eventBus().consumer(Addresses.pairing(token), message -> settle(claim()));
             result.future().onComplete(ar -> cleanUp());
             if (cancelled != null) {
                 cancelled.onComplete(ar -> result.tryFail(new PairingException(CANCELLED, "Stopped waiting for pairing")));
@@ -244,7 +238,12 @@ public final class PairingService {
             if (result.future().isComplete() || claiming.get()) {
                 return;
             }
-            store.findPairingToken(token).compose(this::decide).onComplete(ar -> {
+            settle(store.findPairingToken(token).compose(this::decide));
+        }
+
+        /** Answers the long-poll with the JWT or the failure; null means "keep waiting". */
+        private void settle(Future<String> outcome) {
+            outcome.onComplete(ar -> {
                 if (ar.failed()) {
                     result.tryFail(ar.cause());
                 } else if (ar.result() != null) {
@@ -283,12 +282,33 @@ public final class PairingService {
          * session still there.
          */
         private Future<String> claim() {
-            if ((cancelled != null && cancelled.isComplete()) || !claiming.compareAndSet(false, true)) {
+            if (result.future().isComplete() || (cancelled != null && cancelled.isComplete()) || !claiming.compareAndSet(false, true)) {
                 return Future.succeededFuture();
             }
             return store.claimPairingSession(token).compose(claimed -> claimed
-                    .map(PairingService.this::issueFor)
-                    .orElseGet(() -> Future.failedFuture(alreadyCollected())));
+                    .map(s -> Future.succeededFuture(tokens.issue(s.sessionId(), s.deviceId(), s.expiresAt())))
+                    .orElseGet(this::notClaimed));
+        }
+
+        /**
+         * Why the claim found nothing, from the row: handed out already, a session the phone revoked (or that
+         * expired) before the browser collected it, or no scan yet (a stray message): then keep waiting.
+         */
+        private Future<String> notClaimed() {
+            return store.findPairingToken(token).compose(found -> {
+                PairingToken row = found.orElse(null);
+                if (row == null) {
+                    return Future.failedFuture(unknownToken());
+                }
+                if (row.delivered()) {
+                    return Future.failedFuture(alreadyCollected());
+                }
+                if (row.redeemed()) {
+                    return Future.failedFuture(new PairingException(INVALID_SESSION, "Invalid or expired session"));
+                }
+                claiming.set(false);
+                return Future.succeededFuture();
+            });
         }
 
         /** At expiry, read the row one last time (a scan may have just landed) and then give up. */

@@ -137,12 +137,11 @@ final class PhoneEvents {
                 });
     }
 
-    /** {@code mobile:conversations}: store the list, then {@code conversations:sync} to every browser. */
+    /** {@code mobile:conversations}: store the list and log it in one commit, then {@code conversations:sync} to every browser. */
     Future<Void> conversations(SocketSession session, JsonObject payload) {
         String deviceId = session.requirePhone();
         JsonArray conversations = Payloads.documents(payload, "conversations");
-        return store.saveConversations(deviceId, conversations)
-                .compose(v -> store.appendEvent(deviceId, Events.CONVERSATIONS_SYNC, payload))
+        return store.saveConversationsAndLog(deviceId, conversations, Events.CONVERSATIONS_SYNC, payload)
                 .map(seq -> {
                     relay.webs.publishLogged(deviceId, Events.CONVERSATIONS_SYNC, seq, payload.put(SEQ, seq));
                     return null;
@@ -157,16 +156,17 @@ final class PhoneEvents {
         return relay.outbox.confirm(session.phoneDeviceId(), Payloads.id(payload, "tempId"));
     }
 
-    /** {@code mobile:message-status}: record it on the stored message, then {@code message:status} to every browser. */
+    /**
+     * {@code mobile:message-status}: in one commit, record it on the stored message, settle the command it
+     * reports on and log it; then {@code message:status} to every browser.
+     */
     Future<Void> status(SocketSession session, JsonObject payload) {
         String deviceId = session.requirePhone();
         String messageId = Payloads.id(payload, "messageId");
         String status = Payloads.requiredString(payload, "status", MAX_STATUS_CHARS);
         // A status naming a browser's tempId (or using it as the message id) settles that command.
         String tempId = payload.getValue("tempId") == null ? messageId : Payloads.id(payload, "tempId");
-        return store.updateMessageStatus(deviceId, messageId, status)
-                .compose(v -> relay.outbox.confirm(deviceId, tempId))
-                .compose(v -> store.appendEvent(deviceId, Events.MESSAGE_STATUS, payload))
+        return store.recordStatusAndLog(deviceId, messageId, status, tempId, Events.MESSAGE_STATUS, payload)
                 .map(seq -> {
                     relay.webs.publishLogged(deviceId, Events.MESSAGE_STATUS, seq, payload.put(SEQ, seq));
                     return null;

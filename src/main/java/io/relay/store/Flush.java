@@ -40,9 +40,9 @@ final class Flush {
                 return Future.succeededFuture();
             }
             List<List<Write<?>>> parts = new ArrayList<>();
-            if (batches.size() > 1) {
+            if (batches.size() > 1 && writes.stream().allMatch(w -> w.parts().size() == 1)) {
                 batches.forEach(b -> parts.add(b.writes));
-            } else {
+            } else { // write by write, so the parts of a write stored together stay in one transaction
                 writes.forEach(w -> parts.add(List.of(w)));
             }
             Future<Void> retried = Future.succeededFuture();
@@ -56,7 +56,9 @@ final class Flush {
     private static List<WriteBatch> batches(List<Write<?>> writes) {
         Map<Write.Kind, List<Write<?>>> byKind = new EnumMap<>(Write.Kind.class);
         for (Write<?> w : writes) {
-            byKind.computeIfAbsent(w.kind(), k -> new ArrayList<>()).add(w);
+            for (Write<?> part : w.parts()) {
+                byKind.computeIfAbsent(part.kind(), k -> new ArrayList<>()).add(part);
+            }
         }
         List<WriteBatch> batches = new ArrayList<>(byKind.size());
         byKind.forEach((kind, list) -> batches.add(WriteBatch.of(kind, list)));

@@ -62,11 +62,11 @@ public final class PgStore implements Store {
     }
 
     @Override
-    public Future<Void> createPairingToken(String token, String imageId, byte[] secretHash, Instant expiresAt) {
+    public Future<Instant> createPairingToken(String token, String imageId, byte[] secretHash, Instant expiresAt) {
         return direct("create-pairing-token", () -> pool.preparedQuery(StoreSql.CREATE_PAIRING_TOKEN)
                 .execute(Tuple.of(StoreArgs.uuid(token, "token"), StoreArgs.uuid(imageId, "imageId"), StoreArgs.secretHash(secretHash),
                         StoreArgs.instant(expiresAt, "expiresAt")))
-                .mapEmpty());
+                .map(rows -> instant(rows.iterator().next(), "created_at")));
     }
 
     @Override
@@ -80,8 +80,14 @@ public final class PgStore implements Store {
     }
 
     @Override
-    public Future<Optional<PairingToken>> claimPairingSession(String token) {
-        return pairingBy("claim-pairing-session", StoreSql.CLAIM_PAIRING_SESSION, token);
+    public Future<Optional<ClaimedSession>> claimPairingSession(String token) {
+        UUID uuid = StoreArgs.uuidOrNull(token);
+        if (uuid == null) {
+            return Future.succeededFuture(Optional.empty());
+        }
+        return direct("claim-pairing-session", () -> pool.preparedQuery(StoreSql.CLAIM_PAIRING_SESSION).execute(Tuple.of(uuid))
+                .map(rows -> first(rows, row -> new ClaimedSession(row.getString("session_id"), row.getString("device_id"),
+                        instant(row, "expires_at")))));
     }
 
     /** The one pairing row {@code sql} answers for {@code id}; none (and no query) when the id is not a UUID. */
@@ -96,17 +102,9 @@ public final class PgStore implements Store {
     @Override
     public Future<Optional<PairingToken>> redeemPairingToken(byte[] secretHash, String deviceId, String sessionId, Instant sessionExpiresAt) {
         return direct("redeem-pairing-token", () -> {
-            Tuple redeem = Tuple.of(StoreArgs.secretHash(secretHash), id(deviceId, "deviceId"), StoreArgs.uuid(sessionId, "sessionId"));
-            OffsetDateTime expiresAt = StoreArgs.instant(sessionExpiresAt, "sessionExpiresAt");
-            return pool.withTransaction(conn -> conn.preparedQuery(StoreSql.REDEEM_PAIRING_TOKEN).execute(redeem).compose(rows -> {
-                Optional<PairingToken> redeemed = first(rows, PgStore::pairing);
-                if (redeemed.isEmpty()) {
-                    return Future.succeededFuture(redeemed);
-                }
-                return conn.preparedQuery(StoreSql.ENSURE_DEVICE).execute(Tuple.of(deviceId))
-                        .compose(v -> conn.preparedQuery(StoreSql.INSERT_SESSION).execute(Tuple.of(redeem.getValue(2), deviceId, expiresAt)))
-                        .map(v -> redeemed);
-            }));
+            Tuple redeem = Tuple.of(StoreArgs.secretHash(secretHash), id(deviceId, "deviceId"), StoreArgs.uuid(sessionId, "sessionId"),
+                    StoreArgs.instant(sessionExpiresAt, "sessionExpiresAt"));
+            return pool.preparedQuery(StoreSql.REDEEM_PAIRING_TOKEN).execute(redeem).map(rows -> first(rows, PgStore::pairing));
         });
     }
 
@@ -196,6 +194,27 @@ public final class PgStore implements Store {
     public Future<Long> appendEvent(String deviceId, String event, JsonObject payload) {
         return batched("append-event", () -> writes.submit(new MessageWrites.Save(id(deviceId, "deviceId"), new JsonArray(),
                 id(event, "event"), StoreArgs.payload(payload))));
+    }
+
+    @Override
+    public Future<Long> saveConversationsAndLog(String deviceId, JsonArray conversations, String event, JsonObject payload) {
+        return batched("save-conversations", () -> {
+            var logged = new MessageWrites.Save(id(deviceId, "deviceId"), new JsonArray(), id(event, "event"), StoreArgs.payload(payload));
+            var save = new ConversationWrites.Save(deviceId, StoreArgs.batch(conversations, "conversations"));
+            return writes.submit(save.rows.isEmpty() ? logged : new Together<>(logged, List.of(save)));
+        });
+    }
+
+    @Override
+    public Future<Long> recordStatusAndLog(String deviceId, String messageId, String status, String settles, String event,
+                                           JsonObject payload) {
+        return batched("record-status", () -> {
+            String device = id(deviceId, "deviceId");
+            var logged = new MessageWrites.Save(device, new JsonArray(), id(event, "event"), StoreArgs.payload(payload));
+            return writes.submit(new Together<>(logged, List.of(
+                    new StatusWrites.Update(device, id(messageId, "messageId"), id(status, "status")),
+                    new OutboxWrites.Confirm(device, id(settles, "settles")))));
+        });
     }
 
     @Override

@@ -23,9 +23,10 @@ public interface Store {
 
     /**
      * Stores a new QR pairing: the browser's waiter token, the handle its QR image is fetched by (which
-     * redeems nothing), and the hash of the secret carried in the QR.
+     * redeems nothing), and the hash of the secret carried in the QR. Completes with the row's creation
+     * time, as stored (the qrData's timestamp).
      */
-    Future<Void> createPairingToken(String token, String imageId, byte[] secretHash, Instant expiresAt);
+    Future<Instant> createPairingToken(String token, String imageId, byte[] secretHash, Instant expiresAt);
 
     /** The pairing row for a waiter token, if it exists (redeemed or not, expired or not). */
     Future<Optional<PairingToken>> findPairingToken(String token);
@@ -34,10 +35,11 @@ public interface Store {
     Future<Optional<PairingToken>> findPairingImage(String imageId);
 
     /**
-     * Atomically marks the session of a redeemed pairing as handed out, once: the row for the one call
-     * that does so, empty for every other (not redeemed yet, already handed out, or unknown).
+     * Atomically marks the session of a redeemed pairing as handed out, once, and only while that session
+     * is valid (not revoked, not expired): the session for the one call that does so, empty for every other
+     * (not redeemed yet, already handed out, session no longer valid, or unknown).
      */
-    Future<Optional<PairingToken>> claimPairingSession(String token);
+    Future<Optional<ClaimedSession>> claimPairingSession(String token);
 
     /**
      * Atomically redeems the pairing whose QR secret hashes to {@code secretHash}: single use, only
@@ -88,6 +90,19 @@ public interface Store {
      * the messages) when the device was never registered.
      */
     Future<Long> saveMessagesAndLog(String deviceId, JsonArray messages, String event, JsonObject payload);
+
+    /**
+     * Upserts the phone's conversations and appends {@code event} with {@code payload} to the device's log,
+     * in one commit; completes with the event's number.
+     */
+    Future<Long> saveConversationsAndLog(String deviceId, JsonArray conversations, String event, JsonObject payload);
+
+    /**
+     * In one commit: records a status change of one message (a no-op if it was never stored), settles the
+     * browser's command {@code settles} (a no-op if there is none), and appends {@code event} with
+     * {@code payload} to the device's log; completes with the event's number.
+     */
+    Future<Long> recordStatusAndLog(String deviceId, String messageId, String status, String settles, String event, JsonObject payload);
 
     /** Upserts the phone's conversations by (deviceId, id). */
     Future<Void> saveConversations(String deviceId, JsonArray conversations);
@@ -172,6 +187,10 @@ public interface Store {
      * it must, always); whether it was already noted as a legacy device.
      */
     record DeviceCredential(byte[] secretHash, boolean bound, boolean legacyNoted) {
+    }
+
+    /** The session a pairing handed out: what the browser's token is made of. */
+    record ClaimedSession(String sessionId, String deviceId, Instant expiresAt) {
     }
 
     /** A live browser session as its phone sees it. */

@@ -12,9 +12,11 @@ final class StoreSql {
     static final String PAIRING_COLUMNS =
             "token::text AS token, created_at, expires_at, redeemed_at, device_id, session_id::text AS session_id, delivered_at";
 
+    // Answers the row's created_at (the qrData's timestamp, so any node renders the same string) without a read-back.
     static final String CREATE_PAIRING_TOKEN = """
             INSERT INTO pairing_tokens (token, image_id, secret_hash, created_at, expires_at)
-            VALUES ($1, $2, $3, now(), $4)""";
+            VALUES ($1, $2, $3, now(), $4)
+            RETURNING created_at""";
 
     static final String FIND_PAIRING_TOKEN =
             "SELECT " + PAIRING_COLUMNS + " FROM pairing_tokens WHERE token = $1";
@@ -24,25 +26,33 @@ final class StoreSql {
 
     // Handed out once: as with redeeming, the row lock of the UPDATE serialises two long-polls of one
     // browser (on one node or two), and only the first finds delivered_at still NULL.
+    // The session must still be valid (not revoked by the phone, not expired) to be handed out, and the row
+    // answers what the browser's token is made of: the wake-up costs this one round trip.
     static final String CLAIM_PAIRING_SESSION = """
-            UPDATE pairing_tokens SET delivered_at = now()
-            WHERE token = $1 AND redeemed_at IS NOT NULL AND delivered_at IS NULL
-            RETURNING\s""" + PAIRING_COLUMNS;
+            UPDATE pairing_tokens p SET delivered_at = now()
+            FROM sessions s
+            WHERE p.token = $1 AND p.redeemed_at IS NOT NULL AND p.delivered_at IS NULL
+              AND s.id = p.session_id AND s.device_id = p.device_id AND s.revoked_at IS NULL AND s.expires_at > now()
+            RETURNING p.session_id::text AS session_id, p.device_id, s.expires_at""";
 
     // Single use without locks: the row lock of the UPDATE serialises concurrent redeems, and the
-    // loser re-checks "redeemed_at IS NULL" after the winner commits and matches nothing.
+    // loser re-checks "redeemed_at IS NULL" after the winner commits and matches nothing. The device row
+    // and the session are inserted by the same statement, only when the UPDATE matched: one round trip,
+    // atomic as one statement is.
     static final String REDEEM_PAIRING_TOKEN = """
-            UPDATE pairing_tokens SET redeemed_at = now(), device_id = $2, session_id = $3
-            WHERE secret_hash = $1 AND redeemed_at IS NULL AND expires_at > now()
-            RETURNING\s""" + PAIRING_COLUMNS;
-
-    static final String ENSURE_DEVICE = """
-            INSERT INTO devices (device_id, created_at, last_seen) VALUES ($1, now(), now())
-            ON CONFLICT (device_id) DO NOTHING""";
-
-    static final String INSERT_SESSION = """
-            INSERT INTO sessions (id, device_id, created_at, last_seen, expires_at)
-            VALUES ($1, $2, now(), now(), $3)""";
+            WITH redeemed AS (
+              UPDATE pairing_tokens SET redeemed_at = now(), device_id = $2, session_id = $3
+              WHERE secret_hash = $1 AND redeemed_at IS NULL AND expires_at > now()
+              RETURNING\s""" + PAIRING_COLUMNS + """
+            ),
+            device AS (
+              INSERT INTO devices (device_id, created_at, last_seen) SELECT $2, now(), now() FROM redeemed
+              ON CONFLICT (device_id) DO NOTHING
+            ),
+            session AS (
+              INSERT INTO sessions (id, device_id, created_at, last_seen, expires_at) SELECT $3, $2, now(), now(), $4 FROM redeemed
+            )
+            SELECT * FROM redeemed""";
 
     static final String UPSERT_DEVICE = """
             INSERT INTO devices (device_id, device_name, device_model, created_at, last_seen)

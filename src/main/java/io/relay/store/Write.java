@@ -5,6 +5,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 
+import java.util.List;
+
 /**
  * One caller's write, handed to the {@link GroupCommit}: what to write, already checked and encoded on the
  * caller's thread, and the caller's promise.
@@ -35,6 +37,11 @@ abstract class Write<T> {
         return 1;
     }
 
+    /** The writes a flush stores for it, each in the batch of its kind: itself, or the parts of a {@link Together}. */
+    List<Write<?>> parts() {
+        return List.of(this);
+    }
+
     final Future<T> future() {
         return promise.future();
     }
@@ -51,11 +58,20 @@ abstract class Write<T> {
 
     /** On the caller's context: hands it the staged outcome. */
     final void answer() {
-        if (failure != null) {
-            promise.tryFail(failure);
+        Throwable failed = stagedFailure();
+        if (failed != null) {
+            promise.tryFail(failed);
         } else {
-            promise.tryComplete(result);
+            promise.tryComplete(staged());
         }
+    }
+
+    T staged() {
+        return result;
+    }
+
+    Throwable stagedFailure() {
+        return failure;
     }
 
     /** On the caller's context: fails it now, whatever its statement does later. */

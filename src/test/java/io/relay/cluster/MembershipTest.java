@@ -56,11 +56,11 @@ class MembershipTest {
     }
 
     private ClusteredVertx start(String clusterName, int hazelcastPort, int otherPort) throws Exception {
-        RelayConfig base = TestConfigs.forDatabase(null).withNodeId("node-" + hazelcastPort);
+        RelayConfig base = TestConfigs.forDatabase(null).toBuilder().nodeId("node-" + hazelcastPort).build();
         RelayConfig.Cluster cluster = new RelayConfig.Cluster(true, clusterName, RelayConfig.Cluster.Discovery.TCP,
                 List.of("127.0.0.1:" + hazelcastPort, "127.0.0.1:" + otherPort), "127.0.0.1", "127.0.0.1",
                 hazelcastPort, 0, null, null, null);
-        ClusteredVertx node = await(ClusteredVertx.start(base.withCluster(cluster), new VertxOptions()));
+        ClusteredVertx node = await(ClusteredVertx.start(base.toBuilder().cluster(cluster).build(), new VertxOptions()));
         started.add(node);
         return node;
     }

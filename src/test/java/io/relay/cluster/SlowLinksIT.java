@@ -41,7 +41,7 @@ class SlowLinksIT {
         Path out = cluster.dir().resolve("bench");
         List<String> urls = cluster.nodes().stream().map(HostCluster.Node::url).toList();
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", Path.of(System.getProperty("relay.jar", "target/relay.jar")).toAbsolutePath().toString(), "bench",
+                "-jar", Path.of(System.getProperty("relay.bench.jar", "target/relay-bench.jar")).toAbsolutePath().toString(),
                 "--url", String.join(",", urls), "--pairs", "12", "--rate", String.valueOf(RATE), "--web-rate", String.valueOf(RATE / 10),
                 "--duration", String.valueOf(SECONDS), "--warmup", "3", "--quiet", "--out", out.toString(), "--label", "links-" + DELAY_MS + "ms"));
         Process bench = ChildProcesses.start(new ProcessBuilder(command).redirectErrorStream(true)

@@ -26,9 +26,10 @@ final class TestCluster implements AutoCloseable {
         TestCluster cluster = new TestCluster();
         try {
             for (int i = 0; i < size; i++) {
-                RelayConfig config = TestConfigs.forDatabase(databaseUrl)
-                        .withNodeId("n" + i + UUID.randomUUID().toString().substring(0, 4))
-                        .withCluster(RelayConfig.Cluster.standalone().enabledOnLoopback(name));
+                RelayConfig config = TestConfigs.forDatabase(databaseUrl).toBuilder()
+                        .nodeId("n" + i + UUID.randomUUID().toString().substring(0, 4))
+                        .cluster(RelayConfig.Cluster.standalone().enabledOnLoopback(name))
+                        .build();
                 ClusteredVertx started = ClusteredVertx.start(config, new VertxOptions())
                         .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
                 cluster.vertxes.add(started);

@@ -1,6 +1,6 @@
 package io.relay.deploy;
 
-import io.vertx.core.json.JsonObject;
+import io.relay.config.RelayConfig;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
@@ -9,9 +9,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -59,10 +56,9 @@ class KubernetesManifestsTest {
     }
 
     @Test
-    @DisplayName("the HTTP port in the manifests is the app's default from conf/config.json")
-    void httpPortIsTheAppDefault() throws IOException {
-        JsonObject conf = new JsonObject(Files.readString(Path.of("conf/config.json")));
-        assertThat(conf.getInteger("port")).isEqualTo(ManifestChecks.HTTP_PORT);
+    @DisplayName("the HTTP port in the manifests is the app's default")
+    void httpPortIsTheAppDefault() {
+        assertThat(RelayConfig.defaults().port()).isEqualTo(ManifestChecks.HTTP_PORT);
     }
 
     @Test

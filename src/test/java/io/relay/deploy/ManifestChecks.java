@@ -51,7 +51,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 final class ManifestChecks {
 
-    /** The app's HTTP default ({@code conf/config.json}), Hazelcast's default member port, and the pinned event-bus port. */
+    /** The app's HTTP default ({@link io.relay.config.RelayConfig#defaults()}), Hazelcast's default member port, and the pinned event-bus port. */
     static final int HTTP_PORT = 3000;
     static final int HAZELCAST_PORT = 5701;
     static final int EVENT_BUS_PORT = 17001;

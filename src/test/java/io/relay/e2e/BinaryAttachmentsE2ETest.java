@@ -48,7 +48,7 @@ class BinaryAttachmentsE2ETest {
     @DisplayName("with binary allowed by the operator, within bounds")
     class Bounded {
         @RegisterExtension
-        final FreshRelay relay = FreshRelay.with(c -> c.withSocket(c.socket().withBinary(1_000, 3_000_000, Duration.ofSeconds(30))));
+        final FreshRelay relay = FreshRelay.with(c -> c.toBuilder().socket(s -> s.maxBinaryAttachments(1_000).maxBinaryBytes(3_000_000).binaryPacketTimeout(Duration.ofSeconds(30))).build());
 
         @Test
         @DisplayName("attachments past MAX_BINARY_BYTES close the connection with error {code: attachments_over_limit}")
@@ -66,7 +66,7 @@ class BinaryAttachmentsE2ETest {
     @DisplayName("with binary allowed, and a client too slow to finish its packet")
     class Slow {
         @RegisterExtension
-        final FreshRelay relay = FreshRelay.with(c -> c.withSocket(c.socket().withBinary(1_000, 3_000_000, Duration.ofMillis(500))));
+        final FreshRelay relay = FreshRelay.with(c -> c.toBuilder().socket(s -> s.maxBinaryAttachments(1_000).maxBinaryBytes(3_000_000).binaryPacketTimeout(Duration.ofMillis(500))).build());
 
         @Test
         @DisplayName("a packet not finished within BINARY_PACKET_TIMEOUT_MS closes the connection with error {code: attachments_over_limit}")

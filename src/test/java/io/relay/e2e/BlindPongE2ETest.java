@@ -26,8 +26,8 @@ class BlindPongE2ETest {
     private static final Duration PING_TIMEOUT = Duration.ofSeconds(2);
 
     @RegisterExtension
-    final FreshRelay relay = FreshRelay.with(c -> c.withSocket(c.socket().withHeartbeat(PING_INTERVAL, PING_TIMEOUT)
-            .withMaxOutboundBytes(512L * 1024 * 1024)));
+    final FreshRelay relay = FreshRelay.with(c -> c.toBuilder().socket(s -> s.pingInterval(PING_INTERVAL).pingTimeout(PING_TIMEOUT)
+            .maxOutboundBytes(512L * 1024 * 1024)).build());
 
     @Test
     @DisplayName("do not keep a browser that reads nothing alive: the heartbeat closes it (ping timeout), and it resumes without loss")

@@ -16,7 +16,7 @@ class IdentifyTimeoutE2ETest {
     private static final Duration IDENTIFY_TIMEOUT = Duration.ofSeconds(1);
 
     @RegisterExtension
-    final FreshRelay relay = FreshRelay.with(config -> config.withSecurity(config.security().withIdentifyTimeout(IDENTIFY_TIMEOUT)));
+    final FreshRelay relay = FreshRelay.with(config -> config.toBuilder().security(s -> s.identifyTimeout(IDENTIFY_TIMEOUT)).build());
 
     @Test
     @DisplayName("a socket silent past the timeout is told why and its transport closed (the client reconnects by itself); quiet phones and browsers stay")

@@ -36,7 +36,7 @@ class IdleConnectionCostE2ETest {
     private static final String SERVER_WEBSOCKET = "io.vertx.core.http.impl.ServerWebSocketImpl";
 
     @RegisterExtension
-    final FreshRelay relay = FreshRelay.with(config -> config.withSecurity(config.security().withIdentifyTimeout(Duration.ZERO)));
+    final FreshRelay relay = FreshRelay.with(config -> config.toBuilder().security(s -> s.identifyTimeout(Duration.ZERO)).build());
 
     @Test
     @DisplayName("keeps one 4 KiB multi-producer write queue (its WebSocket's), not a second one for the HTTP/1 connection it was upgraded from")

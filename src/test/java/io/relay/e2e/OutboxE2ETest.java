@@ -10,7 +10,7 @@ import java.time.Duration;
 @DisplayName("The outbox")
 class OutboxE2ETest {
     @RegisterExtension
-    final FreshRelay relay = FreshRelay.with(config -> config.withOutboxTtl(Duration.ofSeconds(2)));
+    final FreshRelay relay = FreshRelay.with(config -> config.toBuilder().outboxTtl(Duration.ofSeconds(2)).build());
 
     @Test
     @DisplayName("delivers 100 sends made while the phone was away once each and in order, never twice after a retry or a reconnect, and reports a send that expired as failed")

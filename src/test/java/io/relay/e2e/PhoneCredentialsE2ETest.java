@@ -36,7 +36,7 @@ class PhoneCredentialsE2ETest {
 
     private Future<RelayNode> start(Vertx vertx, PhoneSecretPolicy policy) {
         RelayConfig config = TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl());
-        return RelayNode.start(vertx, config.withSecurity(config.security().withPhoneSecrets(policy)))
+        return RelayNode.start(vertx, config.toBuilder().security(s -> s.phoneSecrets(policy)).build())
                 .onSuccess(started -> node = started);
     }
 

@@ -33,8 +33,8 @@ class QrPairingE2ETest {
     @BeforeEach
     @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
     void start(Vertx vertx, VertxTestContext ctx) {
-        RelayConfig config = TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl())
-                .withPairing(new RelayConfig.Pairing(Duration.ofMillis(QR_TTL_MS)));
+        RelayConfig config = TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl()).toBuilder()
+                .pairing(new RelayConfig.Pairing(Duration.ofMillis(QR_TTL_MS))).build();
         RelayNode.start(vertx, config).onComplete(ctx.succeeding(started -> {
             node = started;
             ctx.completeNow();

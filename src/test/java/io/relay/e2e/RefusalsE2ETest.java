@@ -31,8 +31,8 @@ class RefusalsE2ETest {
     private static final int BURST = 5;
 
     @RegisterExtension
-    final FreshRelay relay = FreshRelay.with(c -> c.withCorsOrigins(List.of(APP))
-            .withSecurity(c.security().withLimits(0, 1, BURST, 200)));
+    final FreshRelay relay = FreshRelay.with(c -> c.toBuilder().corsOrigins(List.of(APP))
+            .security(s -> s.pairingRequestsPerMinute(0).eventsPerSecond(1).eventBurst(BURST).maxConnectionsPerIp(200)).build());
 
     private final HttpClient http = HttpClient.newHttpClient();
 

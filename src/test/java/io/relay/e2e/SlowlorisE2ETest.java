@@ -1,6 +1,5 @@
 package io.relay.e2e;
 
-import io.relay.config.RelayConfig;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -41,9 +40,10 @@ class SlowlorisE2ETest {
     private static final int CLOSED_WITHIN_MS = 30_000;
 
     @RegisterExtension
-    final FreshRelay relay = FreshRelay.with(c -> c
-            .withSecurity(c.security().withHttpLimits(TCP_CAP, HEADER_TIMEOUT, IDLE_TIMEOUT))
-            .withSocket(new RelayConfig.Socket(PING_INTERVAL, Duration.ofSeconds(20), c.socket().maxPayloadBytes(), c.socket().upgradeTimeout())));
+    final FreshRelay relay = FreshRelay.with(c -> c.toBuilder()
+            .security(s -> s.maxTcpConnectionsPerIp(TCP_CAP).httpHeaderTimeout(HEADER_TIMEOUT).httpIdleTimeout(IDLE_TIMEOUT))
+            .socket(s -> s.pingInterval(PING_INTERVAL).pingTimeout(Duration.ofSeconds(20)))
+            .build());
 
     @Test
     @DisplayName("a connection that sends nothing is closed after the header timeout")

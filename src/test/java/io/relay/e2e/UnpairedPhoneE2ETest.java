@@ -23,7 +23,7 @@ class UnpairedPhoneE2ETest {
     private static final Duration UNPAIRED_TIMEOUT = Duration.ofSeconds(2);
 
     @RegisterExtension
-    final FreshRelay relay = FreshRelay.with(c -> c.withSecurity(c.security().withUnpairedPhoneTimeout(UNPAIRED_TIMEOUT)));
+    final FreshRelay relay = FreshRelay.with(c -> c.toBuilder().security(s -> s.unpairedPhoneTimeout(UNPAIRED_TIMEOUT)).build());
 
     @Test
     @DisplayName("a phone registered with a made-up deviceId that no browser pairs with is told why and closed; a paired phone stays")

@@ -38,7 +38,7 @@ class WaitPairingTimeoutE2ETest {
     @BeforeEach
     @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
     void start(Vertx vertx, VertxTestContext ctx) {
-        RelayConfig config = TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl()).withPairing(new RelayConfig.Pairing(QR_TTL));
+        RelayConfig config = TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl()).toBuilder().pairing(new RelayConfig.Pairing(QR_TTL)).build();
         RelayNode.start(vertx, config).onComplete(ctx.succeeding(started -> {
             node = started;
             client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(started.port()));

@@ -56,8 +56,10 @@ class WebGuardsE2ETest {
     @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
     void start(Vertx vertx, VertxTestContext ctx) {
         RelayConfig base = TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl());
-        RelayConfig config = base.withCorsOrigins(List.of(APP))
-                .withSecurity(base.security().withLimits(PAIRING_PER_MINUTE, 2, BURST, MAX_CONNECTIONS));
+        RelayConfig config = base.toBuilder().corsOrigins(List.of(APP))
+                .security(s -> s.pairingRequestsPerMinute(PAIRING_PER_MINUTE).eventsPerSecond(2).eventBurst(BURST)
+                        .maxConnectionsPerIp(MAX_CONNECTIONS))
+                .build();
         http = WebClient.create(vertx);
         ws = vertx.createWebSocketClient();
         RelayNode.start(vertx, config).onComplete(ctx.succeeding(started -> {

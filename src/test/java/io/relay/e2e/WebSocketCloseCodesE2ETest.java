@@ -1,6 +1,5 @@
 package io.relay.e2e;
 
-import io.relay.config.RelayConfig;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -23,8 +22,7 @@ class WebSocketCloseCodesE2ETest {
     private static final String REGISTER_PREFIX = "42[\"mobile:register\",{\"deviceName\":\"raw\",\"deviceModel\":\"raw\",\"deviceId\":\"";
 
     @RegisterExtension
-    final FreshRelay relay = FreshRelay.with(c -> c.withSocket(new RelayConfig.Socket(c.socket().pingInterval(), c.socket().pingTimeout(),
-            MAX_PAYLOAD, c.socket().upgradeTimeout())));
+    final FreshRelay relay = FreshRelay.with(c -> c.toBuilder().socket(s -> s.maxPayloadBytes(MAX_PAYLOAD).maxBinaryBytes(MAX_PAYLOAD)).build());
 
     @Test
     @DisplayName("a message over maxPayload sent as several frames, each under it, closes with 1009 (message too big)")

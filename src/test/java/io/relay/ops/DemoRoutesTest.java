@@ -35,7 +35,7 @@ class DemoRoutesTest {
     void start(Vertx vertx) throws Exception {
         RelayConfig base = TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl());
         // Only the web app's origin is allowed cross-origin, as in the default configuration.
-        RelayConfig config = base.withCorsOrigins(List.of(APP_ORIGIN));
+        RelayConfig config = base.toBuilder().corsOrigins(List.of(APP_ORIGIN)).build();
         node = await(RelayNode.start(vertx, config));
         http = WebClient.create(vertx, new WebClientOptions().setFollowRedirects(false));
     }

@@ -60,7 +60,7 @@ class OpenApiContractTest {
     @BeforeEach
     void start(Vertx vertx) throws Exception {
         this.vertx = vertx;
-        RelayConfig config = TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl()).withPairing(new RelayConfig.Pairing(QR_TTL));
+        RelayConfig config = TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl()).toBuilder().pairing(new RelayConfig.Pairing(QR_TTL)).build();
         node = await(RelayNode.start(vertx, config));
         http = WebClient.create(vertx);
         HttpResponse<Buffer> document = await(request("GET", "/openapi.json").send());

@@ -44,7 +44,7 @@ class PairingFlowTest {
 
     /** Starts storage on a fresh database and a service whose QRs live {@code qrTtl}. */
     private Future<Void> start(Vertx vertx, Duration qrTtl) {
-        config = TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl()).withPairing(new RelayConfig.Pairing(qrTtl));
+        config = TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl()).toBuilder().pairing(new RelayConfig.Pairing(qrTtl)).build();
         return Storage.start(vertx, config).map(s -> {
             storage = s;
             store = s.store();
@@ -280,6 +280,15 @@ class PairingFlowTest {
                     .compose(jwt -> delay(vertx, 100))
                     .compose(v -> noListener(vertx, qr.token()));
         }).onComplete(ctx.succeedingThenComplete());
+    }
+
+    @Test
+    @DisplayName("a session the phone revoked between the scan and the browser's long-poll is not handed out: the long-poll says the session is invalid")
+    void revokedBeforeCollected(Vertx vertx, VertxTestContext ctx) {
+        start(vertx).compose(v -> service.generate()).compose(qr -> service.scan(qr.qrData(), DEVICE)
+                        .compose(paired -> store.revokeSessions(DEVICE, paired.sessionId()))
+                        .compose(revoked -> service.awaitPairing(qr.token())))
+                .onComplete(expect(ctx, FailureReason.INVALID_SESSION, "Invalid or expired session"));
     }
 
     @Test

@@ -158,6 +158,36 @@ class GroupCommitTest {
     }
 
     @Test
+    @DisplayName("a phone's conversation list and its log entry, and a status with the command it settles and its log entry, are each one write: one flush, one commit, numbered in turn")
+    void eventsStoredTogether(Vertx vertx, VertxTestContext ctx) {
+        // No time bound and one flush at a time: each call alone would be a flush of its own.
+        store(vertx, 1_000, Duration.ZERO, 1).compose(store -> devices("phone-t")
+                .compose(v -> pool.query("""
+                        INSERT INTO messages (device_id, id, doc) VALUES ('phone-t', 'm1', '{"id":"m1"}');
+                        INSERT INTO outbox (device_id, key, event, payload) VALUES ('phone-t', 'temp-1', 'send:message', '{}')""").execute())
+                .compose(v -> onContext(persistence, () -> Future.succeededFuture(commit.flushes())))
+                .compose(before -> store.saveConversationsAndLog("phone-t", conversation("c1"), "conversations:sync", new JsonObject().put("k", 1))
+                        .compose(first -> store.recordStatusAndLog("phone-t", "m1", "delivered", "temp-1", "message:status",
+                                        new JsonObject().put("k", 2))
+                                .map(second -> List.of(first, second)))
+                        .compose(seqs -> onContext(persistence, () -> Future.succeededFuture(commit.flushes() - before))
+                                .map(flushes -> List.of(seqs.get(0), seqs.get(1), flushes)))))
+                .compose(outcome -> strings("SELECT id, phone_number FROM conversations WHERE device_id = 'phone-t'")
+                        .compose(conversations -> strings("SELECT id, status FROM messages WHERE device_id = 'phone-t'")
+                                .compose(statuses -> strings("SELECT key, done_at IS NOT NULL FROM outbox WHERE device_id = 'phone-t'")
+                                        .compose(outbox -> strings("SELECT seq, event FROM device_events WHERE device_id = 'phone-t' ORDER BY seq")
+                                                .map(log -> List.<List<?>>of(outcome, conversations, statuses, outbox, log))))))
+                .onComplete(ctx.succeeding(all -> ctx.verify(() -> {
+                    assertThat(all.get(0)).as("seqs, then flushes for the two calls").isEqualTo(List.of(1L, 2L, 2L));
+                    assertThat(all.get(1)).isEqualTo(List.of("c1 +1555"));
+                    assertThat(all.get(2)).isEqualTo(List.of("m1 delivered"));
+                    assertThat(all.get(3)).isEqualTo(List.of("temp-1 true"));
+                    assertThat(all.get(4)).isEqualTo(List.of("1 conversations:sync", "2 message:status"));
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
     @DisplayName("a flush starts as soon as the rows waiting reach the size bound, whatever the time bound; what is left waits for it")
     void flushesBySize(Vertx vertx, VertxTestContext ctx) {
         List<Future<Void>> calls = new ArrayList<>();

@@ -102,12 +102,14 @@ class PairingStoreTest {
     @DisplayName("A redeemed pairing's session is claimed once: eight concurrent claims, exactly one row back; none before the scan")
     void claimedOnce(VertxTestContext ctx) {
         String token = UUID.randomUUID().toString();
-        List<Future<Optional<Store.PairingToken>>> claims = new ArrayList<>();
+        List<Future<Optional<Store.ClaimedSession>>> claims = new ArrayList<>();
+        String sessionId = UUID.randomUUID().toString();
+        Instant sessionExpiresAt = inMinutes(60).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         store.createPairingToken(token, UUID.randomUUID().toString(), hash("claim"), inMinutes(5))
                 .compose(v -> store.claimPairingSession(token))
                 .compose(beforeScan -> {
                     ctx.verify(() -> assertThat(beforeScan).as("a claim before the scan").isEmpty());
-                    return store.redeemPairingToken(hash("claim"), "phone-1", UUID.randomUUID().toString(), inMinutes(60));
+                    return store.redeemPairingToken(hash("claim"), "phone-1", sessionId, sessionExpiresAt);
                 })
                 .compose(redeemed -> {
                     for (int i = 0; i < 8; i++) {
@@ -118,9 +120,44 @@ class PairingStoreTest {
                 .compose(all -> store.findPairingToken(token))
                 .onComplete(ctx.succeeding(row -> ctx.verify(() -> {
                     assertThat(claims.stream().filter(c -> c.result().isPresent()).count()).isEqualTo(1);
+                    assertThat(claims.stream().filter(c -> c.result().isPresent()).findFirst().orElseThrow().result())
+                            .as("the claim answers the session the token is made of")
+                            .contains(new Store.ClaimedSession(sessionId, "phone-1", sessionExpiresAt));
                     assertThat(row.get().delivered()).isTrue();
                     ctx.completeNow();
                 })));
+    }
+
+    @Test
+    @DisplayName("A session the phone revoked before the browser collected it is not handed out, and the pairing stays uncollected")
+    void revokedSessionIsNotClaimed(VertxTestContext ctx) {
+        String token = UUID.randomUUID().toString();
+        String sessionId = UUID.randomUUID().toString();
+        store.createPairingToken(token, UUID.randomUUID().toString(), hash("revoked"), inMinutes(5))
+                .compose(v -> store.redeemPairingToken(hash("revoked"), "phone-r", sessionId, inMinutes(60)))
+                .compose(v -> store.revokeSessions("phone-r", sessionId))
+                .compose(v -> store.claimPairingSession(token))
+                .compose(claimed -> {
+                    ctx.verify(() -> assertThat(claimed).isEmpty());
+                    return store.findPairingToken(token);
+                })
+                .onComplete(ctx.succeeding(row -> ctx.verify(() -> {
+                    assertThat(row.get().redeemed()).isTrue();
+                    assertThat(row.get().delivered()).isFalse();
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("Creating a pairing answers its creation time exactly as stored, the timestamp every node puts in its qrData")
+    void createAnswersStoredTime(VertxTestContext ctx) {
+        String token = UUID.randomUUID().toString();
+        store.createPairingToken(token, UUID.randomUUID().toString(), hash("time"), inMinutes(5))
+                .compose(createdAt -> store.findPairingToken(token).map(row -> {
+                    ctx.verify(() -> assertThat(row.get().createdAt()).isEqualTo(createdAt));
+                    return row;
+                }))
+                .onComplete(ctx.succeeding(row -> ctx.completeNow()));
     }
 
     @Test
@@ -161,7 +198,7 @@ class PairingStoreTest {
         byte[] secret = hash("race");
         List<String> sessions = new ArrayList<>();
         List<Future<Optional<Store.PairingToken>>> attempts = new ArrayList<>();
-        Future<Void> created = store.createPairingToken(UUID.randomUUID().toString(), UUID.randomUUID().toString(), secret, inMinutes(5));
+        Future<java.time.Instant> created = store.createPairingToken(UUID.randomUUID().toString(), UUID.randomUUID().toString(), secret, inMinutes(5));
         created.compose(v -> {
                     for (int i = 0; i < 8; i++) {
                         String sessionId = UUID.randomUUID().toString();

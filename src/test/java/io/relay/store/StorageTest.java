@@ -56,7 +56,7 @@ class StorageTest {
     @DisplayName("Storage.start without a DATABASE_URL runs an embedded PostgreSQL in dataDir/pg")
     void startsEmbedded(Vertx vertx, VertxTestContext ctx, @TempDir Path dataDir) {
         var config = TestConfigs.forDatabase(null);
-        var withDir = config.withDataDir(dataDir);
+        var withDir = config.toBuilder().dataDir(dataDir).build();
         Storage.start(vertx, withDir)
                 .compose(storage -> storage.store().upsertDevice("d1", "Pixel", "Pixel 8")
                         .compose(v -> storage.store().loadConversations("d1"))

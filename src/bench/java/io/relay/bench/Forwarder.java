@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * every later text frame goes verbatim to the other side of that pair. No storage, no event bus, no
  * decoding of the forwarded frames, no heartbeats: the practical ceiling of Vert.x WebSockets here.
  *
- * <p>{@code java -jar relay.jar forwarder [--port P]} (default 3100), one verticle per core like the relay.
+ * <p>{@code java -jar relay-bench.jar forwarder [--port P]} (default 3100), one verticle per core like the relay.
  */
 public final class Forwarder extends VerticleBase {
 
@@ -44,7 +44,7 @@ public final class Forwarder extends VerticleBase {
             if ("--port".equals(args[i]) && i + 1 < args.length) {
                 port = Integer.parseInt(args[++i]);
             } else if ("--help".equals(args[i])) {
-                System.out.println("Usage: java -jar relay.jar forwarder [--port P]   (default 3100)");
+                System.out.println("Usage: java -jar relay-bench.jar forwarder [--port P]   (default 3100)");
                 return 0;
             }
         }

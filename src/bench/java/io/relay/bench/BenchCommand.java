@@ -1,11 +1,30 @@
 package io.relay.bench;
 
 import java.io.PrintStream;
+import java.util.Arrays;
 
-/** {@code java -jar relay.jar bench [options]}: runs the load tool and prints the summary table. */
+/**
+ * {@code java -jar relay-bench.jar [options]}: runs the load tool and prints the summary table;
+ * {@code java -jar relay-bench.jar forwarder [--port P]} runs its baseline server instead.
+ */
 public final class BenchCommand {
 
+    /** The first argument that starts the {@link Forwarder} instead of the load tool. */
+    static final String FORWARDER = "forwarder";
+
     private BenchCommand() {
+    }
+
+    /** The load tool's jar's entry point. */
+    public static void main(String[] args) {
+        if (args.length > 0 && FORWARDER.equals(args[0])) {
+            int status = Forwarder.main(Arrays.copyOfRange(args, 1, args.length));
+            if (status >= 0) {
+                System.exit(status);
+            }
+            return; // the forwarder runs until the process is stopped
+        }
+        System.exit(run(args, System.out));
     }
 
     /** Runs with the given arguments; returns the process exit status. */

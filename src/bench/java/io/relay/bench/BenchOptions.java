@@ -6,7 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The load tool's options ({@code java -jar relay.jar bench --help}). Immutable once parsed. */
+/** The load tool's options ({@code java -jar relay-bench.jar --help}). Immutable once parsed. */
 public record BenchOptions(
         Mode mode,
         List<URI> urls,
@@ -32,12 +32,13 @@ public record BenchOptions(
     public enum Mode {
         /** Socket.IO apps' protocol with REST pairing: the relay, or the Node/socket.io peer. */
         SOCKETIO,
-        /** The raw forwarder ({@code relay.jar forwarder}): Engine.IO framing, pair by id, no storage. */
+        /** The raw forwarder ({@code relay-bench.jar forwarder}): Engine.IO framing, pair by id, no storage. */
         FORWARDER
     }
 
     public static final String HELP = """
-            Usage: java -jar relay.jar bench [options]
+            Usage: java -jar relay-bench.jar [options]
+                   java -jar relay-bench.jar forwarder [--port P]   (the baseline server for --mode forwarder)
 
             Load tool for the relay: pairs simulated phone+browser pairs through the REST + QR-scan flow,
             holds extra idle connections, and drives messages at a fixed arrival rate (open model: latency
@@ -47,7 +48,7 @@ public record BenchOptions(
               --url URLS              node URL(s), comma-separated (pair i's phone uses URL i, its browser URL i+1:
                                       with several nodes every message crosses nodes)   [http://127.0.0.1:3000]
               --mode MODE             socketio (the relay or the Node/socket.io peer) or forwarder (the raw
-                                      forwarder started with `relay.jar forwarder`)     [socketio]
+                                      forwarder started with `relay-bench.jar forwarder`)   [socketio]
               --pairs N               phone+browser pairs                               [10]
               --idle N                extra idle connections held open (Socket.IO connected, no events; a relay
                                       closes them after IDENTIFY_TIMEOUT_SECONDS: start it with 0)   [0]
