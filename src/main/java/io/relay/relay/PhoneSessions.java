@@ -160,8 +160,9 @@ public final class PhoneSessions {
     }
 
     /**
-     * A command did not reach the phone. Its callers only log it: what must reach the phone waits in the
-     * outbox instead, so no client is ever told of this one.
+     * A command did not reach the phone. Its caller only logs it (a browser's sync request is answered from
+     * storage whatever the phone does; what must reach the phone waits in the outbox), so no client is ever
+     * told of it and it has no {@link io.relay.vocabulary.FailureReason}.
      */
     public static final class NotReached extends RuntimeException {
         NotReached(String message) {
