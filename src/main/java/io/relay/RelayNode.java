@@ -4,11 +4,11 @@ import io.relay.config.RelayConfig;
 import io.relay.gateway.HttpVerticle;
 import io.relay.ops.Ops;
 import io.relay.gateway.WebGuards;
-import io.relay.gateway.socketio.SocketIoServer;
+import io.relay.gateway.engineio.EngineIoRegistry;
 import io.relay.pairing.PairingService;
 import io.relay.pairing.SessionTokens;
-import io.relay.relay.Addresses;
 import io.relay.routing.Switchboard;
+import io.relay.vocabulary.Addresses;
 import io.relay.store.Storage;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -89,11 +89,12 @@ public final class RelayNode {
      */
     private static Future<Http> deployHttp(Vertx vertx, RelayConfig config, PairingService pairing, Switchboard switchboard, BooleanSupplier draining, Ops ops) {
         List<HttpVerticle> instances = new java.util.concurrent.CopyOnWriteArrayList<>();
-        WebGuards guards = new WebGuards(config); // node-wide: limits count across every instance
-        ops.metrics().outboundBytesGauge(() -> SocketIoServer.outboundBytes(config.nodeId()));
+        EngineIoRegistry engineIo = new EngineIoRegistry(); // node-wide: every instance finds every socket
+        WebGuards guards = new WebGuards(config, engineIo); // node-wide: limits count across every instance
+        ops.metrics().outboundBytesGauge(engineIo::outboundBytes);
         return vertx.executeBlocking(() -> config.port() != 0 ? config.port() : freePort(config.host()), false)
                 .compose(port -> vertx.deployVerticle(() -> {
-                    HttpVerticle verticle = new HttpVerticle(config, port, pairing, switchboard, draining, ops, guards);
+                    HttpVerticle verticle = new HttpVerticle(config, port, pairing, switchboard, draining, ops, guards, engineIo);
                     instances.add(verticle);
                     return verticle;
                 }, new DeploymentOptions().setInstances(httpInstances())))

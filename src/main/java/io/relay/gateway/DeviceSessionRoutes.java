@@ -2,6 +2,7 @@ package io.relay.gateway;
 
 import io.relay.routing.Switchboard;
 import io.relay.routing.StorableText;
+import io.relay.vocabulary.ApiReplies;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -25,7 +26,6 @@ import java.util.List;
  */
 final class DeviceSessionRoutes {
     private static final Logger log = LoggerFactory.getLogger(DeviceSessionRoutes.class);
-    private static final String JSON = "application/json; charset=utf-8";
     private static final int MAX_ID_CHARS = 128;
 
     private DeviceSessionRoutes() {
@@ -84,18 +84,12 @@ final class DeviceSessionRoutes {
     }
 
     private static Void ok(RoutingContext ctx, JsonObject data) {
-        send(ctx, 200, new JsonObject().put("success", true).put("data", data));
+        ApiReplies.ok(ctx, data);
         return null;
     }
 
     private static Void fail(RoutingContext ctx, int status, String error) {
-        send(ctx, status, new JsonObject().put("success", false).put("error", error));
+        ApiReplies.error(ctx, status, error);
         return null;
-    }
-
-    private static void send(RoutingContext ctx, int status, JsonObject body) {
-        if (!ctx.response().headWritten()) {
-            ctx.response().setStatusCode(status).putHeader("Content-Type", JSON).end(body.encode());
-        }
     }
 }

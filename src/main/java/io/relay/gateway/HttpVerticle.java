@@ -1,12 +1,14 @@
 package io.relay.gateway;
 
 import io.relay.config.RelayConfig;
+import io.relay.gateway.engineio.EngineIoRegistry;
 import io.relay.gateway.socketio.SocketIoOptions;
 import io.relay.gateway.socketio.SocketIoServer;
 import io.relay.ops.Ops;
 import io.relay.pairing.PairingRoutes;
 import io.relay.pairing.PairingService;
 import io.relay.routing.Switchboard;
+import io.relay.vocabulary.ApiReplies;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpMethod;
@@ -28,7 +30,6 @@ import java.util.function.BooleanSupplier;
  */
 public final class HttpVerticle extends VerticleBase {
     private static final Logger log = LoggerFactory.getLogger(HttpVerticle.class);
-    private static final String JSON = "application/json; charset=utf-8";
 
     private final RelayConfig config;
     private final int port;
@@ -37,6 +38,7 @@ public final class HttpVerticle extends VerticleBase {
     private final BooleanSupplier draining;
     private final Ops ops;
     private final WebGuards guards;
+    private final EngineIoRegistry engineIo;
     private SocketIoServer socketIo;
     private HttpConnectionGuard connections;
     private HttpServer server;
@@ -44,10 +46,12 @@ public final class HttpVerticle extends VerticleBase {
     /** @param port the port to bind; may differ from the config's when it asked for an ephemeral one */
     /**
      * @param guards the node's front-door checks (origin, rates, connection caps), shared by every instance of the node
+     * @param engineIo the node's open Engine.IO sockets, shared by every instance of the node
      */
     public HttpVerticle(RelayConfig config, int port, PairingService pairing, Switchboard switchboard, BooleanSupplier draining, Ops ops,
-                        WebGuards guards) {
+                        WebGuards guards, EngineIoRegistry engineIo) {
         this.guards = guards;
+        this.engineIo = engineIo;
         this.config = config;
         this.draining = draining;
         this.port = port;
@@ -59,7 +63,7 @@ public final class HttpVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         SocketIoOptions socketOptions = SocketIoOptions.from(config);
-        socketIo = new SocketIoServer(vertx, socketOptions).connectionHandler(switchboard::accept);
+        socketIo = new SocketIoServer(vertx, socketOptions, engineIo).connectionHandler(switchboard::accept);
 
         Router router = Router.router(vertx);
         router.route("/api/*").handler(new SameOriginCors(cors(), guards::originAllowed, guards::foreignOrigin));
@@ -73,15 +77,15 @@ public final class HttpVerticle extends VerticleBase {
         router.route(socketOptions.path()).handler(this::refuseNewSessionsWhileDraining);
         socketIo.mount(router);
         ops.mount(router);
-        router.route().last().handler(ctx -> json(ctx, 404, failure("Route not found")));
+        router.route().last().handler(ctx -> ApiReplies.error(ctx, 404, "Route not found"));
         router.errorHandler(500, ctx -> {
             // The QR image path carries the image handle: it redeems nothing, but it shows a live QR, so keep it out of logs.
             log.error("request failed: {} {}", ctx.request().method(),
                     ctx.request().path().replaceFirst("^/api/auth/qr/.*", "/api/auth/qr/<image>"), ctx.failure());
-            json(ctx, 500, failure("Internal server error"));
+            ApiReplies.error(ctx, 500, "Internal server error");
         });
-        router.errorHandler(413, ctx -> json(ctx, 413, failure("Request body too large")));
-        router.errorHandler(400, ctx -> json(ctx, 400, failure("Bad request")));
+        router.errorHandler(413, ctx -> ApiReplies.error(ctx, 413, "Request body too large"));
+        router.errorHandler(400, ctx -> ApiReplies.error(ctx, 400, "Bad request"));
 
         HttpServerOptions options = serverOptions(HttpConnectionGuard.configure(
                 SocketIoServer.configure(new HttpServerOptions().setPort(port).setHost(config.host()), socketOptions)));
@@ -132,7 +136,7 @@ public final class HttpVerticle extends VerticleBase {
     private void refuseNewSessionsWhileDraining(RoutingContext ctx) {
         if (draining.getAsBoolean() && ctx.request().getParam("sid") == null) {
             ctx.response().putHeader("Retry-After", "1");
-            json(ctx, 503, failure("Node is shutting down"));
+            ApiReplies.error(ctx, 503, "Node is shutting down");
         } else {
             ctx.next();
         }
@@ -155,18 +159,7 @@ public final class HttpVerticle extends VerticleBase {
     }
 
     private static void health(RoutingContext ctx) {
-        json(ctx, 200, new JsonObject().put("success", true).put("status", "ok").put("service", "relay")
+        ApiReplies.send(ctx, 200, new JsonObject().put("success", true).put("status", "ok").put("service", "relay")
                 .put("timestamp", java.time.Instant.now().toString()));
-    }
-
-    private static JsonObject failure(String error) {
-        return new JsonObject().put("success", false).put("error", error);
-    }
-
-    private static void json(RoutingContext ctx, int status, JsonObject body) {
-        if (ctx.response().headWritten()) {
-            return;
-        }
-        ctx.response().setStatusCode(status).putHeader("Content-Type", JSON).end(body.encode());
     }
 }

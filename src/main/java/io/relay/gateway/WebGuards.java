@@ -1,11 +1,12 @@
 package io.relay.gateway;
 
 import io.relay.config.RelayConfig;
-import io.relay.gateway.engineio.EngineIoServer;
+import io.relay.gateway.engineio.EngineIoRegistry;
 import io.relay.security.ConnectionCounter;
 import io.relay.security.KeyedRateLimiter;
 import io.relay.security.LogThrottle;
 import io.relay.security.OriginPolicy;
+import io.relay.vocabulary.ApiReplies;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
@@ -18,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The node's front-door checks, shared by all HTTP verticle instances of a node: the browser
  * {@code Origin} of Socket.IO handshakes and API calls, a per-IP rate on the pairing calls, a cap on open
- * Socket.IO connections (Engine.IO sessions, whatever the transport) per IP, and the count of open TCP
+ * Socket.IO connections (Engine.IO sockets, whatever the transport) per IP, and the count of open TCP
  * connections per IP that {@link HttpConnectionGuard} caps. Limits are per node (a client spread over
  * nodes by the balancer gets each node's allowance). Nothing a client sent beyond its address is logged,
  * and refusals are logged through a {@link LogThrottle}: a flood of them cannot flood the log.
@@ -28,14 +29,13 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class WebGuards {
     private static final Logger log = LoggerFactory.getLogger(WebGuards.class);
-    private static final String JSON = "application/json; charset=utf-8";
     /** Engine.IO's "Forbidden" error code, as the reference server answers a refused handshake. */
     static final int ENGINE_IO_FORBIDDEN = 4;
 
     private final OriginPolicy origins;
     private final KeyedRateLimiter pairing; // null: off
     private final int maxConnectionsPerIp;
-    private final String nodeId;
+    private final EngineIoRegistry engineIo;
     private final AtomicLong refused = new AtomicLong();
     private final ConnectionCounter tcpConnections;
     /** Refusals of clients (a sign of abuse or of a misconfigured origin): WARN, at most a line per kind and window. */
@@ -44,18 +44,19 @@ public final class WebGuards {
     private final LogThrottle notices = new LogThrottle(log::info, System::currentTimeMillis, LOG_WINDOW_MILLIS);
     private static final long LOG_WINDOW_MILLIS = 10_000;
 
-    public WebGuards(RelayConfig config) {
+    /** @param engineIo the node's open Engine.IO sockets, counted per IP for the connection cap */
+    public WebGuards(RelayConfig config, EngineIoRegistry engineIo) {
         this.origins = new OriginPolicy(config.corsOrigins());
         int perMinute = config.security().pairingRequestsPerMinute();
         this.pairing = perMinute > 0 ? new KeyedRateLimiter(perMinute) : null;
         this.maxConnectionsPerIp = config.security().maxConnectionsPerIp();
-        this.nodeId = config.nodeId();
+        this.engineIo = engineIo;
         this.tcpConnections = new ConnectionCounter(config.security().maxTcpConnectionsPerIp());
     }
 
     /**
      * Before the Socket.IO endpoint: a browser page from a foreign origin gets 403 (polling and the
-     * WebSocket upgrade alike); a new Engine.IO session from an IP already holding its allowance of sessions
+     * WebSocket upgrade alike); a new Engine.IO socket from an IP already holding its allowance of sockets
      * on this node gets 429 (requests of an existing session, {@code sid=}, are not counted again).
      */
     void socketIo(RoutingContext ctx) {
@@ -64,13 +65,13 @@ public final class WebGuards {
         // A page the relay serves itself (the demo) is same-origin, not a foreign site.
         if (!origins.allows(origin) && !SameOriginCors.sameOrigin(origin, ctx.request().getHeader(HttpHeaders.HOST))) {
             count("origin", ip);
-            send(ctx, 403, new JsonObject().put("code", ENGINE_IO_FORBIDDEN).put("message", "Origin not allowed"));
+            ApiReplies.send(ctx, 403, new JsonObject().put("code", ENGINE_IO_FORBIDDEN).put("message", "Origin not allowed"));
             return;
         }
-        if (maxConnectionsPerIp > 0 && ctx.request().getParam("sid") == null && EngineIoServer.openSessionsFrom(nodeId, ip) >= maxConnectionsPerIp) {
+        if (maxConnectionsPerIp > 0 && ctx.request().getParam("sid") == null && engineIo.openFrom(ip) >= maxConnectionsPerIp) {
             count("connections", ip);
             ctx.response().putHeader(HttpHeaders.CONNECTION, "close"); // the refused connection must not linger and count
-            send(ctx, 429, new JsonObject().put("success", false).put("error", "Too many connections from this address"));
+            ApiReplies.error(ctx, 429, "Too many connections from this address");
             return;
         }
         ctx.next();
@@ -82,7 +83,7 @@ public final class WebGuards {
         if (pairing != null && !pairing.tryAcquire(ip)) {
             count("pairing rate", ip);
             ctx.response().putHeader("Retry-After", "60");
-            send(ctx, 429, new JsonObject().put("success", false).put("error", "Too many requests, try again later"));
+            ApiReplies.error(ctx, 429, "Too many requests, try again later");
             return;
         }
         ctx.next();
@@ -95,7 +96,7 @@ public final class WebGuards {
      */
     void foreignOrigin(RoutingContext ctx) {
         count("API origin not allowed", ip(ctx.request().remoteAddress()));
-        send(ctx, 403, new JsonObject().put("success", false).put("error", "Origin not allowed"));
+        ApiReplies.error(ctx, 403, "Origin not allowed");
     }
 
     /** Whether a browser page of {@code origin} may call the API ({@code CORS_ORIGIN}; no Origin header is not a browser page). */
@@ -130,11 +131,5 @@ public final class WebGuards {
 
     private static String ip(SocketAddress address) {
         return address == null ? "unknown" : address.hostAddress() != null ? address.hostAddress() : address.toString();
-    }
-
-    private static void send(RoutingContext ctx, int status, JsonObject body) {
-        if (!ctx.response().headWritten()) {
-            ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(body.encode());
-        }
     }
 }

@@ -1,5 +1,6 @@
 package io.relay.ops;
 
+import io.relay.vocabulary.FailureReason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -187,9 +188,9 @@ public final class Metrics {
                 .record(nanos, TimeUnit.NANOSECONDS);
     }
 
-    /** A client event was refused or failed; {@code reason} is one of a fixed set. */
-    public void error(String reason) {
-        counter("relay.errors", "Client events refused or failed, by reason", "reason", reason).increment();
+    /** A client event was refused or failed, or its connection closed for a bound it broke. */
+    public void error(FailureReason reason) {
+        counter("relay.errors", "Client events refused or failed, by reason", "reason", reason.code()).increment();
     }
 
     /**

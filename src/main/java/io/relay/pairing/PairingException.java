@@ -1,40 +1,22 @@
 package io.relay.pairing;
 
+import io.relay.vocabulary.FailureReason;
+
 /**
- * A pairing or session operation was refused. The REST layer maps {@link #reason()} to a status
- * code and a fixed message; the message never echoes client input, tokens or secrets.
+ * A pairing or session operation was refused, for one of the pairing {@link FailureReason}s
+ * ({@code BAD_REQUEST}, {@code INVALID_QR}, {@code UNKNOWN_TOKEN}, {@code PAIRING_TIMEOUT},
+ * {@code INVALID_SESSION}, {@code ALREADY_COLLECTED}, {@code CANCELLED}). The REST layer maps the reason
+ * to a status code and a fixed message; the message never echoes client input, tokens or secrets.
  */
 public final class PairingException extends RuntimeException {
+    private final FailureReason reason;
 
-    /** Why the operation was refused; each maps to one HTTP status in {@link PairingRoutes}. */
-    public enum Reason {
-        /** The request was malformed: a token missing, of the wrong type or not shaped like one. */
-        BAD_REQUEST,
-        /** The scanned QR is not one of ours, has expired or was already used. */
-        INVALID_QR,
-        /** No pairing exists for that waiter token (never generated, or purged). */
-        UNKNOWN_TOKEN,
-        /** The QR expired before a phone scanned it. */
-        TIMEOUT,
-        /** The session token is not valid: bad signature or claims, expired, revoked or unknown. */
-        INVALID_SESSION,
-        /**
-         * The pairing's session was already handed to a browser (a wait-pairing answered it): it is
-         * handed out once, so a second long-poll, or anyone who learnt the token, gets nothing.
-         */
-        ALREADY_COLLECTED,
-        /** The caller stopped waiting (the HTTP client went away). */
-        CANCELLED
-    }
-
-    private final Reason reason;
-
-    public PairingException(Reason reason, String message) {
+    public PairingException(FailureReason reason, String message) {
         super(message, null, false, false);
         this.reason = reason;
     }
 
-    public Reason reason() {
+    public FailureReason reason() {
         return reason;
     }
 }

@@ -1,7 +1,8 @@
 package io.relay.pairing;
 
-import io.relay.relay.FailureCodes;
 import io.relay.store.StoreException;
+import io.relay.vocabulary.ApiReplies;
+import io.relay.vocabulary.FailureReason;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
@@ -30,17 +31,30 @@ public final class PairingRoutes {
     static final int MIN_PNG_SIZE = 64;
     static final int MAX_PNG_SIZE = 1024;
     private static final Pattern QR_FILE = Pattern.compile("([0-9a-f-]{36})\\.(png|svg)");
-    private static final String JSON = "application/json; charset=utf-8";
 
     private PairingRoutes() {
     }
 
     public static void mount(Router router, PairingService service) {
         BodyHandler body = BodyHandler.create(false).setBodyLimit(BODY_LIMIT);
-        router.get("/api/auth/generate-qr").handler(ctx -> generate(ctx, service));
-        router.post("/api/auth/wait-pairing").handler(body).handler(ctx -> waitPairing(ctx, service)).failureHandler(PairingRoutes::failed);
-        router.post("/api/auth/verify").handler(body).handler(ctx -> verify(ctx, service)).failureHandler(PairingRoutes::failed);
-        router.get("/api/auth/qr/:file").handler(ctx -> qrImage(ctx, service));
+        router.get("/api/auth/generate-qr").handler(PairingRoutes::noStore).handler(ctx -> generate(ctx, service));
+        router.post("/api/auth/wait-pairing").handler(body).handler(PairingRoutes::noStore).handler(ctx -> waitPairing(ctx, service))
+                .failureHandler(PairingRoutes::failed);
+        router.post("/api/auth/verify").handler(body).handler(PairingRoutes::noStore).handler(ctx -> verify(ctx, service))
+                .failureHandler(PairingRoutes::failed);
+        router.get("/api/auth/qr/:file").handler(PairingRoutes::noStore).handler(ctx -> qrImage(ctx, service));
+    }
+
+    /** Every pairing reply, whatever it says, carries a token, a QR or a refusal about one: no cache keeps it. */
+    private static void noStore(RoutingContext ctx) {
+        noStore(ctx.response());
+        ctx.next();
+    }
+
+    private static void noStore(HttpServerResponse response) {
+        if (!response.headWritten()) {
+            response.putHeader("Cache-Control", "no-store");
+        }
     }
 
     private static void generate(RoutingContext ctx, PairingService service) {
@@ -48,7 +62,7 @@ public final class PairingRoutes {
             if (ar.succeeded()) {
                 GeneratedQr qr = ar.result();
                 // The original's three fields, then the image handle (an extension old clients ignore).
-                ok(ctx, new JsonObject().put("qrData", qr.qrData()).put("token", qr.token()).put("expiresIn", qr.expiresInMs())
+                ApiReplies.ok(ctx, new JsonObject().put("qrData", qr.qrData()).put("token", qr.token()).put("expiresIn", qr.expiresInMs())
                         .put("imageId", qr.imageId()));
             } else {
                 internal(ctx, "generate-qr", ar.cause());
@@ -63,7 +77,7 @@ public final class PairingRoutes {
         }
         Object token = json.getValue("token");
         if (!(token instanceof String) || ((String) token).isEmpty()) {
-            error(ctx, 400, "Token is required");
+            ApiReplies.error(ctx, 400, "Token is required");
             return;
         }
         // The long-poll lasts up to the QR's lifetime: stop waiting (and free the consumer) if the browser leaves.
@@ -71,19 +85,19 @@ public final class PairingRoutes {
         ctx.response().closeHandler(v -> clientGone.tryComplete());
         service.awaitPairing((String) token, clientGone.future()).onComplete(ar -> {
             if (ar.succeeded()) {
-                ok(ctx, new JsonObject().put("sessionToken", ar.result()));
+                ApiReplies.ok(ctx, new JsonObject().put("sessionToken", ar.result()));
                 return;
             }
             Throwable cause = ar.cause();
             if (cause instanceof PairingException p) {
                 switch (p.reason()) {
-                    case BAD_REQUEST -> error(ctx, 400, "Token is required");
-                    case UNKNOWN_TOKEN -> error(ctx, 404, "Unknown pairing token");
-                    case TIMEOUT -> error(ctx, 408, "Pairing timeout");
-                    case ALREADY_COLLECTED -> error(ctx, 410, "Pairing already collected");
-                    case INVALID_SESSION -> error(ctx, 401, "Invalid or expired session");
+                    case BAD_REQUEST -> ApiReplies.error(ctx, 400, "Token is required");
+                    case UNKNOWN_TOKEN -> ApiReplies.error(ctx, 404, "Unknown pairing token");
+                    case PAIRING_TIMEOUT -> ApiReplies.error(ctx, 408, "Pairing timeout");
+                    case ALREADY_COLLECTED -> ApiReplies.error(ctx, 410, "Pairing already collected");
+                    case INVALID_SESSION -> ApiReplies.error(ctx, 401, "Invalid or expired session");
                     case CANCELLED -> log.debug("wait-pairing: client went away");
-                    default -> error(ctx, 400, "Pairing failed");
+                    default -> ApiReplies.error(ctx, 400, "Pairing failed");
                 }
             } else {
                 internal(ctx, "wait-pairing", cause);
@@ -98,14 +112,14 @@ public final class PairingRoutes {
         }
         Object jwt = json.getValue("sessionToken");
         if (!(jwt instanceof String) || ((String) jwt).isEmpty()) {
-            error(ctx, 400, "Session token is required");
+            ApiReplies.error(ctx, 400, "Session token is required");
             return;
         }
         service.verifySession((String) jwt).onComplete(ar -> {
             if (ar.succeeded()) {
-                ok(ctx, new JsonObject().put("deviceId", ar.result().deviceId()));
+                ApiReplies.ok(ctx, new JsonObject().put("deviceId", ar.result().deviceId()));
             } else if (ar.cause() instanceof PairingException) {
-                error(ctx, 401, "Invalid or expired session");
+                ApiReplies.error(ctx, 401, "Invalid or expired session");
             } else {
                 internal(ctx, "verify", ar.cause());
             }
@@ -116,7 +130,7 @@ public final class PairingRoutes {
     private static void qrImage(RoutingContext ctx, PairingService service) {
         Matcher file = QR_FILE.matcher(ctx.pathParam("file"));
         if (!file.matches()) {
-            error(ctx, 404, "QR code not found");
+            ApiReplies.error(ctx, 404, "QR code not found");
             return;
         }
         boolean png = file.group(2).equals("png");
@@ -134,7 +148,7 @@ public final class PairingRoutes {
                                     .end(ar.result());
                         }
                     } else if (ar.cause() instanceof PairingException) {
-                        error(ctx, 404, "QR code not found or expired");
+                        ApiReplies.error(ctx, 404, "QR code not found or expired");
                     } else {
                         internal(ctx, "qr image", ar.cause());
                     }
@@ -159,49 +173,31 @@ public final class PairingRoutes {
             JsonObject json = ctx.body().asJsonObject();
             return json == null ? new JsonObject() : json;
         } catch (RuntimeException e) { // DecodeException, or valid JSON that is not an object
-            error(ctx, 400, "Invalid JSON body");
+            ApiReplies.error(ctx, 400, "Invalid JSON body");
             return null;
         }
     }
 
     /** Failures raised before our handlers run, chiefly the body limit (413). */
     private static void failed(RoutingContext ctx) {
+        noStore(ctx.response()); // the body handler failed before the route's own handlers ran
         int status = ctx.statusCode();
         if (status == 413) {
-            error(ctx, 413, "Request body too large");
+            ApiReplies.error(ctx, 413, "Request body too large");
         } else if (status >= 400 && status < 500) {
-            error(ctx, status, "Bad request");
+            ApiReplies.error(ctx, status, "Bad request");
         } else {
             internal(ctx, ctx.normalizedPath(), ctx.failure());
         }
     }
 
     private static void internal(RoutingContext ctx, String what, Throwable cause) {
-        if (cause instanceof StoreException s && s.code() == FailureCodes.STORAGE_UNAVAILABLE) {
+        if (cause instanceof StoreException s && s.reason() == FailureReason.STORAGE_UNAVAILABLE) {
             log.warn("{}: storage unavailable", what);
-            error(ctx, 503, "Service temporarily unavailable");
+            ApiReplies.error(ctx, 503, "Service temporarily unavailable");
             return;
         }
         log.error("{} failed: {}", what, cause == null ? "unknown" : cause.getClass().getName());
-        error(ctx, 500, "Internal server error");
-    }
-
-    private static void ok(RoutingContext ctx, JsonObject data) {
-        send(ctx, 200, new JsonObject().put("success", true).put("data", data));
-    }
-
-    private static void error(RoutingContext ctx, int status, String message) {
-        send(ctx, status, new JsonObject().put("success", false).put("error", message));
-    }
-
-    private static void send(RoutingContext ctx, int status, JsonObject body) {
-        HttpServerResponse response = ctx.response();
-        if (response.ended() || response.closed()) {
-            return;
-        }
-        response.setStatusCode(status)
-                .putHeader("Content-Type", JSON)
-                .putHeader("Cache-Control", "no-store")
-                .end(body.encode());
+        ApiReplies.error(ctx, 500, "Internal server error");
     }
 }

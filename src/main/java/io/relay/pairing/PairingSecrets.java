@@ -1,5 +1,6 @@
 package io.relay.pairing;
 
+import io.relay.vocabulary.FailureReason;
 import io.vertx.core.json.JsonObject;
 
 import javax.crypto.Mac;
@@ -124,7 +125,7 @@ public final class PairingSecrets {
     }
 
     private static PairingException invalidQr() {
-        return new PairingException(PairingException.Reason.INVALID_QR, "Invalid QR code");
+        return new PairingException(FailureReason.INVALID_QR, "Invalid QR code");
     }
 
     private static byte[] hmac(SecretKeySpec key, byte[] data) {

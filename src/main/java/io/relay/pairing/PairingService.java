@@ -2,7 +2,7 @@ package io.relay.pairing;
 
 import io.relay.config.RelayConfig;
 import io.relay.ops.Metrics;
-import io.relay.relay.Addresses;
+import io.relay.vocabulary.Addresses;
 import io.relay.store.Store;
 import io.relay.store.Store.PairingToken;
 import io.vertx.core.Future;
@@ -21,13 +21,13 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import static io.relay.pairing.PairingException.Reason.ALREADY_COLLECTED;
-import static io.relay.pairing.PairingException.Reason.BAD_REQUEST;
-import static io.relay.pairing.PairingException.Reason.CANCELLED;
-import static io.relay.pairing.PairingException.Reason.INVALID_QR;
-import static io.relay.pairing.PairingException.Reason.INVALID_SESSION;
-import static io.relay.pairing.PairingException.Reason.TIMEOUT;
-import static io.relay.pairing.PairingException.Reason.UNKNOWN_TOKEN;
+import static io.relay.vocabulary.FailureReason.ALREADY_COLLECTED;
+import static io.relay.vocabulary.FailureReason.BAD_REQUEST;
+import static io.relay.vocabulary.FailureReason.CANCELLED;
+import static io.relay.vocabulary.FailureReason.INVALID_QR;
+import static io.relay.vocabulary.FailureReason.INVALID_SESSION;
+import static io.relay.vocabulary.FailureReason.PAIRING_TIMEOUT;
+import static io.relay.vocabulary.FailureReason.UNKNOWN_TOKEN;
 
 /**
  * QR pairing across the cluster: a browser asks for a QR, a phone scans it on any node, the browser's
@@ -148,7 +148,7 @@ public final class PairingService {
      * Completes at once if the QR was already scanned (a scan that beat the long-poll, or a long-poll
      * retried before any answered). The session is handed out once: the first long-poll to claim it in the
      * database gets it, every later one (or a concurrent one on another node) fails with
-     * {@code ALREADY_COLLECTED}. Fails with {@code TIMEOUT} when the QR expires unscanned,
+     * {@code ALREADY_COLLECTED}. Fails with {@code PAIRING_TIMEOUT} when the QR expires unscanned,
      * {@code UNKNOWN_TOKEN} for a token never generated, {@code BAD_REQUEST} for one not shaped like a
      * token, and {@code CANCELLED} as soon as {@code cancelled} completes (e.g. the HTTP client went away);
      * a cancelled long-poll never claims the session, so the browser's retry still can. Nothing is left
@@ -270,7 +270,7 @@ public final class PairingService {
                 return claim();
             }
             if (!now.isBefore(row.expiresAt())) {
-                return Future.failedFuture(new PairingException(TIMEOUT, "Pairing timeout"));
+                return Future.failedFuture(new PairingException(PAIRING_TIMEOUT, "Pairing timeout"));
             }
             armTimer(Math.max(1, Duration.between(now, row.expiresAt()).toMillis()));
             return Future.succeededFuture();

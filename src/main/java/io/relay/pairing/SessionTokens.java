@@ -1,6 +1,7 @@
 package io.relay.pairing;
 
 import io.relay.config.RelayConfig;
+import io.relay.vocabulary.FailureReason;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -136,6 +137,6 @@ public final class SessionTokens {
     }
 
     private static PairingException invalid() {
-        return new PairingException(PairingException.Reason.INVALID_SESSION, "Invalid or expired session");
+        return new PairingException(FailureReason.INVALID_SESSION, "Invalid or expired session");
     }
 }

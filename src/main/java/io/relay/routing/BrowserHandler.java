@@ -1,8 +1,8 @@
 package io.relay.routing;
 
+import io.relay.vocabulary.Events;
 import io.relay.gateway.socketio.ClientEvent;
 import io.relay.pairing.SessionClaims;
-import io.relay.relay.Events;
 import io.vertx.core.Future;
 
 import java.util.Set;

@@ -1,7 +1,5 @@
 package io.relay.routing;
 
-import io.relay.relay.FailureCodes;
-import io.relay.relay.Events;
 import io.relay.config.RelayConfig;
 import io.relay.gateway.socketio.ClientEvent;
 import io.relay.gateway.socketio.LimitExceeded;
@@ -10,6 +8,8 @@ import io.relay.pairing.PairingException;
 import io.relay.pairing.SessionClaims;
 import io.relay.ops.Metrics;
 import io.relay.store.StoreException;
+import io.relay.vocabulary.Events;
+import io.relay.vocabulary.FailureReason;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -101,9 +101,9 @@ final class Client {
         }
         long seconds = security.identifyTimeout().toSeconds();
         String message = "Not identified within " + seconds + " s: send mobile:register or web:authenticate after connecting";
-        metrics.error(ErrorReasons.IDENTIFY_TIMEOUT);
+        metrics.error(FailureReason.IDENTIFY_TIMEOUT);
         log.info("socket closed unidentified node={} socket={} remote={} after={}s", nodeId, socket.id(), socket.remoteAddress(), seconds);
-        socket.emit(Events.ERROR, ErrorReasons.describe(new JsonObject().put("message", message), ErrorReasons.IDENTIFY_TIMEOUT));
+        socket.emit(Events.ERROR, ClientErrors.describe(new JsonObject().put("message", message), FailureReason.IDENTIFY_TIMEOUT));
         socket.closeTransport();
         return Future.succeededFuture();
     }
@@ -137,11 +137,11 @@ final class Client {
                 watchPairing();
             } else if (ar.result().isEmpty() && socket.connected()) {
                 long seconds = security.unpairedPhoneTimeout().toSeconds();
-                metrics.error(ErrorReasons.UNPAIRED_TIMEOUT);
+                metrics.error(FailureReason.UNPAIRED_TIMEOUT);
                 log.info("phone socket closed unpaired node={} device={} socket={} remote={} after={}s",
                         nodeId, deviceId, socket.id(), socket.remoteAddress(), seconds);
                 String message = "No browser paired within " + seconds + " s of register: reconnect and register again to scan a QR";
-                socket.emit(Events.ERROR, ErrorReasons.describe(new JsonObject().put("message", message), ErrorReasons.UNPAIRED_TIMEOUT));
+                socket.emit(Events.ERROR, ClientErrors.describe(new JsonObject().put("message", message), FailureReason.UNPAIRED_TIMEOUT));
                 socket.closeTransport();
             }
             return Future.<Void>succeededFuture();
@@ -153,10 +153,10 @@ final class Client {
      * is told why, with the code, before the gateway closes the connection. Not retryable as sent.
      */
     private void overLimit(LimitExceeded limit) {
-        metrics.error(limit.code());
+        metrics.error(limit.reason());
         log.warn("connection over a limit node={} socket={} device={} remote={} code={}: {}", nodeId, socket.id(),
-                deviceForLogs(), socket.remoteAddress(), limit.code(), limit.message());
-        socket.emit(Events.ERROR, new JsonObject().put("message", limit.message()).put("code", limit.code()).put("retryable", false));
+                deviceForLogs(), socket.remoteAddress(), limit.reason().code(), limit.message());
+        socket.emit(Events.ERROR, ClientErrors.describe(new JsonObject().put("message", limit.message()), limit.reason()));
     }
 
     SocketIoSocket socket() {
@@ -226,11 +226,11 @@ final class Client {
         String metricName = CLIENT_EVENTS.contains(event.name()) ? event.name() : "unknown";
         metrics.eventReceived(metricName);
         if (!rateLimit.admit(event, socket, nodeId, deviceForLogs())) {
-            metrics.error(ErrorReasons.RATE_LIMITED);
+            metrics.error(FailureReason.RATE_LIMITED);
             return;
         }
         if (queued >= MAX_QUEUED_EVENTS) {
-            answer(event, new EventRejected("Too many events in flight; slow down"));
+            answer(event, new EventRejected(FailureReason.FLOOD, "Too many events in flight; slow down"));
             return;
         }
         queued++;
@@ -275,20 +275,20 @@ final class Client {
             event.ackIfWanted(new JsonObject().put("success", true));
             return;
         }
-        String reason = ErrorReasons.of(failure);
+        FailureReason reason = ClientErrors.reasonOf(failure);
         metrics.error(reason);
         String message = clientMessage(failure);
         log.info("event refused node={} socket={} device={} event={} reason={}",
                 nodeId, socket.id(), deviceForLogs(), shortened(event.name()), message);
-        socket.emit(Events.ERROR, ErrorReasons.describe(new JsonObject().put("message", message), reason));
-        event.ackIfWanted(ErrorReasons.describe(new JsonObject().put("success", false).put("error", message), reason));
+        socket.emit(Events.ERROR, ClientErrors.describe(new JsonObject().put("message", message), reason));
+        event.ackIfWanted(ClientErrors.describe(new JsonObject().put("success", false).put("error", message), reason));
     }
 
     private String clientMessage(Throwable failure) {
         if (failure instanceof EventRejected || failure instanceof PairingException) {
             return failure.getMessage();
         }
-        if (failure instanceof StoreException store && store.code() == FailureCodes.BAD_REQUEST) {
+        if (failure instanceof StoreException store && store.reason() == FailureReason.INVALID_DATA) {
             // Storage refused what validation let through: a gap in validation to close, not the client's to read.
             log.warn("event refused by storage node={} socket={} device={}: {}", nodeId, socket.id(), deviceForLogs(), store.getMessage());
             return "Invalid data";

@@ -1,10 +1,11 @@
 package io.relay.routing;
 
-import io.relay.relay.Events;
 import io.relay.config.RelayConfig;
 import io.relay.gateway.socketio.ClientEvent;
 import io.relay.gateway.socketio.SocketIoSocket;
 import io.relay.security.TokenBucket;
+import io.relay.vocabulary.Events;
+import io.relay.vocabulary.FailureReason;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,8 +43,8 @@ final class EventRateLimit {
             log.warn("event rate limit exceeded node={} socket={} device={} remote={} refusedOnSocket={} refusedOnNode={}",
                     nodeId, socket.id(), device, socket.remoteAddress(), refusedHere, total);
         }
-        socket.emit(Events.ERROR, ErrorReasons.describe(new JsonObject().put("message", EXCEEDED), ErrorReasons.RATE_LIMITED));
-        event.ackIfWanted(ErrorReasons.describe(new JsonObject().put("success", false).put("error", EXCEEDED), ErrorReasons.RATE_LIMITED));
+        socket.emit(Events.ERROR, ClientErrors.describe(new JsonObject().put("message", EXCEEDED), FailureReason.RATE_LIMITED));
+        event.ackIfWanted(ClientErrors.describe(new JsonObject().put("success", false).put("error", EXCEEDED), FailureReason.RATE_LIMITED));
         return false;
     }
 }

@@ -1,8 +1,8 @@
 package io.relay.routing;
 
-import io.relay.relay.Events;
 import io.relay.ops.Metrics;
 import io.relay.store.Store;
+import io.relay.vocabulary.Events;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;

@@ -1,11 +1,11 @@
 package io.relay.routing;
 
-import io.relay.relay.Events;
 import io.relay.gateway.socketio.DisconnectReason;
 import io.relay.gateway.socketio.SocketIoSocket;
 import io.relay.ops.Metrics;
 import io.relay.pairing.PairingService;
 import io.relay.store.Store;
+import io.relay.vocabulary.Events;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

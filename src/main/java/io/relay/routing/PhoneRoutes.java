@@ -1,8 +1,7 @@
 package io.relay.routing;
 
-import io.relay.relay.FailureCodes;
-import io.relay.relay.Addresses;
 import io.relay.gateway.socketio.SocketIoSocket;
+import io.relay.vocabulary.Addresses;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -24,8 +23,10 @@ import java.util.Map;
  * {@link Addresses#phone}; browsers on any node <em>send</em> their commands there and learn from the
  * reply (or its absence) whether the phone got them.
  *
- * <p>Command body: {@code {"event": name, "payload": object or null}}; a takeover notice is
- * {@code {"takenOverBy": socket id}}. Node-wide and thread-safe.
+ * <p>Three kinds of message arrive there, named by the {@value #KIND_HEADER} header: a {@value #COMMAND}
+ * for the phone, {@code {"event": name, "payload": object or null}}; a {@value #FLUSH} nudge (the phone's
+ * outbox has news); a {@value #TAKEOVER} notice, {@code {"takenOverBy": socket id}}, from the phone's newer
+ * socket. Node-wide and thread-safe.
  */
 public final class PhoneRoutes {
     private static final Logger log = LoggerFactory.getLogger(PhoneRoutes.class);
@@ -38,8 +39,18 @@ public final class PhoneRoutes {
     static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(3);
     public static final String NOT_CONNECTED = "Mobile device not connected";
     public static final String NO_ANSWER = "Mobile device did not answer in time";
-    /** Field of the notice a phone's new socket publishes to its address: every other route of the phone goes. */
-    private static final String TAKEOVER = "takenOverBy";
+    /** Header naming the kind of a message on a phone's address, as {@link WebFanout#EVENT_HEADER} names a browser event. */
+    static final String KIND_HEADER = "kind";
+    /** Kind of a browser's command for the phone. */
+    static final String COMMAND = "command";
+    /** Kind of a nudge: hand the phone its outbox (never emitted to the phone itself). */
+    static final String FLUSH = "flush";
+    /** Kind of the notice a phone's new socket publishes to its address: every other route of the phone goes. */
+    static final String TAKEOVER = "takeover";
+    /** Field of a takeover notice: the id of the socket that stays. */
+    private static final String TAKEN_OVER_BY = "takenOverBy";
+    /** Failure code of a command whose phone's socket closed on the node that holds the route. */
+    private static final int GONE = 404;
 
     private final Vertx vertx;
     private final Map<String, Attached> phones = new HashMap<>(); // guarded by this
@@ -81,10 +92,10 @@ public final class PhoneRoutes {
                 old.settled.tryComplete();
             }
             consumer = vertx.eventBus().consumer(Addresses.phone(deviceId), message -> {
-                String takenBy = message.body().getString(TAKEOVER);
-                if (takenBy == null) {
-                    deliver(socket, message, commands);
-                } else if (!takenBy.equals(socket.id())) {
+                String kind = kindOf(message);
+                if (!TAKEOVER.equals(kind)) {
+                    deliver(socket, message, FLUSH.equals(kind), commands);
+                } else if (!socket.id().equals(message.body().getString(TAKEN_OVER_BY))) {
                     detach(deviceId, socket).onSuccess(gone -> {
                         if (gone) {
                             log.info("phone route taken over by a newer socket device={} socket={}", deviceId, socket.id());
@@ -96,7 +107,8 @@ public final class PhoneRoutes {
         }
         consumer.completion().onComplete(registered -> {
             if (registered.succeeded() && isCurrent(deviceId, consumer)) {
-                vertx.eventBus().publish(Addresses.phone(deviceId), new JsonObject().put(TAKEOVER, socket.id()));
+                vertx.eventBus().publish(Addresses.phone(deviceId), new JsonObject().put(TAKEN_OVER_BY, socket.id()),
+                        new DeliveryOptions().addHeader(KIND_HEADER, TAKEOVER));
                 settled.tryComplete();
             } else if (registered.succeeded()) {
                 settled.tryComplete(); // replaced here meanwhile: the newer socket announces itself
@@ -136,25 +148,36 @@ public final class PhoneRoutes {
     }
 
     /**
-     * Sends a command to the phone wherever it is connected. Fails with {@link EventRejected}
+     * Sends a command to the phone wherever it is connected. Fails with {@link NotReached}
      * {@value #NOT_CONNECTED} when no node holds the phone.
      */
     public Future<Void> command(String deviceId, String event, JsonObject payload) {
         JsonObject body = new JsonObject().put("event", event).put("payload", payload);
         return vertx.eventBus().request(Addresses.phone(deviceId), body,
-                        new DeliveryOptions().setSendTimeout(COMMAND_TIMEOUT.toMillis()))
+                        new DeliveryOptions().addHeader(KIND_HEADER, COMMAND).setSendTimeout(COMMAND_TIMEOUT.toMillis()))
                 .<Void>mapEmpty()
                 .recover(PhoneRoutes::explain);
     }
 
+    /**
+     * A command did not reach the phone. Its caller only logs it (a browser's sync request is answered from
+     * storage whatever the phone does; what must reach the phone waits in the outbox), so no client is ever
+     * told of it and it has no {@link io.relay.vocabulary.FailureReason}.
+     */
+    public static final class NotReached extends RuntimeException {
+        NotReached(String message) {
+            super(message, null, false, false);
+        }
+    }
+
     private static Future<Void> explain(Throwable failure) {
         if (failure instanceof ReplyException reply) {
-            return switch (reply.failureType()) {
-                case NO_HANDLERS -> Future.failedFuture(new EventRejected(NOT_CONNECTED));
-                case TIMEOUT -> Future.failedFuture(new EventRejected(NO_ANSWER));
-                case RECIPIENT_FAILURE, ERROR -> Future.failedFuture(new EventRejected(
-                        reply.failureCode() == FailureCodes.NOT_FOUND ? NOT_CONNECTED : "Could not reach the mobile device"));
-            };
+            return Future.failedFuture(new NotReached(switch (reply.failureType()) {
+                case NO_HANDLERS -> NOT_CONNECTED;
+                case TIMEOUT -> NO_ANSWER;
+                case RECIPIENT_FAILURE -> reply.failureCode() == GONE ? NOT_CONNECTED : "Could not reach the mobile device";
+                case ERROR -> "Could not reach the mobile device";
+            }));
         }
         return Future.failedFuture(failure);
     }
@@ -174,8 +197,8 @@ public final class PhoneRoutes {
      * its next register hands the commands over.
      */
     private void nudge(String deviceId, int attempt) {
-        vertx.eventBus().request(Addresses.phone(deviceId), new JsonObject().put("event", FLUSH),
-                        new DeliveryOptions().setSendTimeout(COMMAND_TIMEOUT.toMillis()))
+        vertx.eventBus().request(Addresses.phone(deviceId), new JsonObject().put("event", FLUSH_EVENT),
+                        new DeliveryOptions().addHeader(KIND_HEADER, FLUSH).setSendTimeout(COMMAND_TIMEOUT.toMillis()))
                 .onFailure(failure -> {
                     boolean astray = failure instanceof ReplyException reply
                             && (reply.failureType() == ReplyFailure.TIMEOUT || reply.failureType() == ReplyFailure.ERROR);
@@ -189,18 +212,31 @@ public final class PhoneRoutes {
     /** Nudges sent again after a timeout: 1, 2, 4, 8, 16 s apart, past Hazelcast's failure detection (5 s). */
     static final int NUDGE_RETRIES = 5;
 
-    /** Internal command on a phone address: hand the phone its outbox (never emitted to the phone itself). */
-    static final String FLUSH = "relay:outbox-flush";
+    /**
+     * The body of a nudge, for nodes of the version before {@link #KIND_HEADER}, which tell a nudge from a
+     * command by this event name (and a takeover by its field).
+     */
+    private static final String FLUSH_EVENT = "relay:outbox-flush";
 
-    private static void deliver(SocketIoSocket socket, Message<JsonObject> message, Commands commands) {
+    /** The message's kind; one without the header comes from a node of the version before it. */
+    private static String kindOf(Message<JsonObject> message) {
+        String kind = message.headers().get(KIND_HEADER);
+        if (kind != null) {
+            return kind;
+        }
+        return message.body().containsKey(TAKEN_OVER_BY) ? TAKEOVER
+                : FLUSH_EVENT.equals(message.body().getString("event")) ? FLUSH : COMMAND;
+    }
+
+    private static void deliver(SocketIoSocket socket, Message<JsonObject> message, boolean flush, Commands commands) {
         String event = message.body().getString("event");
         JsonObject payload = message.body().getJsonObject("payload");
         socket.runOnContext(v -> {
             if (!socket.connected()) {
-                message.fail(FailureCodes.NOT_FOUND, NOT_CONNECTED);
+                message.fail(GONE, NOT_CONNECTED);
                 return;
             }
-            if (FLUSH.equals(event)) {
+            if (flush) {
                 commands.flush();
                 message.reply(null);
                 return;
@@ -209,7 +245,7 @@ public final class PhoneRoutes {
                 if (emitted.succeeded()) {
                     message.reply(null);
                 } else {
-                    message.fail(FailureCodes.NOT_FOUND, NOT_CONNECTED);
+                    message.fail(GONE, NOT_CONNECTED);
                 }
             });
         });

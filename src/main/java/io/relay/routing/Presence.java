@@ -1,7 +1,7 @@
 package io.relay.routing;
 
-import io.relay.relay.Events;
 import io.relay.cluster.Membership;
+import io.relay.vocabulary.Events;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.AsyncMap;

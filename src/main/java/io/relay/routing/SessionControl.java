@@ -1,9 +1,9 @@
 package io.relay.routing;
 
-import io.relay.relay.Events;
-import io.relay.relay.Addresses;
 import io.relay.gateway.socketio.SocketIoSocket;
 import io.relay.store.Store;
+import io.relay.vocabulary.Addresses;
+import io.relay.vocabulary.Events;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;

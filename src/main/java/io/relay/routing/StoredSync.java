@@ -1,8 +1,8 @@
 package io.relay.routing;
 
-import io.relay.relay.Events;
 import io.relay.config.RelayConfig;
 import io.relay.store.Store;
+import io.relay.vocabulary.Events;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

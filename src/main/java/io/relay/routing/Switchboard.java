@@ -1,12 +1,12 @@
 package io.relay.routing;
 
-import io.relay.relay.Events;
 import io.relay.cluster.Membership;
 import io.relay.config.RelayConfig;
 import io.relay.gateway.socketio.SocketIoSocket;
 import io.relay.ops.Metrics;
 import io.relay.pairing.PairingService;
 import io.relay.store.Store;
+import io.relay.vocabulary.Events;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;

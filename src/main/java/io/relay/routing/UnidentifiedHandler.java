@@ -1,8 +1,9 @@
 package io.relay.routing;
 
+import io.relay.vocabulary.Events;
+import io.relay.vocabulary.FailureReason;
 import io.relay.gateway.socketio.ClientEvent;
 import io.relay.pairing.SessionClaims;
-import io.relay.relay.Events;
 import io.vertx.core.Future;
 
 /**
@@ -34,18 +35,18 @@ final class UnidentifiedHandler implements ClientHandler {
             // Taken before a register too, as always: without a phone there is no command to settle.
             case Events.MESSAGE_SENT, Events.MESSAGE_DELETED -> Future.succeededFuture();
             case Events.MOBILE_SCAN_QR, Events.MOBILE_MESSAGES, Events.MOBILE_CONVERSATIONS, Events.MOBILE_MESSAGE_STATUS,
-                 Events.MOBILE_REVOKE_SESSION -> refuse(event, NOT_REGISTERED);
-            case Events.MOBILE_LIST_SESSIONS -> Future.failedFuture(new EventRejected(NOT_REGISTERED));
-            case Events.WEB_SEND_MESSAGE, Events.WEB_MARK_READ -> refuse(event, NOT_AUTHENTICATED);
-            case Events.WEB_REQUEST_SYNC -> Future.failedFuture(new EventRejected(NOT_AUTHENTICATED));
-            default -> Future.failedFuture(new EventRejected("Unknown event: " + Client.shortened(name)));
+                 Events.MOBILE_REVOKE_SESSION -> refuse(event, FailureReason.NOT_REGISTERED, NOT_REGISTERED);
+            case Events.MOBILE_LIST_SESSIONS -> Future.failedFuture(new EventRejected(FailureReason.NOT_REGISTERED, NOT_REGISTERED));
+            case Events.WEB_SEND_MESSAGE, Events.WEB_MARK_READ -> refuse(event, FailureReason.NOT_AUTHENTICATED, NOT_AUTHENTICATED);
+            case Events.WEB_REQUEST_SYNC -> Future.failedFuture(new EventRejected(FailureReason.NOT_AUTHENTICATED, NOT_AUTHENTICATED));
+            default -> Future.failedFuture(new EventRejected(FailureReason.UNKNOWN_EVENT, "Unknown event: " + Client.shortened(name)));
         };
     }
 
     /** A bad payload is named before the missing identification, as the side's handler would. */
-    private static Future<Void> refuse(ClientEvent event, String why) {
+    private static Future<Void> refuse(ClientEvent event, FailureReason reason, String why) {
         Payloads.object(event.payload(), event.name());
-        return Future.failedFuture(new EventRejected(why));
+        return Future.failedFuture(new EventRejected(reason, why));
     }
 
     /** The handler of a client registered as the phone {@code deviceId}. */

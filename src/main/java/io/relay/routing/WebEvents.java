@@ -1,10 +1,10 @@
 package io.relay.routing;
 
-import io.relay.relay.Events;
 import io.relay.config.RelayConfig;
 import io.relay.pairing.PairingService;
 import io.relay.pairing.SessionClaims;
 import io.relay.store.Store;
+import io.relay.vocabulary.Events;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

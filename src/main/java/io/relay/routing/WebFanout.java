@@ -1,9 +1,9 @@
 package io.relay.routing;
 
-import io.relay.relay.Addresses;
 import io.relay.gateway.socketio.SocketIoPackets;
 import io.relay.gateway.socketio.SocketIoSocket;
 import io.relay.ops.Metrics;
+import io.relay.vocabulary.Addresses;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;

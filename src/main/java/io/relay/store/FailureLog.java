@@ -1,13 +1,14 @@
 package io.relay.store;
 
 import io.relay.security.LogThrottle;
+import io.relay.vocabulary.FailureReason;
 
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
  * Store failures for the log, at a rate a person can read: while the database is down every request
- * fails, thousands a minute. The first failure of each kind (operation and code) is logged at once;
+ * fails, thousands a minute. The first failure of each kind (operation and reason) is logged at once;
  * repeats are counted and summed up in one line per kind every {@code window} ms while they go on, and
  * once more when a request succeeds again (a {@link LogThrottle}). Thread-safe: the store is called from
  * every event loop, and a success while nothing failed costs one volatile read, not the throttle's lock.
@@ -20,9 +21,9 @@ final class FailureLog {
         this.throttle = new LogThrottle(warn, clockMillis, windowMillis);
     }
 
-    void failed(String op, int code, String error) {
+    void failed(String op, FailureReason reason, String error) {
         failing = true;
-        throttle.occurred("store " + op + " failed (" + code + ")", error);
+        throttle.occurred("store " + op + " failed (" + reason.code() + ")", error);
     }
 
     /** A request succeeded: every kind of failure seen since the last success is over. */

@@ -1,6 +1,6 @@
 package io.relay.store;
 
-import io.relay.relay.FailureCodes;
+import io.relay.vocabulary.FailureReason;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 
@@ -35,7 +35,7 @@ final class Flush {
                 return Future.succeededFuture();
             }
             Throwable error = ar.cause();
-            if (writes.size() == 1 || StoreFailures.code(error) == FailureCodes.STORAGE_UNAVAILABLE) {
+            if (writes.size() == 1 || StoreFailures.reason(error) == FailureReason.STORAGE_UNAVAILABLE) {
                 writes.forEach(w -> w.stageFailure(error));
                 return Future.succeededFuture();
             }

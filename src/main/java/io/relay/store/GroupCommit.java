@@ -1,6 +1,6 @@
 package io.relay.store;
 
-import io.relay.relay.FailureCodes;
+import io.relay.vocabulary.FailureReason;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -237,10 +237,10 @@ final class GroupCommit {
     }
 
     private static StoreException notRunning() {
-        return new StoreException(FailureCodes.STORAGE_UNAVAILABLE, "storage is not running");
+        return new StoreException(FailureReason.STORAGE_UNAVAILABLE, "storage is not running");
     }
 
     private StoreException timedOut() {
-        return new StoreException(FailureCodes.STORAGE_UNAVAILABLE, "storage did not answer in " + settings.timeout().toMillis() + " ms");
+        return new StoreException(FailureReason.STORAGE_UNAVAILABLE, "storage did not answer in " + settings.timeout().toMillis() + " ms");
     }
 }

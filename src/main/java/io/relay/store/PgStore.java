@@ -1,6 +1,6 @@
 package io.relay.store;
 
-import io.relay.relay.FailureCodes;
+import io.relay.vocabulary.FailureReason;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -34,7 +34,7 @@ import static io.relay.store.StoreArgs.id;
  * {@link GroupCommit} owned by the persistence verticle. Either way the caller's Future completes on its own
  * context, once the database committed (or answered).
  *
- * <p>Failures are {@link StoreException}s with a code of {@link FailureCodes}: a bad argument is a
+ * <p>Failures are {@link StoreException}s with a {@link FailureReason}: a bad argument is a
  * {@code 400}, logged at INFO; anything else is logged through a {@link FailureLog}, so an outage gives a
  * few lines, not one per call. Nothing answers later than {@link #TIMEOUT}: a database that hangs fails the
  * call as "storage unavailable".
@@ -346,10 +346,10 @@ public final class PgStore implements Store {
             StoreException failure = storeException(op, ar.cause());
             // The client gets our own words (StoreFailures.text); the database's, which may quote values, stay here.
             String detail = StoreFailures.detail(ar.cause());
-            if (failure.code() == FailureCodes.BAD_REQUEST) {
-                LOG.info("store {} refused ({}): {}", op, failure.code(), detail);
+            if (failure.reason() == FailureReason.INVALID_DATA) {
+                LOG.info("store {} refused ({}): {}", op, failure.reason().code(), detail);
             } else {
-                failures.failed(op, failure.code(), detail);
+                failures.failed(op, failure.reason(), detail);
             }
             return Future.failedFuture(failure);
         });
@@ -360,13 +360,13 @@ public final class PgStore implements Store {
             return e;
         }
         if (error instanceof TimeoutException) {
-            return new StoreException(FailureCodes.STORAGE_UNAVAILABLE, "storage did not answer in time (" + op + ")");
+            return new StoreException(FailureReason.STORAGE_UNAVAILABLE, "storage did not answer in time (" + op + ")");
         }
-        return new StoreException(StoreFailures.code(error), StoreFailures.text(error));
+        return new StoreException(StoreFailures.reason(error), StoreFailures.text(error));
     }
 
     private <T> Future<T> notRunning(String op) {
-        return observed(op, Future.failedFuture(new StoreException(FailureCodes.STORAGE_UNAVAILABLE, "storage is not running")));
+        return observed(op, Future.failedFuture(new StoreException(FailureReason.STORAGE_UNAVAILABLE, "storage is not running")));
     }
 
     private static <T> Optional<T> first(RowSet<Row> rows, Function<Row, T> mapper) {

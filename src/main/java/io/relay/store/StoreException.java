@@ -1,15 +1,21 @@
 package io.relay.store;
 
-/** A storage operation failed; {@link #code()} is one of {@link io.relay.relay.FailureCodes}. */
-public final class StoreException extends RuntimeException {
-    private final int code;
+import io.relay.vocabulary.FailureReason;
 
-    public StoreException(int code, String message) {
+/**
+ * A storage operation failed, for the {@link #reason()}: {@link FailureReason#INVALID_DATA} (refused, do not
+ * retry), {@link FailureReason#STORAGE_UNAVAILABLE} (the database is not there for now) or
+ * {@link FailureReason#INTERNAL}.
+ */
+public final class StoreException extends RuntimeException {
+    private final FailureReason reason;
+
+    public StoreException(FailureReason reason, String message) {
         super(message);
-        this.code = code;
+        this.reason = reason;
     }
 
-    public int code() {
-        return code;
+    public FailureReason reason() {
+        return reason;
     }
 }

@@ -1,13 +1,13 @@
 package io.relay.store;
 
-import io.relay.relay.FailureCodes;
+import io.relay.vocabulary.FailureReason;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
 
 import java.io.IOException;
 import java.util.concurrent.TimeoutException;
 
-/** Sorts what went wrong inside the persistence verticle into one of {@link FailureCodes}. */
+/** Sorts what went wrong inside the persistence verticle into a {@link FailureReason}: invalid data, storage unavailable or internal. */
 final class StoreFailures {
     private StoreFailures() {
     }
@@ -19,31 +19,31 @@ final class StoreFailures {
         }
     }
 
-    static int code(Throwable error) {
+    static FailureReason reason(Throwable error) {
         if (error instanceof BadRequest) {
-            return FailureCodes.BAD_REQUEST;
+            return FailureReason.INVALID_DATA;
         }
         if (error instanceof PgException pg && pg.getSqlState() != null) {
-            return codeOfSqlState(pg.getSqlState());
+            return reasonOfSqlState(pg.getSqlState());
         }
         for (Throwable t = error; t != null; t = t.getCause()) {
             // Connect refused/timed out, socket closed, pool wait timed out: the database is not there.
             if (t instanceof IOException || t instanceof ClosedConnectionException || t instanceof TimeoutException
                     || t.getClass().getSimpleName().contains("Timeout")) {
-                return FailureCodes.STORAGE_UNAVAILABLE;
+                return FailureReason.STORAGE_UNAVAILABLE;
             }
         }
-        return FailureCodes.INTERNAL;
+        return FailureReason.INTERNAL;
     }
 
-    private static int codeOfSqlState(String state) {
+    private static FailureReason reasonOfSqlState(String state) {
         return switch (state.substring(0, 2)) {
             // data exception (bad encoding, out of range), integrity constraint violation
-            case "22", "23" -> FailureCodes.BAD_REQUEST;
+            case "22", "23" -> FailureReason.INVALID_DATA;
             // connection exception, insufficient resources, operator intervention (shutdown),
             // invalid authorisation, transaction rollback (serialisation, deadlock): retry later
-            case "08", "53", "57", "28", "40" -> FailureCodes.STORAGE_UNAVAILABLE;
-            default -> FailureCodes.INTERNAL;
+            case "08", "53", "57", "28", "40" -> FailureReason.STORAGE_UNAVAILABLE;
+            default -> FailureReason.INTERNAL;
         };
     }
 
@@ -56,9 +56,9 @@ final class StoreFailures {
         if (error instanceof BadRequest) {
             return error.getMessage();
         }
-        return switch (code(error)) {
-            case FailureCodes.BAD_REQUEST -> "refused by the database";
-            case FailureCodes.STORAGE_UNAVAILABLE -> "storage unavailable";
+        return switch (reason(error)) {
+            case INVALID_DATA -> "refused by the database";
+            case STORAGE_UNAVAILABLE -> "storage unavailable";
             default -> "storage failed";
         };
     }

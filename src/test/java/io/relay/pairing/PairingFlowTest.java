@@ -2,10 +2,11 @@ package io.relay.pairing;
 
 import io.relay.TestConfigs;
 import io.relay.config.RelayConfig;
-import io.relay.relay.Addresses;
+import io.relay.vocabulary.Addresses;
 import io.relay.store.Storage;
 import io.relay.store.Store;
 import io.relay.store.TestDatabase;
+import io.relay.vocabulary.FailureReason;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -65,7 +66,7 @@ class PairingFlowTest {
     @DisplayName("a generated QR shows a 256-bit secret, not the waiter token, and renders the same on every call by its image handle, never by the token")
     void generatedQr(Vertx vertx, VertxTestContext ctx) {
         start(vertx).compose(v -> service.generate()).compose(qr -> outcome(service.qrDataForImage(qr.token())).compose(byToken -> {
-            ctx.verify(() -> assertThat(byToken).isEqualTo(PairingException.Reason.UNKNOWN_TOKEN));
+            ctx.verify(() -> assertThat(byToken).isEqualTo(FailureReason.UNKNOWN_TOKEN));
             return service.qrDataForImage(qr.imageId());
         }).map(again -> {
             ctx.verify(() -> {
@@ -148,7 +149,7 @@ class PairingFlowTest {
                             return outcome(service.awaitPairing(qr.token()));
                         })
                         .map(second -> {
-                            ctx.verify(() -> assertThat(second).isEqualTo(PairingException.Reason.ALREADY_COLLECTED));
+                            ctx.verify(() -> assertThat(second).isEqualTo(FailureReason.ALREADY_COLLECTED));
                             return null;
                         })))
                 .onComplete(ctx.succeedingThenComplete());
@@ -167,7 +168,7 @@ class PairingFlowTest {
                         ctx.verify(() -> {
                             assertThat(List.of(first.succeeded(), second.succeeded())).containsExactlyInAnyOrder(true, false);
                             Throwable loser = first.failed() ? first.cause() : second.cause();
-                            assertThat(((PairingException) loser).reason()).isEqualTo(PairingException.Reason.ALREADY_COLLECTED);
+                            assertThat(((PairingException) loser).reason()).isEqualTo(FailureReason.ALREADY_COLLECTED);
                         });
                         return Future.<Void>succeededFuture();
                     });
@@ -179,7 +180,7 @@ class PairingFlowTest {
     void replayRefused(Vertx vertx, VertxTestContext ctx) {
         start(vertx).compose(v -> service.generate())
                 .compose(qr -> service.scan(qr.qrData(), DEVICE).compose(first -> service.scan(qr.qrData(), "another-device")))
-                .onComplete(expect(ctx, PairingException.Reason.INVALID_QR, "QR code is invalid, expired or already used"));
+                .onComplete(expect(ctx, FailureReason.INVALID_QR, "QR code is invalid, expired or already used"));
     }
 
     @Test
@@ -187,7 +188,7 @@ class PairingFlowTest {
     void forgedFromWaiterTokenRefused(Vertx vertx, VertxTestContext ctx) {
         start(vertx).compose(v -> service.generate())
                 .compose(qr -> service.scan(PairingSecrets.qrData(qr.token(), System.currentTimeMillis(), 300_000L), DEVICE))
-                .onComplete(expect(ctx, PairingException.Reason.INVALID_QR, "QR code is invalid, expired or already used"));
+                .onComplete(expect(ctx, FailureReason.INVALID_QR, "QR code is invalid, expired or already used"));
     }
 
     @Test
@@ -195,14 +196,14 @@ class PairingFlowTest {
     void unknownSecretRefused(Vertx vertx, VertxTestContext ctx) {
         String stranger = new PairingSecrets("another-secret-that-is-at-least-32-bytes!!".getBytes(java.nio.charset.StandardCharsets.UTF_8)).scanSecret(PairingSecrets.newWaiterToken());
         start(vertx).compose(v -> service.scan(PairingSecrets.qrData(stranger, 0, 300_000L), DEVICE))
-                .onComplete(expect(ctx, PairingException.Reason.INVALID_QR, "QR code is invalid, expired or already used"));
+                .onComplete(expect(ctx, FailureReason.INVALID_QR, "QR code is invalid, expired or already used"));
     }
 
     @Test
     @DisplayName("a scanned string that is not qrData is an invalid QR")
     void garbageQrRefused(Vertx vertx, VertxTestContext ctx) {
         start(vertx).compose(v -> service.scan("https://example.com", DEVICE))
-                .onComplete(expect(ctx, PairingException.Reason.INVALID_QR, "Invalid QR code"));
+                .onComplete(expect(ctx, FailureReason.INVALID_QR, "Invalid QR code"));
     }
 
     @Test
@@ -211,14 +212,14 @@ class PairingFlowTest {
         start(vertx, Duration.ofMillis(300)).compose(v -> service.generate())
                 .compose(qr -> delay(vertx, 600).map(v -> qr))
                 .compose(qr -> outcome(service.scan(qr.qrData(), DEVICE)).compose(scan -> {
-                    ctx.verify(() -> assertThat(scan).isEqualTo(PairingException.Reason.INVALID_QR));
+                    ctx.verify(() -> assertThat(scan).isEqualTo(FailureReason.INVALID_QR));
                     return outcome(service.qrDataForImage(qr.imageId()));
                 }).compose(render -> {
-                    ctx.verify(() -> assertThat(render).isEqualTo(PairingException.Reason.UNKNOWN_TOKEN));
+                    ctx.verify(() -> assertThat(render).isEqualTo(FailureReason.UNKNOWN_TOKEN));
                     long started = System.nanoTime();
                     return outcome(service.awaitPairing(qr.token())).map(wait -> {
                         ctx.verify(() -> {
-                            assertThat(wait).isEqualTo(PairingException.Reason.TIMEOUT);
+                            assertThat(wait).isEqualTo(FailureReason.PAIRING_TIMEOUT);
                             assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(2));
                         });
                         return null;
@@ -232,14 +233,14 @@ class PairingFlowTest {
     void waitTimesOut(Vertx vertx, VertxTestContext ctx) {
         start(vertx, Duration.ofMillis(800)).compose(v -> service.generate())
                 .compose(qr -> service.awaitPairing(qr.token()))
-                .onComplete(expect(ctx, PairingException.Reason.TIMEOUT, "Pairing timeout"));
+                .onComplete(expect(ctx, FailureReason.PAIRING_TIMEOUT, "Pairing timeout"));
     }
 
     @Test
     @DisplayName("waiting on a token that was never generated fails as unknown")
     void unknownToken(Vertx vertx, VertxTestContext ctx) {
         start(vertx).compose(v -> service.awaitPairing(PairingSecrets.newWaiterToken()))
-                .onComplete(expect(ctx, PairingException.Reason.UNKNOWN_TOKEN, "Unknown pairing token"));
+                .onComplete(expect(ctx, FailureReason.UNKNOWN_TOKEN, "Unknown pairing token"));
     }
 
     @Test
@@ -254,7 +255,7 @@ class PairingFlowTest {
                         return outcome(waiting);
                     })
                     .compose(reason -> {
-                        ctx.verify(() -> assertThat(reason).isEqualTo(PairingException.Reason.CANCELLED));
+                        ctx.verify(() -> assertThat(reason).isEqualTo(FailureReason.CANCELLED));
                         return service.scan(qr.qrData(), DEVICE);
                     })
                     .compose(paired -> service.awaitPairing(qr.token()));
@@ -287,7 +288,7 @@ class PairingFlowTest {
         start(vertx).compose(v -> service.generate()).compose(qr -> service.scan(qr.qrData(), DEVICE)
                         .compose(paired -> store.revokeSessions(DEVICE, paired.sessionId()))
                         .compose(revoked -> service.awaitPairing(qr.token())))
-                .onComplete(expect(ctx, PairingException.Reason.INVALID_SESSION, "Invalid or expired session"));
+                .onComplete(expect(ctx, FailureReason.INVALID_SESSION, "Invalid or expired session"));
     }
 
     @Test
@@ -296,7 +297,7 @@ class PairingFlowTest {
         start(vertx).compose(v -> {
             String jwt = new SessionTokens(vertx, config.jwt()).issue("no-such-session", DEVICE, Instant.now().plusSeconds(3600));
             return service.verifySession(jwt);
-        }).onComplete(expect(ctx, PairingException.Reason.INVALID_SESSION, "Invalid or expired session"));
+        }).onComplete(expect(ctx, FailureReason.INVALID_SESSION, "Invalid or expired session"));
     }
 
     @Test
@@ -306,7 +307,7 @@ class PairingFlowTest {
                 .compose(qr -> service.scan(qr.qrData(), DEVICE))
                 .compose(paired -> service.verifySession(
                         new SessionTokens(vertx, config.jwt()).issue(paired.sessionId(), "another-device", paired.expiresAt())))
-                .onComplete(expect(ctx, PairingException.Reason.INVALID_SESSION, "Invalid or expired session"));
+                .onComplete(expect(ctx, FailureReason.INVALID_SESSION, "Invalid or expired session"));
     }
 
     // ---- REST ----
@@ -472,13 +473,13 @@ class PairingFlowTest {
     }
 
     /** The reason a pairing operation failed (null when it succeeded). */
-    private static Future<PairingException.Reason> outcome(Future<?> f) {
+    private static Future<FailureReason> outcome(Future<?> f) {
         return f.transform(ar -> ar.succeeded()
                 ? Future.succeededFuture(null)
                 : ar.cause() instanceof PairingException p ? Future.succeededFuture(p.reason()) : Future.failedFuture(ar.cause()));
     }
 
-    private static <T> io.vertx.core.Handler<io.vertx.core.AsyncResult<T>> expect(VertxTestContext ctx, PairingException.Reason reason, String message) {
+    private static <T> io.vertx.core.Handler<io.vertx.core.AsyncResult<T>> expect(VertxTestContext ctx, FailureReason reason, String message) {
         return ctx.failing(e -> ctx.verify(() -> {
             assertThat(e).isInstanceOf(PairingException.class);
             assertThat(((PairingException) e).reason()).isEqualTo(reason);

@@ -153,6 +153,7 @@ class PairingRoutesTest {
     private void assertJsonError(HttpResponse<?> r, int status, String error) {
         assertThat(r.statusCode()).isEqualTo(status);
         assertThat(r.getHeader("Content-Type")).isEqualTo("application/json; charset=utf-8");
+        assertThat(r.getHeader("Cache-Control")).as("pairing replies are never cached").isEqualTo("no-store");
         assertThat(r.bodyAsJsonObject()).isEqualTo(new JsonObject().put("success", false).put("error", error));
         assertThat(storeCalls).as("calls to storage").hasValue(0);
     }

@@ -1,6 +1,7 @@
 package io.relay.pairing;
 
 import io.relay.TestConfigs;
+import io.relay.vocabulary.FailureReason;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -119,7 +120,7 @@ class PairingSecretsTest {
     void invalidQrData(String qrData) {
         assertThatThrownBy(() -> PairingSecrets.secretFromQrData(qrData))
                 .isInstanceOfSatisfying(PairingException.class, e -> {
-                    assertThat(e.reason()).isEqualTo(PairingException.Reason.INVALID_QR);
+                    assertThat(e.reason()).isEqualTo(FailureReason.INVALID_QR);
                     assertThat(e.getMessage()).isEqualTo("Invalid QR code");
                 });
     }

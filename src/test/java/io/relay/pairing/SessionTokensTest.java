@@ -2,6 +2,7 @@ package io.relay.pairing;
 
 import io.relay.TestConfigs;
 import io.relay.config.RelayConfig;
+import io.relay.vocabulary.FailureReason;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -197,7 +198,7 @@ class SessionTokensTest {
     private static void expectRefused(VertxTestContext ctx, Future<SessionClaims> verification) {
         verification.onComplete(ctx.failing(e -> ctx.verify(() -> {
             assertThat(e).isInstanceOf(PairingException.class);
-            assertThat(((PairingException) e).reason()).isEqualTo(PairingException.Reason.INVALID_SESSION);
+            assertThat(((PairingException) e).reason()).isEqualTo(FailureReason.INVALID_SESSION);
             ctx.completeNow();
         })));
     }

@@ -1,6 +1,5 @@
 package io.relay.routing;
 
-import io.relay.relay.Events;
 import io.relay.TestConfigs;
 import io.relay.cluster.Membership;
 import io.relay.config.RelayConfig;
@@ -10,6 +9,7 @@ import io.relay.pairing.PairingService;
 import io.relay.pairing.SessionTokens;
 import io.relay.store.Storage;
 import io.relay.store.TestDatabase;
+import io.relay.vocabulary.Events;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

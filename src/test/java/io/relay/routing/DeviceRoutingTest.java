@@ -1,7 +1,7 @@
 package io.relay.routing;
 
-import io.relay.relay.Events;
-import io.relay.relay.Addresses;
+import io.relay.vocabulary.Addresses;
+import io.relay.vocabulary.Events;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -13,6 +13,10 @@ import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -77,7 +81,7 @@ class DeviceRoutingTest {
     void commandToOfflinePhone(Vertx vertx, VertxTestContext ctx) {
         new PhoneRoutes(vertx).command("nobody", Events.MARK_READ, new JsonObject().put("conversationId", "c"))
                 .onComplete(ctx.failing(error -> ctx.verify(() -> {
-                    assertThat(error).isInstanceOf(EventRejected.class).hasMessage(PhoneRoutes.NOT_CONNECTED);
+                    assertThat(error).isInstanceOf(PhoneRoutes.NotReached.class).hasMessage(PhoneRoutes.NOT_CONNECTED);
                     ctx.completeNow();
                 })));
     }
@@ -157,6 +161,71 @@ class DeviceRoutingTest {
                     assertThat(nodeB.connectedHere("phone-1")).isTrue();
                     ctx.completeNow();
                 })));
+    }
+
+    @Test
+    @DisplayName("every message on a phone's address names its kind in a header (takeover, command, flush), as the browsers' address names each event")
+    void phoneMessagesNameTheirKind(Vertx vertx, VertxTestContext ctx) {
+        PhoneRoutes routes = new PhoneRoutes(vertx);
+        RecordingSocket phone = new RecordingSocket(vertx.getOrCreateContext());
+        List<String> kinds = new CopyOnWriteArrayList<>();
+        vertx.eventBus().addOutboundInterceptor(delivery -> {
+            if (delivery.message().address().equals(Addresses.phone("phone-1"))) {
+                kinds.add(String.valueOf(delivery.message().headers().get(PhoneRoutes.KIND_HEADER)));
+            }
+            delivery.next();
+        });
+        AtomicInteger flushes = new AtomicInteger();
+        routes.attach("phone-1", phone, counting(phone, flushes))
+                .compose(v -> routes.command("phone-1", Events.REQUEST_SYNC, null))
+                .compose(v -> {
+                    routes.nudge("phone-1");
+                    return settle(vertx);
+                })
+                .onComplete(ctx.succeeding(v -> ctx.verify(() -> {
+                    assertThat(kinds).containsExactly(PhoneRoutes.TAKEOVER, PhoneRoutes.COMMAND, PhoneRoutes.FLUSH);
+                    assertThat(phone.packets).containsExactly("2[\"request:sync\"]");
+                    assertThat(flushes).hasValue(1);
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("a message without the kind header, from a node of the version before it, is still told apart by its body")
+    void messagesOfTheVersionBefore(Vertx vertx, VertxTestContext ctx) {
+        PhoneRoutes routes = new PhoneRoutes(vertx);
+        RecordingSocket phone = new RecordingSocket(vertx.getOrCreateContext());
+        AtomicInteger flushes = new AtomicInteger();
+        routes.attach("phone-1", phone, counting(phone, flushes))
+                .compose(v -> vertx.eventBus().request(Addresses.phone("phone-1"), new JsonObject().put("event", "relay:outbox-flush")))
+                .compose(v -> vertx.eventBus().request(Addresses.phone("phone-1"),
+                        new JsonObject().put("event", Events.MARK_READ).put("payload", new JsonObject().put("conversationId", "c"))))
+                .compose(v -> {
+                    vertx.eventBus().publish(Addresses.phone("phone-1"), new JsonObject().put("takenOverBy", "a-newer-socket"));
+                    return settle(vertx);
+                })
+                .onComplete(ctx.succeeding(v -> ctx.verify(() -> {
+                    assertThat(flushes).hasValue(1);
+                    assertThat(phone.packets).containsExactly("2[\"mark:read\",{\"conversationId\":\"c\"}]");
+                    assertThat(routes.connectedHere("phone-1")).isFalse();
+                    ctx.completeNow();
+                })));
+    }
+
+    /** Like {@link #emitting}, counting the nudges to hand over the outbox. */
+    private static PhoneRoutes.Commands counting(RecordingSocket socket, AtomicInteger flushes) {
+        PhoneRoutes.Commands emitting = emitting(socket);
+        return new PhoneRoutes.Commands() {
+            @Override
+            public void flush() {
+                flushes.incrementAndGet();
+            }
+
+            @Override
+            public Future<Void> emit(String event, JsonObject payload) {
+                return emitting.emit(event, payload);
+            }
+        };
     }
 
     /** The phone's end without an outbox: every command is emitted at once. */

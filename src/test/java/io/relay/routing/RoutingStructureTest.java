@@ -1,5 +1,6 @@
 package io.relay.routing;
 
+import io.relay.vocabulary.Events;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -33,9 +34,9 @@ class RoutingStructureTest {
     void sidesApart() {
         assertThat(PhoneHandler.EVENTS).doesNotContainAnyElementsOf(BrowserHandler.EVENTS)
                 .allSatisfy(event -> assertThat(event).matches("mobile:.*|message:.*"))
-                .doesNotContain(io.relay.relay.Events.MOBILE_REGISTER);
+                .doesNotContain(Events.MOBILE_REGISTER);
         assertThat(BrowserHandler.EVENTS).allSatisfy(event -> assertThat(event).startsWith("web:"))
-                .doesNotContain(io.relay.relay.Events.WEB_AUTHENTICATE);
+                .doesNotContain(Events.WEB_AUTHENTICATE);
     }
 
     private static Stream<Class<?>> topLevelClasses() throws IOException, URISyntaxException {

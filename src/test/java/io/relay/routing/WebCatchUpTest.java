@@ -1,7 +1,7 @@
 package io.relay.routing;
 
-import io.relay.relay.Events;
 import io.relay.gateway.socketio.SocketIoPackets;
+import io.relay.vocabulary.Events;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;

@@ -1,5 +1,7 @@
 package io.relay.store;
 
+import io.relay.vocabulary.FailureReason;
+
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -20,31 +22,31 @@ class FailureLogTest {
     void outageInTwoLines() {
         for (int i = 0; i < 1_000; i++) {
             now.addAndGet(8);
-            log.failed("save-messages", 503, "connection refused #" + i);
+            log.failed("save-messages", FailureReason.STORAGE_UNAVAILABLE, "connection refused #" + i);
         }
         log.succeeded();
 
         assertThat(lines).containsExactly(
-                "store save-messages failed (503): connection refused #0",
-                "store save-messages failed (503) 999 more time(s) in the last 8.0 s; over after 8.0 s (a request succeeded again);"
+                "store save-messages failed (storage_unavailable): connection refused #0",
+                "store save-messages failed (storage_unavailable) 999 more time(s) in the last 8.0 s; over after 8.0 s (a request succeeded again);"
                         + " last: connection refused #999");
     }
 
     @Test
     @DisplayName("while failures go on, sums them up once per window; each kind of failure has its own lines")
     void longOutageAndKinds() {
-        log.failed("save-messages", 503, "down");
-        log.failed("find-session", 503, "down");
+        log.failed("save-messages", FailureReason.STORAGE_UNAVAILABLE, "down");
+        log.failed("find-session", FailureReason.STORAGE_UNAVAILABLE, "down");
         for (int second = 1; second <= 25; second++) {
             now.addAndGet(1_000);
-            log.failed("save-messages", 503, "still down");
+            log.failed("save-messages", FailureReason.STORAGE_UNAVAILABLE, "still down");
         }
 
         assertThat(lines).containsExactly(
-                "store save-messages failed (503): down",
-                "store find-session failed (503): down",
-                "store save-messages failed (503) 10 more time(s) in the last 10.0 s, for 10.0 s now; last: still down",
-                "store save-messages failed (503) 10 more time(s) in the last 10.0 s, for 20.0 s now; last: still down");
+                "store save-messages failed (storage_unavailable): down",
+                "store find-session failed (storage_unavailable): down",
+                "store save-messages failed (storage_unavailable) 10 more time(s) in the last 10.0 s, for 10.0 s now; last: still down",
+                "store save-messages failed (storage_unavailable) 10 more time(s) in the last 10.0 s, for 20.0 s now; last: still down");
     }
 
     @Test
@@ -53,10 +55,10 @@ class FailureLogTest {
         log.succeeded();
         assertThat(lines).isEmpty();
 
-        log.failed("save-messages", 503, "down");
+        log.failed("save-messages", FailureReason.STORAGE_UNAVAILABLE, "down");
         log.succeeded();
-        log.failed("save-messages", 503, "down again");
+        log.failed("save-messages", FailureReason.STORAGE_UNAVAILABLE, "down again");
 
-        assertThat(lines).hasSize(3).last().isEqualTo("store save-messages failed (503): down again");
+        assertThat(lines).hasSize(3).last().isEqualTo("store save-messages failed (storage_unavailable): down again");
     }
 }

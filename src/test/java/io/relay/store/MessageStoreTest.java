@@ -1,7 +1,7 @@
 package io.relay.store;
 
 import io.relay.TestConfigs;
-import io.relay.relay.FailureCodes;
+import io.relay.vocabulary.FailureReason;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -192,7 +192,7 @@ class MessageStoreTest {
         JsonArray tooMany = new JsonArray();
         IntStream.range(0, Store.MAX_BATCH + 1).forEach(i -> tooMany.add(new JsonObject().put("id", "m" + i)));
 
-        List<Future<Integer>> attempts = new ArrayList<>();
+        List<Future<Object>> attempts = new ArrayList<>();
         bad.forEach(batch -> attempts.add(codeOf(store.saveMessages("d1", batch))));
         attempts.add(codeOf(store.saveMessages("d1", tooMany)));
         attempts.add(codeOf(store.saveMessages("", new JsonArray().add(good))));
@@ -202,7 +202,7 @@ class MessageStoreTest {
         Future.all(attempts)
                 .compose(codes -> Future.all(stored("d1"), store.loadConversations("d1")).map(loaded -> {
                     ctx.verify(() -> {
-                        assertThat(codes.<Integer>list()).containsOnly(FailureCodes.BAD_REQUEST);
+                        assertThat(codes.<Object>list()).containsOnly(FailureReason.INVALID_DATA);
                         assertThat((JsonArray) loaded.resultAt(0)).isEmpty();
                         assertThat((JsonArray) loaded.resultAt(1)).isEmpty();
                     });
@@ -211,8 +211,9 @@ class MessageStoreTest {
                 .onComplete(ctx.succeedingThenComplete());
     }
 
-    private static Future<Integer> codeOf(Future<?> attempt) {
-        return attempt.transform(ar -> Future.succeededFuture(ar.succeeded() ? 200
-                : ar.cause() instanceof StoreException e ? e.code() : -1));
+    /** {@code "ok"}, or the reason of the {@link StoreException} it failed with. */
+    private static Future<Object> codeOf(Future<?> attempt) {
+        return attempt.transform(ar -> Future.succeededFuture(ar.succeeded() ? "ok"
+                : ar.cause() instanceof StoreException e ? e.reason() : ar.cause()));
     }
 }

@@ -1,7 +1,7 @@
 package io.relay.store;
 
 import io.relay.TestConfigs;
-import io.relay.relay.FailureCodes;
+import io.relay.vocabulary.FailureReason;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
@@ -253,7 +253,7 @@ class PairingStoreTest {
                         codeOf(store.redeemPairingToken(hash("a"), "phone", "not-a-uuid", inMinutes(5))),
                         codeOf(store.redeemPairingToken(hash("a"), "", UUID.randomUUID().toString(), inMinutes(5))))
                 .onComplete(ctx.succeeding(codes -> ctx.verify(() -> {
-                    assertThat(codes.<Integer>list()).containsOnly(FailureCodes.BAD_REQUEST);
+                    assertThat(codes.<Object>list()).containsOnly(FailureReason.INVALID_DATA);
                     ctx.completeNow();
                 })));
     }
@@ -266,8 +266,9 @@ class PairingStoreTest {
                 .onComplete(ctx.succeedingThenComplete());
     }
 
-    private static Future<Integer> codeOf(Future<?> attempt) {
-        return attempt.transform(ar -> Future.succeededFuture(ar.succeeded() ? 200
-                : ar.cause() instanceof StoreException e ? e.code() : -1));
+    /** {@code "ok"}, or the reason of the {@link StoreException} it failed with. */
+    private static Future<Object> codeOf(Future<?> attempt) {
+        return attempt.transform(ar -> Future.succeededFuture(ar.succeeded() ? "ok"
+                : ar.cause() instanceof StoreException e ? e.reason() : ar.cause()));
     }
 }

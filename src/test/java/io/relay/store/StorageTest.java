@@ -1,7 +1,7 @@
 package io.relay.store;
 
 import io.relay.TestConfigs;
-import io.relay.relay.FailureCodes;
+import io.relay.vocabulary.FailureReason;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -47,7 +47,7 @@ class StorageTest {
                 .onComplete(ctx.failing(error -> ctx.verify(() -> {
                     // After close nobody answers: the caller sees "storage unavailable", not a hang.
                     assertThat(error).isInstanceOf(StoreException.class);
-                    assertThat(((StoreException) error).code()).isEqualTo(FailureCodes.STORAGE_UNAVAILABLE);
+                    assertThat(((StoreException) error).reason()).isEqualTo(FailureReason.STORAGE_UNAVAILABLE);
                     ctx.completeNow();
                 })));
     }
@@ -97,7 +97,7 @@ class StorageTest {
                 .compose(id -> persistence.store().loadConversations("d1"))
                 .onComplete(ctx.failing(error -> ctx.verify(() -> {
                     assertThat(error).isInstanceOf(StoreException.class);
-                    assertThat(((StoreException) error).code()).isEqualTo(FailureCodes.STORAGE_UNAVAILABLE);
+                    assertThat(((StoreException) error).reason()).isEqualTo(FailureReason.STORAGE_UNAVAILABLE);
                     ctx.completeNow();
                 })));
     }

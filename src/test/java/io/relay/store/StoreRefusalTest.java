@@ -1,7 +1,7 @@
 package io.relay.store;
 
 import io.relay.TestConfigs;
-import io.relay.relay.FailureCodes;
+import io.relay.vocabulary.FailureReason;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -55,7 +55,7 @@ class StoreRefusalTest {
             for (Future<Void> attempt : attempts) {
                 assertThat(attempt.failed()).isTrue();
                 StoreException refused = (StoreException) attempt.cause();
-                assertThat(refused.code()).isEqualTo(FailureCodes.BAD_REQUEST);
+                assertThat(refused.reason()).isEqualTo(FailureReason.INVALID_DATA);
                 assertThat(refused.getMessage()).isEqualTo("refused by the database");
             }
             ctx.completeNow();
@@ -67,7 +67,7 @@ class StoreRefusalTest {
     void ownWordsKept(VertxTestContext ctx) {
         store.saveMessages("device-1", new JsonArray().add(new JsonObject().put("body", "no id"))).onComplete(ar -> ctx.verify(() -> {
             assertThat(ar.failed()).isTrue();
-            assertThat(((StoreException) ar.cause()).code()).isEqualTo(FailureCodes.BAD_REQUEST);
+            assertThat(((StoreException) ar.cause()).reason()).isEqualTo(FailureReason.INVALID_DATA);
             assertThat(ar.cause().getMessage()).isEqualTo("messages[0].id must be a non-empty string or a number");
             ctx.completeNow();
         }));

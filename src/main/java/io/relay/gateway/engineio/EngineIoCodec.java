@@ -99,4 +99,19 @@ public final class EngineIoCodec {
         }
         return out.toString();
     }
+
+    /**
+     * The server's {@code open} packet: the socket's id, the upgrade polling offers (none over a WebSocket),
+     * and the heartbeat and payload settings the client must keep to.
+     */
+    static String openPacket(String sid, boolean polling, EngineIoOptions options) {
+        return new StringBuilder(160)
+                .append(OPEN)
+                .append("{\"sid\":\"").append(sid)
+                .append("\",\"upgrades\":").append(polling ? "[\"websocket\"]" : "[]")
+                .append(",\"pingInterval\":").append(options.pingInterval().toMillis())
+                .append(",\"pingTimeout\":").append(options.pingTimeout().toMillis())
+                .append(",\"maxPayload\":").append(options.maxPayloadBytes())
+                .append('}').toString();
+    }
 }

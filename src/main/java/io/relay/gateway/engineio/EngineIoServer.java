@@ -1,6 +1,5 @@
 package io.relay.gateway.engineio;
 
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
@@ -11,9 +10,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.net.SocketAddress;
-import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
@@ -28,12 +25,12 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Engine.IO v4 server: handshake, query validation, long-polling, WebSocket and the upgrade between
- * them. Hands each new session to the {@link #connectionHandler}; the layer above speaks through
- * {@link EngineIoSession}.
+ * Engine.IO v4 server: handshake, query validation, and routing each request to its socket's transport
+ * (long-polling, WebSocket, or the upgrade between them). Hands each new socket to the
+ * {@link #connectionHandler}; the layer above speaks through {@link EngineIoSocket}.
  *
- * <p>Several instances (one per HTTP verticle instance) share one node-wide session registry, so a
- * polling request may land on any event loop and still find its session.
+ * <p>Several instances (one per HTTP verticle instance) share the node's {@link EngineIoRegistry}, so a
+ * polling request may land on any event loop and still find its socket.
  */
 public final class EngineIoServer {
 
@@ -44,31 +41,29 @@ public final class EngineIoServer {
     public static final int BAD_REQUEST = 3;
     public static final int UNSUPPORTED_PROTOCOL_VERSION = 5;
 
-    /** Separates the node id from the random part of a session id. */
+    /** Separates the node id from the random part of a socket id. */
     public static final char SID_SEPARATOR = '~';
     /** The cache-busting query parameter Engine.IO clients put on every polling request, fresh each time. */
     static final String REQUEST_ID = "t";
 
     private static final Logger log = LoggerFactory.getLogger(EngineIoServer.class);
     private static final SecureRandom RANDOM = new SecureRandom();
-    /** Node-wide: every server instance in this JVM sees every session. */
-    private static final ConcurrentHashMap<String, EngineIoSession> REGISTRY = new ConcurrentHashMap<>();
-    /** Open sessions per node and remote IP, kept with {@link #REGISTRY}, for the per-IP connection cap. */
-    private static final ConcurrentHashMap<String, Integer> SESSIONS_PER_REMOTE = new ConcurrentHashMap<>();
-
     private final Vertx vertx;
     private final EngineIoOptions options;
-    private final Set<EngineIoSession> owned = ConcurrentHashMap.newKeySet();
-    private Handler<EngineIoSession> connectionHandler = s -> { };
+    private final EngineIoRegistry registry;
+    private final Set<EngineIoSocket> owned = ConcurrentHashMap.newKeySet();
+    private Handler<EngineIoSocket> connectionHandler = s -> { };
     private final PollForwarder forwarder;
 
-    public EngineIoServer(Vertx vertx, EngineIoOptions options) {
+    /** @param registry the node's open sockets, shared by every server instance of the node */
+    public EngineIoServer(Vertx vertx, EngineIoOptions options, EngineIoRegistry registry) {
         this.vertx = vertx;
         this.options = options;
-        this.forwarder = new PollForwarder(vertx, options);
+        this.registry = registry;
+        this.forwarder = new PollForwarder(vertx, options, registry);
     }
 
-    /** Starts taking polling requests that other nodes forward for sessions of this node. */
+    /** Starts taking polling requests that other nodes forward for sockets of this node. */
     public Future<Void> start() {
         return forwarder.start();
     }
@@ -86,8 +81,8 @@ public final class EngineIoServer {
         return options;
     }
 
-    /** Called on the session's context for every new session, before any message can arrive. */
-    public EngineIoServer connectionHandler(Handler<EngineIoSession> handler) {
+    /** Called on the socket's context for every new socket, before any message can arrive. */
+    public EngineIoServer connectionHandler(Handler<EngineIoSocket> handler) {
         this.connectionHandler = handler;
         return this;
     }
@@ -97,23 +92,23 @@ public final class EngineIoServer {
         router.options(options.path()).handler(this::preflight);
         router.get(options.path()).handler(this::handleGet);
         router.post(options.path()).handler(this::handlePost);
-        // Any other method cannot start or continue a session.
+        // Any other method cannot start or continue a connection.
         router.route(options.path()).handler(ctx -> fail(ctx, BAD_HANDSHAKE_METHOD));
     }
 
-    /** Number of open sessions created by this instance. */
-    public int sessionCount() {
+    /** Number of open sockets created by this instance. */
+    public int socketCount() {
         return owned.size();
     }
 
-    /** Closes every session created by this instance; completes once each close has been performed. */
+    /** Closes every socket created by this instance; completes once each close has been performed. */
     public Future<Void> close(String reason) {
         List<Future<Void>> closing = new ArrayList<>();
         closing.add(forwarder.stop());
-        for (EngineIoSession session : owned) {
+        for (EngineIoSocket socket : owned) {
             Promise<Void> done = Promise.promise();
-            session.context().runOnContext(v -> {
-                session.close(reason);
+            socket.context().runOnContext(v -> {
+                socket.close(reason);
                 done.complete();
             });
             closing.add(done.future());
@@ -121,44 +116,14 @@ public final class EngineIoServer {
         return Future.all(closing).mapEmpty();
     }
 
-    /** Engine.IO sessions open on node {@code nodeId} for a remote IP (as {@code SocketAddress.hostAddress()} gives it). */
-    public static int openSessionsFrom(String nodeId, String remoteIp) {
-        return SESSIONS_PER_REMOTE.getOrDefault(remoteKey(nodeId, remoteIp), 0);
+    void unregister(EngineIoSocket socket) {
+        registry.remove(socket);
+        owned.remove(socket);
     }
 
-    /**
-     * Bytes waiting to be written to the clients of every session of node {@code nodeId}, in this JVM: the
-     * sum over its sessions of {@link EngineIoSession#outboundBytes()}. Walks the sessions; for a scrape.
-     */
-    public static long outboundBytes(String nodeId) {
-        String prefix = nodeId + SID_SEPARATOR;
-        long total = 0;
-        for (EngineIoSession session : REGISTRY.values()) {
-            if (session.id().startsWith(prefix)) {
-                total += session.outboundBytes();
-            }
-        }
-        return total;
-    }
-
-    private static String remoteKey(String nodeId, String remoteIp) {
-        return nodeId + ' ' + remoteIp;
-    }
-
-    static EngineIoSession lookup(String sid) {
-        return REGISTRY.get(sid);
-    }
-
-    void unregister(EngineIoSession session) {
-        if (REGISTRY.remove(session.id(), session)) {
-            SESSIONS_PER_REMOTE.computeIfPresent(remoteKey(options.nodeId(), session.remoteAddress()), (k, n) -> n <= 1 ? null : n - 1);
-        }
-        owned.remove(session);
-    }
-
-    /** The session is closed (it may stay registered a moment to hand over its close packet). */
-    void detach(EngineIoSession session) {
-        owned.remove(session);
+    /** The socket is closed (it may stay registered a moment to hand over its close packet). */
+    void detach(EngineIoSocket socket) {
+        owned.remove(socket);
     }
 
     // ------------------------------------------------------------------ routes
@@ -180,7 +145,7 @@ public final class EngineIoServer {
     /** The request's transport when it and the protocol version are ones we serve; null after answering 400. */
     private String checkedTransport(RoutingContext ctx) {
         String transport = ctx.request().getParam("transport");
-        if (!EngineIoSession.POLLING.equals(transport) && !EngineIoSession.WEBSOCKET.equals(transport)) {
+        if (!PollingTransport.NAME.equals(transport) && !WebSocketTransport.NAME.equals(transport)) {
             fail(ctx, UNKNOWN_TRANSPORT);
             return null;
         }
@@ -208,36 +173,36 @@ public final class EngineIoServer {
             return;
         }
         if (sid != null) {
-            EngineIoSession session = REGISTRY.get(sid);
-            if (session == null) {
+            EngineIoSocket socket = registry.lookup(sid);
+            if (socket == null) {
                 fail(ctx, UNKNOWN_SID);
             } else if (upgrade) {
-                if (!EngineIoSession.WEBSOCKET.equals(transport)) {
+                if (!WebSocketTransport.NAME.equals(transport)) {
                     fail(ctx, BAD_REQUEST);
                 } else {
-                    // Even when the session cannot be upgraded (already upgraded, or another probe is
+                    // Even when the socket cannot be upgraded (already upgraded, or another probe is
                     // under way) the WebSocket is accepted and then closed, as the reference server
                     // does: clients (and the conformance suites) expect a close, not a failed handshake.
-                    upgradeExisting(ctx, session);
+                    upgradeExisting(ctx, socket);
                 }
-            } else if (!transport.equals(session.transport())) {
+            } else if (!transport.equals(socket.transport())) {
                 fail(ctx, BAD_REQUEST);
             } else {
                 PollResponder responder = responder(ctx);
-                // Registered here, on the request's own context; the session decides on its own.
-                ctx.response().closeHandler(v -> session.context().runOnContext(x -> session.onPollAborted(responder)));
-                onSessionContext(session, () -> session.onPollGet(responder));
+                // Registered here, on the request's own context; the socket decides on its own.
+                ctx.response().closeHandler(v -> socket.context().runOnContext(x -> socket.onPollAborted(responder)));
+                onSocketContext(socket, () -> socket.onPollGet(responder));
             }
             return;
         }
-        if (upgrade != EngineIoSession.WEBSOCKET.equals(transport)) {
+        if (upgrade != WebSocketTransport.NAME.equals(transport)) {
             fail(ctx, BAD_REQUEST);
             return;
         }
         if (upgrade) {
-            openWebSocketSession(ctx);
+            openWebSocket(ctx);
         } else {
-            openPollingSession(ctx);
+            openPolling(ctx);
         }
     }
 
@@ -254,66 +219,26 @@ public final class EngineIoServer {
         }
         if (forwarder.ownedElsewhere(sid)) {
             PollResponder responder = responder(ctx);
-            readBody(ctx, text -> forwarder.forwardPost(responder, sid, transport, text), () -> {
+            PollingBody.read(ctx, options.maxPayloadBytes(), text -> forwarder.forwardPost(responder, sid, transport, text), () -> {
                 tooLargeResponse(ctx);
                 forwarder.forwardTooLarge(sid, transport);
             });
             return;
         }
-        EngineIoSession session = REGISTRY.get(sid);
-        if (session == null) {
+        EngineIoSocket socket = registry.lookup(sid);
+        if (socket == null) {
             fail(ctx, UNKNOWN_SID);
             return;
         }
-        if (!transport.equals(session.transport())) {
+        if (!transport.equals(socket.transport())) {
             fail(ctx, BAD_REQUEST);
             return;
         }
         PollResponder responder = responder(ctx);
-        readBody(ctx, text -> onSessionContext(session, () -> session.onPollPost(text, responder)), () -> {
+        PollingBody.read(ctx, options.maxPayloadBytes(), text -> onSocketContext(socket, () -> socket.onPollPost(text, responder)), () -> {
             tooLargeResponse(ctx);
-            onSessionContext(session, session::onPayloadTooLarge);
+            onSocketContext(socket, socket::onPayloadTooLarge);
         });
-    }
-
-    /** Reads a polling POST body up to maxPayloadBytes; beyond that calls {@code tooLarge} once and stops reading. */
-    private void readBody(RoutingContext ctx, java.util.function.Consumer<String> onBody, Runnable tooLarge) {
-        HttpServerRequest req = ctx.request();
-        int max = options.maxPayloadBytes();
-        if (ctx.body() != null && ctx.body().available()) {
-            // A body handler upstream already read the request.
-            Buffer body = ctx.body().buffer();
-            if (body != null && body.length() > max) {
-                tooLarge.run();
-            } else {
-                onBody.accept(body == null ? "" : body.toString(StandardCharsets.UTF_8));
-            }
-            return;
-        }
-        String contentLength = req.getHeader(HttpHeaders.CONTENT_LENGTH);
-        if (contentLength != null && parseLength(contentLength) > max) {
-            tooLarge.run();
-            return;
-        }
-        Buffer body = Buffer.buffer();
-        boolean[] rejected = {false};
-        req.handler(chunk -> {
-            if (rejected[0]) {
-                return;
-            }
-            if (body.length() + chunk.length() > max) {
-                rejected[0] = true;
-                tooLarge.run();
-            } else {
-                body.appendBuffer(chunk);
-            }
-        });
-        req.endHandler(v -> {
-            if (!rejected[0]) {
-                onBody.accept(body.toString(StandardCharsets.UTF_8));
-            }
-        });
-        req.resume();
     }
 
     private void tooLargeResponse(RoutingContext ctx) {
@@ -324,95 +249,58 @@ public final class EngineIoServer {
         }
     }
 
-    // ------------------------------------------------------------------ opening sessions
+    // ------------------------------------------------------------------ opening sockets
 
-    private void openPollingSession(RoutingContext ctx) {
-        EngineIoSession session = newSession(ctx.request(), EngineIoSession.POLLING);
-        responder(ctx).ok(openPacket(session.id(), true));
-        startSession(session);
+    private void openPolling(RoutingContext ctx) {
+        HttpServerRequest req = ctx.request();
+        EngineIoSocket socket = new EngineIoSocket(this, vertx, Affinity.current(), newSocketId(),
+                remoteHost(req.remoteAddress()), handshakeHeaders(req), PollingTransport::new);
+        register(socket);
+        responder(ctx).ok(socket.openPacket());
+        opened(socket);
     }
 
-    private void openWebSocketSession(RoutingContext ctx) {
+    private void openWebSocket(RoutingContext ctx) {
         HttpServerRequest req = ctx.request();
         Affinity context = Affinity.current();
         MultiMap headers = handshakeHeaders(req);
         String remote = remoteHost(req.remoteAddress());
         req.toWebSocket().onSuccess(ws -> {
-            EngineIoSession session = new EngineIoSession(this, vertx, context, newSessionId(),
-                    EngineIoSession.WEBSOCKET, remote, headers);
-            session.attachWebSocket(ws, context);
-            wireWebSocket(ws, session);
-            register(session);
-            ws.writeTextMessage(openPacket(session.id(), false));
-            startSession(session);
+            EngineIoSocket socket = new EngineIoSocket(this, vertx, context, newSocketId(), remote, headers,
+                    s -> WebSocketTransport.open(s, ws, context));
+            register(socket);
+            ws.writeTextMessage(socket.openPacket());
+            opened(socket);
         }).onFailure(e -> log.debug("websocket handshake failed: {}", e.getMessage()));
     }
 
-    private void upgradeExisting(RoutingContext ctx, EngineIoSession session) {
+    private void upgradeExisting(RoutingContext ctx, EngineIoSocket socket) {
         Affinity context = Affinity.current();
         ctx.request().toWebSocket().onSuccess(ws -> {
-            wireWebSocket(ws, session);
-            onSessionContext(session, () -> session.attachProbe(ws, context));
-        }).onFailure(e -> log.debug("websocket upgrade failed sid={}: {}", session.id(), e.getMessage()));
+            WebSocketTransport probe = WebSocketTransport.open(socket, ws, context);
+            onSocketContext(socket, () -> socket.attachProbe(probe));
+        }).onFailure(e -> log.debug("websocket upgrade failed sid={}: {}", socket.id(), e.getMessage()));
     }
 
-    private void wireWebSocket(ServerWebSocket ws, EngineIoSession session) {
-        WebSocketMessages.wire(ws, options.maxPayloadBytes(),
-                text -> onSessionContext(session, () -> session.onWebSocketText(ws, text)),
-                data -> onSessionContext(session, () -> session.onWebSocketBinary(ws, data)),
-                code -> {
-                    log.debug("websocket message refused sid={} close={}", session.id(), code);
-                    onSessionContext(session, () -> session.onWebSocketError(ws, code));
-                });
-        ws.closeHandler(v -> onSessionContext(session, () -> session.onWebSocketClosed(ws, "transport close")));
-        ws.exceptionHandler(e -> {
-            log.debug("websocket error sid={}: {}", session.id(), e.getMessage());
-            // A frame over maxPayload surfaces here; the client must see 1009 (message too big), not 1000.
-            Short code = e instanceof CorruptedWebSocketFrameException corrupted && corrupted.closeStatus() != null
-                    ? (short) corrupted.closeStatus().code() : null;
-            onSessionContext(session, () -> session.onWebSocketError(ws, code));
-        });
+    private void register(EngineIoSocket socket) {
+        registry.add(socket);
+        owned.add(socket);
     }
 
-    private EngineIoSession newSession(HttpServerRequest req, String transport) {
-        EngineIoSession session = new EngineIoSession(this, vertx, Affinity.current(), newSessionId(),
-                transport, remoteHost(req.remoteAddress()), handshakeHeaders(req));
-        register(session);
-        return session;
-    }
-
-    private void register(EngineIoSession session) {
-        if (REGISTRY.put(session.id(), session) == null) {
-            SESSIONS_PER_REMOTE.merge(remoteKey(options.nodeId(), session.remoteAddress()), 1, Integer::sum);
-        }
-        owned.add(session);
-    }
-
-    private void startSession(EngineIoSession session) {
-        log.info("engine.io session opened sid={} transport={} node={} remote={}",
-                session.id(), session.transport(), options.nodeId(), session.remoteAddress());
-        session.start();
+    private void opened(EngineIoSocket socket) {
+        log.info("engine.io socket opened sid={} transport={} node={} remote={}",
+                socket.id(), socket.transport(), options.nodeId(), socket.remoteAddress());
+        socket.start();
         try {
-            connectionHandler.handle(session);
+            connectionHandler.handle(socket);
         } catch (RuntimeException e) {
-            log.error("connection handler failed sid={}", session.id(), e);
-            session.close("server error");
+            log.error("connection handler failed sid={}", socket.id(), e);
+            socket.close("server error");
         }
-    }
-
-    private String openPacket(String sid, boolean polling) {
-        return new StringBuilder(160)
-                .append(EngineIoCodec.OPEN)
-                .append("{\"sid\":\"").append(sid)
-                .append("\",\"upgrades\":").append(polling ? "[\"websocket\"]" : "[]")
-                .append(",\"pingInterval\":").append(options.pingInterval().toMillis())
-                .append(",\"pingTimeout\":").append(options.pingTimeout().toMillis())
-                .append(",\"maxPayload\":").append(options.maxPayloadBytes())
-                .append('}').toString();
     }
 
     /** {@code <nodeId>~<128 random bits, base64url>}: the prefix lets the cluster route by owner. */
-    String newSessionId() {
+    String newSocketId() {
         byte[] random = new byte[16];
         RANDOM.nextBytes(random);
         return options.nodeId() + SID_SEPARATOR + Base64.getUrlEncoder().withoutPadding().encodeToString(random);
@@ -446,8 +334,8 @@ public final class EngineIoServer {
         return "{\"code\":" + code + ",\"message\":\"" + message + "\"}";
     }
 
-    private static void onSessionContext(EngineIoSession session, Runnable action) {
-        session.affinity().run(action);
+    private static void onSocketContext(EngineIoSocket socket, Runnable action) {
+        socket.affinity().run(action);
     }
 
     private static boolean isWebSocketUpgrade(HttpServerRequest req) {
@@ -457,7 +345,7 @@ public final class EngineIoServer {
 
     /**
      * The handshake request's own header map, not a copy: Vert.x keeps it for the WebSocket's life
-     * anyway, and a polling session keeps only the map, not the request. A copy cost every connection
+     * anyway, and a polling socket keeps only the map, not the request. A copy cost every connection
      * about 400 bytes of heap.
      */
     private static MultiMap handshakeHeaders(HttpServerRequest req) {
@@ -466,13 +354,5 @@ public final class EngineIoServer {
 
     private static String remoteHost(SocketAddress address) {
         return address == null ? "" : address.hostAddress() != null ? address.hostAddress() : String.valueOf(address.host());
-    }
-
-    private static long parseLength(String value) {
-        try {
-            return Long.parseLong(value.trim());
-        } catch (NumberFormatException e) {
-            return 0;
-        }
     }
 }

@@ -1,6 +1,6 @@
 package io.relay.gateway.engineio;
 
-import io.relay.relay.Addresses;
+import io.relay.vocabulary.Addresses;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -54,6 +54,7 @@ final class PollForwarder {
 
     private final Vertx vertx;
     private final EngineIoOptions options;
+    private final EngineIoRegistry registry;
     /** Owner side: forwarded GETs waiting for data, by forward id, so a client abort can find its GET. */
     private final Map<String, BusResponder> waiting = new ConcurrentHashMap<>();
     /** Forwarding side: requests sent to an owner and not answered yet. */
@@ -61,9 +62,10 @@ final class PollForwarder {
     private MessageConsumer<JsonObject> consumer;
     private MessageConsumer<String> nodeLeft;
 
-    PollForwarder(Vertx vertx, EngineIoOptions options) {
+    PollForwarder(Vertx vertx, EngineIoOptions options, EngineIoRegistry registry) {
         this.vertx = vertx;
         this.options = options;
+        this.registry = registry;
     }
 
     /** The node that owns a session id, or null when the id has no node prefix. */
@@ -187,31 +189,31 @@ final class PollForwarder {
     private void onForwarded(Message<JsonObject> message) {
         JsonObject body = message.body();
         String op = body.getString("op");
-        EngineIoSession session = EngineIoServer.lookup(body.getString("sid", ""));
+        EngineIoSocket socket = registry.lookup(body.getString("sid", ""));
         if (ABORT.equals(op)) {
             BusResponder aborted = waiting.remove(body.getString("forwardId", ""));
-            if (aborted != null && session != null) {
-                session.affinity().run(() -> session.onPollAborted(aborted));
+            if (aborted != null && socket != null) {
+                socket.affinity().run(() -> socket.onPollAborted(aborted));
             }
             return;
         }
         BusResponder responder = new BusResponder(message, body.getString("forwardId"), body.getString("requestId"));
-        if (session == null) {
-            responder.respond(400, PollResponder.JSON, EngineIoServer.errorBody(EngineIoServer.UNKNOWN_SID));
+        if (socket == null) {
+            responder.fail(EngineIoServer.UNKNOWN_SID);
             return;
         }
-        if (!session.transport().equals(body.getString("transport"))) {
-            responder.respond(400, PollResponder.JSON, EngineIoServer.errorBody(EngineIoServer.BAD_REQUEST));
+        if (!socket.transport().equals(body.getString("transport"))) {
+            responder.fail(EngineIoServer.BAD_REQUEST);
             return;
         }
         switch (op) {
             case GET -> {
                 waiting.put(responder.forwardId, responder);
-                session.affinity().run(() -> session.onPollGet(responder));
+                socket.affinity().run(() -> socket.onPollGet(responder));
             }
-            case POST -> session.affinity().run(() -> session.onPollPost(body.getString("body", ""), responder));
-            case TOO_LARGE -> session.affinity().run(session::onPayloadTooLarge);
-            default -> responder.respond(400, PollResponder.JSON, EngineIoServer.errorBody(EngineIoServer.BAD_REQUEST));
+            case POST -> socket.affinity().run(() -> socket.onPollPost(body.getString("body", ""), responder));
+            case TOO_LARGE -> socket.affinity().run(socket::onPayloadTooLarge);
+            default -> responder.fail(EngineIoServer.BAD_REQUEST);
         }
     }
 

@@ -33,6 +33,11 @@ interface PollResponder {
         return null;
     }
 
+    /** {@code 400} with one of the reference server's error codes ({@link EngineIoServer#UNKNOWN_SID}...). */
+    default void fail(int code) {
+        respond(400, JSON, EngineIoServer.errorBody(code));
+    }
+
     default void ok(String body) {
         respond(200, TEXT_PLAIN, body);
     }

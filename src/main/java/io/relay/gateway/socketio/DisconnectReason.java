@@ -27,7 +27,7 @@ public final class DisconnectReason {
      * More bytes waited to be written to the client than its bound allows: it does not read (or not
      * fast enough). The transport is dropped at once. Client: reconnects, and resumes from its sequence.
      */
-    public static final String OUTBOUND_FULL = io.relay.gateway.engineio.EngineIoSession.OUTBOUND_FULL;
+    public static final String OUTBOUND_FULL = io.relay.gateway.engineio.EngineIoSocket.OUTBOUND_FULL;
     /** {@link SocketIoSocket#closeTransport()} (e.g. draining a node). Client: reconnects. */
     public static final String FORCED_SERVER_CLOSE = "forced server close";
     /** {@link SocketIoServer#close()}. Client: reconnects, to another node. */

@@ -1,11 +1,13 @@
 package io.relay.gateway.socketio;
 
+import io.relay.vocabulary.FailureReason;
+
 /**
  * A client went past a bound of its connection, which is closed right after the socket's
  * {@link SocketIoSocket#limitHandler} heard of it.
  *
- * @param code    stable, for the client and for metrics (e.g. {@code binary_refused})
+ * @param reason  for the client and for metrics (e.g. {@link FailureReason#BINARY_REFUSED})
  * @param message a sentence for the client; names the bound, never echoes what the client sent
  */
-public record LimitExceeded(String code, String message) {
+public record LimitExceeded(FailureReason reason, String message) {
 }

@@ -1,6 +1,6 @@
 package io.relay.gateway.socketio;
 
-import io.relay.gateway.engineio.EngineIoSession;
+import io.relay.gateway.engineio.EngineIoSocket;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonArray;
@@ -16,7 +16,7 @@ final class NamespaceSocket implements SocketIoSocket {
     private static final Logger log = LoggerFactory.getLogger(NamespaceSocket.class);
 
     private final SocketIoClient client;
-    private final EngineIoSession engine;
+    private final EngineIoSocket engine;
     private final String nsp;
     private final String id;
     private final JsonObject auth;
@@ -25,7 +25,7 @@ final class NamespaceSocket implements SocketIoSocket {
     private Handler<LimitExceeded> limitHandler;
     private boolean connected = true;
 
-    NamespaceSocket(SocketIoClient client, EngineIoSession engine, String nsp, String id, JsonObject auth) {
+    NamespaceSocket(SocketIoClient client, EngineIoSocket engine, String nsp, String id, JsonObject auth) {
         this.client = client;
         this.engine = engine;
         this.nsp = nsp;

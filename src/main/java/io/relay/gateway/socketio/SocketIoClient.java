@@ -1,6 +1,6 @@
 package io.relay.gateway.socketio;
 
-import io.relay.gateway.engineio.EngineIoSession;
+import io.relay.gateway.engineio.EngineIoSocket;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -27,7 +27,7 @@ final class SocketIoClient {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final SocketIoServer server;
-    private final EngineIoSession engine;
+    private final EngineIoSocket engine;
     private final Vertx vertx;
     private final SocketIoDecoder decoder;
     private final Map<String, NamespaceSocket> sockets = new HashMap<>(2);
@@ -35,7 +35,7 @@ final class SocketIoClient {
     /** Ends a binary packet that takes longer than its bound to finish; -1 when none is under way. */
     private long attachmentTimer = -1;
 
-    SocketIoClient(SocketIoServer server, EngineIoSession engine, Vertx vertx) {
+    SocketIoClient(SocketIoServer server, EngineIoSocket engine, Vertx vertx) {
         this.server = server;
         this.engine = engine;
         this.vertx = vertx;
@@ -116,12 +116,12 @@ final class SocketIoClient {
         cancelAttachmentTimer();
         decoder.reset();
         log.warn("socket.io limit sid={} transport={} remote={} code={}: {}", engine.id(), engine.transport(),
-                engine.remoteAddress(), e.code(), e.getMessage());
+                engine.remoteAddress(), e.reason().code(), e.getMessage());
         NamespaceSocket socket = sockets.get(e.namespace());
         if (socket != null) {
             socket.onLimitExceeded(e.toLimitExceeded());
         }
-        engine.close(e.reason());
+        engine.close(e.disconnectReason());
     }
 
     private void parseError(SocketIoDecodeException e) {

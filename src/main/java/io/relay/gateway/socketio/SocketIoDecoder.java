@@ -1,9 +1,14 @@
 package io.relay.gateway.socketio;
 
+import io.relay.vocabulary.FailureReason;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.ListIterator;
+import java.util.Map;
 
 /**
  * Decodes the stream of Engine.IO messages of one connection into complete Socket.IO packets: a
@@ -38,11 +43,11 @@ public final class SocketIoDecoder {
         SocketIoPacket packet = SocketIoPackets.decode(text);
         boolean binary = packet.type() == SocketIoPackets.BINARY_EVENT || packet.type() == SocketIoPackets.BINARY_ACK;
         if (binary && limits.refusesBinary()) {
-            throw new AttachmentLimitException(AttachmentLimitException.BINARY_REFUSED,
+            throw new AttachmentLimitException(FailureReason.BINARY_REFUSED,
                     "Binary packets are not accepted: send events as JSON text", packet.nsp());
         }
         if (packet.attachments() > limits.maxAttachments()) {
-            throw new AttachmentLimitException(AttachmentLimitException.ATTACHMENTS_OVER_LIMIT,
+            throw new AttachmentLimitException(FailureReason.ATTACHMENTS_OVER_LIMIT,
                     "Too many binary attachments in one packet (at most " + limits.maxAttachments() + ")", packet.nsp());
         }
         if (packet.attachments() > 0) {
@@ -54,7 +59,7 @@ public final class SocketIoDecoder {
         }
         if (binary) {
             // Zero attachments: any placeholder in it is illegal.
-            return withData(packet, SocketIoPackets.reconstruct(packet.data(), List.of()));
+            return withData(packet, reconstruct(packet.data(), List.of()));
         }
         return packet;
     }
@@ -67,7 +72,7 @@ public final class SocketIoDecoder {
         if (bufferedBytes + data.length() > limits.maxBytes()) {
             String nsp = pending.nsp();
             reset();
-            throw new AttachmentLimitException(AttachmentLimitException.ATTACHMENTS_OVER_LIMIT,
+            throw new AttachmentLimitException(FailureReason.ATTACHMENTS_OVER_LIMIT,
                     "Binary attachments over " + limits.maxBytes() + " bytes", nsp);
         }
         buffers.add(data);
@@ -78,7 +83,7 @@ public final class SocketIoDecoder {
         SocketIoPacket packet = pending;
         List<Buffer> attachments = buffers;
         reset();
-        return withData(packet, SocketIoPackets.reconstruct(packet.data(), attachments));
+        return withData(packet, reconstruct(packet.data(), attachments));
     }
 
     /** True while a binary packet waits for attachments. */
@@ -106,7 +111,7 @@ public final class SocketIoDecoder {
         }
         String nsp = pending.nsp();
         reset();
-        return new AttachmentLimitException(AttachmentLimitException.ATTACHMENTS_OVER_LIMIT,
+        return new AttachmentLimitException(FailureReason.ATTACHMENTS_OVER_LIMIT,
                 "Binary packet not finished within " + limits.timeout().toMillis() + " ms", nsp);
     }
 
@@ -124,5 +129,74 @@ public final class SocketIoDecoder {
 
     private static SocketIoPacket withData(SocketIoPacket p, Object data) {
         return new SocketIoPacket(p.type(), p.nsp(), p.id(), data, p.attachments());
+    }
+
+    // ------------------------------------------------------------------ attachments back in place of their placeholders
+
+    /** Replaces every placeholder in {@code data} (in place) by its attachment; answers the new root. */
+    private static Object reconstruct(Object data, List<Buffer> buffers) throws SocketIoDecodeException {
+        if (data instanceof JsonArray a) {
+            replaceIn(a.getList(), buffers);
+            return a;
+        }
+        if (data instanceof JsonObject o) {
+            Object replaced = placeholder(o.getMap(), buffers);
+            if (replaced != null) {
+                return replaced;
+            }
+            replaceIn(o.getMap(), buffers);
+            return o;
+        }
+        return data;
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static void replaceIn(List list, List<Buffer> buffers) throws SocketIoDecodeException {
+        ListIterator it = list.listIterator();
+        while (it.hasNext()) {
+            Object replaced = replacement(it.next(), buffers);
+            if (replaced != null) {
+                it.set(replaced);
+            }
+        }
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static void replaceIn(Map map, List<Buffer> buffers) throws SocketIoDecodeException {
+        for (Object o : map.entrySet()) {
+            Map.Entry e = (Map.Entry) o;
+            Object replaced = replacement(e.getValue(), buffers);
+            if (replaced != null) {
+                e.setValue(replaced);
+            }
+        }
+    }
+
+    /** The Buffer for a placeholder, null when {@code value} is not one (nested values are fixed in place). */
+    private static Object replacement(Object value, List<Buffer> buffers) throws SocketIoDecodeException {
+        Map<?, ?> map = value instanceof JsonObject o ? o.getMap() : value instanceof Map<?, ?> m ? m : null;
+        if (map != null) {
+            Object buffer = placeholder(map, buffers);
+            if (buffer != null) {
+                return buffer;
+            }
+            replaceIn(map, buffers);
+            return null;
+        }
+        List<?> list = value instanceof JsonArray a ? a.getList() : value instanceof List<?> l ? l : null;
+        if (list != null) {
+            replaceIn(list, buffers);
+        }
+        return null;
+    }
+
+    private static Buffer placeholder(Map<?, ?> map, List<Buffer> buffers) throws SocketIoDecodeException {
+        if (!Boolean.TRUE.equals(map.get("_placeholder"))) {
+            return null;
+        }
+        if (map.get("num") instanceof Integer num && num >= 0 && num < buffers.size()) {
+            return buffers.get(num);
+        }
+        throw new SocketIoDecodeException("illegal attachments");
     }
 }

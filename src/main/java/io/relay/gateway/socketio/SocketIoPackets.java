@@ -8,12 +8,11 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.ListIterator;
 import java.util.Map;
 
 /**
  * Socket.IO protocol 5 codec: the text form of every packet type, and binary attachments replaced
- * by {@code {"_placeholder":true,"num":i}} in the JSON. Encoding writes straight into one
+ * by {@code {"_placeholder":true,"num":i}} in the JSON (put back by {@link SocketIoDecoder}). Encoding writes straight into one
  * StringBuilder; decoding reads the header without regex and the JSON with Vert.x's Jackson codec,
  * so integers stay integers and object keys keep their order.
  */
@@ -350,73 +349,6 @@ public final class SocketIoPackets {
         if (!valid) {
             throw new SocketIoDecodeException("invalid payload for packet type " + type);
         }
-    }
-
-    /** Replaces every placeholder in {@code data} (in place) by its attachment; answers the new root. */
-    static Object reconstruct(Object data, List<Buffer> buffers) throws SocketIoDecodeException {
-        if (data instanceof JsonArray a) {
-            replaceIn(a.getList(), buffers);
-            return a;
-        }
-        if (data instanceof JsonObject o) {
-            Object replaced = placeholder(o.getMap(), buffers);
-            if (replaced != null) {
-                return replaced;
-            }
-            replaceIn(o.getMap(), buffers);
-            return o;
-        }
-        return data;
-    }
-
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private static void replaceIn(List list, List<Buffer> buffers) throws SocketIoDecodeException {
-        ListIterator it = list.listIterator();
-        while (it.hasNext()) {
-            Object replaced = replacement(it.next(), buffers);
-            if (replaced != null) {
-                it.set(replaced);
-            }
-        }
-    }
-
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private static void replaceIn(Map map, List<Buffer> buffers) throws SocketIoDecodeException {
-        for (Object o : map.entrySet()) {
-            Map.Entry e = (Map.Entry) o;
-            Object replaced = replacement(e.getValue(), buffers);
-            if (replaced != null) {
-                e.setValue(replaced);
-            }
-        }
-    }
-
-    /** The Buffer for a placeholder, null when {@code value} is not one (nested values are fixed in place). */
-    private static Object replacement(Object value, List<Buffer> buffers) throws SocketIoDecodeException {
-        Map<?, ?> map = value instanceof JsonObject o ? o.getMap() : value instanceof Map<?, ?> m ? m : null;
-        if (map != null) {
-            Object buffer = placeholder(map, buffers);
-            if (buffer != null) {
-                return buffer;
-            }
-            replaceIn(map, buffers);
-            return null;
-        }
-        List<?> list = value instanceof JsonArray a ? a.getList() : value instanceof List<?> l ? l : null;
-        if (list != null) {
-            replaceIn(list, buffers);
-        }
-        return null;
-    }
-
-    private static Buffer placeholder(Map<?, ?> map, List<Buffer> buffers) throws SocketIoDecodeException {
-        if (!Boolean.TRUE.equals(map.get("_placeholder"))) {
-            return null;
-        }
-        if (map.get("num") instanceof Integer num && num >= 0 && num < buffers.size()) {
-            return buffers.get(num);
-        }
-        throw new SocketIoDecodeException("illegal attachments");
     }
 
     private static boolean isDigit(char c) {

@@ -1,5 +1,6 @@
 package io.relay.gateway.socketio;
 
+import io.relay.gateway.engineio.EngineIoRegistry;
 import io.relay.gateway.engineio.EngineIoServer;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -13,8 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A Socket.IO v5 server (Engine.IO v4 underneath) for the official {@code socket.io-client} 4.x.
- * One instance per HTTP verticle instance; Engine.IO sessions are registered node-wide, so polling
- * requests may arrive on any instance.
+ * One instance per HTTP verticle instance; Engine.IO sockets are registered in the node's
+ * {@link EngineIoRegistry}, so polling requests may arrive on any instance.
  *
  * <p>The HTTP server must be created with {@link #configure(HttpServerOptions, SocketIoOptions)} so
  * WebSocket messages up to {@code maxPayloadBytes} are accepted.
@@ -30,8 +31,9 @@ public final class SocketIoServer {
     private long connectTimeoutMs = CONNECT_TIMEOUT.toMillis();
     private final Map<String, Handler<SocketIoSocket>> namespaces = new ConcurrentHashMap<>();
 
-    public SocketIoServer(Vertx vertx, SocketIoOptions options) {
-        this.engine = new EngineIoServer(vertx, options.engineIo());
+    /** @param registry the node's open Engine.IO sockets, shared by every instance of the node */
+    public SocketIoServer(Vertx vertx, SocketIoOptions options, EngineIoRegistry registry) {
+        this.engine = new EngineIoServer(vertx, options.engineIo(), registry);
         this.attachmentLimits = options.attachments();
         this.engine.connectionHandler(session -> new SocketIoClient(this, session, vertx));
         this.namespaces.put("/", socket -> { });
@@ -73,15 +75,7 @@ public final class SocketIoServer {
 
     /** Open Engine.IO connections created through this instance (connected or still before CONNECT). */
     public int connectionCount() {
-        return engine.sessionCount();
-    }
-
-    /**
-     * Bytes waiting to be written to the clients of every connection of node {@code nodeId} (all its
-     * server instances), for the {@code relay_outbound_buffered_bytes} gauge.
-     */
-    public static long outboundBytes(String nodeId) {
-        return EngineIoServer.outboundBytes(nodeId);
+        return engine.socketCount();
     }
 
     AttachmentLimits attachmentLimits() {

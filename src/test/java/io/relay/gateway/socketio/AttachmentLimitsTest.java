@@ -1,5 +1,6 @@
 package io.relay.gateway.socketio;
 
+import io.relay.vocabulary.FailureReason;
 import io.vertx.core.buffer.Buffer;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -20,8 +21,8 @@ class AttachmentLimitsTest {
         SocketIoDecoder decoder = new SocketIoDecoder(new AttachmentLimits(0, 1_000_000, Duration.ofSeconds(10)));
         assertThatThrownBy(() -> decoder.onText(HEADER_1000))
                 .isInstanceOfSatisfying(AttachmentLimitException.class, e -> {
-                    assertThat(e.code()).isEqualTo(AttachmentLimitException.BINARY_REFUSED);
-                    assertThat(e.reason()).isEqualTo(DisconnectReason.BINARY_REFUSED);
+                    assertThat(e.reason()).isEqualTo(FailureReason.BINARY_REFUSED);
+                    assertThat(e.disconnectReason()).isEqualTo(DisconnectReason.BINARY_REFUSED);
                     assertThat(e.namespace()).isEqualTo("/");
                 });
         assertThat(decoder.reconstructing()).isFalse();
@@ -37,7 +38,7 @@ class AttachmentLimitsTest {
         SocketIoDecoder decoder = new SocketIoDecoder(new AttachmentLimits(10, 1_000_000, Duration.ofSeconds(10)));
         assertThatThrownBy(() -> decoder.onText(HEADER_1000))
                 .isInstanceOfSatisfying(AttachmentLimitException.class,
-                        e -> assertThat(e.code()).isEqualTo(AttachmentLimitException.ATTACHMENTS_OVER_LIMIT));
+                        e -> assertThat(e.reason()).isEqualTo(FailureReason.ATTACHMENTS_OVER_LIMIT));
         assertThat(decoder.reconstructing()).isFalse();
     }
 
@@ -50,7 +51,7 @@ class AttachmentLimitsTest {
         assertThat(decoder.bufferedBytes()).isEqualTo(6);
         assertThatThrownBy(() -> decoder.onBinary(Buffer.buffer(new byte[5])))
                 .isInstanceOfSatisfying(AttachmentLimitException.class,
-                        e -> assertThat(e.code()).isEqualTo(AttachmentLimitException.ATTACHMENTS_OVER_LIMIT));
+                        e -> assertThat(e.reason()).isEqualTo(FailureReason.ATTACHMENTS_OVER_LIMIT));
         assertThat(decoder.reconstructing()).isFalse();
         assertThat(decoder.bufferedBytes()).isZero();
     }
@@ -75,7 +76,7 @@ class AttachmentLimitsTest {
         decoder.onText("52-[\"up\",{\"_placeholder\":true,\"num\":0},{\"_placeholder\":true,\"num\":1}]");
         decoder.onBinary(Buffer.buffer(new byte[5]));
         AttachmentLimitException expired = decoder.expire();
-        assertThat(expired.code()).isEqualTo(AttachmentLimitException.ATTACHMENTS_OVER_LIMIT);
+        assertThat(expired.reason()).isEqualTo(FailureReason.ATTACHMENTS_OVER_LIMIT);
         assertThat(expired.getMessage()).contains("500 ms");
         assertThat(decoder.reconstructing()).isFalse();
     }

@@ -1,6 +1,7 @@
 package io.relay.gateway.socketio;
 
 import io.relay.gateway.engineio.EngineIoOptions;
+import io.relay.gateway.engineio.EngineIoRegistry;
 import io.relay.gateway.engineio.EngineIoServer;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -52,15 +53,16 @@ public final class ConformanceFixture extends VerticleBase {
         List<String> anyOrigin = List.of("*");
         Duration upgradeTimeout = Duration.ofSeconds(10);
 
+        EngineIoRegistry node = new EngineIoRegistry();
         engineIo = new EngineIoServer(vertx, new EngineIoOptions("/engine.io/", PING_INTERVAL, PING_TIMEOUT,
-                MAX_PAYLOAD, upgradeTimeout, anyOrigin, "conformance"));
+                MAX_PAYLOAD, upgradeTimeout, anyOrigin, "conformance"), node);
         engineIo.connectionHandler(session -> session
                 .messageHandler(session::send)
                 .binaryHandler(session::send));
 
         SocketIoOptions options = new SocketIoOptions("/socket.io/", PING_INTERVAL, PING_TIMEOUT, MAX_PAYLOAD,
                 upgradeTimeout, anyOrigin, "conformance");
-        socketIo = new SocketIoServer(vertx, options).connectTimeout(CONNECT_TIMEOUT);
+        socketIo = new SocketIoServer(vertx, options, node).connectTimeout(CONNECT_TIMEOUT);
         socketIo.namespace("/", ConformanceFixture::suiteBehaviour);
         socketIo.namespace("/custom", ConformanceFixture::suiteBehaviour);
 

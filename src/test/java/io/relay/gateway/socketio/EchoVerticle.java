@@ -3,6 +3,7 @@ package io.relay.gateway.socketio;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.relay.gateway.HttpVerticle;
+import io.relay.gateway.engineio.EngineIoRegistry;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 
@@ -20,11 +21,14 @@ final class EchoVerticle extends VerticleBase {
 
     private final SocketIoOptions options;
     private final int port;
+    private final EngineIoRegistry node;
     private SocketIoServer server;
 
-    EchoVerticle(SocketIoOptions options, int port) {
+    /** @param node the open sockets of the node this instance belongs to: instances on one port share one */
+    EchoVerticle(SocketIoOptions options, int port, EngineIoRegistry node) {
         this.options = options;
         this.port = port;
+        this.node = node;
     }
 
     static SocketIoOptions options(Duration pingInterval, Duration pingTimeout, int maxPayload) {
@@ -65,7 +69,7 @@ final class EchoVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         Router router = Router.router(vertx);
-        server = new SocketIoServer(vertx, options);
+        server = new SocketIoServer(vertx, options, node);
         server.connectionHandler(EchoVerticle::echo);
         server.mount(router);
         // Started as the relay's HTTP verticle does: it also serves polling forwarded from other nodes.

@@ -1,6 +1,7 @@
 package io.relay.gateway.socketio;
 
-import io.relay.relay.Addresses;
+import io.relay.gateway.engineio.EngineIoRegistry;
+import io.relay.vocabulary.Addresses;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -54,7 +55,7 @@ class PollForwardingTest {
             port = socket.getLocalPort();
         }
         SocketIoOptions options = EchoVerticle.options(Duration.ofSeconds(25), Duration.ofSeconds(60), 1000);
-        deploymentId = PollingProtocolTest.await(vertx.deployVerticle(new EchoVerticle(options, port)));
+        deploymentId = PollingProtocolTest.await(vertx.deployVerticle(new EchoVerticle(options, port, new EngineIoRegistry())));
         owner = vertx.eventBus().consumer(Addresses.engineIoNode(OWNER), held::add);
         PollingProtocolTest.await(owner.completion());
     }

@@ -1,5 +1,6 @@
 package io.relay.gateway.socketio;
 
+import io.relay.gateway.engineio.EngineIoRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -48,12 +49,17 @@ class PollingProtocolTest {
     }
 
     static int deploy(Vertx vertx, SocketIoOptions options) throws Exception {
+        return deploy(vertx, options, new EngineIoRegistry());
+    }
+
+    /** Deploys an echo server on a free port as an instance of the node whose sockets {@code node} holds. */
+    static int deploy(Vertx vertx, SocketIoOptions options, EngineIoRegistry node) throws Exception {
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
         int chosen = port;
-        await(vertx.deployVerticle(() -> new EchoVerticle(options, chosen), new io.vertx.core.DeploymentOptions()));
+        await(vertx.deployVerticle(() -> new EchoVerticle(options, chosen, node), new io.vertx.core.DeploymentOptions()));
         return port;
     }
 

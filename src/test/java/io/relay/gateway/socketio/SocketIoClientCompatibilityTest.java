@@ -1,5 +1,6 @@
 package io.relay.gateway.socketio;
 
+import io.relay.gateway.engineio.EngineIoRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -35,7 +36,8 @@ class SocketIoClientCompatibilityTest {
         port = freePort();
         SocketIoOptions options = EchoVerticle.options(Duration.ofMillis(25_000), Duration.ofMillis(20_000), MAX_PAYLOAD);
         // Two instances: polling requests of one session land on different event loops.
-        vertx.deployVerticle(() -> new EchoVerticle(options, port), new DeploymentOptions().setInstances(2))
+        EngineIoRegistry node = new EngineIoRegistry();
+        vertx.deployVerticle(() -> new EchoVerticle(options, port, node), new DeploymentOptions().setInstances(2))
                 .onComplete(testContext.succeedingThenComplete());
     }
 

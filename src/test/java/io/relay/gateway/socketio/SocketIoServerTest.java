@@ -1,5 +1,6 @@
 package io.relay.gateway.socketio;
 
+import io.relay.gateway.engineio.EngineIoRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -39,7 +40,7 @@ class SocketIoServerTest {
     @BeforeEach
     void start(Vertx vertx) throws Exception {
         SocketIoOptions options = EchoVerticle.options(Duration.ofSeconds(25), Duration.ofSeconds(20), 10_000);
-        server = new SocketIoServer(vertx, options).connectTimeout(Duration.ofMillis(500));
+        server = new SocketIoServer(vertx, options, new EngineIoRegistry()).connectTimeout(Duration.ofMillis(500));
         server.namespace("/custom", socket -> socket.eventHandler(event -> socket.emit("custom-back", event.args().getList().toArray())));
         server.connectionHandler(socket -> {
             sockets.add(socket);
@@ -219,10 +220,11 @@ class SocketIoServerTest {
     @Test
     @DisplayName("serves one polling session from several verticle instances, whichever event loop a request lands on")
     void crossEventLoop(Vertx vertx) throws Exception {
-        int shared = PollingProtocolTest.deploy(vertx, EchoVerticle.options(Duration.ofSeconds(25), Duration.ofSeconds(20), 10_000));
+        EngineIoRegistry node = new EngineIoRegistry();
+        int shared = PollingProtocolTest.deploy(vertx, EchoVerticle.options(Duration.ofSeconds(25), Duration.ofSeconds(20), 10_000), node);
         // A second deployment on the same port: Vert.x spreads connections over both event loops.
         await(vertx.deployVerticle(() -> new EchoVerticle(
-                EchoVerticle.options(Duration.ofSeconds(25), Duration.ofSeconds(20), 10_000), shared), new DeploymentOptions()));
+                EchoVerticle.options(Duration.ofSeconds(25), Duration.ofSeconds(20), 10_000), shared, node), new DeploymentOptions()));
         // No keep-alive: every request is a new connection, spread across the instances' event loops.
         WebClient fresh = WebClient.create(vertx, new WebClientOptions().setKeepAlive(false));
         try {

@@ -1,4 +1,4 @@
-package io.relay.relay;
+package io.relay.vocabulary;
 
 /**
  * The Socket.IO event names of the wire contract the existing phone and web apps speak. Changing any

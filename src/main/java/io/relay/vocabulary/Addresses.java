@@ -1,4 +1,4 @@
-package io.relay.relay;
+package io.relay.vocabulary;
 
 /**
  * Every event-bus address the relay uses, built in one place. Lowercase, dotted, domain first.
