@@ -1,12 +1,11 @@
 package io.relay.bench;
 
 import io.relay.RelayNode;
-import io.relay.TestConfigs;
-import io.relay.store.TestDatabase;
-import io.vertx.core.Vertx;
+import io.relay.e2e.FreshRelay;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
@@ -25,45 +24,40 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @DisplayName("The load tool")
 class LoadToolSmokeTest {
+    @RegisterExtension
+    final FreshRelay relay = FreshRelay.withDefaults();
 
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     @DisplayName("pairs two phones with browsers through a relay node and measures messages both ways")
     void relaysAndMeasures(@TempDir Path out) throws Exception {
-        Vertx vertx = Vertx.vertx();
-        try {
-            RelayNode node = RelayNode.start(vertx, TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl()))
-                    .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-            ByteArrayOutputStream console = new ByteArrayOutputStream();
-            BenchOptions options = BenchOptions.of("--url", "http://127.0.0.1:" + node.port(), "--pairs", "2",
-                    "--idle", "3", "--rate", "50", "--web-rate", "10", "--warmup", "0.5", "--duration", "2",
-                    "--client-threads", "1", "--label", "smoke", "--out", out.toString(),
-                    "--cpu-pids", Long.toString(ProcessHandle.current().pid())); // the node runs in this JVM
+        RelayNode node = relay.node();
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        BenchOptions options = BenchOptions.of("--url", "http://127.0.0.1:" + node.port(), "--pairs", "2",
+                "--idle", "3", "--rate", "50", "--web-rate", "10", "--warmup", "0.5", "--duration", "2",
+                "--client-threads", "1", "--label", "smoke", "--out", out.toString(),
+                "--cpu-pids", Long.toString(ProcessHandle.current().pid())); // the node runs in this JVM
 
-            BenchResult result = BenchCommand.run(options, new PrintStream(console, true, StandardCharsets.UTF_8));
+        BenchResult result = BenchCommand.run(options, new PrintStream(console, true, StandardCharsets.UTF_8));
 
-            assertThat(result.pairing.getTotalCount()).as("pairings timed").isEqualTo(2);
-            assertThat(result.steps).hasSize(1);
-            BenchResult.Step step = result.steps.get(0);
-            assertThat(step.p2bReceived).as("phone→browser messages relayed").isGreaterThan(50);
-            assertThat(step.p2b.getTotalCount()).as("phone→browser latencies recorded").isEqualTo(step.p2bReceived);
-            assertThat(step.p2b.getMaxValue()).isPositive();
-            assertThat(step.b2pReceived).as("browser→phone messages relayed").isGreaterThan(5);
-            assertThat(step.lost()).isZero();
-            assertThat(step.cpuMillisPerMessage()).as("server CPU per message").isPositive();
-            // The node runs in this JVM: what its /metrics reports is this JVM's heap.
-            assertThat(step.serverHeapUsedBytes).as("server heap in use, from the node's /metrics")
-                    .isPositive().isLessThanOrEqualTo(Runtime.getRuntime().maxMemory());
-            assertThat(Files.readString(out.resolve("smoke-summary.tsv"))).contains("server_heap_used_mib");
-            assertThat(result.errors).isZero();
-            assertThat(console.toString(StandardCharsets.UTF_8)).contains("| smoke | phone→browser | 50 |");
-            assertThat(out.resolve("smoke-latency.png")).isNotEmptyFile();
-            assertThat(out.resolve("smoke-throughput.png")).isNotEmptyFile();
-            assertThat(out.resolve("smoke-p2b-50.hlog")).isNotEmptyFile();
-            assertThat(Files.readString(out.resolve("smoke-report.md"))).contains("phone→browser");
-            node.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        } finally {
-            vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        }
+        assertThat(result.pairing.getTotalCount()).as("pairings timed").isEqualTo(2);
+        assertThat(result.steps).hasSize(1);
+        BenchResult.Step step = result.steps.get(0);
+        assertThat(step.p2bReceived).as("phone→browser messages relayed").isGreaterThan(50);
+        assertThat(step.p2b.getTotalCount()).as("phone→browser latencies recorded").isEqualTo(step.p2bReceived);
+        assertThat(step.p2b.getMaxValue()).isPositive();
+        assertThat(step.b2pReceived).as("browser→phone messages relayed").isGreaterThan(5);
+        assertThat(step.lost()).isZero();
+        assertThat(step.cpuMillisPerMessage()).as("server CPU per message").isPositive();
+        // The node runs in this JVM: what its /metrics reports is this JVM's heap.
+        assertThat(step.serverHeapUsedBytes).as("server heap in use, from the node's /metrics")
+                .isPositive().isLessThanOrEqualTo(Runtime.getRuntime().maxMemory());
+        assertThat(Files.readString(out.resolve("smoke-summary.tsv"))).contains("server_heap_used_mib");
+        assertThat(result.errors).isZero();
+        assertThat(console.toString(StandardCharsets.UTF_8)).contains("| smoke | phone→browser | 50 |");
+        assertThat(out.resolve("smoke-latency.png")).isNotEmptyFile();
+        assertThat(out.resolve("smoke-throughput.png")).isNotEmptyFile();
+        assertThat(out.resolve("smoke-p2b-50.hlog")).isNotEmptyFile();
+        assertThat(Files.readString(out.resolve("smoke-report.md"))).contains("phone→browser");
     }
 }

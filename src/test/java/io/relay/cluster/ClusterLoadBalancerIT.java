@@ -1,5 +1,6 @@
 package io.relay.cluster;
 
+import io.relay.ChildProcesses;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;

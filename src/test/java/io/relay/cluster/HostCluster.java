@@ -1,5 +1,6 @@
 package io.relay.cluster;
 
+import io.relay.ChildProcesses;
 import io.relay.TestConfigs;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.extension.AfterAllCallback;

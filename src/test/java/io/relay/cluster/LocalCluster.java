@@ -1,5 +1,6 @@
 package io.relay.cluster;
 
+import io.relay.ChildProcesses;
 import io.relay.TestConfigs;
 import io.relay.store.TestDatabase;
 

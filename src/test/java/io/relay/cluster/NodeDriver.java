@@ -1,5 +1,6 @@
 package io.relay.cluster;
 
+import io.relay.ChildProcesses;
 import io.vertx.core.json.JsonObject;
 
 import java.io.BufferedReader;

@@ -1,5 +1,6 @@
 package io.relay.deploy;
 
+import io.relay.ChildProcesses;
 import io.relay.deploy.DockerfileModel.Instruction;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
@@ -59,13 +60,13 @@ final class BuildStage {
      */
     static Path context(Path repo, Path into) throws IOException, InterruptedException {
         // A stash commit needs an author; CI's clone may have none configured.
-        String stash = Processes.output(repo, List.of("git", "-c", "user.name=image-test", "-c", "user.email=image-test@localhost",
+        String stash = ChildProcesses.output(repo, List.of("git", "-c", "user.name=image-test", "-c", "user.email=image-test@localhost",
                 "stash", "create"), Duration.ofMinutes(1)).strip();
         String tree = stash.isEmpty() ? "HEAD" : stash;
         Files.createDirectories(into);
         Path tar = into.resolveSibling(into.getFileName() + ".tar");
-        Processes.output(repo, List.of("git", "archive", "--format=tar", "-o", tar.toAbsolutePath().toString(), tree), Duration.ofMinutes(2));
-        Processes.output(into, List.of("tar", "-xf", tar.toAbsolutePath().toString()), Duration.ofMinutes(2));
+        ChildProcesses.output(repo, List.of("git", "archive", "--format=tar", "-o", tar.toAbsolutePath().toString(), tree), Duration.ofMinutes(2));
+        ChildProcesses.output(into, List.of("tar", "-xf", tar.toAbsolutePath().toString()), Duration.ofMinutes(2));
         Files.delete(tar);
 
         Path ignoreFile = into.resolve(".dockerignore");
@@ -77,7 +78,7 @@ final class BuildStage {
                     .toList();
         }
         for (Path p : excluded) {
-            Processes.deleteRecursively(p);
+            ChildProcesses.deleteRecursively(p);
         }
         return into;
     }
@@ -186,15 +187,15 @@ final class BuildStage {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().clear();
         pb.environment().putAll(env);
-        Process process = Processes.start(pb);
+        Process process = ChildProcesses.start(pb);
         boolean exited = process.waitFor(RUN_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
         if (!exited) {
-            Processes.stop(process);
+            ChildProcesses.stop(process);
         }
         if (!exited || process.exitValue() != 0) {
             throw new AssertionError("line " + i.line() + ": RUN " + i.args()
                     + (exited ? " exited with " + process.exitValue() : " did not finish in " + RUN_TIMEOUT)
-                    + "\n" + Processes.tail(log, 60));
+                    + "\n" + ChildProcesses.tail(log, 60));
         }
     }
 
@@ -234,7 +235,7 @@ final class BuildStage {
 
     /** A directory of links to everything in {@code dir} except Node and its package managers. */
     private static Path withoutNode(Path dir, Path shadow) throws IOException {
-        Processes.deleteRecursively(shadow);
+        ChildProcesses.deleteRecursively(shadow);
         Files.createDirectories(shadow);
         try (Stream<Path> entries = Files.list(dir)) {
             for (Path p : (Iterable<Path>) entries::iterator) {

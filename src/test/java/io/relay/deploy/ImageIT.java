@@ -1,5 +1,6 @@
 package io.relay.deploy;
 
+import io.relay.ChildProcesses;
 import io.relay.e2e.NodeScript;
 import io.relay.store.TestDatabase;
 import org.junit.jupiter.api.AfterAll;
@@ -71,7 +72,7 @@ class ImageIT {
     static void buildAndStart() throws Exception {
         Assumptions.assumeTrue(RuntimeStage.isRoot(),
                 "needs root, as CI runs: the container's root is a private mount namespace, and the image's user is switched to from root");
-        Processes.deleteRecursively(WORK);
+        ChildProcesses.deleteRecursively(WORK);
         Files.createDirectories(WORK);
 
         Path context = BuildStage.context(Path.of("").toAbsolutePath(), WORK.resolve("context"));
@@ -103,7 +104,7 @@ class ImageIT {
 
     @AfterAll
     static void stop() {
-        Processes.stopAll();
+        ChildProcesses.stopAll();
     }
 
     @Test
@@ -137,7 +138,7 @@ class ImageIT {
                 List.of("sh", "-c", "id -u; find / \\( -path /proc -o -path /sys \\) -prune -o -type d -writable -print 2>/dev/null; true"), log);
         assertThat(probe.waitFor(3, TimeUnit.MINUTES)).as("the probe ends").isTrue();
         List<String> lines = Files.readAllLines(log).stream().map(String::strip).filter(l -> !l.isEmpty()).toList();
-        assertThat(lines).as("uid, then every writable directory; %s", Processes.tail(log, 40))
+        assertThat(lines).as("uid, then every writable directory; %s", ChildProcesses.tail(log, 40))
                 .containsExactlyInAnyOrder(String.valueOf(runtime.uid()), "/tmp", runtime.dataDir());
         assertThat(runtime.uid()).isPositive();
     }
@@ -157,7 +158,7 @@ class ImageIT {
         ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", cmd.group(1)).redirectErrorStream(true);
         pb.environment().clear();
         pb.environment().putAll(containerEnv);
-        Process p = Processes.start(pb);
+        Process p = ChildProcesses.start(pb);
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as("HEALTHCHECK %s: %s", cmd.group(1), new String(p.getInputStream().readAllBytes())).isZero();
     }
@@ -231,11 +232,11 @@ class ImageIT {
     void stopsOnSigterm() throws Exception {
         assertThat(DockerfileModel.last(dockerfile.finalStage(), "STOPSIGNAL").map(DockerfileModel.Instruction::args)).contains("SIGTERM");
         ProcessHandle jvm = container.descendants().filter(p -> p.info().command().map(c -> c.endsWith("/java")).orElse(false))
-                .findFirst().orElseThrow(() -> new AssertionError("no java process in the container; " + Processes.tail(containerLog, 40)));
+                .findFirst().orElseThrow(() -> new AssertionError("no java process in the container; " + ChildProcesses.tail(containerLog, 40)));
         long grace = Optional.ofNullable(Manifests.load().deployment().getSpec().getTemplate().getSpec().getTerminationGracePeriodSeconds()).orElse(30L);
         jvm.destroy(); // SIGTERM
-        assertThat(container.waitFor(grace, TimeUnit.SECONDS)).as("stopped within %d s; %s", grace, Processes.tail(containerLog, 40)).isTrue();
-        assertThat(container.exitValue()).as("128 + SIGTERM: the JVM's own orderly exit; %s", Processes.tail(containerLog, 40)).isEqualTo(143);
+        assertThat(container.waitFor(grace, TimeUnit.SECONDS)).as("stopped within %d s; %s", grace, ChildProcesses.tail(containerLog, 40)).isTrue();
+        assertThat(container.exitValue()).as("128 + SIGTERM: the JVM's own orderly exit; %s", ChildProcesses.tail(containerLog, 40)).isEqualTo(143);
     }
 
     // ---- helpers ----
@@ -250,7 +251,7 @@ class ImageIT {
         String last = "no answer";
         while (System.nanoTime() < deadline) {
             if (!container.isAlive()) {
-                throw new AssertionError("the container exited with " + container.exitValue() + "\n" + Processes.tail(containerLog, 60));
+                throw new AssertionError("the container exited with " + container.exitValue() + "\n" + ChildProcesses.tail(containerLog, 60));
             }
             try {
                 HttpResponse<String> r = get("/health/ready");
@@ -263,7 +264,7 @@ class ImageIT {
             }
             Thread.sleep(500);
         }
-        throw new AssertionError("not ready within " + START_TIMEOUT + " (last: " + last + ")\n" + Processes.tail(containerLog, 60));
+        throw new AssertionError("not ready within " + START_TIMEOUT + " (last: " + last + ")\n" + ChildProcesses.tail(containerLog, 60));
     }
 
     private static void assertPortFree(int port) {

@@ -1,5 +1,6 @@
 package io.relay.deploy;
 
+import io.relay.ChildProcesses;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -81,7 +82,7 @@ class JarsIT {
 
         int port = freePort();
         Path forwarderLog = dir.resolve("forwarder.log");
-        Process forwarder = Processes.start(new ProcessBuilder(JAVA, "-jar", BENCH_JAR.toString(), "forwarder", "--port", String.valueOf(port))
+        Process forwarder = ChildProcesses.start(new ProcessBuilder(JAVA, "-jar", BENCH_JAR.toString(), "forwarder", "--port", String.valueOf(port))
                 .redirectErrorStream(true).redirectOutput(forwarderLog.toFile()));
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
@@ -100,7 +101,7 @@ class JarsIT {
             assertThat(out.resolve("jar-summary.tsv")).isNotEmptyFile();
             assertThat(out.resolve("jar-latency.png")).as("plotted with XChart, which only this jar carries").isNotEmptyFile();
         } finally {
-            Processes.stop(forwarder);
+            ChildProcesses.stop(forwarder);
         }
     }
 
@@ -110,10 +111,10 @@ class JarsIT {
     /** Runs a command to its end (two minutes at most), its standard output and error together. */
     private static Run run(Path dir, List<String> command) throws IOException, InterruptedException {
         Path log = Files.createTempFile(dir, "run", ".log");
-        Process process = Processes.start(new ProcessBuilder(command).directory(dir.toFile())
+        Process process = ChildProcesses.start(new ProcessBuilder(command).directory(dir.toFile())
                 .redirectErrorStream(true).redirectOutput(log.toFile()));
         boolean exited = process.waitFor(2, TimeUnit.MINUTES);
-        Processes.stop(process);
+        ChildProcesses.stop(process);
         assertThat(exited).as(String.join(" ", command) + " finished: " + Files.readString(log)).isTrue();
         return new Run(process.exitValue(), Files.readString(log));
     }

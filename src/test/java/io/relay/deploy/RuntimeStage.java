@@ -1,5 +1,6 @@
 package io.relay.deploy;
 
+import io.relay.ChildProcesses;
 import io.relay.deploy.DockerfileModel.Instruction;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
@@ -201,12 +202,12 @@ final class RuntimeStage {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().clear();
         pb.environment().putAll(containerEnv);
-        return Processes.start(pb);
+        return ChildProcesses.start(pb);
     }
 
     static boolean isRoot() {
         try {
-            return "0".equals(Processes.output(Path.of("."), List.of("id", "-u"), java.time.Duration.ofSeconds(10)).strip());
+            return "0".equals(ChildProcesses.output(Path.of("."), List.of("id", "-u"), java.time.Duration.ofSeconds(10)).strip());
         } catch (IOException | InterruptedException | AssertionError e) {
             return false;
         }

@@ -1,12 +1,8 @@
 package io.relay.e2e;
 
 import io.relay.RelayNode;
-import io.relay.TestConfigs;
 import io.relay.config.RelayConfig;
-import io.relay.store.TestDatabase;
-import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocket;
@@ -14,12 +10,12 @@ import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
-import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -45,26 +41,22 @@ class BadInputE2ETest {
     private static final Duration SCRIPT_TIMEOUT = Duration.ofSeconds(60);
     private static final String SOCKET_PATH = "/socket.io/?EIO=4&transport=websocket";
 
+    @RegisterExtension
+    final FreshRelay relay = FreshRelay.withDefaults();
     private RelayConfig config;
     private RelayNode node;
     private WebSocketClient wsClient;
 
     @BeforeEach
-    @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
-    void start(Vertx vertx, VertxTestContext ctx) {
-        config = TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl());
-        wsClient = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxFrameSize(4 << 20).setMaxMessageSize(4 << 20));
-        RelayNode.start(vertx, config).onComplete(ctx.succeeding(started -> {
-            node = started;
-            ctx.completeNow();
-        }));
+    void start() {
+        config = relay.config();
+        node = relay.node();
+        wsClient = relay.vertx().createWebSocketClient(new WebSocketClientOptions().setMaxFrameSize(4 << 20).setMaxMessageSize(4 << 20));
     }
 
     @AfterEach
-    @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
-    void stop(VertxTestContext ctx) {
+    void stop() {
         wsClient.close();
-        (node == null ? Future.<Void>succeededFuture() : node.close()).onComplete(ctx.succeedingThenComplete());
     }
 
     @Test

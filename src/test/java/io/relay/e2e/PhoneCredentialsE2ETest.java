@@ -2,23 +2,15 @@ package io.relay.e2e;
 
 import io.relay.LogCapture;
 import io.relay.RelayNode;
-import io.relay.TestConfigs;
 import io.relay.config.PhoneSecretPolicy;
-import io.relay.config.RelayConfig;
-import io.relay.store.TestDatabase;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
-import io.vertx.junit5.VertxExtension;
-import io.vertx.junit5.VertxTestContext;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,31 +18,24 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Nobody registers as a phone they are not: the device secret handed out on a deviceId's first
  * register, under both phone-secret policies, played by {@code relay-credentials.js} with the official client.
  */
-@ExtendWith(VertxExtension.class)
 @DisplayName("Phone credentials")
 class PhoneCredentialsE2ETest {
 
     private static final Duration SCRIPT_TIMEOUT = Duration.ofSeconds(60);
 
+    @RegisterExtension
+    final FreshRelay relay = FreshRelay.withDefaults().startedInTest();
     private RelayNode node;
 
-    private Future<RelayNode> start(Vertx vertx, PhoneSecretPolicy policy) {
-        RelayConfig config = TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl());
-        return RelayNode.start(vertx, config.toBuilder().security(s -> s.phoneSecrets(policy)).build())
-                .onSuccess(started -> node = started);
-    }
-
-    @AfterEach
-    @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
-    void stop(VertxTestContext ctx) {
-        (node == null ? Future.<Void>succeededFuture() : node.close()).onComplete(ctx.succeedingThenComplete());
+    private void start(PhoneSecretPolicy policy) throws Exception {
+        node = relay.start(config -> config.toBuilder().security(s -> s.phoneSecrets(policy)).build());
     }
 
     @Test
     @Timeout(value = 120, timeUnit = TimeUnit.SECONDS)
     @DisplayName("required: a takeover without the secret or with a wrong one is refused and the real phone keeps its route; the secret is accepted in the payload or in auth; of racing first registers exactly one gets a secret")
-    void required(Vertx vertx) throws Exception {
-        start(vertx, PhoneSecretPolicy.REQUIRED).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    void required() throws Exception {
+        start(PhoneSecretPolicy.REQUIRED);
         JsonObject result = NodeScript.assertPasses("relay-credentials.js", SCRIPT_TIMEOUT, "http://127.0.0.1:" + node.port(), "required");
         assertThat(result.getInteger("racersWithSecret")).as("racing first registers handed a secret").isEqualTo(1);
         assertThat(result.getInteger("racersAdmitted")).as("racing first registers admitted without a secret").isEqualTo(1);
@@ -59,8 +44,8 @@ class PhoneCredentialsE2ETest {
     @Test
     @Timeout(value = 120, timeUnit = TimeUnit.SECONDS)
     @DisplayName("bind-on-first-use (the default): a phone that never presented its secret is admitted without it, counted and logged once; once it presented it, it is bound and a register without it is refused; a wrong secret is always refused")
-    void bindOnFirstUse(Vertx vertx) throws Exception {
-        start(vertx, PhoneSecretPolicy.BIND_ON_FIRST_USE).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    void bindOnFirstUse() throws Exception {
+        start(PhoneSecretPolicy.BIND_ON_FIRST_USE);
         try (LogCapture logs = new LogCapture()) {
             JsonObject result = NodeScript.assertPasses("relay-credentials.js", SCRIPT_TIMEOUT, "http://127.0.0.1:" + node.port(), "default");
             assertThat(result.getInteger("racersWithSecret")).as("racing first registers handed a secret").isEqualTo(1);

@@ -1,24 +1,15 @@
 package io.relay.e2e;
 
 import io.relay.RelayNode;
-import io.relay.TestConfigs;
-import io.relay.config.RelayConfig;
-import io.relay.store.TestDatabase;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
-import io.vertx.junit5.VertxExtension;
-import io.vertx.junit5.VertxTestContext;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,37 +17,16 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The phone and web apps, played by the official socket.io-client, through a whole session with a
  * relay node on a real PostgreSQL. The steps and their assertions live in {@code relay-flow.js}.
  */
-@ExtendWith(VertxExtension.class)
 @DisplayName("A phone paired with browsers, end to end")
 class RelayFlowE2ETest {
 
     private static final Duration SCRIPT_TIMEOUT = Duration.ofSeconds(60);
 
-    private RelayConfig config;
-    private RelayNode node;
-
-    @BeforeEach
-    @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
-    void start(Vertx vertx, VertxTestContext ctx) {
-        config = TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl());
-        RelayNode.start(vertx, config).onComplete(ctx.succeeding(started -> {
-            node = started;
-            ctx.completeNow();
-        }));
-    }
-
-    @AfterEach
-    @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
-    void stop(VertxTestContext ctx) {
-        if (node == null) {
-            ctx.completeNow();
-            return;
-        }
-        node.close().onComplete(ctx.succeedingThenComplete());
-    }
+    @RegisterExtension
+    final FreshRelay relay = FreshRelay.withDefaults();
 
     private String baseUrl() {
-        return "http://127.0.0.1:" + node.port();
+        return relay.url();
     }
 
     @Test
@@ -75,27 +45,20 @@ class RelayFlowE2ETest {
 
     @Test
     @DisplayName("across two nodes sharing the event bus and the database: pairing, events and commands reach whichever node the other side is on")
-    void acrossTwoNodes(Vertx vertx) throws Exception {
-        RelayConfig second = TestConfigs.forDatabase(config.databaseUrl().orElseThrow());
-        RelayNode other = RelayNode.start(vertx, second).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-        try {
-            NodeScript.assertPasses("relay-flow.js", SCRIPT_TIMEOUT, baseUrl(), "websocket", "http://127.0.0.1:" + other.port());
-        } finally {
-            other.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        }
+    void acrossTwoNodes() throws Exception {
+        RelayNode other = relay.another();
+        NodeScript.assertPasses("relay-flow.js", SCRIPT_TIMEOUT, baseUrl(), "websocket", "http://127.0.0.1:" + other.port());
     }
 
     @Test
     @DisplayName("what the phone sent is in PostgreSQL: after a restart of the relay a browser's sync returns it all, and the returning phone is reachable again")
-    void survivesRestart(Vertx vertx) throws Exception {
+    void survivesRestart() throws Exception {
         JsonObject before = NodeScript.assertPasses("relay-flow.js", SCRIPT_TIMEOUT, baseUrl(), "websocket");
         Path saved = Files.createTempFile("relay-flow", ".json");
         try {
             Files.writeString(saved, before.encode());
-            node.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-            node = null;
             // A new node on the same database: nothing survives in memory, only what was stored.
-            node = RelayNode.start(vertx, config).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+            relay.restart();
             NodeScript.assertPasses("relay-resync.js", SCRIPT_TIMEOUT, baseUrl(), saved.toString());
         } finally {
             Files.deleteIfExists(saved);

@@ -1,8 +1,5 @@
 package io.relay.e2e;
 
-import io.relay.RelayNode;
-import io.relay.TestConfigs;
-import io.relay.store.TestDatabase;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -17,6 +14,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,12 +22,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(VertxExtension.class)
 @DisplayName("Starting a relay node")
 class RelayNodeStartE2ETest {
+    @RegisterExtension
+    final FreshRelay relay = FreshRelay.withDefaults();
 
     @Test
     @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
     @DisplayName("configured with port 0 it listens on an ephemeral port, reports it, and serves every connection there")
-    void ephemeralPort(Vertx vertx, VertxTestContext ctx) {
-        RelayNode.start(vertx, TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl()))
+    void ephemeralPort(VertxTestContext ctx) {
+        Vertx vertx = relay.vertx();
+        Future.succeededFuture(relay.node())
                 .compose(node -> {
                     ctx.verify(() -> assertThat(node.port()).isPositive());
                     // Several connections: a node runs one HTTP server per event loop, all on that port.
@@ -42,7 +43,6 @@ class RelayNodeStartE2ETest {
                                 return node;
                             });
                 })
-                .compose(RelayNode::close)
                 .onComplete(ctx.succeedingThenComplete());
     }
 }

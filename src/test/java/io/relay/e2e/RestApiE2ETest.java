@@ -1,9 +1,5 @@
 package io.relay.e2e;
 
-import io.relay.RelayNode;
-import io.relay.TestConfigs;
-import io.relay.config.RelayConfig;
-import io.relay.store.TestDatabase;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -26,7 +22,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -41,30 +37,19 @@ class RestApiE2ETest {
     private static final String ORIGIN = "http://localhost:3000";
     private static final String UUID_PATTERN = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
 
-    private RelayNode node;
+    @RegisterExtension
+    final FreshRelay relay = FreshRelay.withDefaults();
     private WebClient client;
 
     @BeforeEach
-    @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
-    void start(Vertx vertx, VertxTestContext ctx) {
-        startWith(vertx, ctx, TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl()));
-    }
-
-    private void startWith(Vertx vertx, VertxTestContext ctx, RelayConfig config) {
-        RelayNode.start(vertx, config).onComplete(ctx.succeeding(started -> {
-            node = started;
-            client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(started.port()));
-            ctx.completeNow();
-        }));
+    void start() {
+        Vertx vertx = relay.vertx(); // the node's own: no second Vert.x per test
+        client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(relay.port()));
     }
 
     @AfterEach
-    @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
-    void stop(VertxTestContext ctx) {
-        if (client != null) {
-            client.close();
-        }
-        (node == null ? Future.<Void>succeededFuture() : node.close()).onComplete(ctx.succeedingThenComplete());
+    void stop() {
+        client.close();
     }
 
     @Test

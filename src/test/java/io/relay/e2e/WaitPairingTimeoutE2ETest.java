@@ -1,10 +1,6 @@
 package io.relay.e2e;
 
-import io.relay.RelayNode;
-import io.relay.TestConfigs;
 import io.relay.config.RelayConfig;
-import io.relay.store.TestDatabase;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
@@ -19,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static io.relay.e2e.RestApiE2ETest.json;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -32,27 +28,19 @@ class WaitPairingTimeoutE2ETest {
     private static final Duration QR_TTL = Duration.ofSeconds(1);
     private static final JsonObject PAIRING_TIMEOUT = new JsonObject().put("success", false).put("error", "Pairing timeout");
 
-    private RelayNode node;
+    @RegisterExtension
+    final FreshRelay relay = FreshRelay.with(config -> config.toBuilder().pairing(new RelayConfig.Pairing(QR_TTL)).build());
     private WebClient client;
 
     @BeforeEach
-    @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
-    void start(Vertx vertx, VertxTestContext ctx) {
-        RelayConfig config = TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl()).toBuilder().pairing(new RelayConfig.Pairing(QR_TTL)).build();
-        RelayNode.start(vertx, config).onComplete(ctx.succeeding(started -> {
-            node = started;
-            client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(started.port()));
-            ctx.completeNow();
-        }));
+    void start() {
+        Vertx vertx = relay.vertx(); // the node's own: no second Vert.x per test
+        client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(relay.port()));
     }
 
     @AfterEach
-    @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
-    void stop(VertxTestContext ctx) {
-        if (client != null) {
-            client.close();
-        }
-        (node == null ? Future.<Void>succeededFuture() : node.close()).onComplete(ctx.succeedingThenComplete());
+    void stop() {
+        client.close();
     }
 
     @Test

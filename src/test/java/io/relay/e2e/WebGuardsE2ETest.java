@@ -1,9 +1,6 @@
 package io.relay.e2e;
 
 import io.relay.RelayNode;
-import io.relay.TestConfigs;
-import io.relay.config.RelayConfig;
-import io.relay.store.TestDatabase;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -18,7 +15,6 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
-import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -30,6 +26,7 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -48,32 +45,27 @@ class WebGuardsE2ETest {
     private static final int BURST = 10;
     private static final int MAX_CONNECTIONS = 4;
 
+    @RegisterExtension
+    final FreshRelay relay = FreshRelay.with(base -> base.toBuilder().corsOrigins(List.of(APP))
+            .security(s -> s.pairingRequestsPerMinute(PAIRING_PER_MINUTE).eventsPerSecond(2).eventBurst(BURST)
+                    .maxConnectionsPerIp(MAX_CONNECTIONS))
+            .build());
     private RelayNode node;
     private WebClient http;
     private WebSocketClient ws;
 
     @BeforeEach
-    @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
-    void start(Vertx vertx, VertxTestContext ctx) {
-        RelayConfig base = TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl());
-        RelayConfig config = base.toBuilder().corsOrigins(List.of(APP))
-                .security(s -> s.pairingRequestsPerMinute(PAIRING_PER_MINUTE).eventsPerSecond(2).eventBurst(BURST)
-                        .maxConnectionsPerIp(MAX_CONNECTIONS))
-                .build();
+    void start() {
+        Vertx vertx = relay.vertx(); // the node's own: no second Vert.x per test
+        node = relay.node();
         http = WebClient.create(vertx);
         ws = vertx.createWebSocketClient();
-        RelayNode.start(vertx, config).onComplete(ctx.succeeding(started -> {
-            node = started;
-            ctx.completeNow();
-        }));
     }
 
     @AfterEach
-    @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
-    void stop(VertxTestContext ctx) {
+    void stop() {
         http.close();
         ws.close();
-        (node == null ? Future.<Void>succeededFuture() : node.close()).onComplete(ctx.succeedingThenComplete());
     }
 
     @Test

@@ -5,16 +5,13 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.read.ListAppender;
 import io.relay.RelayNode;
-import io.relay.TestConfigs;
-import io.relay.store.TestDatabase;
-import io.vertx.core.Vertx;
+import io.relay.e2e.FreshRelay;
 import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
@@ -26,7 +23,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import static io.relay.ops.TestSocket.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -35,29 +31,29 @@ import static org.assertj.core.api.Assertions.assertThat;
  * phone's presence. Screenshots land in target/demo-screenshots. The server's log lines of the whole
  * run are checked for message texts and tokens, which must never be logged.
  */
-@ExtendWith(VertxExtension.class)
 @DisplayName("The demo in a real browser")
 class DemoBrowserTest {
 
     private static final Path SCREENSHOTS = Path.of("target", "demo-screenshots").toAbsolutePath();
 
+    @RegisterExtension
+    final FreshRelay relay = FreshRelay.withDefaults().startedInTest();
     private RelayNode node;
     private ListAppender<ILoggingEvent> logs;
 
     @BeforeEach
-    void start(Vertx vertx) throws Exception {
+    void start() throws Exception {
         logs = new ListAppender<>();
         LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
         logs.setContext(context);
         logs.start();
         context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).addAppender(logs);
-        node = await(RelayNode.start(vertx, TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl())));
+        node = relay.start(); // after the appender: the node's start is in the log checked
     }
 
     @AfterEach
     void stop() throws Exception {
         ((LoggerContext) LoggerFactory.getILoggerFactory()).getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).detachAppender(logs);
-        await(node.close());
     }
 
     @Test

@@ -1,49 +1,43 @@
 package io.relay.ops;
 
 import io.relay.RelayNode;
-import io.relay.TestConfigs;
-import io.relay.config.RelayConfig;
-import io.relay.store.TestDatabase;
-import io.vertx.core.Vertx;
+import io.relay.e2e.FreshRelay;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
-import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.List;
 
 import static io.relay.ops.TestSocket.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-@ExtendWith(VertxExtension.class)
 @DisplayName("The demo pages and their API access")
 class DemoRoutesTest {
 
     private static final String APP_ORIGIN = "http://localhost:5173";
 
+    // Only the web app's origin is allowed cross-origin, as in the default configuration.
+    @RegisterExtension
+    final FreshRelay relay = FreshRelay.with(config -> config.toBuilder().corsOrigins(List.of(APP_ORIGIN)).build());
     private RelayNode node;
     private WebClient http;
 
     @BeforeEach
-    void start(Vertx vertx) throws Exception {
-        RelayConfig base = TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl());
-        // Only the web app's origin is allowed cross-origin, as in the default configuration.
-        RelayConfig config = base.toBuilder().corsOrigins(List.of(APP_ORIGIN)).build();
-        node = await(RelayNode.start(vertx, config));
-        http = WebClient.create(vertx, new WebClientOptions().setFollowRedirects(false));
+    void start() {
+        node = relay.node();
+        http = WebClient.create(relay.vertx(), new WebClientOptions().setFollowRedirects(false));
     }
 
     @AfterEach
-    void stop() throws Exception {
+    void stop() {
         http.close();
-        await(node.close());
     }
 
     private HttpResponse<Buffer> get(String path) throws Exception {

@@ -1,21 +1,18 @@
 package io.relay.ops;
 
 import io.relay.RelayNode;
-import io.relay.TestConfigs;
+import io.relay.e2e.FreshRelay;
 import io.relay.store.DatabaseUrl;
 import io.relay.store.MigrationFiles;
-import io.relay.store.TestDatabase;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
-import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -24,26 +21,26 @@ import java.sql.Statement;
 import static io.relay.ops.TestSocket.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-@ExtendWith(VertxExtension.class)
 @DisplayName("Health endpoints")
 class HealthTest {
 
+    @RegisterExtension
+    final FreshRelay relay = FreshRelay.withDefaults();
     private String databaseUrl;
     private RelayNode node;
     private WebClient http;
 
     @BeforeEach
-    void start(Vertx vertx) throws Exception {
-        databaseUrl = TestDatabase.freshDatabaseUrl();
-        node = await(RelayNode.start(vertx, TestConfigs.forDatabase(databaseUrl)));
-        http = WebClient.create(vertx);
+    void start() {
+        databaseUrl = relay.databaseUrl();
+        node = relay.node();
+        http = WebClient.create(relay.vertx());
     }
 
     @AfterEach
     void stop() throws Exception {
         allowConnections(true);
         http.close();
-        await(node.close());
     }
 
     private HttpResponse<Buffer> get(String path) throws Exception {

@@ -1,19 +1,16 @@
 package io.relay.ops;
 
 import io.relay.RelayNode;
-import io.relay.TestConfigs;
-import io.relay.config.RelayConfig;
-import io.relay.store.TestDatabase;
+import io.relay.e2e.FreshRelay;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
-import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -23,7 +20,6 @@ import java.util.regex.Pattern;
 import static io.relay.ops.TestSocket.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-@ExtendWith(VertxExtension.class)
 @DisplayName("Prometheus metrics at /metrics")
 class MetricsTest {
 
@@ -31,67 +27,68 @@ class MetricsTest {
     private static final String SMS_BODY = "secret words that must not become a label";
     private static final Pattern TYPE_LINE = Pattern.compile("^# TYPE (\\S+) (\\S+)$", Pattern.MULTILINE);
 
+    @RegisterExtension
+    final FreshRelay likeMain = FreshRelay.withDefaults()
+            .onVertx(config -> Vertx.builder().with(Metrics.vertxOptions(config.nodeId())).build()).startedInTest();
+    @RegisterExtension
+    final FreshRelay plain = FreshRelay.withDefaults().startedInTest();
+
     @Test
     @DisplayName("a node on a Vert.x built like Main's serves Vert.x's HTTP, event-bus, DB pool and JVM metrics next to the relay's, which count a whole pairing and exchange")
     void withVertxMetrics() throws Exception {
-        RelayConfig config = TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl());
-        Vertx vertx = Vertx.builder().with(Metrics.vertxOptions(config.nodeId())).build();
+        RelayNode node = likeMain.start();
+        Vertx vertx = likeMain.vertx();
+        WebClient http = WebClient.create(vertx);
         try {
-            RelayNode node = await(RelayNode.start(vertx, config));
-            WebClient http = WebClient.create(vertx);
-            try {
-                HttpResponse<Buffer> scrape = exchangeThenScrape(vertx, node, http);
-                assertThat(scrape.statusCode()).isEqualTo(200);
-                assertThat(scrape.getHeader("Content-Type")).startsWith("text/plain; version=0.0.4");
-                String text = scrape.bodyAsString();
-                Map<String, Double> samples = samples(text);
+            HttpResponse<Buffer> scrape = exchangeThenScrape(vertx, node, http);
+            assertThat(scrape.statusCode()).isEqualTo(200);
+            assertThat(scrape.getHeader("Content-Type")).startsWith("text/plain; version=0.0.4");
+            String text = scrape.bodyAsString();
+            Map<String, Double> samples = samples(text);
 
-                assertThat(samples).containsEntry("relay_connections{kind=\"phone\",transport=\"websocket\"}", 1.0)
-                        .containsEntry("relay_connections{kind=\"web\",transport=\"websocket\"}", 1.0)
-                        .containsEntry("relay_connections_opened_total", 2.0)
-                        .containsEntry("relay_events_received_total{event=\"mobile:register\"}", 1.0)
-                        .containsEntry("relay_events_received_total{event=\"unknown\"}", 1.0)
-                        .containsEntry("relay_events_sent_total{event=\"qr:paired\"}", 1.0)
-                        .containsEntry("relay_events_sent_total{event=\"messages:sync\"}", 1.0)
-                        .containsEntry("relay_phone_registers_total{credential=\"issued\"}", 1.0)
-                        .containsEntry("relay_events_sent_total{event=\"send:message\"}", 1.0)
-                        .containsEntry("relay_messages_relayed_total{direction=\"to_web\"}", 1.0)
-                        .containsEntry("relay_messages_relayed_total{direction=\"to_phone\"}", 1.0)
-                        .containsEntry("relay_relay_latency_seconds_count{event=\"mobile:messages\"}", 1.0)
-                        .containsEntry("relay_relay_latency_seconds_count{event=\"web:send-message\"}", 1.0)
-                        .containsEntry("relay_pairing_qr_generated_total", 1.0)
-                        .containsEntry("relay_pairing_scans_total{outcome=\"paired\"}", 1.0)
-                        .containsEntry("relay_pairing_scans_total{outcome=\"invalid_qr\"}", 1.0)
-                        .containsEntry("relay_pairing_waits_total{outcome=\"paired\"}", 1.0)
-                        .containsEntry("relay_pairing_duration_seconds_count", 1.0)
-                        .containsEntry("relay_errors_total{reason=\"unknown_event\"}", 1.0)
-                        .containsEntry("relay_errors_total{reason=\"invalid_qr\"}", 1.0)
-                        .containsEntry("relay_node_draining", 0.0);
-                assertThat(samples.keySet()).anyMatch(k -> k.startsWith("relay_relay_latency_seconds_bucket{event=\"mobile:messages\",le="));
-                // Vert.x's own: HTTP server, event bus, the PostgreSQL pool, JVM and process.
-                assertThat(samples.keySet())
-                        .anyMatch(k -> k.startsWith("vertx_http_server_requests_total{"))
-                        .anyMatch(k -> k.startsWith("vertx_eventbus_sent_total"))
-                        .anyMatch(k -> k.startsWith("vertx_pool_in_use{") && k.contains("pool_type=\"sql\""))
-                        .anyMatch(k -> k.startsWith("vertx_sql_processing_time_seconds_count"))
-                        .anyMatch(k -> k.startsWith("jvm_memory_used_bytes{"))
-                        .anyMatch(k -> k.startsWith("process_cpu_usage"));
-                assertPrometheusNaming(text);
-                // Labels never carry who or what: no deviceId, no message text.
-                assertThat(text).doesNotContain(DEVICE).doesNotContain(SMS_BODY);
-            } finally {
-                http.close();
-                await(node.close());
-            }
+            assertThat(samples).containsEntry("relay_connections{kind=\"phone\",transport=\"websocket\"}", 1.0)
+                    .containsEntry("relay_connections{kind=\"web\",transport=\"websocket\"}", 1.0)
+                    .containsEntry("relay_connections_opened_total", 2.0)
+                    .containsEntry("relay_events_received_total{event=\"mobile:register\"}", 1.0)
+                    .containsEntry("relay_events_received_total{event=\"unknown\"}", 1.0)
+                    .containsEntry("relay_events_sent_total{event=\"qr:paired\"}", 1.0)
+                    .containsEntry("relay_events_sent_total{event=\"messages:sync\"}", 1.0)
+                    .containsEntry("relay_phone_registers_total{credential=\"issued\"}", 1.0)
+                    .containsEntry("relay_events_sent_total{event=\"send:message\"}", 1.0)
+                    .containsEntry("relay_messages_relayed_total{direction=\"to_web\"}", 1.0)
+                    .containsEntry("relay_messages_relayed_total{direction=\"to_phone\"}", 1.0)
+                    .containsEntry("relay_relay_latency_seconds_count{event=\"mobile:messages\"}", 1.0)
+                    .containsEntry("relay_relay_latency_seconds_count{event=\"web:send-message\"}", 1.0)
+                    .containsEntry("relay_pairing_qr_generated_total", 1.0)
+                    .containsEntry("relay_pairing_scans_total{outcome=\"paired\"}", 1.0)
+                    .containsEntry("relay_pairing_scans_total{outcome=\"invalid_qr\"}", 1.0)
+                    .containsEntry("relay_pairing_waits_total{outcome=\"paired\"}", 1.0)
+                    .containsEntry("relay_pairing_duration_seconds_count", 1.0)
+                    .containsEntry("relay_errors_total{reason=\"unknown_event\"}", 1.0)
+                    .containsEntry("relay_errors_total{reason=\"invalid_qr\"}", 1.0)
+                    .containsEntry("relay_node_draining", 0.0);
+            assertThat(samples.keySet()).anyMatch(k -> k.startsWith("relay_relay_latency_seconds_bucket{event=\"mobile:messages\",le="));
+            // Vert.x's own: HTTP server, event bus, the PostgreSQL pool, JVM and process.
+            assertThat(samples.keySet())
+                    .anyMatch(k -> k.startsWith("vertx_http_server_requests_total{"))
+                    .anyMatch(k -> k.startsWith("vertx_eventbus_sent_total"))
+                    .anyMatch(k -> k.startsWith("vertx_pool_in_use{") && k.contains("pool_type=\"sql\""))
+                    .anyMatch(k -> k.startsWith("vertx_sql_processing_time_seconds_count"))
+                    .anyMatch(k -> k.startsWith("jvm_memory_used_bytes{"))
+                    .anyMatch(k -> k.startsWith("process_cpu_usage"));
+            assertPrometheusNaming(text);
+            // Labels never carry who or what: no deviceId, no message text.
+            assertThat(text).doesNotContain(DEVICE).doesNotContain(SMS_BODY);
         } finally {
-            await(vertx.close());
+            http.close();
         }
     }
 
     @Test
     @DisplayName("on a plain Vert.x (as tests inject it) the relay's metrics and the JVM's are still served")
-    void withoutVertxMetrics(Vertx vertx) throws Exception {
-        RelayNode node = await(RelayNode.start(vertx, TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl())));
+    void withoutVertxMetrics() throws Exception {
+        RelayNode node = plain.start();
+        Vertx vertx = plain.vertx();
         WebClient http = WebClient.create(vertx);
         try {
             try (TestSocket phone = TestSocket.connect(vertx, node.port())) {
@@ -107,7 +104,6 @@ class MetricsTest {
             }
         } finally {
             http.close();
-            await(node.close());
         }
     }
 

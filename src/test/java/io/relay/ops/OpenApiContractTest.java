@@ -1,9 +1,8 @@
 package io.relay.ops;
 
 import io.relay.RelayNode;
-import io.relay.TestConfigs;
+import io.relay.e2e.FreshRelay;
 import io.relay.config.RelayConfig;
-import io.relay.store.TestDatabase;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -11,7 +10,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
-import io.vertx.junit5.VertxExtension;
 import io.vertx.json.schema.Draft;
 import io.vertx.json.schema.JsonSchema;
 import io.vertx.json.schema.JsonSchemaOptions;
@@ -23,7 +21,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.Locale;
@@ -43,13 +41,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  * images), so it is used only to check the document against the OpenAPI meta-schema and to resolve
  * its references.
  */
-@ExtendWith(VertxExtension.class)
 @DisplayName("The OpenAPI document")
 class OpenApiContractTest {
 
     /** Short, so the 408 of an expired QR comes quickly; long enough to pair within it. */
     private static final Duration QR_TTL = Duration.ofSeconds(3);
 
+    @RegisterExtension
+    final FreshRelay relay = FreshRelay.with(config -> config.toBuilder().pairing(new RelayConfig.Pairing(QR_TTL)).build());
     private RelayNode node;
     private WebClient http;
     /** The document with every $ref resolved. */
@@ -58,10 +57,9 @@ class OpenApiContractTest {
     private Vertx vertx;
 
     @BeforeEach
-    void start(Vertx vertx) throws Exception {
-        this.vertx = vertx;
-        RelayConfig config = TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl()).toBuilder().pairing(new RelayConfig.Pairing(QR_TTL)).build();
-        node = await(RelayNode.start(vertx, config));
+    void start() throws Exception {
+        vertx = relay.vertx();
+        node = relay.node();
         http = WebClient.create(vertx);
         HttpResponse<Buffer> document = await(request("GET", "/openapi.json").send());
         assertThat(document.statusCode()).isEqualTo(200);
@@ -78,7 +76,6 @@ class OpenApiContractTest {
     @AfterEach
     void stop() throws Exception {
         http.close();
-        await(node.close());
     }
 
     @Test

@@ -10,6 +10,8 @@ import io.relay.pairing.SessionTokens;
 import io.relay.store.Storage;
 import io.relay.store.TestDatabase;
 import io.relay.vocabulary.Events;
+import io.relay.store.InMemoryStore;
+import io.relay.store.Store;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -18,7 +20,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -31,30 +32,25 @@ import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** One socket's life in the relay, over real storage, without the wire in the way. */
+/**
+ * One socket's life in the relay, without the wire in the way, over the in-memory store (which keeps
+ * the real one's contract, see {@code StoreContractTest}).
+ */
 @ExtendWith(VertxExtension.class)
 @DisplayName("A client")
 class ClientTest {
 
-    private Storage storage;
     private Switchboard switchboard;
     private Context context;
 
     @BeforeEach
     void start(Vertx vertx, VertxTestContext ctx) {
-        RelayConfig config = TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl());
+        RelayConfig config = TestConfigs.forDatabase(null);
         context = vertx.getOrCreateContext();
-        Storage.start(vertx, config).compose(s -> {
-            storage = s;
-            switchboard = new Switchboard(vertx, config.nodeId(), s.store(),
-                    new PairingService(vertx, config, s.store(), new SessionTokens(vertx, config.jwt())), Membership.standalone(config.nodeId()));
-            return switchboard.start();
-        }).onComplete(ctx.succeedingThenComplete());
-    }
-
-    @AfterEach
-    void stop(VertxTestContext ctx) {
-        storage.close().onComplete(ctx.succeedingThenComplete());
+        Store store = new InMemoryStore();
+        switchboard = new Switchboard(vertx, config.nodeId(), store,
+                new PairingService(vertx, config, store, new SessionTokens(vertx, config.jwt())), Membership.standalone(config.nodeId()));
+        switchboard.start().onComplete(ctx.succeedingThenComplete());
     }
 
     /** A connected socket with the relay's client on it, as the Socket.IO layer hands it over. */

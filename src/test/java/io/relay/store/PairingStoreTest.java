@@ -3,14 +3,13 @@ package io.relay.store;
 import io.relay.TestConfigs;
 import io.relay.vocabulary.FailureReason;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -26,22 +25,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 @ExtendWith(VertxExtension.class)
 class PairingStoreTest {
-    private Storage storage;
+    @RegisterExtension
+    final FreshStorage storage = new FreshStorage();
     private Store store;
 
     @BeforeEach
-    void start(Vertx vertx, VertxTestContext ctx) {
-        Storage.start(vertx, TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl()))
-                .onComplete(ctx.succeeding(s -> {
-                    storage = s;
-                    store = s.store();
-                    ctx.completeNow();
-                }));
-    }
-
-    @AfterEach
-    void stop(VertxTestContext ctx) {
-        storage.close().onComplete(ctx.succeedingThenComplete());
+    void store() {
+        store = storage.store();
     }
 
     private static byte[] hash(String secret) {

@@ -3,16 +3,15 @@ package io.relay.store;
 import io.relay.TestConfigs;
 import io.relay.vocabulary.FailureReason;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.List;
 
@@ -26,21 +25,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(VertxExtension.class)
 @DisplayName("Storage refusals")
 class StoreRefusalTest {
-    private Storage storage;
+    @RegisterExtension
+    final FreshStorage storage = new FreshStorage();
     private Store store;
 
     @BeforeEach
-    void start(Vertx vertx, VertxTestContext ctx) {
-        Storage.start(vertx, TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl())).onComplete(ctx.succeeding(s -> {
-            storage = s;
-            store = s.store();
-            ctx.completeNow();
-        }));
-    }
-
-    @AfterEach
-    void stop(VertxTestContext ctx) {
-        storage.close().onComplete(ctx.succeedingThenComplete());
+    void store() {
+        store = storage.store();
     }
 
     @Test

@@ -1,32 +1,27 @@
 package io.relay.gateway.socketio;
 
 import io.relay.RelayNode;
-import io.relay.TestConfigs;
+import io.relay.e2e.FreshRelay;
 import io.relay.gateway.engineio.EngineIoCodec;
 import io.relay.gateway.engineio.EngineIoDecodeException;
 import io.relay.gateway.engineio.EngineIoPacket;
-import io.relay.store.TestDatabase;
-import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.junit5.Timeout;
-import io.vertx.junit5.VertxExtension;
-import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -34,31 +29,26 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The fuzzer's invalid frames sent to a live node over real WebSockets: each such connection is
  * closed as a protocol error, and a phone connected all along keeps being served.
  */
-@ExtendWith(VertxExtension.class)
 @DisplayName("Fuzzed frames on live connections")
 class FuzzedFramesLiveTest {
 
     private static final int CONNECTIONS = 150;
     private static final String PATH = "/socket.io/?EIO=4&transport=websocket";
 
+    @RegisterExtension
+    final FreshRelay relay = FreshRelay.withDefaults();
     private RelayNode node;
     private WebSocketClient client;
 
     @BeforeEach
-    @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
-    void start(Vertx vertx, VertxTestContext ctx) {
-        client = vertx.createWebSocketClient();
-        RelayNode.start(vertx, TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl())).onComplete(ctx.succeeding(started -> {
-            node = started;
-            ctx.completeNow();
-        }));
+    void start() {
+        node = relay.node();
+        client = relay.vertx().createWebSocketClient();
     }
 
     @AfterEach
-    @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
-    void stop(VertxTestContext ctx) {
+    void stop() {
         client.close();
-        (node == null ? Future.<Void>succeededFuture() : node.close()).onComplete(ctx.succeedingThenComplete());
     }
 
     @Test

@@ -1,4 +1,4 @@
-package io.relay.deploy;
+package io.relay;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,32 +16,47 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The processes the image test starts: each is remembered and stopped by its own handle (with its
- * children) when the test is over, or by a shutdown hook should the test JVM end first.
+ * Every process a test starts (relay nodes from the jar, nginx, PostgreSQL, docker, node scripts...): each is
+ * remembered and stopped by its own handle, never by name, when the test is over, or by a shutdown hook
+ * should the test JVM end first.
  */
-final class Processes {
+public final class ChildProcesses {
     private static final List<Process> STARTED = new CopyOnWriteArrayList<>();
 
     static {
-        Runtime.getRuntime().addShutdownHook(new Thread(Processes::stopAll, "image-it-children-stop"));
+        Runtime.getRuntime().addShutdownHook(new Thread(ChildProcesses::stopAll, "test-children-stop"));
     }
 
-    private Processes() {
+    private ChildProcesses() {
     }
 
-    static Process start(ProcessBuilder builder) throws IOException {
+    /** Starts and remembers the process. */
+    public static Process start(ProcessBuilder builder) throws IOException {
         Process process = builder.start();
         STARTED.add(process);
         return process;
     }
 
+    /** SIGKILL to the process alone, and waits for it to be gone. */
+    public static void kill(Process process) {
+        if (process == null) {
+            return;
+        }
+        process.destroyForcibly();
+        awaitGone(process);
+    }
+
     /** SIGKILL to the process and everything it started, and waits for it to be gone. */
-    static void stop(Process process) {
+    public static void stop(Process process) {
         if (process == null) {
             return;
         }
         process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
+        awaitGone(process);
+    }
+
+    private static void awaitGone(Process process) {
         try {
             process.waitFor(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -50,13 +65,19 @@ final class Processes {
         STARTED.remove(process);
     }
 
-    static void stopAll() {
-        new ArrayList<>(STARTED).forEach(Processes::stop);
+    /** No longer ours to stop (it was stopped by other means). */
+    public static void forget(Process process) {
+        STARTED.remove(process);
+    }
+
+    /** Every process still running, with what it started. */
+    public static void stopAll() {
+        new ArrayList<>(STARTED).forEach(ChildProcesses::stop);
     }
 
     /** Runs a short command to its end and answers its standard output; fails on a non-zero exit. */
-    static String output(Path dir, List<String> command, Duration timeout) throws IOException, InterruptedException {
-        Path err = Files.createTempFile("image-it-cmd", ".err");
+    public static String output(Path dir, List<String> command, Duration timeout) throws IOException, InterruptedException {
+        Path err = Files.createTempFile("test-cmd", ".err");
         try {
             Process p = start(new ProcessBuilder(command).directory(dir.toFile()).redirectError(err.toFile()));
             CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> {
@@ -83,7 +104,7 @@ final class Processes {
     }
 
     /** The last {@code lines} lines of a log, for assertion messages. */
-    static String tail(Path log, int lines) {
+    public static String tail(Path log, int lines) {
         try {
             if (!Files.exists(log)) {
                 return "(no " + log + ")";
@@ -97,7 +118,7 @@ final class Processes {
     }
 
     /** Deletes a file or a directory tree without following links out of it. */
-    static void deleteRecursively(Path path) throws IOException {
+    public static void deleteRecursively(Path path) throws IOException {
         if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
@@ -117,5 +138,14 @@ final class Processes {
                 return FileVisitResult.CONTINUE;
             }
         });
+    }
+
+    /** The whole log, or empty when there is none (yet). */
+    public static String read(Path log) {
+        try {
+            return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
     }
 }

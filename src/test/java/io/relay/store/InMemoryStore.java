@@ -1,0 +1,501 @@
+package io.relay.store;
+
+import io.relay.store.StoreFailures.BadRequest;
+import io.relay.vocabulary.FailureReason;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+
+import static io.relay.store.StoreArgs.id;
+
+/**
+ * The {@link Store} in memory, for unit tests of the relay's logic that need a store but not PostgreSQL.
+ * It keeps the interface's contract as {@link PgStore} does (checked against it by {@code StoreContractTest}):
+ * the same argument checks and bad requests, a gap-free sequence per device, single-use pairings, enqueue
+ * idempotent by key, claims by hand-over attempt. Like PgStore it answers on the caller's context and
+ * never before the call returned, so a burst of calls from one task is in flight at once.
+ *
+ * <p>Not modelled: the database refusing text (NUL, unpaired surrogates), timeouts and outages, the
+ * pruning of old events (the log here keeps everything), {@link #schemaVersion()}.
+ */
+public final class InMemoryStore implements Store {
+    private final Map<String, Device> devices = new LinkedHashMap<>();
+    private final Map<String, Pairing> pairings = new LinkedHashMap<>();
+    private final Map<String, Session> sessions = new LinkedHashMap<>();
+    private final Map<String, Map<String, Message>> messages = new LinkedHashMap<>();
+    private final Map<String, Map<String, JsonObject>> conversations = new LinkedHashMap<>();
+    private final Map<String, Map<String, Command>> outbox = new LinkedHashMap<>();
+    private final Map<String, TreeMap<Long, JsonObject>> events = new LinkedHashMap<>();
+
+    private static final class Device {
+        String name;
+        String model;
+        byte[] secretHash;
+        boolean bound;
+        boolean legacyNoted;
+        long lastSeq;
+    }
+
+    private static final class Pairing {
+        final String token;
+        final String imageId;
+        final byte[] secretHash;
+        final Instant createdAt = Instant.now();
+        final Instant expiresAt;
+        Instant redeemedAt;
+        String deviceId;
+        String sessionId;
+        Instant deliveredAt;
+
+        Pairing(String token, String imageId, byte[] secretHash, Instant expiresAt) {
+            this.token = token;
+            this.imageId = imageId;
+            this.secretHash = secretHash;
+            this.expiresAt = expiresAt;
+        }
+
+        PairingToken row() {
+            return new PairingToken(token, createdAt, expiresAt, redeemedAt, deviceId, sessionId, deliveredAt);
+        }
+    }
+
+    private record Session(String id, String deviceId, Instant createdAt, Instant expiresAt, Instant revokedAt) {
+    }
+
+    private record Message(String thread, Long ts, String status, String doc) {
+    }
+
+    private static final class Command {
+        final String key;
+        final String event;
+        final String payload;
+        final Instant createdAt = Instant.now();
+        String state = "pending";
+        String handover;
+
+        Command(String key, String event, String payload) {
+            this.key = key;
+            this.event = event;
+            this.payload = payload;
+        }
+
+        JsonObject handed() {
+            return new JsonObject().put("key", key).put("event", event).put("payload", new JsonObject(payload));
+        }
+    }
+
+    @Override
+    public Future<Instant> createPairingToken(String token, String imageId, byte[] secretHash, Instant expiresAt) {
+        return answer(() -> {
+            StoreArgs.uuid(token, "token");
+            StoreArgs.uuid(imageId, "imageId");
+            StoreArgs.secretHash(secretHash);
+            StoreArgs.instant(expiresAt, "expiresAt");
+            if (pairings.containsKey(token)) {
+                throw new StoreException(FailureReason.INVALID_DATA, "refused by the database"); // the primary key refuses it
+            }
+            Pairing pairing = new Pairing(token, imageId, secretHash.clone(), expiresAt);
+            pairings.put(token, pairing);
+            return pairing.createdAt;
+        });
+    }
+
+    @Override
+    public Future<Optional<PairingToken>> findPairingToken(String token) {
+        return answer(() -> Optional.ofNullable(pairings.get(token)).map(Pairing::row));
+    }
+
+    @Override
+    public Future<Optional<PairingToken>> findPairingImage(String imageId) {
+        return answer(() -> pairings.values().stream().filter(p -> p.imageId.equals(imageId)).findFirst().map(Pairing::row));
+    }
+
+    @Override
+    public Future<Optional<ClaimedSession>> claimPairingSession(String token) {
+        return answer(() -> Optional.ofNullable(pairings.get(token)).filter(p -> p.redeemedAt != null && p.deliveredAt == null)
+                .flatMap(p -> Optional.ofNullable(sessions.get(p.sessionId))
+                        .filter(s -> s.deviceId().equals(p.deviceId) && s.revokedAt() == null && s.expiresAt().isAfter(Instant.now()))
+                        .map(s -> {
+                            p.deliveredAt = Instant.now();
+                            return new ClaimedSession(s.id(), s.deviceId(), s.expiresAt());
+                        })));
+    }
+
+    @Override
+    public Future<Optional<PairingToken>> redeemPairingToken(byte[] secretHash, String deviceId, String sessionId, Instant sessionExpiresAt) {
+        return answer(() -> {
+            StoreArgs.secretHash(secretHash);
+            id(deviceId, "deviceId");
+            StoreArgs.uuid(sessionId, "sessionId");
+            StoreArgs.instant(sessionExpiresAt, "sessionExpiresAt");
+            Instant now = Instant.now();
+            return pairings.values().stream()
+                    .filter(p -> Arrays.equals(p.secretHash, secretHash) && p.redeemedAt == null && p.expiresAt.isAfter(now))
+                    .findFirst().map(p -> {
+                        p.redeemedAt = now;
+                        p.deviceId = deviceId;
+                        p.sessionId = sessionId;
+                        devices.computeIfAbsent(deviceId, d -> new Device());
+                        sessions.put(sessionId, new Session(sessionId, deviceId, now, sessionExpiresAt, null));
+                        return p.row();
+                    });
+        });
+    }
+
+    @Override
+    public Future<Void> upsertDevice(String deviceId, String deviceName, String deviceModel) {
+        return answer(() -> {
+            Device device = devices.computeIfAbsent(id(deviceId, "deviceId"), d -> new Device());
+            device.name = deviceName != null ? deviceName : device.name;
+            device.model = deviceModel != null ? deviceModel : device.model;
+            return null;
+        });
+    }
+
+    @Override
+    public Future<Optional<DeviceCredential>> findDeviceCredential(String deviceId) {
+        return answer(() -> Optional.ofNullable(devices.get(id(deviceId, "deviceId"))).filter(d -> d.secretHash != null)
+                .map(d -> new DeviceCredential(d.secretHash.clone(), d.bound, d.legacyNoted)));
+    }
+
+    @Override
+    public Future<Void> bindDeviceSecret(String deviceId) {
+        return answer(() -> {
+            Optional.ofNullable(devices.get(id(deviceId, "deviceId"))).ifPresent(d -> d.bound = true);
+            return null;
+        });
+    }
+
+    @Override
+    public Future<Boolean> noteLegacyDevice(String deviceId) {
+        return answer(() -> {
+            Device device = devices.get(id(deviceId, "deviceId"));
+            if (device == null || device.legacyNoted) {
+                return false;
+            }
+            device.legacyNoted = true;
+            return true;
+        });
+    }
+
+    @Override
+    public Future<Boolean> issueDeviceSecret(String deviceId, byte[] secretHash) {
+        return answer(() -> {
+            StoreArgs.secretHash(secretHash);
+            Device device = devices.computeIfAbsent(id(deviceId, "deviceId"), d -> new Device());
+            if (device.secretHash != null) {
+                return false;
+            }
+            device.secretHash = secretHash.clone();
+            return true;
+        });
+    }
+
+    @Override
+    public Future<List<SessionSummary>> listSessions(String deviceId) {
+        return answer(() -> {
+            id(deviceId, "deviceId");
+            Instant now = Instant.now();
+            return sessions.values().stream()
+                    .filter(s -> s.deviceId.equals(deviceId) && s.revokedAt == null && s.expiresAt.isAfter(now))
+                    .sorted(Comparator.comparing(Session::createdAt).thenComparing(Session::id))
+                    .map(s -> new SessionSummary(s.id, s.createdAt, s.createdAt, s.expiresAt)).toList();
+        });
+    }
+
+    @Override
+    public Future<List<String>> revokeSessions(String deviceId, String sessionId) {
+        return answer(() -> {
+            id(deviceId, "deviceId");
+            List<String> revoked = new ArrayList<>();
+            Instant now = Instant.now();
+            sessions.replaceAll((id, s) -> {
+                if (s.deviceId.equals(deviceId) && s.revokedAt == null && (sessionId == null || id.equals(sessionId))) {
+                    revoked.add(id);
+                    return new Session(s.id, s.deviceId, s.createdAt, s.expiresAt, now);
+                }
+                return s;
+            });
+            return revoked;
+        });
+    }
+
+    @Override
+    public Future<Optional<SessionRecord>> findSession(String sessionId) {
+        return answer(() -> Optional.ofNullable(sessions.get(sessionId))
+                .map(s -> new SessionRecord(s.id, s.deviceId, s.createdAt, s.expiresAt, s.revokedAt)));
+    }
+
+    @Override
+    public Future<Void> saveMessages(String deviceId, JsonArray batch) {
+        return answer(() -> {
+            upsertMessages(id(deviceId, "deviceId"), StoreArgs.batch(batch, "messages"));
+            return null;
+        });
+    }
+
+    @Override
+    public Future<Long> saveMessagesAndLog(String deviceId, JsonArray batch, String event, JsonObject payload) {
+        return answer(() -> {
+            id(deviceId, "deviceId");
+            StoreArgs.batch(batch, "messages");
+            id(event, "event");
+            StoreArgs.payload(payload);
+            upsertMessages(deviceId, batch);
+            return log(deviceId, event, payload);
+        });
+    }
+
+    @Override
+    public Future<Long> appendEvent(String deviceId, String event, JsonObject payload) {
+        return answer(() -> log(id(deviceId, "deviceId"), id(event, "event"), StoreArgs.payload(payload)));
+    }
+
+    private void upsertMessages(String deviceId, JsonArray batch) {
+        Map<String, Message> stored = messages.computeIfAbsent(deviceId, d -> new LinkedHashMap<>());
+        DocumentBatches.messages(batch).forEach((id, doc) -> {
+            Object[] c = DocumentBatches.messageColumns(doc);
+            String thread = c[0] != null ? (String) c[0] : (String) c[1];
+            Message before = stored.get(id);
+            String status = c[4] != null ? (String) c[4] : before == null ? null : before.status;
+            stored.put(id, new Message(thread, (Long) c[2], status, (String) c[6]));
+        });
+    }
+
+    /** Appends to the device's log under the next number; the device must exist, as its row holds the counter. */
+    private long log(String deviceId, String event, JsonObject payload) {
+        Device device = devices.get(deviceId);
+        if (device == null) {
+            throw new BadRequest("unknown device");
+        }
+        long seq = ++device.lastSeq;
+        events.computeIfAbsent(deviceId, d -> new TreeMap<>())
+                .put(seq, new JsonObject().put("seq", seq).put("event", event).put("payload", payload.encode()));
+        return seq;
+    }
+
+    @Override
+    public Future<Void> saveConversations(String deviceId, JsonArray batch) {
+        return answer(() -> {
+            upsertConversations(id(deviceId, "deviceId"), batch);
+            return null;
+        });
+    }
+
+    @Override
+    public Future<Long> saveConversationsAndLog(String deviceId, JsonArray batch, String event, JsonObject payload) {
+        return answer(() -> {
+            String device = id(deviceId, "deviceId");
+            JsonObject logged = StoreArgs.payload(payload);
+            upsertConversations(device, batch);
+            return log(device, id(event, "event"), logged);
+        });
+    }
+
+    private void upsertConversations(String deviceId, JsonArray batch) {
+        Map<String, JsonObject> stored = conversations.computeIfAbsent(deviceId, d -> new LinkedHashMap<>());
+        DocumentBatches.conversations(StoreArgs.batch(batch, "conversations")).forEach((id, doc) -> stored.put(id, doc.copy()));
+    }
+
+    @Override
+    public Future<Void> updateMessageStatus(String deviceId, String messageId, String status) {
+        return answer(() -> {
+            updateStatus(id(deviceId, "deviceId"), id(messageId, "messageId"), id(status, "status"));
+            return null;
+        });
+    }
+
+    @Override
+    public Future<Long> recordStatusAndLog(String deviceId, String messageId, String status, String settles, String event,
+                                           JsonObject payload) {
+        return answer(() -> {
+            String device = id(deviceId, "deviceId");
+            String message = id(messageId, "messageId");
+            String newStatus = id(status, "status");
+            String key = id(settles, "settles");
+            JsonObject logged = StoreArgs.payload(payload);
+            String name = id(event, "event");
+            updateStatus(device, message, newStatus);
+            confirm(device, key);
+            return log(device, name, logged);
+        });
+    }
+
+    private void updateStatus(String deviceId, String messageId, String status) {
+        Map<String, Message> stored = messages.getOrDefault(deviceId, Map.of());
+        Message before = stored.get(messageId);
+        if (before != null) {
+            stored.put(messageId, new Message(before.thread, before.ts, status, before.doc));
+        }
+    }
+
+    @Override
+    public Future<JsonArray> loadConversations(String deviceId) {
+        return answer(() -> {
+            Comparator<Map.Entry<String, JsonObject>> recentFirst = Comparator.comparing(
+                    (Map.Entry<String, JsonObject> e) -> (Long) DocumentBatches.conversationColumns(e.getValue())[2],
+                    Comparator.nullsLast(Comparator.reverseOrder())).thenComparing(Map.Entry::getKey);
+            JsonArray docs = new JsonArray();
+            conversations.getOrDefault(id(deviceId, "deviceId"), Map.of()).entrySet().stream().sorted(recentFirst)
+                    .forEach(e -> docs.add(e.getValue().copy()));
+            return docs;
+        });
+    }
+
+    @Override
+    public Future<List<JsonArray>> loadThreads(String deviceId, int threads, int perThread) {
+        return answer(() -> {
+            StoreArgs.limit(threads, "threads");
+            StoreArgs.limit(perThread, "limit");
+            Map<String, List<Map.Entry<String, Message>>> byThread = new LinkedHashMap<>();
+            messages.getOrDefault(id(deviceId, "deviceId"), Map.of()).entrySet()
+                    .forEach(e -> byThread.computeIfAbsent(e.getValue().thread, t -> new ArrayList<>()).add(e));
+            Comparator<Map.Entry<String, Message>> oldestFirst = Comparator.comparing(
+                    (Map.Entry<String, Message> e) -> e.getValue().ts, Comparator.nullsFirst(Comparator.naturalOrder()))
+                    .thenComparing(Map.Entry::getKey);
+            Comparator<List<Map.Entry<String, Message>>> recentThreadFirst = Comparator.comparing(
+                    (List<Map.Entry<String, Message>> t) -> t.stream().map(e -> e.getValue().ts).filter(Objects::nonNull)
+                            .max(Comparator.naturalOrder()).orElse(null), Comparator.nullsLast(Comparator.reverseOrder()))
+                    .thenComparing(t -> t.get(0).getValue().thread, Comparator.nullsLast(Comparator.naturalOrder()));
+            return byThread.values().stream().sorted(recentThreadFirst).limit(threads).map(thread -> {
+                List<Map.Entry<String, Message>> sorted = thread.stream().sorted(oldestFirst).toList();
+                JsonArray docs = new JsonArray();
+                sorted.subList(Math.max(0, sorted.size() - perThread), sorted.size()).forEach(e -> {
+                    JsonObject doc = new JsonObject(e.getValue().doc);
+                    if (e.getValue().status != null) {
+                        doc.put("status", e.getValue().status);
+                    }
+                    docs.add(doc);
+                });
+                return docs;
+            }).toList();
+        });
+    }
+
+    @Override
+    public Future<Boolean> enqueueCommand(String deviceId, String key, String event, JsonObject payload) {
+        return answer(() -> {
+            Map<String, Command> queued = outbox.computeIfAbsent(id(deviceId, "deviceId"), d -> new LinkedHashMap<>());
+            id(key, "key");
+            Command fresh = new Command(key, id(event, "event"), StoreArgs.payload(payload).encode());
+            return queued.putIfAbsent(key, fresh) == null;
+        });
+    }
+
+    @Override
+    public Future<JsonArray> openCommands(String deviceId, boolean includeDelivered) {
+        return answer(() -> {
+            JsonArray open = new JsonArray();
+            outbox.getOrDefault(id(deviceId, "deviceId"), Map.of()).values().stream()
+                    .filter(c -> c.state.equals("pending") || (includeDelivered && c.state.equals("delivered")))
+                    .forEach(c -> open.add(c.handed()));
+            return open;
+        });
+    }
+
+    @Override
+    public Future<Void> confirmCommand(String deviceId, String key) {
+        return answer(() -> {
+            confirm(id(deviceId, "deviceId"), id(key, "key"));
+            return null;
+        });
+    }
+
+    private void confirm(String deviceId, String key) {
+        Command command = outbox.getOrDefault(deviceId, Map.of()).get(key);
+        if (command != null && (command.state.equals("pending") || command.state.equals("delivered"))) {
+            command.state = "done";
+        }
+    }
+
+    @Override
+    public Future<Optional<JsonObject>> claimCommand(String deviceId, String key, String handover, boolean redeliver) {
+        return answer(() -> {
+            Command command = outbox.getOrDefault(id(deviceId, "deviceId"), Map.of()).get(id(key, "key"));
+            StoreArgs.uuid(handover, "handover");
+            if (command == null || !(command.state.equals("pending")
+                    || (command.state.equals("delivered") && (handover.equals(command.handover) || redeliver)))) {
+                return Optional.empty();
+            }
+            command.state = "delivered";
+            command.handover = handover;
+            return Optional.of(command.handed());
+        });
+    }
+
+    @Override
+    public Future<JsonArray> expireCommands(Instant queuedBefore) {
+        return answer(() -> {
+            StoreArgs.instant(queuedBefore, "queuedBefore");
+            JsonArray expired = new JsonArray();
+            outbox.forEach((deviceId, queued) -> queued.values().stream()
+                    .filter(c -> c.state.equals("pending") && c.createdAt.isBefore(queuedBefore))
+                    .forEach(c -> {
+                        c.state = "expired";
+                        expired.add(new JsonObject().put("deviceId", deviceId).put("key", c.key).put("event", c.event));
+                    }));
+            return expired;
+        });
+    }
+
+    @Override
+    public Future<JsonArray> eventsSince(String deviceId, long since, int limit) {
+        return answer(() -> {
+            StoreArgs.limit(limit, "limit");
+            JsonArray out = new JsonArray();
+            events.getOrDefault(id(deviceId, "deviceId"), new TreeMap<>()).tailMap(since, false).values().stream().limit(limit)
+                    .forEach(e -> out.add(e.copy().put("payload", new JsonObject(e.getString("payload")))));
+            return out;
+        });
+    }
+
+    @Override
+    public Future<Long> lastSeq(String deviceId) {
+        return answer(() -> {
+            Device device = devices.get(id(deviceId, "deviceId"));
+            return device == null ? 0L : device.lastSeq;
+        });
+    }
+
+    /**
+     * Runs {@code operation} under the store's lock and answers on the caller's context in a later task,
+     * as the real store does once the database answered; argument problems fail as PgStore's do.
+     */
+    private <T> Future<T> answer(Supplier<T> operation) {
+        Future<T> outcome;
+        try {
+            T value;
+            synchronized (this) {
+                value = operation.get();
+            }
+            outcome = Future.succeededFuture(value);
+        } catch (BadRequest e) {
+            outcome = Future.failedFuture(new StoreException(FailureReason.INVALID_DATA, StoreFailures.text(e)));
+        } catch (StoreException e) {
+            outcome = Future.failedFuture(e);
+        }
+        Context caller = Vertx.currentContext();
+        if (caller == null) {
+            return outcome;
+        }
+        Promise<T> answered = Promise.promise();
+        Future<T> settled = outcome;
+        caller.runOnContext(v -> answered.handle(settled));
+        return answered.future();
+    }
+}
