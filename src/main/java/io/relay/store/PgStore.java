@@ -5,24 +5,19 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
 import java.util.function.Supplier;
 
 import static io.relay.store.StoreArgs.id;
@@ -66,7 +61,7 @@ public final class PgStore implements Store {
         return direct("create-pairing-token", () -> pool.preparedQuery(StoreSql.CREATE_PAIRING_TOKEN)
                 .execute(Tuple.of(StoreArgs.uuid(token, "token"), StoreArgs.uuid(imageId, "imageId"), StoreArgs.secretHash(secretHash),
                         StoreArgs.instant(expiresAt, "expiresAt")))
-                .map(rows -> instant(rows.iterator().next(), "created_at")));
+                .map(rows -> StoreRows.instant(rows.iterator().next(), "created_at")));
     }
 
     @Override
@@ -86,8 +81,8 @@ public final class PgStore implements Store {
             return Future.succeededFuture(Optional.empty());
         }
         return direct("claim-pairing-session", () -> pool.preparedQuery(StoreSql.CLAIM_PAIRING_SESSION).execute(Tuple.of(uuid))
-                .map(rows -> first(rows, row -> new ClaimedSession(row.getString("session_id"), row.getString("device_id"),
-                        instant(row, "expires_at")))));
+                .map(rows -> StoreRows.first(rows, row -> new ClaimedSession(row.getString("session_id"), row.getString("device_id"),
+                        StoreRows.instant(row, "expires_at")))));
     }
 
     /** The one pairing row {@code sql} answers for {@code id}; none (and no query) when the id is not a UUID. */
@@ -96,7 +91,7 @@ public final class PgStore implements Store {
         if (uuid == null) {
             return Future.succeededFuture(Optional.empty());
         }
-        return direct(op, () -> pool.preparedQuery(sql).execute(Tuple.of(uuid)).map(rows -> first(rows, PgStore::pairing)));
+        return direct(op, () -> pool.preparedQuery(sql).execute(Tuple.of(uuid)).map(rows -> StoreRows.first(rows, StoreRows::pairing)));
     }
 
     @Override
@@ -104,7 +99,7 @@ public final class PgStore implements Store {
         return direct("redeem-pairing-token", () -> {
             Tuple redeem = Tuple.of(StoreArgs.secretHash(secretHash), id(deviceId, "deviceId"), StoreArgs.uuid(sessionId, "sessionId"),
                     StoreArgs.instant(sessionExpiresAt, "sessionExpiresAt"));
-            return pool.preparedQuery(StoreSql.REDEEM_PAIRING_TOKEN).execute(redeem).map(rows -> first(rows, PgStore::pairing));
+            return pool.preparedQuery(StoreSql.REDEEM_PAIRING_TOKEN).execute(redeem).map(rows -> StoreRows.first(rows, StoreRows::pairing));
         });
     }
 
@@ -118,7 +113,7 @@ public final class PgStore implements Store {
     public Future<Optional<DeviceCredential>> findDeviceCredential(String deviceId) {
         return direct("find-device-credential", () -> pool.preparedQuery(StoreSql.FIND_DEVICE_CREDENTIAL)
                 .execute(Tuple.of(id(deviceId, "deviceId")))
-                .map(rows -> first(rows, row -> row.getBuffer("secret_hash") == null ? null
+                .map(rows -> StoreRows.first(rows, row -> row.getBuffer("secret_hash") == null ? null
                         : new DeviceCredential(row.getBuffer("secret_hash").getBytes(), row.getBoolean("bound"), row.getBoolean("legacy_noted")))));
     }
 
@@ -145,8 +140,8 @@ public final class PgStore implements Store {
         return direct("list-sessions", () -> pool.preparedQuery(StoreSql.LIST_SESSIONS).execute(Tuple.of(id(deviceId, "deviceId")))
                 .map(rows -> {
                     List<SessionSummary> sessions = new ArrayList<>(rows.size());
-                    rows.forEach(row -> sessions.add(new SessionSummary(row.getString("id"), instant(row, "created_at"),
-                            instant(row, "last_seen"), instant(row, "expires_at"))));
+                    rows.forEach(row -> sessions.add(new SessionSummary(row.getString("id"), StoreRows.instant(row, "created_at"),
+                            StoreRows.instant(row, "last_seen"), StoreRows.instant(row, "expires_at"))));
                     return sessions;
                 }));
     }
@@ -172,8 +167,8 @@ public final class PgStore implements Store {
             return Future.succeededFuture(Optional.empty());
         }
         return direct("find-session", () -> pool.preparedQuery(StoreSql.FIND_SESSION).execute(Tuple.of(uuid))
-                .map(rows -> first(rows, row -> new SessionRecord(row.getString("id"), row.getString("device_id"),
-                        instant(row, "created_at"), instant(row, "expires_at"), instant(row, "revoked_at")))));
+                .map(rows -> StoreRows.first(rows, row -> new SessionRecord(row.getString("id"), row.getString("device_id"),
+                        StoreRows.instant(row, "created_at"), StoreRows.instant(row, "expires_at"), StoreRows.instant(row, "revoked_at")))));
     }
 
     @Override
@@ -245,13 +240,13 @@ public final class PgStore implements Store {
     public Future<List<JsonArray>> loadThreads(String deviceId, int threads, int perThread) {
         return direct("load-threads", () -> pool.preparedQuery(StoreSql.LOAD_THREADS)
                 .execute(Tuple.of(id(deviceId, "deviceId"), StoreArgs.limit(threads, "threads"), StoreArgs.limit(perThread, "limit")))
-                .map(PgStore::threads));
+                .map(StoreRows::threads));
     }
 
     @Override
     public Future<Optional<String>> schemaVersion() {
         return direct("schema-version", () -> pool.query(StoreSql.SCHEMA_VERSION).execute()
-                .map(rows -> first(rows, row -> row.getString("version"))));
+                .map(rows -> StoreRows.first(rows, row -> row.getString("version"))));
     }
 
     @Override
@@ -309,7 +304,7 @@ public final class PgStore implements Store {
     @Override
     public Future<Long> lastSeq(String deviceId) {
         return direct("last-seq", () -> pool.preparedQuery(StoreSql.LAST_SEQ).execute(Tuple.of(id(deviceId, "deviceId")))
-                .map(rows -> first(rows, row -> row.getLong("last_seq")).orElse(0L)));
+                .map(rows -> StoreRows.first(rows, row -> row.getLong("last_seq")).orElse(0L)));
     }
 
     /** A statement on the pool from the caller's context, bounded by {@link #TIMEOUT}. */
@@ -367,42 +362,5 @@ public final class PgStore implements Store {
 
     private <T> Future<T> notRunning(String op) {
         return observed(op, Future.failedFuture(new StoreException(FailureReason.STORAGE_UNAVAILABLE, "storage is not running")));
-    }
-
-    private static <T> Optional<T> first(RowSet<Row> rows, Function<Row, T> mapper) {
-        var it = rows.iterator();
-        return it.hasNext() ? Optional.ofNullable(mapper.apply(it.next())) : Optional.empty();
-    }
-
-    private static PairingToken pairing(Row row) {
-        return new PairingToken(row.getString("token"), instant(row, "created_at"), instant(row, "expires_at"),
-                instant(row, "redeemed_at"), row.getString("device_id"), row.getString("session_id"), instant(row, "delivered_at"));
-    }
-
-    private static Instant instant(Row row, String column) {
-        OffsetDateTime value = row.getOffsetDateTime(column);
-        return value == null ? null : value.toInstant();
-    }
-
-    /** Rows of {@link StoreSql#LOAD_THREADS} → one array per thread, with the last status the phone reported. */
-    private static List<JsonArray> threads(RowSet<Row> rows) {
-        List<JsonArray> threads = new ArrayList<>();
-        JsonArray thread = null;
-        String current = null;
-        for (Row row : rows) {
-            String key = row.getString("thread");
-            if (thread == null || !Objects.equals(key, current)) {
-                thread = new JsonArray();
-                threads.add(thread);
-                current = key;
-            }
-            JsonObject doc = new JsonObject(row.getString("doc"));
-            String status = row.getString("status");
-            if (status != null) {
-                doc.put("status", status); // keeps the key where the phone put it
-            }
-            thread.add(doc);
-        }
-        return threads;
     }
 }
