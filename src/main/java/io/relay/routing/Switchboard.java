@@ -43,12 +43,10 @@ public final class Switchboard {
     /** Live clients on this node, for the connection gauges. */
     private final Set<Client> clients = ConcurrentHashMap.newKeySet();
 
-    /** The default outbox TTL, for relays built without a configuration (tests of one part). */
-    static final Duration DEFAULT_OUTBOX_TTL = Duration.ofMinutes(10);
-
+    /** With the default settings, for switchboards built without a configuration (tests of one part). */
     public Switchboard(Vertx vertx, String nodeId, Store store, PairingService pairing, Membership membership) {
-        this(vertx, nodeId, store, pairing, membership, Metrics.standalone(), DEFAULT_OUTBOX_TTL, RelayConfig.Security.defaults(),
-                RelayConfig.Sync.defaults());
+        this(vertx, nodeId, store, pairing, membership, Metrics.standalone(), RelayConfig.defaults().outboxTtl(),
+                RelayConfig.Security.defaults(), RelayConfig.Sync.defaults());
     }
 
     public Switchboard(Vertx vertx, String nodeId, Store store, PairingService pairing, Membership membership, Metrics metrics,
