@@ -10,7 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Owns the PostgreSQL pool and the node's write batching: the {@link GroupCommit} runs on this verticle's
+ * Owns the PostgreSQL pools and the node's write batching: the {@link GroupCommit} runs on this verticle's
  * context, and the {@link PgStore} it hands out is called in-process by the rest of the node. On stop, the
  * writes already handed over commit (within the drain time) before the pool closes.
  */
@@ -19,7 +19,8 @@ public final class PersistenceVerticle extends VerticleBase {
 
     private final RelayConfig config;
     private final DatabaseUrl url;
-    private Pool pool;
+    private Pool writePool;
+    private Pool readPool;
     private GroupCommit writes;
     private volatile PgStore store;
 
@@ -30,19 +31,28 @@ public final class PersistenceVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        pool = PgBuilder.pool()
-                .with(new PoolOptions().setMaxSize(config.databasePoolSize()))
+        // Two pools, half the connections each. A pool opens a connection on the event loop of the caller
+        // that needed it: the flushes, issued on this verticle's context only, keep theirs on its event loop
+        // (no thread hop per statement), and the reads, issued from every event loop, cannot take them.
+        int size = config.databasePoolSize();
+        int forWrites = Math.max(1, size / 2);
+        writePool = pool(forWrites);
+        readPool = pool(Math.max(1, size - forWrites));
+        RelayConfig.StoreFlush batching = config.storeFlush();
+        writes = new GroupCommit(vertx, context, writePool, new GroupCommit.Settings(batching.maxRows(), batching.maxWait(),
+                forWrites, PgStore.TIMEOUT));
+        store = new PgStore(readPool, writes);
+        LOG.info("Persistence ready on {} ({} connections for the group commit, {} for reads; flushes of up to {} rows, "
+                + "waiting up to {} µs)", url, forWrites, Math.max(1, size - forWrites), batching.maxRows(), batching.maxWait().toNanos() / 1_000);
+        return Future.succeededFuture();
+    }
+
+    private Pool pool(int size) {
+        return PgBuilder.pool()
+                .with(new PoolOptions().setMaxSize(size))
                 .connectingTo(url.pgConnectOptions())
                 .using(vertx)
                 .build();
-        RelayConfig.StoreFlush batching = config.storeFlush();
-        // Half the pool for the flushes; reads, pairing and the rest keep the other half.
-        writes = new GroupCommit(vertx, context, pool, new GroupCommit.Settings(batching.maxRows(), batching.maxWait(),
-                Math.max(1, config.databasePoolSize() / 2), PgStore.TIMEOUT));
-        store = new PgStore(pool, writes);
-        LOG.info("Persistence ready on {} (pool of {}; flushes of up to {} rows, waiting up to {} µs)", url, config.databasePoolSize(),
-                batching.maxRows(), batching.maxWait().toNanos() / 1_000);
-        return Future.succeededFuture();
     }
 
     /** The store; set once started. */
@@ -52,10 +62,11 @@ public final class PersistenceVerticle extends VerticleBase {
 
     @Override
     public Future<?> stop() {
-        if (pool == null) {
+        if (writes == null) {
             return Future.succeededFuture();
         }
         // A draining node's last writes were acknowledged to nobody yet: let them commit first.
-        return writes.close(config.drain(), store::directIdle).eventually(pool::close);
+        return writes.close(config.drain(), store::directIdle)
+                .eventually(() -> Future.join(writePool.close(), readPool.close()));
     }
 }
