@@ -2,7 +2,6 @@ package io.relay.store;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 
@@ -16,26 +15,14 @@ final class ConversationWrites {
     }
 
     /** A device's conversation list. */
-    static final class Save extends Write<Void> {
-        final String deviceId;
-        /** id → the row's columns (see {@link DocumentBatches#conversationColumns}), encoded on the caller's thread. */
-        final Map<String, Object[]> rows;
-
+    static final class Save extends DocumentWrite<Void> {
         Save(String deviceId, JsonArray conversations) {
-            this.deviceId = deviceId;
-            Map<String, JsonObject> byId = DocumentBatches.conversations(conversations);
-            this.rows = new LinkedHashMap<>(Math.max(4, byId.size() * 2));
-            byId.forEach((id, doc) -> rows.put(id, DocumentBatches.conversationColumns(doc)));
+            super(deviceId, DocumentBatches.conversations(conversations), DocumentBatches::conversationColumns);
         }
 
         @Override
         Kind kind() {
             return Kind.CONVERSATIONS;
-        }
-
-        @Override
-        int rows() {
-            return Math.max(1, rows.size());
         }
     }
 

@@ -13,7 +13,6 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -36,20 +35,14 @@ final class MessageWrites {
      * A device's batch of messages (possibly none) and the event relaying it ({@code event} null when it is
      * not logged). Completes with the event's number, or null when not logged.
      */
-    static final class Save extends Write<Long> {
-        final String deviceId;
-        /** id → the row's columns (see {@link DocumentBatches#messageColumns}), encoded on the caller's thread. */
-        final Map<String, Object[]> rows;
+    static final class Save extends DocumentWrite<Long> {
         final String event;
         final String payload;
         /** Its number, once its statement answered. */
         long seq;
 
         Save(String deviceId, JsonArray messages, String event, JsonObject payload) {
-            this.deviceId = deviceId;
-            Map<String, JsonObject> byId = DocumentBatches.messages(messages);
-            this.rows = new LinkedHashMap<>(Math.max(4, byId.size() * 2));
-            byId.forEach((id, doc) -> rows.put(id, DocumentBatches.messageColumns(doc)));
+            super(deviceId, DocumentBatches.messages(messages), DocumentBatches::messageColumns);
             this.event = event;
             this.payload = payload == null ? null : payload.encode();
         }
@@ -57,11 +50,6 @@ final class MessageWrites {
         @Override
         Kind kind() {
             return Kind.MESSAGES;
-        }
-
-        @Override
-        int rows() {
-            return Math.max(1, rows.size());
         }
     }
 
