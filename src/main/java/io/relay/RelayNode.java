@@ -146,7 +146,7 @@ public final class RelayNode {
     }
 
     /**
-     * Drains and stops the node: no new Engine.IO sessions, every socket closed without a Socket.IO
+     * Drains and stops the node: no new Engine.IO sockets, every socket closed without a Socket.IO
      * DISCONNECT so the clients reconnect (through the load balancer, to other nodes), then storage
      * closes once its in-flight writes are done. Leaving the cluster is closing Vert.x, after this.
      */

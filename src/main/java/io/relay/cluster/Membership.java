@@ -66,7 +66,7 @@ public interface Membership {
      * A node that left.
      *
      * @param memberId what {@link #localNodeId()} was on that node
-     * @param nodeId   its {@code NODE_ID}, the prefix of its Engine.IO session ids; null if it did not say
+     * @param nodeId   its {@code NODE_ID}, the prefix of its Engine.IO socket ids (sid); null if it did not say
      */
     record Departure(String memberId, String nodeId) {
     }

@@ -17,7 +17,7 @@ import java.util.function.UnaryOperator;
  * @param port        HTTP port for REST and Socket.IO
  * @param host        interface the HTTP server binds to
  * @param nodeEnv     {@code development} or {@code production}; production refuses unsafe defaults
- * @param nodeId      short id of this process, prefixed to Engine.IO session ids and logged on every connection event
+ * @param nodeId      short id of this process, prefixed to Engine.IO socket ids (sid) and logged on every connection event
  * @param databaseUrl seed-style {@code postgresql://user:pass@host:port/db?schema=...}; empty means "run an embedded PostgreSQL"
  * @param dataDir     where the embedded PostgreSQL (and a generated development JWT secret) live
  * @param corsOrigins exact origins allowed for browser requests; {@code *} allows any
@@ -57,7 +57,7 @@ public record RelayConfig(
      *                          (also the burst); 0 turns the limit off
      * @param eventsPerSecond   sustained Socket.IO events per connection
      * @param eventBurst        events a connection may send at once before the sustained rate applies
-     * @param maxConnectionsPerIp open Socket.IO connections (Engine.IO sessions) per client IP on one node; 0 turns the cap off
+     * @param maxConnectionsPerIp open Socket.IO connections (Engine.IO sockets) per client IP on one node; 0 turns the cap off
      * @param identifyTimeout   how long a Socket.IO connection may stay without {@code mobile:register} or
      *                          {@code web:authenticate} before its transport is closed; zero turns it off
      * @param maxTcpConnectionsPerIp open TCP connections to the HTTP port (HTTP, polling, WebSocket) per client IP
@@ -77,7 +77,7 @@ public record RelayConfig(
         }
 
         /**
-         * The TCP cap that goes with a Socket.IO cap when none is set: a polling session holds two
+         * The TCP cap that goes with a Socket.IO cap when none is set: a polling socket holds two
          * connections (the pending GET and a POST) and a third while it upgrades (the WebSocket), and a
          * browser keeps the two HTTP ones open after the upgrade until the idle timeout closes them; plus
          * room for REST calls (a {@code wait-pairing} long-poll holds one for minutes). Off when the

@@ -40,7 +40,7 @@ public final class Addresses {
     }
 
     /**
-     * Polling requests for Engine.IO sessions owned by one node (the node id is the prefix of the session
+     * Polling requests for Engine.IO sockets owned by one node (the node id is the prefix of the socket
      * id), forwarded by whichever node the load balancer sent them to. No sticky sessions needed.
      */
     public static String engineIoNode(String nodeId) {

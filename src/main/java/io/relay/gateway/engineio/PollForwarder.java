@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Makes long-polling work behind a load balancer without sticky sessions. Socket.IO's own servers
- * need stickiness because every request of a polling session must reach the process that holds it.
+ * need stickiness because every request of a polling socket must reach the process that holds it.
  * Here the session id names its node, so a request that lands elsewhere is forwarded to the owner
  * over the event bus and the owner's answer is written back to the client.
  *

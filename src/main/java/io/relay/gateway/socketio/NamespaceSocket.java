@@ -10,7 +10,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 
-/** A client's socket in one namespace, on top of its Engine.IO session. */
+/** A client's socket in one namespace, on top of its Engine.IO socket. */
 final class NamespaceSocket implements SocketIoSocket {
 
     private static final Logger log = LoggerFactory.getLogger(NamespaceSocket.class);

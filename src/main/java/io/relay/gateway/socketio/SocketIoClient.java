@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The Socket.IO side of one Engine.IO session: decodes packets, keeps the namespace sockets and
+ * The Socket.IO side of one Engine.IO socket: decodes packets, keeps the namespace sockets and
  * closes the session on a malformed packet or when no CONNECT came in time. Runs on the session's
  * context only.
  */

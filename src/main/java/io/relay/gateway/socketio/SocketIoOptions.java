@@ -11,7 +11,7 @@ import java.util.List;
  *
  * @param path        mount path with the trailing slash clients use, normally {@code /socket.io/}
  * @param corsOrigins exact origins allowed for polling requests; {@code *} allows any
- * @param nodeId      prefixed to every Engine.IO session id
+ * @param nodeId      prefixed to every Engine.IO socket id (sid)
  * @param attachments what one connection may hold of an unfinished binary packet
  * @param maxOutboundBytes bytes one connection may have waiting to be written to its client
  */

@@ -16,7 +16,7 @@ public interface SocketIoSocket {
     /** The Socket.IO socket id sent to the client in the CONNECT answer. */
     String id();
 
-    /** The Engine.IO session id (it names the node that owns the session). */
+    /** The Engine.IO socket id, sid (it names the node that owns the socket). */
     String engineSessionId();
 
     /** {@code "polling"} or {@code "websocket"}: the transport in use right now. */
@@ -25,7 +25,7 @@ public interface SocketIoSocket {
     /** Remote IP address of the client (as seen by this node). */
     String remoteAddress();
 
-    /** Headers of the request that opened the Engine.IO session. */
+    /** Headers of the request that opened the Engine.IO socket. */
     MultiMap handshakeHeaders();
 
     /** The {@code auth} object of the Socket.IO CONNECT packet; empty when the client sent none. */
