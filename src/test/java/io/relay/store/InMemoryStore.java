@@ -39,7 +39,7 @@ public final class InMemoryStore implements Store {
     private final Map<String, Session> sessions = new LinkedHashMap<>();
     private final Map<String, Map<String, Message>> messages = new LinkedHashMap<>();
     private final Map<String, Map<String, JsonObject>> conversations = new LinkedHashMap<>();
-    private final Map<String, Map<String, Command>> outbox = new LinkedHashMap<>();
+    private final InMemoryOutbox outbox = new InMemoryOutbox();
     private final Map<String, TreeMap<Long, JsonObject>> events = new LinkedHashMap<>();
 
     private static final class Device {
@@ -78,25 +78,6 @@ public final class InMemoryStore implements Store {
     }
 
     private record Message(String thread, Long ts, String status, String doc) {
-    }
-
-    private static final class Command {
-        final String key;
-        final String event;
-        final String payload;
-        final Instant createdAt = Instant.now();
-        String state = "pending";
-        String handover;
-
-        Command(String key, String event, String payload) {
-            this.key = key;
-            this.event = event;
-            this.payload = payload;
-        }
-
-        JsonObject handed() {
-            return new JsonObject().put("key", key).put("event", event).put("payload", new JsonObject(payload));
-        }
     }
 
     @Override
@@ -331,7 +312,7 @@ public final class InMemoryStore implements Store {
             JsonObject logged = StoreArgs.payload(payload);
             String name = id(event, "event");
             updateStatus(device, message, newStatus);
-            confirm(device, key);
+            outbox.confirm(device, key);
             return log(device, name, logged);
         });
     }
@@ -389,68 +370,34 @@ public final class InMemoryStore implements Store {
 
     @Override
     public Future<Boolean> enqueueCommand(String deviceId, String key, String event, JsonObject payload) {
-        return answer(() -> {
-            Map<String, Command> queued = outbox.computeIfAbsent(id(deviceId, "deviceId"), d -> new LinkedHashMap<>());
-            id(key, "key");
-            Command fresh = new Command(key, id(event, "event"), StoreArgs.payload(payload).encode());
-            return queued.putIfAbsent(key, fresh) == null;
-        });
+        return answer(() -> outbox.enqueue(id(deviceId, "deviceId"), id(key, "key"), id(event, "event"), StoreArgs.payload(payload)));
     }
 
     @Override
     public Future<JsonArray> openCommands(String deviceId, boolean includeDelivered) {
-        return answer(() -> {
-            JsonArray open = new JsonArray();
-            outbox.getOrDefault(id(deviceId, "deviceId"), Map.of()).values().stream()
-                    .filter(c -> c.state.equals("pending") || (includeDelivered && c.state.equals("delivered")))
-                    .forEach(c -> open.add(c.handed()));
-            return open;
-        });
+        return answer(() -> outbox.open(id(deviceId, "deviceId"), includeDelivered));
     }
 
     @Override
     public Future<Void> confirmCommand(String deviceId, String key) {
         return answer(() -> {
-            confirm(id(deviceId, "deviceId"), id(key, "key"));
+            outbox.confirm(id(deviceId, "deviceId"), id(key, "key"));
             return null;
         });
-    }
-
-    private void confirm(String deviceId, String key) {
-        Command command = outbox.getOrDefault(deviceId, Map.of()).get(key);
-        if (command != null && (command.state.equals("pending") || command.state.equals("delivered"))) {
-            command.state = "done";
-        }
     }
 
     @Override
     public Future<Optional<JsonObject>> claimCommand(String deviceId, String key, String handover, boolean redeliver) {
         return answer(() -> {
-            Command command = outbox.getOrDefault(id(deviceId, "deviceId"), Map.of()).get(id(key, "key"));
-            StoreArgs.uuid(handover, "handover");
-            if (command == null || !(command.state.equals("pending")
-                    || (command.state.equals("delivered") && (handover.equals(command.handover) || redeliver)))) {
-                return Optional.empty();
-            }
-            command.state = "delivered";
-            command.handover = handover;
-            return Optional.of(command.handed());
+            String device = id(deviceId, "deviceId");
+            String claimed = id(key, "key");
+            return outbox.claim(device, claimed, StoreArgs.uuid(handover, "handover").toString(), redeliver);
         });
     }
 
     @Override
     public Future<JsonArray> expireCommands(Instant queuedBefore) {
-        return answer(() -> {
-            StoreArgs.instant(queuedBefore, "queuedBefore");
-            JsonArray expired = new JsonArray();
-            outbox.forEach((deviceId, queued) -> queued.values().stream()
-                    .filter(c -> c.state.equals("pending") && c.createdAt.isBefore(queuedBefore))
-                    .forEach(c -> {
-                        c.state = "expired";
-                        expired.add(new JsonObject().put("deviceId", deviceId).put("key", c.key).put("event", c.event));
-                    }));
-            return expired;
-        });
+        return answer(() -> outbox.expire(StoreArgs.instant(queuedBefore, "queuedBefore").toInstant()));
     }
 
     @Override
