@@ -2,6 +2,8 @@ package io.relay.routing;
 
 import io.relay.ops.Metrics;
 import io.relay.store.Store;
+import io.relay.store.StoreException;
+import io.relay.vocabulary.FailureReason;
 import io.relay.vocabulary.Events;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -21,8 +23,19 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Browser → phone commands that survive the phone being away. A command is stored first (and only then
- * acknowledged to the browser), then handed to the phone by the node that holds it, in the order the
- * browsers sent them: at once when the phone is online, or as soon as it registers again.
+ * acknowledged to the browser), then handed to the phone, in the order each browser sent them.
+ *
+ * <p>When the phone is online, in one hop: the browser's node sends the command to the phone's node
+ * ({@link PhoneRoutes#deliver}), which, in the phone's socket queue, stores it as handed over by a fresh
+ * attempt in one write through the group commit ({@link Store#deliverCommand}), emits it only once that
+ * committed, and answers "stored"; then the browser is acknowledged. When the device still has older
+ * pending commands, the command is stored pending behind them and the ordinary hand-over sends them all, in
+ * order. When that hop fails (the phone offline, its node silent, gone, of an older version, or its storage
+ * failing), the browser's node queues the command itself (idempotent by key, so one the phone's node did
+ * store is not queued twice) and nudges the phone's node; then the hand-over runs there at once, or as soon
+ * as the phone registers again. A browser's commands are handled one after another (its socket queue waits
+ * for each acknowledgement), so its next command is sent only once the previous one is stored, whichever
+ * path each took.
  *
  * <p>Every hand-over of one phone's commands runs in that phone's socket queue, so two attempts can
  * never send the same command twice. A command handed over is not handed over again to the original
@@ -36,7 +49,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * it later), the node remembers the attempt; its next hand-over for that phone claims the command with
  * the same id, which succeeds only if the row is delivered by that very attempt, which this node never
  * emitted: then it emits it, once. Without this, a late commit would leave the command marked delivered
- * but never sent, and the original app would never get it.
+ * but never sent, and the original app would never get it. A one-hop record that failed so is first
+ * queued again by key before that claim: the queueing waits for the hung insert to end either way, where
+ * the claim alone would find no row yet and give the attempt up.
  */
 final class Outbox {
     private static final Logger log = LoggerFactory.getLogger(Outbox.class);
@@ -52,8 +67,12 @@ final class Outbox {
     private final Metrics metrics;
     private final Duration ttl;
     private long sweeper = -1;
-    /** Per phone: commands whose "delivered" record failed with an unknown outcome, key → that attempt's id, oldest first. */
-    private final Map<String, Map<String, String>> unsure = new ConcurrentHashMap<>();
+    /** Per phone: commands whose "delivered" record failed with an unknown outcome, key → that attempt, oldest first. */
+    private final Map<String, Map<String, Unsure>> unsure = new ConcurrentHashMap<>();
+
+    /** An attempt whose record has an unknown outcome; {@code command} ({key, event, payload}) when it was a one-hop insert. */
+    private record Unsure(String attempt, JsonObject command) {
+    }
 
     Outbox(Vertx vertx, String nodeId, Store store, PhoneRoutes routes, WebFanout fanout, Metrics metrics, Duration ttl) {
         this.vertx = vertx;
@@ -76,8 +95,22 @@ final class Outbox {
         }
     }
 
-    /** Stores the command (idempotent by key), then asks the phone's node to hand it over; completes once stored. */
+    /**
+     * On the browser's node: hands the command to the phone's node in one hop, or, when that fails for any
+     * reason, stores it here (idempotent by key) and nudges the phone's node. Completes once stored.
+     */
     Future<Void> submit(String deviceId, String key, String event, JsonObject payload) {
+        return routes.deliver(deviceId, key, event, payload).transform(direct -> {
+            if (direct.succeeded()) {
+                return Future.<Void>succeededFuture();
+            }
+            log.debug("command queued, not delivered in one hop node={} device={} event={}: {}", nodeId, deviceId, event,
+                    direct.cause().getMessage());
+            return queue(deviceId, key, event, payload);
+        });
+    }
+
+    private Future<Void> queue(String deviceId, String key, String event, JsonObject payload) {
         return store.enqueueCommand(deviceId, key, event, payload).map(fresh -> {
             if (!fresh) {
                 log.info("command already queued node={} device={} event={}", nodeId, deviceId, event);
@@ -86,6 +119,42 @@ final class Outbox {
             routes.nudge(deviceId);
             return null;
         });
+    }
+
+    /**
+     * On the phone's node, in the phone's socket queue: stores a browser's command as handed over by a fresh
+     * attempt in one write and, once that committed, emits it; behind older pending commands it is stored
+     * pending and the outbox handed over; a key already stored is not emitted again. Completes once the
+     * command is stored (whatever the hand-over behind it does); fails when it may not be, and then the
+     * browser's node queues it.
+     */
+    Future<Void> deliver(Client client, String key, String event, JsonObject payload) {
+        String deviceId = client.phoneDeviceId();
+        if (deviceId == null || !client.socket().connected()) {
+            return Future.failedFuture(new PhoneRoutes.NotReached(PhoneRoutes.NOT_CONNECTED));
+        }
+        // Attempts with an unknown outcome are older than this command: settled first, or this one would overtake them.
+        Future<Void> before = unsureAttempts(deviceId).isEmpty() ? Future.succeededFuture() : handOver(client);
+        String attempt = UUID.randomUUID().toString();
+        return before.compose(v -> store.deliverCommand(deviceId, key, event, payload, attempt)
+                .onFailure(e -> {
+                    if (e instanceof StoreException refused && refused.reason() == FailureReason.INVALID_DATA) {
+                        return; // refused as it stands: nothing was stored, nor ever will be
+                    }
+                    remember(deviceId, key, new Unsure(attempt, new JsonObject().put("event", event).put("payload", payload)));
+                    // Settled by this node even if the browser's node cannot queue it (storage down there too).
+                    vertx.setTimer(FIRST_RETRY_MS, id -> client.runQueued(() -> flush(client)));
+                })
+                .compose(delivery -> switch (delivery) {
+                    case DELIVERED -> {
+                        // A socket that closed in this instant loses it, as it would have lost an emit to a dead socket.
+                        client.socket().emit(event, payload);
+                        metrics.messagesRelayed("to_phone", 1);
+                        yield Future.<Void>succeededFuture();
+                    }
+                    // Stored: the hand-over (which retries by itself) sends what waits, this one in its turn.
+                    case QUEUED, DUPLICATE -> flush(client).otherwiseEmpty();
+                }));
     }
 
     /**
@@ -115,7 +184,7 @@ final class Outbox {
         boolean redeliver = client.phoneConfirmsCommands();
         return store.openCommands(deviceId, redeliver).compose(commands -> {
             // Attempts with an unknown outcome first: they are older than anything still pending behind them.
-            Map<String, String> attempts = unsureAttempts(deviceId);
+            Map<String, Unsure> attempts = unsureAttempts(deviceId);
             List<String> keys = new ArrayList<>(attempts.keySet());
             for (int i = 0; i < commands.size(); i++) {
                 String key = commands.getJsonObject(i).getString("key");
@@ -125,8 +194,11 @@ final class Outbox {
             }
             Future<Integer> handed = Future.succeededFuture(0);
             for (String key : keys) {
-                String attempt = attempts.getOrDefault(key, UUID.randomUUID().toString());
-                handed = handed.compose(count -> handOne(client, deviceId, key, attempt, redeliver).map(sent -> sent ? count + 1 : count));
+                Unsure earlier = attempts.get(key);
+                String attempt = earlier == null ? UUID.randomUUID().toString() : earlier.attempt();
+                handed = handed.compose(count -> requeue(deviceId, key, earlier)
+                        .compose(v -> handOne(client, deviceId, key, attempt, redeliver))
+                        .map(sent -> sent ? count + 1 : count));
             }
             return handed.map(count -> {
                 if (count > 0) {
@@ -135,6 +207,18 @@ final class Outbox {
                 return null;
             });
         });
+    }
+
+    /**
+     * A one-hop record with an unknown outcome is queued again by key before it is claimed: the insert waits
+     * for a hung insert of that key to end, so the claim then finds the row as that one left it.
+     */
+    private Future<Void> requeue(String deviceId, String key, Unsure earlier) {
+        if (earlier == null || earlier.command() == null) {
+            return Future.succeededFuture();
+        }
+        JsonObject command = earlier.command();
+        return store.enqueueCommand(deviceId, key, command.getString("event"), command.getJsonObject("payload")).mapEmpty();
     }
 
     /**
@@ -148,7 +232,7 @@ final class Outbox {
             return Future.succeededFuture(false);
         }
         return store.claimCommand(deviceId, key, attempt, redeliver)
-                .onFailure(e -> remember(deviceId, key, attempt))
+                .onFailure(e -> remember(deviceId, key, new Unsure(attempt, null)))
                 .map(claimed -> {
                     forget(deviceId, key);
                     if (claimed.isEmpty()) {
@@ -162,9 +246,9 @@ final class Outbox {
                 });
     }
 
-    private void remember(String deviceId, String key, String attempt) {
+    private void remember(String deviceId, String key, Unsure attempt) {
         unsure.compute(deviceId, (d, attempts) -> {
-            Map<String, String> kept = attempts == null ? new LinkedHashMap<>() : attempts;
+            Map<String, Unsure> kept = attempts == null ? new LinkedHashMap<>() : attempts;
             kept.putIfAbsent(key, attempt);
             return kept;
         });
@@ -178,8 +262,8 @@ final class Outbox {
     }
 
     /** A copy, oldest first; the map's compute methods are what guard each phone's entry. */
-    private Map<String, String> unsureAttempts(String deviceId) {
-        Map<String, String> copy = new LinkedHashMap<>();
+    private Map<String, Unsure> unsureAttempts(String deviceId) {
+        Map<String, Unsure> copy = new LinkedHashMap<>();
         unsure.computeIfPresent(deviceId, (d, attempts) -> {
             copy.putAll(attempts);
             return attempts;

@@ -92,7 +92,8 @@ final class PhoneEvents {
     /**
      * The phone's end of the browsers' commands. Everything runs in the phone socket's queue, and a command
      * sent straight here ({@code request:sync}) is emitted only after the outbox was flushed: a read mark
-     * or send that a browser stored before it reaches the phone first, whatever the phone was busy with.
+     * or send that a browser stored before it reaches the phone first, whatever the phone was busy with. A
+     * send or read mark delivered in one hop is stored and emitted there too, behind any pending ones.
      */
     private PhoneRoutes.Commands commands(Client client) {
         return new PhoneRoutes.Commands() {
@@ -111,6 +112,11 @@ final class PhoneEvents {
                     }
                     return null;
                 }));
+            }
+
+            @Override
+            public Future<Void> deliver(String key, String event, JsonObject payload) {
+                return client.queued(() -> outbox.deliver(client, key, event, payload));
             }
         };
     }

@@ -23,10 +23,18 @@ import java.util.Map;
  * {@link Addresses#phone}; browsers on any node <em>send</em> their commands there and learn from the
  * reply (or its absence) whether the phone got them.
  *
- * <p>Three kinds of message arrive there, named by the {@value #KIND_HEADER} header: a {@value #COMMAND}
- * for the phone, {@code {"event": name, "payload": object or null}}; a {@value #FLUSH} nudge (the phone's
- * outbox has news); a {@value #TAKEOVER} notice, {@code {"takenOverBy": socket id}}, from the phone's newer
- * socket. Node-wide and thread-safe.
+ * <p>Four kinds of message arrive there, named by the {@value #KIND_HEADER} header: a {@value #DELIVER}, a
+ * browser's outbox command handed straight to the phone's node, {@code {"key": k, "command": {"event": name,
+ * "payload": object}}}, answered {@code {"stored": true}} once that node stored it; a {@value #COMMAND} for the
+ * phone, {@code {"event": name, "payload": object or null}}; a {@value #FLUSH} nudge (the phone's outbox has
+ * news); a {@value #TAKEOVER} notice, {@code {"takenOverBy": socket id}}, from the phone's newer socket. A
+ * kind this node does not know is refused, never emitted. Node-wide and thread-safe.
+ *
+ * <p>Mixed versions (a rolling deploy): nodes before {@value #DELIVER} read any kind they do not know as a
+ * {@value #COMMAND} and emit its top-level {@code event} and {@code payload} to the phone. That is why a
+ * deliver nests its command under {@code command}: such a node finds no event name, its emit fails before
+ * anything is written to the socket (encoding a null event name throws), it answers the failure at once,
+ * and the browser's node falls back to the outbox's store-and-nudge, which every version understands.
  */
 public final class PhoneRoutes {
     private static final Logger log = LoggerFactory.getLogger(PhoneRoutes.class);
@@ -43,6 +51,11 @@ public final class PhoneRoutes {
     static final String KIND_HEADER = "kind";
     /** Kind of a browser's command for the phone. */
     static final String COMMAND = "command";
+    /**
+     * Kind of a browser's outbox command sent straight to the phone's node, which stores it as handed over
+     * and emits it in one step (see {@link Commands#deliver}). Never emitted as it arrives.
+     */
+    static final String DELIVER = "deliver";
     /** Kind of a nudge: hand the phone its outbox (never emitted to the phone itself). */
     static final String FLUSH = "flush";
     /** Kind of the notice a phone's new socket publishes to its address: every other route of the phone goes. */
@@ -51,6 +64,12 @@ public final class PhoneRoutes {
     private static final String TAKEN_OVER_BY = "takenOverBy";
     /** Failure code of a command whose phone's socket closed on the node that holds the route. */
     private static final int GONE = 404;
+    /** Failure code of a message whose kind this node does not know (a newer node's): nothing was done. */
+    private static final int UNKNOWN_KIND = 501;
+    /** Failure code of a deliver that the phone's node could not store. */
+    private static final int NOT_STORED = 503;
+    /** Field of a deliver's answer: the phone's node stored the command (and emitted it or queued it in order). */
+    private static final String STORED = "stored";
 
     private final Vertx vertx;
     private final Map<String, Attached> phones = new HashMap<>(); // guarded by this
@@ -70,6 +89,12 @@ public final class PhoneRoutes {
 
         /** Emits {@code event} to the phone after everything browsers stored for it before; completes once emitted. */
         Future<Void> emit(String event, JsonObject payload);
+
+        /**
+         * Stores a browser's outbox command as handed to the phone and emits it (or, behind older pending
+         * commands, stores it pending and hands them all over); completes once it is stored.
+         */
+        Future<Void> deliver(String key, String event, JsonObject payload);
     }
 
     /**
@@ -93,14 +118,19 @@ public final class PhoneRoutes {
             }
             consumer = vertx.eventBus().consumer(Addresses.phone(deviceId), message -> {
                 String kind = kindOf(message);
-                if (!TAKEOVER.equals(kind)) {
-                    deliver(socket, message, FLUSH.equals(kind), commands);
-                } else if (!socket.id().equals(message.body().getString(TAKEN_OVER_BY))) {
-                    detach(deviceId, socket).onSuccess(gone -> {
-                        if (gone) {
-                            log.info("phone route taken over by a newer socket device={} socket={}", deviceId, socket.id());
+                switch (kind) {
+                    case COMMAND, FLUSH, DELIVER -> handOn(socket, message, kind, commands);
+                    case TAKEOVER -> {
+                        if (!socket.id().equals(message.body().getString(TAKEN_OVER_BY))) {
+                            detach(deviceId, socket).onSuccess(gone -> {
+                                if (gone) {
+                                    log.info("phone route taken over by a newer socket device={} socket={}", deviceId, socket.id());
+                                }
+                            });
                         }
-                    });
+                    }
+                    // A newer node's kind: emitting it as a command could send the phone what it must not get.
+                    default -> message.fail(UNKNOWN_KIND, "Unknown kind of phone message: " + kind);
                 }
             });
             phones.put(deviceId, new Attached(socket, consumer, commands, settled));
@@ -156,7 +186,25 @@ public final class PhoneRoutes {
         return vertx.eventBus().request(Addresses.phone(deviceId), body,
                         new DeliveryOptions().addHeader(KIND_HEADER, COMMAND).setSendTimeout(COMMAND_TIMEOUT.toMillis()))
                 .<Void>mapEmpty()
-                .recover(PhoneRoutes::explain);
+                .recover(PhoneRoutes::<Void>explain);
+    }
+
+    /**
+     * Hands a browser's outbox command to the phone's node, wherever it is, which stores it as handed over
+     * and emits it (see {@link Commands#deliver}). Completes once that node answered that the command is
+     * stored; fails when no node holds the phone ({@link NotReached} {@value #NOT_CONNECTED}), when the
+     * phone's node did not answer in time, could not store it, or does not know this kind (a node of the
+     * version before). On any failure the command may or may not be stored: the caller queues it by key,
+     * which stores it at most once.
+     */
+    public Future<Void> deliver(String deviceId, String key, String event, JsonObject payload) {
+        JsonObject body = new JsonObject().put("key", key).put("command", new JsonObject().put("event", event).put("payload", payload));
+        return vertx.eventBus().<JsonObject>request(Addresses.phone(deviceId), body,
+                        new DeliveryOptions().addHeader(KIND_HEADER, DELIVER).setSendTimeout(COMMAND_TIMEOUT.toMillis()))
+                .recover(PhoneRoutes::explain)
+                .compose(reply -> reply.body() != null && Boolean.TRUE.equals(reply.body().getValue(STORED))
+                        ? Future.<Void>succeededFuture()
+                        : Future.failedFuture(new NotReached("The mobile device's node did not say it stored the command")));
     }
 
     /**
@@ -170,7 +218,7 @@ public final class PhoneRoutes {
         }
     }
 
-    private static Future<Void> explain(Throwable failure) {
+    private static <T> Future<T> explain(Throwable failure) {
         if (failure instanceof ReplyException reply) {
             return Future.failedFuture(new NotReached(switch (reply.failureType()) {
                 case NO_HANDLERS -> NOT_CONNECTED;
@@ -228,26 +276,37 @@ public final class PhoneRoutes {
                 : FLUSH_EVENT.equals(message.body().getString("event")) ? FLUSH : COMMAND;
     }
 
-    private static void deliver(SocketIoSocket socket, Message<JsonObject> message, boolean flush, Commands commands) {
-        String event = message.body().getString("event");
-        JsonObject payload = message.body().getJsonObject("payload");
+    private static void handOn(SocketIoSocket socket, Message<JsonObject> message, String kind, Commands commands) {
+        JsonObject body = message.body();
         socket.runOnContext(v -> {
             if (!socket.connected()) {
                 message.fail(GONE, NOT_CONNECTED);
                 return;
             }
-            if (flush) {
-                commands.flush();
-                message.reply(null);
-                return;
-            }
-            commands.emit(event, payload).onComplete(emitted -> {
-                if (emitted.succeeded()) {
+            switch (kind) {
+                case FLUSH -> {
+                    commands.flush();
                     message.reply(null);
-                } else {
-                    message.fail(GONE, NOT_CONNECTED);
                 }
-            });
+                case DELIVER -> {
+                    JsonObject command = body.getJsonObject("command", new JsonObject());
+                    commands.deliver(body.getString("key"), command.getString("event"), command.getJsonObject("payload"))
+                            .onComplete(stored -> {
+                                if (stored.succeeded()) {
+                                    message.reply(new JsonObject().put(STORED, true));
+                                } else {
+                                    message.fail(NOT_STORED, String.valueOf(stored.cause().getMessage()));
+                                }
+                            });
+                }
+                default -> commands.emit(body.getString("event"), body.getJsonObject("payload")).onComplete(emitted -> {
+                    if (emitted.succeeded()) {
+                        message.reply(null);
+                    } else {
+                        message.fail(GONE, NOT_CONNECTED);
+                    }
+                });
+            }
         });
     }
 

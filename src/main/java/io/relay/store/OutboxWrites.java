@@ -13,8 +13,9 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * The outbox's writes: browsers' commands queued, claimed for handing to the phone, confirmed by it. Each
- * kind is one statement per flush over every device's commands in it.
+ * The outbox's writes: browsers' commands queued, delivered straight to an online phone, claimed for
+ * handing to the phone, confirmed by it. Each kind is one statement per flush over every device's commands
+ * in it.
  */
 final class OutboxWrites {
     private OutboxWrites() {
@@ -41,6 +42,28 @@ final class OutboxWrites {
         @Override
         Kind kind() {
             return Kind.OUTBOX_ENQUEUE;
+        }
+    }
+
+    /** A browser's command stored as handed to the online phone by one attempt (see {@link Store#deliverCommand}). */
+    static final class Deliver extends Write<Store.Delivery> {
+        final String deviceId;
+        final String key;
+        final String event;
+        final String payload;
+        final UUID handover;
+
+        Deliver(String deviceId, String key, String event, JsonObject payload, UUID handover) {
+            this.deviceId = deviceId;
+            this.key = key;
+            this.event = event;
+            this.payload = payload.encode();
+            this.handover = handover;
+        }
+
+        @Override
+        Kind kind() {
+            return Kind.OUTBOX_DELIVER;
         }
     }
 
@@ -106,6 +129,40 @@ final class OutboxWrites {
                 }
                 return null;
             });
+        }
+    }
+
+    static final class DeliverBatch extends WriteBatch {
+        DeliverBatch(List<Write<?>> writes) {
+            super(writes);
+        }
+
+        @Override
+        Future<Void> execute(SqlClient client) {
+            int n = writes.size();
+            String[] devices = new String[n], keys = new String[n], events = new String[n], payloads = new String[n];
+            UUID[] handovers = new UUID[n];
+            for (int i = 0; i < n; i++) {
+                Deliver d = (Deliver) writes.get(i);
+                devices[i] = d.deviceId;
+                keys[i] = d.key;
+                events[i] = d.event;
+                payloads[i] = d.payload;
+                handovers[i] = d.handover;
+            }
+            return client.preparedQuery(StoreSql.DELIVER_COMMANDS).execute(WriteBatch.arrays(devices, keys, events, payloads, handovers))
+                    .map(rows -> {
+                        // As with Enqueue: a key twice in one statement is stored once, for the first of them.
+                        Map<String, Store.Delivery> stored = new HashMap<>();
+                        rows.forEach(row -> stored.put(key(row.getString("device_id"), row.getString("key")),
+                                "delivered".equals(row.getString("state")) ? Store.Delivery.DELIVERED : Store.Delivery.QUEUED));
+                        for (Write<?> w : writes) {
+                            Deliver d = (Deliver) w;
+                            Store.Delivery delivery = stored.remove(key(d.deviceId, d.key));
+                            d.stage(delivery == null ? Store.Delivery.DUPLICATE : delivery);
+                        }
+                        return null;
+                    });
         }
     }
 

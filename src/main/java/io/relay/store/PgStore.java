@@ -256,6 +256,12 @@ public final class PgStore implements Store {
     }
 
     @Override
+    public Future<Delivery> deliverCommand(String deviceId, String key, String event, JsonObject payload, String handover) {
+        return batched("deliver-command", () -> writes.submit(new OutboxWrites.Deliver(id(deviceId, "deviceId"), id(key, "key"),
+                id(event, "event"), StoreArgs.payload(payload), StoreArgs.uuid(handover, "handover"))));
+    }
+
+    @Override
     public Future<JsonArray> openCommands(String deviceId, boolean includeDelivered) {
         return direct("open-commands", () -> pool.preparedQuery(StoreSql.OPEN_COMMANDS).execute(Tuple.of(id(deviceId, "deviceId"), includeDelivered))
                 .map(rows -> {

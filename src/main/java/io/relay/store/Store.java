@@ -135,6 +135,26 @@ public interface Store {
     Future<Boolean> enqueueCommand(String deviceId, String key, String event, JsonObject payload);
 
     /**
+     * Stores a browser's command for a phone that is online, as handed over by the hand-over attempt
+     * {@code handover} (a UUID), in one write: {@link Delivery#DELIVERED} when the device has no pending
+     * command (the caller emits it now; a record whose outcome it never learnt is claimed with
+     * {@link #claimCommand} by the same attempt); {@link Delivery#QUEUED}, stored pending, when older commands
+     * still wait (the caller hands them all over, in order); {@link Delivery#DUPLICATE} when a command with that
+     * key was stored already (idempotent by key, as {@link #enqueueCommand}: nothing stored, nothing to emit).
+     */
+    Future<Delivery> deliverCommand(String deviceId, String key, String event, JsonObject payload, String handover);
+
+    /** What {@link #deliverCommand} did with a command. */
+    enum Delivery {
+        /** Stored as delivered by the given attempt: emit it, once. */
+        DELIVERED,
+        /** Stored pending behind older pending commands: hand the outbox over. */
+        QUEUED,
+        /** A command with that key was already stored; this one was not. */
+        DUPLICATE
+    }
+
+    /**
      * The phone's open commands, oldest first, as {@code [{key, event, payload}]}: those never handed
      * to it, and with {@code includeDelivered} also those handed over but not yet confirmed.
      */

@@ -192,6 +192,26 @@ final class StoreSql {
             ON CONFLICT (device_id, key) DO NOTHING
             RETURNING device_id, key""";
 
+    // A browser's command for a phone that is online, stored as handed over by the phone's node in one
+    // statement (no read of the open commands, no claim): delivered by the attempt $5 when the device has no
+    // pending command, else pending behind them (the ordinary hand-over then sends them all, in order). Every
+    // row of one device in one statement takes the same side, as they all see the same snapshot. A key
+    // already stored (a retried send) is left as it is and not answered; one stored concurrently is waited for.
+    static final String DELIVER_COMMANDS = """
+            WITH u AS (SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::uuid[]) WITH ORDINALITY
+                         AS u (device_id, key, event, payload, handover, ord)),
+            behind AS (SELECT DISTINCT u.device_id FROM u
+                       WHERE EXISTS (SELECT 1 FROM outbox o WHERE o.device_id = u.device_id AND o.state = 'pending'))
+            INSERT INTO outbox (device_id, key, event, payload, state, handover, delivered_at)
+            SELECT u.device_id, u.key, u.event, u.payload::json,
+                   CASE WHEN b.device_id IS NULL THEN 'delivered' ELSE 'pending' END,
+                   CASE WHEN b.device_id IS NULL THEN u.handover END,
+                   CASE WHEN b.device_id IS NULL THEN now() END
+            FROM u LEFT JOIN behind b ON b.device_id = u.device_id
+            ORDER BY u.ord
+            ON CONFLICT (device_id, key) DO NOTHING
+            RETURNING device_id, key, state""";
+
     // payload::text: handed to the phone exactly as the browser sent it.
     static final String OPEN_COMMANDS = """
             SELECT key, event, payload::text AS payload FROM outbox

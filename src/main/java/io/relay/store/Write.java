@@ -18,7 +18,11 @@ import java.util.List;
 abstract class Write<T> {
 
     /** The kinds of write, in the order their statements run within one flush. */
-    enum Kind { MESSAGES, CONVERSATIONS, STATUSES, OUTBOX_ENQUEUE, OUTBOX_CLAIM, OUTBOX_CONFIRM }
+    enum Kind {
+        // OUTBOX_DELIVER after OUTBOX_ENQUEUE: a command delivered straight to the phone sees the pending ones
+        // queued in the same flush (each statement of the transaction sees the ones before) and waits behind them.
+        MESSAGES, CONVERSATIONS, STATUSES, OUTBOX_ENQUEUE, OUTBOX_DELIVER, OUTBOX_CLAIM, OUTBOX_CONFIRM
+    }
 
     private final Promise<T> promise = Promise.promise();
     /** The caller's context, where its answer is delivered; null for a caller off Vert.x's threads (tests). */

@@ -40,6 +40,7 @@ abstract class WriteBatch {
             case CONVERSATIONS -> new ConversationWrites.Batch(writes);
             case STATUSES -> new StatusWrites.Batch(writes);
             case OUTBOX_ENQUEUE -> new OutboxWrites.EnqueueBatch(writes);
+            case OUTBOX_DELIVER -> new OutboxWrites.DeliverBatch(writes);
             case OUTBOX_CLAIM -> new OutboxWrites.ClaimBatch(writes);
             case OUTBOX_CONFIRM -> new OutboxWrites.ConfirmBatch(writes);
         };

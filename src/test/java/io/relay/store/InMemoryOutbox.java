@@ -9,8 +9,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The outbox of {@link InMemoryStore}: browsers' commands per phone, queued once per key, handed to one
- * hand-over attempt, settled or expired, as {@code OutboxWrites} stores them. Arguments come checked;
+ * The outbox of {@link InMemoryStore}: browsers' commands per phone, queued (or delivered straight to an
+ * online phone) once per key, handed to one hand-over attempt, settled or expired, as {@code OutboxWrites} stores them. Arguments come checked;
  * called under the store's lock.
  */
 final class InMemoryOutbox {
@@ -38,6 +38,22 @@ final class InMemoryOutbox {
     boolean enqueue(String deviceId, String key, String event, JsonObject payload) {
         Map<String, Command> queued = byDevice.computeIfAbsent(deviceId, d -> new LinkedHashMap<>());
         return queued.putIfAbsent(key, new Command(key, event, payload.encode())) == null;
+    }
+
+    Store.Delivery deliver(String deviceId, String key, String event, JsonObject payload, String handover) {
+        Map<String, Command> queued = byDevice.computeIfAbsent(deviceId, d -> new LinkedHashMap<>());
+        if (queued.containsKey(key)) {
+            return Store.Delivery.DUPLICATE;
+        }
+        boolean behind = queued.values().stream().anyMatch(c -> c.state.equals("pending"));
+        Command command = new Command(key, event, payload.encode());
+        queued.put(key, command);
+        if (behind) {
+            return Store.Delivery.QUEUED;
+        }
+        command.state = "delivered";
+        command.handover = handover;
+        return Store.Delivery.DELIVERED;
     }
 
     JsonArray open(String deviceId, boolean includeDelivered) {

@@ -374,6 +374,12 @@ public final class InMemoryStore implements Store {
     }
 
     @Override
+    public Future<Delivery> deliverCommand(String deviceId, String key, String event, JsonObject payload, String handover) {
+        return answer(() -> outbox.deliver(id(deviceId, "deviceId"), id(key, "key"), id(event, "event"), StoreArgs.payload(payload),
+                StoreArgs.uuid(handover, "handover").toString()));
+    }
+
+    @Override
     public Future<JsonArray> openCommands(String deviceId, boolean includeDelivered) {
         return answer(() -> outbox.open(id(deviceId, "deviceId"), includeDelivered));
     }
