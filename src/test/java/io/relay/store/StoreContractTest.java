@@ -201,6 +201,36 @@ class StoreContractTest {
         }
 
         @Test
+        @DisplayName("delivers a command straight to an online phone in one write: handed over by that attempt, once per key, and pending behind older pending commands")
+        void deliverStraight() throws Exception {
+            Store store = store();
+            JsonObject payload = new JsonObject().put("phoneNumber", "+1").put("message", "hi");
+            String first = UUID.randomUUID().toString(), second = UUID.randomUUID().toString();
+            assertThat(await(store.deliverCommand("d", "k1", "send:message", payload, first))).isEqualTo(Store.Delivery.DELIVERED);
+            assertThat(await(store.openCommands("d", false))).as("not pending: already handed over").isEmpty();
+            assertThat(await(store.openCommands("d", true)).getJsonObject(0))
+                    .isEqualTo(new JsonObject().put("key", "k1").put("event", "send:message").put("payload", payload));
+            assertThat(await(store.claimCommand("d", "k1", second, false))).as("another attempt").isEmpty();
+            assertThat(await(store.claimCommand("d", "k1", first, false))).as("the attempt that delivered it, whose outcome was unsure")
+                    .isPresent();
+
+            assertThat(await(store.deliverCommand("d", "k1", "send:message", payload.copy().put("message", "again"), second)))
+                    .as("a retried send").isEqualTo(Store.Delivery.DUPLICATE);
+            assertThat(await(store.enqueueCommand("d", "k1", "send:message", payload))).as("queued by key after it").isFalse();
+            assertThat(await(store.openCommands("d", true)).getJsonObject(0).getJsonObject("payload")).isEqualTo(payload);
+
+            assertThat(await(store.enqueueCommand("d", "k2", "send:message", payload))).isTrue();
+            assertThat(await(store.deliverCommand("d", "k3", "mark:read", new JsonObject().put("conversationId", "c"), first)))
+                    .as("behind a pending command").isEqualTo(Store.Delivery.QUEUED);
+            assertThat(await(store.openCommands("d", false)).stream().map(c -> ((JsonObject) c).getString("key")).toList())
+                    .containsExactly("k2", "k3");
+            assertThat(await(store.deliverCommand("e", "k2", "send:message", payload, second))).as("another device's key")
+                    .isEqualTo(Store.Delivery.DELIVERED);
+            assertThat(refusal(store.deliverCommand("d", "k4", "send:message", payload, "not-a-uuid")).reason())
+                    .isEqualTo(FailureReason.INVALID_DATA);
+        }
+
+        @Test
         @DisplayName("redeems a pairing once and only before it expires, hands its session out once, and keeps the session until revoked")
         void pairing() throws Exception {
             Store store = store();
