@@ -158,6 +158,28 @@ class GroupCommitTest {
     }
 
     @Test
+    @DisplayName("one-hop deliveries of several phones go out in one flush; a phone with a command queued in that same flush gets its delivery stored pending behind it")
+    void deliveriesInOneFlush(Vertx vertx, VertxTestContext ctx) {
+        String attempt = UUID.randomUUID().toString();
+        List<Future<?>> calls = new ArrayList<>();
+        store(vertx, 4, FAR, 2).compose(store -> {
+                    calls.add(store.enqueueCommand("phone-b", "older", "send:message", new JsonObject().put("n", 1)));
+                    calls.add(store.deliverCommand("phone-a", "a", "send:message", new JsonObject().put("n", 2), attempt));
+                    calls.add(store.deliverCommand("phone-b", "b", "send:message", new JsonObject().put("n", 3), attempt));
+                    calls.add(store.deliverCommand("phone-c", "c", "mark:read", new JsonObject().put("n", 4), attempt));
+                    return Future.all(calls);
+                })
+                .compose(v -> strings("SELECT key, state || ' ' || coalesce(handover::text, '-') FROM outbox ORDER BY created_at"))
+                .onComplete(ctx.succeeding(rows -> ctx.verify(() -> {
+                    assertThat(commit.flushes()).isEqualTo(1);
+                    assertThat(calls.stream().<Object>map(Future::result).toList())
+                            .containsExactly(true, Store.Delivery.DELIVERED, Store.Delivery.QUEUED, Store.Delivery.DELIVERED);
+                    assertThat(rows).containsExactly("older pending -", "a delivered " + attempt, "b pending -", "c delivered " + attempt);
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
     @DisplayName("a phone's conversation list and its log entry, and a status with the command it settles and its log entry, are each one write: one flush, one commit, numbered in turn")
     void eventsStoredTogether(Vertx vertx, VertxTestContext ctx) {
         // No time bound and one flush at a time: each call alone would be a flush of its own.
