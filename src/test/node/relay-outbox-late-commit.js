@@ -3,6 +3,9 @@
 // timeout (the test's control endpoint holds it uncommitted), the phone goes away meanwhile, and the
 // record then commits after all: the row says "delivered" although the relay never emitted it. When the
 // phone comes back (an app that does not confirm commands), it must still get that send, once.
+// The phone is online when the browser sends, so the record is the one-hop insert of the phone's node:
+// the browser is acknowledged only once the send is stored, that is once the database answered (the
+// browser's node, given no answer by the phone's node, queues it by key, which waits for the held insert).
 //
 // Usage: node relay-outbox-late-commit.js <base url> <control url>
 //   POST <control url>/hold-handover?key=<tempId>   recording that command as delivered waits, uncommitted
@@ -34,7 +37,7 @@ kit.main(async (track) => {
   kit.log('recording the hand-over of the send will hang');
   await control('/hold-handover?key=' + encodeURIComponent(held.tempId));
   const sentAt = Date.now();
-  kit.assertAckOk(await web.ack('web:send-message', held), 'the send is stored');
+  const stored = new Promise((resolve) => web.socket.emit('web:send-message', held, (ack) => resolve(ack)));
   await kit.sleep(1000);
   assert.strictEqual(phone.received('send:message').length, 0, 'nothing emitted while its record hangs');
   kit.log('the phone goes away while the record hangs');
@@ -43,6 +46,7 @@ kit.main(async (track) => {
   await kit.sleep(Math.max(0, sentAt + HELD_MS - Date.now()));
   kit.log('the record commits now, after the relay gave up on it');
   await control('/release-handover');
+  kit.assertAckOk(await kit.withTimeout(stored, 'the ack of the held send', 10000), 'the send is stored');
 
   kit.log('the phone comes back and must get the send, once');
   const back = track(await kit.connectPhone(baseUrl, 'websocket', 'phone-back', deviceId, { deviceSecret: phone.deviceSecret }));

@@ -121,7 +121,8 @@ class DatabaseRestartE2ETest {
     /**
      * {@code POST /stop?how=fast|crash} and {@code POST /start}; {@code POST /refuse-handover?key=} and
      * {@code /accept-handover}, which make the database fail (and then stop failing) the one statement that
-     * records a command as handed to the phone: a trigger raising a connection error, as if the database
+     * records a command as handed to the phone (the insert of a one-hop delivery or the claim of a queued
+     * command): a trigger raising a connection error, as if the database
      * went away right then, which no timing of a real stop could hit reliably. Answered on a thread of
      * their own (they block).
      */
@@ -144,7 +145,7 @@ class DatabaseRestartE2ETest {
                   RETURN NEW;
                 END $$;
                 DROP TRIGGER IF EXISTS refuse_handover ON outbox;
-                CREATE TRIGGER refuse_handover BEFORE UPDATE ON outbox FOR EACH ROW EXECUTE FUNCTION refuse_handover('%s');
+                CREATE TRIGGER refuse_handover BEFORE INSERT OR UPDATE ON outbox FOR EACH ROW EXECUTE FUNCTION refuse_handover('%s');
                 """.formatted(exchange.getRequestURI().getQuery().replace("key=", "").replace("'", "")))));
         server.createContext("/accept-handover", exchange -> answer(exchange, () -> execute("DROP TRIGGER refuse_handover ON outbox")));
         server.createContext("/hold-handover", exchange -> answer(exchange, () -> holdHandover(
@@ -173,7 +174,7 @@ class DatabaseRestartE2ETest {
     }
 
     /**
-     * Makes the statement that records that command as handed over wait, uncommitted, until
+     * Makes the statement that records that command as handed over (inserted so, or claimed) wait, uncommitted, until
      * {@link #releaseHandover}: a trigger takes an advisory lock that a connection of this test holds. The
      * relay's request times out meanwhile, and the record commits after all once released, as with a
      * database that hung and came back.
@@ -196,7 +197,7 @@ class DatabaseRestartE2ETest {
                   RETURN NEW;
                 END $$;
                 DROP TRIGGER IF EXISTS hold_handover ON outbox;
-                CREATE TRIGGER hold_handover BEFORE UPDATE ON outbox FOR EACH ROW EXECUTE FUNCTION hold_handover('%s');
+                CREATE TRIGGER hold_handover BEFORE INSERT OR UPDATE ON outbox FOR EACH ROW EXECUTE FUNCTION hold_handover('%s');
                 """.formatted(key));
     }
 
