@@ -164,16 +164,22 @@ final class StoreSql {
 
     // The $2 most recently active threads (a thread is a conversationId, else a phone number, as the web
     // app files them), most recent first, and the latest $3 messages of each, handed back oldest first as
-    // the web app shows them. Both steps walk messages_device_thread_ts_idx.
+    // the web app shows them. Each thread's messages are read off messages_device_thread_ts_idx, already in
+    // order: "=" and "IS NULL" can walk that index, "IS NOT DISTINCT FROM" cannot (PostgreSQL would read
+    // every message of the device once per thread), hence the two arms, of which only one runs per thread.
     static final String LOAD_THREADS = """
             WITH threads AS (
               SELECT COALESCE(conversation_id, phone_number) AS thread, max(ts) AS last_ts
               FROM messages WHERE device_id = $1
               GROUP BY 1 ORDER BY last_ts DESC NULLS LAST, thread LIMIT $2)
             SELECT t.thread, m.doc, m.status FROM threads t CROSS JOIN LATERAL (
-              SELECT doc::text AS doc, status, ts, id FROM messages
-              WHERE device_id = $1 AND COALESCE(conversation_id, phone_number) IS NOT DISTINCT FROM t.thread
-              ORDER BY ts DESC NULLS LAST, id DESC LIMIT $3) m
+              (SELECT doc::text AS doc, status, ts, id FROM messages
+               WHERE t.thread IS NOT NULL AND device_id = $1 AND COALESCE(conversation_id, phone_number) = t.thread
+               ORDER BY COALESCE(conversation_id, phone_number), ts DESC NULLS LAST, id DESC LIMIT $3)
+              UNION ALL
+              (SELECT doc::text AS doc, status, ts, id FROM messages
+               WHERE t.thread IS NULL AND device_id = $1 AND COALESCE(conversation_id, phone_number) IS NULL
+               ORDER BY COALESCE(conversation_id, phone_number), ts DESC NULLS LAST, id DESC LIMIT $3)) m
             ORDER BY t.last_ts DESC NULLS LAST, t.thread, m.ts ASC NULLS FIRST, m.id ASC""";
 
     /** The newest successfully applied migration: answers only when the database does, and shows it is migrated. */
