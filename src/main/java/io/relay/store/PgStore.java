@@ -278,6 +278,13 @@ public final class PgStore implements Store {
     }
 
     @Override
+    public Future<Integer> pruneCommands(Instant queuedBefore, int limit) {
+        return direct("prune-commands", () -> pool.preparedQuery(StoreSql.PRUNE_COMMANDS)
+                .execute(Tuple.of(StoreArgs.instant(queuedBefore, "queuedBefore"), StoreArgs.limit(limit, "limit")))
+                .map(rows -> rows.rowCount()));
+    }
+
+    @Override
     public Future<JsonArray> expireCommands(Instant queuedBefore) {
         return direct("expire-commands", () -> pool.preparedQuery(StoreSql.EXPIRE_COMMANDS)
                 .execute(Tuple.of(StoreArgs.instant(queuedBefore, "queuedBefore")))

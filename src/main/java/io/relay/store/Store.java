@@ -153,6 +153,12 @@ public interface Store {
      */
     Future<Optional<JsonObject>> claimCommand(String deviceId, String key, String handover, boolean redeliver);
 
+    /**
+     * Deletes up to {@code limit} settled commands (delivered, done or expired) queued before {@code queuedBefore},
+     * oldest first, and completes with how many it deleted. Pending commands are never deleted: they expire first.
+     */
+    Future<Integer> pruneCommands(Instant queuedBefore, int limit);
+
     /** Expires commands still undelivered after their time; returns them as {@code [{deviceId, key, event}]}, each once. */
     Future<JsonArray> expireCommands(Instant queuedBefore);
 

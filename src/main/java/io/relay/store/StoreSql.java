@@ -199,10 +199,14 @@ final class StoreSql {
             RETURNING device_id, key""";
 
     // payload::text: handed to the phone exactly as the browser sent it.
+    // Two arms: the pending commands off their own index (an "OR" of the states could not use it); the delivered
+    // ones only when asked, for a phone that confirms.
     static final String OPEN_COMMANDS = """
-            SELECT key, event, payload::text AS payload FROM outbox
-            WHERE device_id = $1 AND (state = 'pending' OR ($2 AND state = 'delivered'))
-            ORDER BY created_at, key""";
+            SELECT key, event, payload, created_at FROM (
+              SELECT key, event, payload::text AS payload, created_at FROM outbox WHERE device_id = $1 AND state = 'pending'
+              UNION ALL
+              SELECT key, event, payload::text AS payload, created_at FROM outbox WHERE $2 AND device_id = $1 AND state = 'delivered'
+            ) open ORDER BY created_at, key""";
 
     // Takes a command for handing to the phone: from pending; or, still delivered, by the same hand-over
     // attempt (whose earlier record had an unknown outcome) or for a phone that confirms and wants it again.
@@ -221,6 +225,11 @@ final class StoreSql {
             WHERE o.device_id = u.device_id AND o.key = u.key AND o.state IN ('pending', 'delivered')""";
 
     // Atomic per row: with several nodes sweeping, each expired command is reported once.
+    // Settled commands past their keeping time, oldest first, a bounded number per call (see V8).
+    static final String PRUNE_COMMANDS = """
+            DELETE FROM outbox WHERE ctid = ANY (ARRAY(
+              SELECT ctid FROM outbox WHERE state <> 'pending' AND created_at < $1 ORDER BY created_at LIMIT $2))""";
+
     static final String EXPIRE_COMMANDS = """
             UPDATE outbox SET state = 'expired' WHERE state = 'pending' AND created_at < $1
             RETURNING device_id, key, event""";

@@ -396,6 +396,11 @@ public final class InMemoryStore implements Store {
     }
 
     @Override
+    public Future<Integer> pruneCommands(Instant queuedBefore, int limit) {
+        return answer(() -> outbox.prune(StoreArgs.instant(queuedBefore, "queuedBefore").toInstant(), StoreArgs.limit(limit, "limit")));
+    }
+
+    @Override
     public Future<JsonArray> expireCommands(Instant queuedBefore) {
         return answer(() -> outbox.expire(StoreArgs.instant(queuedBefore, "queuedBefore").toInstant()));
     }

@@ -201,6 +201,28 @@ class StoreContractTest {
         }
 
         @Test
+        @DisplayName("deletes settled commands (delivered, done, expired) queued before a time, oldest first and a bounded number at a time; never a pending one")
+        void outboxPrune() throws Exception {
+            Store store = store();
+            JsonObject payload = new JsonObject().put("phoneNumber", "+1").put("message", "hi");
+            for (String key : List.of("delivered", "done", "expired", "also-expired")) {
+                await(store.enqueueCommand("d", key, "send:message", payload));
+            }
+            await(store.claimCommand("d", "delivered", UUID.randomUUID().toString(), false));
+            await(store.confirmCommand("d", "done"));
+            await(store.expireCommands(Instant.now().plusSeconds(60)));
+            await(store.enqueueCommand("d", "fresh", "send:message", payload)); // pending
+
+            assertThat(await(store.pruneCommands(Instant.now().minusSeconds(60), 100))).as("nothing old enough").isZero();
+            Instant later = Instant.now().plusSeconds(60);
+            assertThat(await(store.pruneCommands(later, 2))).as("bounded").isEqualTo(2);
+            assertThat(await(store.pruneCommands(later, 100))).isEqualTo(2);
+            assertThat(await(store.openCommands("d", true)).stream().map(c -> ((JsonObject) c).getString("key")).toList())
+                    .containsExactly("fresh");
+            assertThat(await(store.enqueueCommand("d", "done", "send:message", payload))).as("a pruned key is new again").isTrue();
+        }
+
+        @Test
         @DisplayName("redeems a pairing once and only before it expires, hands its session out once, and keeps the session until revoked")
         void pairing() throws Exception {
             Store store = store();

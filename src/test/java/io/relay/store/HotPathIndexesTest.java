@@ -15,10 +15,10 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * What the messages table's indexes are for: every message written pays for each of them, so each must
+ * What the indexes of the hottest tables are for: every row written pays for each of them, so each must
  * serve a read, and the read must be able to use it. Checked on the plans PostgreSQL makes.
  */
-class MessageIndexesTest {
+class HotPathIndexesTest {
     @RegisterExtension
     final FreshStorage storage = new FreshStorage();
 
@@ -44,6 +44,47 @@ class MessageIndexesTest {
                 names.add(rows.getString(1));
             }
             assertThat(names).containsExactly("messages_device_thread_ts_idx", "messages_pkey");
+        }
+    }
+
+    @Test
+    @DisplayName("A command is claimed and confirmed by its key on the primary key, however many commands the phone left delivered")
+    void commandsByKey() throws Exception {
+        try (Connection c = connect()) {
+            fillOutbox(c);
+            String claim = StoreSql.CLAIM_COMMANDS.replace("$1", "'{d1}'").replace("$2", "'{k4001}'")
+                    .replace("$3", "'{00000000-0000-0000-0000-000000000001}'").replace("$4", "'{false}'");
+            String confirm = StoreSql.CONFIRM_COMMANDS.replace("$1", "'{d1}'").replace("$2", "'{k4001}'");
+            for (String statement : List.of(claim, confirm)) {
+                // Before V8 the planner walked the device's open commands (outbox_open_idx), filtering by key.
+                assertThat(String.join("\n", plan(c, statement))).contains("using outbox_pkey");
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("A hand-over reads the phone's pending commands off their own index, not the delivered ones it leaves behind")
+    void openCommandsByState() throws Exception {
+        try (Connection c = connect()) {
+            fillOutbox(c);
+            String pendingOnly = String.join("\n", plan(c, StoreSql.OPEN_COMMANDS.replace("$1", "'d1'").replace("$2", "false")));
+            // Either index of pending commands will do (they hold no delivered ones); what must not be walked is
+            // the primary key's or the delivered commands' range of the phone.
+            assertThat(pendingOnly).containsPattern("outbox_pending(_age)?_idx").doesNotContain("outbox_pkey").doesNotContain("outbox_delivered_idx");
+            String withDelivered = String.join("\n", plan(c, StoreSql.OPEN_COMMANDS.replace("$1", "'d1'").replace("$2", "true")));
+            assertThat(withDelivered).containsPattern("outbox_pending(_age)?_idx");
+        }
+    }
+
+    /** 50 phones that do not confirm, 400 commands each, delivered for good but for the last two of each. */
+    private static void fillOutbox(Connection c) throws Exception {
+        try (Statement s = c.createStatement()) {
+            s.execute("""
+                    INSERT INTO outbox (device_id, key, event, payload, state, created_at)
+                    SELECT 'd' || (g % 50), 'k' || g, 'send:message', '{}',
+                           CASE WHEN g > 19900 THEN 'pending' ELSE 'delivered' END, now() - (20000 - g) * interval '1 second'
+                    FROM generate_series(1, 20000) g""");
+            s.execute("ANALYZE outbox");
         }
     }
 
