@@ -54,6 +54,15 @@ public final class Metrics {
     private final boolean ownsRegistry;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+    // Counted per relayed message and per browser it reaches: looked up by the one label's value, with no key to build.
+    private final ByLabel<Counter> eventsReceived = new ByLabel<>(event ->
+            counter("relay.events.received", "Socket.IO events received from clients, by event", "event", event));
+    private final ByLabel<Counter> eventsSent = new ByLabel<>(event ->
+            counter("relay.events.sent", "Socket.IO events sent to client sockets, by event", "event", event));
+    private final ByLabel<Counter> messagesRelayed = new ByLabel<>(direction ->
+            counter("relay.messages.relayed", "SMS relayed, by direction (to_web, to_phone)", "direction", direction));
+    private final ByLabel<Timer> relayLatency = new ByLabel<>(event ->
+            timer("relay.relay.latency", "Time from a client event's arrival to it being relayed, by event", LATENCY_BUCKETS, "event", event));
 
     private Metrics(PrometheusMeterRegistry registry, boolean ownsRegistry, boolean bindJvm) {
         this.registry = registry;
@@ -169,23 +178,22 @@ public final class Metrics {
 
     /** A client event arrived ({@code event} is a known event name or {@code unknown}). */
     public void eventReceived(String event) {
-        counter("relay.events.received", "Socket.IO events received from clients, by event", "event", event).increment();
+        eventsReceived.get(event).increment();
     }
 
     /** An event was sent to one client socket. */
     public void eventSent(String event) {
-        counter("relay.events.sent", "Socket.IO events sent to client sockets, by event", "event", event).increment();
+        eventsSent.get(event).increment();
     }
 
     /** SMS carried: {@code to_web} counts stored messages published to browsers, {@code to_phone} send requests handed to the phone. */
     public void messagesRelayed(String direction, int count) {
-        counter("relay.messages.relayed", "SMS relayed, by direction (to_web, to_phone)", "direction", direction).increment(count);
+        messagesRelayed.get(direction).increment(count);
     }
 
     /** Time from a client event's arrival to it being relayed (stored and published, or delivered to the phone's socket). */
     public void relayLatency(String event, long nanos) {
-        timer("relay.relay.latency", "Time from a client event's arrival to it being relayed, by event", LATENCY_BUCKETS, "event", event)
-                .record(nanos, TimeUnit.NANOSECONDS);
+        relayLatency.get(event).record(nanos, TimeUnit.NANOSECONDS);
     }
 
     /** A client event was refused or failed, or its connection closed for a bound it broke. */
@@ -265,6 +273,21 @@ public final class Metrics {
                 .minimumExpectedValue(buckets[0])
                 .maximumExpectedValue(buckets[buckets.length - 1])
                 .register(registry));
+    }
+
+    /** The meters of one name with one label, by the label's value. */
+    private static final class ByLabel<M> {
+        private final Map<String, M> meters = new ConcurrentHashMap<>();
+        private final java.util.function.Function<String, M> create;
+
+        ByLabel(java.util.function.Function<String, M> create) {
+            this.create = create;
+        }
+
+        M get(String value) {
+            M meter = meters.get(value);
+            return meter != null ? meter : meters.computeIfAbsent(value, create);
+        }
     }
 
     private static String key(String name, String... tags) {

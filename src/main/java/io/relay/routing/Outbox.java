@@ -58,6 +58,14 @@ final class Outbox {
     /** First pause before a hand-over that failed on storage is tried again; doubled up to the max. */
     static final long FIRST_RETRY_MS = 500;
     static final long MAX_RETRY_MS = 30_000;
+    /**
+     * How long a settled command (delivered, done, expired) is kept: while it is, a browser's retried send
+     * with the same tempId is recognised and not sent twice. Then it is deleted, so the outbox stays the size
+     * of a week of sends instead of growing for as long as the relay runs.
+     */
+    static final Duration SETTLED_KEPT = Duration.ofDays(7);
+    /** Settled commands deleted per sweep at most: a first sweep over a long backlog stays a short statement. */
+    static final int PRUNE_BATCH = 10_000;
 
     private final Vertx vertx;
     private final String nodeId;
@@ -277,7 +285,14 @@ final class Outbox {
     }
 
     private void sweep() {
-        store.expireCommands(Instant.now().minus(ttl)).onSuccess(this::tellExpired)
+        Instant now = Instant.now();
+        store.expireCommands(now.minus(ttl)).onSuccess(this::tellExpired)
+                .compose(v -> store.pruneCommands(now.minus(SETTLED_KEPT), PRUNE_BATCH))
+                .onSuccess(pruned -> {
+                    if (pruned > 0) {
+                        log.info("outbox pruned node={} settled={} keptFor={}", nodeId, pruned, SETTLED_KEPT);
+                    }
+                })
                 .onFailure(e -> log.warn("outbox sweep failed node={}: {}", nodeId, e.getMessage()));
     }
 

@@ -1,6 +1,7 @@
 package io.relay.routing;
 
 import io.relay.gateway.socketio.DisconnectReason;
+import io.relay.gateway.socketio.SocketIoPackets;
 import io.relay.gateway.socketio.SocketIoSocket;
 import io.relay.ops.Metrics;
 import io.relay.pairing.PairingService;
@@ -147,9 +148,10 @@ final class PhoneEvents {
      */
     Future<Void> messages(String deviceId, JsonObject payload) {
         JsonArray messages = Payloads.documents(payload, "messages");
-        return store.saveMessagesAndLog(deviceId, messages, Events.MESSAGES_SYNC, payload)
+        String stored = encoded(payload);
+        return store.saveMessagesAndLog(deviceId, messages, Events.MESSAGES_SYNC, stored)
                 .map(seq -> {
-                    fanout.publishLogged(deviceId, Events.MESSAGES_SYNC, seq, payload.put(SEQ, seq));
+                    publish(deviceId, Events.MESSAGES_SYNC, seq, payload, stored);
                     metrics.messagesRelayed("to_web", messages.size());
                     return null;
                 });
@@ -158,9 +160,10 @@ final class PhoneEvents {
     /** {@code mobile:conversations}: store the list and log it in one commit, then {@code conversations:sync} to every browser. */
     Future<Void> conversations(String deviceId, JsonObject payload) {
         JsonArray conversations = Payloads.documents(payload, "conversations");
-        return store.saveConversationsAndLog(deviceId, conversations, Events.CONVERSATIONS_SYNC, payload)
+        String stored = encoded(payload);
+        return store.saveConversationsAndLog(deviceId, conversations, Events.CONVERSATIONS_SYNC, stored)
                 .map(seq -> {
-                    fanout.publishLogged(deviceId, Events.CONVERSATIONS_SYNC, seq, payload.put(SEQ, seq));
+                    publish(deviceId, Events.CONVERSATIONS_SYNC, seq, payload, stored);
                     return null;
                 });
     }
@@ -182,11 +185,32 @@ final class PhoneEvents {
         String status = Payloads.requiredString(payload, "status", MAX_STATUS_CHARS);
         // A status naming a browser's tempId (or using it as the message id) settles that command.
         String tempId = payload.getValue("tempId") == null ? messageId : Payloads.id(payload, "tempId");
-        return store.recordStatusAndLog(deviceId, messageId, status, tempId, Events.MESSAGE_STATUS, payload)
+        String stored = encoded(payload);
+        return store.recordStatusAndLog(deviceId, messageId, status, tempId, Events.MESSAGE_STATUS, stored)
                 .map(seq -> {
-                    fanout.publishLogged(deviceId, Events.MESSAGE_STATUS, seq, payload.put(SEQ, seq));
+                    publish(deviceId, Events.MESSAGE_STATUS, seq, payload, stored);
                     return null;
                 });
+    }
+
+    /**
+     * The payload's one encoding: the log stores it, and the packet to the browsers is built around it. A
+     * binary attachment has no place in either (no event of the contract carries one; operators may let
+     * them in for other events), so it is refused before anything is stored.
+     */
+    private static String encoded(JsonObject payload) {
+        if (SocketIoPackets.hasBinary(payload)) {
+            throw new EventRejected("binary data is not accepted in this event");
+        }
+        return payload.encode();
+    }
+
+    /** To every browser of the phone: the payload as stored, with its number added as {@value #SEQ}. */
+    private void publish(String deviceId, String event, long seq, JsonObject payload, String stored) {
+        String packet = payload.containsKey(SEQ)
+                ? SocketIoPackets.encodeEvent(event, payload.put(SEQ, seq)) // the phone's own field gives way, in its place
+                : SocketIoPackets.encodeEventAdding(event, stored, SEQ, seq);
+        fanout.publishLogged(deviceId, event, seq, packet);
     }
 
     /**

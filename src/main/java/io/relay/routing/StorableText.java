@@ -3,6 +3,8 @@ package io.relay.routing;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -40,34 +42,67 @@ public final class StorableText {
      * error message naming it (such as {@code messages[3].phoneNumber}); null when every string can.
      */
     public static String refusal(JsonObject payload) {
-        return refusal(payload, "");
+        Found found = find(payload);
+        if (found == null) {
+            return null;
+        }
+        String path = path(found.where);
+        return found.inName
+                ? "Invalid field name" + (path.isEmpty() ? "" : " in " + shown(path)) + " (" + found.problem + ")"
+                : "Invalid field: " + shown(path) + " (" + found.problem + ")";
     }
 
-    private static String refusal(Object value, String path) {
+    /**
+     * A string that cannot be stored, and where: {@code where} holds the keys (String) and indexes (Integer)
+     * leading to it, innermost first, filled in on the way back up. Every event's payload is walked, so the
+     * path is built only for the one that fails.
+     */
+    private record Found(String problem, boolean inName, List<Object> where) {
+    }
+
+    private static Found find(Object value) {
         if (value instanceof String text) {
             String problem = problem(text);
-            return problem == null ? null : "Invalid field: " + shown(path) + " (" + problem + ")";
+            return problem == null ? null : new Found(problem, false, new ArrayList<>());
         }
         if (value instanceof JsonObject object) {
             for (Map.Entry<String, Object> field : object) {
                 String problem = problem(field.getKey());
                 if (problem != null) {
-                    return "Invalid field name" + (path.isEmpty() ? "" : " in " + shown(path)) + " (" + problem + ")";
+                    return new Found(problem, true, new ArrayList<>());
                 }
-                String refused = refusal(field.getValue(), path.isEmpty() ? field.getKey() : path + "." + field.getKey());
-                if (refused != null) {
-                    return refused;
+                Found found = find(field.getValue());
+                if (found != null) {
+                    found.where.add(field.getKey());
+                    return found;
                 }
             }
         } else if (value instanceof JsonArray array) {
             for (int i = 0; i < array.size(); i++) {
-                String refused = refusal(array.getValue(i), path + "[" + i + "]");
-                if (refused != null) {
-                    return refused;
+                Found found = find(array.getValue(i));
+                if (found != null) {
+                    found.where.add(i);
+                    return found;
                 }
             }
         }
         return null; // numbers, booleans, null, binary attachments
+    }
+
+    /** Such as {@code messages[3].phoneNumber}, from the parts innermost first. */
+    private static String path(List<Object> where) {
+        StringBuilder path = new StringBuilder();
+        for (int k = where.size() - 1; k >= 0; k--) {
+            if (where.get(k) instanceof Integer index) {
+                path.append('[').append(index).append(']');
+            } else {
+                if (path.length() > 0) {
+                    path.append('.');
+                }
+                path.append(where.get(k));
+            }
+        }
+        return path.toString();
     }
 
     /** The path as quoted back: printable, each name and the whole bounded (the names are the client's). */

@@ -63,9 +63,9 @@ public final class WebFanout {
                 new DeliveryOptions().addHeader(EVENT_HEADER, event));
     }
 
-    /** Publishes an event of the phone's log, whose payload carries its sequence number {@code seq}. */
-    public void publishLogged(String deviceId, String event, long seq, Object payload) {
-        vertx.eventBus().publish(Addresses.web(deviceId), SocketIoPackets.encodeEvent(event, payload),
+    /** Publishes an event of the phone's log, encoded as {@code packet}, whose payload carries its sequence number {@code seq}. */
+    public void publishLogged(String deviceId, String event, long seq, String packet) {
+        vertx.eventBus().publish(Addresses.web(deviceId), packet,
                 new DeliveryOptions().addHeader(EVENT_HEADER, event).addHeader(SEQ_HEADER, Long.toString(seq)));
     }
 

@@ -41,10 +41,11 @@ final class MessageWrites {
         /** Its number, once its statement answered. */
         long seq;
 
-        Save(String deviceId, JsonArray messages, String event, JsonObject payload) {
+        /** {@code payload}: the event's payload as a JSON object's text, or null when not logged. */
+        Save(String deviceId, JsonArray messages, String event, String payload) {
             super(deviceId, DocumentBatches.messages(messages), DocumentBatches::messageColumns);
             this.event = event;
-            this.payload = payload == null ? null : payload.encode();
+            this.payload = payload;
         }
 
         @Override

@@ -180,21 +180,21 @@ public final class PgStore implements Store {
     }
 
     @Override
-    public Future<Long> saveMessagesAndLog(String deviceId, JsonArray messages, String event, JsonObject payload) {
+    public Future<Long> saveMessagesAndLog(String deviceId, JsonArray messages, String event, String payloadJson) {
         return batched("save-messages", () -> writes.submit(new MessageWrites.Save(id(deviceId, "deviceId"),
-                StoreArgs.batch(messages, "messages"), id(event, "event"), StoreArgs.payload(payload))));
+                StoreArgs.batch(messages, "messages"), id(event, "event"), StoreArgs.payload(payloadJson))));
     }
 
     @Override
     public Future<Long> appendEvent(String deviceId, String event, JsonObject payload) {
         return batched("append-event", () -> writes.submit(new MessageWrites.Save(id(deviceId, "deviceId"), new JsonArray(),
-                id(event, "event"), StoreArgs.payload(payload))));
+                id(event, "event"), StoreArgs.payload(payload).encode())));
     }
 
     @Override
-    public Future<Long> saveConversationsAndLog(String deviceId, JsonArray conversations, String event, JsonObject payload) {
+    public Future<Long> saveConversationsAndLog(String deviceId, JsonArray conversations, String event, String payloadJson) {
         return batched("save-conversations", () -> {
-            var logged = new MessageWrites.Save(id(deviceId, "deviceId"), new JsonArray(), id(event, "event"), StoreArgs.payload(payload));
+            var logged = new MessageWrites.Save(id(deviceId, "deviceId"), new JsonArray(), id(event, "event"), StoreArgs.payload(payloadJson));
             var save = new ConversationWrites.Save(deviceId, StoreArgs.batch(conversations, "conversations"));
             return writes.submit(save.rows.isEmpty() ? logged : new Together<>(logged, List.of(save)));
         });
@@ -202,10 +202,10 @@ public final class PgStore implements Store {
 
     @Override
     public Future<Long> recordStatusAndLog(String deviceId, String messageId, String status, String settles, String event,
-                                           JsonObject payload) {
+                                           String payloadJson) {
         return batched("record-status", () -> {
             String device = id(deviceId, "deviceId");
-            var logged = new MessageWrites.Save(device, new JsonArray(), id(event, "event"), StoreArgs.payload(payload));
+            var logged = new MessageWrites.Save(device, new JsonArray(), id(event, "event"), StoreArgs.payload(payloadJson));
             return writes.submit(new Together<>(logged, List.of(
                     new StatusWrites.Update(device, id(messageId, "messageId"), id(status, "status")),
                     new OutboxWrites.Confirm(device, id(settles, "settles")))));
@@ -281,6 +281,13 @@ public final class PgStore implements Store {
     public Future<Optional<JsonObject>> claimCommand(String deviceId, String key, String handover, boolean redeliver) {
         return batched("claim-command", () -> writes.submit(new OutboxWrites.Claim(id(deviceId, "deviceId"), id(key, "key"),
                 StoreArgs.uuid(handover, "handover"), redeliver)));
+    }
+
+    @Override
+    public Future<Integer> pruneCommands(Instant queuedBefore, int limit) {
+        return direct("prune-commands", () -> pool.preparedQuery(StoreSql.PRUNE_COMMANDS)
+                .execute(Tuple.of(StoreArgs.instant(queuedBefore, "queuedBefore"), StoreArgs.limit(limit, "limit")))
+                .map(rows -> rows.rowCount()));
     }
 
     @Override

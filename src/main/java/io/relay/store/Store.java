@@ -85,24 +85,25 @@ public interface Store {
     Future<Void> saveMessages(String deviceId, JsonArray messages);
 
     /**
-     * Upserts the phone's messages and appends {@code event} with {@code payload} to the device's log
+     * Upserts the phone's messages and appends {@code event} with {@code payloadJson} (the payload as its
+     * caller encoded it once, a JSON object's text, which the log keeps as it is) to the device's log
      * in the same commit; completes with the event's number. Fails as a bad request (after storing
      * the messages) when the device was never registered.
      */
-    Future<Long> saveMessagesAndLog(String deviceId, JsonArray messages, String event, JsonObject payload);
+    Future<Long> saveMessagesAndLog(String deviceId, JsonArray messages, String event, String payloadJson);
 
     /**
-     * Upserts the phone's conversations and appends {@code event} with {@code payload} to the device's log,
+     * Upserts the phone's conversations and appends {@code event} with {@code payloadJson} to the device's log,
      * in one commit; completes with the event's number.
      */
-    Future<Long> saveConversationsAndLog(String deviceId, JsonArray conversations, String event, JsonObject payload);
+    Future<Long> saveConversationsAndLog(String deviceId, JsonArray conversations, String event, String payloadJson);
 
     /**
      * In one commit: records a status change of one message (a no-op if it was never stored), settles the
      * browser's command {@code settles} (a no-op if there is none), and appends {@code event} with
-     * {@code payload} to the device's log; completes with the event's number.
+     * {@code payloadJson} to the device's log; completes with the event's number.
      */
-    Future<Long> recordStatusAndLog(String deviceId, String messageId, String status, String settles, String event, JsonObject payload);
+    Future<Long> recordStatusAndLog(String deviceId, String messageId, String status, String settles, String event, String payloadJson);
 
     /** Upserts the phone's conversations by (deviceId, id). */
     Future<Void> saveConversations(String deviceId, JsonArray conversations);
@@ -171,6 +172,12 @@ public interface Store {
      * another attempt.
      */
     Future<Optional<JsonObject>> claimCommand(String deviceId, String key, String handover, boolean redeliver);
+
+    /**
+     * Deletes up to {@code limit} settled commands (delivered, done or expired) queued before {@code queuedBefore},
+     * oldest first, and completes with how many it deleted. Pending commands are never deleted: they expire first.
+     */
+    Future<Integer> pruneCommands(Instant queuedBefore, int limit);
 
     /** Expires commands still undelivered after their time; returns them as {@code [{deviceId, key, event}]}, each once. */
     Future<JsonArray> expireCommands(Instant queuedBefore);

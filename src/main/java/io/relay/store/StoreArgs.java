@@ -83,6 +83,14 @@ final class StoreArgs {
         return items;
     }
 
+    /** A payload already encoded: a JSON object's text (the database checks it is JSON as it stores it). */
+    static String payload(String payloadJson) {
+        if (payloadJson == null || !payloadJson.startsWith("{")) {
+            throw new BadRequest("payload must be an object");
+        }
+        return payloadJson;
+    }
+
     static JsonObject payload(JsonObject payload) {
         if (payload == null) {
             throw new BadRequest("payload must be an object");

@@ -164,16 +164,22 @@ final class StoreSql {
 
     // The $2 most recently active threads (a thread is a conversationId, else a phone number, as the web
     // app files them), most recent first, and the latest $3 messages of each, handed back oldest first as
-    // the web app shows them. Both steps walk messages_device_thread_ts_idx.
+    // the web app shows them. Each thread's messages are read off messages_device_thread_ts_idx, already in
+    // order: "=" and "IS NULL" can walk that index, "IS NOT DISTINCT FROM" cannot (PostgreSQL would read
+    // every message of the device once per thread), hence the two arms, of which only one runs per thread.
     static final String LOAD_THREADS = """
             WITH threads AS (
               SELECT COALESCE(conversation_id, phone_number) AS thread, max(ts) AS last_ts
               FROM messages WHERE device_id = $1
               GROUP BY 1 ORDER BY last_ts DESC NULLS LAST, thread LIMIT $2)
             SELECT t.thread, m.doc, m.status FROM threads t CROSS JOIN LATERAL (
-              SELECT doc::text AS doc, status, ts, id FROM messages
-              WHERE device_id = $1 AND COALESCE(conversation_id, phone_number) IS NOT DISTINCT FROM t.thread
-              ORDER BY ts DESC NULLS LAST, id DESC LIMIT $3) m
+              (SELECT doc::text AS doc, status, ts, id FROM messages
+               WHERE t.thread IS NOT NULL AND device_id = $1 AND COALESCE(conversation_id, phone_number) = t.thread
+               ORDER BY COALESCE(conversation_id, phone_number), ts DESC NULLS LAST, id DESC LIMIT $3)
+              UNION ALL
+              (SELECT doc::text AS doc, status, ts, id FROM messages
+               WHERE t.thread IS NULL AND device_id = $1 AND COALESCE(conversation_id, phone_number) IS NULL
+               ORDER BY COALESCE(conversation_id, phone_number), ts DESC NULLS LAST, id DESC LIMIT $3)) m
             ORDER BY t.last_ts DESC NULLS LAST, t.thread, m.ts ASC NULLS FIRST, m.id ASC""";
 
     /** The newest successfully applied migration: answers only when the database does, and shows it is migrated. */
@@ -213,10 +219,14 @@ final class StoreSql {
             RETURNING device_id, key, state""";
 
     // payload::text: handed to the phone exactly as the browser sent it.
+    // Two arms: the pending commands off their own index (an "OR" of the states could not use it); the delivered
+    // ones only when asked, for a phone that confirms.
     static final String OPEN_COMMANDS = """
-            SELECT key, event, payload::text AS payload FROM outbox
-            WHERE device_id = $1 AND (state = 'pending' OR ($2 AND state = 'delivered'))
-            ORDER BY created_at, key""";
+            SELECT key, event, payload, created_at FROM (
+              SELECT key, event, payload::text AS payload, created_at FROM outbox WHERE device_id = $1 AND state = 'pending'
+              UNION ALL
+              SELECT key, event, payload::text AS payload, created_at FROM outbox WHERE $2 AND device_id = $1 AND state = 'delivered'
+            ) open ORDER BY created_at, key""";
 
     // Takes a command for handing to the phone: from pending; or, still delivered, by the same hand-over
     // attempt (whose earlier record had an unknown outcome) or for a phone that confirms and wants it again.
@@ -235,6 +245,11 @@ final class StoreSql {
             WHERE o.device_id = u.device_id AND o.key = u.key AND o.state IN ('pending', 'delivered')""";
 
     // Atomic per row: with several nodes sweeping, each expired command is reported once.
+    // Settled commands past their keeping time, oldest first, a bounded number per call (see V8).
+    static final String PRUNE_COMMANDS = """
+            DELETE FROM outbox WHERE ctid = ANY (ARRAY(
+              SELECT ctid FROM outbox WHERE state <> 'pending' AND created_at < $1 ORDER BY created_at LIMIT $2))""";
+
     static final String EXPIRE_COMMANDS = """
             UPDATE outbox SET state = 'expired' WHERE state = 'pending' AND created_at < $1
             RETURNING device_id, key, event""";

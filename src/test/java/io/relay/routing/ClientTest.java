@@ -96,6 +96,49 @@ class ClientTest {
     }
 
     @Test
+    @DisplayName("relays a phone's event to browsers as the phone sent it, with the relay's seq added last (or in place of a seq of the phone's own)")
+    void relaysAsSent(Vertx vertx, VertxTestContext ctx) {
+        RecordingSocket phone = connect();
+        RecordingSocket browser = new RecordingSocket(context);
+        String first = "{\"messages\":[{\"id\":\"m1\",\"body\":\"a\\\"}]\",\"n\":2.5,\"big\":12345678901}],\"extra\":{}}";
+        String second = "{\"seq\":\"phone's\",\"messages\":[],\"z\":1}";
+        switchboard.fanout().join("phone-1", browser)
+                .compose(v -> send(phone, Events.MOBILE_REGISTER, new JsonObject().put("deviceId", "phone-1")))
+                .compose(v -> send(phone, Events.MOBILE_MESSAGES, new JsonObject(first)))
+                .compose(v -> send(phone, Events.MOBILE_MESSAGES, new JsonObject(second)))
+                .compose(v -> vertx.timer(100))
+                .onComplete(ctx.succeeding(v -> ctx.verify(() -> {
+                    List<String> relayed = browser.packets.stream().filter(p -> p.startsWith("2[\"messages:sync\"")).toList();
+                    assertThat(relayed).containsExactly(
+                            "2[\"messages:sync\"," + first.substring(0, first.length() - 1) + ",\"seq\":1}]",
+                            "2[\"messages:sync\",{\"seq\":2,\"messages\":[],\"z\":1}]");
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("refuses binary data in a phone event (an operator may allow binary packets; no event of the contract has any), storing and relaying nothing")
+    void refusesBinaryData(Vertx vertx, VertxTestContext ctx) {
+        RecordingSocket phone = connect();
+        RecordingSocket browser = new RecordingSocket(context);
+        JsonObject withBinary = new JsonObject().put("messages", new JsonArray().add(message(1).put("attachment", io.vertx.core.buffer.Buffer.buffer("x"))));
+        switchboard.fanout().join("phone-1", browser)
+                .compose(v -> send(phone, Events.MOBILE_REGISTER, new JsonObject().put("deviceId", "phone-1")))
+                .compose(v -> send(phone, Events.MOBILE_MESSAGES, withBinary))
+                .compose(refused -> send(phone, Events.MOBILE_MESSAGES, new JsonObject().put("messages", new JsonArray().add(message(2))))
+                        .map(accepted -> List.of(refused, accepted)))
+                .compose(acks -> vertx.timer(100).map(acks))
+                .onComplete(ctx.succeeding(acks -> ctx.verify(() -> {
+                    assertThat(acks.get(0).getBoolean("success")).isFalse();
+                    assertThat(acks.get(0).getString("error")).contains("binary");
+                    assertThat(acks.get(1).getBoolean("success")).isTrue();
+                    List<String> relayed = browser.packets.stream().filter(p -> p.startsWith("2[\"messages:sync\"")).toList();
+                    assertThat(relayed).hasSize(1).allSatisfy(p -> assertThat(p).contains("\"m2\"").contains("\"seq\":1}"));
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
     @DisplayName("refuses the events of a side it has not joined with the words the apps know, a bad payload named first")
     void sidesNotJoined(Vertx vertx, VertxTestContext ctx) {
         RecordingSocket phone = connect();

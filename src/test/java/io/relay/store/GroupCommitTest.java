@@ -122,8 +122,8 @@ class GroupCommitTest {
                         INSERT INTO outbox (device_id, key, event, payload) VALUES
                           ('phone-a', 'to-claim', 'send:message', '{}'), ('phone-b', 'to-confirm', 'send:message', '{}')""").execute())
                 .compose(v -> {
-                    calls.add(store.saveMessagesAndLog("phone-a", messages("a1", "a2"), "messages:sync", new JsonObject().put("m", "a")));
-                    calls.add(store.saveMessagesAndLog("phone-b", messages("b1", "b2"), "messages:sync", new JsonObject().put("m", "b")));
+                    calls.add(store.saveMessagesAndLog("phone-a", messages("a1", "a2"), "messages:sync", new JsonObject().put("m", "a").encode()));
+                    calls.add(store.saveMessagesAndLog("phone-b", messages("b1", "b2"), "messages:sync", new JsonObject().put("m", "b").encode()));
                     calls.add(store.appendEvent("phone-a", "conversations:sync", new JsonObject().put("c", "a")));
                     calls.add(store.saveConversations("phone-a", conversation("ca")));
                     calls.add(store.saveConversations("phone-b", conversation("cb")));
@@ -188,9 +188,9 @@ class GroupCommitTest {
                         INSERT INTO messages (device_id, id, doc) VALUES ('phone-t', 'm1', '{"id":"m1"}');
                         INSERT INTO outbox (device_id, key, event, payload) VALUES ('phone-t', 'temp-1', 'send:message', '{}')""").execute())
                 .compose(v -> onContext(persistence, () -> Future.succeededFuture(commit.flushes())))
-                .compose(before -> store.saveConversationsAndLog("phone-t", conversation("c1"), "conversations:sync", new JsonObject().put("k", 1))
+                .compose(before -> store.saveConversationsAndLog("phone-t", conversation("c1"), "conversations:sync", new JsonObject().put("k", 1).encode())
                         .compose(first -> store.recordStatusAndLog("phone-t", "m1", "delivered", "temp-1", "message:status",
-                                        new JsonObject().put("k", 2))
+                                        new JsonObject().put("k", 2).encode())
                                 .map(second -> List.of(first, second)))
                         .compose(seqs -> onContext(persistence, () -> Future.succeededFuture(commit.flushes() - before))
                                 .map(flushes -> List.of(seqs.get(0), seqs.get(1), flushes)))))
@@ -340,11 +340,11 @@ class GroupCommitTest {
             ids.add("logged-" + p);
         }
         store(vertx, 1_000, Duration.ZERO, 1).compose(store -> devices(ids.toArray(String[]::new)).compose(v -> {
-            saves.add(store.saveMessagesAndLog("nobody", messages("x1"), "messages:sync", new JsonObject()));
+            saves.add(store.saveMessagesAndLog("nobody", messages("x1"), "messages:sync", "{}"));
             for (int round = 0; round < rounds; round++) {
                 for (String phone : ids) {
                     JsonObject payload = new JsonObject().put("messages", messages("m" + round));
-                    saves.add(store.saveMessagesAndLog(phone, payload.getJsonArray("messages"), "messages:sync", payload));
+                    saves.add(store.saveMessagesAndLog(phone, payload.getJsonArray("messages"), "messages:sync", payload.encode()));
                 }
             }
             return Future.join(saves);

@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -80,6 +81,17 @@ final class InMemoryOutbox {
         command.state = "delivered";
         command.handover = handover;
         return Optional.of(command.handed());
+    }
+
+    int prune(Instant queuedBefore, int limit) {
+        List<Map.Entry<String, Command>> settled = new java.util.ArrayList<>();
+        byDevice.forEach((deviceId, queued) -> queued.values().stream()
+                .filter(c -> !c.state.equals("pending") && c.createdAt.isBefore(queuedBefore))
+                .forEach(c -> settled.add(Map.entry(deviceId, c))));
+        settled.sort(java.util.Comparator.comparing(e -> e.getValue().createdAt));
+        List<Map.Entry<String, Command>> pruned = settled.subList(0, Math.min(limit, settled.size()));
+        pruned.forEach(e -> byDevice.get(e.getKey()).remove(e.getValue().key));
+        return pruned.size();
     }
 
     JsonArray expire(Instant queuedBefore) {

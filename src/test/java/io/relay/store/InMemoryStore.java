@@ -231,12 +231,12 @@ public final class InMemoryStore implements Store {
     }
 
     @Override
-    public Future<Long> saveMessagesAndLog(String deviceId, JsonArray batch, String event, JsonObject payload) {
+    public Future<Long> saveMessagesAndLog(String deviceId, JsonArray batch, String event, String payloadJson) {
         return answer(() -> {
             id(deviceId, "deviceId");
             StoreArgs.batch(batch, "messages");
             id(event, "event");
-            StoreArgs.payload(payload);
+            JsonObject payload = new JsonObject(StoreArgs.payload(payloadJson));
             upsertMessages(deviceId, batch);
             return log(deviceId, event, payload);
         });
@@ -279,10 +279,10 @@ public final class InMemoryStore implements Store {
     }
 
     @Override
-    public Future<Long> saveConversationsAndLog(String deviceId, JsonArray batch, String event, JsonObject payload) {
+    public Future<Long> saveConversationsAndLog(String deviceId, JsonArray batch, String event, String payloadJson) {
         return answer(() -> {
             String device = id(deviceId, "deviceId");
-            JsonObject logged = StoreArgs.payload(payload);
+            JsonObject logged = new JsonObject(StoreArgs.payload(payloadJson));
             upsertConversations(device, batch);
             return log(device, id(event, "event"), logged);
         });
@@ -303,13 +303,13 @@ public final class InMemoryStore implements Store {
 
     @Override
     public Future<Long> recordStatusAndLog(String deviceId, String messageId, String status, String settles, String event,
-                                           JsonObject payload) {
+                                           String payloadJson) {
         return answer(() -> {
             String device = id(deviceId, "deviceId");
             String message = id(messageId, "messageId");
             String newStatus = id(status, "status");
             String key = id(settles, "settles");
-            JsonObject logged = StoreArgs.payload(payload);
+            JsonObject logged = new JsonObject(StoreArgs.payload(payloadJson));
             String name = id(event, "event");
             updateStatus(device, message, newStatus);
             outbox.confirm(device, key);
@@ -399,6 +399,11 @@ public final class InMemoryStore implements Store {
             String claimed = id(key, "key");
             return outbox.claim(device, claimed, StoreArgs.uuid(handover, "handover").toString(), redeliver);
         });
+    }
+
+    @Override
+    public Future<Integer> pruneCommands(Instant queuedBefore, int limit) {
+        return answer(() -> outbox.prune(StoreArgs.instant(queuedBefore, "queuedBefore").toInstant(), StoreArgs.limit(limit, "limit")));
     }
 
     @Override

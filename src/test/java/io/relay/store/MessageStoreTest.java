@@ -100,7 +100,7 @@ class MessageStoreTest {
     }
 
     @Test
-    @DisplayName("loadThreads files messages as the web app does (conversationId, else phone number) and keeps the most recently active threads first")
+    @DisplayName("loadThreads files messages as the web app does (conversationId, else phone number, else together) and keeps the most recently active threads first")
     void threads(VertxTestContext ctx) {
         JsonArray batch = new JsonArray()
                 .add(new JsonObject().put("id", "a1").put("conversationId", "A").put("phoneNumber", "+1").put("timestamp", 100))
@@ -108,13 +108,15 @@ class MessageStoreTest {
                 .add(new JsonObject().put("id", "a2").put("conversationId", "A").put("phoneNumber", "+1").put("timestamp", 300))
                 .add(new JsonObject().put("id", "n1").put("phoneNumber", "+3").put("timestamp", 150))
                 .add(new JsonObject().put("id", "n2").put("phoneNumber", "+3").put("timestamp", 50))
-                .add(new JsonObject().put("id", "c1").put("conversationId", 7).put("timestamp", 10));
+                .add(new JsonObject().put("id", "c1").put("conversationId", 7).put("timestamp", 10))
+                .add(new JsonObject().put("id", "z2").put("timestamp", 5)) // neither: a thread of their own
+                .add(new JsonObject().put("id", "z1").put("timestamp", 4));
         store.saveMessages("d1", batch)
                 .compose(v -> store.saveMessages("d2", new JsonArray().add(new JsonObject().put("id", "x").put("conversationId", "A").put("timestamp", 999))))
                 .compose(v -> Future.all(store.loadThreads("d1", 10, 10), store.loadThreads("d1", 2, 10)))
                 .onComplete(ctx.succeeding(both -> ctx.verify(() -> {
                     List<JsonArray> all = both.resultAt(0);
-                    assertThat(ids(all)).containsExactly(List.of("a1", "a2"), List.of("b1"), List.of("n2", "n1"), List.of("c1"));
+                    assertThat(ids(all)).containsExactly(List.of("a1", "a2"), List.of("b1"), List.of("n2", "n1"), List.of("c1"), List.of("z1", "z2"));
                     List<JsonArray> latestTwo = both.resultAt(1);
                     assertThat(ids(latestTwo)).containsExactly(List.of("a1", "a2"), List.of("b1"));
                     ctx.completeNow();

@@ -86,7 +86,7 @@ class StoreContractTest {
             for (int i = 0; i < 12; i++) {
                 appends.add(i % 3 == 0 ? store.appendEvent("b", "e", new JsonObject().put("n", i))
                         : store.saveMessagesAndLog("a", new JsonArray().add(message("m" + i, "c1", i, null)), "messages:sync",
-                        new JsonObject().put("n", i)));
+                        new JsonObject().put("n", i).encode()));
             }
             await(Future.all(appends));
             assertThat(appends.stream().filter(f -> f != appends.get(0) && f != appends.get(3) && f != appends.get(6) && f != appends.get(9))
@@ -107,7 +107,7 @@ class StoreContractTest {
         void unknownDeviceLog() throws Exception {
             Store store = store();
             StoreException refused = refusal(store.saveMessagesAndLog("ghost", new JsonArray().add(message("m1", "c1", 1, null)),
-                    "messages:sync", new JsonObject()));
+                    "messages:sync", "{}"));
             assertThat(refused.reason()).isEqualTo(FailureReason.INVALID_DATA);
             assertThat(refusal(store.appendEvent("ghost", "e", new JsonObject())).reason()).isEqualTo(FailureReason.INVALID_DATA);
             assertThat(await(store.loadThreads("ghost", 10, 10))).hasSize(1);
@@ -157,13 +157,13 @@ class StoreContractTest {
             await(store.saveMessages("t", new JsonArray().add(message("m1", "c1", 1, null))));
             await(store.enqueueCommand("t", "temp-1", "send:message", new JsonObject()));
             assertThat(await(store.saveConversationsAndLog("t", new JsonArray().add(new JsonObject().put("id", "c1").put("phoneNumber", "+1")),
-                    "conversations:sync", new JsonObject().put("k", 1)))).isEqualTo(1);
-            assertThat(await(store.recordStatusAndLog("t", "m1", "delivered", "temp-1", "message:status", new JsonObject().put("k", 2))))
+                    "conversations:sync", new JsonObject().put("k", 1).encode()))).isEqualTo(1);
+            assertThat(await(store.recordStatusAndLog("t", "m1", "delivered", "temp-1", "message:status", new JsonObject().put("k", 2).encode())))
                     .isEqualTo(2);
             assertThat(await(store.loadConversations("t")).getJsonObject(0).getString("id")).isEqualTo("c1");
             assertThat(await(store.loadThreads("t", 10, 10)).get(0).getJsonObject(0).getString("status")).isEqualTo("delivered");
             assertThat(await(store.openCommands("t", true))).as("the command is settled").isEmpty();
-            assertThat(refusal(store.saveConversationsAndLog("ghost", new JsonArray(), "conversations:sync", new JsonObject())).reason())
+            assertThat(refusal(store.saveConversationsAndLog("ghost", new JsonArray(), "conversations:sync", "{}")).reason())
                     .isEqualTo(FailureReason.INVALID_DATA);
         }
 
@@ -228,6 +228,28 @@ class StoreContractTest {
                     .isEqualTo(Store.Delivery.DELIVERED);
             assertThat(refusal(store.deliverCommand("d", "k4", "send:message", payload, "not-a-uuid")).reason())
                     .isEqualTo(FailureReason.INVALID_DATA);
+        }
+
+        @Test
+        @DisplayName("deletes settled commands (delivered, done, expired) queued before a time, oldest first and a bounded number at a time; never a pending one")
+        void outboxPrune() throws Exception {
+            Store store = store();
+            JsonObject payload = new JsonObject().put("phoneNumber", "+1").put("message", "hi");
+            for (String key : List.of("delivered", "done", "expired", "also-expired")) {
+                await(store.enqueueCommand("d", key, "send:message", payload));
+            }
+            await(store.claimCommand("d", "delivered", UUID.randomUUID().toString(), false));
+            await(store.confirmCommand("d", "done"));
+            await(store.expireCommands(Instant.now().plusSeconds(60)));
+            await(store.enqueueCommand("d", "fresh", "send:message", payload)); // pending
+
+            assertThat(await(store.pruneCommands(Instant.now().minusSeconds(60), 100))).as("nothing old enough").isZero();
+            Instant later = Instant.now().plusSeconds(60);
+            assertThat(await(store.pruneCommands(later, 2))).as("bounded").isEqualTo(2);
+            assertThat(await(store.pruneCommands(later, 100))).isEqualTo(2);
+            assertThat(await(store.openCommands("d", true)).stream().map(c -> ((JsonObject) c).getString("key")).toList())
+                    .containsExactly("fresh");
+            assertThat(await(store.enqueueCommand("d", "done", "send:message", payload))).as("a pruned key is new again").isTrue();
         }
 
         @Test

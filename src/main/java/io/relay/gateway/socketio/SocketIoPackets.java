@@ -63,6 +63,28 @@ public final class SocketIoPackets {
         return out.append(']').toString();
     }
 
+    /**
+     * As {@link #encodeEvent} with one argument, a JSON object given as its encoded text {@code objectJson}
+     * ({@code {...}}, as {@code JsonObject.encode()} writes it) to which the number field {@code field} is
+     * added last: the packet around a text that was encoded once already, for storage, without encoding
+     * the object again. The object must not hold {@code field} already.
+     */
+    public static String encodeEventAdding(String event, String objectJson, String field, long value) {
+        int end = objectJson.length() - 1;
+        if (end < 1 || objectJson.charAt(0) != '{' || objectJson.charAt(end) != '}') {
+            throw new IllegalArgumentException("not an encoded JSON object");
+        }
+        StringBuilder out = new StringBuilder(objectJson.length() + event.length() + field.length() + 32);
+        out.append((char) ('0' + EVENT)).append('[');
+        appendJsonString(out, event);
+        out.append(',').append(objectJson, 0, end);
+        if (end > 1) {
+            out.append(',');
+        }
+        appendJsonString(out, field);
+        return out.append(':').append(value).append("}]").toString();
+    }
+
     /** An EVENT (or BINARY_EVENT when an argument holds a Buffer) packet. */
     public static Encoded encodeEventPacket(String nsp, String event, long ackId, Object... args) {
         StringBuilder out = new StringBuilder(64);

@@ -26,6 +26,19 @@ class SocketIoPacketsTest {
     }
 
     @Test
+    @DisplayName("builds an event around an object encoded once already, adding a number field last, as encoding it with the field would")
+    void encodesAroundEncodedObject() {
+        for (JsonObject payload : List.of(new JsonObject(),
+                new JsonObject().put("messages", new JsonArray().add(new JsonObject().put("id", "m1").put("body", "a\"}]b\u2028"))),
+                new JsonObject().put("z", 1).put("nested", new JsonObject().put("seq", "inner")).put("n", (Object) null))) {
+            String once = payload.encode();
+            assertThat(SocketIoPackets.encodeEventAdding("messages:sync", once, "seq", 12345678901L))
+                    .isEqualTo(SocketIoPackets.encodeEvent("messages:sync", payload.copy().put("seq", 12345678901L)));
+        }
+        assertThatThrownBy(() -> SocketIoPackets.encodeEventAdding("e", "[1]", "seq", 1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     @DisplayName("escapes strings as JSON requires")
     void escapesStrings() {
         String text = SocketIoPackets.encodeEvent("e", "a\"b\\c\nd\u0001é");

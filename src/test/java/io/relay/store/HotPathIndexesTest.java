@@ -1,0 +1,130 @@
+package io.relay.store;
+
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * What the indexes of the hottest tables are for: every row written pays for each of them, so each must
+ * serve a read, and the read must be able to use it. Checked on the plans PostgreSQL makes.
+ */
+class HotPathIndexesTest {
+    @RegisterExtension
+    final FreshStorage storage = new FreshStorage();
+
+    @Test
+    @DisplayName("A sync from storage reads each thread's latest messages off the thread index, not every message of the phone per thread")
+    void threadsWalkTheThreadIndex() throws Exception {
+        try (Connection c = connect()) {
+            fill(c);
+            List<String> plan = plan(c, StoreSql.LOAD_THREADS.replace("$1", "'d1'").replace("$2", "50").replace("$3", "50"));
+            // The lateral's scans: before the fix each was a scan of the device's rows filtered per thread.
+            assertThat(String.join("\n", plan)).contains("messages_device_thread_ts_idx");
+            assertThat(plan).noneMatch(line -> line.contains("Filter") && line.contains("IS DISTINCT FROM"));
+        }
+    }
+
+    @Test
+    @DisplayName("Messages carry no index that no read uses: the primary key and the thread index only")
+    void noIndexWithoutAReader() throws Exception {
+        try (Connection c = connect(); Statement s = c.createStatement();
+             ResultSet rows = s.executeQuery("SELECT indexname FROM pg_indexes WHERE tablename = 'messages' ORDER BY indexname")) {
+            List<String> names = new ArrayList<>();
+            while (rows.next()) {
+                names.add(rows.getString(1));
+            }
+            assertThat(names).containsExactly("messages_device_thread_ts_idx", "messages_pkey");
+        }
+    }
+
+    @Test
+    @DisplayName("A command is claimed and confirmed by its key on the primary key, however many commands the phone left delivered")
+    void commandsByKey() throws Exception {
+        try (Connection c = connect()) {
+            fillOutbox(c);
+            String claim = StoreSql.CLAIM_COMMANDS.replace("$1", "'{d1}'").replace("$2", "'{k4001}'")
+                    .replace("$3", "'{00000000-0000-0000-0000-000000000001}'").replace("$4", "'{false}'");
+            String confirm = StoreSql.CONFIRM_COMMANDS.replace("$1", "'{d1}'").replace("$2", "'{k4001}'");
+            for (String statement : List.of(claim, confirm)) {
+                // Before V8 the planner walked the device's open commands (outbox_open_idx), filtering by key.
+                assertThat(String.join("\n", plan(c, statement))).contains("using outbox_pkey");
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("A hand-over reads the phone's pending commands off their own index, not the delivered ones it leaves behind")
+    void openCommandsByState() throws Exception {
+        try (Connection c = connect()) {
+            fillOutbox(c);
+            String pendingOnly = String.join("\n", plan(c, StoreSql.OPEN_COMMANDS.replace("$1", "'d1'").replace("$2", "false")));
+            // Either index of pending commands will do (they hold no delivered ones); what must not be walked is
+            // the primary key's or the delivered commands' range of the phone.
+            assertThat(pendingOnly).containsPattern("outbox_pending(_age)?_idx").doesNotContain("outbox_pkey").doesNotContain("outbox_delivered_idx");
+            String withDelivered = String.join("\n", plan(c, StoreSql.OPEN_COMMANDS.replace("$1", "'d1'").replace("$2", "true")));
+            assertThat(withDelivered).containsPattern("outbox_pending(_age)?_idx");
+        }
+    }
+
+    @Test
+    @DisplayName("A one-hop delivery looks for the phone's pending commands off their own index, not through the delivered ones it leaves behind")
+    void deliveryLooksForPendingByIndex() throws Exception {
+        try (Connection c = connect()) {
+            fillOutbox(c);
+            String deliver = StoreSql.DELIVER_COMMANDS.replace("$1", "'{d1}'").replace("$2", "'{fresh}'").replace("$3", "'{send:message}'")
+                    .replace("$4", "'{\"{}\"}'").replace("$5", "'{00000000-0000-0000-0000-000000000001}'");
+            String plan = String.join("\n", plan(c, deliver));
+            assertThat(plan).containsPattern("outbox_pending(_age)?_idx").doesNotContain("Seq Scan on outbox");
+        }
+    }
+
+    /** 50 phones that do not confirm, 400 commands each, delivered for good but for the last two of each. */
+    private static void fillOutbox(Connection c) throws Exception {
+        try (Statement s = c.createStatement()) {
+            s.execute("""
+                    INSERT INTO outbox (device_id, key, event, payload, state, created_at)
+                    SELECT 'd' || (g % 50), 'k' || g, 'send:message', '{}',
+                           CASE WHEN g > 19900 THEN 'pending' ELSE 'delivered' END, now() - (20000 - g) * interval '1 second'
+                    FROM generate_series(1, 20000) g""");
+            s.execute("ANALYZE outbox");
+        }
+    }
+
+    private Connection connect() throws Exception {
+        DatabaseUrl url = DatabaseUrl.parse(storage.databaseUrl());
+        return DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password().isEmpty() ? null : url.password());
+    }
+
+    /** 40 threads of 100 messages on the phone, one thread without number or conversation, and another phone. */
+    private static void fill(Connection c) throws Exception {
+        try (Statement s = c.createStatement()) {
+            s.execute("""
+                    INSERT INTO messages (device_id, id, conversation_id, phone_number, ts, doc)
+                    SELECT CASE WHEN g % 5 = 0 THEN 'd2' ELSE 'd1' END, 'm' || g,
+                           CASE WHEN g % 41 = 0 THEN NULL ELSE 'c' || (g % 40) END,
+                           CASE WHEN g % 41 = 0 THEN NULL ELSE '+1555' || (g % 40) END, 1700000000000 + g, '{}'
+                    FROM generate_series(1, 5000) g""");
+            s.execute("ANALYZE messages");
+        }
+    }
+
+    private static List<String> plan(Connection c, String query) throws Exception {
+        List<String> lines = new ArrayList<>();
+        try (PreparedStatement p = c.prepareStatement("EXPLAIN " + query); ResultSet rows = p.executeQuery()) {
+            while (rows.next()) {
+                lines.add(rows.getString(1));
+            }
+        }
+        return lines;
+    }
+}
