@@ -4,6 +4,7 @@ import io.relay.config.RelayConfig;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import org.slf4j.Logger;
@@ -36,8 +37,8 @@ public final class PersistenceVerticle extends VerticleBase {
         // (no thread hop per statement), and the reads, issued from every event loop, cannot take them.
         int size = config.databasePoolSize();
         int forWrites = Math.max(1, size / 2);
-        writePool = pool(forWrites);
-        readPool = pool(Math.max(1, size - forWrites));
+        writePool = pool(forWrites, true);
+        readPool = pool(Math.max(1, size - forWrites), false);
         RelayConfig.StoreFlush batching = config.storeFlush();
         writes = new GroupCommit(vertx, context, writePool, new GroupCommit.Settings(batching.maxRows(), batching.maxWait(),
                 forWrites, PgStore.TIMEOUT));
@@ -47,10 +48,19 @@ public final class PersistenceVerticle extends VerticleBase {
         return Future.succeededFuture();
     }
 
-    private Pool pool(int size) {
+    /**
+     * {@code generic}: the group commit's statements run thousands of times a second with arrays whose length
+     * is all that changes; a plan made once per connection serves every flush, where PostgreSQL would plan
+     * the message upsert (a five-step CTE) again on each execution it considers for a custom plan.
+     */
+    private Pool pool(int size, boolean generic) {
+        PgConnectOptions options = url.pgConnectOptions();
+        if (generic) {
+            options.addProperty("plan_cache_mode", "force_generic_plan");
+        }
         return PgBuilder.pool()
                 .with(new PoolOptions().setMaxSize(size))
-                .connectingTo(url.pgConnectOptions())
+                .connectingTo(options)
                 .using(vertx)
                 .build();
     }
