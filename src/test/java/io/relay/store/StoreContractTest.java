@@ -84,7 +84,7 @@ class StoreContractTest {
             assertThat(await(store.lastSeq("a"))).isZero();
             List<Future<Long>> appends = new ArrayList<>();
             for (int i = 0; i < 12; i++) {
-                appends.add(i % 3 == 0 ? store.appendEvent("b", "e", new JsonObject().put("n", i))
+                appends.add(i % 3 == 0 ? store.saveConversationsAndLog("b", new JsonArray(), "e", new JsonObject().put("n", i).encode())
                         : store.saveMessagesAndLog("a", new JsonArray().add(message("m" + i, "c1", i, null)), "messages:sync",
                         new JsonObject().put("n", i).encode()));
             }
@@ -109,7 +109,8 @@ class StoreContractTest {
             StoreException refused = refusal(store.saveMessagesAndLog("ghost", new JsonArray().add(message("m1", "c1", 1, null)),
                     "messages:sync", "{}"));
             assertThat(refused.reason()).isEqualTo(FailureReason.INVALID_DATA);
-            assertThat(refusal(store.appendEvent("ghost", "e", new JsonObject())).reason()).isEqualTo(FailureReason.INVALID_DATA);
+            assertThat(refusal(store.saveConversationsAndLog("ghost", new JsonArray(), "e", "{}")).reason()).as("an event alone")
+                    .isEqualTo(FailureReason.INVALID_DATA);
             assertThat(await(store.loadThreads("ghost", 10, 10))).hasSize(1);
             assertThat(await(store.lastSeq("ghost"))).isZero();
         }
@@ -120,7 +121,7 @@ class StoreContractTest {
             Store store = store();
             assertThat(refusal(store.upsertDevice("", null, null))).hasMessage("deviceId must be a non-empty string")
                     .extracting(StoreException::reason).isEqualTo(FailureReason.INVALID_DATA);
-            assertThat(refusal(store.saveMessages("d", new JsonArray().add(new JsonObject().put("body", "no id")))))
+            assertThat(refusal(store.saveMessagesAndLog("d", new JsonArray().add(new JsonObject().put("body", "no id")), "messages:sync", "{}")))
                     .hasMessage("messages[0].id must be a non-empty string or a number");
             assertThat(refusal(store.eventsSince("d", 0, 0))).hasMessage("limit must be an integer from 1 to " + Store.MAX_LOAD);
             assertThat(refusal(store.enqueueCommand("d", "k", "send:message", null))).hasMessage("payload must be an object");
@@ -130,11 +131,12 @@ class StoreContractTest {
         @DisplayName("keeps the latest document per message id and the last status reported; loads threads most recent first, each its latest messages oldest first")
         void threads() throws Exception {
             Store store = store();
-            await(store.saveMessages("d", new JsonArray().add(message("1", "old", 10, "sent")).add(message("2", "new", 20, null))
-                    .add(message("3", "new", 30, null)).add(message("4", "new", 40, null))));
-            await(store.saveMessages("d", new JsonArray().add(message("1", "old", 10, null).put("body", "edited"))));
-            await(store.updateMessageStatus("d", "3", "delivered"));
-            await(store.updateMessageStatus("d", "never-stored", "delivered"));
+            await(store.upsertDevice("d", null, null));
+            await(store.saveMessagesAndLog("d", new JsonArray().add(message("1", "old", 10, "sent")).add(message("2", "new", 20, null))
+                    .add(message("3", "new", 30, null)).add(message("4", "new", 40, null)), "messages:sync", "{}"));
+            await(store.saveMessagesAndLog("d", new JsonArray().add(message("1", "old", 10, null).put("body", "edited")), "messages:sync", "{}"));
+            await(store.recordStatusAndLog("d", "3", "delivered", "3", "message:status", "{}"));
+            await(store.recordStatusAndLog("d", "never-stored", "delivered", "never-stored", "message:status", "{}"));
             List<JsonArray> threads = await(store.loadThreads("d", 5, 2));
             assertThat(threads).hasSize(2);
             assertThat(threads.get(0).stream().map(m -> ((JsonObject) m).getString("id")).toList()).containsExactly("3", "4");
@@ -143,8 +145,8 @@ class StoreContractTest {
             assertThat(threads.get(1).getJsonObject(0).getString("status")).as("kept from before").isEqualTo("sent");
             assertThat(await(store.loadThreads("d", 1, 5))).hasSize(1);
 
-            await(store.saveConversations("d", new JsonArray().add(new JsonObject().put("id", "old").put("lastMessageTime", 10))
-                    .add(new JsonObject().put("id", "new").put("lastMessageTime", 40).put("unreadCount", 2))));
+            await(store.saveConversationsAndLog("d", new JsonArray().add(new JsonObject().put("id", "old").put("lastMessageTime", 10))
+                    .add(new JsonObject().put("id", "new").put("lastMessageTime", 40).put("unreadCount", 2)), "conversations:sync", "{}"));
             assertThat(await(store.loadConversations("d")).stream().map(c -> ((JsonObject) c).getString("id")).toList())
                     .containsExactly("new", "old");
         }
@@ -154,12 +156,12 @@ class StoreContractTest {
         void eventsStoredWithTheirLogEntry() throws Exception {
             Store store = store();
             await(store.upsertDevice("t", null, null));
-            await(store.saveMessages("t", new JsonArray().add(message("m1", "c1", 1, null))));
+            assertThat(await(store.saveMessagesAndLog("t", new JsonArray().add(message("m1", "c1", 1, null)), "messages:sync", "{}"))).isEqualTo(1);
             await(store.enqueueCommand("t", "temp-1", "send:message", new JsonObject()));
             assertThat(await(store.saveConversationsAndLog("t", new JsonArray().add(new JsonObject().put("id", "c1").put("phoneNumber", "+1")),
-                    "conversations:sync", new JsonObject().put("k", 1).encode()))).isEqualTo(1);
+                    "conversations:sync", new JsonObject().put("k", 1).encode()))).isEqualTo(2);
             assertThat(await(store.recordStatusAndLog("t", "m1", "delivered", "temp-1", "message:status", new JsonObject().put("k", 2).encode())))
-                    .isEqualTo(2);
+                    .isEqualTo(3);
             assertThat(await(store.loadConversations("t")).getJsonObject(0).getString("id")).isEqualTo("c1");
             assertThat(await(store.loadThreads("t", 10, 10)).get(0).getJsonObject(0).getString("status")).isEqualTo("delivered");
             assertThat(await(store.openCommands("t", true))).as("the command is settled").isEmpty();
