@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -94,11 +95,14 @@ class StoreContractTest {
             assertThat(await(store.lastSeq("a"))).isEqualTo(8);
             assertThat(await(store.lastSeq("b"))).isEqualTo(4);
             assertThat(await(store.lastSeq("nobody"))).isZero();
-            JsonArray tail = await(store.eventsSince("a", 5, 2));
-            assertThat(tail.encode()).isEqualTo(new JsonArray()
-                    .add(new JsonObject().put("seq", 6L).put("event", "messages:sync").put("payload", new JsonObject().put("n", 8)))
-                    .add(new JsonObject().put("seq", 7L).put("event", "messages:sync").put("payload", new JsonObject().put("n", 10)))
-                    .encode());
+            // Calls in flight together may be numbered in another order than they were made (two flushes can run
+            // at once): the tail holds what the calls answered 6 and 7 logged.
+            JsonArray expectedTail = new JsonArray();
+            for (long seq : new long[] {6, 7}) {
+                int n = IntStream.range(0, appends.size()).filter(i -> i % 3 != 0 && appends.get(i).result() == seq).findFirst().orElseThrow();
+                expectedTail.add(new JsonObject().put("seq", seq).put("event", "messages:sync").put("payload", new JsonObject().put("n", n)));
+            }
+            assertThat(await(store.eventsSince("a", 5, 2)).encode()).isEqualTo(expectedTail.encode());
             assertThat(await(store.eventsSince("a", 8, 10))).isEmpty();
         }
 
