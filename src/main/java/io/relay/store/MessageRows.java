@@ -6,7 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The rows of one {@link StoreSql#UPSERT_MESSAGES} statement, from one or several devices' batches.
+ * The message rows of one {@link StoreSql#UPSERT_MESSAGES_AND_LOG} statement, from one or several devices' batches.
  * PostgreSQL refuses to upsert one row twice in a statement, so a repeated (device, id) keeps only
  * its last version, in the position of that last occurrence: the same result as separate statements
  * in arrival order.

@@ -32,8 +32,8 @@ final class MessageWrites {
     }
 
     /**
-     * A device's batch of messages (possibly none) and the event relaying it ({@code event} null when it is
-     * not logged). Completes with the event's number, or null when not logged.
+     * A device's batch of messages (possibly none) and the event relaying it, appended to the device's log.
+     * Completes with the event's number.
      */
     static final class Save extends DocumentWrite<Long> {
         final String event;
@@ -41,7 +41,7 @@ final class MessageWrites {
         /** Its number, once its statement answered. */
         long seq;
 
-        /** {@code payload}: the event's payload as a JSON object's text, or null when not logged. */
+        /** {@code payload}: the event's payload as a JSON object's text. */
         Save(String deviceId, JsonArray messages, String event, String payload) {
             super(deviceId, DocumentBatches.messages(messages), DocumentBatches::messageColumns);
             this.event = event;
@@ -66,18 +66,9 @@ final class MessageWrites {
             for (Write<?> w : writes) {
                 Save save = (Save) w;
                 rows.add(save.deviceId, save.rows);
-                if (save.event != null) {
-                    devices.add(save.deviceId);
-                    events.add(save.event);
-                    payloads.add(save.payload);
-                }
-            }
-            if (devices.isEmpty()) {
-                return client.preparedQuery(StoreSql.UPSERT_MESSAGES).execute(rows.tuple())
-                        .map(done -> {
-                            writes.forEach(w -> ((Save) w).stage(null));
-                            return null;
-                        });
+                devices.add(save.deviceId);
+                events.add(save.event);
+                payloads.add(save.payload);
             }
             Tuple tuple = rows.tuple().addValue(devices.toArray(String[]::new)).addValue(events.toArray(String[]::new))
                     .addValue(payloads.toArray(String[]::new));
@@ -95,10 +86,6 @@ final class MessageWrites {
             }
             for (Write<?> w : writes) {
                 Save save = (Save) w;
-                if (save.event == null) {
-                    save.stage(null);
-                    continue;
-                }
                 Long seq = next.get(save.deviceId);
                 if (seq == null) {
                     save.stageFailure(new StoreFailures.BadRequest("unknown device"));
@@ -115,7 +102,7 @@ final class MessageWrites {
         void committed(Pool pool) {
             for (Write<?> w : writes) {
                 Save save = (Save) w;
-                if (save.event != null && save.seq % PRUNE_EVERY == 0 && save.seq > EVENT_WINDOW) {
+                if (save.seq % PRUNE_EVERY == 0 && save.seq > EVENT_WINDOW) {
                     pool.preparedQuery(StoreSql.PRUNE_EVENTS).execute(Tuple.of(save.deviceId, save.seq - EVENT_WINDOW))
                             .onFailure(e -> LOG.warn("pruning the event log failed: {}", e.toString()));
                 }

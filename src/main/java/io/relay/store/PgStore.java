@@ -172,23 +172,9 @@ public final class PgStore implements Store {
     }
 
     @Override
-    public Future<Void> saveMessages(String deviceId, JsonArray messages) {
-        return batched("save-messages", () -> {
-            var save = new MessageWrites.Save(id(deviceId, "deviceId"), StoreArgs.batch(messages, "messages"), null, null);
-            return save.rows.isEmpty() ? Future.succeededFuture() : writes.submit(save).mapEmpty();
-        });
-    }
-
-    @Override
     public Future<Long> saveMessagesAndLog(String deviceId, JsonArray messages, String event, String payloadJson) {
         return batched("save-messages", () -> writes.submit(new MessageWrites.Save(id(deviceId, "deviceId"),
                 StoreArgs.batch(messages, "messages"), id(event, "event"), StoreArgs.payload(payloadJson))));
-    }
-
-    @Override
-    public Future<Long> appendEvent(String deviceId, String event, JsonObject payload) {
-        return batched("append-event", () -> writes.submit(new MessageWrites.Save(id(deviceId, "deviceId"), new JsonArray(),
-                id(event, "event"), StoreArgs.payload(payload).encode())));
     }
 
     @Override
@@ -210,20 +196,6 @@ public final class PgStore implements Store {
                     new StatusWrites.Update(device, id(messageId, "messageId"), id(status, "status")),
                     new OutboxWrites.Confirm(device, id(settles, "settles")))));
         });
-    }
-
-    @Override
-    public Future<Void> saveConversations(String deviceId, JsonArray conversations) {
-        return batched("save-conversations", () -> {
-            var save = new ConversationWrites.Save(id(deviceId, "deviceId"), StoreArgs.batch(conversations, "conversations"));
-            return save.rows.isEmpty() ? Future.succeededFuture() : writes.submit(save);
-        });
-    }
-
-    @Override
-    public Future<Void> updateMessageStatus(String deviceId, String messageId, String status) {
-        return batched("update-message-status", () -> writes.submit(new StatusWrites.Update(id(deviceId, "deviceId"),
-                id(messageId, "messageId"), id(status, "status"))));
     }
 
     @Override

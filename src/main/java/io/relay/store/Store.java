@@ -81,35 +81,29 @@ public interface Store {
     /** The session row, if it exists. */
     Future<Optional<SessionRecord>> findSession(String sessionId);
 
-    /** Upserts the phone's messages by (deviceId, id). */
-    Future<Void> saveMessages(String deviceId, JsonArray messages);
-
     /**
-     * Upserts the phone's messages and appends {@code event} with {@code payloadJson} (the payload as its
-     * caller encoded it once, a JSON object's text, which the log keeps as it is) to the device's log
-     * in the same commit; completes with the event's number. Fails as a bad request (after storing
-     * the messages) when the device was never registered.
+     * Upserts the phone's messages by (deviceId, id) and appends {@code event} with {@code payloadJson} (the
+     * payload as its caller encoded it once, a JSON object's text, which the log keeps as it is) to the
+     * device's log in the same commit; completes with the event's number, the next of a gap-free, increasing
+     * sequence per device. Fails as a bad request (after storing the messages) when the device was never
+     * registered: its row holds the counter.
      */
     Future<Long> saveMessagesAndLog(String deviceId, JsonArray messages, String event, String payloadJson);
 
     /**
-     * Upserts the phone's conversations and appends {@code event} with {@code payloadJson} to the device's log,
-     * in one commit; completes with the event's number.
+     * Upserts the phone's conversations by (deviceId, id) and appends {@code event} with {@code payloadJson} to
+     * the device's log, in one commit; completes with the event's number. Refused for a device never
+     * registered as {@link #saveMessagesAndLog} is.
      */
     Future<Long> saveConversationsAndLog(String deviceId, JsonArray conversations, String event, String payloadJson);
 
     /**
      * In one commit: records a status change of one message (a no-op if it was never stored), settles the
      * browser's command {@code settles} (a no-op if there is none), and appends {@code event} with
-     * {@code payloadJson} to the device's log; completes with the event's number.
+     * {@code payloadJson} to the device's log; completes with the event's number. Refused for a device never
+     * registered as {@link #saveMessagesAndLog} is.
      */
     Future<Long> recordStatusAndLog(String deviceId, String messageId, String status, String settles, String event, String payloadJson);
-
-    /** Upserts the phone's conversations by (deviceId, id). */
-    Future<Void> saveConversations(String deviceId, JsonArray conversations);
-
-    /** Records a status change of one message (a no-op if the message was never stored). */
-    Future<Void> updateMessageStatus(String deviceId, String messageId, String status);
 
     /** The device's conversations, most recent first. */
     Future<JsonArray> loadConversations(String deviceId);
@@ -181,12 +175,6 @@ public interface Store {
 
     /** Expires commands still undelivered after their time; returns them as {@code [{deviceId, key, event}]}, each once. */
     Future<JsonArray> expireCommands(Instant queuedBefore);
-
-    /**
-     * Appends a relayed phone event to the device's log and returns its sequence number: the next of a
-     * gap-free, increasing sequence per device (the device row must exist).
-     */
-    Future<Long> appendEvent(String deviceId, String event, JsonObject payload);
 
     /** Logged events after {@code since}, oldest first, at most {@code limit}: {@code [{seq, event, payload}]}. */
     Future<JsonArray> eventsSince(String deviceId, long since, int limit);

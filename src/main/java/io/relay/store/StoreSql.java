@@ -99,8 +99,8 @@ final class StoreSql {
             SELECT id::text AS id, device_id, created_at, expires_at, revoked_at
             FROM sessions WHERE id = $1""";
 
-    // One statement per flush, of one or many devices (group commit, see MessageWrites).
-    // A re-sent message without "status" keeps the status recorded earlier.
+    // The messages' part of UPSERT_MESSAGES_AND_LOG, the one statement per flush of one or many devices
+    // (group commit, see MessageWrites). A re-sent message without "status" keeps the status recorded earlier.
     static final String UPSERT_MESSAGES = """
             INSERT INTO messages (device_id, id, conversation_id, phone_number, ts, type, status, read, doc, updated_at)
             SELECT u.device_id, u.id, u.conversation_id, u.phone_number, u.ts, u.type, u.status, u.read, u.doc::json, now()

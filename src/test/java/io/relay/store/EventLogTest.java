@@ -3,6 +3,7 @@ package io.relay.store;
 import io.relay.TestConfigs;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
@@ -28,7 +29,8 @@ class EventLogTest {
             return Future.all(store.upsertDevice("a", null, null), store.upsertDevice("b", null, null)).compose(v -> {
                 List<Future<Long>> appends = new ArrayList<>();
                 for (int i = 0; i < 40; i++) {
-                    appends.add(store.appendEvent(i % 4 == 0 ? "b" : "a", "messages:sync", new JsonObject().put("n", i)));
+                    appends.add(store.saveMessagesAndLog(i % 4 == 0 ? "b" : "a", new JsonArray(), "messages:sync",
+                            new JsonObject().put("n", i).encode()));
                 }
                 return Future.all(appends).map(all -> appends.stream().map(Future::result).toList());
             }).compose(seqs -> store.eventsSince("a", 25, 100).compose(tail -> store.lastSeq("a").map(last -> {
@@ -52,7 +54,7 @@ class EventLogTest {
     @DisplayName("refuses to number an event of a device it does not know")
     void unknownDevice(Vertx vertx, VertxTestContext ctx) {
         Storage.start(vertx, TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl()))
-                .compose(storage -> storage.store().appendEvent("nobody", "messages:sync", new JsonObject()).eventually(storage::close))
+                .compose(storage -> storage.store().saveMessagesAndLog("nobody", new JsonArray(), "messages:sync", "{}").eventually(storage::close))
                 .onComplete(ctx.failing(error -> ctx.verify(() -> {
                     assertThat(error).isInstanceOf(StoreException.class);
                     ctx.completeNow();

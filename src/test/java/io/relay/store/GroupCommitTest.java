@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Supplier;
+import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -110,13 +111,13 @@ class GroupCommitTest {
     }
 
     @Test
-    @DisplayName("messages, event-log appends, conversations, statuses and outbox writes of several devices go out in one flush, each caller answered with its own outcome")
+    @DisplayName("messages, conversations and statuses with their log entries, and outbox writes, of several devices go out in one flush, each caller answered with its own outcome")
     void everyKindInOneFlush(Vertx vertx, VertxTestContext ctx) {
         UUID handover = UUID.randomUUID();
         List<Future<?>> calls = new ArrayList<>();
-        // 11 rows, the size bound: 2 + 2 (two phones' messages, logged) + 1 (an event alone) + 2 conversations
-        // + 1 status + 1 queued + 1 claimed + 1 confirmed.
-        store(vertx, 11, FAR, 2).compose(store -> devices("phone-a", "phone-b")
+        // 14 rows, the size bound: 2 + 2 (two phones' messages) + 2 + 2 (two phones' conversation lists of one,
+        // each with its log entry) + 3 (a status, the command it settles, its log entry) + 1 queued + 1 claimed + 1 confirmed.
+        store(vertx, 14, FAR, 2).compose(store -> devices("phone-a", "phone-b")
                 .compose(v -> pool.query("""
                         INSERT INTO messages (device_id, id, doc) VALUES ('phone-a', 'old', '{"id":"old"}');
                         INSERT INTO outbox (device_id, key, event, payload) VALUES
@@ -124,10 +125,9 @@ class GroupCommitTest {
                 .compose(v -> {
                     calls.add(store.saveMessagesAndLog("phone-a", messages("a1", "a2"), "messages:sync", new JsonObject().put("m", "a").encode()));
                     calls.add(store.saveMessagesAndLog("phone-b", messages("b1", "b2"), "messages:sync", new JsonObject().put("m", "b").encode()));
-                    calls.add(store.appendEvent("phone-a", "conversations:sync", new JsonObject().put("c", "a")));
-                    calls.add(store.saveConversations("phone-a", conversation("ca")));
-                    calls.add(store.saveConversations("phone-b", conversation("cb")));
-                    calls.add(store.updateMessageStatus("phone-a", "old", "delivered"));
+                    calls.add(store.saveConversationsAndLog("phone-a", conversation("ca"), "conversations:sync", new JsonObject().put("c", "a").encode()));
+                    calls.add(store.saveConversationsAndLog("phone-b", conversation("cb"), "conversations:sync", new JsonObject().put("c", "b").encode()));
+                    calls.add(store.recordStatusAndLog("phone-a", "old", "delivered", "old", "message:status", new JsonObject().put("s", "a").encode()));
                     calls.add(store.enqueueCommand("phone-b", "fresh", "mark:read", new JsonObject().put("n", 3)));
                     calls.add(store.claimCommand("phone-a", "to-claim", handover.toString(), false));
                     calls.add(store.confirmCommand("phone-b", "to-confirm"));
@@ -144,12 +144,14 @@ class GroupCommitTest {
                     assertThat(calls.get(0).result()).as("phone-a's batch number").isEqualTo(1L);
                     assertThat(calls.get(1).result()).as("phone-b's batch number").isEqualTo(1L);
                     assertThat(calls.get(2).result()).as("phone-a's next event").isEqualTo(2L);
-                    assertThat(calls.get(6).result()).as("a fresh command").isEqualTo(true);
+                    assertThat(calls.get(3).result()).as("phone-b's next event").isEqualTo(2L);
+                    assertThat(calls.get(4).result()).as("phone-a's third event").isEqualTo(3L);
+                    assertThat(calls.get(5).result()).as("a fresh command").isEqualTo(true);
                     @SuppressWarnings("unchecked")
-                    Optional<JsonObject> claimed = (Optional<JsonObject>) calls.get(7).result();
+                    Optional<JsonObject> claimed = (Optional<JsonObject>) calls.get(6).result();
                     assertThat(claimed).hasValueSatisfying(c -> assertThat(c.getString("key")).isEqualTo("to-claim"));
                     assertThat(db.<List<String>>resultAt(0)).containsExactly("phone-a a1", "phone-a a2", "phone-a old", "phone-b b1", "phone-b b2");
-                    assertThat(db.<List<String>>resultAt(1)).containsExactly("phone-a 1", "phone-a 2", "phone-b 1");
+                    assertThat(db.<List<String>>resultAt(1)).containsExactly("phone-a 1", "phone-a 2", "phone-a 3", "phone-b 1", "phone-b 2");
                     assertThat(db.<List<String>>resultAt(2)).containsExactly("phone-a ca", "phone-b cb");
                     assertThat(db.<List<String>>resultAt(3)).containsExactly("old delivered");
                     assertThat(db.<List<String>>resultAt(4)).containsExactly("fresh pending", "to-claim delivered", "to-confirm done");
@@ -212,10 +214,11 @@ class GroupCommitTest {
     @Test
     @DisplayName("a flush starts as soon as the rows waiting reach the size bound, whatever the time bound; what is left waits for it")
     void flushesBySize(Vertx vertx, VertxTestContext ctx) {
-        List<Future<Void>> calls = new ArrayList<>();
-        store(vertx, 4, FAR, 4).compose(store -> {
+        List<Future<Long>> calls = new ArrayList<>();
+        String[] phones = IntStream.range(0, 10).mapToObj(i -> "phone-" + i).toArray(String[]::new);
+        store(vertx, 4, FAR, 4).compose(store -> devices(phones).map(store)).compose(store -> {
             for (int i = 0; i < 10; i++) {
-                calls.add(store.saveMessages("phone-" + i, messages("m" + i)));
+                calls.add(store.saveMessagesAndLog(phones[i], messages("m" + i), "messages:sync", "{}"));
             }
             // 10 one-row writes, flushes of 4 rows: two flushes start at once, the last two writes wait.
             return Future.all(calls.subList(0, 8));
@@ -240,13 +243,13 @@ class GroupCommitTest {
     @Test
     @DisplayName("writes handed over apart within the time bound share a flush, and a lone write goes once its time bound has passed")
     void flushesByTime(Vertx vertx, VertxTestContext ctx) {
-        store(vertx, 1_000, Duration.ofSeconds(2), 2).compose(store -> {
-            Future<Void> first = store.saveMessages("phone-1", messages("m1"));
-            Future<Void> second = vertx.timer(20).compose(t -> store.saveMessages("phone-2", messages("m2")));
+        store(vertx, 1_000, Duration.ofSeconds(2), 2).compose(store -> devices("phone-1", "phone-2", "phone-3").map(store)).compose(store -> {
+            Future<Long> first = store.saveMessagesAndLog("phone-1", messages("m1"), "messages:sync", "{}");
+            Future<Long> second = vertx.timer(20).compose(t -> store.saveMessagesAndLog("phone-2", messages("m2"), "messages:sync", "{}"));
             return Future.all(first, second).map(store);
         }).compose(store -> onContext(persistence, () -> Future.succeededFuture(commit.flushes())).compose(flushes -> {
             ctx.verify(() -> assertThat(flushes).as("both writes, handed over 20 ms apart, in one flush").isEqualTo(1));
-            return store.saveMessages("phone-3", messages("m3")); // alone: only the time bound starts its flush
+            return store.saveMessagesAndLog("phone-3", messages("m3"), "messages:sync", "{}"); // alone: only the time bound starts its flush
         })).compose(v -> strings("SELECT id FROM messages ORDER BY 1"))
                 .onComplete(ctx.succeeding(ids -> ctx.verify(() -> {
                     assertThat(ids).containsExactly("m1", "m2", "m3");
@@ -268,21 +271,19 @@ class GroupCommitTest {
                 CREATE TRIGGER cut_off BEFORE INSERT ON conversations FOR EACH ROW EXECUTE FUNCTION cut_off();""";
         List<Future<Object>> first = new ArrayList<>(), second = new ArrayList<>();
         store(vertx, 3, FAR, 1).compose(store -> devices("phone-a", "phone-b", "doomed").compose(v -> pool.query(trigger).execute()).compose(v -> {
-            // Flushes of 3 rows, one at a time: [a's messages, doomed's list, a's event] and then [b's three writes].
-            first.add(codeOf(store.saveMessages("phone-a", messages("a1"))));
-            first.add(codeOf(store.saveConversations("doomed", conversation("d"))));
-            first.add(codeOf(store.appendEvent("phone-a", "conversations:sync", new JsonObject())));
-            second.add(codeOf(store.saveMessages("phone-b", messages("b1"))));
-            second.add(codeOf(store.saveConversations("phone-b", conversation("cb"))));
-            second.add(codeOf(store.appendEvent("phone-b", "conversations:sync", new JsonObject())));
+            // Flushes of 3 rows, one at a time: [a's message, doomed's list and its log entry] and then [b's two writes, as many rows].
+            first.add(codeOf(store.saveMessagesAndLog("phone-a", messages("a1"), "messages:sync", "{}")));
+            first.add(codeOf(store.saveConversationsAndLog("doomed", conversation("d"), "conversations:sync", "{}")));
+            second.add(codeOf(store.saveMessagesAndLog("phone-b", messages("b1"), "messages:sync", "{}")));
+            second.add(codeOf(store.saveConversationsAndLog("phone-b", conversation("cb"), "conversations:sync", "{}")));
             return Future.all(Future.all(first), Future.all(second));
-        })).compose(v -> Future.all(strings("SELECT device_id, id FROM messages ORDER BY 1"), strings("SELECT device_id, seq FROM device_events")))
+        })).compose(v -> Future.all(strings("SELECT device_id, id FROM messages ORDER BY 1"), strings("SELECT device_id, seq FROM device_events ORDER BY 1, 2")))
                 .onComplete(ctx.succeeding(db -> ctx.verify(() -> {
                     assertThat(first).as("the failed flush's callers").allSatisfy(code ->
                             assertThat(code.result()).isEqualTo(FailureReason.STORAGE_UNAVAILABLE));
                     assertThat(second).as("the next flush's callers").allSatisfy(code -> assertThat(code.result()).isEqualTo("ok"));
                     assertThat(db.<List<String>>resultAt(0)).as("nothing of the failed flush is stored").containsExactly("phone-b b1");
-                    assertThat(db.<List<String>>resultAt(1)).containsExactly("phone-b 1");
+                    assertThat(db.<List<String>>resultAt(1)).containsExactly("phone-b 1", "phone-b 2");
                     ctx.completeNow();
                 })));
     }
@@ -291,20 +292,20 @@ class GroupCommitTest {
     @DisplayName("a write the database refuses for its data fails alone; the other writes of its flush, of every kind, are stored")
     void badWriteFailsAlone(Vertx vertx, VertxTestContext ctx) {
         List<Future<Object>> codes = new ArrayList<>();
-        store(vertx, 6, FAR, 1).compose(store -> devices("phone-a").compose(v -> {
-            codes.add(codeOf(store.saveMessages("phone-a", messages("a1"))));
+        // 6 rows, the size bound: three phones' messages, a conversation list with its log entry, a queued command.
+        store(vertx, 6, FAR, 1).compose(store -> devices("phone-a", "phone-b", "phone-c").compose(v -> {
+            codes.add(codeOf(store.saveMessagesAndLog("phone-a", messages("a1"), "messages:sync", "{}")));
             // PostgreSQL refuses a NUL character in text: only the database can say no to this one.
-            codes.add(codeOf(store.saveMessages("phone-b", messages("bad\u0000id"))));
-            codes.add(codeOf(store.saveMessages("phone-c", messages("c1"))));
-            codes.add(codeOf(store.saveConversations("phone-a", conversation("ca"))));
+            codes.add(codeOf(store.saveMessagesAndLog("phone-b", messages("bad\u0000id"), "messages:sync", "{}")));
+            codes.add(codeOf(store.saveMessagesAndLog("phone-c", messages("c1"), "messages:sync", "{}")));
+            codes.add(codeOf(store.saveConversationsAndLog("phone-a", conversation("ca"), "conversations:sync", "{}")));
             codes.add(codeOf(store.enqueueCommand("phone-a", "k", "send:message", new JsonObject())));
-            codes.add(codeOf(store.appendEvent("phone-a", "conversations:sync", new JsonObject())));
             return Future.all(codes);
         })).compose(v -> Future.all(strings("SELECT device_id, id FROM messages ORDER BY 1"), strings("SELECT device_id, id FROM conversations"),
                         strings("SELECT key FROM outbox")))
                 .onComplete(ctx.succeeding(db -> ctx.verify(() -> {
                     assertThat(codes.stream().map(Future::result).toList())
-                            .containsExactly("ok", FailureReason.INVALID_DATA, "ok", "ok", "ok", "ok");
+                            .containsExactly("ok", FailureReason.INVALID_DATA, "ok", "ok", "ok");
                     assertThat(db.<List<String>>resultAt(0)).containsExactly("phone-a a1", "phone-c c1");
                     assertThat(db.<List<String>>resultAt(1)).containsExactly("phone-a ca");
                     assertThat(db.<List<String>>resultAt(2)).containsExactly("k");
@@ -316,13 +317,14 @@ class GroupCommitTest {
     @DisplayName("each caller is answered on its own event loop, whichever thread committed its flush")
     void answersOnTheCallersContext(Vertx vertx, VertxTestContext ctx) {
         List<Context> callers = List.of(vertx.getOrCreateContext(), vertx.getOrCreateContext(), vertx.getOrCreateContext());
-        store(vertx, 1_000, Duration.ofMillis(50), 2).compose(store -> {
+        store(vertx, 1_000, Duration.ofMillis(50), 2).compose(store -> devices("phone-0", "phone-1", "phone-2").map(store)).compose(store -> {
             ctx.verify(() -> assertThat(new java.util.HashSet<>(callers)).hasSize(3).doesNotContain(persistence));
             List<Future<Boolean>> answeredAtHome = new ArrayList<>();
             for (int i = 0; i < callers.size(); i++) {
                 Context caller = callers.get(i);
                 String phone = "phone-" + i;
-                answeredAtHome.add(onContext(caller, () -> store.saveMessages(phone, messages("m")).map(v -> Vertx.currentContext() == caller)));
+                answeredAtHome.add(onContext(caller, () -> store.saveMessagesAndLog(phone, messages("m"), "messages:sync", "{}")
+                        .map(seq -> Vertx.currentContext() == caller)));
             }
             return Future.all(answeredAtHome).map(all -> answeredAtHome.stream().map(Future::result).toList());
         }).onComplete(ctx.succeeding(atHome -> ctx.verify(() -> {
@@ -370,7 +372,9 @@ class GroupCommitTest {
     void lastVersionWins(Vertx vertx, VertxTestContext ctx) {
         JsonArray first = new JsonArray().add(new JsonObject().put("id", "m1").put("status", "sending"));
         JsonArray second = new JsonArray().add(new JsonObject().put("id", "m1").put("status", "sent"));
-        store(vertx, 2, FAR, 1).compose(store -> Future.all(store.saveMessages("p", first), store.saveMessages("p", second)))
+        store(vertx, 2, FAR, 1).compose(store -> devices("p").map(store))
+                .compose(store -> Future.all(store.saveMessagesAndLog("p", first, "messages:sync", "{}"),
+                        store.saveMessagesAndLog("p", second, "messages:sync", "{}")))
                 .compose(v -> strings("SELECT status FROM messages"))
                 .onComplete(ctx.succeeding(statuses -> ctx.verify(() -> {
                     assertThat(statuses).containsExactly("sent");

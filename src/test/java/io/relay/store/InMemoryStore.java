@@ -223,14 +223,6 @@ public final class InMemoryStore implements Store {
     }
 
     @Override
-    public Future<Void> saveMessages(String deviceId, JsonArray batch) {
-        return answer(() -> {
-            upsertMessages(id(deviceId, "deviceId"), StoreArgs.batch(batch, "messages"));
-            return null;
-        });
-    }
-
-    @Override
     public Future<Long> saveMessagesAndLog(String deviceId, JsonArray batch, String event, String payloadJson) {
         return answer(() -> {
             id(deviceId, "deviceId");
@@ -240,11 +232,6 @@ public final class InMemoryStore implements Store {
             upsertMessages(deviceId, batch);
             return log(deviceId, event, payload);
         });
-    }
-
-    @Override
-    public Future<Long> appendEvent(String deviceId, String event, JsonObject payload) {
-        return answer(() -> log(id(deviceId, "deviceId"), id(event, "event"), StoreArgs.payload(payload)));
     }
 
     private void upsertMessages(String deviceId, JsonArray batch) {
@@ -271,14 +258,6 @@ public final class InMemoryStore implements Store {
     }
 
     @Override
-    public Future<Void> saveConversations(String deviceId, JsonArray batch) {
-        return answer(() -> {
-            upsertConversations(id(deviceId, "deviceId"), batch);
-            return null;
-        });
-    }
-
-    @Override
     public Future<Long> saveConversationsAndLog(String deviceId, JsonArray batch, String event, String payloadJson) {
         return answer(() -> {
             String device = id(deviceId, "deviceId");
@@ -291,14 +270,6 @@ public final class InMemoryStore implements Store {
     private void upsertConversations(String deviceId, JsonArray batch) {
         Map<String, JsonObject> stored = conversations.computeIfAbsent(deviceId, d -> new LinkedHashMap<>());
         DocumentBatches.conversations(StoreArgs.batch(batch, "conversations")).forEach((id, doc) -> stored.put(id, doc.copy()));
-    }
-
-    @Override
-    public Future<Void> updateMessageStatus(String deviceId, String messageId, String status) {
-        return answer(() -> {
-            updateStatus(id(deviceId, "deviceId"), id(messageId, "messageId"), id(status, "status"));
-            return null;
-        });
     }
 
     @Override

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -26,8 +27,24 @@ class MessageStoreTest {
     private Store store;
 
     @BeforeEach
-    void store() {
+    void store() throws Exception {
         store = storage.store();
+        // Messages and conversations are stored with their log entry, which needs the device's row.
+        Future.all(store.upsertDevice("d1", null, null), store.upsertDevice("d2", null, null), store.upsertDevice("other", null, null))
+                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+
+    private Future<Long> saveMessages(String deviceId, JsonArray messages) {
+        return store.saveMessagesAndLog(deviceId, messages, "messages:sync", "{}");
+    }
+
+    private Future<Long> saveConversations(String deviceId, JsonArray conversations) {
+        return store.saveConversationsAndLog(deviceId, conversations, "conversations:sync", "{}");
+    }
+
+    /** A status the phone reports on a message of its own (no browser's command to settle). */
+    private Future<Long> recordStatus(String deviceId, String messageId, String status) {
+        return store.recordStatusAndLog(deviceId, messageId, status, messageId, "message:status", "{}");
     }
 
     private static JsonObject message(String id, long timestamp, String status) {
@@ -38,8 +55,8 @@ class MessageStoreTest {
     @Test
     @DisplayName("A message saved twice with the same id is updated, not duplicated")
     void upsert(VertxTestContext ctx) {
-        store.saveMessages("d1", new JsonArray().add(message("m1", 1000, "sent")))
-                .compose(v -> store.saveMessages("d1", new JsonArray().add(message("m1", 1000, "delivered").put("body", "edited"))))
+        saveMessages("d1", new JsonArray().add(message("m1", 1000, "sent")))
+                .compose(v -> saveMessages("d1", new JsonArray().add(message("m1", 1000, "delivered").put("body", "edited"))))
                 .compose(v -> stored("d1"))
                 .onComplete(ctx.succeeding(messages -> ctx.verify(() -> {
                     assertThat(messages).hasSize(1);
@@ -53,7 +70,7 @@ class MessageStoreTest {
     @DisplayName("A document comes back exactly as the phone sent it: same key order, integers stay integers")
     void documentRoundTrip(VertxTestContext ctx) {
         String sent = "{\"z\":1,\"a\":2.5,\"id\":\"m1\",\"timestamp\":1700000000123,\"nested\":{\"y\":[1,2.0,\"x\"],\"b\":null},\"read\":true}";
-        store.saveMessages("d1", new JsonArray().add(new JsonObject(sent)))
+        saveMessages("d1", new JsonArray().add(new JsonObject(sent)))
                 .compose(v -> stored("d1"))
                 .onComplete(ctx.succeeding(messages -> ctx.verify(() -> {
                     assertThat(messages.getJsonObject(0).encode()).isEqualTo(sent);
@@ -65,10 +82,10 @@ class MessageStoreTest {
     @DisplayName("A recorded status change overrides the document's status in place, for that device only")
     void statusOverride(VertxTestContext ctx) {
         JsonObject m = new JsonObject("{\"id\":\"m1\",\"status\":\"sending\",\"body\":\"hi\",\"timestamp\":5}");
-        store.saveMessages("d1", new JsonArray().add(m))
-                .compose(v -> store.saveMessages("d2", new JsonArray().add(m)))
-                .compose(v -> store.updateMessageStatus("d1", "m1", "delivered"))
-                .compose(v -> store.updateMessageStatus("d1", "never-stored", "failed"))
+        saveMessages("d1", new JsonArray().add(m))
+                .compose(v -> saveMessages("d2", new JsonArray().add(m)))
+                .compose(v -> recordStatus("d1", "m1", "delivered"))
+                .compose(v -> recordStatus("d1", "never-stored", "failed"))
                 .compose(v -> Future.all(stored("d1"), stored("d2")))
                 .onComplete(ctx.succeeding(both -> ctx.verify(() -> {
                     JsonArray d1 = both.resultAt(0);
@@ -88,7 +105,7 @@ class MessageStoreTest {
         for (int t : new int[]{5, 1, 4, 2, 3}) {
             batch.add(new JsonObject().put("id", t * 10).put("conversationId", "c1").put("timestamp", t * 1000L).put("body", "b" + t));
         }
-        store.saveMessages("d1", batch)
+        saveMessages("d1", batch)
                 .compose(v -> store.loadThreads("d1", 10, 3))
                 .onComplete(ctx.succeeding(threads -> ctx.verify(() -> {
                     assertThat(threads).hasSize(1);
@@ -111,8 +128,8 @@ class MessageStoreTest {
                 .add(new JsonObject().put("id", "c1").put("conversationId", 7).put("timestamp", 10))
                 .add(new JsonObject().put("id", "z2").put("timestamp", 5)) // neither: a thread of their own
                 .add(new JsonObject().put("id", "z1").put("timestamp", 4));
-        store.saveMessages("d1", batch)
-                .compose(v -> store.saveMessages("d2", new JsonArray().add(new JsonObject().put("id", "x").put("conversationId", "A").put("timestamp", 999))))
+        saveMessages("d1", batch)
+                .compose(v -> saveMessages("d2", new JsonArray().add(new JsonObject().put("id", "x").put("conversationId", "A").put("timestamp", 999))))
                 .compose(v -> Future.all(store.loadThreads("d1", 10, 10), store.loadThreads("d1", 2, 10)))
                 .onComplete(ctx.succeeding(both -> ctx.verify(() -> {
                     List<JsonArray> all = both.resultAt(0);
@@ -143,9 +160,9 @@ class MessageStoreTest {
                 .add(new JsonObject().put("id", "old").put("phoneNumber", "+1").put("lastMessage", "a").put("lastMessageTime", 100).put("unreadCount", 0))
                 .add(new JsonObject().put("id", "new").put("phoneNumber", "+2").put("contactName", "Ann").put("lastMessage", "b").put("lastMessageTime", 300).put("unreadCount", 2))
                 .add(new JsonObject().put("id", "mid").put("phoneNumber", "+3").put("lastMessage", "c").put("lastMessageTime", 200).put("unreadCount", 1));
-        store.saveConversations("d1", conversations)
-                .compose(v -> store.saveConversations("d1", new JsonArray().add(conversations.getJsonObject(0).copy().put("lastMessageTime", 400))))
-                .compose(v -> store.saveConversations("other", new JsonArray().add(new JsonObject().put("id", "x"))))
+        saveConversations("d1", conversations)
+                .compose(v -> saveConversations("d1", new JsonArray().add(conversations.getJsonObject(0).copy().put("lastMessageTime", 400))))
+                .compose(v -> saveConversations("other", new JsonArray().add(new JsonObject().put("id", "x"))))
                 .compose(v -> store.loadConversations("d1"))
                 .onComplete(ctx.succeeding(loaded -> ctx.verify(() -> {
                     List<String> ids = new ArrayList<>();
@@ -162,7 +179,7 @@ class MessageStoreTest {
         JsonArray batch = new JsonArray();
         IntStream.range(0, Store.MAX_BATCH - 1).forEach(i -> batch.add(new JsonObject().put("id", "m" + i).put("timestamp", i)));
         batch.add(new JsonObject().put("id", "m0").put("timestamp", 1_000_000).put("body", "last wins"));
-        store.saveMessages("d1", batch)
+        saveMessages("d1", batch)
                 .compose(v -> stored("d1"))
                 .onComplete(ctx.succeeding(messages -> ctx.verify(() -> {
                     assertThat(messages).hasSize(Store.MAX_BATCH - 1);
@@ -185,18 +202,19 @@ class MessageStoreTest {
         IntStream.range(0, Store.MAX_BATCH + 1).forEach(i -> tooMany.add(new JsonObject().put("id", "m" + i)));
 
         List<Future<Object>> attempts = new ArrayList<>();
-        bad.forEach(batch -> attempts.add(codeOf(store.saveMessages("d1", batch))));
-        attempts.add(codeOf(store.saveMessages("d1", tooMany)));
-        attempts.add(codeOf(store.saveMessages("", new JsonArray().add(good))));
-        attempts.add(codeOf(store.saveConversations("d1", new JsonArray().add(new JsonObject().put("id", "c1")).add(new JsonObject()))));
+        bad.forEach(batch -> attempts.add(codeOf(saveMessages("d1", batch))));
+        attempts.add(codeOf(saveMessages("d1", tooMany)));
+        attempts.add(codeOf(saveMessages("", new JsonArray().add(good))));
+        attempts.add(codeOf(saveConversations("d1", new JsonArray().add(new JsonObject().put("id", "c1")).add(new JsonObject()))));
         attempts.add(codeOf(store.loadThreads("d1", 0, 10)));
         attempts.add(codeOf(store.loadThreads("d1", 10, 0)));
         Future.all(attempts)
-                .compose(codes -> Future.all(stored("d1"), store.loadConversations("d1")).map(loaded -> {
+                .compose(codes -> Future.all(stored("d1"), store.loadConversations("d1"), store.lastSeq("d1")).map(loaded -> {
                     ctx.verify(() -> {
                         assertThat(codes.<Object>list()).containsOnly(FailureReason.INVALID_DATA);
                         assertThat((JsonArray) loaded.resultAt(0)).isEmpty();
                         assertThat((JsonArray) loaded.resultAt(1)).isEmpty();
+                        assertThat((Long) loaded.resultAt(2)).as("nothing logged").isZero();
                     });
                     return loaded;
                 }))

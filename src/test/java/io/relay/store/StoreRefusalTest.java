@@ -37,13 +37,13 @@ class StoreRefusalTest {
     @Test
     @DisplayName("a NUL the database refuses fails as a bad request saying \"refused by the database\", without the database's text")
     void databaseTextStaysInside(VertxTestContext ctx) {
-        List<Future<Void>> attempts = List.of(
+        List<Future<?>> attempts = List.of(
                 store.upsertDevice("nul\u0000device", "name", "model"),
                 store.upsertDevice("device-1", "nul\u0000name", "model"),
-                store.upsertDevice("device-1", "name", "model").compose(v -> store.saveMessages("device-1",
-                        new JsonArray().add(new JsonObject().put("id", "m1").put("phoneNumber", "+1\u00005550100")))));
+                store.upsertDevice("device-1", "name", "model").compose(v -> store.saveMessagesAndLog("device-1",
+                        new JsonArray().add(new JsonObject().put("id", "m1").put("phoneNumber", "+1\u00005550100")), "messages:sync", "{}")));
         Future.join(attempts).onComplete(done -> ctx.verify(() -> {
-            for (Future<Void> attempt : attempts) {
+            for (Future<?> attempt : attempts) {
                 assertThat(attempt.failed()).isTrue();
                 StoreException refused = (StoreException) attempt.cause();
                 assertThat(refused.reason()).isEqualTo(FailureReason.INVALID_DATA);
@@ -56,7 +56,7 @@ class StoreRefusalTest {
     @Test
     @DisplayName("a request refused before the database keeps our own words, which name the field")
     void ownWordsKept(VertxTestContext ctx) {
-        store.saveMessages("device-1", new JsonArray().add(new JsonObject().put("body", "no id"))).onComplete(ar -> ctx.verify(() -> {
+        store.saveMessagesAndLog("device-1", new JsonArray().add(new JsonObject().put("body", "no id")), "messages:sync", "{}").onComplete(ar -> ctx.verify(() -> {
             assertThat(ar.failed()).isTrue();
             assertThat(((StoreException) ar.cause()).reason()).isEqualTo(FailureReason.INVALID_DATA);
             assertThat(ar.cause().getMessage()).isEqualTo("messages[0].id must be a non-empty string or a number");
