@@ -2,6 +2,7 @@ package io.relay;
 
 import io.relay.config.RelayConfig;
 import io.relay.gateway.HttpVerticle;
+import io.relay.ops.Metrics;
 import io.relay.ops.Ops;
 import io.relay.gateway.WebGuards;
 import io.relay.gateway.engineio.EngineIoRegistry;
@@ -68,17 +69,19 @@ public final class RelayNode {
                 vertx.eventBus().publish(Addresses.nodeLeft(), departed.nodeId(), new DeliveryOptions().setLocalOnly(true));
             }
         });
-        return Storage.start(vertx, config).compose(storage -> Ops.start(vertx, config, storage.store(), membership, draining::get)
+        // One registry for the node, storage's group commit included (Vert.x's backend registry when there is one).
+        Metrics metrics = Metrics.forVertx(vertx, config.nodeId());
+        return Storage.start(vertx, config, metrics).compose(storage -> Ops.start(vertx, metrics, storage.store(), membership, draining::get)
                 .compose(ops -> {
                     PairingService pairing = new PairingService(vertx, config, storage.store(), new SessionTokens(vertx, config.jwt()), ops.metrics());
                     Switchboard switchboard = new Switchboard(vertx, config.nodeId(), storage.store(), pairing, membership, ops.metrics(), config.outboxTtl(),
                             config.security(), config.sync());
                     return switchboard.start()
                             .compose(v -> deployHttp(vertx, config, pairing, switchboard, draining::get, ops))
-                            .map(http -> new RelayNode(vertx, storage, switchboard, http, membership, draining, ops))
-                            .onFailure(error -> ops.close());
+                            .map(http -> new RelayNode(vertx, storage, switchboard, http, membership, draining, ops));
                 })
                 .recover(error -> storage.close().transform(closed -> Future.failedFuture(error))))
+                .onFailure(error -> metrics.close())
                 .onSuccess(node -> log.info("relay node {} listening on http://{}:{} (REST /api/auth, Socket.IO /socket.io/)",
                         config.nodeId(), config.host(), node.port()));
     }

@@ -2,6 +2,7 @@ package io.relay.ops;
 
 import io.relay.vocabulary.FailureReason;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -52,6 +53,7 @@ public final class Metrics {
     private final PrometheusMeterRegistry registry;
     private final JvmGcMetrics gcMetrics; // only when this object bound the JVM metrics itself
     private final boolean ownsRegistry;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final Map<String, Timer> timers = new ConcurrentHashMap<>();
     // Counted per relayed message and per browser it reaches: looked up by the one label's value, with no key to build.
@@ -64,9 +66,24 @@ public final class Metrics {
     private final ByLabel<Timer> relayLatency = new ByLabel<>(event ->
             timer("relay.relay.latency", "Time from a client event's arrival to it being relayed, by event", LATENCY_BUCKETS, "event", event));
 
+    // The group commit's flushes (see storeFlush): registered up front, recorded a thousand times a second.
+    private final Timer flushCommitted;
+    private final Timer flushFailed;
+    private final Timer flushWait;
+    private final DistributionSummary flushWritesCommitted;
+    private final DistributionSummary flushWritesFailed;
+
     private Metrics(PrometheusMeterRegistry registry, boolean ownsRegistry, boolean bindJvm) {
         this.registry = registry;
         this.ownsRegistry = ownsRegistry;
+        flushCommitted = timer("relay.store.flush.duration", "Time the database took for one flush of the group commit, by outcome",
+                LATENCY_BUCKETS, "outcome", "committed");
+        flushFailed = timer("relay.store.flush.duration", "Time the database took for one flush of the group commit, by outcome",
+                LATENCY_BUCKETS, "outcome", "failed");
+        flushWait = timer("relay.store.flush.wait", "Time the oldest write of a flush waited for the flush to start",
+                LATENCY_BUCKETS);
+        flushWritesCommitted = flushWrites("committed");
+        flushWritesFailed = flushWrites("failed");
         if (bindJvm) {
             new ClassLoaderMetrics().bindTo(registry);
             new JvmMemoryMetrics().bindTo(registry);
@@ -252,8 +269,22 @@ public final class Metrics {
                 .register(registry);
     }
 
+    /**
+     * One flush of the group commit, for the operator who must tell a slow database from a slow node:
+     * how long the oldest write in it waited for the flush to start (the batching window, or every
+     * connection busy), how long the database took, and how many writes one commit carried.
+     */
+    public void storeFlush(int writes, long waitedNanos, long tookNanos, boolean committed) {
+        (committed ? flushCommitted : flushFailed).record(tookNanos, TimeUnit.NANOSECONDS);
+        (committed ? flushWritesCommitted : flushWritesFailed).record(writes);
+        flushWait.record(waitedNanos, TimeUnit.NANOSECONDS);
+    }
+
     /** Releases what this object bound itself (the GC listeners); the backend registry is Vert.x's to close. */
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         if (gcMetrics != null) {
             gcMetrics.close();
         }
@@ -265,6 +296,14 @@ public final class Metrics {
     private Counter counter(String name, String description, String... tags) {
         return counters.computeIfAbsent(key(name, tags),
                 k -> Counter.builder(name).description(description).tags(tags).register(registry));
+    }
+
+    private DistributionSummary flushWrites(String outcome) {
+        return DistributionSummary.builder("relay.store.flush.writes")
+                .description("Writes (callers answered) carried by one flush of the group commit, by outcome")
+                .tags("outcome", outcome)
+                .serviceLevelObjectives(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
+                .register(registry);
     }
 
     private Timer timer(String name, String description, Duration[] buckets, String... tags) {

@@ -1,7 +1,6 @@
 package io.relay.ops;
 
 import io.relay.cluster.Membership;
-import io.relay.config.RelayConfig;
 import io.relay.store.Store;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -32,9 +31,8 @@ public final class Ops {
      * is at least at the version this node migrated it to at start-up), {@code cluster} (this node
      * is a member, always so standalone) and {@code draining} (the node's flag).
      */
-    public static Future<Ops> start(Vertx vertx, RelayConfig config, Store store, Membership membership, BooleanSupplier draining) {
+    public static Future<Ops> start(Vertx vertx, Metrics metrics, Store store, Membership membership, BooleanSupplier draining) {
         return store.schemaVersion().map(migrated -> {
-            Metrics metrics = Metrics.forVertx(vertx, config.nodeId());
             Health health = new Health(vertx, draining);
             health.readinessCheck("database", () -> {
                 long started = System.nanoTime();

@@ -1,5 +1,6 @@
 package io.relay.store;
 
+import io.relay.ops.Metrics;
 import io.relay.vocabulary.FailureReason;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -57,6 +58,7 @@ final class GroupCommit {
     private final Context context;
     private final Flush flush;
     private final Settings settings;
+    private final Metrics metrics;
     private final long maxWaitNanos;
     private final long timeoutNanos;
 
@@ -74,11 +76,12 @@ final class GroupCommit {
     private final long sweeper;
 
     /** Created on {@code context}. */
-    GroupCommit(Vertx vertx, Context context, Pool pool, Settings settings) {
+    GroupCommit(Vertx vertx, Context context, Pool pool, Settings settings, Metrics metrics) {
         this.vertx = vertx;
         this.context = context;
         this.flush = new Flush(pool);
         this.settings = settings;
+        this.metrics = metrics;
         this.maxWaitNanos = settings.maxWait().toNanos();
         this.timeoutNanos = settings.timeout().toNanos();
         this.sweeper = vertx.setPeriodic(SWEEP_MS, id -> sweep());
@@ -196,8 +199,12 @@ final class GroupCommit {
     private void start(List<Write<?>> group) {
         running.add(group);
         flushes.incrementAndGet();
+        long started = System.nanoTime();
+        long waited = started - group.get(0).queuedAtNanos; // the oldest: take() hands them out in arrival order
         flush.run(group).onComplete(ar -> {
             running.remove(group);
+            metrics.storeFlush(group.size(), waited, System.nanoTime() - started,
+                    group.stream().allMatch(w -> w.stagedFailure() == null));
             answer(group, Write::answer);
             flushDue();
         });

@@ -1,6 +1,7 @@
 package io.relay.store;
 
 import io.relay.config.RelayConfig;
+import io.relay.ops.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
@@ -28,8 +29,13 @@ public final class Storage {
         this.store = store;
     }
 
-    /** Starts storage; fails (after cleaning up what it started) if the database cannot be reached or migrated. */
+    /** As {@link #start(Vertx, RelayConfig, Metrics)}, with metrics nobody scrapes (tools and tests). */
     public static Future<Storage> start(Vertx vertx, RelayConfig config) {
+        return start(vertx, config, Metrics.standalone());
+    }
+
+    /** Starts storage; fails (after cleaning up what it started) if the database cannot be reached or migrated. */
+    public static Future<Storage> start(Vertx vertx, RelayConfig config, Metrics metrics) {
         // A malformed DATABASE_URL fails the returned Future, before anything is started.
         Future<Database> database = config.databaseUrl().filter(u -> !u.isBlank())
                 .map(u -> Future.succeededFuture(u).map(text -> new Database(DatabaseUrl.parse(text), null)))
@@ -38,13 +44,13 @@ public final class Storage {
                     return new Database(DatabaseUrl.parse(embedded.url()), embedded);
                 }, false));
         return database
-                .compose(db -> migrateAndDeploy(vertx, config, db)
+                .compose(db -> migrateAndDeploy(vertx, config, db, metrics)
                         .recover(error -> db.stopEmbedded(vertx).transform(stopped -> Future.failedFuture(error))))
                 .onSuccess(storage -> LOG.info("Storage ready on {}", storage.databaseUrl));
     }
 
-    private static Future<Storage> migrateAndDeploy(Vertx vertx, RelayConfig config, Database db) {
-        PersistenceVerticle persistence = new PersistenceVerticle(config, db.url());
+    private static Future<Storage> migrateAndDeploy(Vertx vertx, RelayConfig config, Database db, Metrics metrics) {
+        PersistenceVerticle persistence = new PersistenceVerticle(config, db.url(), metrics);
         return vertx.executeBlocking(() -> Migrations.migrate(db.url()), false)
                 .compose(applied -> vertx.deployVerticle(persistence))
                 .map(deploymentId -> new Storage(vertx, db.url(), db.embedded(), deploymentId, persistence.store()));

@@ -1,6 +1,8 @@
 package io.relay.store;
 
+import io.relay.ops.Metrics;
 import io.relay.vocabulary.FailureReason;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -41,6 +43,7 @@ class GroupCommitTest {
     private static final Duration FAR = Duration.ofSeconds(60);
     private Pool pool;
     private GroupCommit commit;
+    private final Metrics metrics = Metrics.standalone();
 
     @BeforeEach
     void start(Vertx vertx) {
@@ -54,6 +57,7 @@ class GroupCommitTest {
         Future<Void> closed = commit == null ? Future.succeededFuture()
                 : onContext(persistence, () -> commit.close(Duration.ofSeconds(5), () -> true));
         closed.eventually(pool::close).onComplete(ctx.succeedingThenComplete());
+        metrics.close();
     }
 
     private Context persistence;
@@ -62,7 +66,7 @@ class GroupCommitTest {
     private Future<PgStore> store(Vertx vertx, int maxRows, Duration maxWait, int maxInFlight) {
         persistence = vertx.getOrCreateContext();
         return onContext(persistence, () -> {
-            commit = new GroupCommit(vertx, persistence, pool, new GroupCommit.Settings(maxRows, maxWait, maxInFlight, PgStore.TIMEOUT));
+            commit = new GroupCommit(vertx, persistence, pool, new GroupCommit.Settings(maxRows, maxWait, maxInFlight, PgStore.TIMEOUT), metrics);
             return Future.succeededFuture(new PgStore(pool, commit));
         });
     }
@@ -259,7 +263,7 @@ class GroupCommitTest {
     }
 
     @Test
-    @DisplayName("a flush that fails on an unavailable database fails exactly its own callers, with a retryable code; the next flush is stored")
+    @DisplayName("a flush that fails on an unavailable database fails exactly its own callers, with a retryable code; the next flush is stored; the metrics count each flush and its writes by outcome")
     void failingFlushFailsItsCallers(Vertx vertx, VertxTestContext ctx) {
         // The database cuts the statement of one device's conversations as a lost connection would.
         String trigger = """
@@ -284,6 +288,12 @@ class GroupCommitTest {
                     assertThat(second).as("the next flush's callers").allSatisfy(code -> assertThat(code.result()).isEqualTo("ok"));
                     assertThat(db.<List<String>>resultAt(0)).as("nothing of the failed flush is stored").containsExactly("phone-b b1");
                     assertThat(db.<List<String>>resultAt(1)).containsExactly("phone-b 1", "phone-b 2");
+                    MeterRegistry registry = metrics.registry();
+                    for (String outcome : List.of("committed", "failed")) {
+                        assertThat(registry.get("relay.store.flush.duration").tag("outcome", outcome).timer().count()).as(outcome + " flushes").isEqualTo(1);
+                        assertThat(registry.get("relay.store.flush.writes").tag("outcome", outcome).summary().totalAmount()).as(outcome + " writes").isEqualTo(2);
+                    }
+                    assertThat(registry.get("relay.store.flush.wait").timer().count()).isEqualTo(2);
                     ctx.completeNow();
                 })));
     }
