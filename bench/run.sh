@@ -11,8 +11,10 @@
 # Environment: RUNS (3), SYSTEMS ("relay forwarder node"), OUT (bench/results), PAIRS, RATES, DURATION,
 # WARMUP, SIZE, IDLE (memory: a list of connection counts), SOURCES (local addresses for --source-addresses),
 # PORT_BASE (3000: relay on it, forwarder +100, node +200, baseline +300), JAR (target/relay.jar: the relay),
-# BENCH_JAR (target/relay-bench.jar: the load tool and the forwarder).
-# To judge a change, add the system "baseline": the relay built from another commit, BASELINE_JAR=path/to/relay.jar.
+# BENCH_JAR (target/relay-bench.jar: the load tool and the forwarder), RELAY_JAVA_OPTS (the relay's JVM options, by
+# default the image's collector flags, so the relay runs here as it does in production).
+# To judge a change, add the system "baseline": the relay built from another commit, BASELINE_JAR=path/to/relay.jar;
+# to judge JVM options, the same jar with BASELINE_JAVA_OPTS (default: RELAY_JAVA_OPTS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +29,8 @@ SIZE=${SIZE:-100}
 SLO=${SLO:-10}
 JAR=${JAR:-target/relay.jar}
 BENCH_JAR=${BENCH_JAR:-target/relay-bench.jar}
+RELAY_JAVA_OPTS=${RELAY_JAVA_OPTS-}
+BASELINE_JAVA_OPTS=${BASELINE_JAVA_OPTS-$RELAY_JAVA_OPTS}
 
 { [ -f "$JAR" ] && [ -f "$BENCH_JAR" ]; } || ./mvnw -q -B -DskipTests package
 [ -d bench/peers/node_modules ] || bench/peers/install.sh
@@ -54,9 +58,9 @@ start_server() {
   port=$(port_of "$system")
   case $system in
     relay) SERVER_DATA="$WORK/relay-data-$RANDOM"
-      PORT=$port DATA_DIR="$SERVER_DATA" java -jar "$JAR" >"$WORK/$system.log" 2>&1 & ;;
+      PORT=$port DATA_DIR="$SERVER_DATA" java $RELAY_JAVA_OPTS -jar "$JAR" >"$WORK/$system.log" 2>&1 & ;;
     baseline) SERVER_DATA="$WORK/baseline-data-$RANDOM"
-      PORT=$port DATA_DIR="$SERVER_DATA" java -jar "${BASELINE_JAR:?set BASELINE_JAR}" >"$WORK/$system.log" 2>&1 & ;;
+      PORT=$port DATA_DIR="$SERVER_DATA" java $BASELINE_JAVA_OPTS -jar "${BASELINE_JAR:?set BASELINE_JAR}" >"$WORK/$system.log" 2>&1 & ;;
     forwarder) java -jar "$BENCH_JAR" forwarder --port "$port" >"$WORK/$system.log" 2>&1 & ;;
     node) PORT=$port node bench/peers/server.js >"$WORK/$system.log" 2>&1 & ;;
   esac
@@ -195,12 +199,12 @@ case $SCENARIO in
       echo "== run $run: 3 clustered relay nodes"
       PIDS=()
       export JWT_SECRET=bench-cluster-secret-bench-cluster-secret CLUSTER=true CLUSTER_MEMBERS=127.0.0.1
-      PORT=3000 DATA_DIR="$WORK/cluster-$run" java -jar "$JAR" >"$WORK/node0.log" 2>&1 &
+      PORT=3000 DATA_DIR="$WORK/cluster-$run" java $RELAY_JAVA_OPTS -jar "$JAR" >"$WORK/node0.log" 2>&1 &
       PIDS+=($!)
       for _ in $(seq 1 120); do grep -q "Storage ready on" "$WORK/node0.log" && break; sleep 0.5; done
       DB=$(sed -n 's/.*Storage ready on \(postgresql:[^ ]*\).*/\1/p' "$WORK/node0.log" | head -1)
       for i in 1 2; do
-        PORT=$((3000 + i)) DATA_DIR="$WORK/cluster-$run-$i" DATABASE_URL="$DB" java -jar "$JAR" >"$WORK/node$i.log" 2>&1 &
+        PORT=$((3000 + i)) DATA_DIR="$WORK/cluster-$run-$i" DATABASE_URL="$DB" java $RELAY_JAVA_OPTS -jar "$JAR" >"$WORK/node$i.log" 2>&1 &
         PIDS+=($!)
       done
       for port in 3000 3001 3002; do
