@@ -106,9 +106,9 @@ class ConfigLoaderTest {
     }
 
     @Test
-    @DisplayName("the group commit flushes at 1000 rows or after 1000 µs by default; STORE_FLUSH_MAX_ROWS and STORE_FLUSH_MICROS change it, 0 µs sends at once")
+    @DisplayName("the group commit flushes at 1000 rows or after 2000 µs by default; STORE_FLUSH_MAX_ROWS and STORE_FLUSH_MICROS change it, 0 µs sends at once")
     void storeFlush() {
-        assertThat(ConfigLoader.load(file(), Map.of()).storeFlush()).isEqualTo(new RelayConfig.StoreFlush(1_000, Duration.ofNanos(1_000_000)));
+        assertThat(ConfigLoader.load(file(), Map.of()).storeFlush()).isEqualTo(new RelayConfig.StoreFlush(1_000, Duration.ofNanos(2_000_000)));
         JsonObject custom = file().put("database", new JsonObject().put("flushMaxRows", 50).put("flushMicros", 250));
         assertThat(ConfigLoader.load(custom, Map.of()).storeFlush()).isEqualTo(new RelayConfig.StoreFlush(50, Duration.ofNanos(250_000)));
         assertThat(ConfigLoader.load(custom, Map.of("STORE_FLUSH_MICROS", "0")).storeFlush().maxWait()).isZero();
