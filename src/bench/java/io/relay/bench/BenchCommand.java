@@ -44,7 +44,8 @@ public final class BenchCommand {
             BenchResult result = run(options, console);
             return result.errors == 0 && result.steps.stream().allMatch(s -> s.lost() == 0) ? 0 : 1;
         } catch (Exception e) {
-            console.println("bench failed: " + e.getMessage());
+            console.println("bench failed: " + e); // the class too: some failures carry no message
+            e.printStackTrace(console);
             return 1;
         }
     }

@@ -35,7 +35,7 @@ final class SimulatedPair {
     Promise<Void> phoneReady;
     Promise<Void> webReady;
     Promise<Void> scanned;
-    boolean running = true;
+    volatile boolean running = true; // cleared by the run's end, read on the worker's event loop
 
     SimulatedPair(int index, String deviceId, Worker worker, URI phoneUrl, URI webUrl, WebSocketClient client,
                   Mode mode, String body, Tally tally) {
@@ -189,7 +189,11 @@ final class SimulatedPair {
         }
         tally.reconnects.incrementAndGet();
         Supplier<Future<Void>> reopen = isPhone ? this::openPhone : this::openWeb;
-        worker.context.owner().setTimer(100, id -> reopen.get().onFailure(e -> tally.error("reconnect failed: " + e.getMessage())));
+        worker.context.owner().setTimer(100, id -> {
+            if (running) { // the run may have ended meanwhile, and its client with it
+                reopen.get().onFailure(e -> tally.error("reconnect failed: " + e.getMessage()));
+            }
+        });
     }
 
     void closeQuietly() {
