@@ -168,13 +168,7 @@ class DeviceRoutingTest {
     void phoneMessagesNameTheirKind(Vertx vertx, VertxTestContext ctx) {
         PhoneRoutes routes = new PhoneRoutes(vertx);
         RecordingSocket phone = new RecordingSocket(vertx.getOrCreateContext());
-        List<String> kinds = new CopyOnWriteArrayList<>();
-        vertx.eventBus().addOutboundInterceptor(delivery -> {
-            if (delivery.message().address().equals(Addresses.phone("phone-1"))) {
-                kinds.add(String.valueOf(delivery.message().headers().get(PhoneRoutes.KIND_HEADER)));
-            }
-            delivery.next();
-        });
+        List<String> kinds = kindsSentTo(vertx, "phone-1");
         AtomicInteger flushes = new AtomicInteger();
         routes.attach("phone-1", phone, counting(phone, flushes))
                 .compose(v -> routes.command("phone-1", Events.REQUEST_SYNC, null))
@@ -217,13 +211,7 @@ class DeviceRoutingTest {
     void deliverIsAnsweredStored(Vertx vertx, VertxTestContext ctx) {
         PhoneRoutes routes = new PhoneRoutes(vertx);
         RecordingSocket phone = new RecordingSocket(vertx.getOrCreateContext());
-        List<String> kinds = new CopyOnWriteArrayList<>();
-        vertx.eventBus().addOutboundInterceptor(delivery -> {
-            if (delivery.message().address().equals(Addresses.phone("phone-1"))) {
-                kinds.add(String.valueOf(delivery.message().headers().get(PhoneRoutes.KIND_HEADER)));
-            }
-            delivery.next();
-        });
+        List<String> kinds = kindsSentTo(vertx, "phone-1");
         routes.attach("phone-1", phone, emitting(phone))
                 .compose(v -> routes.deliver("phone-1", "t-1", Events.SEND_MESSAGE, new JsonObject().put("message", "hi").put("tempId", "t-1")))
                 .onComplete(ctx.succeeding(v -> ctx.verify(() -> {
@@ -351,5 +339,17 @@ class DeviceRoutingTest {
                 return emit(event, payload);
             }
         };
+    }
+
+    /** The kind header of every message sent to a phone's address, in order. */
+    private static List<String> kindsSentTo(Vertx vertx, String deviceId) {
+        List<String> kinds = new CopyOnWriteArrayList<>();
+        vertx.eventBus().addOutboundInterceptor(delivery -> {
+            if (delivery.message().address().equals(Addresses.phone(deviceId))) {
+                kinds.add(String.valueOf(delivery.message().headers().get(PhoneRoutes.KIND_HEADER)));
+            }
+            delivery.next();
+        });
+        return kinds;
     }
 }
