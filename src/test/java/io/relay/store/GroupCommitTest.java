@@ -324,6 +324,42 @@ class GroupCommitTest {
     }
 
     @Test
+    @DisplayName("when a flush of single-part writes of several kinds is refused for one write's data, each kind is tried alone: "
+            + "the kinds without the bad write are stored by one statement each, and only the kind with it goes write by write")
+    void badWriteRetriedKindByKind(Vertx vertx, VertxTestContext ctx) {
+        List<Future<Object>> codes = new ArrayList<>();
+        // 6 rows, the size bound: three phones' message batches and three queued commands, one row each and
+        // one part each (no write stores parts of several kinds together), interleaved as they would arrive.
+        store(vertx, 6, FAR, 1).compose(store -> devices("phone-a", "phone-b", "phone-c").compose(v -> {
+            codes.add(codeOf(store.saveMessagesAndLog("phone-a", messages("a1"), "messages:sync", "{}")));
+            codes.add(codeOf(store.enqueueCommand("phone-a", "ka", "send:message", new JsonObject())));
+            // PostgreSQL refuses a NUL character in text: only the database can say no to this one.
+            codes.add(codeOf(store.saveMessagesAndLog("phone-b", messages("bad\u0000id"), "messages:sync", "{}")));
+            codes.add(codeOf(store.enqueueCommand("phone-b", "kb", "send:message", new JsonObject())));
+            codes.add(codeOf(store.saveMessagesAndLog("phone-c", messages("c1"), "messages:sync", "{}")));
+            codes.add(codeOf(store.enqueueCommand("phone-c", "kc", "mark:read", new JsonObject())));
+            return Future.all(codes);
+        })).compose(v -> Future.all(
+                        strings("SELECT device_id, id FROM messages ORDER BY 1"),
+                        strings("SELECT device_id, seq FROM device_events ORDER BY 1"),
+                        strings("SELECT device_id, key FROM outbox ORDER BY 1"),
+                        // A row's xmin is the transaction that wrote it: how many transactions stored each kind.
+                        strings("SELECT count(DISTINCT xmin::text) FROM messages"),
+                        strings("SELECT count(DISTINCT xmin::text) FROM outbox")))
+                .onComplete(ctx.succeeding(db -> ctx.verify(() -> {
+                    assertThat(commit.flushes()).isEqualTo(1);
+                    assertThat(codes.stream().map(Future::result).toList())
+                            .containsExactly("ok", "ok", FailureReason.INVALID_DATA, "ok", "ok", "ok");
+                    assertThat(db.<List<String>>resultAt(0)).containsExactly("phone-a a1", "phone-c c1");
+                    assertThat(db.<List<String>>resultAt(1)).as("the refused batch's event is not logged").containsExactly("phone-a 1", "phone-c 1");
+                    assertThat(db.<List<String>>resultAt(2)).containsExactly("phone-a ka", "phone-b kb", "phone-c kc");
+                    assertThat(db.<List<String>>resultAt(3)).as("transactions storing the good message batches, one each").containsExactly("2");
+                    assertThat(db.<List<String>>resultAt(4)).as("transactions storing the commands, all in one").containsExactly("1");
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
     @DisplayName("each caller is answered on its own event loop, whichever thread committed its flush")
     void answersOnTheCallersContext(Vertx vertx, VertxTestContext ctx) {
         List<Context> callers = List.of(vertx.getOrCreateContext(), vertx.getOrCreateContext(), vertx.getOrCreateContext());
