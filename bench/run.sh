@@ -101,6 +101,8 @@ median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) print "n/a"; else if (NR%2)
 
 # column of a label's summary: best step within the SLO (throughput), else the first step
 best_rate() { awk -F'\t' -v slo="$SLO" 'NR>1 && $6<=slo && $12==0 && $3>best {best=$3} END {print best+0}' "$1"; }
+# the same, counting only steps whose every lower step also held the SLO: a step that passes after one that missed is luck
+sustained_rate() { awk -F'\t' -v slo="$SLO" 'NR>1 { if ($6<=slo && $12==0 && held) best=$3; else held=0 } NR==1 {held=1} END {print best+0}' "$1"; }
 # saturation: the highest achieved rate whose median stays within the SLO with no loss (robust to pauses)
 saturation_rate() { awk -F'\t' -v slo="$SLO" 'NR>1 && $4<=slo && $12==0 && $3>=0.97*$2 && $3>best {best=$3} END {print best+0}' "$1"; }
 column_of() { awk -F'\t' -v c="$2" 'NR==2 {print $c}' "$1"; }
@@ -126,6 +128,11 @@ case $SCENARIO in
       printf '%-10s %10s   [%s]\n' "$system" "$(echo "$values" | median)" "$(echo $values)"
       eval "MEDIAN_$system=$(echo "$values" | median)"
     done
+    echo "the same, every lower step within it too (median of $RUNS runs)"
+    for system in $SYSTEMS; do
+      values=$(for run in $(seq 1 "$RUNS"); do sustained_rate "$OUT/$SCENARIO/$system-run$run-summary.tsv"; done)
+      printf '%-10s %10s   [%s]\n' "$system" "$(echo "$values" | median)" "$(echo $values)"
+    done
     echo "saturation: max phone→browser msg/s with p50 ≤ $SLO ms, no loss (median of $RUNS runs)"
     for system in $SYSTEMS; do
       values=$(for run in $(seq 1 "$RUNS"); do saturation_rate "$OUT/$SCENARIO/$system-run$run-summary.tsv"; done)
@@ -135,7 +142,7 @@ case $SCENARIO in
     if [ -n "${MEDIAN_relay:-}" ] && [ -n "${MEDIAN_node:-}" ] && [ -n "${MEDIAN_forwarder:-}" ]; then
       awk -v r="$MEDIAN_relay" -v n="$MEDIAN_node" -v f="$MEDIAN_forwarder" \
           -v sr="$SAT_relay" -v sn="$SAT_node" -v sf="$SAT_forwarder" 'BEGIN {
-        printf "at p99 ≤ SLO:  relay / node = %.2f (target ≥ 3)   relay / forwarder = %.2f (target ≥ 0.7)\n", (n > 0 ? r / n : 0), (f > 0 ? r / f : 0);
+        printf "at p99 ≤ SLO:  relay / node = %.2f (issue 16: ≥ 1.0)   relay / forwarder = %.2f\n", (n > 0 ? r / n : 0), (f > 0 ? r / f : 0);
         printf "saturation:    relay / node = %.2f                relay / forwarder = %.2f\n", (sn > 0 ? sr / sn : 0), (sf > 0 ? sr / sf : 0) }'
     fi
     if [ -n "${MEDIAN_relay:-}" ] && [ -n "${MEDIAN_baseline:-}" ]; then
