@@ -71,7 +71,7 @@ public final class RelayNode {
         });
         // One registry for the node, storage's group commit included (Vert.x's backend registry when there is one).
         Metrics metrics = Metrics.forVertx(vertx, config.nodeId());
-        return Storage.start(vertx, config, metrics).compose(storage -> Ops.start(vertx, metrics, storage.store(), membership, draining::get)
+        return Storage.start(vertx, config, metrics::storeFlush).compose(storage -> Ops.start(vertx, metrics, storage.store(), membership, draining::get)
                 .compose(ops -> {
                     PairingService pairing = new PairingService(vertx, config, storage.store(), new SessionTokens(vertx, config.jwt()), ops.metrics());
                     Switchboard switchboard = new Switchboard(vertx, config.nodeId(), storage.store(), pairing, membership, ops.metrics(), config.outboxTtl(),

@@ -272,7 +272,8 @@ public final class Metrics {
     /**
      * One flush of the group commit, for the operator who must tell a slow database from a slow node:
      * how long the oldest write in it waited for the flush to start (the batching window, or every
-     * connection busy), how long the database took, and how many writes one commit carried.
+     * connection busy), how long the database took, and how many writes one commit carried. The node hands
+     * this to storage as its flush observer.
      */
     public void storeFlush(int writes, long waitedNanos, long tookNanos, boolean committed) {
         (committed ? flushCommitted : flushFailed).record(tookNanos, TimeUnit.NANOSECONDS);

@@ -1,6 +1,5 @@
 package io.relay.store;
 
-import io.relay.ops.Metrics;
 import io.relay.vocabulary.FailureReason;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -58,7 +57,7 @@ final class GroupCommit {
     private final Context context;
     private final Flush flush;
     private final Settings settings;
-    private final Metrics metrics;
+    private final FlushObserver observer;
     private final long maxWaitNanos;
     private final long timeoutNanos;
 
@@ -76,12 +75,12 @@ final class GroupCommit {
     private final long sweeper;
 
     /** Created on {@code context}. */
-    GroupCommit(Vertx vertx, Context context, Pool pool, Settings settings, Metrics metrics) {
+    GroupCommit(Vertx vertx, Context context, Pool pool, Settings settings, FlushObserver observer) {
         this.vertx = vertx;
         this.context = context;
         this.flush = new Flush(pool);
         this.settings = settings;
-        this.metrics = metrics;
+        this.observer = observer;
         this.maxWaitNanos = settings.maxWait().toNanos();
         this.timeoutNanos = settings.timeout().toNanos();
         this.sweeper = vertx.setPeriodic(SWEEP_MS, id -> sweep());
@@ -203,7 +202,7 @@ final class GroupCommit {
         long waited = started - group.get(0).queuedAtNanos; // the oldest: take() hands them out in arrival order
         flush.run(group).onComplete(ar -> {
             running.remove(group);
-            metrics.storeFlush(group.size(), waited, System.nanoTime() - started,
+            observer.flushed(group.size(), waited, System.nanoTime() - started,
                     group.stream().allMatch(w -> w.stagedFailure() == null));
             answer(group, Write::answer);
             flushDue();

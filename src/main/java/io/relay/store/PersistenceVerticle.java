@@ -1,7 +1,6 @@
 package io.relay.store;
 
 import io.relay.config.RelayConfig;
-import io.relay.ops.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.pgclient.PgBuilder;
@@ -21,16 +20,16 @@ public final class PersistenceVerticle extends VerticleBase {
 
     private final RelayConfig config;
     private final DatabaseUrl url;
-    private final Metrics metrics;
+    private final FlushObserver flushes;
     private Pool writePool;
     private Pool readPool;
     private GroupCommit writes;
     private volatile PgStore store;
 
-    public PersistenceVerticle(RelayConfig config, DatabaseUrl url, Metrics metrics) {
+    public PersistenceVerticle(RelayConfig config, DatabaseUrl url, FlushObserver flushes) {
         this.config = config;
         this.url = url;
-        this.metrics = metrics;
+        this.flushes = flushes;
     }
 
     @Override
@@ -44,7 +43,7 @@ public final class PersistenceVerticle extends VerticleBase {
         readPool = pool(Math.max(1, size - forWrites), false);
         RelayConfig.StoreFlush batching = config.storeFlush();
         writes = new GroupCommit(vertx, context, writePool, new GroupCommit.Settings(batching.maxRows(), batching.maxWait(),
-                forWrites, PgStore.TIMEOUT), metrics);
+                forWrites, PgStore.TIMEOUT), flushes);
         store = new PgStore(readPool, writes);
         LOG.info("Persistence ready on {} ({} connections for the group commit, {} for reads; flushes of up to {} rows, "
                 + "waiting up to {} µs)", url, forWrites, Math.max(1, size - forWrites), batching.maxRows(), batching.maxWait().toNanos() / 1_000);

@@ -1,7 +1,6 @@
 package io.relay.store;
 
 import io.relay.config.RelayConfig;
-import io.relay.ops.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
@@ -29,13 +28,13 @@ public final class Storage {
         this.store = store;
     }
 
-    /** As {@link #start(Vertx, RelayConfig, Metrics)}, with metrics nobody scrapes (tools and tests). */
+    /** As {@link #start(Vertx, RelayConfig, FlushObserver)}, with nobody told of the flushes (tools and tests). */
     public static Future<Storage> start(Vertx vertx, RelayConfig config) {
-        return start(vertx, config, Metrics.standalone());
+        return start(vertx, config, FlushObserver.NONE);
     }
 
     /** Starts storage; fails (after cleaning up what it started) if the database cannot be reached or migrated. */
-    public static Future<Storage> start(Vertx vertx, RelayConfig config, Metrics metrics) {
+    public static Future<Storage> start(Vertx vertx, RelayConfig config, FlushObserver flushes) {
         // A malformed DATABASE_URL fails the returned Future, before anything is started.
         Future<Database> database = config.databaseUrl().filter(u -> !u.isBlank())
                 .map(u -> Future.succeededFuture(u).map(text -> new Database(DatabaseUrl.parse(text), null)))
@@ -44,13 +43,13 @@ public final class Storage {
                     return new Database(DatabaseUrl.parse(embedded.url()), embedded);
                 }, false));
         return database
-                .compose(db -> migrateAndDeploy(vertx, config, db, metrics)
+                .compose(db -> migrateAndDeploy(vertx, config, db, flushes)
                         .recover(error -> db.stopEmbedded(vertx).transform(stopped -> Future.failedFuture(error))))
                 .onSuccess(storage -> LOG.info("Storage ready on {}", storage.databaseUrl));
     }
 
-    private static Future<Storage> migrateAndDeploy(Vertx vertx, RelayConfig config, Database db, Metrics metrics) {
-        PersistenceVerticle persistence = new PersistenceVerticle(config, db.url(), metrics);
+    private static Future<Storage> migrateAndDeploy(Vertx vertx, RelayConfig config, Database db, FlushObserver flushes) {
+        PersistenceVerticle persistence = new PersistenceVerticle(config, db.url(), flushes);
         return vertx.executeBlocking(() -> Migrations.migrate(db.url()), false)
                 .compose(applied -> vertx.deployVerticle(persistence))
                 .map(deploymentId -> new Storage(vertx, db.url(), db.embedded(), deploymentId, persistence.store()));

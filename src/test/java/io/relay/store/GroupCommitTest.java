@@ -66,7 +66,7 @@ class GroupCommitTest {
     private Future<PgStore> store(Vertx vertx, int maxRows, Duration maxWait, int maxInFlight) {
         persistence = vertx.getOrCreateContext();
         return onContext(persistence, () -> {
-            commit = new GroupCommit(vertx, persistence, pool, new GroupCommit.Settings(maxRows, maxWait, maxInFlight, PgStore.TIMEOUT), metrics);
+            commit = new GroupCommit(vertx, persistence, pool, new GroupCommit.Settings(maxRows, maxWait, maxInFlight, PgStore.TIMEOUT), metrics::storeFlush);
             return Future.succeededFuture(new PgStore(pool, commit));
         });
     }

@@ -92,7 +92,7 @@ class StorageTest {
     @DisplayName("When the database goes away, store calls fail with 503 (storage unavailable) rather than hang")
     void databaseDown(Vertx vertx, VertxTestContext ctx) {
         DatabaseUrl nowhere = DatabaseUrl.parse("postgresql://u:p@127.0.0.1:1/db");
-        PersistenceVerticle persistence = new PersistenceVerticle(TestConfigs.forDatabase(null), nowhere, io.relay.ops.Metrics.standalone());
+        PersistenceVerticle persistence = new PersistenceVerticle(TestConfigs.forDatabase(null), nowhere, FlushObserver.NONE);
         vertx.deployVerticle(persistence)
                 .compose(id -> persistence.store().loadConversations("d1"))
                 .onComplete(ctx.failing(error -> ctx.verify(() -> {
