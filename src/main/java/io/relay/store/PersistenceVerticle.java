@@ -50,21 +50,26 @@ public final class PersistenceVerticle extends VerticleBase {
         return Future.succeededFuture();
     }
 
-    /**
-     * {@code generic}: the group commit's statements run thousands of times a second with arrays whose length
-     * is all that changes; a plan made once per connection serves every flush, where PostgreSQL would plan
-     * the message upsert (a five-step CTE) again on each execution it considers for a custom plan.
-     */
-    private Pool pool(int size, boolean generic) {
-        PgConnectOptions options = url.pgConnectOptions();
-        if (generic) {
-            options.addProperty("plan_cache_mode", "force_generic_plan");
-        }
+    private Pool pool(int size, boolean forWrites) {
         return PgBuilder.pool()
                 .with(new PoolOptions().setMaxSize(size))
-                .connectingTo(options)
+                .connectingTo(connectOptions(url, forWrites))
                 .using(vertx)
                 .build();
+    }
+
+    /**
+     * The group commit's connections plan each statement once ({@code plan_cache_mode=force_generic_plan}):
+     * its statements run hundreds of times a second with arrays whose length is all that changes, and
+     * PostgreSQL would otherwise plan the message upsert (a five-step CTE) again at every flush, which took
+     * longer than running it. The reads, which take single values, keep custom plans.
+     */
+    static PgConnectOptions connectOptions(DatabaseUrl url, boolean forWrites) {
+        PgConnectOptions options = url.pgConnectOptions();
+        if (forWrites) {
+            options.addProperty("plan_cache_mode", "force_generic_plan");
+        }
+        return options;
     }
 
     /** The store; set once started. */
