@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
@@ -53,7 +54,7 @@ public final class Metrics {
     private final PrometheusMeterRegistry registry;
     private final JvmGcMetrics gcMetrics; // only when this object bound the JVM metrics itself
     private final boolean ownsRegistry;
-    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final Map<String, Timer> timers = new ConcurrentHashMap<>();
     // Counted per relayed message and per browser it reaches: looked up by the one label's value, with no key to build.
@@ -76,10 +77,8 @@ public final class Metrics {
     private Metrics(PrometheusMeterRegistry registry, boolean ownsRegistry, boolean bindJvm) {
         this.registry = registry;
         this.ownsRegistry = ownsRegistry;
-        flushCommitted = timer("relay.store.flush.duration", "Time the database took for one flush of the group commit, by outcome",
-                LATENCY_BUCKETS, "outcome", "committed");
-        flushFailed = timer("relay.store.flush.duration", "Time the database took for one flush of the group commit, by outcome",
-                LATENCY_BUCKETS, "outcome", "failed");
+        flushCommitted = flushDuration("committed");
+        flushFailed = flushDuration("failed");
         flushWait = timer("relay.store.flush.wait", "Time the oldest write of a flush waited for the flush to start",
                 LATENCY_BUCKETS);
         flushWritesCommitted = flushWrites("committed");
@@ -297,6 +296,11 @@ public final class Metrics {
     private Counter counter(String name, String description, String... tags) {
         return counters.computeIfAbsent(key(name, tags),
                 k -> Counter.builder(name).description(description).tags(tags).register(registry));
+    }
+
+    private Timer flushDuration(String outcome) {
+        return timer("relay.store.flush.duration", "Time the database took for one flush of the group commit, by outcome",
+                LATENCY_BUCKETS, "outcome", outcome);
     }
 
     private DistributionSummary flushWrites(String outcome) {

@@ -27,10 +27,6 @@ final class MessageRows {
         return this;
     }
 
-    int size() {
-        return rows.size();
-    }
-
     Tuple tuple() {
         int n = rows.size();
         String[] devices = new String[n], ids = new String[n], conversationIds = new String[n], phones = new String[n],

@@ -11,7 +11,6 @@ import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,16 +61,16 @@ final class MessageWrites {
         @Override
         Future<Void> execute(SqlClient client) {
             MessageRows rows = new MessageRows();
-            List<String> devices = new ArrayList<>(), events = new ArrayList<>(), payloads = new ArrayList<>();
-            for (Write<?> w : writes) {
-                Save save = (Save) w;
+            int n = writes.size();
+            String[] devices = new String[n], events = new String[n], payloads = new String[n];
+            for (int i = 0; i < n; i++) {
+                Save save = (Save) writes.get(i);
                 rows.add(save.deviceId, save.rows);
-                devices.add(save.deviceId);
-                events.add(save.event);
-                payloads.add(save.payload);
+                devices[i] = save.deviceId;
+                events[i] = save.event;
+                payloads[i] = save.payload;
             }
-            Tuple tuple = rows.tuple().addValue(devices.toArray(String[]::new)).addValue(events.toArray(String[]::new))
-                    .addValue(payloads.toArray(String[]::new));
+            Tuple tuple = rows.tuple().addValue(devices).addValue(events).addValue(payloads);
             return client.preparedQuery(StoreSql.UPSERT_MESSAGES_AND_LOG).execute(tuple).map(bumped -> {
                 number(bumped);
                 return null;

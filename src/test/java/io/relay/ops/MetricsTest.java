@@ -14,6 +14,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -156,7 +157,7 @@ class MetricsTest {
     }
 
     /** Histograms of how many, not how long: unitless, named by what they count. */
-    private static final java.util.Set<String> COUNT_HISTOGRAMS = java.util.Set.of("relay_store_flush_writes");
+    private static final Set<String> COUNT_HISTOGRAMS = Set.of("relay_store_flush_writes");
 
     /** The relay's families follow Prometheus conventions: relay_ prefix, snake case, counters end in _total, base units. */
     static void assertPrometheusNaming(String text) {
