@@ -63,6 +63,10 @@ final class Client {
     private long unpairedTimer = -1;
     // Set on the socket's context once the client registered (authenticated); read by metrics scrapes too.
     private volatile PhoneHandler phone;
+    /** The numbers of this phone connection's events; on the socket's context only. */
+    private PhoneSequence phoneSequence;
+    /** The write behind the event being handled, if it has one: the event is acked once it is stored. */
+    private Future<Void> writeBehind;
     private volatile BrowserHandler browser;
 
     Client(SocketIoSocket socket, Vertx vertx, String nodeId, Metrics metrics, RelayConfig.Security security, EventRateLimit rateLimit,
@@ -216,6 +220,23 @@ final class Client {
         return outcome.future();
     }
 
+    /** The sequence this phone connection numbers its events from; null before it registered. */
+    PhoneSequence phoneSequence() {
+        return phoneSequence;
+    }
+
+    void numberedBy(PhoneSequence sequence) {
+        phoneSequence = sequence;
+    }
+
+    /**
+     * The event being handled was relayed and its write goes on behind: the next event is taken now, and this
+     * one is acked (or refused) once {@code stored} completes.
+     */
+    void writtenBehind(Future<Void> stored) {
+        writeBehind = stored;
+    }
+
     /** True when the phone said in its register that it confirms each command it is handed. */
     boolean phoneConfirmsCommands() {
         PhoneHandler phone = this.phone;
@@ -235,14 +256,28 @@ final class Client {
         }
         queued++;
         long arrived = System.nanoTime();
-        tail = tail.transform(previous -> handle(event).transform(outcome -> {
-            queued--;
-            if (outcome.succeeded() && RELAYED_EVENTS.contains(metricName)) {
-                metrics.relayLatency(metricName, System.nanoTime() - arrived);
-            }
-            answer(event, outcome.failed() ? outcome.cause() : null);
-            return Future.<Void>succeededFuture();
-        }));
+        tail = tail.transform(previous -> {
+            writeBehind = null;
+            return handle(event).transform(outcome -> {
+                if (outcome.succeeded() && RELAYED_EVENTS.contains(metricName)) {
+                    metrics.relayLatency(metricName, System.nanoTime() - arrived);
+                }
+                Future<Void> stored = outcome.succeeded() ? writeBehind : null;
+                writeBehind = null;
+                if (stored == null) {
+                    queued--;
+                    answer(event, outcome.failed() ? outcome.cause() : null);
+                } else {
+                    // Still counted as queued until stored: a database that falls behind slows the phone
+                    // down (its events are refused as a flood past the bound) instead of piling writes up.
+                    stored.onComplete(ar -> {
+                        queued--;
+                        answer(event, ar.failed() ? ar.cause() : null);
+                    });
+                }
+                return Future.<Void>succeededFuture();
+            });
+        });
     }
 
     private Future<Void> handle(ClientEvent event) {

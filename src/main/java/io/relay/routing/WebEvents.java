@@ -130,12 +130,15 @@ final class WebEvents {
      */
     private Future<Long> held(Client client, String deviceId, java.util.function.Supplier<Future<Long>> answer) {
         fanout.hold(deviceId, client.socket());
-        Future<Long> answered;
-        try {
-            answered = answer.get();
-        } catch (RuntimeException e) {
-            answered = Future.failedFuture(e);
-        }
+        // Events are relayed before they are stored: what reached the phone's browsers before this one was held
+        // must be in storage before it is read, or it would reach this browser neither live nor from storage.
+        Future<Long> answered = routes.settled(deviceId).compose(v -> {
+            try {
+                return answer.get();
+            } catch (RuntimeException e) {
+                return Future.failedFuture(e);
+            }
+        });
         return answered.onComplete(done -> fanout.release(deviceId, client.socket(), done.succeeded() ? done.result() : -1));
     }
 
@@ -149,8 +152,9 @@ final class WebEvents {
                 return Future.succeededFuture(last);
             }
             return store.eventsSince(deviceId, since, (int) (last - since)).compose(events -> {
-                // The log keeps a window: if its oldest kept event is past what the browser saw, it is too late.
-                if (events.isEmpty() || events.getJsonObject(0).getLong(PhoneEvents.SEQ) != since + 1) {
+                // The log keeps a window: if the event before its oldest kept one is past what the browser saw, it
+                // is too late (numbers skipped between are fine: no event ever had them).
+                if (events.isEmpty() || events.getJsonObject(0).getLong(PhoneEvents.PREV) > since) {
                     return reset(client, deviceId, since, last);
                 }
                 long seq = events.getJsonObject(events.size() - 1).getLong(PhoneEvents.SEQ);
