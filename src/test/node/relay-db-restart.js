@@ -6,8 +6,8 @@
 // What must hold: no acknowledgement is left hanging (none of the client-side ack timeouts fires);
 // every failing ack says machine-readably that it is worth retrying, and the retry succeeds once the
 // database is back; everything acknowledged reached where it should (the live browser, a browser that
-// resumes with `web:request-sync {since}`, the phone through the outbox), with gap-free sequence
-// numbers and no tempId handed to the phone twice; readiness goes DOWN during each outage and UP after;
+// resumes with `web:request-sync {since}`, the phone through the outbox), with sequence
+// numbers in order and no tempId handed to the phone twice; readiness goes DOWN during each outage and UP after;
 // a browser or phone connecting during an outage is told to retry, not that its session or secret is bad.
 //
 // Usage: node relay-db-restart.js <base url> <control url>

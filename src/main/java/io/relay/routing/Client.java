@@ -58,6 +58,11 @@ final class Client {
     /** Told once, when the socket went. */
     private final Consumer<Client> ended;
     private Future<Void> tail = Future.succeededFuture();
+    /**
+     * The phone's commands (what browsers send it, its outbox), queued apart from its own events: they keep
+     * their order among themselves, and a command waiting for its write does not hold up the phone's events.
+     */
+    private Future<Void> commandTail = Future.succeededFuture();
     private int queued;
     private long identifyTimer = -1;
     private long unpairedTimer = -1;
@@ -235,6 +240,28 @@ final class Client {
      */
     void writtenBehind(Future<Void> stored) {
         writeBehind = stored;
+    }
+
+    /** Runs a step of handing the phone its commands after every step queued before (see {@link #commandTail}). */
+    void runQueuedCommand(Supplier<Future<Void>> task) {
+        queuedCommand(task).onFailure(error ->
+                log.warn("queued command failed node={} socket={} device={}", nodeId, socket.id(), deviceForLogs(), error));
+    }
+
+    /** As {@link #runQueuedCommand}, answering the task's outcome; a failure does not hold up what is queued behind it. */
+    <T> Future<T> queuedCommand(Supplier<Future<T>> task) {
+        Promise<T> outcome = Promise.promise();
+        commandTail = commandTail.transform(previous -> {
+            Future<T> result;
+            try {
+                result = task.get();
+            } catch (RuntimeException e) {
+                result = Future.failedFuture(e);
+            }
+            result.onComplete(outcome);
+            return result.<Void>mapEmpty().otherwiseEmpty();
+        });
+        return outcome.future();
     }
 
     /** True when the phone said in its register that it confirms each command it is handed. */

@@ -28,6 +28,12 @@ final class PhoneEvents {
      * sequence, which a browser hands back in {@code web:request-sync {since}} to resume.
      */
     static final String SEQ = "seq";
+    /**
+     * Extension field next to {@value #SEQ}: the number of the phone's event before this one. Numbers are
+     * never reused but may be skipped (reserved by a node that died, or by the phone's previous connection),
+     * so a browser that applies events in order takes an event whose {@value #PREV_SEQ} it has seen as next.
+     */
+    static final String PREV_SEQ = "prevSeq";
     /** Field of a logged event as the store reads it back: the number of the event logged before it. */
     static final String PREV = "prev";
     private static final JsonObject SUCCESS = new JsonObject().put("success", true);
@@ -94,7 +100,7 @@ final class PhoneEvents {
                     }
                     client.socket().emit(Events.AUTHENTICATED, answer);
                     // What browsers sent while the phone was away: after this register, in order.
-                    client.runQueued(() -> outbox.flush(client));
+                    client.runQueuedCommand(() -> outbox.flush(client));
                     fanout.publish(deviceId, Events.MOBILE_CONNECTED, new JsonObject().put("deviceId", deviceId));
                     log.info("phone registered node={} device={} socket={} transport={} secretIssued={}",
                             nodeId, deviceId, client.socket().id(), client.socket().transport(), issued != null);
@@ -103,7 +109,8 @@ final class PhoneEvents {
     }
 
     /**
-     * The phone's end of the browsers' commands. Everything runs in the phone socket's queue, and a command
+     * The phone's end of the browsers' commands. Everything runs in the phone socket's command queue (apart from
+     * its own events, which a command waiting for its write must not hold up), and a command
      * sent straight here ({@code request:sync}) is emitted only after the outbox was flushed: a read mark
      * or send that a browser stored before it reaches the phone first, whatever the phone was busy with. A
      * send or read mark delivered in one hop is stored and emitted there too, behind any pending ones.
@@ -112,12 +119,12 @@ final class PhoneEvents {
         return new PhoneRoutes.Commands() {
             @Override
             public void flush() {
-                client.runQueued(() -> outbox.flush(client));
+                client.runQueuedCommand(() -> outbox.flush(client));
             }
 
             @Override
             public Future<Void> emit(String event, JsonObject payload) {
-                return client.queued(() -> outbox.flush(client).map(v -> {
+                return client.queuedCommand(() -> outbox.flush(client).map(v -> {
                     if (payload == null) {
                         client.socket().emit(event);
                     } else {
@@ -129,7 +136,7 @@ final class PhoneEvents {
 
             @Override
             public Future<Void> deliver(String key, String event, JsonObject payload) {
-                return client.queued(() -> outbox.deliver(client, key, event, payload));
+                return client.queuedCommand(() -> outbox.deliver(client, key, event, payload));
             }
 
             @Override
@@ -228,6 +235,11 @@ final class PhoneEvents {
         });
     }
 
+    /** A logged event's payload as browsers get it live: with its {@value #SEQ} and {@value #PREV_SEQ}. */
+    static JsonObject numbered(JsonObject logged) {
+        return logged.getJsonObject("payload").put(SEQ, logged.getLong(SEQ)).put(PREV_SEQ, logged.getLong(PREV));
+    }
+
     /**
      * The payload's one encoding: the log stores it, and the packet to the browsers is built around it. A
      * binary attachment has no place in either (no event of the contract carries one; operators may let
@@ -240,13 +252,14 @@ final class PhoneEvents {
         return payload.encode();
     }
 
-    /** To every browser of the phone: the payload as stored, with its number added as {@value #SEQ}. */
+    /** To every browser of the phone: the payload as stored, with its number added as {@value #SEQ} and the one before as {@value #PREV_SEQ}. */
     private void publish(String deviceId, Store.LogEntry entry, JsonObject payload, String stored) {
         String event = entry.event();
         long seq = entry.seq();
-        String packet = payload.containsKey(SEQ)
-                ? SocketIoPackets.encodeEvent(event, payload.copy().put(SEQ, seq)) // the phone's own field gives way, in its place
-                : SocketIoPackets.encodeEventAdding(event, stored, SEQ, seq);
+        String packet = payload.containsKey(SEQ) || payload.containsKey(PREV_SEQ)
+                // the phone's own fields give way, in their place
+                ? SocketIoPackets.encodeEvent(event, payload.copy().put(SEQ, seq).put(PREV_SEQ, entry.prev()))
+                : SocketIoPackets.encodeEventAdding(event, stored, SEQ, seq, PREV_SEQ, entry.prev());
         fanout.publishLogged(deviceId, event, seq, entry.prev(), packet);
     }
 

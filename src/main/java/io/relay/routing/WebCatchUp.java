@@ -112,7 +112,8 @@ public final class WebCatchUp {
 
     /**
      * A live event for the phone's browsers: {@code seq} its number and {@code prev} the number of the event
-     * before it, both null when unnumbered.
+     * before it, both null when unnumbered ({@code prev} null alone: {@code seq - 1}, as a node of the version
+     * before numbered without gaps and does not say).
      */
     public void received(String deviceId, String event, Long seq, Long prev, String packet) {
         Stream stream = streams.get(deviceId);
@@ -120,7 +121,7 @@ public final class WebCatchUp {
             browsers.deliver(deviceId, event, seq == null ? WebFanout.UNNUMBERED : seq, packet);
             return;
         }
-        Held item = new Held(event, seq == null ? UNKNOWN : seq, seq == null || prev == null ? UNKNOWN : prev, packet);
+        Held item = seq == null ? new Held(event, UNKNOWN, UNKNOWN, packet) : new Held(event, seq, prev == null ? seq - 1 : prev, packet);
         synchronized (stream) {
             if (!stream.filling && stream.held.isEmpty() && offer(stream, item)) {
                 return;
@@ -218,7 +219,7 @@ public final class WebCatchUp {
                     if (seq > stream.delivered && event.getLong(PhoneEvents.PREV) <= stream.delivered) {
                         stream.delivered = seq;
                         String name = event.getString("event");
-                        deliver(stream, name, seq, SocketIoPackets.encodeEvent(name, event.getJsonObject("payload").put(PhoneEvents.SEQ, seq)));
+                        deliver(stream, name, seq, SocketIoPackets.encodeEvent(name, PhoneEvents.numbered(event)));
                         replayed++;
                     }
                 }

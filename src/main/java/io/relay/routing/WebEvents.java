@@ -164,7 +164,7 @@ final class WebEvents {
                 for (int i = 0; i < events.size(); i++) {
                     JsonObject event = events.getJsonObject(i);
                     replayed = replayed.compose(v -> client.socket().writable()).onSuccess(v -> client.socket().emit(
-                            event.getString("event"), event.getJsonObject("payload").put(PhoneEvents.SEQ, event.getLong(PhoneEvents.SEQ))));
+                            event.getString("event"), PhoneEvents.numbered(event)));
                 }
                 return replayed.map(v -> {
                     client.socket().emit(Events.SYNC_COMPLETE, new JsonObject().put(PhoneEvents.SEQ, seq));

@@ -203,9 +203,7 @@ public final class WebFanout {
             if (catchUp == null) {
                 deliverPacket(deviceId, event, seq == null ? UNNUMBERED : seq, message.body());
             } else {
-                Long prev = number(message.headers().get(PREV_HEADER));
-                // A node of the version before numbers without gaps and sends no prev.
-                catchUp.received(deviceId, event, seq, prev != null ? prev : seq == null ? null : seq - 1, message.body());
+                catchUp.received(deviceId, event, seq, number(message.headers().get(PREV_HEADER)), message.body());
             }
         });
     }
