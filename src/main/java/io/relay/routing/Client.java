@@ -355,6 +355,9 @@ final class Client {
             log.warn("event refused by storage node={} socket={} device={}: {}", nodeId, socket.id(), deviceForLogs(), store.getMessage());
             return "Invalid data";
         }
+        if (failure instanceof StoreException store && store.reason() == FailureReason.SUPERSEDED) {
+            return "This connection was replaced by a newer one of the same phone; send it again there";
+        }
         if (failure instanceof StoreException) {
             // The store logged the cause; a stack trace per refused event would flood the
             // log for as long as a database outage lasts.

@@ -87,10 +87,16 @@ final class PhoneSequence {
 
     private Future<Void> extend() {
         if (extending == null) {
-            extending = store.extendSeq(deviceId, epoch, BLOCK).map(end -> {
+            Future<Void> reserved = store.extendSeq(deviceId, epoch, BLOCK).map(end -> {
                 blockEnd = end; // contiguous: only this epoch's holder reserves, and it still holds it
                 return (Void) null;
-            }).onComplete(ar -> extending = null);
+            });
+            extending = reserved;
+            reserved.onComplete(ar -> {
+                if (extending == reserved) {
+                    extending = null; // the next one may be asked for (or, after a failure, tried again)
+                }
+            });
         }
         return extending;
     }
