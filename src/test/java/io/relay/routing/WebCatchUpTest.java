@@ -228,10 +228,11 @@ class WebCatchUpTest {
     @DisplayName("an event relayed before its predecessor was stored waits until the write behind it lands, then both go in order")
     void predecessorStoredLate() throws Exception {
         opened(2);
-        catchUp.received(PHONE, Events.MESSAGES_SYNC, 4L, 3L, stored(4)); // 3 reached this node never, and the log not yet
+        catchUp.received(PHONE, Events.MESSAGES_SYNC, 4L, 3L, packet(4)); // 3 never reached this node; neither is stored yet
         Thread.sleep(150); // at least one read of the log found nothing newer
         assertThat(handed).isEmpty();
-        stored(3);
+        stored(3); // the writes behind them land, in the order they were numbered
+        stored(4);
         until(() -> handed.size() == 2);
         assertThat(handed).containsExactly("seq 3", "seq 4");
     }
