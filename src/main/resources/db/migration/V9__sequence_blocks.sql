@@ -3,11 +3,11 @@
 -- it is stored. seq_epoch fences a node whose phone moved on: taking the sequence over bumps it, and an
 -- event is logged only while its epoch is the device's, so a number is never stored twice and a node that
 -- lost the phone cannot log behind the new holder's back. Numbers reserved and never stored (a node that
--- died, an event whose write failed) are skipped: each logged event names the number before it (prev_seq),
--- so a reader can tell a skipped range from a missing event.
+-- died, an event whose write failed) are skipped: the log has holes, and only pruning removes events from
+-- it, always the oldest, so a reader knows nothing after a number was lost while the log still holds an
+-- event at or before it, or while that number is at or past log_pruned_to.
 ALTER TABLE devices ADD COLUMN seq_reserved bigint NOT NULL DEFAULT 0;
 ALTER TABLE devices ADD COLUMN seq_epoch bigint NOT NULL DEFAULT 0;
-UPDATE devices SET seq_reserved = last_seq;
-
--- NULL for events logged before this version, whose sequence had no gaps: the number before is seq - 1.
-ALTER TABLE device_events ADD COLUMN prev_seq bigint;
+ALTER TABLE devices ADD COLUMN log_pruned_to bigint NOT NULL DEFAULT 0;
+UPDATE devices d SET seq_reserved = d.last_seq,
+    log_pruned_to = COALESCE((SELECT min(e.seq) - 1 FROM device_events e WHERE e.device_id = d.device_id), d.last_seq);

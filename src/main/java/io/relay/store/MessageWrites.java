@@ -58,7 +58,7 @@ final class MessageWrites {
             MessageRows rows = new MessageRows();
             int n = writes.size();
             String[] devices = new String[n], events = new String[n], payloads = new String[n];
-            Long[] epochs = new Long[n], seqs = new Long[n], prevs = new Long[n];
+            Long[] epochs = new Long[n], seqs = new Long[n];
             for (int i = 0; i < n; i++) {
                 Save save = (Save) writes.get(i);
                 rows.add(save.deviceId, save.rows);
@@ -67,10 +67,9 @@ final class MessageWrites {
                 payloads[i] = save.payload;
                 epochs[i] = save.entry.epoch();
                 seqs[i] = save.entry.seq();
-                prevs[i] = save.entry.prev();
             }
             Tuple tuple = rows.tuple().addValue(devices).addValue(events).addValue(payloads)
-                    .addValue(epochs).addValue(seqs).addValue(prevs);
+                    .addValue(epochs).addValue(seqs);
             return client.preparedQuery(StoreSql.UPSERT_MESSAGES_AND_LOG).execute(tuple).map(bumped -> {
                 settle(bumped);
                 return null;

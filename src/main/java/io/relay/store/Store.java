@@ -126,8 +126,9 @@ public interface Store {
 
     /**
      * A phone event's place in its device's log: its name, the epoch of the sequence block it was numbered
-     * from, its number, and the number of the event before it (lower than {@code seq - 1} where numbers were
-     * skipped: reserved by a holder that never stored them).
+     * from, its number, and the number handed out before it (lower than {@code seq - 1} where numbers were
+     * skipped: reserved by a holder that never used them). Only the number and epoch are stored; the log
+     * knows its own order.
      */
     record LogEntry(String event, long epoch, long seq, long prev) {
     }
@@ -213,7 +214,11 @@ public interface Store {
 
     /**
      * Logged events after {@code since}, oldest first, at most {@code limit}: {@code [{seq, prev, event, payload}]},
-     * {@code prev} being the number of the event logged before it (numbers between were skipped).
+     * {@code prev} being the number of the event logged before it (numbers between were never stored: skipped,
+     * or their writes failed). The log is pruned from its oldest end only; before the oldest event kept,
+     * {@code prev} is the highest number pruned. So when the first event's {@code prev} is at or before
+     * {@code since}, the answer holds every stored event after {@code since}; when it is past it, events
+     * after {@code since} were pruned.
      */
     Future<JsonArray> eventsSince(String deviceId, long since, int limit);
 

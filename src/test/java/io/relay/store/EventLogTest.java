@@ -151,4 +151,56 @@ class EventLogTest {
             })).eventually(storage::close);
         }).onComplete(ctx.succeedingThenComplete());
     }
+
+    @Test
+    @DisplayName("names for each event the one logged before it, so a reader steps over numbers never stored and tells them from pruned events")
+    void holesAndPruning(Vertx vertx, VertxTestContext ctx) {
+        String url = TestDatabase.freshDatabaseUrl();
+        Storage.start(vertx, TestConfigs.forDatabase(url)).compose(storage -> {
+            Store store = storage.store();
+            return store.upsertDevice("p", null, null).compose(v -> SequenceHolder.takeOver(store, "p")).compose(holder -> {
+                List<Future<Void>> appends = new ArrayList<>();
+                for (int n = 1; n <= 5; n++) {
+                    Store.LogEntry entry = holder.next("messages:sync");
+                    if (n != 4) { // 4 was relayed, and its write failed
+                        appends.add(store.saveMessagesAndLog("p", new JsonArray(), entry, "{}"));
+                    }
+                }
+                return Future.all(appends);
+            }).compose(v -> Future.all(store.eventsSince("p", 0, 10), store.eventsSince("p", 3, 10), store.eventsSince("p", 4, 10)))
+                    .compose(before -> prune(vertx, url, "p", 2).compose(v -> Future.all(store.eventsSince("p", 0, 10), store.eventsSince("p", 2, 10)))
+                            .map(after -> {
+                                ctx.verify(() -> {
+                                    JsonArray all = before.resultAt(0);
+                                    assertThat(field(all, "seq")).containsExactly(1L, 2L, 3L, 5L);
+                                    assertThat(field(all, "prev")).containsExactly(0L, 1L, 2L, 3L);
+                                    assertThat(field(before.resultAt(1), "prev")).as("after 3").containsExactly(3L);
+                                    assertThat(field(before.resultAt(2), "prev")).as("after 4, never stored").containsExactly(3L);
+                                    JsonArray fromStart = after.resultAt(0);
+                                    assertThat(field(fromStart, "seq")).containsExactly(3L, 5L);
+                                    assertThat(fromStart.getJsonObject(0).getLong("prev")).as("the oldest kept names the highest pruned")
+                                            .isEqualTo(2L);
+                                    assertThat(field(after.resultAt(1), "prev")).as("after 2: nothing it needs was pruned").containsExactly(2L, 3L);
+                                });
+                                return null;
+                            }));
+        }).onComplete(ctx.succeedingThenComplete());
+    }
+
+    /** Prunes the device's log as the store does when it grows past its window (off the event loop: JDBC blocks). */
+    private static Future<Void> prune(Vertx vertx, String url, String deviceId, long upTo) {
+        return vertx.executeBlocking(() -> {
+            DatabaseUrl db = DatabaseUrl.parse(url);
+            String sql = StoreSql.PRUNE_EVENTS.replace("$1", "?").replace("$2", "?"); // $1 $2 $2 $1, in that order
+            try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password().isEmpty() ? null : db.password());
+                 java.sql.PreparedStatement s = c.prepareStatement(sql)) {
+                s.setString(1, deviceId);
+                s.setLong(2, upTo);
+                s.setLong(3, upTo);
+                s.setString(4, deviceId);
+                s.execute();
+            }
+            return null;
+        });
+    }
 }

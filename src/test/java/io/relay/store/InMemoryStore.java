@@ -288,7 +288,7 @@ public final class InMemoryStore implements Store {
         Device device = devices.get(deviceId);
         device.lastSeq = Math.max(device.lastSeq, entry.seq());
         events.computeIfAbsent(deviceId, d -> new TreeMap<>()).put(entry.seq(), new JsonObject().put("seq", entry.seq())
-                .put("prev", entry.prev()).put("event", entry.event()).put("payload", payload.encode()));
+                .put("event", entry.event()).put("payload", payload.encode()));
     }
 
     @Override
@@ -466,8 +466,15 @@ public final class InMemoryStore implements Store {
         return answer(() -> {
             StoreArgs.limit(limit, "limit");
             JsonArray out = new JsonArray();
-            events.getOrDefault(id(deviceId, "deviceId"), new TreeMap<>()).tailMap(since, false).values().stream().limit(limit)
-                    .forEach(e -> out.add(e.copy().put("payload", new JsonObject(e.getString("payload")))));
+            TreeMap<Long, JsonObject> log = events.getOrDefault(id(deviceId, "deviceId"), new TreeMap<>());
+            // Nothing is pruned here: the event before the first is the last one logged at or before since.
+            Long before = log.floorKey(since);
+            long[] prev = {before == null ? 0 : before};
+            log.tailMap(since, false).values().stream().limit(limit).forEach(e -> {
+                out.add(new JsonObject().put("seq", e.getLong("seq")).put("prev", prev[0]).put("event", e.getString("event"))
+                        .put("payload", new JsonObject(e.getString("payload"))));
+                prev[0] = e.getLong("seq");
+            });
             return out;
         });
     }
