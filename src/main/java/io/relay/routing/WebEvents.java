@@ -144,17 +144,18 @@ final class WebEvents {
 
     private Future<Long> resume(Client client, String deviceId, long since) {
         return store.lastSeq(deviceId).compose(last -> {
-            if (since > last || last - since > REPLAY_LIMIT) {
+            if (since > last) {
                 return reset(client, deviceId, since, last);
             }
             if (since == last) {
                 client.socket().emit(Events.SYNC_COMPLETE, new JsonObject().put(PhoneEvents.SEQ, last));
                 return Future.succeededFuture(last);
             }
-            return store.eventsSince(deviceId, since, (int) (last - since)).compose(events -> {
+            // Counted in events, not numbers: numbers may be skipped.
+            return store.eventsSince(deviceId, since, REPLAY_LIMIT + 1).compose(events -> {
                 // The log keeps a window: if the event before its oldest kept one is past what the browser saw, it
                 // is too late (numbers skipped between are fine: no event ever had them).
-                if (events.isEmpty() || events.getJsonObject(0).getLong(PhoneEvents.PREV) > since) {
+                if (events.isEmpty() || events.size() > REPLAY_LIMIT || events.getJsonObject(0).getLong(PhoneEvents.PREV) > since) {
                     return reset(client, deviceId, since, last);
                 }
                 long seq = events.getJsonObject(events.size() - 1).getLong(PhoneEvents.SEQ);

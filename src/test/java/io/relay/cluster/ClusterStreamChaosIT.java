@@ -88,7 +88,9 @@ class ClusterStreamChaosIT {
                 Map<String, List<String>> receivedPerConversation = perConversation(received, conversationOf);
                 assertThat(receivedPerConversation).as("per-conversation order at " + about).isEqualTo(sentPerConversation);
 
-                // Seqs: applied one by one from the first it saw to the last, each the one the next names as before it,
+                // Seqs: applied one by one from the first it saw to the last, increasing, each naming as the one before
+                // it the last applied or an earlier one (a browser may have got events live that a dying node never
+                // stored: the phone sends their messages again, and the next stored event names the last stored),
                 // none left waiting; numbers skipped only where a node that took the phone's sequence over logged
                 // them as never stored; and at the end the relay had nothing newer for it.
                 List<StreamFacts.Delivery> appliedNumbered = web.applied().stream().filter(d -> !d.snapshot()).toList();
@@ -97,7 +99,7 @@ class ClusterStreamChaosIT {
                 long lastSeq = appliedSeqs.get(appliedSeqs.size() - 1);
                 for (int i = 1; i < appliedNumbered.size(); i++) {
                     assertThat(appliedNumbered.get(i).prevSeq()).as("applied seq #" + i + " follows #" + (i - 1) + " at " + about)
-                            .isEqualTo(appliedSeqs.get(i - 1));
+                            .isLessThanOrEqualTo(appliedSeqs.get(i - 1));
                     assertThat(appliedSeqs.get(i)).as("applied seq #" + i + " at " + about).isGreaterThan(appliedSeqs.get(i - 1));
                 }
                 String nodeLogs = cluster.fullLogs();

@@ -79,8 +79,10 @@ final class HostStreamFacts {
                     last = seq; // a full sync: current to its seq
                 } else {
                     if (last >= 0) {
+                        assertThat(seq).as("%s: applied seq #%d; %s", browser.getString("name"), i, facts).isGreaterThan(last);
+                        // The one before it, or an earlier one: a dying node may have relayed events it never stored.
                         assertThat(d.getLong("prevSeq")).as("%s: applied seq #%d follows the one before; %s", browser.getString("name"), i, facts)
-                                .isEqualTo(last);
+                                .isLessThanOrEqualTo(last);
                     }
                     last = seq;
                 }
