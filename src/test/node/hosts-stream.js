@@ -173,25 +173,27 @@ function startBrowser(spec, phone, sessionToken) {
 
 function numbered(w, event, payload) {
   const seq = payload && payload.seq;
+  // Numbers increase and may skip (never reused): an event follows the one it names as prevSeq.
+  const prevSeq = payload && Number.isInteger(payload.prevSeq) ? payload.prevSeq : seq - 1;
   const ids = event === 'messages:sync' ? payload.messages.map((m) => m.id).filter((id) => id.startsWith(w.phone.name + '-')) : [];
-  w.deliveries.push({ seq, ids });
+  w.deliveries.push({ seq, prevSeq, ids });
   if (!Number.isInteger(seq)) return;
   if (w.snapshot || w.lastSeq === null) {
-    apply(w, seq, event, ids, w.snapshot);
+    apply(w, seq, prevSeq, event, ids, w.snapshot);
     drain(w);
   } else if (seq <= w.lastSeq || w.waiting.has(seq)) {
     // seen already
-  } else if (seq === w.lastSeq + 1) {
-    apply(w, seq, event, ids, false);
+  } else if (prevSeq <= w.lastSeq) {
+    apply(w, seq, prevSeq, event, ids, false);
     drain(w);
   } else {
-    w.waiting.set(seq, { event, ids }); // applied once the relay fills the gap
+    w.waiting.set(seq, { prevSeq, event, ids }); // applied once the relay fills the gap
   }
 }
 
-function apply(w, seq, event, ids, fromSnapshot) {
+function apply(w, seq, prevSeq, event, ids, fromSnapshot) {
   w.lastSeq = w.lastSeq === null ? seq : Math.max(w.lastSeq, seq);
-  w.applied.push({ seq, ids, snapshot: fromSnapshot || undefined });
+  w.applied.push({ seq, prevSeq, ids, snapshot: fromSnapshot || undefined });
   for (const id of ids) {
     if (!(id in w.appliedAt)) w.appliedAt[id] = Date.now();
   }
@@ -201,10 +203,12 @@ function drain(w) {
   for (const seq of [...w.waiting.keys()]) {
     if (seq <= w.lastSeq) w.waiting.delete(seq);
   }
-  while (w.waiting.has(w.lastSeq + 1)) {
-    const next = w.waiting.get(w.lastSeq + 1);
-    w.waiting.delete(w.lastSeq + 1);
-    apply(w, w.lastSeq + 1, next.event, next.ids, false);
+  for (;;) {
+    const seq = Math.min(...w.waiting.keys()); // Infinity when none waits
+    const next = w.waiting.get(seq);
+    if (!next || next.prevSeq > w.lastSeq) break;
+    w.waiting.delete(seq);
+    apply(w, seq, next.prevSeq, next.event, next.ids, false);
   }
 }
 

@@ -1,6 +1,7 @@
 'use strict';
 // A browser that was away resumes exactly where it left off: every event the phone's browsers were
-// sent carries a gap-free sequence number, and `web:request-sync {since}` replays what came after it,
+// sent carries an increasing sequence number and the number of the event before it (`prevSeq`; one
+// phone connection on one node numbers without gaps), and `web:request-sync {since}` replays what came after it,
 // in order, ending with `sync:complete {seq}`; a browser whose number the relay cannot resume from
 // is told (`sync:reset`) and gets a full sync from storage.
 //
@@ -47,8 +48,9 @@ kit.main(async (track) => {
   const replayed = back.log.filter((e) => ['messages:sync', 'message:status', 'conversations:sync', 'message:new'].includes(e.event));
   assert.deepStrictEqual(replayed.map((e) => e.event), missed.map((m) => m[2]), 'events in the order the phone sent them, no message:new replayed');
   replayed.forEach((e, i) => {
-    const { seq, ...rest } = e.args[0];
-    assert.strictEqual(seq, seen + 1 + i, 'gap-free numbers');
+    const { seq, prevSeq, ...rest } = e.args[0];
+    assert.strictEqual(seq, seen + 1 + i, 'one connection numbers without gaps');
+    assert.strictEqual(prevSeq, seq - 1, 'each names the one before it');
     assert.deepStrictEqual(rest, missed[i][1], 'replayed as the phone sent it');
   });
 

@@ -118,7 +118,9 @@ public final class ConfigLoader {
         return new RelayConfig.StoreFlush(
                 intSetting("STORE_FLUSH_MAX_ROWS", env, database.getInteger("flushMaxRows", d.maxRows()), 1, 100_000),
                 Duration.ofNanos(1_000L * intSetting("STORE_FLUSH_MICROS", env,
-                        database.getInteger("flushMicros", (int) (d.maxWait().toNanos() / 1_000)), 0, 1_000_000)));
+                        database.getInteger("flushMicros", (int) (d.maxWait().toNanos() / 1_000)), 0, 1_000_000)),
+                Duration.ofNanos(1_000L * intSetting("STORE_WRITE_BEHIND_MICROS", env,
+                        database.getInteger("writeBehindMicros", (int) (d.behindWait().toNanos() / 1_000)), 0, 1_000_000)));
     }
 
     private static RelayConfig.Socket socket(JsonObject file, Map<String, String> env, RelayConfig.Socket d) {

@@ -146,17 +146,20 @@ public record RelayConfig(
 
     /**
      * The group commit: writes of every device and kind wait for each other and go to the database in one
-     * flush (one statement per kind, one commit) once {@code maxRows} rows wait or the oldest has waited
-     * {@code maxWait}; zero sends what was handed over together at once.
+     * flush (one statement per kind, one commit) once {@code maxRows} rows wait or one has waited its window:
+     * {@code behindWait} for a phone event's log append, which is relayed before it is written (only the
+     * phone's ack waits for it), {@code maxWait} for every other write (a browser's send, a command handed to
+     * the phone: someone waits on it). Zero sends what was handed over together at once.
      */
-    public record StoreFlush(int maxRows, Duration maxWait) {
+    public record StoreFlush(int maxRows, Duration maxWait, Duration behindWait) {
         /**
-         * 2 ms: a commit costs the database about the same whether it carries two writes or fifteen, so the
-         * window is what sets the CPU per message; from 1 to 2 ms it cut that by a third at 1,500 and 5,000
-         * msg/s for 0.3 ms more median latency, and the p99 fell with the load (BENCHMARKS.md, 2026-12-03).
+         * 2 ms for writes someone waits on: a commit costs the database about the same whether it carries two
+         * writes or fifteen, so the window is what sets the CPU per write; from 1 to 2 ms it cut that by a third
+         * for 0.3 ms more median latency (BENCHMARKS.md, 2026-12-03). 10 ms for phone events written behind
+         * their relay, which no browser waits for (BENCHMARKS.md, relay first).
          */
         public static StoreFlush defaults() {
-            return new StoreFlush(1_000, Duration.ofNanos(2_000_000));
+            return new StoreFlush(1_000, Duration.ofNanos(2_000_000), Duration.ofMillis(10));
         }
     }
 

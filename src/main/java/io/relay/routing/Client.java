@@ -58,11 +58,20 @@ final class Client {
     /** Told once, when the socket went. */
     private final Consumer<Client> ended;
     private Future<Void> tail = Future.succeededFuture();
+    /**
+     * The phone's commands (what browsers send it, its outbox), queued apart from its own events: they keep
+     * their order among themselves, and a command waiting for its write does not hold up the phone's events.
+     */
+    private Future<Void> commandTail = Future.succeededFuture();
     private int queued;
     private long identifyTimer = -1;
     private long unpairedTimer = -1;
     // Set on the socket's context once the client registered (authenticated); read by metrics scrapes too.
     private volatile PhoneHandler phone;
+    /** The numbers of this phone connection's events; on the socket's context only. */
+    private PhoneSequence phoneSequence;
+    /** The write behind the event being handled, if it has one: the event is acked once it is stored. */
+    private Future<Void> writeBehind;
     private volatile BrowserHandler browser;
 
     Client(SocketIoSocket socket, Vertx vertx, String nodeId, Metrics metrics, RelayConfig.Security security, EventRateLimit rateLimit,
@@ -216,6 +225,45 @@ final class Client {
         return outcome.future();
     }
 
+    /** The sequence this phone connection numbers its events from; null before it registered. */
+    PhoneSequence phoneSequence() {
+        return phoneSequence;
+    }
+
+    void numberedBy(PhoneSequence sequence) {
+        phoneSequence = sequence;
+    }
+
+    /**
+     * The event being handled was relayed and its write goes on behind: the next event is taken now, and this
+     * one is acked (or refused) once {@code stored} completes.
+     */
+    void writtenBehind(Future<Void> stored) {
+        writeBehind = stored;
+    }
+
+    /** Runs a step of handing the phone its commands after every step queued before (see {@link #commandTail}). */
+    void runQueuedCommand(Supplier<Future<Void>> task) {
+        queuedCommand(task).onFailure(error ->
+                log.warn("queued command failed node={} socket={} device={}", nodeId, socket.id(), deviceForLogs(), error));
+    }
+
+    /** As {@link #runQueuedCommand}, answering the task's outcome; a failure does not hold up what is queued behind it. */
+    <T> Future<T> queuedCommand(Supplier<Future<T>> task) {
+        Promise<T> outcome = Promise.promise();
+        commandTail = commandTail.transform(previous -> {
+            Future<T> result;
+            try {
+                result = task.get();
+            } catch (RuntimeException e) {
+                result = Future.failedFuture(e);
+            }
+            result.onComplete(outcome);
+            return result.<Void>mapEmpty().otherwiseEmpty();
+        });
+        return outcome.future();
+    }
+
     /** True when the phone said in its register that it confirms each command it is handed. */
     boolean phoneConfirmsCommands() {
         PhoneHandler phone = this.phone;
@@ -235,14 +283,28 @@ final class Client {
         }
         queued++;
         long arrived = System.nanoTime();
-        tail = tail.transform(previous -> handle(event).transform(outcome -> {
-            queued--;
-            if (outcome.succeeded() && RELAYED_EVENTS.contains(metricName)) {
-                metrics.relayLatency(metricName, System.nanoTime() - arrived);
-            }
-            answer(event, outcome.failed() ? outcome.cause() : null);
-            return Future.<Void>succeededFuture();
-        }));
+        tail = tail.transform(previous -> {
+            writeBehind = null;
+            return handle(event).transform(outcome -> {
+                if (outcome.succeeded() && RELAYED_EVENTS.contains(metricName)) {
+                    metrics.relayLatency(metricName, System.nanoTime() - arrived);
+                }
+                Future<Void> stored = outcome.succeeded() ? writeBehind : null;
+                writeBehind = null;
+                if (stored == null) {
+                    queued--;
+                    answer(event, outcome.failed() ? outcome.cause() : null);
+                } else {
+                    // Still counted as queued until stored: a database that falls behind slows the phone
+                    // down (its events are refused as a flood past the bound) instead of piling writes up.
+                    stored.onComplete(ar -> {
+                        queued--;
+                        answer(event, ar.failed() ? ar.cause() : null);
+                    });
+                }
+                return Future.<Void>succeededFuture();
+            });
+        });
     }
 
     private Future<Void> handle(ClientEvent event) {
@@ -292,6 +354,9 @@ final class Client {
             // Storage refused what validation let through: a gap in validation to close, not the client's to read.
             log.warn("event refused by storage node={} socket={} device={}: {}", nodeId, socket.id(), deviceForLogs(), store.getMessage());
             return "Invalid data";
+        }
+        if (failure instanceof StoreException store && store.reason() == FailureReason.SUPERSEDED) {
+            return "This connection was replaced by a newer one of the same phone; send it again there";
         }
         if (failure instanceof StoreException) {
             // The store logged the cause; a stack trace per refused event would flood the

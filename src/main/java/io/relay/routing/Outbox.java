@@ -151,7 +151,7 @@ final class Outbox {
                     }
                     remember(deviceId, key, new Unsure(attempt, new JsonObject().put("event", event).put("payload", payload)));
                     // Settled by this node even if the browser's node cannot queue it (storage down there too).
-                    vertx.setTimer(FIRST_RETRY_MS, id -> client.runQueued(() -> flush(client)));
+                    vertx.setTimer(FIRST_RETRY_MS, id -> client.runQueuedCommand(() -> flush(client)));
                 })
                 .compose(delivery -> switch (delivery) {
                     case DELIVERED -> {
@@ -178,7 +178,7 @@ final class Outbox {
         return handOver(client).recover(error -> {
             if (client.socket().connected()) {
                 long next = Math.min(MAX_RETRY_MS, retryInMs * 2);
-                vertx.setTimer(retryInMs, id -> client.runQueued(() -> flush(client, next)));
+                vertx.setTimer(retryInMs, id -> client.runQueuedCommand(() -> flush(client, next)));
             }
             return Future.failedFuture(error);
         });

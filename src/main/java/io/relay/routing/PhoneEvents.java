@@ -14,18 +14,28 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What the relay does with each phone event. Data the phone sends is stored <em>before</em> it is
- * relayed and acknowledged: a browser that missed the live event finds it in storage.
+ * What the relay does with each phone event. Data the phone sends is numbered here and relayed at once; its
+ * write follows behind (batched with other writes), and the phone's ack waits for it: what was acknowledged
+ * is stored, and a browser that missed the live event finds it in storage. The phone re-sends what was not
+ * acknowledged; browsers know each message by its id.
  */
 final class PhoneEvents {
     private static final Logger log = LoggerFactory.getLogger(PhoneEvents.class);
     static final int MAX_QR_DATA_CHARS = 4 * 1024;
     static final int MAX_STATUS_CHARS = 32;
     /**
-     * Extension field on the events relayed to browsers: the event's number in the phone's gap-free
+     * Extension field on the events relayed to browsers: the event's number in the phone's increasing
      * sequence, which a browser hands back in {@code web:request-sync {since}} to resume.
      */
     static final String SEQ = "seq";
+    /**
+     * Extension field next to {@value #SEQ}: the number of the phone's event before this one. Numbers are
+     * never reused but may be skipped (reserved by a node that died, or by the phone's previous connection),
+     * so a browser that applies events in order takes an event whose {@value #PREV_SEQ} it has seen as next.
+     */
+    static final String PREV_SEQ = "prevSeq";
+    /** Field of a logged event as the store reads it back: the number of the event logged before it. */
+    static final String PREV = "prev";
     private static final JsonObject SUCCESS = new JsonObject().put("success", true);
 
     private final String nodeId;
@@ -64,8 +74,16 @@ final class PhoneEvents {
         Future<String> admitted = deviceId.equals(previous)
                 ? Future.succeededFuture() // this socket already proved it is that phone
                 : credentials.admit(deviceId, client.socket(), payload);
+        PhoneSequence kept = deviceId.equals(previous) ? client.phoneSequence() : null;
         return admitted.compose(issued -> store.upsertDevice(deviceId, name, model)
-                .compose(v -> routes.attach(deviceId, client.socket(), commands(client)))
+                .compose(v -> kept != null ? Future.succeededFuture(kept) : PhoneSequence.takeOver(store, nodeId, deviceId))
+                .compose(sequence -> routes.attach(deviceId, client.socket(), commands(client))
+                        .map(v -> sequence))
+                .compose(sequence -> {
+                    PhoneSequence replaced = client.phoneSequence();
+                    client.numberedBy(sequence);
+                    return replaced == null || replaced == sequence ? Future.succeededFuture() : replaced.close(nodeId);
+                })
                 .compose(v -> presence.online(deviceId))
                 .compose(v -> previous == null || previous.equals(deviceId)
                         ? Future.succeededFuture(false)
@@ -82,7 +100,7 @@ final class PhoneEvents {
                     }
                     client.socket().emit(Events.AUTHENTICATED, answer);
                     // What browsers sent while the phone was away: after this register, in order.
-                    client.runQueued(() -> outbox.flush(client));
+                    client.runQueuedCommand(() -> outbox.flush(client));
                     fanout.publish(deviceId, Events.MOBILE_CONNECTED, new JsonObject().put("deviceId", deviceId));
                     log.info("phone registered node={} device={} socket={} transport={} secretIssued={}",
                             nodeId, deviceId, client.socket().id(), client.socket().transport(), issued != null);
@@ -91,7 +109,8 @@ final class PhoneEvents {
     }
 
     /**
-     * The phone's end of the browsers' commands. Everything runs in the phone socket's queue, and a command
+     * The phone's end of the browsers' commands. Everything runs in the phone socket's command queue (apart from
+     * its own events, which a command waiting for its write must not hold up), and a command
      * sent straight here ({@code request:sync}) is emitted only after the outbox was flushed: a read mark
      * or send that a browser stored before it reaches the phone first, whatever the phone was busy with. A
      * send or read mark delivered in one hop is stored and emitted there too, behind any pending ones.
@@ -100,12 +119,12 @@ final class PhoneEvents {
         return new PhoneRoutes.Commands() {
             @Override
             public void flush() {
-                client.runQueued(() -> outbox.flush(client));
+                client.runQueuedCommand(() -> outbox.flush(client));
             }
 
             @Override
             public Future<Void> emit(String event, JsonObject payload) {
-                return client.queued(() -> outbox.flush(client).map(v -> {
+                return client.queuedCommand(() -> outbox.flush(client).map(v -> {
                     if (payload == null) {
                         client.socket().emit(event);
                     } else {
@@ -117,7 +136,19 @@ final class PhoneEvents {
 
             @Override
             public Future<Void> deliver(String key, String event, JsonObject payload) {
-                return client.queued(() -> outbox.deliver(client, key, event, payload));
+                return client.queuedCommand(() -> outbox.deliver(client, key, event, payload));
+            }
+
+            @Override
+            public Future<Long> settled() {
+                // Not queued: an event still waiting in the phone's queue was not relayed either, so browsers
+                // will get it live; only those relayed already must be stored first.
+                io.vertx.core.Promise<Long> settled = io.vertx.core.Promise.promise();
+                client.socket().runOnContext(v -> {
+                    PhoneSequence sequence = client.phoneSequence();
+                    (sequence == null ? Future.succeededFuture(-1L) : sequence.settled()).onComplete(settled);
+                });
+                return settled.future();
             }
         };
     }
@@ -142,30 +173,24 @@ final class PhoneEvents {
     }
 
     /**
-     * {@code mobile:messages}: store, then {@code messages:sync} to every browser, exactly as the phone sent
-     * it. No {@code message:new}: the web app counts each one as one more unread message, and the phone's
-     * own conversation list already says how many there are.
+     * {@code mobile:messages}: numbered, then {@code messages:sync} to every browser, exactly as the phone sent
+     * it, with the write behind. No {@code message:new}: the web app counts each one as one more unread
+     * message, and the phone's own conversation list already says how many there are.
      */
-    Future<Void> messages(String deviceId, JsonObject payload) {
+    Future<Void> messages(Client client, String deviceId, JsonObject payload) {
         JsonArray messages = Payloads.documents(payload, "messages");
         String stored = encoded(payload);
-        return store.saveMessagesAndLog(deviceId, messages, Events.MESSAGES_SYNC, stored)
-                .map(seq -> {
-                    publish(deviceId, Events.MESSAGES_SYNC, seq, payload, stored);
-                    metrics.messagesRelayed("to_web", messages.size());
-                    return null;
-                });
+        return relayed(client, deviceId, Events.MESSAGES_SYNC, payload, stored,
+                entry -> store.saveMessagesAndLog(deviceId, messages, entry, stored))
+                .onSuccess(v -> metrics.messagesRelayed("to_web", messages.size()));
     }
 
-    /** {@code mobile:conversations}: store the list and log it in one commit, then {@code conversations:sync} to every browser. */
-    Future<Void> conversations(String deviceId, JsonObject payload) {
+    /** {@code mobile:conversations}: numbered, {@code conversations:sync} to every browser, the list and its log entry stored behind. */
+    Future<Void> conversations(Client client, String deviceId, JsonObject payload) {
         JsonArray conversations = Payloads.documents(payload, "conversations");
         String stored = encoded(payload);
-        return store.saveConversationsAndLog(deviceId, conversations, Events.CONVERSATIONS_SYNC, stored)
-                .map(seq -> {
-                    publish(deviceId, Events.CONVERSATIONS_SYNC, seq, payload, stored);
-                    return null;
-                });
+        return relayed(client, deviceId, Events.CONVERSATIONS_SYNC, payload, stored,
+                entry -> store.saveConversationsAndLog(deviceId, conversations, entry, stored));
     }
 
     /** {@code message:sent} / {@code message:deleted}: ignored as by the original, except that a tempId settles its command. */
@@ -177,20 +202,42 @@ final class PhoneEvents {
     }
 
     /**
-     * {@code mobile:message-status}: in one commit, record it on the stored message, settle the command it
-     * reports on and log it; then {@code message:status} to every browser.
+     * {@code mobile:message-status}: numbered, {@code message:status} to every browser; behind it, in one commit,
+     * recorded on the stored message, settling the command it reports on, and logged.
      */
-    Future<Void> status(String deviceId, JsonObject payload) {
+    Future<Void> status(Client client, String deviceId, JsonObject payload) {
         String messageId = Payloads.id(payload, "messageId");
         String status = Payloads.requiredString(payload, "status", MAX_STATUS_CHARS);
         // A status naming a browser's tempId (or using it as the message id) settles that command.
         String tempId = payload.getValue("tempId") == null ? messageId : Payloads.id(payload, "tempId");
         String stored = encoded(payload);
-        return store.recordStatusAndLog(deviceId, messageId, status, tempId, Events.MESSAGE_STATUS, stored)
-                .map(seq -> {
-                    publish(deviceId, Events.MESSAGE_STATUS, seq, payload, stored);
-                    return null;
-                });
+        return relayed(client, deviceId, Events.MESSAGE_STATUS, payload, stored,
+                entry -> store.recordStatusAndLog(deviceId, messageId, status, tempId, entry, stored));
+    }
+
+    /**
+     * Numbers the event, hands its write to storage and, unless storage refused it on the spot (then the
+     * number is taken back: nothing was relayed), publishes it to the browsers. Completes once published;
+     * the client acks the phone once the write is stored.
+     */
+    private Future<Void> relayed(Client client, String deviceId, String event, JsonObject payload, String stored,
+                                 java.util.function.Function<Store.LogEntry, Future<Void>> write) {
+        PhoneSequence sequence = client.phoneSequence();
+        return sequence.next(event).compose(entry -> {
+            Future<Void> written = write.apply(entry);
+            if (written.failed()) {
+                sequence.unwind(entry);
+                return written;
+            }
+            publish(deviceId, entry, payload, stored);
+            client.writtenBehind(sequence.track(written));
+            return Future.succeededFuture();
+        });
+    }
+
+    /** A logged event's payload as browsers get it live: with its {@value #SEQ} and {@value #PREV_SEQ}. */
+    static JsonObject numbered(JsonObject logged) {
+        return logged.getJsonObject("payload").put(SEQ, logged.getLong(SEQ)).put(PREV_SEQ, logged.getLong(PREV));
     }
 
     /**
@@ -205,12 +252,15 @@ final class PhoneEvents {
         return payload.encode();
     }
 
-    /** To every browser of the phone: the payload as stored, with its number added as {@value #SEQ}. */
-    private void publish(String deviceId, String event, long seq, JsonObject payload, String stored) {
-        String packet = payload.containsKey(SEQ)
-                ? SocketIoPackets.encodeEvent(event, payload.put(SEQ, seq)) // the phone's own field gives way, in its place
-                : SocketIoPackets.encodeEventAdding(event, stored, SEQ, seq);
-        fanout.publishLogged(deviceId, event, seq, packet);
+    /** To every browser of the phone: the payload as stored, with its number added as {@value #SEQ} and the one before as {@value #PREV_SEQ}. */
+    private void publish(String deviceId, Store.LogEntry entry, JsonObject payload, String stored) {
+        String event = entry.event();
+        long seq = entry.seq();
+        String packet = payload.containsKey(SEQ) || payload.containsKey(PREV_SEQ)
+                // the phone's own fields give way, in their place
+                ? SocketIoPackets.encodeEvent(event, payload.copy().put(SEQ, seq).put(PREV_SEQ, entry.prev()))
+                : SocketIoPackets.encodeEventAdding(event, stored, SEQ, seq, PREV_SEQ, entry.prev());
+        fanout.publishLogged(deviceId, event, seq, entry.prev(), packet);
     }
 
     /**
@@ -219,7 +269,11 @@ final class PhoneEvents {
      */
     Future<Void> disconnected(Client client, String deviceId, String reason) {
         SocketIoSocket socket = client.socket();
-        return routes.detach(deviceId, socket).map(wasRoute -> {
+        PhoneSequence sequence = client.phoneSequence();
+        // The route stays until the writes behind this phone's last events are settled: a browser resuming
+        // meanwhile asks this node (over the route) and waits for them, instead of reading a log still short of them.
+        Future<Void> settled = sequence == null ? Future.succeededFuture() : sequence.close(nodeId);
+        return settled.compose(v -> routes.detach(deviceId, socket)).map(wasRoute -> {
             if (wasRoute) {
                 // A node shutting down may close before this publication gets out. It leaves the phone in the
                 // presence map instead, so every survivor tells its browsers when this node leaves the cluster.

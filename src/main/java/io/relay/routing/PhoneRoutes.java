@@ -27,8 +27,9 @@ import java.util.Map;
  * browser's outbox command handed straight to the phone's node, {@code {"key": k, "command": {"event": name,
  * "payload": object}}}, answered {@code {"stored": true}} once that node stored it; a {@value #COMMAND} for the
  * phone, {@code {"event": name, "payload": object or null}}; a {@value #FLUSH} nudge (the phone's outbox has
- * news); a {@value #TAKEOVER} notice, {@code {"takenOverBy": socket id}}, from the phone's newer socket. A
- * kind this node does not know is refused, never emitted. Node-wide and thread-safe.
+ * news); a {@value #SETTLE} question from a browser's node about to read the phone's log; a {@value #TAKEOVER}
+ * notice, {@code {"takenOverBy": socket id}}, from the phone's newer socket. A kind this node does not know is
+ * refused, never emitted. Node-wide and thread-safe.
  *
  * <p>Mixed versions (a rolling deploy): nodes before {@value #DELIVER} read any kind they do not know as a
  * {@value #COMMAND} and emit its top-level {@code event} and {@code payload} to the phone. That is why a
@@ -58,6 +59,12 @@ public final class PhoneRoutes {
     static final String DELIVER = "deliver";
     /** Kind of a nudge: hand the phone its outbox (never emitted to the phone itself). */
     static final String FLUSH = "flush";
+    /**
+     * Kind of a browser node's question before it reads the phone's log: answered {@code {"seq": n}} once
+     * every event the phone's node relayed before it is stored (or failed), {@code n} the last number handed
+     * out (see {@link Commands#settled}).
+     */
+    static final String SETTLE = "settle";
     /** Kind of the notice a phone's new socket publishes to its address: every other route of the phone goes. */
     static final String TAKEOVER = "takeover";
     /** Field of a takeover notice: the id of the socket that stays. */
@@ -95,6 +102,11 @@ public final class PhoneRoutes {
          * commands, stores it pending and hands them all over); completes once it is stored.
          */
         Future<Void> deliver(String key, String event, JsonObject payload);
+
+        /** Completes with the last number handed out once every event relayed so far is stored (or failed). */
+        default Future<Long> settled() {
+            return Future.succeededFuture(-1L);
+        }
     }
 
     /**
@@ -120,6 +132,8 @@ public final class PhoneRoutes {
                 String kind = kindOf(message);
                 switch (kind) {
                     case COMMAND, FLUSH, DELIVER -> handOn(socket, message, kind, commands);
+                    case SETTLE -> commands.settled().onComplete(ar ->
+                            message.reply(new JsonObject().put("seq", ar.succeeded() ? ar.result() : -1L)));
                     case TAKEOVER -> {
                         if (!socket.id().equals(message.body().getString(TAKEN_OVER_BY))) {
                             detach(deviceId, socket).onSuccess(gone -> {
@@ -175,6 +189,27 @@ public final class PhoneRoutes {
 
     public synchronized boolean connectedHere(String deviceId) {
         return phones.containsKey(deviceId);
+    }
+
+    /**
+     * Completes once every event the phone's node relayed so far is stored (or its write failed), so that a
+     * read of the phone's log after it finds each of them: relayed before it is written, an event could
+     * otherwise reach no browser that is only subscribing, and be missing from what it reads. Completes as well
+     * when no node holds the phone (whatever a node relayed, it waited for before letting the route go), when
+     * the phone's node does not answer in time (a node that died took its unstored events with it: they are
+     * never stored, and their numbers are skipped), or does not know the question (a node of the version
+     * before, which stores before it relays).
+     */
+    public Future<Void> settled(String deviceId) {
+        return vertx.eventBus().request(Addresses.phone(deviceId), new JsonObject(),
+                        new DeliveryOptions().addHeader(KIND_HEADER, SETTLE).setSendTimeout(COMMAND_TIMEOUT.toMillis()))
+                .<Void>mapEmpty()
+                .otherwise(e -> {
+                    if (!(e instanceof ReplyException reply && reply.failureType() == ReplyFailure.NO_HANDLERS)) {
+                        log.debug("settle not answered device={}: {}", deviceId, e.getMessage());
+                    }
+                    return null;
+                });
     }
 
     /**

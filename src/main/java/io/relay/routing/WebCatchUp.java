@@ -15,11 +15,13 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What this node's browsers of each phone have been handed, and what they missed: the event bus is
- * at-most-once (a partition, a dead node between storing and publishing, a stale route), but every
- * numbered phone event is in the device's log. Per phone with browsers here, this keeps the last seq
- * delivered to them and delivers live events strictly in seq order: an event ahead of the next number
- * is held while the missing ones are read from the log ({@link Log#eventsSince}) and delivered first;
- * an event already delivered (a replay overtook it) is dropped. {@link #recheck} compares with the log
+ * at-most-once (a partition, a stale route), and an event relayed before this node subscribed may be
+ * stored only after it read where the phone stood, but every numbered phone event that was stored is in
+ * the device's log. Per phone with browsers here, this keeps the last seq delivered to them and delivers
+ * live events strictly in seq order: each event names the number before it (numbers may be skipped, never
+ * reused), and an event whose predecessor was not delivered yet is held while the missing ones are read from
+ * the log ({@link Log#eventsSince}) and delivered first; an event already delivered (a replay overtook it)
+ * is dropped. {@link #recheck} compares with the log
  * without waiting for a live event, for when this node may have missed the last ones (it rejoined its
  * cluster after a partition). A gap the log no longer covers ends in {@code sync:reset} and a full sync
  * from storage, as a resume that is too far behind does.
@@ -38,17 +40,20 @@ public final class WebCatchUp {
     /** Events read from the log at once while catching up. */
     static final int PAGE = 500;
     private static final long UNKNOWN = -1;
-    private static final long FIRST_RETRY_MS = 250;
+    private static final long FIRST_RETRY_MS = 100;
     private static final long MAX_RETRY_MS = 5_000;
-    /** Reads of the log that find nothing newer although a later event was seen, before giving up on the log. */
-    private static final int EMPTY_READS_BEFORE_RESET = 3;
+    /**
+     * Reads of the log that find nothing newer although a later event was seen, before giving up on the log:
+     * long enough for a write behind its relay to be stored under load.
+     */
+    private static final int EMPTY_READS_BEFORE_RESET = 8;
 
     /** The device event log, as far as catching up needs it. */
     public interface Log {
         /** The phone's last seq (0 before its first event). */
         Future<Long> lastSeq(String deviceId);
 
-        /** Logged events after {@code since}, oldest first: {@code [{seq, event, payload}]}. */
+        /** Logged events after {@code since}, oldest first: {@code [{seq, prev, event, payload}]}. */
         Future<JsonArray> eventsSince(String deviceId, long since, int limit);
 
         /** What storage has for a full sync, current to its {@code seq}. */
@@ -105,14 +110,18 @@ public final class WebCatchUp {
         }
     }
 
-    /** A live event for the phone's browsers: {@code seq} its number, null when unnumbered. */
-    public void received(String deviceId, String event, Long seq, String packet) {
+    /**
+     * A live event for the phone's browsers: {@code seq} its number and {@code prev} the number of the event
+     * before it, both null when unnumbered ({@code prev} null alone: {@code seq - 1}, as a node of the version
+     * before numbered without gaps and does not say).
+     */
+    public void received(String deviceId, String event, Long seq, Long prev, String packet) {
         Stream stream = streams.get(deviceId);
         if (stream == null) {
             browsers.deliver(deviceId, event, seq == null ? WebFanout.UNNUMBERED : seq, packet);
             return;
         }
-        Held item = new Held(event, seq == null ? UNKNOWN : seq, packet);
+        Held item = seq == null ? new Held(event, UNKNOWN, UNKNOWN, packet) : new Held(event, seq, prev == null ? seq - 1 : prev, packet);
         synchronized (stream) {
             if (!stream.filling && stream.held.isEmpty() && offer(stream, item)) {
                 return;
@@ -163,7 +172,7 @@ public final class WebCatchUp {
             deliver(stream, item.event, WebFanout.UNNUMBERED, item.packet);
             return true;
         }
-        if (stream.delivered == UNKNOWN || item.seq == stream.delivered + 1) {
+        if (stream.delivered == UNKNOWN || (item.prev <= stream.delivered && item.seq > stream.delivered)) {
             stream.delivered = item.seq;
             deliver(stream, item.event, item.seq, item.packet);
             return true;
@@ -199,7 +208,7 @@ public final class WebCatchUp {
                     return;
                 }
                 JsonArray events = ar.result();
-                if (!events.isEmpty() && events.getJsonObject(0).getLong(PhoneEvents.SEQ) != stream.delivered + 1) {
+                if (!events.isEmpty() && events.getJsonObject(0).getLong(PhoneEvents.PREV) > stream.delivered) {
                     reset(stream, "missed events are no longer in the log");
                     return;
                 }
@@ -207,10 +216,10 @@ public final class WebCatchUp {
                 for (int i = 0; i < events.size(); i++) {
                     JsonObject event = events.getJsonObject(i);
                     long seq = event.getLong(PhoneEvents.SEQ);
-                    if (seq == stream.delivered + 1) {
+                    if (seq > stream.delivered && event.getLong(PhoneEvents.PREV) <= stream.delivered) {
                         stream.delivered = seq;
                         String name = event.getString("event");
-                        deliver(stream, name, seq, SocketIoPackets.encodeEvent(name, event.getJsonObject("payload").put(PhoneEvents.SEQ, seq)));
+                        deliver(stream, name, seq, SocketIoPackets.encodeEvent(name, PhoneEvents.numbered(event)));
                         replayed++;
                     }
                 }
@@ -292,6 +301,6 @@ public final class WebCatchUp {
         }
     }
 
-    private record Held(String event, long seq, String packet) {
+    private record Held(String event, long seq, long prev, String packet) {
     }
 }

@@ -130,27 +130,32 @@ final class WebEvents {
      */
     private Future<Long> held(Client client, String deviceId, java.util.function.Supplier<Future<Long>> answer) {
         fanout.hold(deviceId, client.socket());
-        Future<Long> answered;
-        try {
-            answered = answer.get();
-        } catch (RuntimeException e) {
-            answered = Future.failedFuture(e);
-        }
+        // Events are relayed before they are stored: what reached the phone's browsers before this one was held
+        // must be in storage before it is read, or it would reach this browser neither live nor from storage.
+        Future<Long> answered = routes.settled(deviceId).compose(v -> {
+            try {
+                return answer.get();
+            } catch (RuntimeException e) {
+                return Future.failedFuture(e);
+            }
+        });
         return answered.onComplete(done -> fanout.release(deviceId, client.socket(), done.succeeded() ? done.result() : -1));
     }
 
     private Future<Long> resume(Client client, String deviceId, long since) {
         return store.lastSeq(deviceId).compose(last -> {
-            if (since > last || last - since > REPLAY_LIMIT) {
+            if (since > last) {
                 return reset(client, deviceId, since, last);
             }
             if (since == last) {
                 client.socket().emit(Events.SYNC_COMPLETE, new JsonObject().put(PhoneEvents.SEQ, last));
                 return Future.succeededFuture(last);
             }
-            return store.eventsSince(deviceId, since, (int) (last - since)).compose(events -> {
-                // The log keeps a window: if its oldest kept event is past what the browser saw, it is too late.
-                if (events.isEmpty() || events.getJsonObject(0).getLong(PhoneEvents.SEQ) != since + 1) {
+            // Counted in events, not numbers: numbers may be skipped.
+            return store.eventsSince(deviceId, since, REPLAY_LIMIT + 1).compose(events -> {
+                // The log keeps a window: if the event before its oldest kept one is past what the browser saw, it
+                // is too late (numbers skipped between are fine: no event ever had them).
+                if (events.isEmpty() || events.size() > REPLAY_LIMIT || events.getJsonObject(0).getLong(PhoneEvents.PREV) > since) {
                     return reset(client, deviceId, since, last);
                 }
                 long seq = events.getJsonObject(events.size() - 1).getLong(PhoneEvents.SEQ);
@@ -160,7 +165,7 @@ final class WebEvents {
                 for (int i = 0; i < events.size(); i++) {
                     JsonObject event = events.getJsonObject(i);
                     replayed = replayed.compose(v -> client.socket().writable()).onSuccess(v -> client.socket().emit(
-                            event.getString("event"), event.getJsonObject("payload").put(PhoneEvents.SEQ, event.getLong(PhoneEvents.SEQ))));
+                            event.getString("event"), PhoneEvents.numbered(event)));
                 }
                 return replayed.map(v -> {
                     client.socket().emit(Events.SYNC_COMPLETE, new JsonObject().put(PhoneEvents.SEQ, seq));

@@ -4,6 +4,7 @@ import io.relay.gateway.socketio.SocketIoPackets;
 import io.relay.gateway.socketio.SocketIoSocket;
 import io.relay.ops.Metrics;
 import io.relay.vocabulary.Addresses;
+import io.relay.vocabulary.Events;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -35,6 +36,8 @@ public final class WebFanout {
     static final String EVENT_HEADER = "event";
     /** Header carrying a logged event's sequence number, so each node keeps its browsers in order without parsing. */
     static final String SEQ_HEADER = "seq";
+    /** Header carrying the number of the event before it (lower than seq - 1 across skipped numbers). */
+    static final String PREV_HEADER = "prev";
     /** Live events kept for one held browser; past this it is released as is (a stuck storage read must not grow without bound). */
     static final int MAX_HELD = 10_000;
     /** The sequence number of an event that is not in the phone's log (presence). */
@@ -63,10 +66,13 @@ public final class WebFanout {
                 new DeliveryOptions().addHeader(EVENT_HEADER, event));
     }
 
-    /** Publishes an event of the phone's log, encoded as {@code packet}, whose payload carries its sequence number {@code seq}. */
-    public void publishLogged(String deviceId, String event, long seq, String packet) {
-        vertx.eventBus().publish(Addresses.web(deviceId), packet,
-                new DeliveryOptions().addHeader(EVENT_HEADER, event).addHeader(SEQ_HEADER, Long.toString(seq)));
+    /**
+     * Publishes an event of the phone's log, encoded as {@code packet}, whose payload carries its sequence number
+     * {@code seq}; {@code prev} is the number of the event before it.
+     */
+    public void publishLogged(String deviceId, String event, long seq, long prev, String packet) {
+        vertx.eventBus().publish(Addresses.web(deviceId), packet, new DeliveryOptions().addHeader(EVENT_HEADER, event)
+                .addHeader(SEQ_HEADER, Long.toString(seq)).addHeader(PREV_HEADER, Long.toString(prev)));
     }
 
     /** What this node's browsers were handed and missed; null without a log. */
@@ -135,10 +141,9 @@ public final class WebFanout {
         }
         List<Packet> held = subscriber.held;
         subscriber.held = null;
+        subscriber.sent = Math.max(subscriber.sent, coveredTo);
         for (Packet packet : held) {
-            if (packet.seq == UNNUMBERED || packet.seq > coveredTo) {
-                send(socket, packet);
-            }
+            send(socket, subscriber, packet);
         }
     }
 
@@ -156,7 +161,7 @@ public final class WebFanout {
         if (catchUp == null) {
             deliverPacket(deviceId, event, UNNUMBERED, packet);
         } else {
-            catchUp.received(deviceId, event, null, packet); // in its place behind events being caught up
+            catchUp.received(deviceId, event, null, null, packet); // in its place behind events being caught up
         }
     }
 
@@ -198,7 +203,7 @@ public final class WebFanout {
             if (catchUp == null) {
                 deliverPacket(deviceId, event, seq == null ? UNNUMBERED : seq, message.body());
             } else {
-                catchUp.received(deviceId, event, seq, message.body());
+                catchUp.received(deviceId, event, seq, number(message.headers().get(PREV_HEADER)), message.body());
             }
         });
     }
@@ -226,15 +231,37 @@ public final class WebFanout {
         group.subscribers.forEach((socket, subscriber) -> socket.runOnContext(v -> {
             List<Packet> held = subscriber.held;
             if (held == null) {
-                send(socket, packet);
+                send(socket, subscriber, packet);
             } else if (held.size() < MAX_HELD) {
                 held.add(packet);
             } else {
                 subscriber.held = null;
-                held.forEach(p -> send(socket, p));
-                send(socket, packet);
+                held.forEach(p -> send(socket, subscriber, p));
+                send(socket, subscriber, packet);
             }
         }));
+    }
+
+    /**
+     * Sends a packet unless it is numbered and this browser already has it: a browser answered from storage
+     * may have got events that this node's stream replays from the log afterwards (it was relayed before this
+     * node subscribed and stored after the stream started).
+     */
+    private void send(SocketIoSocket socket, Subscriber subscriber, Packet packet) {
+        if (packet.seq != UNNUMBERED) {
+            // A reset's lot (sync:reset, the snapshot, sync:complete) carries one number throughout.
+            boolean inLot = subscriber.inResetLot && packet.seq == subscriber.sent;
+            if (packet.seq <= subscriber.sent && !inLot) {
+                return;
+            }
+            subscriber.sent = packet.seq;
+            if (Events.SYNC_RESET.equals(packet.event)) {
+                subscriber.inResetLot = true;
+            } else if (Events.SYNC_COMPLETE.equals(packet.event)) {
+                subscriber.inResetLot = false;
+            }
+        }
+        send(socket, packet);
     }
 
     private void send(SocketIoSocket socket, Packet packet) {
@@ -252,6 +279,10 @@ public final class WebFanout {
     private static final class Subscriber {
         /** Live packets waiting while the browser is held; null when it is not. */
         List<Packet> held;
+        /** The highest number sent to it (or covered by its answer from storage); -1 before any. */
+        long sent = UNNUMBERED;
+        /** Between a sync:reset and its sync:complete, sent to it: the packets between carry the reset's number. */
+        boolean inResetLot;
     }
 
     private static final class Group {

@@ -29,10 +29,13 @@ import java.util.function.Consumer;
  * statement per kind, so under load the number of statements, round trips and commits per write falls as the
  * number of writes grows. Each caller is answered only once the flush holding its write committed.
  *
- * <p>A flush starts when the writes waiting reach {@link Settings#maxRows} rows, or when the oldest has
- * waited {@link Settings#maxWait} (zero: as soon as the writes handed over together are taken in), and no
- * more than {@link Settings#maxInFlight} flushes run at once: writes arriving meanwhile wait and go out
- * together when one finishes. A write that is not answered within {@link Settings#timeout} fails as "storage
+ * <p>A flush starts when the writes waiting reach {@link Settings#maxRows} rows, or when one has waited its
+ * window: {@link Settings#behindWait} for a phone event's log append (already relayed, so only its phone's
+ * ack waits for it), {@link Settings#maxWait} for every other write (someone waits for it: a browser's send,
+ * a command handed to the phone); zero: as soon as the writes handed over together are taken in. No more
+ * than {@link Settings#maxInFlight} flushes run at once: writes arriving meanwhile wait and go out together
+ * when one finishes. With one in flight, writes commit in the order they were handed over, which a phone's
+ * pipelined events rely on (a status must not overtake the message it is about). A write that is not answered within {@link Settings#timeout} fails as "storage
  * unavailable" (its statement may still commit later, as with any database that hangs).
  *
  * <p>Threads: {@link #submit} may be called from any thread. Writes are handed over through a concurrent
@@ -47,10 +50,11 @@ final class GroupCommit {
     /**
      * @param maxRows     rows (messages, conversations, or one per other write) that start a flush at once
      * @param maxWait     how long a write may wait for others before its flush starts; zero for none
+     * @param behindWait  the same for a phone event's log append ({@link Write.Kind#MESSAGES}), written behind its relay
      * @param maxInFlight flushes running at once
      * @param timeout     how long a caller waits for its answer before it is told storage is unavailable
      */
-    record Settings(int maxRows, Duration maxWait, int maxInFlight, Duration timeout) {
+    record Settings(int maxRows, Duration maxWait, Duration behindWait, int maxInFlight, Duration timeout) {
     }
 
     private final Vertx vertx;
@@ -59,6 +63,7 @@ final class GroupCommit {
     private final Settings settings;
     private final FlushObserver observer;
     private final long maxWaitNanos;
+    private final long behindWaitNanos;
     private final long timeoutNanos;
 
     private final Queue<Write<?>> handedOver = new ConcurrentLinkedQueue<>();
@@ -69,6 +74,9 @@ final class GroupCommit {
     // On the context only:
     private final ArrayDeque<Write<?>> waiting = new ArrayDeque<>();
     private int waitingRows;
+    /** When the first of the waiting writes is due (System.nanoTime()); Long.MAX_VALUE when none waits. */
+    private long dueAtNanos = Long.MAX_VALUE;
+    private long timerDueAtNanos = Long.MAX_VALUE;
     private boolean timerArmed;
     private boolean closing;
     private final List<List<Write<?>>> running = new ArrayList<>();
@@ -82,6 +90,7 @@ final class GroupCommit {
         this.settings = settings;
         this.observer = observer;
         this.maxWaitNanos = settings.maxWait().toNanos();
+        this.behindWaitNanos = settings.behindWait().toNanos();
         this.timeoutNanos = settings.timeout().toNanos();
         this.sweeper = vertx.setPeriodic(SWEEP_MS, id -> sweep());
     }
@@ -145,35 +154,46 @@ final class GroupCommit {
         for (Write<?> w; (w = handedOver.poll()) != null; ) {
             waiting.add(w);
             waitingRows += w.rows();
+            dueAtNanos = Math.min(dueAtNanos, dueAt(w));
         }
         if (closed) {
             List<Write<?>> refused = new ArrayList<>(waiting);
             waiting.clear();
             waitingRows = 0;
+            dueAtNanos = Long.MAX_VALUE;
             answer(refused, w -> w.answer(notRunning()));
             return;
         }
         flushDue();
     }
 
+    private long dueAt(Write<?> w) {
+        return w.queuedAtNanos + (w.kind() == Write.Kind.MESSAGES ? behindWaitNanos : maxWaitNanos);
+    }
+
     private void flushDue() {
         while (!waiting.isEmpty() && running.size() < settings.maxInFlight()) {
-            long waited = System.nanoTime() - waiting.peek().queuedAtNanos;
-            if (!closing && waitingRows < settings.maxRows() && waited < maxWaitNanos) {
-                armTimer(maxWaitNanos - waited);
+            long now = System.nanoTime();
+            if (!closing && waitingRows < settings.maxRows() && now < dueAtNanos) {
+                armTimer(dueAtNanos);
                 return;
             }
             start(take());
         }
     }
 
-    private void armTimer(long inNanos) {
-        if (timerArmed) {
+    /** A timer for {@code atNanos}, unless one is armed for no later. */
+    private void armTimer(long atNanos) {
+        if (timerArmed && timerDueAtNanos <= atNanos) {
             return;
         }
         timerArmed = true;
-        vertx.timer(Math.max(1, inNanos), TimeUnit.NANOSECONDS).onComplete(ar -> {
-            timerArmed = false;
+        timerDueAtNanos = atNanos;
+        vertx.timer(Math.max(1, atNanos - System.nanoTime()), TimeUnit.NANOSECONDS).onComplete(ar -> {
+            if (timerDueAtNanos == atNanos) {
+                timerArmed = false;
+                timerDueAtNanos = Long.MAX_VALUE;
+            }
             flushDue();
         });
     }
@@ -192,6 +212,10 @@ final class GroupCommit {
             rows += next.rows();
         }
         waitingRows -= rows;
+        dueAtNanos = Long.MAX_VALUE;
+        for (Write<?> w : waiting) {
+            dueAtNanos = Math.min(dueAtNanos, dueAt(w));
+        }
         return group;
     }
 
@@ -215,6 +239,9 @@ final class GroupCommit {
         while (!waiting.isEmpty() && now - waiting.peek().queuedAtNanos > timeoutNanos) {
             Write<?> stale = waiting.poll();
             waitingRows -= stale.rows();
+            if (waiting.isEmpty()) {
+                dueAtNanos = Long.MAX_VALUE;
+            }
             answer(List.of(stale), w -> w.answer(timedOut()));
         }
         List<Write<?>> late = new ArrayList<>();

@@ -18,8 +18,8 @@ import java.util.Map;
 /**
  * The phones' messages and the device event log, the relay's hottest writes. Every message batch and every
  * logged event of a flush, of any number of devices, goes into one statement: the upsert of all message
- * rows and, in the same statement, the events appended to their devices' logs, so a batch is stored and
- * numbered atomically, in one commit.
+ * rows and, in the same statement, the events appended to their devices' logs under the numbers their
+ * phones' nodes gave them, so a batch and its log entry are stored atomically, in one commit.
  */
 final class MessageWrites {
     private static final Logger LOG = LoggerFactory.getLogger(MessageWrites.class);
@@ -30,20 +30,15 @@ final class MessageWrites {
     private MessageWrites() {
     }
 
-    /**
-     * A device's batch of messages (possibly none) and the event relaying it, appended to the device's log.
-     * Completes with the event's number.
-     */
-    static final class Save extends DocumentWrite<Long> {
-        final String event;
+    /** A device's batch of messages (possibly none) and the event relaying it, appended to the device's log. */
+    static final class Save extends DocumentWrite<Void> {
+        final Store.LogEntry entry;
         final String payload;
-        /** Its number, once its statement answered. */
-        long seq;
 
         /** {@code payload}: the event's payload as a JSON object's text. */
-        Save(String deviceId, JsonArray messages, String event, String payload) {
+        Save(String deviceId, JsonArray messages, Store.LogEntry entry, String payload) {
             super(deviceId, DocumentBatches.messages(messages), DocumentBatches::messageColumns);
-            this.event = event;
+            this.entry = entry;
             this.payload = payload;
         }
 
@@ -63,35 +58,38 @@ final class MessageWrites {
             MessageRows rows = new MessageRows();
             int n = writes.size();
             String[] devices = new String[n], events = new String[n], payloads = new String[n];
+            Long[] epochs = new Long[n], seqs = new Long[n];
             for (int i = 0; i < n; i++) {
                 Save save = (Save) writes.get(i);
                 rows.add(save.deviceId, save.rows);
                 devices[i] = save.deviceId;
-                events[i] = save.event;
+                events[i] = save.entry.event();
                 payloads[i] = save.payload;
+                epochs[i] = save.entry.epoch();
+                seqs[i] = save.entry.seq();
             }
-            Tuple tuple = rows.tuple().addValue(devices).addValue(events).addValue(payloads);
+            Tuple tuple = rows.tuple().addValue(devices).addValue(events).addValue(payloads)
+                    .addValue(epochs).addValue(seqs);
             return client.preparedQuery(StoreSql.UPSERT_MESSAGES_AND_LOG).execute(tuple).map(bumped -> {
-                number(bumped);
+                settle(bumped);
                 return null;
             });
         }
 
-        /** Hands each logged batch its number: a device's events took the range ending at its new last_seq, in arrival order. */
-        private void number(RowSet<Row> bumped) {
-            Map<String, Long> next = new HashMap<>();
+        /** Answers each write: logged when its device's sequence was still at its epoch, else superseded. */
+        private void settle(RowSet<Row> bumped) {
+            Map<String, Long> epochs = new HashMap<>();
             for (Row row : bumped) {
-                next.put(row.getString("device_id"), row.getLong("last_seq") - row.getLong("n") + 1);
+                epochs.put(row.getString("device_id"), row.getLong("seq_epoch"));
             }
             for (Write<?> w : writes) {
                 Save save = (Save) w;
-                Long seq = next.get(save.deviceId);
-                if (seq == null) {
-                    save.stageFailure(new StoreFailures.BadRequest("unknown device"));
+                Long epoch = epochs.get(save.deviceId);
+                if (epoch == null || epoch != save.entry.epoch()) {
+                    save.stageFailure(new StoreFailures.Superseded("not logged: the phone's sequence was taken over by a newer"
+                            + " connection (or the device is unknown)"));
                 } else {
-                    next.put(save.deviceId, seq + 1);
-                    save.seq = seq;
-                    save.stage(seq);
+                    save.stage(null);
                 }
             }
         }
@@ -101,8 +99,9 @@ final class MessageWrites {
         void committed(Pool pool) {
             for (Write<?> w : writes) {
                 Save save = (Save) w;
-                if (save.seq % PRUNE_EVERY == 0 && save.seq > EVENT_WINDOW) {
-                    pool.preparedQuery(StoreSql.PRUNE_EVENTS).execute(Tuple.of(save.deviceId, save.seq - EVENT_WINDOW))
+                long seq = save.entry.seq();
+                if (seq % PRUNE_EVERY == 0 && seq > EVENT_WINDOW) {
+                    pool.preparedQuery(StoreSql.PRUNE_EVENTS).execute(Tuple.of(save.deviceId, seq - EVENT_WINDOW))
                             .onFailure(e -> LOG.warn("pruning the event log failed: {}", e.toString()));
                 }
             }

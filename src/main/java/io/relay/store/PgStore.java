@@ -172,30 +172,64 @@ public final class PgStore implements Store {
     }
 
     @Override
-    public Future<Long> saveMessagesAndLog(String deviceId, JsonArray messages, String event, String payloadJson) {
+    public Future<Void> saveMessagesAndLog(String deviceId, JsonArray messages, LogEntry entry, String payloadJson) {
         return batched("save-messages", () -> writes.submit(new MessageWrites.Save(id(deviceId, "deviceId"),
-                StoreArgs.batch(messages, "messages"), id(event, "event"), StoreArgs.payload(payloadJson))));
+                StoreArgs.batch(messages, "messages"), logged(entry), StoreArgs.payload(payloadJson))));
     }
 
     @Override
-    public Future<Long> saveConversationsAndLog(String deviceId, JsonArray conversations, String event, String payloadJson) {
+    public Future<Void> saveConversationsAndLog(String deviceId, JsonArray conversations, LogEntry entry, String payloadJson) {
         return batched("save-conversations", () -> {
-            var logged = new MessageWrites.Save(id(deviceId, "deviceId"), new JsonArray(), id(event, "event"), StoreArgs.payload(payloadJson));
+            var logged = new MessageWrites.Save(id(deviceId, "deviceId"), new JsonArray(), logged(entry), StoreArgs.payload(payloadJson));
             var save = new ConversationWrites.Save(deviceId, StoreArgs.batch(conversations, "conversations"));
             return writes.submit(save.rows.isEmpty() ? logged : new Together<>(logged, List.of(save)));
         });
     }
 
     @Override
-    public Future<Long> recordStatusAndLog(String deviceId, String messageId, String status, String settles, String event,
+    public Future<Void> recordStatusAndLog(String deviceId, String messageId, String status, String settles, LogEntry entry,
                                            String payloadJson) {
         return batched("record-status", () -> {
             String device = id(deviceId, "deviceId");
-            var logged = new MessageWrites.Save(device, new JsonArray(), id(event, "event"), StoreArgs.payload(payloadJson));
+            var logged = new MessageWrites.Save(device, new JsonArray(), logged(entry), StoreArgs.payload(payloadJson));
             return writes.submit(new Together<>(logged, List.of(
                     new StatusWrites.Update(device, id(messageId, "messageId"), id(status, "status")),
                     new OutboxWrites.Confirm(device, id(settles, "settles")))));
         });
+    }
+
+    private static LogEntry logged(LogEntry entry) {
+        if (entry == null) {
+            throw new StoreFailures.BadRequest("entry must be given");
+        }
+        id(entry.event(), "event");
+        if (entry.seq() <= 0 || entry.prev() < 0 || entry.prev() >= entry.seq()) {
+            throw new StoreFailures.BadRequest("entry must have 0 <= prev < seq");
+        }
+        return entry;
+    }
+
+    @Override
+    public Future<SeqBlock> takeOverSeq(String deviceId, int size) {
+        return direct("take-over-seq", () -> pool.preparedQuery(StoreSql.TAKE_OVER_SEQ)
+                .execute(Tuple.of(id(deviceId, "deviceId"), (long) StoreArgs.limit(size, "size")))
+                .map(rows -> StoreRows.first(rows, row -> new SeqBlock(row.getLong("seq_epoch"), row.getLong("last_seq"),
+                                row.getLong("seq_reserved") - size + 1, row.getLong("seq_reserved")))
+                        .orElseThrow(() -> new StoreFailures.BadRequest("unknown device"))));
+    }
+
+    @Override
+    public Future<Long> extendSeq(String deviceId, long epoch, int size) {
+        return direct("extend-seq", () -> pool.preparedQuery(StoreSql.EXTEND_SEQ)
+                .execute(Tuple.of(id(deviceId, "deviceId"), epoch, (long) StoreArgs.limit(size, "size")))
+                .map(rows -> StoreRows.first(rows, row -> row.getLong("seq_reserved"))
+                        .orElseThrow(() -> new StoreFailures.Superseded("the sequence was taken over"))));
+    }
+
+    @Override
+    public Future<Void> releaseSeq(String deviceId, long epoch, long lastHandedOut) {
+        return direct("release-seq", () -> pool.preparedQuery(StoreSql.RELEASE_SEQ)
+                .execute(Tuple.of(id(deviceId, "deviceId"), epoch, lastHandedOut)).mapEmpty());
     }
 
     @Override
@@ -280,7 +314,7 @@ public final class PgStore implements Store {
                 .execute(Tuple.of(id(deviceId, "deviceId"), since, StoreArgs.limit(limit, "limit")))
                 .map(rows -> {
                     JsonArray events = new JsonArray();
-                    rows.forEach(row -> events.add(new JsonObject().put("seq", row.getLong("seq"))
+                    rows.forEach(row -> events.add(new JsonObject().put("seq", row.getLong("seq")).put("prev", row.getLong("prev"))
                             .put("event", row.getString("event")).put("payload", new JsonObject(row.getString("payload")))));
                     return events;
                 }));
@@ -326,7 +360,7 @@ public final class PgStore implements Store {
             StoreException failure = storeException(op, ar.cause());
             // The client gets our own words (StoreFailures.text); the database's, which may quote values, stay here.
             String detail = StoreFailures.detail(ar.cause());
-            if (failure.reason() == FailureReason.INVALID_DATA) {
+            if (failure.reason() == FailureReason.INVALID_DATA || failure.reason() == FailureReason.SUPERSEDED) {
                 LOG.info("store {} refused ({}): {}", op, failure.reason().code(), detail);
             } else {
                 failures.failed(op, failure.reason(), detail);

@@ -82,28 +82,64 @@ public interface Store {
     Future<Optional<SessionRecord>> findSession(String sessionId);
 
     /**
-     * Upserts the phone's messages by (deviceId, id) and appends {@code event} with {@code payloadJson} (the
+     * Upserts the phone's messages by (deviceId, id) and appends {@code entry} with {@code payloadJson} (the
      * payload as its caller encoded it once, a JSON object's text, which the log keeps as it is) to the
-     * device's log in the same commit; completes with the event's number, the next of a gap-free, increasing
-     * sequence per device. Fails as a bad request (after storing the messages) when the device was never
-     * registered: its row holds the counter.
+     * device's log in the same commit. The entry carries the number its phone's node gave it (see
+     * {@link #takeOverSeq}); it is logged only while its epoch is the device's. Fails as
+     * {@link io.relay.vocabulary.FailureReason#SUPERSEDED} (after storing the messages) when it is not: the
+     * phone's sequence was taken over by a newer connection, or the device was never registered.
      */
-    Future<Long> saveMessagesAndLog(String deviceId, JsonArray messages, String event, String payloadJson);
+    Future<Void> saveMessagesAndLog(String deviceId, JsonArray messages, LogEntry entry, String payloadJson);
 
     /**
-     * Upserts the phone's conversations by (deviceId, id) and appends {@code event} with {@code payloadJson} to
-     * the device's log, in one commit; completes with the event's number. Refused for a device never
-     * registered as {@link #saveMessagesAndLog} is.
+     * Upserts the phone's conversations by (deviceId, id) and appends {@code entry} with {@code payloadJson} to
+     * the device's log, in one commit. Refused as {@link #saveMessagesAndLog} is.
      */
-    Future<Long> saveConversationsAndLog(String deviceId, JsonArray conversations, String event, String payloadJson);
+    Future<Void> saveConversationsAndLog(String deviceId, JsonArray conversations, LogEntry entry, String payloadJson);
 
     /**
      * In one commit: records a status change of one message (a no-op if it was never stored), settles the
-     * browser's command {@code settles} (a no-op if there is none), and appends {@code event} with
-     * {@code payloadJson} to the device's log; completes with the event's number. Refused for a device never
-     * registered as {@link #saveMessagesAndLog} is.
+     * browser's command {@code settles} (a no-op if there is none), and appends {@code entry} with
+     * {@code payloadJson} to the device's log. Refused as {@link #saveMessagesAndLog} is.
      */
-    Future<Long> recordStatusAndLog(String deviceId, String messageId, String status, String settles, String event, String payloadJson);
+    Future<Void> recordStatusAndLog(String deviceId, String messageId, String status, String settles, LogEntry entry, String payloadJson);
+
+    /**
+     * Takes the device's sequence over for the caller: a new epoch, which fences off every earlier holder's
+     * appends from now on, and a block of {@code size} numbers past every number reserved or stored before.
+     * Fails as a bad request when the device has no row.
+     */
+    Future<SeqBlock> takeOverSeq(String deviceId, int size);
+
+    /**
+     * Reserves {@code size} more numbers for the holder of {@code epoch}, right after its block: completes
+     * with the new block's last number, or fails as {@link io.relay.vocabulary.FailureReason#SUPERSEDED}
+     * when the sequence was taken over meanwhile.
+     */
+    Future<Long> extendSeq(String deviceId, long epoch, int size);
+
+    /**
+     * The holder of {@code epoch} hands back the numbers it reserved past {@code lastHandedOut}, so the next
+     * holder goes on from there without a gap. A no-op when the sequence was taken over meanwhile.
+     */
+    Future<Void> releaseSeq(String deviceId, long epoch, long lastHandedOut);
+
+    /**
+     * A phone event's place in its device's log: its name, the epoch of the sequence block it was numbered
+     * from, its number, and the number handed out before it (lower than {@code seq - 1} where numbers were
+     * skipped: reserved by a holder that never used them). Only the number and epoch are stored; the log
+     * knows its own order.
+     */
+    record LogEntry(String event, long epoch, long seq, long prev) {
+    }
+
+    /**
+     * A sequence taken over: its {@code epoch}; {@code stored}, the highest number stored when it was taken
+     * (the first event numbered from the block names it as the one before); {@code from} to {@code to}, the
+     * block (numbers between {@code stored} and {@code from} were reserved before and are skipped).
+     */
+    record SeqBlock(long epoch, long stored, long from, long to) {
+    }
 
     /** The device's conversations, most recent first. */
     Future<JsonArray> loadConversations(String deviceId);
@@ -176,10 +212,17 @@ public interface Store {
     /** Expires commands still undelivered after their time; returns them as {@code [{deviceId, key, event}]}, each once. */
     Future<JsonArray> expireCommands(Instant queuedBefore);
 
-    /** Logged events after {@code since}, oldest first, at most {@code limit}: {@code [{seq, event, payload}]}. */
+    /**
+     * Logged events after {@code since}, oldest first, at most {@code limit}: {@code [{seq, prev, event, payload}]},
+     * {@code prev} being the number of the event logged before it (numbers between were never stored: skipped,
+     * or their writes failed). The log is pruned from its oldest end only; before the oldest event kept,
+     * {@code prev} is the highest number pruned. So when the first event's {@code prev} is at or before
+     * {@code since}, the answer holds every stored event after {@code since}; when it is past it, events
+     * after {@code since} were pruned.
+     */
     Future<JsonArray> eventsSince(String deviceId, long since, int limit);
 
-    /** The device's last sequence number (0 before its first event, or for an unknown device). */
+    /** The highest number stored in the device's log (0 before its first event, or for an unknown device). */
     Future<Long> lastSeq(String deviceId);
 
     /**

@@ -19,9 +19,19 @@ final class StoreFailures {
         }
     }
 
+    /** A log append whose sequence epoch is no longer its device's (taken over), or whose device has no row. */
+    static final class Superseded extends RuntimeException {
+        Superseded(String message) {
+            super(message, null, false, false);
+        }
+    }
+
     static FailureReason reason(Throwable error) {
         if (error instanceof BadRequest) {
             return FailureReason.INVALID_DATA;
+        }
+        if (error instanceof Superseded) {
+            return FailureReason.SUPERSEDED;
         }
         if (error instanceof PgException pg && pg.getSqlState() != null) {
             return reasonOfSqlState(pg.getSqlState());
@@ -53,7 +63,7 @@ final class StoreFailures {
      * quotes encodings, constraint names, sometimes values) stays in the log, see {@link #detail}.
      */
     static String text(Throwable error) {
-        if (error instanceof BadRequest) {
+        if (error instanceof BadRequest || error instanceof Superseded) {
             return error.getMessage();
         }
         return switch (reason(error)) {

@@ -118,25 +118,45 @@ final class StoreSql {
 
     /**
      * A group of message batches and, in the same statement (so one commit and one WAL flush), the
-     * events that relay them appended to their devices' logs: $10..$12 are the events in arrival
-     * order. Each device's counter is bumped once by its number of events under its row lock; the
-     * events then take that range in arrival order, and the answer is each device's new
-     * {@code last_seq} with the range's size, from which the caller hands out the numbers. A device
-     * without a row is absent from the answer: its events are not logged.
+     * events that relayed them appended to their devices' logs: $10..$14 are the events, each with the
+     * number its phone's node gave it and the epoch of the sequence it was numbered from. An event is logged only while its epoch is still its device's (a node whose phone moved on to
+     * another connection is fenced off: the new holder already reserved past its numbers); the device's
+     * {@code last_seq} (the highest number stored) moves up under its row lock. The answer names the
+     * (device, epoch) pairs logged: an event of any other was not (fenced, or the device has no row).
      */
     static final String UPSERT_MESSAGES_AND_LOG = """
             WITH upserted AS (
             """ + UPSERT_MESSAGES + """
              RETURNING 1),
-            ev AS (SELECT * FROM UNNEST($10::text[], $11::text[], $12::text[]) WITH ORDINALITY AS e (device_id, event, payload, ord)),
-            counts AS (SELECT device_id, count(*) AS n FROM ev GROUP BY device_id),
-            bumped AS (UPDATE devices d SET last_seq = d.last_seq + c.n FROM counts c WHERE d.device_id = c.device_id
-                       RETURNING d.device_id, d.last_seq, c.n),
+            ev AS (SELECT * FROM UNNEST($10::text[], $11::text[], $12::text[], $13::bigint[], $14::bigint[])
+                   AS e (device_id, event, payload, epoch, seq)),
+            tops AS (SELECT device_id, epoch, max(seq) AS top FROM ev GROUP BY device_id, epoch),
+            bumped AS (UPDATE devices d SET last_seq = GREATEST(d.last_seq, t.top) FROM tops t
+                       WHERE d.device_id = t.device_id AND d.seq_epoch = t.epoch
+                       RETURNING d.device_id, d.seq_epoch),
             logged AS (INSERT INTO device_events (device_id, seq, event, payload)
-                       SELECT e.device_id, b.last_seq - b.n + row_number() OVER (PARTITION BY e.device_id ORDER BY e.ord), e.event, e.payload::json
-                       FROM ev e JOIN bumped b ON b.device_id = e.device_id
+                       SELECT e.device_id, e.seq, e.event, e.payload::json
+                       FROM ev e JOIN bumped b ON b.device_id = e.device_id AND b.seq_epoch = e.epoch
                        RETURNING 1)
-            SELECT device_id, last_seq, n FROM bumped""";
+            SELECT device_id, seq_epoch FROM bumped""";
+
+    /**
+     * A node takes a phone's sequence over: a new epoch (fencing whoever numbered before) and a block of $2
+     * numbers past everything reserved or stored. Answers the epoch, the highest number stored (the last
+     * event a reader can find: the first number of the block follows it) and the block's end.
+     */
+    static final String TAKE_OVER_SEQ = """
+            UPDATE devices SET seq_epoch = seq_epoch + 1, seq_reserved = GREATEST(seq_reserved, last_seq) + $2
+            WHERE device_id = $1 RETURNING seq_epoch, last_seq, seq_reserved""";
+
+    /** The holder of epoch $2 reserves $3 more numbers; no row when the sequence was taken over meanwhile. */
+    static final String EXTEND_SEQ = """
+            UPDATE devices SET seq_reserved = seq_reserved + $3 WHERE device_id = $1 AND seq_epoch = $2
+            RETURNING seq_reserved""";
+
+    /** The holder of epoch $2 gives back what it reserved past $3, the last number it handed out. */
+    static final String RELEASE_SEQ = """
+            UPDATE devices SET seq_reserved = $3 WHERE device_id = $1 AND seq_epoch = $2 AND seq_reserved > $3""";
 
     static final String UPSERT_CONVERSATIONS = """
             INSERT INTO conversations (device_id, id, phone_number, contact_name, last_message_time, unread_count, doc, updated_at)
@@ -254,12 +274,20 @@ final class StoreSql {
             UPDATE outbox SET state = 'expired' WHERE state = 'pending' AND created_at < $1
             RETURNING device_id, key, event""";
 
+    // Each event with the number of the event logged before it ("prev"): numbers between were never stored
+    // (skipped, or their writes failed). Before the oldest event kept, that is the highest number pruned, so a
+    // first event whose prev is past $2 says the events after $2 are no longer all there.
     static final String EVENTS_SINCE = """
-            SELECT seq, event, payload::text AS payload FROM device_events
-            WHERE device_id = $1 AND seq > $2 ORDER BY seq LIMIT $3""";
+            WITH page AS (SELECT seq, event, payload FROM device_events WHERE device_id = $1 AND seq > $2 ORDER BY seq LIMIT $3),
+            before AS (SELECT COALESCE((SELECT max(seq) FROM device_events WHERE device_id = $1 AND seq <= $2),
+                                       (SELECT log_pruned_to FROM devices WHERE device_id = $1), 0) AS seq)
+            SELECT p.seq, lag(p.seq, 1, b.seq) OVER (ORDER BY p.seq) AS prev, p.event, p.payload::text AS payload
+            FROM page p CROSS JOIN before b ORDER BY p.seq""";
 
     static final String LAST_SEQ = "SELECT last_seq FROM devices WHERE device_id = $1";
 
     // The log keeps a window per device; a browser further behind gets a full sync instead.
-    static final String PRUNE_EVENTS = "DELETE FROM device_events WHERE device_id = $1 AND seq <= $2";
+    static final String PRUNE_EVENTS = """
+            WITH pruned AS (DELETE FROM device_events WHERE device_id = $1 AND seq <= $2)
+            UPDATE devices SET log_pruned_to = GREATEST(log_pruned_to, $2) WHERE device_id = $1""";
 }

@@ -23,6 +23,11 @@ public enum FailureReason {
     RATE_LIMITED("rate_limited", true),
     /** The database could not be reached, refused for now, or did not answer in time. */
     STORAGE_UNAVAILABLE("storage_unavailable", true),
+    /**
+     * A phone event on a connection whose numbering a newer connection of the same phone took over (the
+     * phone reconnected): not stored; send it again on the current connection.
+     */
+    SUPERSEDED("superseded", true),
     /** Anything else that went wrong inside the relay. */
     INTERNAL("internal", false),
     /** A connection closed for not registering or authenticating in time. */

@@ -48,7 +48,7 @@ class ClusterRestartsIT {
     @Order(1)
     @Timeout(value = 3, unit = TimeUnit.HOURS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     @DisplayName("kill -9 of a node every few seconds (each started again) and one PostgreSQL restart: "
-            + "every browser ends with every message once after de-duplication, in order, gap-free; every acknowledged send reached its phone")
+            + "every browser ends with every message once after de-duplication, in order (each event following the one it names as before it); every acknowledged send reached its phone")
     void killsAndDatabaseRestart() throws Exception {
         JsonObject options = traffic(MESSAGES / PHONES);
         try (NodeDriver driver = NodeDriver.start("hosts-stream.js", cluster.dir().resolve("client-kills.log"), options.encode())) {

@@ -173,6 +173,13 @@ final class LocalCluster implements AutoCloseable, BeforeAllCallback, AfterAllCa
         return node;
     }
 
+    /** Every node's whole log, one after the other. */
+    String fullLogs() {
+        StringBuilder out = new StringBuilder();
+        nodes.values().forEach(n -> out.append(n.log()).append('\n'));
+        return out.toString();
+    }
+
     /** Every node's log tail and the balancer's, for assertion messages. */
     String logs() {
         StringBuilder out = new StringBuilder();

@@ -34,7 +34,7 @@ class PartitionIT {
     @Test
     @Timeout(value = 240, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     @DisplayName("merges within seconds of the heal; every browser, without asking, ends with every message exactly once, in order, "
-            + "gap-free; every acknowledged send reaches its phone once; browsers told the phone went offline are told it is back")
+            + "each event following the one it names as before it; every acknowledged send reaches its phone once; browsers told the phone went offline are told it is back")
     void partitionAndHeal() throws Exception {
         String cut = "n1";
         JsonObject options = new JsonObject()

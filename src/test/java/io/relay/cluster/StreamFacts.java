@@ -19,8 +19,11 @@ import java.util.TreeSet;
  */
 record StreamFacts(String name, List<Delivery> deliveries, List<Delivery> applied, JsonObject raw) {
 
-    /** One numbered event: its seq, the message ids it carried, whether it came while a resume was under way. */
-    record Delivery(Long seq, List<String> ids, boolean duringResume, boolean snapshot) {
+    /**
+     * One numbered event: its seq, the number it names as the one before ({@code prevSeq}: lower than seq - 1
+     * across numbers that were skipped), the message ids it carried, whether it came while a resume was under way.
+     */
+    record Delivery(Long seq, Long prevSeq, List<String> ids, boolean duringResume, boolean snapshot) {
     }
 
     static StreamFacts of(JsonObject browser) {
@@ -33,7 +36,7 @@ record StreamFacts(String name, List<Delivery> deliveries, List<Delivery> applie
         for (Object o : array) {
             JsonObject d = (JsonObject) o;
             List<String> ids = d.getJsonArray("ids").stream().map(String::valueOf).toList();
-            out.add(new Delivery(d.getLong("seq"), ids, Boolean.TRUE.equals(d.getBoolean("duringResume")),
+            out.add(new Delivery(d.getLong("seq"), d.getLong("prevSeq"), ids, Boolean.TRUE.equals(d.getBoolean("duringResume")),
                     Boolean.TRUE.equals(d.getBoolean("snapshot"))));
         }
         return out;
@@ -71,18 +74,26 @@ record StreamFacts(String name, List<Delivery> deliveries, List<Delivery> applie
                 .toList();
     }
 
-    /** Seqs between the first and the last this browser saw that never arrived. */
+    /**
+     * Numbers that an event this browser got names as the one before it, at or after the first it saw, and that
+     * never arrived: events lost on the way. (Numbers no event names were skipped, never used.)
+     */
     List<Long> missingSeqs() {
         TreeSet<Long> seen = new TreeSet<>(seqCounts().keySet());
         List<Long> missing = new ArrayList<>();
         if (!seen.isEmpty()) {
-            for (long s = seen.first(); s <= seen.last(); s++) {
-                if (!seen.contains(s)) {
-                    missing.add(s);
-                }
-            }
+            deliveries.stream().filter(d -> d.seq() != null && d.prevSeq() != null)
+                    .map(StreamFacts.Delivery::prevSeq)
+                    .filter(prev -> prev >= seen.first() && !seen.contains(prev))
+                    .distinct().forEach(missing::add);
         }
         return missing;
+    }
+
+    /** Ranges of numbers skipped between events this browser applied, as "from..to". */
+    List<String> skippedRanges() {
+        return applied.stream().filter(d -> !d.snapshot() && d.prevSeq() != null && d.prevSeq() < d.seq() - 1)
+                .map(d -> (d.prevSeq() + 1) + ".." + (d.seq() - 1)).distinct().toList();
     }
 
     /** Distinct seqs under which each message id arrived: one per time the relay stored (and numbered) it. */

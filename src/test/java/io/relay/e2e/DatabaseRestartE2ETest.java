@@ -35,7 +35,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.LongStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -98,9 +97,10 @@ class DatabaseRestartE2ETest {
                     .containsOnlyKeys(strings(result.getJsonArray("tempIds")))
                     .allSatisfy((key, state) -> assertThat(state).isEqualTo("delivered"));
             long lastSeq = result.getLong("lastSeq");
-            assertThat(longs(c, "SELECT seq FROM device_events WHERE device_id = ? ORDER BY seq", deviceId))
-                    .as("the event log numbers without gaps")
-                    .containsExactlyElementsOf(LongStream.rangeClosed(1, lastSeq).boxed().toList());
+            // Relayed first: an event refused during an outage had its number already, and is never stored.
+            List<Long> logged = longs(c, "SELECT seq FROM device_events WHERE device_id = ? ORDER BY seq", deviceId);
+            assertThat(logged).as("the event log: one event per acknowledged message, each number once, up to the last")
+                    .hasSize(result.getJsonArray("messageIds").size()).doesNotHaveDuplicates().endsWith(lastSeq);
         }
     }
 

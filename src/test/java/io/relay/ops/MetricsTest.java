@@ -139,7 +139,15 @@ class MetricsTest {
             web.await("messages:sync");
             web.emit("web:send-message", new JsonObject().put("phoneNumber", "+100").put("message", SMS_BODY).put("tempId", "t1"));
             phone.await("send:message");
-            return await(http.get(node.port(), "127.0.0.1", "/metrics").send());
+            // The browser's send completes (and is timed) once the phone's node answered that it stored and
+            // emitted it, which may come just after the phone has it.
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+            HttpResponse<Buffer> scrape;
+            do {
+                scrape = await(http.get(node.port(), "127.0.0.1", "/metrics").send());
+            } while (!scrape.bodyAsString().contains("relay_relay_latency_seconds_count{event=\"web:send-message\"}")
+                    && System.nanoTime() < deadline);
+            return scrape;
         }
     }
 

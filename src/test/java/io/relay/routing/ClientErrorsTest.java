@@ -23,6 +23,7 @@ class ClientErrorsTest {
         Arrays.stream(FailureReason.values()).forEach(r -> codes.put(r.code(), r.retryable()));
         assertThat(codes).containsExactlyInAnyOrderEntriesOf(Map.ofEntries(
                 Map.entry("storage_unavailable", true), Map.entry("flood", true), Map.entry("rate_limited", true),
+                Map.entry("superseded", true),
                 Map.entry("bad_request", false), Map.entry("invalid_data", false), Map.entry("not_registered", false),
                 Map.entry("not_authenticated", false), Map.entry("unknown_event", false), Map.entry("internal", false),
                 Map.entry("identify_timeout", false), Map.entry("unpaired_timeout", false),

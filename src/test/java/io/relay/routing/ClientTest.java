@@ -96,7 +96,7 @@ class ClientTest {
     }
 
     @Test
-    @DisplayName("relays a phone's event to browsers as the phone sent it, with the relay's seq added last (or in place of a seq of the phone's own)")
+    @DisplayName("relays a phone's event to browsers as the phone sent it, with the relay's seq and prevSeq added last (or in place of fields of the phone's own)")
     void relaysAsSent(Vertx vertx, VertxTestContext ctx) {
         RecordingSocket phone = connect();
         RecordingSocket browser = new RecordingSocket(context);
@@ -110,8 +110,8 @@ class ClientTest {
                 .onComplete(ctx.succeeding(v -> ctx.verify(() -> {
                     List<String> relayed = browser.packets.stream().filter(p -> p.startsWith("2[\"messages:sync\"")).toList();
                     assertThat(relayed).containsExactly(
-                            "2[\"messages:sync\"," + first.substring(0, first.length() - 1) + ",\"seq\":1}]",
-                            "2[\"messages:sync\",{\"seq\":2,\"messages\":[],\"z\":1}]");
+                            "2[\"messages:sync\"," + first.substring(0, first.length() - 1) + ",\"seq\":1,\"prevSeq\":0}]",
+                            "2[\"messages:sync\",{\"seq\":2,\"messages\":[],\"z\":1,\"prevSeq\":1}]");
                     ctx.completeNow();
                 })));
     }
@@ -133,7 +133,7 @@ class ClientTest {
                     assertThat(acks.get(0).getString("error")).contains("binary");
                     assertThat(acks.get(1).getBoolean("success")).isTrue();
                     List<String> relayed = browser.packets.stream().filter(p -> p.startsWith("2[\"messages:sync\"")).toList();
-                    assertThat(relayed).hasSize(1).allSatisfy(p -> assertThat(p).contains("\"m2\"").contains("\"seq\":1}"));
+                    assertThat(relayed).hasSize(1).allSatisfy(p -> assertThat(p).contains("\"m2\"").contains("\"seq\":1,\"prevSeq\":0}"));
                     ctx.completeNow();
                 })));
     }

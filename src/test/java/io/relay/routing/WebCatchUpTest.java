@@ -86,13 +86,25 @@ class WebCatchUpTest {
 
     /** Stores event {@code seq} in the log and returns its live packet. */
     private String stored(long seq) {
-        JsonObject payload = new JsonObject().put("messages", new JsonArray().add(new JsonObject().put("id", "m" + seq)));
-        log.put(seq, new JsonObject().put("seq", seq).put("event", Events.MESSAGES_SYNC).put("payload", payload.copy()));
-        return SocketIoPackets.encodeEvent(Events.MESSAGES_SYNC, payload.put("seq", seq));
+        return stored(seq, seq - 1);
+    }
+
+    /** Stores event {@code seq}, whose predecessor is {@code prev} (numbers between were skipped), and returns its live packet. */
+    private String stored(long seq, long prev) {
+        log.put(seq, new JsonObject().put("seq", seq).put("prev", prev).put("event", Events.MESSAGES_SYNC).put("payload", payload(seq)));
+        return packet(seq);
+    }
+
+    private static JsonObject payload(long seq) {
+        return new JsonObject().put("messages", new JsonArray().add(new JsonObject().put("id", "m" + seq)));
+    }
+
+    private static String packet(long seq) {
+        return SocketIoPackets.encodeEvent(Events.MESSAGES_SYNC, payload(seq).put("seq", seq));
     }
 
     private void live(long seq) {
-        catchUp.received(PHONE, Events.MESSAGES_SYNC, seq, stored(seq));
+        catchUp.received(PHONE, Events.MESSAGES_SYNC, seq, seq - 1, stored(seq));
     }
 
     private void opened(long last) {
@@ -131,8 +143,8 @@ class WebCatchUpTest {
         stored(3);
         live(4); // fills 3 from the log, then hands 4
         until(() -> handed.size() == 2);
-        catchUp.received(PHONE, Events.MESSAGES_SYNC, 3L, "late copy of 3");
-        catchUp.received(PHONE, Events.MESSAGES_SYNC, 4L, "late copy of 4");
+        catchUp.received(PHONE, Events.MESSAGES_SYNC, 3L, 2L, "late copy of 3");
+        catchUp.received(PHONE, Events.MESSAGES_SYNC, 4L, 3L, "late copy of 4");
         assertThat(handed).containsExactly("seq 3", "seq 4");
     }
 
@@ -143,7 +155,7 @@ class WebCatchUpTest {
         logGate = Promise.promise();
         stored(2);
         live(3);
-        catchUp.received(PHONE, Events.MOBILE_CONNECTED, null, "connected");
+        catchUp.received(PHONE, Events.MOBILE_CONNECTED, null, null, "connected");
         assertThat(handed).isEmpty();
         logGate.complete();
         until(() -> handed.size() == 3);
@@ -190,5 +202,46 @@ class WebCatchUpTest {
         live(11);
         assertThat(handed.get(handed.size() - 1)).isEqualTo("seq 11");
         assertThat(new ArrayList<>(handed)).hasSize(5);
+    }
+
+    @Test
+    @DisplayName("numbers skipped after a takeover are stepped over: an event naming the last one handed over as its predecessor goes at once")
+    void skippedNumbersLive() {
+        opened(2);
+        catchUp.received(PHONE, Events.MESSAGES_SYNC, 1_003L, 2L, stored(1_003, 2));
+        catchUp.received(PHONE, Events.MESSAGES_SYNC, 1_004L, 1_003L, stored(1_004, 1_003));
+        assertThat(handed).containsExactly("seq 1003", "seq 1004");
+    }
+
+    @Test
+    @DisplayName("a skipped range inside the log is stepped over while catching up, without a reset")
+    void skippedNumbersInTheLog() {
+        opened(2);
+        stored(3);
+        stored(1_004, 3); // the phone moved to another node, whose block starts past the first one's
+        catchUp.received(PHONE, Events.MESSAGES_SYNC, 1_005L, 1_004L, stored(1_005, 1_004));
+        until(() -> handed.size() == 3);
+        assertThat(handed).containsExactly("seq 3", "seq 1004", "seq 1005");
+    }
+
+    @Test
+    @DisplayName("an event relayed before its predecessor was stored waits until the write behind it lands, then both go in order")
+    void predecessorStoredLate() throws Exception {
+        opened(2);
+        catchUp.received(PHONE, Events.MESSAGES_SYNC, 4L, 3L, packet(4)); // 3 never reached this node; neither is stored yet
+        Thread.sleep(150); // at least one read of the log found nothing newer
+        assertThat(handed).isEmpty();
+        stored(3); // the writes behind them land, in the order they were numbered
+        stored(4);
+        until(() -> handed.size() == 2);
+        assertThat(handed).containsExactly("seq 3", "seq 4");
+    }
+
+    @Test
+    @DisplayName("an event of a node of the previous version (no predecessor given) counts as following the number before it")
+    void withoutPredecessor() {
+        opened(2);
+        catchUp.received(PHONE, Events.MESSAGES_SYNC, 3L, null, stored(3));
+        assertThat(handed).containsExactly("seq 3");
     }
 }

@@ -3,6 +3,7 @@ package io.relay.store;
 import io.relay.ops.Metrics;
 import io.relay.vocabulary.FailureReason;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.CompositeFuture;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -24,7 +25,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -62,11 +65,17 @@ class GroupCommitTest {
 
     private Context persistence;
 
-    /** A store whose group commit runs on a context of its own, as the persistence verticle's does. */
+    /** A store whose group commit runs on a context of its own, as the persistence verticle's does; every write waits up to {@code maxWait}. */
     private Future<PgStore> store(Vertx vertx, int maxRows, Duration maxWait, int maxInFlight) {
+        return store(vertx, maxRows, maxWait, maxWait, maxInFlight);
+    }
+
+    /** As above, log appends waiting up to {@code behindWait} and every other write up to {@code maxWait}. */
+    private Future<PgStore> store(Vertx vertx, int maxRows, Duration maxWait, Duration behindWait, int maxInFlight) {
         persistence = vertx.getOrCreateContext();
         return onContext(persistence, () -> {
-            commit = new GroupCommit(vertx, persistence, pool, new GroupCommit.Settings(maxRows, maxWait, maxInFlight, PgStore.TIMEOUT), metrics::storeFlush);
+            commit = new GroupCommit(vertx, persistence, pool, new GroupCommit.Settings(maxRows, maxWait, behindWait, maxInFlight, PgStore.TIMEOUT),
+                    metrics::storeFlush);
             return Future.succeededFuture(new PgStore(pool, commit));
         });
     }
@@ -84,6 +93,30 @@ class GroupCommitTest {
             inserts.add(pool.preparedQuery("INSERT INTO devices (device_id) VALUES ($1)").execute(Tuple.of(id)));
         }
         return Future.all(inserts).mapEmpty();
+    }
+
+    /**
+     * Registers the phones and takes their sequences over, as their nodes do when they connect (statements of
+     * their own, not flushes): each phone's events are then numbered from its holder.
+     */
+    private Future<Map<String, SequenceHolder>> phones(Store store, String... ids) {
+        return devices(ids).compose(v -> {
+            List<Future<SequenceHolder>> takeovers = new ArrayList<>();
+            for (String id : ids) {
+                takeovers.add(SequenceHolder.takeOver(store, id));
+            }
+            return Future.all(takeovers).map(all -> {
+                Map<String, SequenceHolder> held = new HashMap<>();
+                for (int i = 0; i < ids.length; i++) {
+                    held.put(ids[i], takeovers.get(i).result());
+                }
+                return held;
+            });
+        });
+    }
+
+    private Future<Long> flushes() {
+        return onContext(persistence, () -> Future.succeededFuture(commit.flushes()));
     }
 
     private Future<List<String>> strings(String sql) {
@@ -121,17 +154,21 @@ class GroupCommitTest {
         List<Future<?>> calls = new ArrayList<>();
         // 14 rows, the size bound: 2 + 2 (two phones' messages) + 2 + 2 (two phones' conversation lists of one,
         // each with its log entry) + 3 (a status, the command it settles, its log entry) + 1 queued + 1 claimed + 1 confirmed.
-        store(vertx, 14, FAR, 2).compose(store -> devices("phone-a", "phone-b")
-                .compose(v -> pool.query("""
+        store(vertx, 14, FAR, 2).compose(store -> phones(store, "phone-a", "phone-b")
+                .compose(held -> pool.query("""
                         INSERT INTO messages (device_id, id, doc) VALUES ('phone-a', 'old', '{"id":"old"}');
                         INSERT INTO outbox (device_id, key, event, payload) VALUES
-                          ('phone-a', 'to-claim', 'send:message', '{}'), ('phone-b', 'to-confirm', 'send:message', '{}')""").execute())
-                .compose(v -> {
-                    calls.add(store.saveMessagesAndLog("phone-a", messages("a1", "a2"), "messages:sync", new JsonObject().put("m", "a").encode()));
-                    calls.add(store.saveMessagesAndLog("phone-b", messages("b1", "b2"), "messages:sync", new JsonObject().put("m", "b").encode()));
-                    calls.add(store.saveConversationsAndLog("phone-a", conversation("ca"), "conversations:sync", new JsonObject().put("c", "a").encode()));
-                    calls.add(store.saveConversationsAndLog("phone-b", conversation("cb"), "conversations:sync", new JsonObject().put("c", "b").encode()));
-                    calls.add(store.recordStatusAndLog("phone-a", "old", "delivered", "old", "message:status", new JsonObject().put("s", "a").encode()));
+                          ('phone-a', 'to-claim', 'send:message', '{}'), ('phone-b', 'to-confirm', 'send:message', '{}')""").execute().map(held))
+                .compose(held -> {
+                    SequenceHolder a = held.get("phone-a"), b = held.get("phone-b");
+                    calls.add(store.saveMessagesAndLog("phone-a", messages("a1", "a2"), a.next("messages:sync"), new JsonObject().put("m", "a").encode()));
+                    calls.add(store.saveMessagesAndLog("phone-b", messages("b1", "b2"), b.next("messages:sync"), new JsonObject().put("m", "b").encode()));
+                    calls.add(store.saveConversationsAndLog("phone-a", conversation("ca"), a.next("conversations:sync"),
+                            new JsonObject().put("c", "a").encode()));
+                    calls.add(store.saveConversationsAndLog("phone-b", conversation("cb"), b.next("conversations:sync"),
+                            new JsonObject().put("c", "b").encode()));
+                    calls.add(store.recordStatusAndLog("phone-a", "old", "delivered", "old", a.next("message:status"),
+                            new JsonObject().put("s", "a").encode()));
                     calls.add(store.enqueueCommand("phone-b", "fresh", "mark:read", new JsonObject().put("n", 3)));
                     calls.add(store.claimCommand("phone-a", "to-claim", handover.toString(), false));
                     calls.add(store.confirmCommand("phone-b", "to-confirm"));
@@ -139,23 +176,19 @@ class GroupCommitTest {
                 })
                 .compose(v -> Future.all(
                         strings("SELECT device_id, id FROM messages ORDER BY 1, 2"),
-                        strings("SELECT device_id, seq FROM device_events ORDER BY 1, 2"),
+                        strings("SELECT device_id, seq FROM device_events ORDER BY device_id, seq"),
                         strings("SELECT device_id, id FROM conversations ORDER BY 1, 2"),
                         strings("SELECT id, status FROM messages WHERE id = 'old'"),
                         strings("SELECT key, state FROM outbox ORDER BY 1"))))
                 .onComplete(ctx.succeeding(db -> ctx.verify(() -> {
                     assertThat(commit.flushes()).isEqualTo(1);
-                    assertThat(calls.get(0).result()).as("phone-a's batch number").isEqualTo(1L);
-                    assertThat(calls.get(1).result()).as("phone-b's batch number").isEqualTo(1L);
-                    assertThat(calls.get(2).result()).as("phone-a's next event").isEqualTo(2L);
-                    assertThat(calls.get(3).result()).as("phone-b's next event").isEqualTo(2L);
-                    assertThat(calls.get(4).result()).as("phone-a's third event").isEqualTo(3L);
                     assertThat(calls.get(5).result()).as("a fresh command").isEqualTo(true);
                     @SuppressWarnings("unchecked")
                     Optional<JsonObject> claimed = (Optional<JsonObject>) calls.get(6).result();
                     assertThat(claimed).hasValueSatisfying(c -> assertThat(c.getString("key")).isEqualTo("to-claim"));
                     assertThat(db.<List<String>>resultAt(0)).containsExactly("phone-a a1", "phone-a a2", "phone-a old", "phone-b b1", "phone-b b2");
-                    assertThat(db.<List<String>>resultAt(1)).containsExactly("phone-a 1", "phone-a 2", "phone-a 3", "phone-b 1", "phone-b 2");
+                    assertThat(db.<List<String>>resultAt(1)).as("each phone's events under the numbers its node gave")
+                            .containsExactly("phone-a 1", "phone-a 2", "phone-a 3", "phone-b 1", "phone-b 2");
                     assertThat(db.<List<String>>resultAt(2)).containsExactly("phone-a ca", "phone-b cb");
                     assertThat(db.<List<String>>resultAt(3)).containsExactly("old delivered");
                     assertThat(db.<List<String>>resultAt(4)).containsExactly("fresh pending", "to-claim delivered", "to-confirm done");
@@ -186,27 +219,25 @@ class GroupCommitTest {
     }
 
     @Test
-    @DisplayName("a phone's conversation list and its log entry, and a status with the command it settles and its log entry, are each one write: one flush, one commit, numbered in turn")
+    @DisplayName("a phone's conversation list and its log entry, and a status with the command it settles and its log entry, are each one write: one flush, one commit")
     void eventsStoredTogether(Vertx vertx, VertxTestContext ctx) {
         // No time bound and one flush at a time: each call alone would be a flush of its own.
-        store(vertx, 1_000, Duration.ZERO, 1).compose(store -> devices("phone-t")
-                .compose(v -> pool.query("""
+        store(vertx, 1_000, Duration.ZERO, 1).compose(store -> phones(store, "phone-t").compose(held -> pool.query("""
                         INSERT INTO messages (device_id, id, doc) VALUES ('phone-t', 'm1', '{"id":"m1"}');
-                        INSERT INTO outbox (device_id, key, event, payload) VALUES ('phone-t', 'temp-1', 'send:message', '{}')""").execute())
-                .compose(v -> onContext(persistence, () -> Future.succeededFuture(commit.flushes())))
-                .compose(before -> store.saveConversationsAndLog("phone-t", conversation("c1"), "conversations:sync", new JsonObject().put("k", 1).encode())
-                        .compose(first -> store.recordStatusAndLog("phone-t", "m1", "delivered", "temp-1", "message:status",
-                                        new JsonObject().put("k", 2).encode())
-                                .map(second -> List.of(first, second)))
-                        .compose(seqs -> onContext(persistence, () -> Future.succeededFuture(commit.flushes() - before))
-                                .map(flushes -> List.of(seqs.get(0), seqs.get(1), flushes)))))
+                        INSERT INTO outbox (device_id, key, event, payload) VALUES ('phone-t', 'temp-1', 'send:message', '{}')""").execute()
+                .compose(v -> flushes())
+                .compose(before -> store.saveConversationsAndLog("phone-t", conversation("c1"), held.get("phone-t").next("conversations:sync"),
+                                new JsonObject().put("k", 1).encode())
+                        .compose(first -> store.recordStatusAndLog("phone-t", "m1", "delivered", "temp-1", held.get("phone-t").next("message:status"),
+                                new JsonObject().put("k", 2).encode()))
+                        .compose(second -> flushes().map(after -> List.of(after - before))))))
                 .compose(outcome -> strings("SELECT id, phone_number FROM conversations WHERE device_id = 'phone-t'")
                         .compose(conversations -> strings("SELECT id, status FROM messages WHERE device_id = 'phone-t'")
                                 .compose(statuses -> strings("SELECT key, done_at IS NOT NULL FROM outbox WHERE device_id = 'phone-t'")
                                         .compose(outbox -> strings("SELECT seq, event FROM device_events WHERE device_id = 'phone-t' ORDER BY seq")
                                                 .map(log -> List.<List<?>>of(outcome, conversations, statuses, outbox, log))))))
                 .onComplete(ctx.succeeding(all -> ctx.verify(() -> {
-                    assertThat(all.get(0)).as("seqs, then flushes for the two calls").isEqualTo(List.of(1L, 2L, 2L));
+                    assertThat(all.get(0)).as("flushes for the two calls").isEqualTo(List.of(2L));
                     assertThat(all.get(1)).isEqualTo(List.of("c1 +1555"));
                     assertThat(all.get(2)).isEqualTo(List.of("m1 delivered"));
                     assertThat(all.get(3)).isEqualTo(List.of("temp-1 true"));
@@ -218,15 +249,15 @@ class GroupCommitTest {
     @Test
     @DisplayName("a flush starts as soon as the rows waiting reach the size bound, whatever the time bound; what is left waits for it")
     void flushesBySize(Vertx vertx, VertxTestContext ctx) {
-        List<Future<Long>> calls = new ArrayList<>();
+        List<Future<Void>> calls = new ArrayList<>();
         String[] phones = IntStream.range(0, 10).mapToObj(i -> "phone-" + i).toArray(String[]::new);
-        store(vertx, 4, FAR, 4).compose(store -> devices(phones).map(store)).compose(store -> {
+        store(vertx, 4, FAR, 4).compose(store -> phones(store, phones).compose(held -> {
             for (int i = 0; i < 10; i++) {
-                calls.add(store.saveMessagesAndLog(phones[i], messages("m" + i), "messages:sync", "{}"));
+                calls.add(store.saveMessagesAndLog(phones[i], messages("m" + i), held.get(phones[i]).next("messages:sync"), "{}"));
             }
             // 10 one-row writes, flushes of 4 rows: two flushes start at once, the last two writes wait.
             return Future.all(calls.subList(0, 8));
-        }).compose(v -> onContext(persistence, () -> Future.succeededFuture(commit.flushes())))
+        })).compose(v -> flushes())
                 .compose(flushes -> {
                     ctx.verify(() -> {
                         assertThat(flushes).isEqualTo(2);
@@ -247,13 +278,15 @@ class GroupCommitTest {
     @Test
     @DisplayName("writes handed over apart within the time bound share a flush, and a lone write goes once its time bound has passed")
     void flushesByTime(Vertx vertx, VertxTestContext ctx) {
-        store(vertx, 1_000, Duration.ofSeconds(2), 2).compose(store -> devices("phone-1", "phone-2", "phone-3").map(store)).compose(store -> {
-            Future<Long> first = store.saveMessagesAndLog("phone-1", messages("m1"), "messages:sync", "{}");
-            Future<Long> second = vertx.timer(20).compose(t -> store.saveMessagesAndLog("phone-2", messages("m2"), "messages:sync", "{}"));
-            return Future.all(first, second).map(store);
-        }).compose(store -> onContext(persistence, () -> Future.succeededFuture(commit.flushes())).compose(flushes -> {
-            ctx.verify(() -> assertThat(flushes).as("both writes, handed over 20 ms apart, in one flush").isEqualTo(1));
-            return store.saveMessagesAndLog("phone-3", messages("m3"), "messages:sync", "{}"); // alone: only the time bound starts its flush
+        store(vertx, 1_000, Duration.ofSeconds(2), 2).compose(store -> phones(store, "phone-1", "phone-2", "phone-3").compose(held -> {
+            Future<Void> first = store.saveMessagesAndLog("phone-1", messages("m1"), held.get("phone-1").next("messages:sync"), "{}");
+            Future<Void> second = vertx.timer(20)
+                    .compose(t -> store.saveMessagesAndLog("phone-2", messages("m2"), held.get("phone-2").next("messages:sync"), "{}"));
+            return Future.all(first, second).compose(v -> flushes()).compose(flushes -> {
+                ctx.verify(() -> assertThat(flushes).as("both writes, handed over 20 ms apart, in one flush").isEqualTo(1));
+                // alone: only the time bound starts its flush
+                return store.saveMessagesAndLog("phone-3", messages("m3"), held.get("phone-3").next("messages:sync"), "{}");
+            });
         })).compose(v -> strings("SELECT id FROM messages ORDER BY 1"))
                 .onComplete(ctx.succeeding(ids -> ctx.verify(() -> {
                     assertThat(ids).containsExactly("m1", "m2", "m3");
@@ -274,12 +307,12 @@ class GroupCommitTest {
                 END $$;
                 CREATE TRIGGER cut_off BEFORE INSERT ON conversations FOR EACH ROW EXECUTE FUNCTION cut_off();""";
         List<Future<Object>> first = new ArrayList<>(), second = new ArrayList<>();
-        store(vertx, 3, FAR, 1).compose(store -> devices("phone-a", "phone-b", "doomed").compose(v -> pool.query(trigger).execute()).compose(v -> {
+        store(vertx, 3, FAR, 1).compose(store -> phones(store, "phone-a", "phone-b", "doomed").compose(held -> pool.query(trigger).execute().map(held)).compose(held -> {
             // Flushes of 3 rows, one at a time: [a's message, doomed's list and its log entry] and then [b's two writes, as many rows].
-            first.add(codeOf(store.saveMessagesAndLog("phone-a", messages("a1"), "messages:sync", "{}")));
-            first.add(codeOf(store.saveConversationsAndLog("doomed", conversation("d"), "conversations:sync", "{}")));
-            second.add(codeOf(store.saveMessagesAndLog("phone-b", messages("b1"), "messages:sync", "{}")));
-            second.add(codeOf(store.saveConversationsAndLog("phone-b", conversation("cb"), "conversations:sync", "{}")));
+            first.add(codeOf(store.saveMessagesAndLog("phone-a", messages("a1"), held.get("phone-a").next("messages:sync"), "{}")));
+            first.add(codeOf(store.saveConversationsAndLog("doomed", conversation("d"), held.get("doomed").next("conversations:sync"), "{}")));
+            second.add(codeOf(store.saveMessagesAndLog("phone-b", messages("b1"), held.get("phone-b").next("messages:sync"), "{}")));
+            second.add(codeOf(store.saveConversationsAndLog("phone-b", conversation("cb"), held.get("phone-b").next("conversations:sync"), "{}")));
             return Future.all(Future.all(first), Future.all(second));
         })).compose(v -> Future.all(strings("SELECT device_id, id FROM messages ORDER BY 1"), strings("SELECT device_id, seq FROM device_events ORDER BY 1, 2")))
                 .onComplete(ctx.succeeding(db -> ctx.verify(() -> {
@@ -303,12 +336,12 @@ class GroupCommitTest {
     void badWriteFailsAlone(Vertx vertx, VertxTestContext ctx) {
         List<Future<Object>> codes = new ArrayList<>();
         // 6 rows, the size bound: three phones' messages, a conversation list with its log entry, a queued command.
-        store(vertx, 6, FAR, 1).compose(store -> devices("phone-a", "phone-b", "phone-c").compose(v -> {
-            codes.add(codeOf(store.saveMessagesAndLog("phone-a", messages("a1"), "messages:sync", "{}")));
+        store(vertx, 6, FAR, 1).compose(store -> phones(store, "phone-a", "phone-b", "phone-c").compose(held -> {
+            codes.add(codeOf(store.saveMessagesAndLog("phone-a", messages("a1"), held.get("phone-a").next("messages:sync"), "{}")));
             // PostgreSQL refuses a NUL character in text: only the database can say no to this one.
-            codes.add(codeOf(store.saveMessagesAndLog("phone-b", messages("bad\u0000id"), "messages:sync", "{}")));
-            codes.add(codeOf(store.saveMessagesAndLog("phone-c", messages("c1"), "messages:sync", "{}")));
-            codes.add(codeOf(store.saveConversationsAndLog("phone-a", conversation("ca"), "conversations:sync", "{}")));
+            codes.add(codeOf(store.saveMessagesAndLog("phone-b", messages("bad\u0000id"), held.get("phone-b").next("messages:sync"), "{}")));
+            codes.add(codeOf(store.saveMessagesAndLog("phone-c", messages("c1"), held.get("phone-c").next("messages:sync"), "{}")));
+            codes.add(codeOf(store.saveConversationsAndLog("phone-a", conversation("ca"), held.get("phone-a").next("conversations:sync"), "{}")));
             codes.add(codeOf(store.enqueueCommand("phone-a", "k", "send:message", new JsonObject())));
             return Future.all(codes);
         })).compose(v -> Future.all(strings("SELECT device_id, id FROM messages ORDER BY 1"), strings("SELECT device_id, id FROM conversations"),
@@ -330,13 +363,13 @@ class GroupCommitTest {
         List<Future<Object>> codes = new ArrayList<>();
         // 6 rows, the size bound: three phones' message batches and three queued commands, one row each and
         // one part each (no write stores parts of several kinds together), interleaved as they would arrive.
-        store(vertx, 6, FAR, 1).compose(store -> devices("phone-a", "phone-b", "phone-c").compose(v -> {
-            codes.add(codeOf(store.saveMessagesAndLog("phone-a", messages("a1"), "messages:sync", "{}")));
+        store(vertx, 6, FAR, 1).compose(store -> phones(store, "phone-a", "phone-b", "phone-c").compose(held -> {
+            codes.add(codeOf(store.saveMessagesAndLog("phone-a", messages("a1"), held.get("phone-a").next("messages:sync"), "{}")));
             codes.add(codeOf(store.enqueueCommand("phone-a", "ka", "send:message", new JsonObject())));
             // PostgreSQL refuses a NUL character in text: only the database can say no to this one.
-            codes.add(codeOf(store.saveMessagesAndLog("phone-b", messages("bad\u0000id"), "messages:sync", "{}")));
+            codes.add(codeOf(store.saveMessagesAndLog("phone-b", messages("bad\u0000id"), held.get("phone-b").next("messages:sync"), "{}")));
             codes.add(codeOf(store.enqueueCommand("phone-b", "kb", "send:message", new JsonObject())));
-            codes.add(codeOf(store.saveMessagesAndLog("phone-c", messages("c1"), "messages:sync", "{}")));
+            codes.add(codeOf(store.saveMessagesAndLog("phone-c", messages("c1"), held.get("phone-c").next("messages:sync"), "{}")));
             codes.add(codeOf(store.enqueueCommand("phone-c", "kc", "mark:read", new JsonObject())));
             return Future.all(codes);
         })).compose(v -> Future.all(
@@ -363,52 +396,97 @@ class GroupCommitTest {
     @DisplayName("each caller is answered on its own event loop, whichever thread committed its flush")
     void answersOnTheCallersContext(Vertx vertx, VertxTestContext ctx) {
         List<Context> callers = List.of(vertx.getOrCreateContext(), vertx.getOrCreateContext(), vertx.getOrCreateContext());
-        store(vertx, 1_000, Duration.ofMillis(50), 2).compose(store -> devices("phone-0", "phone-1", "phone-2").map(store)).compose(store -> {
+        store(vertx, 1_000, Duration.ofMillis(50), 2).compose(store -> phones(store, "phone-0", "phone-1", "phone-2").compose(held -> {
             ctx.verify(() -> assertThat(new java.util.HashSet<>(callers)).hasSize(3).doesNotContain(persistence));
             List<Future<Boolean>> answeredAtHome = new ArrayList<>();
             for (int i = 0; i < callers.size(); i++) {
                 Context caller = callers.get(i);
                 String phone = "phone-" + i;
-                answeredAtHome.add(onContext(caller, () -> store.saveMessagesAndLog(phone, messages("m"), "messages:sync", "{}")
-                        .map(seq -> Vertx.currentContext() == caller)));
+                answeredAtHome.add(onContext(caller, () -> store.saveMessagesAndLog(phone, messages("m"), held.get(phone).next("messages:sync"), "{}")
+                        .map(stored -> Vertx.currentContext() == caller)));
             }
             return Future.all(answeredAtHome).map(all -> answeredAtHome.stream().map(Future::result).toList());
-        }).onComplete(ctx.succeeding(atHome -> ctx.verify(() -> {
+        })).onComplete(ctx.succeeding(atHome -> ctx.verify(() -> {
             assertThat(atHome).containsOnly(true);
             ctx.completeNow();
         })));
     }
+
     @Test
-    @DisplayName("batches stored with their event are numbered per device 1, 2, 3... in arrival order, many devices per flush; an unknown device's event fails alone")
-    void numbersLoggedBatches(Vertx vertx, VertxTestContext ctx) {
+    @DisplayName("batches of many devices, each with the number its phone's node gave, are logged many devices per flush; "
+            + "an event of a device without a row fails alone, as superseded")
+    void logsBatchesOfManyDevices(Vertx vertx, VertxTestContext ctx) {
         int phones = 40, rounds = 5;
-        List<Future<Long>> saves = new ArrayList<>();
-        List<String> ids = new ArrayList<>();
-        for (int p = 0; p < phones; p++) {
-            ids.add("logged-" + p);
-        }
-        store(vertx, 1_000, Duration.ZERO, 1).compose(store -> devices(ids.toArray(String[]::new)).compose(v -> {
-            saves.add(store.saveMessagesAndLog("nobody", messages("x1"), "messages:sync", "{}"));
+        List<Future<Object>> saves = new ArrayList<>();
+        String[] ids = IntStream.range(0, phones).mapToObj(p -> "logged-" + p).toArray(String[]::new);
+        store(vertx, 1_000, Duration.ZERO, 1).compose(store -> phones(store, ids).compose(held -> {
+            saves.add(codeOf(store.saveMessagesAndLog("nobody", messages("x1"), new Store.LogEntry("messages:sync", 1, 1, 0), "{}")));
             for (int round = 0; round < rounds; round++) {
                 for (String phone : ids) {
                     JsonObject payload = new JsonObject().put("messages", messages("m" + round));
-                    saves.add(store.saveMessagesAndLog(phone, payload.getJsonArray("messages"), "messages:sync", payload.encode()));
+                    saves.add(codeOf(store.saveMessagesAndLog(phone, payload.getJsonArray("messages"), held.get(phone).next("messages:sync"),
+                            payload.encode())));
                 }
             }
-            return Future.join(saves);
-        })).otherwiseEmpty()
-                .compose(v -> strings("SELECT device_id, seq FROM device_events WHERE device_id = 'logged-7' ORDER BY seq"))
-                .onComplete(ctx.succeeding(logged -> ctx.verify(() -> {
-                    assertThat(saves.get(0).failed()).as("the unknown device's event").isTrue();
-                    for (int p = 0; p < phones; p++) {
-                        List<Long> numbers = new ArrayList<>();
-                        for (int round = 0; round < rounds; round++) {
-                            numbers.add(saves.get(1 + round * phones + p).result());
-                        }
-                        assertThat(numbers).as(ids.get(p)).containsExactly(1L, 2L, 3L, 4L, 5L);
-                    }
-                    assertThat(logged).containsExactly("logged-7 1", "logged-7 2", "logged-7 3", "logged-7 4", "logged-7 5");
+            return Future.all(saves);
+        })).compose(v -> Future.all(strings("SELECT seq FROM device_events WHERE device_id = 'logged-7' ORDER BY seq"),
+                        strings("SELECT device_id, count(*) FROM device_events GROUP BY device_id HAVING count(*) <> " + rounds)))
+                .onComplete(ctx.succeeding(db -> ctx.verify(() -> {
+                    assertThat(saves.get(0).result()).as("the unknown device's event").isEqualTo(FailureReason.SUPERSEDED);
+                    assertThat(saves.subList(1, saves.size())).allSatisfy(save -> assertThat(save.result()).isEqualTo("ok"));
+                    assertThat(db.<List<String>>resultAt(0)).containsExactly("1", "2", "3", "4", "5");
+                    assertThat(db.<List<String>>resultAt(1)).as("devices with another number of events").isEmpty();
                     assertThat(commit.flushes()).as("flushes for %d writes", phones * rounds).isLessThan(phones * rounds / 4);
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("a phone event's log append waits up to its own window, written behind its relay; a write someone waits on goes after its "
+            + "window and takes the appends waiting before it along, in order, in one flush")
+    void logAppendsWaitBehind(Vertx vertx, VertxTestContext ctx) {
+        // The appends' window is longer than the test may run: only the command's flush can take them out.
+        List<Future<Void>> behind = new ArrayList<>();
+        store(vertx, 1_000, Duration.ZERO, FAR, 1).compose(store -> phones(store, "phone-w").compose(held -> {
+            SequenceHolder w = held.get("phone-w");
+            behind.add(store.saveMessagesAndLog("phone-w", messages("w1"), w.next("messages:sync"), "{}"));
+            // A conversation list waits as its log entry does: they are one write, answered as the entry is.
+            behind.add(store.saveConversationsAndLog("phone-w", conversation("cw"), w.next("conversations:sync"), "{}"));
+            return vertx.timer(500).compose(t -> flushes()).compose(flushes -> {
+                ctx.verify(() -> {
+                    assertThat(flushes).as("flushes while only log appends wait").isZero();
+                    assertThat(behind).as("log appends answered").noneMatch(Future::isComplete);
+                });
+                return store.enqueueCommand("phone-w", "k", "send:message", new JsonObject());
+            });
+        })).compose(queued -> Future.all(behind).map(queued))
+                .compose(queued -> flushes().compose(flushes -> Future.all(strings("SELECT seq, event FROM device_events ORDER BY seq"),
+                        strings("SELECT id FROM conversations"), strings("SELECT key FROM outbox")).map(db -> List.of(queued, flushes, db))))
+                .onComplete(ctx.succeeding(outcome -> ctx.verify(() -> {
+                    assertThat(outcome.get(0)).as("the command queued").isEqualTo(true);
+                    assertThat(outcome.get(1)).as("flushes: the command's, which took the appends along").isEqualTo(1L);
+                    CompositeFuture db = (CompositeFuture) outcome.get(2);
+                    assertThat(db.<List<String>>resultAt(0)).containsExactly("1 messages:sync", "2 conversations:sync");
+                    assertThat(db.<List<String>>resultAt(1)).containsExactly("cw");
+                    assertThat(db.<List<String>>resultAt(2)).containsExactly("k");
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("a log append goes once its own window has passed, not the other writes' longer one; a write handed over with it goes in the same flush")
+    void logAppendAloneGoesAfterItsWindow(Vertx vertx, VertxTestContext ctx) {
+        // The other writes' window is longer than the test may run: only the append's can start the flush.
+        Duration behind = Duration.ofMillis(300);
+        store(vertx, 1_000, FAR, behind, 1).compose(store -> phones(store, "phone-l").compose(held -> {
+            long handedOver = System.nanoTime();
+            Future<Void> append = store.saveMessagesAndLog("phone-l", messages("l1"), held.get("phone-l").next("messages:sync"), "{}");
+            Future<Boolean> queued = store.enqueueCommand("phone-l", "k", "send:message", new JsonObject());
+            return Future.all(append, queued).map(v -> Duration.ofNanos(System.nanoTime() - handedOver));
+        })).compose(waited -> flushes().map(flushes -> List.of(waited, flushes)))
+                .onComplete(ctx.succeeding(outcome -> ctx.verify(() -> {
+                    assertThat((Duration) outcome.get(0)).as("not before the append's window").isGreaterThanOrEqualTo(behind);
+                    assertThat(outcome.get(1)).as("flushes").isEqualTo(1L);
                     ctx.completeNow();
                 })));
     }
@@ -418,9 +496,9 @@ class GroupCommitTest {
     void lastVersionWins(Vertx vertx, VertxTestContext ctx) {
         JsonArray first = new JsonArray().add(new JsonObject().put("id", "m1").put("status", "sending"));
         JsonArray second = new JsonArray().add(new JsonObject().put("id", "m1").put("status", "sent"));
-        store(vertx, 2, FAR, 1).compose(store -> devices("p").map(store))
-                .compose(store -> Future.all(store.saveMessagesAndLog("p", first, "messages:sync", "{}"),
-                        store.saveMessagesAndLog("p", second, "messages:sync", "{}")))
+        store(vertx, 2, FAR, 1).compose(store -> phones(store, "p").compose(held -> Future.all(
+                        store.saveMessagesAndLog("p", first, held.get("p").next("messages:sync"), "{}"),
+                        store.saveMessagesAndLog("p", second, held.get("p").next("messages:sync"), "{}"))))
                 .compose(v -> strings("SELECT status FROM messages"))
                 .onComplete(ctx.succeeding(statuses -> ctx.verify(() -> {
                     assertThat(statuses).containsExactly("sent");

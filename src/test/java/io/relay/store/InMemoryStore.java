@@ -26,7 +26,8 @@ import static io.relay.store.StoreArgs.id;
 /**
  * The {@link Store} in memory, for unit tests of the relay's logic that need a store but not PostgreSQL.
  * It keeps the interface's contract as {@link PgStore} does (checked against it by {@code StoreContractTest}):
- * the same argument checks and bad requests, a gap-free sequence per device, single-use pairings, enqueue
+ * the same argument checks and bad requests, each device's sequence taken over in epochs and reserved in
+ * blocks, a log append fenced off once its epoch is not the device's, single-use pairings, enqueue
  * idempotent by key, claims by hand-over attempt. Like PgStore it answers on the caller's context and
  * never before the call returned, so a burst of calls from one task is in flight at once.
  *
@@ -48,7 +49,12 @@ public final class InMemoryStore implements Store {
         byte[] secretHash;
         boolean bound;
         boolean legacyNoted;
+        /** The highest number logged. */
         long lastSeq;
+        /** The highest number handed to a holder of the sequence (or given back by it). */
+        long seqReserved;
+        /** The current holder's epoch: only its appends are logged. */
+        long seqEpoch;
     }
 
     private static final class Pairing {
@@ -223,14 +229,16 @@ public final class InMemoryStore implements Store {
     }
 
     @Override
-    public Future<Long> saveMessagesAndLog(String deviceId, JsonArray batch, String event, String payloadJson) {
+    public Future<Void> saveMessagesAndLog(String deviceId, JsonArray batch, LogEntry entry, String payloadJson) {
         return answer(() -> {
             id(deviceId, "deviceId");
             StoreArgs.batch(batch, "messages");
-            id(event, "event");
+            logged(entry);
             JsonObject payload = new JsonObject(StoreArgs.payload(payloadJson));
+            refuseNumberTaken(deviceId, entry);
             upsertMessages(deviceId, batch);
-            return log(deviceId, event, payload);
+            log(deviceId, entry, payload);
+            return null;
         });
     }
 
@@ -245,25 +253,54 @@ public final class InMemoryStore implements Store {
         });
     }
 
-    /** Appends to the device's log under the next number; the device must exist, as its row holds the counter. */
-    private long log(String deviceId, String event, JsonObject payload) {
-        Device device = devices.get(deviceId);
-        if (device == null) {
-            throw new BadRequest("unknown device");
+    /** The checks PgStore makes on an entry, in its words. */
+    private static LogEntry logged(LogEntry entry) {
+        if (entry == null) {
+            throw new BadRequest("entry must be given");
         }
-        long seq = ++device.lastSeq;
-        events.computeIfAbsent(deviceId, d -> new TreeMap<>())
-                .put(seq, new JsonObject().put("seq", seq).put("event", event).put("payload", payload.encode()));
-        return seq;
+        id(entry.event(), "event");
+        if (entry.seq() <= 0 || entry.prev() < 0 || entry.prev() >= entry.seq()) {
+            throw new BadRequest("entry must have 0 <= prev < seq");
+        }
+        return entry;
+    }
+
+    /** A number logged already would break the log's primary key: PostgreSQL refuses the whole write, messages and all. */
+    private void refuseNumberTaken(String deviceId, LogEntry entry) {
+        if (holds(deviceId, entry.epoch()) && events.getOrDefault(deviceId, new TreeMap<>()).containsKey(entry.seq())) {
+            throw new StoreException(FailureReason.INVALID_DATA, "refused by the database");
+        }
+    }
+
+    private boolean holds(String deviceId, long epoch) {
+        Device device = devices.get(deviceId);
+        return device != null && device.seqEpoch == epoch;
+    }
+
+    /**
+     * Appends to the device's log under the entry's number, if its epoch is still the device's; called after
+     * the rest of the write is stored, which stays stored either way, as in PgStore's one statement.
+     */
+    private void log(String deviceId, LogEntry entry, JsonObject payload) {
+        if (!holds(deviceId, entry.epoch())) {
+            throw new StoreFailures.Superseded("not logged: the phone's sequence was taken over by a newer connection (or the device is unknown)");
+        }
+        Device device = devices.get(deviceId);
+        device.lastSeq = Math.max(device.lastSeq, entry.seq());
+        events.computeIfAbsent(deviceId, d -> new TreeMap<>()).put(entry.seq(), new JsonObject().put("seq", entry.seq())
+                .put("event", entry.event()).put("payload", payload.encode()));
     }
 
     @Override
-    public Future<Long> saveConversationsAndLog(String deviceId, JsonArray batch, String event, String payloadJson) {
+    public Future<Void> saveConversationsAndLog(String deviceId, JsonArray batch, LogEntry entry, String payloadJson) {
         return answer(() -> {
             String device = id(deviceId, "deviceId");
-            JsonObject logged = new JsonObject(StoreArgs.payload(payloadJson));
+            logged(entry);
+            JsonObject payload = new JsonObject(StoreArgs.payload(payloadJson));
+            refuseNumberTaken(device, entry);
             upsertConversations(device, batch);
-            return log(device, id(event, "event"), logged);
+            log(device, entry, payload);
+            return null;
         });
     }
 
@@ -273,18 +310,60 @@ public final class InMemoryStore implements Store {
     }
 
     @Override
-    public Future<Long> recordStatusAndLog(String deviceId, String messageId, String status, String settles, String event,
+    public Future<Void> recordStatusAndLog(String deviceId, String messageId, String status, String settles, LogEntry entry,
                                            String payloadJson) {
         return answer(() -> {
             String device = id(deviceId, "deviceId");
+            logged(entry);
+            JsonObject payload = new JsonObject(StoreArgs.payload(payloadJson));
             String message = id(messageId, "messageId");
             String newStatus = id(status, "status");
             String key = id(settles, "settles");
-            JsonObject logged = new JsonObject(StoreArgs.payload(payloadJson));
-            String name = id(event, "event");
+            refuseNumberTaken(device, entry);
             updateStatus(device, message, newStatus);
             outbox.confirm(device, key);
-            return log(device, name, logged);
+            log(device, entry, payload);
+            return null;
+        });
+    }
+
+    @Override
+    public Future<SeqBlock> takeOverSeq(String deviceId, int size) {
+        return answer(() -> {
+            Device device = devices.get(id(deviceId, "deviceId"));
+            StoreArgs.limit(size, "size");
+            if (device == null) {
+                throw new BadRequest("unknown device");
+            }
+            device.seqEpoch++;
+            device.seqReserved = Math.max(device.seqReserved, device.lastSeq) + size;
+            return new SeqBlock(device.seqEpoch, device.lastSeq, device.seqReserved - size + 1, device.seqReserved);
+        });
+    }
+
+    @Override
+    public Future<Long> extendSeq(String deviceId, long epoch, int size) {
+        return answer(() -> {
+            id(deviceId, "deviceId");
+            StoreArgs.limit(size, "size");
+            if (!holds(deviceId, epoch)) {
+                throw new StoreFailures.Superseded("the sequence was taken over");
+            }
+            Device device = devices.get(deviceId);
+            device.seqReserved += size;
+            return device.seqReserved;
+        });
+    }
+
+    @Override
+    public Future<Void> releaseSeq(String deviceId, long epoch, long lastHandedOut) {
+        return answer(() -> {
+            id(deviceId, "deviceId");
+            if (holds(deviceId, epoch)) {
+                Device device = devices.get(deviceId);
+                device.seqReserved = Math.min(device.seqReserved, lastHandedOut);
+            }
+            return null;
         });
     }
 
@@ -387,8 +466,15 @@ public final class InMemoryStore implements Store {
         return answer(() -> {
             StoreArgs.limit(limit, "limit");
             JsonArray out = new JsonArray();
-            events.getOrDefault(id(deviceId, "deviceId"), new TreeMap<>()).tailMap(since, false).values().stream().limit(limit)
-                    .forEach(e -> out.add(e.copy().put("payload", new JsonObject(e.getString("payload")))));
+            TreeMap<Long, JsonObject> log = events.getOrDefault(id(deviceId, "deviceId"), new TreeMap<>());
+            // Nothing is pruned here: the event before the first is the last one logged at or before since.
+            Long before = log.floorKey(since);
+            long[] prev = {before == null ? 0 : before};
+            log.tailMap(since, false).values().stream().limit(limit).forEach(e -> {
+                out.add(new JsonObject().put("seq", e.getLong("seq")).put("prev", prev[0]).put("event", e.getString("event"))
+                        .put("payload", new JsonObject(e.getString("payload"))));
+                prev[0] = e.getLong("seq");
+            });
             return out;
         });
     }
@@ -415,6 +501,8 @@ public final class InMemoryStore implements Store {
             outcome = Future.succeededFuture(value);
         } catch (BadRequest e) {
             outcome = Future.failedFuture(new StoreException(FailureReason.INVALID_DATA, StoreFailures.text(e)));
+        } catch (StoreFailures.Superseded e) {
+            outcome = Future.failedFuture(new StoreException(FailureReason.SUPERSEDED, StoreFailures.text(e)));
         } catch (StoreException e) {
             outcome = Future.failedFuture(e);
         }

@@ -14,7 +14,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
@@ -26,25 +28,36 @@ class MessageStoreTest {
     final FreshStorage storage = new FreshStorage();
     private Store store;
 
+    /** The sequence of each device, held as its phone's node would. */
+    private final Map<String, SequenceHolder> sequences = new HashMap<>();
+
     @BeforeEach
     void store() throws Exception {
         store = storage.store();
-        // Messages and conversations are stored with their log entry, which needs the device's row.
-        Future.all(store.upsertDevice("d1", null, null), store.upsertDevice("d2", null, null), store.upsertDevice("other", null, null))
-                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        // Messages and conversations are stored with their log entry, numbered by the holder of the device's sequence.
+        for (String device : List.of("d1", "d2", "other")) {
+            sequences.put(device, store.upsertDevice(device, null, null).compose(v -> SequenceHolder.takeOver(store, device))
+                    .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS));
+        }
     }
 
-    private Future<Long> saveMessages(String deviceId, JsonArray messages) {
-        return store.saveMessagesAndLog(deviceId, messages, "messages:sync", "{}");
+    /** The next place in the device's log; a placeholder for a device with no sequence held (its write is refused first). */
+    private Store.LogEntry next(String deviceId, String event) {
+        SequenceHolder sequence = sequences.get(deviceId);
+        return sequence == null ? new Store.LogEntry(event, 1, 1, 0) : sequence.next(event);
     }
 
-    private Future<Long> saveConversations(String deviceId, JsonArray conversations) {
-        return store.saveConversationsAndLog(deviceId, conversations, "conversations:sync", "{}");
+    private Future<Void> saveMessages(String deviceId, JsonArray messages) {
+        return store.saveMessagesAndLog(deviceId, messages, next(deviceId, "messages:sync"), "{}");
+    }
+
+    private Future<Void> saveConversations(String deviceId, JsonArray conversations) {
+        return store.saveConversationsAndLog(deviceId, conversations, next(deviceId, "conversations:sync"), "{}");
     }
 
     /** A status the phone reports on a message of its own (no browser's command to settle). */
-    private Future<Long> recordStatus(String deviceId, String messageId, String status) {
-        return store.recordStatusAndLog(deviceId, messageId, status, messageId, "message:status", "{}");
+    private Future<Void> recordStatus(String deviceId, String messageId, String status) {
+        return store.recordStatusAndLog(deviceId, messageId, status, messageId, next(deviceId, "message:status"), "{}");
     }
 
     private static JsonObject message(String id, long timestamp, String status) {

@@ -28,7 +28,9 @@ class StorageTest {
         String url = TestDatabase.freshDatabaseUrl().replace("schema=public", "schema=relay_app");
         Storage.start(vertx, TestConfigs.forDatabase(url))
                 .compose(storage -> storage.store().upsertDevice("d1", "Pixel", "Pixel 8")
-                        .compose(v -> storage.store().saveMessagesAndLog("d1", new JsonArray().add(new JsonObject().put("id", "m1")), "messages:sync", "{}"))
+                        .compose(v -> SequenceHolder.takeOver(storage.store(), "d1"))
+                        .compose(d1 -> storage.store().saveMessagesAndLog("d1", new JsonArray().add(new JsonObject().put("id", "m1")),
+                                d1.next("messages:sync"), "{}"))
                         .compose(v -> storage.store().loadThreads("d1", 5, 5))
                         .compose(messages -> storage.store().findSession("00000000-0000-0000-0000-000000000000").map(found -> {
                             ctx.verify(() -> assertThat(messages).hasSize(1).allSatisfy(thread -> assertThat(thread).hasSize(1)));
@@ -111,13 +113,14 @@ class StorageTest {
             batch.add(new JsonObject().put("id", "m" + i).put("body", "x".repeat(200)).put("timestamp", (long) i));
         }
         Storage.start(vertx, config)
-                .compose(storage -> storage.store().upsertDevice("draining-phone", null, null).map(storage))
-                .compose(storage -> {
-                    var saving = storage.store().saveMessagesAndLog("draining-phone", batch, "messages:sync", "{}");
-                    return vertx.timer(5) // the write is with the group commit, its statement running
-                            .compose(t -> storage.close())
-                            .compose(closed -> saving);
-                })
+                .compose(storage -> storage.store().upsertDevice("draining-phone", null, null)
+                        .compose(v -> SequenceHolder.takeOver(storage.store(), "draining-phone"))
+                        .compose(phone -> {
+                            var saving = storage.store().saveMessagesAndLog("draining-phone", batch, phone.next("messages:sync"), "{}");
+                            return vertx.timer(5) // the write is with the group commit: written behind, waiting for company, or its statement running
+                                    .compose(t -> storage.close())
+                                    .compose(closed -> saving);
+                        }))
                 .compose(saved -> Storage.start(vertx, config))
                 .compose(again -> again.store().loadThreads("draining-phone", 5, 5_000).eventually(again::close))
                 .onComplete(ctx.succeeding(stored -> ctx.verify(() -> {

@@ -40,8 +40,9 @@ class StoreRefusalTest {
         List<Future<?>> attempts = List.of(
                 store.upsertDevice("nul\u0000device", "name", "model"),
                 store.upsertDevice("device-1", "nul\u0000name", "model"),
-                store.upsertDevice("device-1", "name", "model").compose(v -> store.saveMessagesAndLog("device-1",
-                        new JsonArray().add(new JsonObject().put("id", "m1").put("phoneNumber", "+1\u00005550100")), "messages:sync", "{}")));
+                store.upsertDevice("device-1", "name", "model").compose(v -> SequenceHolder.takeOver(store, "device-1"))
+                        .compose(device -> store.saveMessagesAndLog("device-1", new JsonArray().add(new JsonObject().put("id", "m1")
+                                .put("phoneNumber", "+1\u00005550100")), device.next("messages:sync"), "{}")));
         Future.join(attempts).onComplete(done -> ctx.verify(() -> {
             for (Future<?> attempt : attempts) {
                 assertThat(attempt.failed()).isTrue();
@@ -56,7 +57,8 @@ class StoreRefusalTest {
     @Test
     @DisplayName("a request refused before the database keeps our own words, which name the field")
     void ownWordsKept(VertxTestContext ctx) {
-        store.saveMessagesAndLog("device-1", new JsonArray().add(new JsonObject().put("body", "no id")), "messages:sync", "{}").onComplete(ar -> ctx.verify(() -> {
+        Store.LogEntry entry = new Store.LogEntry("messages:sync", 1, 1, 0);
+        store.saveMessagesAndLog("device-1", new JsonArray().add(new JsonObject().put("body", "no id")), entry, "{}").onComplete(ar -> ctx.verify(() -> {
             assertThat(ar.failed()).isTrue();
             assertThat(((StoreException) ar.cause()).reason()).isEqualTo(FailureReason.INVALID_DATA);
             assertThat(ar.cause().getMessage()).isEqualTo("messages[0].id must be a non-empty string or a number");

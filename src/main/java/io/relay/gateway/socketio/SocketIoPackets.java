@@ -70,11 +70,23 @@ public final class SocketIoPackets {
      * the object again. The object must not hold {@code field} already.
      */
     public static String encodeEventAdding(String event, String objectJson, String field, long value) {
+        StringBuilder out = adding(event, objectJson, field, value, 0);
+        return out.append("}]").toString();
+    }
+
+    /** As {@link #encodeEventAdding(String, String, String, long)}, adding two fields in this order. */
+    public static String encodeEventAdding(String event, String objectJson, String field, long value, String field2, long value2) {
+        StringBuilder out = adding(event, objectJson, field, value, field2.length() + 24).append(',');
+        appendJsonString(out, field2);
+        return out.append(':').append(value2).append("}]").toString();
+    }
+
+    private static StringBuilder adding(String event, String objectJson, String field, long value, int more) {
         int end = objectJson.length() - 1;
         if (end < 1 || objectJson.charAt(0) != '{' || objectJson.charAt(end) != '}') {
             throw new IllegalArgumentException("not an encoded JSON object");
         }
-        StringBuilder out = new StringBuilder(objectJson.length() + event.length() + field.length() + 32);
+        StringBuilder out = new StringBuilder(objectJson.length() + event.length() + field.length() + 32 + more);
         out.append((char) ('0' + EVENT)).append('[');
         appendJsonString(out, event);
         out.append(',').append(objectJson, 0, end);
@@ -82,7 +94,7 @@ public final class SocketIoPackets {
             out.append(',');
         }
         appendJsonString(out, field);
-        return out.append(':').append(value).append("}]").toString();
+        return out.append(':').append(value);
     }
 
     /** An EVENT (or BINARY_EVENT when an argument holds a Buffer) packet. */

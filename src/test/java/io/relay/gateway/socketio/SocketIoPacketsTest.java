@@ -26,7 +26,7 @@ class SocketIoPacketsTest {
     }
 
     @Test
-    @DisplayName("builds an event around an object encoded once already, adding a number field last, as encoding it with the field would")
+    @DisplayName("builds an event around an object encoded once already, adding one or two number fields last, as encoding it with the fields would")
     void encodesAroundEncodedObject() {
         for (JsonObject payload : List.of(new JsonObject(),
                 new JsonObject().put("messages", new JsonArray().add(new JsonObject().put("id", "m1").put("body", "a\"}]b\u2028"))),
@@ -34,6 +34,8 @@ class SocketIoPacketsTest {
             String once = payload.encode();
             assertThat(SocketIoPackets.encodeEventAdding("messages:sync", once, "seq", 12345678901L))
                     .isEqualTo(SocketIoPackets.encodeEvent("messages:sync", payload.copy().put("seq", 12345678901L)));
+            assertThat(SocketIoPackets.encodeEventAdding("messages:sync", once, "seq", 12345678901L, "prevSeq", 7L))
+                    .isEqualTo(SocketIoPackets.encodeEvent("messages:sync", payload.copy().put("seq", 12345678901L).put("prevSeq", 7L)));
         }
         assertThatThrownBy(() -> SocketIoPackets.encodeEventAdding("e", "[1]", "seq", 1)).isInstanceOf(IllegalArgumentException.class);
     }
