@@ -212,7 +212,13 @@ final class Client {
     /** As {@link #runQueued}, answering the task's outcome; a failure does not hold up what is queued behind it. */
     <T> Future<T> queued(Supplier<Future<T>> task) {
         Promise<T> outcome = Promise.promise();
-        tail = tail.transform(previous -> {
+        tail = after(tail, task, outcome);
+        return outcome.future();
+    }
+
+    /** Runs {@code task} once {@code tail} completed, into {@code outcome}; the new tail never fails. */
+    private static <T> Future<Void> after(Future<Void> tail, Supplier<Future<T>> task, Promise<T> outcome) {
+        return tail.transform(previous -> {
             Future<T> result;
             try {
                 result = task.get();
@@ -222,7 +228,6 @@ final class Client {
             result.onComplete(outcome);
             return result.<Void>mapEmpty().otherwiseEmpty();
         });
-        return outcome.future();
     }
 
     /** The sequence this phone connection numbers its events from; null before it registered. */
@@ -251,16 +256,7 @@ final class Client {
     /** As {@link #runQueuedCommand}, answering the task's outcome; a failure does not hold up what is queued behind it. */
     <T> Future<T> queuedCommand(Supplier<Future<T>> task) {
         Promise<T> outcome = Promise.promise();
-        commandTail = commandTail.transform(previous -> {
-            Future<T> result;
-            try {
-                result = task.get();
-            } catch (RuntimeException e) {
-                result = Future.failedFuture(e);
-            }
-            result.onComplete(outcome);
-            return result.<Void>mapEmpty().otherwiseEmpty();
-        });
+        commandTail = after(commandTail, task, outcome);
         return outcome.future();
     }
 

@@ -8,10 +8,13 @@ import io.relay.pairing.PairingService;
 import io.relay.store.Store;
 import io.relay.vocabulary.Events;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.util.function.Function;
 
 /**
  * What the relay does with each phone event. Data the phone sends is numbered here and relayed at once; its
@@ -143,7 +146,7 @@ final class PhoneEvents {
             public Future<Long> settled() {
                 // Not queued: an event still waiting in the phone's queue was not relayed either, so browsers
                 // will get it live; only those relayed already must be stored first.
-                io.vertx.core.Promise<Long> settled = io.vertx.core.Promise.promise();
+                Promise<Long> settled = Promise.promise();
                 client.socket().runOnContext(v -> {
                     PhoneSequence sequence = client.phoneSequence();
                     (sequence == null ? Future.succeededFuture(-1L) : sequence.settled()).onComplete(settled);
@@ -221,7 +224,7 @@ final class PhoneEvents {
      * the client acks the phone once the write is stored.
      */
     private Future<Void> relayed(Client client, String deviceId, String event, JsonObject payload, String stored,
-                                 java.util.function.Function<Store.LogEntry, Future<Void>> write) {
+                                 Function<Store.LogEntry, Future<Void>> write) {
         PhoneSequence sequence = client.phoneSequence();
         return sequence.next(event).compose(entry -> {
             Future<Void> written = write.apply(entry);

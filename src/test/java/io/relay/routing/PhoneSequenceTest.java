@@ -7,6 +7,8 @@ import io.relay.vocabulary.FailureReason;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -69,7 +71,7 @@ class PhoneSequenceTest {
         List<Store.LogEntry> entries = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             Store.LogEntry entry = on(() -> sequence.next("messages:sync"));
-            on(() -> sequence.track(store.saveMessagesAndLog(PHONE, new io.vertx.core.json.JsonArray(), entry, "{}")));
+            on(() -> sequence.track(store.saveMessagesAndLog(PHONE, new JsonArray(), entry, "{}")));
             entries.add(entry);
         }
         return entries;
@@ -145,13 +147,13 @@ class PhoneSequenceTest {
         handOut(old, 2);
         PhoneSequence current = takeOver(); // the phone reconnected before the old connection closed
         Store.LogEntry late = on(() -> old.next("messages:sync"));
-        assertThatThrownBy(() -> on(() -> store.saveMessagesAndLog(PHONE, new io.vertx.core.json.JsonArray(), late, "{}")))
+        assertThatThrownBy(() -> on(() -> store.saveMessagesAndLog(PHONE, new JsonArray(), late, "{}")))
                 .hasCauseInstanceOf(StoreException.class)
                 .cause().satisfies(e -> assertThat(((StoreException) e).reason()).isEqualTo(FailureReason.SUPERSEDED));
         List<Store.LogEntry> next = handOut(current, 1);
         assertThat(next.get(0).seq()).as("past the old connection's whole block").isEqualTo(PhoneSequence.BLOCK + 1);
         assertThat(next.get(0).prev()).as("the last number stored").isEqualTo(2);
-        assertThat(on(() -> store.eventsSince(PHONE, 0, 10))).extracting(e -> ((io.vertx.core.json.JsonObject) e).getLong("seq"))
+        assertThat(on(() -> store.eventsSince(PHONE, 0, 10))).extracting(e -> ((JsonObject) e).getLong("seq"))
                 .containsExactly(1L, 2L, (long) PhoneSequence.BLOCK + 1);
         for (long handed = late.seq(); handed < PhoneSequence.BLOCK; handed++) {
             on(() -> old.next("messages:sync")); // what is left of its block
