@@ -11,7 +11,6 @@ import io.relay.store.StoreException;
 import io.relay.vocabulary.Events;
 import io.relay.vocabulary.FailureReason;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
@@ -57,12 +56,13 @@ final class Client {
     private final UnidentifiedHandler unidentified;
     /** Told once, when the socket went. */
     private final Consumer<Client> ended;
-    private Future<Void> tail = Future.succeededFuture();
+    /** This socket's events, and the relay's own tasks that must keep their place among them. */
+    private final TaskQueue events = new TaskQueue();
     /**
      * The phone's commands (what browsers send it, its outbox), queued apart from its own events: they keep
      * their order among themselves, and a command waiting for its write does not hold up the phone's events.
      */
-    private Future<Void> commandTail = Future.succeededFuture();
+    private final TaskQueue commands = new TaskQueue();
     private int queued;
     private long identifyTimer = -1;
     private long unpairedTimer = -1;
@@ -211,23 +211,7 @@ final class Client {
 
     /** As {@link #runQueued}, answering the task's outcome; a failure does not hold up what is queued behind it. */
     <T> Future<T> queued(Supplier<Future<T>> task) {
-        Promise<T> outcome = Promise.promise();
-        tail = after(tail, task, outcome);
-        return outcome.future();
-    }
-
-    /** Runs {@code task} once {@code tail} completed, into {@code outcome}; the new tail never fails. */
-    private static <T> Future<Void> after(Future<Void> tail, Supplier<Future<T>> task, Promise<T> outcome) {
-        return tail.transform(previous -> {
-            Future<T> result;
-            try {
-                result = task.get();
-            } catch (RuntimeException e) {
-                result = Future.failedFuture(e);
-            }
-            result.onComplete(outcome);
-            return result.<Void>mapEmpty().otherwiseEmpty();
-        });
+        return events.add(task);
     }
 
     /** The sequence this phone connection numbers its events from; null before it registered. */
@@ -247,7 +231,7 @@ final class Client {
         writeBehind = stored;
     }
 
-    /** Runs a step of handing the phone its commands after every step queued before (see {@link #commandTail}). */
+    /** Runs a step of handing the phone its commands after every step queued before (see {@link #commands}). */
     void runQueuedCommand(Supplier<Future<Void>> task) {
         queuedCommand(task).onFailure(error ->
                 log.warn("queued command failed node={} socket={} device={}", nodeId, socket.id(), deviceForLogs(), error));
@@ -255,9 +239,7 @@ final class Client {
 
     /** As {@link #runQueuedCommand}, answering the task's outcome; a failure does not hold up what is queued behind it. */
     <T> Future<T> queuedCommand(Supplier<Future<T>> task) {
-        Promise<T> outcome = Promise.promise();
-        commandTail = after(commandTail, task, outcome);
-        return outcome.future();
+        return commands.add(task);
     }
 
     /** True when the phone said in its register that it confirms each command it is handed. */
@@ -279,7 +261,7 @@ final class Client {
         }
         queued++;
         long arrived = System.nanoTime();
-        tail = tail.transform(previous -> {
+        events.add(() -> {
             writeBehind = null;
             return handle(event).transform(outcome -> {
                 if (outcome.succeeded() && RELAYED_EVENTS.contains(metricName)) {
@@ -373,7 +355,7 @@ final class Client {
             vertx.cancelTimer(unpairedTimer);
             unpairedTimer = -1;
         }
-        tail = tail.transform(previous -> {
+        events.add(() -> {
             metrics.connectionClosed(kind(), reason);
             ended.accept(this);
             PhoneHandler phone = this.phone;
