@@ -132,6 +132,29 @@ function fromTest() {
   };
 }
 
+// A browser that applies the phone's numbered events in order. Numbers increase and may skip (never
+// reused): an event follows the one it names as prevSeq (seq - 1 from a relay that does not say).
+function prevSeqOf(payload) {
+  if (!payload) return NaN; // not a numbered event
+  return Number.isInteger(payload.prevSeq) ? payload.prevSeq : payload.seq - 1;
+}
+
+// Applies, lowest number first, the waiting events ({prevSeq, ...} by seq) whose predecessor was applied
+// (w.lastSeq), and drops those at or below it.
+function drainWaiting(w, apply) {
+  for (const seq of [...w.waiting.keys()]) {
+    if (seq <= w.lastSeq) w.waiting.delete(seq);
+  }
+  for (;;) {
+    const seq = Math.min(...w.waiting.keys()); // Infinity when none waits
+    const next = w.waiting.get(seq);
+    if (!next || next.prevSeq > w.lastSeq) break;
+    w.waiting.delete(seq);
+    apply(seq, next);
+  }
+}
+
 module.exports = {
-  STEP_TIMEOUT_MS, client, emitWithAck, fromTest, nodeOf, pairBrowser, rest, sleep, tell, trace, waitFor, withTimeout,
+  STEP_TIMEOUT_MS, client, drainWaiting, emitWithAck, fromTest, nodeOf, pairBrowser, prevSeqOf, rest, sleep, tell, trace,
+  waitFor, withTimeout,
 };

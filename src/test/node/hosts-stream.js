@@ -173,8 +173,7 @@ function startBrowser(spec, phone, sessionToken) {
 
 function numbered(w, event, payload) {
   const seq = payload && payload.seq;
-  // Numbers increase and may skip (never reused): an event follows the one it names as prevSeq.
-  const prevSeq = payload && Number.isInteger(payload.prevSeq) ? payload.prevSeq : seq - 1;
+  const prevSeq = kit.prevSeqOf(payload);
   const ids = event === 'messages:sync' ? payload.messages.map((m) => m.id).filter((id) => id.startsWith(w.phone.name + '-')) : [];
   w.deliveries.push({ seq, prevSeq, ids });
   if (!Number.isInteger(seq)) return;
@@ -200,16 +199,7 @@ function apply(w, seq, prevSeq, event, ids, fromSnapshot) {
 }
 
 function drain(w) {
-  for (const seq of [...w.waiting.keys()]) {
-    if (seq <= w.lastSeq) w.waiting.delete(seq);
-  }
-  for (;;) {
-    const seq = Math.min(...w.waiting.keys()); // Infinity when none waits
-    const next = w.waiting.get(seq);
-    if (!next || next.prevSeq > w.lastSeq) break;
-    w.waiting.delete(seq);
-    apply(w, seq, next.prevSeq, next.event, next.ids, false);
-  }
+  kit.drainWaiting(w, (seq, next) => apply(w, seq, next.prevSeq, next.event, next.ids, false));
 }
 
 function sendReply(w) {
