@@ -73,10 +73,11 @@ class MetricsTest {
             assertThat(samples.get("relay_store_flush_writes_sum{outcome=\"committed\"}")).as("writes committed by the group commit").isGreaterThanOrEqualTo(2.0);
             assertThat(samples.get("relay_store_flush_duration_seconds_count{outcome=\"committed\"}")).as("its flushes").isPositive();
             assertThat(samples).containsKey("relay_store_flush_wait_seconds_count");
-            // Vert.x's own: HTTP server, event bus, the PostgreSQL pool, JVM and process.
+            // Vert.x's own: HTTP server, the PostgreSQL pool, JVM and process; not the event bus, whose
+            // per-message meter lookups cost more than the counts are worth (the relay_events_* say it per event).
             assertThat(samples.keySet())
+                    .noneMatch(k -> k.startsWith("vertx_eventbus_"))
                     .anyMatch(k -> k.startsWith("vertx_http_server_requests_total{"))
-                    .anyMatch(k -> k.startsWith("vertx_eventbus_sent_total"))
                     .anyMatch(k -> k.startsWith("vertx_pool_in_use{") && k.contains("pool_type=\"sql\""))
                     .anyMatch(k -> k.startsWith("vertx_sql_processing_time_seconds_count"))
                     .anyMatch(k -> k.startsWith("jvm_memory_used_bytes{"))
