@@ -172,6 +172,11 @@ public final class PgStore implements Store {
     }
 
     @Override
+    public Future<Void> forgetDevice(String deviceId) {
+        return direct("forget-device", () -> pool.preparedQuery(StoreSql.FORGET_DEVICE).execute(Tuple.of(id(deviceId, "deviceId"))).mapEmpty());
+    }
+
+    @Override
     public Future<Void> saveMessagesAndLog(String deviceId, JsonArray messages, LogEntry entry, String payloadJson) {
         return batched("save-messages", () -> writes.submit(new MessageWrites.Save(id(deviceId, "deviceId"),
                 StoreArgs.batch(messages, "messages"), logged(entry), StoreArgs.payload(payloadJson))));

@@ -82,6 +82,18 @@ public interface Store {
     Future<Optional<SessionRecord>> findSession(String sessionId);
 
     /**
+     * Removes every row of this device (messages, conversations, its event log, outbox, sessions, pairing tokens, the device row):
+     * one statement, so nothing of it is left half-removed. Succeeds for a device never stored. The deviceId is new afterwards: a
+     * phone that registers with it is issued a fresh secret and its sequence starts again at epoch 1.
+     *
+     * <p>Writes that go through the group commit ({@link #saveMessagesAndLog}, {@link #enqueueCommand}...) may still be queued when
+     * this is called, and would then be stored after it. Callers must let the device's writes settle first (wait for their acks)
+     * and make no more: nothing here waits for them or fences them off. A pairing that was never redeemed names no device and is
+     * not removed.
+     */
+    Future<Void> forgetDevice(String deviceId);
+
+    /**
      * Upserts the phone's messages by (deviceId, id) and appends {@code entry} with {@code payloadJson} (the
      * payload as its caller encoded it once, a JSON object's text, which the log keeps as it is) to the
      * device's log in the same commit. The entry carries the number its phone's node gave it (see

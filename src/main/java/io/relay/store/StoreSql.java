@@ -99,6 +99,17 @@ final class StoreSql {
             SELECT id::text AS id, device_id, created_at, expires_at, revoked_at
             FROM sessions WHERE id = $1""";
 
+    // Every table that names the device, in one statement (each CTE runs to completion though nothing reads it); the
+    // sessions go with the device row (ON DELETE CASCADE). pairing_tokens has no index on device_id: forgetting is
+    // rare (start-up), so it scans that small table rather than every redeem paying for one more index.
+    static final String FORGET_DEVICE = """
+            WITH messages_gone AS (DELETE FROM messages WHERE device_id = $1),
+            conversations_gone AS (DELETE FROM conversations WHERE device_id = $1),
+            events_gone AS (DELETE FROM device_events WHERE device_id = $1),
+            outbox_gone AS (DELETE FROM outbox WHERE device_id = $1),
+            pairings_gone AS (DELETE FROM pairing_tokens WHERE device_id = $1)
+            DELETE FROM devices WHERE device_id = $1""";
+
     // The messages' part of UPSERT_MESSAGES_AND_LOG, the one statement per flush of one or many devices
     // (group commit, see MessageWrites). A re-sent message without "status" keeps the status recorded earlier.
     static final String UPSERT_MESSAGES = """

@@ -83,6 +83,10 @@ final class InMemoryOutbox {
         return Optional.of(command.handed());
     }
 
+    void forget(String deviceId) {
+        byDevice.remove(deviceId);
+    }
+
     int prune(Instant queuedBefore, int limit) {
         List<Map.Entry<String, Command>> settled = new java.util.ArrayList<>();
         byDevice.forEach((deviceId, queued) -> queued.values().stream()

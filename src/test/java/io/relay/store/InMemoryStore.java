@@ -229,6 +229,21 @@ public final class InMemoryStore implements Store {
     }
 
     @Override
+    public Future<Void> forgetDevice(String deviceId) {
+        return answer(() -> {
+            String device = id(deviceId, "deviceId");
+            messages.remove(device);
+            conversations.remove(device);
+            events.remove(device);
+            outbox.forget(device);
+            pairings.values().removeIf(p -> device.equals(p.deviceId));
+            sessions.values().removeIf(s -> s.deviceId.equals(device));
+            devices.remove(device);
+            return null;
+        });
+    }
+
+    @Override
     public Future<Void> saveMessagesAndLog(String deviceId, JsonArray batch, LogEntry entry, String payloadJson) {
         return answer(() -> {
             id(deviceId, "deviceId");

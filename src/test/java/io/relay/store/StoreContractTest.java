@@ -11,10 +11,16 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -37,6 +43,45 @@ class StoreContractTest {
         @Override
         Store store() {
             return storage.store();
+        }
+
+        @Test
+        @DisplayName("forgetting a device leaves no row of it in any table that has a device_id column")
+        void forgetsEveryTable() throws Exception {
+            Store store = store();
+            leaveTraces(store, "gone");
+            try (Connection c = connect()) {
+                assertThat(rowsOf(c, "gone")).as("the scenario leaves a row of it in each: a new table must be added to it")
+                        .containsKeys("devices", "sessions", "pairing_tokens", "messages").doesNotContainValue(0L);
+                await(store.forgetDevice("gone"));
+                assertThat(rowsOf(c, "gone").values()).containsOnly(0L);
+            }
+        }
+
+        private Connection connect() throws Exception {
+            DatabaseUrl url = DatabaseUrl.parse(storage.databaseUrl());
+            return DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password().isEmpty() ? null : url.password());
+        }
+
+        /** How many rows of the device each table with a device_id column holds, by table. */
+        private static Map<String, Long> rowsOf(Connection c, String deviceId) throws Exception {
+            Map<String, Long> rows = new LinkedHashMap<>();
+            try (PreparedStatement tables = c.prepareStatement("""
+                    SELECT table_name FROM information_schema.columns
+                    WHERE table_schema = current_schema() AND column_name = 'device_id' ORDER BY table_name""");
+                 ResultSet names = tables.executeQuery()) {
+                while (names.next()) {
+                    String table = names.getString(1);
+                    try (PreparedStatement count = c.prepareStatement("SELECT count(*) FROM " + table + " WHERE device_id = ?")) {
+                        count.setString(1, deviceId);
+                        try (ResultSet n = count.executeQuery()) {
+                            n.next();
+                            rows.put(table, n.getLong(1));
+                        }
+                    }
+                }
+            }
+            return rows;
         }
     }
 
@@ -87,6 +132,38 @@ class StoreContractTest {
 
         static List<String> ids(JsonArray docs) {
             return docs.stream().map(d -> ((JsonObject) d).getString("id")).toList();
+        }
+
+        /**
+         * Leaves a row of the device in every table, through the store as the relay would: registered with a secret, paired
+         * (a session), messages and conversations logged, a command queued. Answers its pairing.
+         */
+        static Store.PairingToken leaveTraces(Store store, String deviceId) throws Exception {
+            await(store.issueDeviceSecret(deviceId, hash(deviceId)));
+            Instant later = Instant.now().plus(Duration.ofMinutes(5));
+            await(store.createPairingToken(UUID.randomUUID().toString(), UUID.randomUUID().toString(), hash("qr of " + deviceId), later));
+            Store.PairingToken pairing = await(store.redeemPairingToken(hash("qr of " + deviceId), deviceId, UUID.randomUUID().toString(), later))
+                    .orElseThrow();
+            SequenceHolder held = await(SequenceHolder.takeOver(store, deviceId));
+            await(store.saveMessagesAndLog(deviceId, new JsonArray().add(message("m1", "c1", 1, null)), held.next("messages:sync"), "{}"));
+            await(store.saveConversationsAndLog(deviceId, new JsonArray().add(new JsonObject().put("id", "c1")), held.next("conversations:sync"), "{}"));
+            await(store.enqueueCommand(deviceId, "k1", "send:message", new JsonObject()));
+            return pairing;
+        }
+
+        /** What the store still answers of a device, by name. */
+        static List<String> tracesOf(Store store, String deviceId, Store.PairingToken pairing) throws Exception {
+            Map<String, Boolean> found = new LinkedHashMap<>();
+            found.put("credential", await(store.findDeviceCredential(deviceId)).isPresent());
+            found.put("pairing", await(store.findPairingToken(pairing.token())).isPresent());
+            found.put("session", await(store.findSession(pairing.sessionId())).isPresent());
+            found.put("live sessions", !await(store.listSessions(deviceId)).isEmpty());
+            found.put("messages", !await(store.loadThreads(deviceId, 10, 10)).isEmpty());
+            found.put("conversations", !await(store.loadConversations(deviceId)).isEmpty());
+            found.put("log", !await(store.eventsSince(deviceId, 0, 10)).isEmpty());
+            found.put("last seq", await(store.lastSeq(deviceId)) > 0);
+            found.put("commands", !await(store.openCommands(deviceId, true)).isEmpty());
+            return found.entrySet().stream().filter(Map.Entry::getValue).map(Map.Entry::getKey).toList();
         }
 
         @Test
@@ -241,6 +318,33 @@ class StoreContractTest {
         }
 
         @Test
+        @DisplayName("forgets every row of a device (credential, pairing, sessions, messages, conversations, log, commands) and nothing of another's")
+        void forgetDevice() throws Exception {
+            Store store = store();
+            Store.PairingToken gone = leaveTraces(store, "gone"), kept = leaveTraces(store, "kept");
+            List<String> everything = List.of("credential", "pairing", "session", "live sessions", "messages", "conversations", "log",
+                    "last seq", "commands");
+            assertThat(tracesOf(store, "gone", gone)).isEqualTo(everything);
+
+            await(store.forgetDevice("gone"));
+            assertThat(tracesOf(store, "gone", gone)).isEmpty();
+            assertThat(tracesOf(store, "kept", kept)).isEqualTo(everything);
+        }
+
+        @Test
+        @DisplayName("forgetting a device never stored succeeds, as does forgetting one twice; a forgotten deviceId is new again: "
+                + "issued a fresh secret, its sequence from epoch 1")
+        void forgetUnknownDevice() throws Exception {
+            Store store = store();
+            await(store.forgetDevice("nobody"));
+            leaveTraces(store, "gone");
+            await(store.forgetDevice("gone"));
+            await(store.forgetDevice("gone"));
+            assertThat(await(store.issueDeviceSecret("gone", hash("again")))).isTrue();
+            assertThat(await(store.takeOverSeq("gone", 10))).isEqualTo(new Store.SeqBlock(1, 0, 1, 10));
+        }
+
+        @Test
         @DisplayName("refuses bad arguments as bad requests in the same words")
         void badArguments() throws Exception {
             Store store = store();
@@ -255,6 +359,7 @@ class StoreContractTest {
                     .hasMessage("event must be a non-empty string");
             assertThat(refusal(store.eventsSince("d", 0, 0))).hasMessage("limit must be an integer from 1 to " + Store.MAX_LOAD);
             assertThat(refusal(store.enqueueCommand("d", "k", "send:message", null))).hasMessage("payload must be an object");
+            assertThat(refusal(store.forgetDevice(""))).hasMessage("deviceId must be a non-empty string");
         }
 
         @Test
