@@ -1,5 +1,7 @@
 package io.relay.bench;
 
+import io.relay.warmup.SioConnection;
+
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;

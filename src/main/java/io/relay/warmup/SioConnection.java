@@ -1,4 +1,4 @@
-package io.relay.bench;
+package io.relay.warmup;
 
 import io.relay.gateway.engineio.EngineIoCodec;
 import io.relay.gateway.socketio.SocketIoDecodeException;
@@ -13,18 +13,22 @@ import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
 
 import java.net.URI;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.function.BiConsumer;
 
 /**
  * One simulated app connection: Socket.IO v5 over an Engine.IO v4 WebSocket, framed with the relay's own
  * codec classes, as the apps connect ({@code transports: ['websocket']}). Answers pings, joins namespace
  * {@code /}, and hands every EVENT to a handler as (event name, first argument). Runs on the context it
- * was opened from.
+ * was opened from. Used by the node's warm-up and by the load tool.
  */
-final class SioConnection {
+public final class SioConnection {
 
     private final WebSocket socket;
     private final Promise<SioConnection> connected = Promise.promise();
+    private final Map<Long, Promise<Object>> acks = new HashMap<>();
+    private long nextAckId;
     private BiConsumer<String, Object> eventHandler = (event, arg) -> { };
     private Runnable closeHandler = () -> { };
     private volatile boolean closing;
@@ -34,7 +38,7 @@ final class SioConnection {
     }
 
     /** The WebSocket URI path the apps use, for a node's base URL such as {@code http://127.0.0.1:3000}. */
-    static WebSocketConnectOptions options(URI base) {
+    public static WebSocketConnectOptions options(URI base) {
         return new WebSocketConnectOptions()
                 .setHost(base.getHost())
                 .setPort(base.getPort() > 0 ? base.getPort() : 80)
@@ -43,7 +47,7 @@ final class SioConnection {
     }
 
     /** Opens the WebSocket and completes once the Socket.IO CONNECT was answered. */
-    static Future<SioConnection> open(WebSocketClient client, URI base) {
+    public static Future<SioConnection> open(WebSocketClient client, URI base) {
         // Handlers go on before connecting: set once the connect future completes, the server's first
         // frames can slip past if that completion is observed late (a lagging caller thread).
         ClientWebSocket ws = client.webSocket();
@@ -54,31 +58,45 @@ final class SioConnection {
         return ws.connect(options(base)).compose(connectedSocket -> connection.connected.future());
     }
 
-    SioConnection onEvent(BiConsumer<String, Object> handler) {
+    public SioConnection onEvent(BiConsumer<String, Object> handler) {
         this.eventHandler = handler;
         return this;
     }
 
-    SioConnection onClose(Runnable handler) {
+    public SioConnection onClose(Runnable handler) {
         this.closeHandler = handler;
         return this;
     }
 
     /** Sends an EVENT without acknowledgement, as the apps do. */
-    void emit(String event, Object arg) {
+    public void emit(String event, Object arg) {
         socket.writeTextMessage(EngineIoCodec.MESSAGE + SocketIoPackets.encodeEvent(event, arg));
     }
 
+    /** Sends an EVENT without arguments (as the web app sends {@code web:request-sync}). */
+    public void emit(String event) {
+        socket.writeTextMessage(EngineIoCodec.MESSAGE + SocketIoPackets.encodeEvent(event));
+    }
+
+    /** Sends an EVENT asking for an acknowledgement; completes with the ACK's first argument, fails if the socket closes first. */
+    public Future<Object> emitWithAck(String event, Object arg) {
+        long id = nextAckId++;
+        Promise<Object> ack = Promise.promise();
+        acks.put(id, ack);
+        socket.writeTextMessage(EngineIoCodec.MESSAGE + SocketIoPackets.encodeEventPacket("/", event, id, arg).text());
+        return ack.future();
+    }
+
     /** Sends an already framed text (used by the forwarder mode, whose frames are opaque to the server). */
-    void sendRaw(String text) {
+    public void sendRaw(String text) {
         socket.writeTextMessage(text);
     }
 
-    boolean isClosed() {
+    public boolean isClosed() {
         return socket.isClosed();
     }
 
-    Future<Void> close() {
+    public Future<Void> close() {
         closing = true;
         return socket.close();
     }
@@ -111,12 +129,21 @@ final class SioConnection {
                 JsonArray data = (JsonArray) packet.data();
                 eventHandler.accept(data.getString(0), data.size() > 1 ? data.getValue(1) : null);
             }
+            case SocketIoPackets.ACK -> {
+                Promise<Object> ack = acks.remove(packet.id());
+                if (ack != null) {
+                    JsonArray data = (JsonArray) packet.data();
+                    ack.tryComplete(data.isEmpty() ? null : data.getValue(0));
+                }
+            }
             default -> { }
         }
     }
 
     private void onClose() {
         connected.tryFail("closed before CONNECT");
+        acks.values().forEach(ack -> ack.tryFail("closed before the acknowledgement"));
+        acks.clear();
         if (!closing) {
             closeHandler.run();
         }
