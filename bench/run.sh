@@ -65,7 +65,8 @@ start_server() {
     node) PORT=$port node bench/peers/server.js >"$WORK/$system.log" 2>&1 & ;;
   esac
   SERVER_PID=$!
-  for _ in $(seq 1 120); do
+  # up to 3 minutes: a relay warms up (at most WARMUP_SECONDS, 60) before it listens, as after a deploy
+  for _ in $(seq 1 360); do
     if [ "$system" = forwarder ]; then grep -q listening "$WORK/$system.log" && return 0
     else curl -sf "http://127.0.0.1:$port/api/auth/health" >/dev/null && return 0; fi
     sleep 0.5

@@ -73,8 +73,8 @@ for i in $(seq 1 $NODES); do
     CLUSTER=true CLUSTER_NAME=$CLUSTER_NAME DATA_DIR="$CLUSTER_DATA/node$i" java -jar "$JAR" >"$LOGS/node$i.log" 2>&1) &
   pids+=($!)
   upstreams+="    server 127.0.0.1:$port;"$'\n'
-  # The first node founds the cluster; the others join it.
-  for _ in $(seq 1 120); do
+  # The first node founds the cluster; the others join it. Each warms up before it listens (WARMUP_SECONDS).
+  for _ in $(seq 1 360); do
     healthy "$port" && break
     kill -0 "${pids[-1]}" 2>/dev/null || { tail -n 40 "$LOGS/node$i.log"; exit 1; }
     sleep 0.5

@@ -11,6 +11,7 @@ import io.relay.pairing.SessionTokens;
 import io.relay.routing.Switchboard;
 import io.relay.vocabulary.Addresses;
 import io.relay.store.Storage;
+import io.relay.warmup.Warmup;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -77,6 +78,7 @@ public final class RelayNode {
                     Switchboard switchboard = new Switchboard(vertx, config.nodeId(), storage.store(), pairing, membership, ops.metrics(), config.outboxTtl(),
                             config.security(), config.sync());
                     return switchboard.start()
+                            .compose(v -> warmUp(vertx, config, pairing, switchboard, ops, storage))
                             .compose(v -> deployHttp(vertx, config, pairing, switchboard, draining::get, ops))
                             .map(http -> new RelayNode(vertx, storage, switchboard, http, membership, draining, ops));
                 })
@@ -84,6 +86,31 @@ public final class RelayNode {
                 .onFailure(error -> metrics.close())
                 .onSuccess(node -> log.info("relay node {} listening on http://{}:{} (REST /api/auth, Socket.IO /socket.io/)",
                         config.nodeId(), config.host(), node.port()));
+    }
+
+    /**
+     * Runs the warm-up (see {@link Warmup}) against HTTP verticles of its own on a loopback port, with the
+     * abuse limits off (all of its traffic comes from one address, faster than any one client may), then
+     * undeploys them. The real servers are deployed after it, so no user meets a cold node.
+     */
+    private static Future<Void> warmUp(Vertx vertx, RelayConfig config, PairingService pairing, Switchboard switchboard, Ops ops, Storage storage) {
+        if (config.warmup().isZero()) {
+            return Future.succeededFuture();
+        }
+        RelayConfig loopback = config.toBuilder()
+                .host("127.0.0.1")
+                .port(0)
+                .security(s -> s.pairingRequestsPerMinute(0).maxConnectionsPerIp(0).maxTcpConnectionsPerIp(0)
+                        .eventsPerSecond(1_000_000).eventBurst(1_000_000))
+                .build();
+        return deployHttp(vertx, loopback, pairing, switchboard, () -> false, ops)
+                .compose(http -> Warmup.run(vertx, http.port(), storage.store(), config.nodeId(), config.warmup())
+                        .eventually(() -> Future.join(http.deploymentIds().stream().map(vertx::undeploy).toList())))
+                .<Void>mapEmpty()
+                .recover(e -> {
+                    log.warn("warm-up skipped: {}", e.getMessage());
+                    return Future.succeededFuture();
+                });
     }
 
     /**

@@ -15,7 +15,7 @@ public final class TestConfigs {
     private TestConfigs() {
     }
 
-    /** The defaults, but for what a test node needs: any free port on loopback, a fixed secret, any origin, a short drain. */
+    /** The defaults, but for what a test node needs: any free port on loopback, a fixed secret, any origin, a short drain, no warm-up. */
     public static RelayConfig forDatabase(String databaseUrl) {
         return RelayConfig.builder()
                 .port(0)
@@ -29,6 +29,7 @@ public final class TestConfigs {
                 .jwt(new RelayConfig.Jwt(SECRET.getBytes(StandardCharsets.UTF_8), "relay", "relay-web", Duration.ofDays(30)))
                 .socket(s -> s.pingTimeout(Duration.ofMillis(20_000)))
                 .drain(Duration.ofSeconds(5))
+                .warmup(Duration.ZERO) // nodes of tests start cold; WarmupTest covers the warm-up
                 .build();
     }
 }

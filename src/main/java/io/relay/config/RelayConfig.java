@@ -27,6 +27,8 @@ import java.util.function.UnaryOperator;
  * @param security    phone credentials and abuse limits
  * @param sync        how much of a phone's stored threads a browser's sync is given
  * @param storeFlush  when the group commit sends the writes waiting for it to the database
+ * @param warmup      longest a starting node drives pairings and messages through its own code on a loopback
+ *                    port before it listens (it stops earlier once the JIT compiler has caught up); zero skips it
  */
 public record RelayConfig(
         int port,
@@ -45,7 +47,8 @@ public record RelayConfig(
         Duration outboxTtl,
         Security security,
         Sync sync,
-        StoreFlush storeFlush) {
+        StoreFlush storeFlush,
+        Duration warmup) {
 
     /**
      * Who may connect and how much.
@@ -301,6 +304,9 @@ public record RelayConfig(
         private Security security = Security.defaults();
         private Sync sync = Sync.defaults();
         private StoreFlush storeFlush = StoreFlush.defaults();
+        // A fresh JVM runs interpreted and C1 code for its first tens of seconds of traffic, and compiles with
+        // a core of its own meanwhile: the first users after a deploy would pay for it (see BENCHMARKS.md).
+        private Duration warmup = Duration.ofSeconds(60);
 
         private Builder() {
         }
@@ -309,7 +315,7 @@ public record RelayConfig(
             port = c.port; host = c.host; nodeEnv = c.nodeEnv; nodeId = c.nodeId; databaseUrl = c.databaseUrl;
             databasePoolSize = c.databasePoolSize; dataDir = c.dataDir; corsOrigins = c.corsOrigins; jwt = c.jwt; pairing = c.pairing;
             socket = c.socket; cluster = c.cluster; drain = c.drain; outboxTtl = c.outboxTtl; security = c.security; sync = c.sync;
-            storeFlush = c.storeFlush;
+            storeFlush = c.storeFlush; warmup = c.warmup;
         }
 
         public Builder port(int value) { port = value; return this; }
@@ -333,10 +339,11 @@ public record RelayConfig(
         public Builder security(UnaryOperator<Security.Builder> change) { security = change.apply(security.toBuilder()).build(); return this; }
         public Builder sync(Sync value) { sync = value; return this; }
         public Builder storeFlush(StoreFlush value) { storeFlush = value; return this; }
+        public Builder warmup(Duration value) { warmup = value; return this; }
 
         public RelayConfig build() {
             return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing,
-                    socket, cluster, drain, outboxTtl, security, sync, storeFlush);
+                    socket, cluster, drain, outboxTtl, security, sync, storeFlush, warmup);
         }
     }
 

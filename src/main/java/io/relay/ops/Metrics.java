@@ -172,16 +172,22 @@ public final class Metrics {
                 .register(registry);
     }
 
-    /** Registers the gauge of open TCP connections to the HTTP port (HTTP, polling and WebSocket alike); later calls keep the first. */
+    /**
+     * Registers the gauge of open TCP connections to the HTTP port (HTTP, polling and WebSocket alike). A later
+     * call replaces the gauge: the node's servers share one count, and the warm-up's server, gone once it is
+     * done, must not stay what the gauge reads.
+     */
     public void httpConnectionsGauge(Supplier<Number> open) {
+        removeGauges("relay.http.connections");
         Gauge.builder("relay.http.connections", open)
                 .description("Open TCP connections to the HTTP port on this node (HTTP, polling and WebSocket)")
                 .strongReference(true)
                 .register(registry);
     }
 
-    /** Registers {@code relay_outbound_buffered_bytes}: bytes waiting to be written to this node's clients. */
+    /** Registers {@code relay_outbound_buffered_bytes}: bytes waiting to be written to this node's clients (replacing an earlier source, as above). */
     public void outboundBytesGauge(Supplier<Number> bytes) {
+        removeGauges("relay.outbound.buffered");
         Gauge.builder("relay.outbound.buffered", bytes)
                 .description("Bytes waiting to be written to the clients of this node's Socket.IO connections")
                 .baseUnit("bytes")
@@ -325,6 +331,10 @@ public final class Metrics {
                 .minimumExpectedValue(buckets[0])
                 .maximumExpectedValue(buckets[buckets.length - 1])
                 .register(registry));
+    }
+
+    private void removeGauges(String name) {
+        registry.find(name).gauges().forEach(registry::remove);
     }
 
     /** The meters of one name with one label, by the label's value. */

@@ -173,6 +173,7 @@ final class HostCluster implements BeforeAllCallback, AfterAllCallback, AutoClos
         Map<String, String> env = builder.environment();
         env.keySet().removeAll(INHERITED_SETTINGS);
         env.put("NODE_ENV", "production");
+        env.put("WARMUP_SECONDS", "0"); // test nodes start cold: the warm-up has WarmupTest
         env.put("PORT", String.valueOf(HTTP_PORT));
         env.put("HOST", "0.0.0.0");
         env.put("NODE_ID", node.id);

@@ -130,6 +130,7 @@ final class LocalCluster implements AutoCloseable, BeforeAllCallback, AfterAllCa
             Map<String, String> env = builder.environment();
             env.keySet().removeAll(INHERITED_SETTINGS);
             env.put("NODE_ENV", "production");
+            env.put("WARMUP_SECONDS", "0"); // test nodes start cold: the warm-up has WarmupTest
             env.put("PORT", String.valueOf(node.port));
             env.put("HOST", "127.0.0.1");
             env.put("NODE_ID", node.id);

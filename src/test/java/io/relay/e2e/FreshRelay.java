@@ -54,11 +54,13 @@ public final class FreshRelay implements BeforeAllCallback, AfterAllCallback, Be
 
     /**
      * A node configured as an operator who sets nothing gets it: {@code conf/config.json} and the built-in
-     * defaults, with only what a test must set (database, a free port on loopback, a JWT secret).
+     * defaults, with only what a test must set (database, a free port on loopback, a JWT secret), and no
+     * warm-up: it changes nothing a client sees (WarmupTest) and would cost each test up to a minute.
      */
     public static FreshRelay withShippedDefaults() {
         return new FreshRelay(databaseUrl -> ConfigLoader.fromEnvironment(Map.of("DATABASE_URL", databaseUrl, "PORT", "0",
-                "HOST", "127.0.0.1", "JWT_SECRET", TestConfigs.SECRET, "DATA_DIR", "target/test-data")), config -> Vertx.vertx(), false);
+                "HOST", "127.0.0.1", "JWT_SECRET", TestConfigs.SECRET, "DATA_DIR", "target/test-data", "WARMUP_SECONDS", "0")),
+                config -> Vertx.vertx(), false);
     }
 
     public static FreshRelay withDefaults() {

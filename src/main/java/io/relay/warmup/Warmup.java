@@ -1,0 +1,181 @@
+package io.relay.warmup;
+
+import io.relay.store.Store;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.PoolOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+
+/**
+ * Warms a starting node up before it takes users: throwaway phones and browsers (see {@link WarmupPair})
+ * pair and exchange messages through the node's real HTTP, Socket.IO, routing and storage code, on a
+ * loopback server of its own, until the JIT compiler has caught up or the time allowed is over; then
+ * every row they wrote is removed.
+ *
+ * <p>Why: a fresh JVM runs that code interpreted or lightly compiled for its first tens of seconds of
+ * traffic, while the JIT compiler takes a core of its own. Measured on a 2-core host, a node's first
+ * 5 s of pairings at 200/s left the next pairings at p50 10 ms (against 1.5 ms once warm) and a
+ * compiler busy for 20 s more; the first users after every deploy would pay that. Done before the node
+ * listens, the readiness probe and load balancer keep users away meanwhile.
+ *
+ * <p>Best effort by design: a failed round is logged and the warm-up goes on; too many failures end it
+ * early; it never fails the node's start.
+ */
+public final class Warmup {
+    private static final Logger log = LoggerFactory.getLogger(Warmup.class);
+
+    /** Pairs driven at once: enough to keep both event loops and the database busy on a small host. */
+    static final int LANES = 8;
+    /** Messages each way per pairing: pairing and messaging both get their share of the warm-up. */
+    static final int MESSAGES_PER_ROUND = 20;
+    /** Least time spent, so the JIT has seen the paths before quiet can be judged. */
+    static final Duration MINIMUM = Duration.ofSeconds(4);
+    /** The JIT counts as caught up once it compiled for less than this share of a second, two seconds running. */
+    static final double QUIET_SHARE = 0.10;
+    /** Failed rounds after which the warm-up gives up (something is wrong that warming will not fix). */
+    static final int MAX_FAILURES = 5;
+
+    /** What a warm-up did. {@code jitSettled} is false when it stopped at its time limit or on failures. */
+    public record Report(int pairings, long messages, int failures, Duration took, boolean jitSettled) {
+    }
+
+    private final Vertx vertx;
+    private final URI base;
+    private final Store store;
+    private final String devicePrefix;
+    private final Duration limit;
+    private final CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+    private final List<String> devices = new ArrayList<>();
+    private final long started = System.nanoTime();
+    private int nextDevice;
+    private int pairings;
+    private long messages;
+    private int failures;
+    private boolean stopping;
+    private boolean settled;
+    private int quietSeconds;
+    private long lastCompileMs;
+
+    private Warmup(Vertx vertx, int port, Store store, String nodeId, Duration limit) {
+        this.vertx = vertx;
+        this.base = URI.create("http://127.0.0.1:" + port);
+        this.store = store;
+        this.devicePrefix = devicePrefix(nodeId);
+        this.limit = limit;
+    }
+
+    /**
+     * Drives the node listening on loopback {@code port} for at most {@code limit}, then removes the
+     * warm-up's devices from {@code store}. Never fails: what went wrong is in the report and the log.
+     */
+    public static Future<Report> run(Vertx vertx, int port, Store store, String nodeId, Duration limit) {
+        Promise<Report> done = Promise.promise();
+        // Its own context: the lanes' callbacks stay on one event loop, so the counters need no locks.
+        vertx.getOrCreateContext().runOnContext(v -> new Warmup(vertx, port, store, nodeId, limit).start().onComplete(done));
+        return done.future();
+    }
+
+    private Future<Report> start() {
+        log.info("warming up: pairing throwaway devices and relaying messages through this node on a loopback port, "
+                + "for at most {} s (WARMUP_SECONDS)", limit.toSeconds());
+        HttpClient http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(5_000), new PoolOptions().setHttp1MaxSize(LANES * 2));
+        WebSocketClient sockets = vertx.createWebSocketClient(new WebSocketClientOptions().setConnectTimeout(5_000));
+        QuietLogs quiet = QuietLogs.mute();
+        lastCompileMs = compileMs();
+        long watch = vertx.setPeriodic(1_000, id -> watchJit());
+        long deadline = vertx.setTimer(Math.max(1, limit.toMillis()), id -> stopping = true);
+        return Future.join(IntStream.range(0, LANES).mapToObj(lane -> lane(http, sockets)).toList())
+                .eventually(() -> {
+                    vertx.cancelTimer(watch);
+                    vertx.cancelTimer(deadline);
+                    quiet.restore();
+                    return Future.join(http.close(), sockets.close());
+                })
+                .transform(ar -> forgetDevices())
+                .map(v -> report())
+                .onSuccess(this::logDone);
+    }
+
+    /** One pairing after another until the warm-up stops. */
+    private Future<Void> lane(HttpClient http, WebSocketClient sockets) {
+        if (stopping) {
+            return Future.succeededFuture();
+        }
+        String deviceId = devicePrefix + nextDevice++;
+        devices.add(deviceId);
+        return new WarmupPair(http, sockets, base, deviceId, MESSAGES_PER_ROUND).round()
+                .transform(ar -> {
+                    if (ar.succeeded()) {
+                        pairings++;
+                        messages += ar.result();
+                    } else if (++failures <= MAX_FAILURES) {
+                        log.warn("warm-up round of {} failed: {}", deviceId, ar.cause().getMessage());
+                        stopping |= failures == MAX_FAILURES;
+                    }
+                    // Remove this round's rows now (its writes were acknowledged, so stored); the end sweeps again.
+                    return store.forgetDevice(deviceId).otherwiseEmpty();
+                })
+                .compose(v -> lane(http, sockets));
+    }
+
+    /** Ends the warm-up once the compiler was quiet two seconds running, after the minimum. */
+    private void watchJit() {
+        long now = compileMs();
+        if (now < 0) {
+            return; // the JVM does not measure compile time: run to the limit
+        }
+        long busy = now - lastCompileMs;
+        lastCompileMs = now;
+        quietSeconds = busy < QUIET_SHARE * 1_000 ? quietSeconds + 1 : 0;
+        log.debug("warm-up: the JIT compiled for {} ms in the last second", busy);
+        if (quietSeconds >= 2 && elapsed().compareTo(MINIMUM) >= 0 && failures < MAX_FAILURES) {
+            settled = true;
+            stopping = true;
+        }
+    }
+
+    /** Every warm-up device again: a write of a failed round may have landed after its first removal. */
+    private Future<Void> forgetDevices() {
+        return Future.join(devices.stream().map(store::forgetDevice).toList())
+                .<Void>mapEmpty()
+                .onFailure(e -> log.warn("warm-up: removing its {} devices ({}*) failed: {}", devices.size(), devicePrefix, e.getMessage()))
+                .otherwiseEmpty();
+    }
+
+    private long compileMs() {
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : -1;
+    }
+
+    private Duration elapsed() {
+        return Duration.ofNanos(System.nanoTime() - started);
+    }
+
+    private Report report() {
+        return new Report(pairings, messages, failures, elapsed(), settled);
+    }
+
+    private void logDone(Report report) {
+        log.info("warm-up done in {} ms: {} pairings, {} messages each way, {} failed; {}; its rows removed",
+                report.took().toMillis(), report.pairings(), report.messages(), report.failures(),
+                report.jitSettled() ? "the JIT compiler had caught up" : "stopped before the JIT compiler caught up");
+    }
+
+    /** For tests and logs: the device ids a warm-up of node {@code nodeId} uses start with this. */
+    public static String devicePrefix(String nodeId) {
+        return "relay-warmup-" + nodeId + "-";
+    }
+}
