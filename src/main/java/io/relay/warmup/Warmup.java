@@ -41,7 +41,7 @@ public final class Warmup {
     /** Pairs driven at once: enough to keep both event loops and the database busy on a small host. */
     static final int LANES = 8;
     /** Messages each way per pairing: pairing and messaging both get their share of the warm-up. */
-    static final int MESSAGES_PER_ROUND = 20;
+    public static final int MESSAGES_PER_ROUND = 20;
     /** Least time spent, so the JIT has seen the paths before quiet can be judged. */
     static final Duration MINIMUM = Duration.ofSeconds(4);
     /** The JIT counts as caught up once it compiled for less than this share of a second, two seconds running. */

@@ -1,6 +1,8 @@
 package io.relay.cluster;
 
 import io.relay.e2e.NodeScript;
+import io.relay.warmup.Warmup;
+import io.relay.warmup.WarmupChecks;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -9,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -26,7 +29,8 @@ class ClusterFlowTest {
 
     @BeforeAll
     static void start() throws Exception {
-        cluster = TestCluster.start(3);
+        // Node 2 warms up as production nodes do, its throwaway pairs' bus traffic on the cluster's bus.
+        cluster = TestCluster.start(3, (node, config) -> node == 2 ? config.toBuilder().warmup(Duration.ofSeconds(2)).build() : config);
     }
 
     @AfterAll
@@ -41,6 +45,19 @@ class ClusterFlowTest {
     void websocketAcrossNodes() throws Exception {
         JsonObject result = NodeScript.assertPasses("relay-flow.js", SCRIPT_TIMEOUT, cluster.url(0), "websocket", cluster.url(1));
         assertThat(result.getJsonObject("transports").stream().map(e -> e.getValue())).containsOnly("websocket");
+    }
+
+    @Test
+    @DisplayName("node 2 warmed up in the cluster before it listened, and none of its throwaway devices' rows are left")
+    void warmedUpInTheCluster() throws Exception {
+        // The counters also count the other tests' traffic through node 2, so whole rounds are WarmupTest's to check;
+        // here: it paired, and at least one round's browser sends went through node 2.
+        Map<String, Double> metrics = WarmupChecks.metrics(cluster.nodes.get(2));
+        assertThat(metrics.getOrDefault("relay_pairing_scans_total{outcome=\"paired\"}", 0.0)).isPositive();
+        assertThat(metrics.getOrDefault("relay_messages_relayed_total{direction=\"to_phone\"}", 0.0))
+                .as("browser sends relayed by node 2").isGreaterThanOrEqualTo(Warmup.MESSAGES_PER_ROUND);
+        assertThat(WarmupChecks.rowsLeft(cluster.databaseUrl(), cluster.configs.get(2).nodeId()))
+                .allSatisfy((table, rows) -> assertThat(rows).as(table).isZero());
     }
 
     @Test

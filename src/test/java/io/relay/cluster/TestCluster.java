@@ -10,6 +10,7 @@ import io.vertx.core.VertxOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.BiFunction;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -19,17 +20,26 @@ import java.util.concurrent.TimeUnit;
 final class TestCluster implements AutoCloseable {
     final List<ClusteredVertx> vertxes = new ArrayList<>();
     final List<RelayNode> nodes = new ArrayList<>();
+    final List<RelayConfig> configs = new ArrayList<>();
+    private String databaseUrl;
 
     static TestCluster start(int size) throws Exception {
+        return start(size, (node, config) -> config);
+    }
+
+    /** As {@link #start(int)}, each node's test configuration changed by {@code configure(node index, config)}. */
+    static TestCluster start(int size, BiFunction<Integer, RelayConfig, RelayConfig> configure) throws Exception {
         String databaseUrl = TestDatabase.freshDatabaseUrl();
         String name = "relay-test-" + UUID.randomUUID();
         TestCluster cluster = new TestCluster();
+        cluster.databaseUrl = databaseUrl;
         try {
             for (int i = 0; i < size; i++) {
-                RelayConfig config = TestConfigs.forDatabase(databaseUrl).toBuilder()
+                RelayConfig config = configure.apply(i, TestConfigs.forDatabase(databaseUrl).toBuilder()
                         .nodeId("n" + i + UUID.randomUUID().toString().substring(0, 4))
                         .cluster(RelayConfig.Cluster.standalone().enabledOnLoopback(name))
-                        .build();
+                        .build());
+                cluster.configs.add(config);
                 ClusteredVertx started = ClusteredVertx.start(config, new VertxOptions())
                         .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
                 cluster.vertxes.add(started);
@@ -41,6 +51,10 @@ final class TestCluster implements AutoCloseable {
             throw e;
         }
         return cluster;
+    }
+
+    String databaseUrl() {
+        return databaseUrl;
     }
 
     String url(int node) {

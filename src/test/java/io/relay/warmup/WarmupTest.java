@@ -1,8 +1,6 @@
 package io.relay.warmup;
 
-import io.relay.RelayNode;
 import io.relay.e2e.FreshRelay;
-import io.relay.store.DatabaseUrl;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -16,12 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.LoggerFactory;
 
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -31,17 +24,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 @DisplayName("A node warms up before it listens")
 class WarmupTest {
-    /** Every table that holds rows of a device. */
-    private static final List<String> TABLES = List.of("devices", "sessions", "pairing_tokens", "conversations", "messages",
-            "outbox", "device_events");
-
     @RegisterExtension
     final FreshRelay relay = FreshRelay.with(config -> config.toBuilder().warmup(Duration.ofSeconds(2)).build()).startedInTest();
 
     @Test
     @DisplayName("its throwaway devices paired and relayed messages both ways through the node's own code, every round whole")
     void drivesTheRealPaths() throws Exception {
-        Map<String, Double> metrics = scrape(relay.start());
+        Map<String, Double> metrics = WarmupChecks.metrics(relay.start());
         double paired = metrics.getOrDefault("relay_pairing_scans_total{outcome=\"paired\"}", 0.0);
         assertThat(paired).as("pairings by the warm-up").isPositive();
         // Each round pairs once and then relays its 20 messages each way: a round cut short shows here.
@@ -53,8 +42,10 @@ class WarmupTest {
     @DisplayName("leaves no row of its devices in any table")
     void leavesNoRows() throws Exception {
         relay.start();
-        Map<String, Integer> left = rowsOfWarmupDevices(relay.databaseUrl(), Warmup.devicePrefix(relay.config().nodeId()));
+        Map<String, Integer> left = WarmupChecks.rowsLeft(relay.databaseUrl(), relay.config().nodeId());
         assertThat(left).allSatisfy((table, rows) -> assertThat(rows).as(table).isZero());
+        // Every QR it asked for was redeemed (so named its device) and went with it: no token at all is left.
+        assertThat(WarmupChecks.pairingTokens(relay.databaseUrl())).isZero();
     }
 
     @Test
@@ -68,7 +59,7 @@ class WarmupTest {
                     .compose(r -> r.body().map(body -> r)));
             assertThat(response.statusCode()).isEqualTo(200);
             // The kept-alive connection of that request is open: the gauge must see it (the warm-up's server is gone).
-            assertThat(scrape(relay.node()).get("relay_http_connections")).isGreaterThanOrEqualTo(1.0);
+            assertThat(WarmupChecks.metrics(relay.node()).get("relay_http_connections")).isGreaterThanOrEqualTo(1.0);
         } finally {
             http.close();
         }
@@ -97,37 +88,6 @@ class WarmupTest {
         } finally {
             relayLogs.detachAppender(lines);
         }
-    }
-
-    private static Map<String, Double> scrape(RelayNode node) {
-        Map<String, Double> samples = new LinkedHashMap<>();
-        for (String line : node.ops().metrics().prometheus().scrape().split("\n")) {
-            if (!line.isBlank() && !line.startsWith("#")) {
-                int space = line.lastIndexOf(' ');
-                samples.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
-            }
-        }
-        return samples;
-    }
-
-    private static Map<String, Integer> rowsOfWarmupDevices(String databaseUrl, String prefix) throws Exception {
-        DatabaseUrl url = DatabaseUrl.parse(databaseUrl);
-        Map<String, Integer> rows = new LinkedHashMap<>();
-        try (Connection c = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password().isEmpty() ? null : url.password());
-             Statement s = c.createStatement()) {
-            for (String table : TABLES) {
-                try (ResultSet r = s.executeQuery("SELECT count(*) FROM " + table + " WHERE device_id LIKE '" + prefix + "%'")) {
-                    r.next();
-                    rows.put(table, r.getInt(1));
-                }
-            }
-            // Pairing tokens name their device only once redeemed: none of the warm-up's may be left either.
-            try (ResultSet r = s.executeQuery("SELECT count(*) FROM pairing_tokens")) {
-                r.next();
-                rows.put("pairing_tokens (any)", r.getInt(1));
-            }
-        }
-        return rows;
     }
 
     private static <T> T await(Future<T> future) throws Exception {
