@@ -100,8 +100,8 @@ final class StoreSql {
             FROM sessions WHERE id = $1""";
 
     // Every table that names the device, in one statement (each CTE runs to completion though nothing reads it); the
-    // sessions go with the device row (ON DELETE CASCADE). pairing_tokens has no index on device_id: forgetting is
-    // rare (start-up), so it scans that small table rather than every redeem paying for one more index.
+    // sessions go with the device row (ON DELETE CASCADE). Each delete finds the device's rows by an index (for the
+    // pairing tokens, V10's index of redeemed tokens by device).
     static final String FORGET_DEVICE = """
             WITH messages_gone AS (DELETE FROM messages WHERE device_id = $1),
             conversations_gone AS (DELETE FROM conversations WHERE device_id = $1),

@@ -88,6 +88,20 @@ class HotPathIndexesTest {
         }
     }
 
+    @Test
+    @DisplayName("Forgetting a device finds its pairing tokens by their index, not by reading every token ever made")
+    void forgetFindsTokensByIndex() throws Exception {
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            s.execute("""
+                    INSERT INTO pairing_tokens (token, secret_hash, expires_at, device_id)
+                    SELECT gen_random_uuid(), decode(md5(g::text), 'hex'), now(), CASE WHEN g % 2 = 0 THEN 'd' || (g % 500) END
+                    FROM generate_series(1, 20000) g""");
+            s.execute("ANALYZE pairing_tokens");
+            String plan = String.join("\n", plan(c, StoreSql.FORGET_DEVICE.replace("$1", "'d2'")));
+            assertThat(plan).contains("pairing_tokens_device_idx").doesNotContain("Seq Scan on pairing_tokens");
+        }
+    }
+
     /** 50 phones that do not confirm, 400 commands each, delivered for good but for the last two of each. */
     private static void fillOutbox(Connection c) throws Exception {
         try (Statement s = c.createStatement()) {
