@@ -11,6 +11,7 @@ import io.relay.pairing.SessionTokens;
 import io.relay.routing.Switchboard;
 import io.relay.vocabulary.Addresses;
 import io.relay.store.Storage;
+import io.relay.warmup.QuietLogs;
 import io.relay.warmup.Warmup;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -103,10 +104,12 @@ public final class RelayNode {
                 .security(s -> s.pairingRequestsPerMinute(0).maxConnectionsPerIp(0).maxTcpConnectionsPerIp(0)
                         .eventsPerSecond(1_000_000).eventBurst(1_000_000))
                 .build();
+        QuietLogs quiet = QuietLogs.mute();
         return deployHttp(vertx, loopback, pairing, switchboard, () -> false, ops)
                 .compose(http -> Warmup.run(vertx, http.port(), storage.store(), config.nodeId(), config.warmup())
                         .eventually(() -> Future.join(http.deploymentIds().stream().map(vertx::undeploy).toList())))
                 .<Void>mapEmpty()
+                .onComplete(done -> quiet.restore())
                 .recover(e -> {
                     log.warn("warm-up skipped: {}", e.getMessage());
                     return Future.succeededFuture();

@@ -10,11 +10,12 @@ import java.util.Map;
 /**
  * Keeps the per-connection lines (socket opened, phone registered, web synced, ...) of the warm-up's
  * hundreds of throwaway clients out of the log: about 9,000 lines at every start otherwise. Raises the
- * packages that write them to WARN while the warm-up runs, and puts back what they were; their warnings
- * and errors still show. The node has no clients of its own meanwhile (it does not listen yet), so nothing
+ * packages that write them to WARN from before the warm-up's server starts until it is undeployed (so the
+ * close of its last connections is muted too), and puts back what they were; their warnings and errors
+ * still show. The node has no clients of its own meanwhile (it does not listen yet), so nothing
  * of theirs is hidden. Does nothing when the logging backend is not logback.
  */
-final class QuietLogs {
+public final class QuietLogs {
     /** Loggers and the level they are raised to: the relay's per-connection lines, and Vert.x's warning for each
      *  message that reached a consumer its client just closed (the warm-up's clients close as soon as a round is done). */
     private static final Map<String, Level> MUTED = Map.of(
@@ -26,7 +27,7 @@ final class QuietLogs {
     private final Map<Logger, Level> before = new HashMap<>();
 
     /** Mutes those loggers below their level until {@link #restore()}. */
-    static QuietLogs mute() {
+    public static QuietLogs mute() {
         QuietLogs quiet = new QuietLogs();
         MUTED.forEach((name, level) -> {
             if (LoggerFactory.getLogger(name) instanceof Logger logger && !logger.getEffectiveLevel().isGreaterOrEqual(level)) {
@@ -37,7 +38,8 @@ final class QuietLogs {
         return quiet;
     }
 
-    void restore() {
+    /** Puts back the levels the muted loggers had. */
+    public void restore() {
         before.forEach(Logger::setLevel);
         before.clear();
     }

@@ -84,7 +84,8 @@ public final class Warmup {
      */
     public static Future<Report> run(Vertx vertx, int port, Store store, String nodeId, Duration limit) {
         Promise<Report> done = Promise.promise();
-        // Its own context: the lanes' callbacks stay on one event loop, so the counters need no locks.
+        // One context for all of it (the caller's, or a new one): the lanes' callbacks stay on one event loop,
+        // so the counters need no locks.
         vertx.getOrCreateContext().runOnContext(v -> new Warmup(vertx, port, store, nodeId, limit).start().onComplete(done));
         return done.future();
     }
@@ -94,7 +95,6 @@ public final class Warmup {
                 + "for at most {} s (WARMUP_SECONDS)", limit.toSeconds());
         HttpClient http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(5_000), new PoolOptions().setHttp1MaxSize(LANES * 2));
         WebSocketClient sockets = vertx.createWebSocketClient(new WebSocketClientOptions().setConnectTimeout(5_000));
-        QuietLogs quiet = QuietLogs.mute();
         lastCompileMs = compileMs();
         long watch = vertx.setPeriodic(1_000, id -> watchJit());
         long deadline = vertx.setTimer(Math.max(1, limit.toMillis()), id -> stopping = true);
@@ -102,7 +102,6 @@ public final class Warmup {
                 .eventually(() -> {
                     vertx.cancelTimer(watch);
                     vertx.cancelTimer(deadline);
-                    quiet.restore();
                     return Future.join(http.close(), sockets.close());
                 })
                 .transform(ar -> forgetDevices())
