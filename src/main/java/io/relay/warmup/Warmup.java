@@ -59,7 +59,8 @@ public final class Warmup {
     private final String devicePrefix;
     private final Duration limit;
     private final CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
-    private final List<String> devices = new ArrayList<>();
+    /** Devices of failed rounds: a write of theirs, never acknowledged, may land after their first removal. */
+    private final List<String> unsettled = new ArrayList<>();
     private final long started = System.nanoTime();
     private int nextDevice;
     private int pairings;
@@ -115,17 +116,20 @@ public final class Warmup {
             return Future.succeededFuture();
         }
         String deviceId = devicePrefix + nextDevice++;
-        devices.add(deviceId);
         return new WarmupPair(http, sockets, base, deviceId, MESSAGES_PER_ROUND).round()
                 .transform(ar -> {
                     if (ar.succeeded()) {
                         pairings++;
                         messages += ar.result();
-                    } else if (++failures <= MAX_FAILURES) {
-                        log.warn("warm-up round of {} failed: {}", deviceId, ar.cause().getMessage());
-                        stopping |= failures == MAX_FAILURES;
+                    } else {
+                        unsettled.add(deviceId);
+                        if (++failures <= MAX_FAILURES) {
+                            log.warn("warm-up round of {} failed: {}", deviceId, ar.cause().getMessage());
+                            stopping |= failures == MAX_FAILURES;
+                        }
                     }
-                    // Remove this round's rows now (its writes were acknowledged, so stored); the end sweeps again.
+                    // Remove this round's rows now: a whole round's writes were acknowledged, so stored; a failed
+                    // round's are removed again at the end.
                     return store.forgetDevice(deviceId).otherwiseEmpty();
                 })
                 .compose(v -> lane(http, sockets));
@@ -147,11 +151,11 @@ public final class Warmup {
         }
     }
 
-    /** Every warm-up device again: a write of a failed round may have landed after its first removal. */
+    /** The failed rounds' devices again, once every lane is done and their writes had time to land. */
     private Future<Void> forgetDevices() {
-        return Future.join(devices.stream().map(store::forgetDevice).toList())
+        return Future.join(unsettled.stream().map(store::forgetDevice).toList())
                 .<Void>mapEmpty()
-                .onFailure(e -> log.warn("warm-up: removing its {} devices ({}*) failed: {}", devices.size(), devicePrefix, e.getMessage()))
+                .onFailure(e -> log.warn("warm-up: removing {} devices of failed rounds ({}*) failed: {}", unsettled.size(), devicePrefix, e.getMessage()))
                 .otherwiseEmpty();
     }
 
