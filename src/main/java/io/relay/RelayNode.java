@@ -6,6 +6,7 @@ import io.relay.ops.Metrics;
 import io.relay.ops.Ops;
 import io.relay.gateway.WebGuards;
 import io.relay.gateway.engineio.EngineIoRegistry;
+import io.relay.pairing.PairingPrune;
 import io.relay.pairing.PairingService;
 import io.relay.pairing.SessionTokens;
 import io.relay.routing.Switchboard;
@@ -37,16 +38,19 @@ public final class RelayNode {
     private final Vertx vertx;
     private final Storage storage;
     private final Switchboard switchboard;
+    private final PairingPrune pairingPrune;
     private final Http http;
     private final Ops ops;
 
     private final Membership membership;
     private final AtomicBoolean draining;
 
-    private RelayNode(Vertx vertx, Storage storage, Switchboard switchboard, Http http, Membership membership, AtomicBoolean draining, Ops ops) {
+    private RelayNode(Vertx vertx, Storage storage, Switchboard switchboard, PairingPrune pairingPrune, Http http, Membership membership,
+                      AtomicBoolean draining, Ops ops) {
         this.vertx = vertx;
         this.storage = storage;
         this.switchboard = switchboard;
+        this.pairingPrune = pairingPrune;
         this.http = http;
         this.membership = membership;
         this.draining = draining;
@@ -81,7 +85,12 @@ public final class RelayNode {
                     return switchboard.start()
                             .compose(v -> warmUp(vertx, config, pairing, switchboard, ops, storage))
                             .compose(v -> deployHttp(vertx, config, pairing, switchboard, draining::get, ops))
-                            .map(http -> new RelayNode(vertx, storage, switchboard, http, membership, draining, ops));
+                            .map(http -> {
+                                // Started last, so a node that fails to start leaves no timer behind on a closed store.
+                                PairingPrune pairingPrune = new PairingPrune(vertx, config.nodeId(), storage.store());
+                                pairingPrune.start();
+                                return new RelayNode(vertx, storage, switchboard, pairingPrune, http, membership, draining, ops);
+                            });
                 })
                 .recover(error -> storage.close().transform(closed -> Future.failedFuture(error))))
                 .onFailure(error -> metrics.close())
@@ -186,6 +195,7 @@ public final class RelayNode {
     public Future<Void> close() {
         draining.set(true);
         switchboard.stop();
+        pairingPrune.stop();
         return Future.join(http.deploymentIds().stream().map(vertx::undeploy).toList())
                 .<Void>mapEmpty()
                 .eventually(storage::close)

@@ -64,8 +64,11 @@ final class Outbox {
      * of a week of sends instead of growing for as long as the relay runs.
      */
     static final Duration SETTLED_KEPT = Duration.ofDays(7);
-    /** Settled commands deleted per sweep at most: a first sweep over a long backlog stays a short statement. */
-    static final int PRUNE_BATCH = 10_000;
+    /**
+     * Settled commands deleted per sweep at most (the store's largest batch, which it refuses to exceed): a first sweep over a
+     * long backlog stays a short statement.
+     */
+    static final int PRUNE_BATCH = Store.MAX_LOAD;
 
     private final Vertx vertx;
     private final String nodeId;

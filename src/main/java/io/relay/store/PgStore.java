@@ -104,6 +104,13 @@ public final class PgStore implements Store {
     }
 
     @Override
+    public Future<Integer> prunePairingTokens(Instant expiredBefore, int limit) {
+        return direct("prune-pairing-tokens", () -> pool.preparedQuery(StoreSql.PRUNE_PAIRING_TOKENS)
+                .execute(Tuple.of(StoreArgs.instant(expiredBefore, "expiredBefore"), StoreArgs.limit(limit, "limit")))
+                .map(rows -> rows.rowCount()));
+    }
+
+    @Override
     public Future<Void> upsertDevice(String deviceId, String deviceName, String deviceModel) {
         return direct("upsert-device", () -> pool.preparedQuery(StoreSql.UPSERT_DEVICE)
                 .execute(Tuple.of(id(deviceId, "deviceId"), deviceName, deviceModel)).mapEmpty());

@@ -48,6 +48,12 @@ public interface Store {
      */
     Future<Optional<PairingToken>> redeemPairingToken(byte[] secretHash, String deviceId, String sessionId, Instant sessionExpiresAt);
 
+    /**
+     * Deletes up to {@code limit} pairings whose QR expired before {@code expiredBefore} (scanned or not, collected or not),
+     * earliest expiry first, and completes with how many it deleted. The sessions they made are rows of their own and stay.
+     */
+    Future<Integer> prunePairingTokens(Instant expiredBefore, int limit);
+
     /** Creates or refreshes a phone's device row (name, model, last seen). */
     Future<Void> upsertDevice(String deviceId, String deviceName, String deviceModel);
 

@@ -54,6 +54,12 @@ final class StoreSql {
             )
             SELECT * FROM redeemed""";
 
+    // QRs that expired before $1, earliest expiry first, a bounded number per call, found by V11's index of expiries. Two nodes
+    // sweeping at once pick the same rows: the second delete of a row waits for the first and then finds nothing to delete.
+    static final String PRUNE_PAIRING_TOKENS = """
+            DELETE FROM pairing_tokens WHERE ctid = ANY (ARRAY(
+              SELECT ctid FROM pairing_tokens WHERE expires_at < $1 ORDER BY expires_at LIMIT $2))""";
+
     static final String UPSERT_DEVICE = """
             INSERT INTO devices (device_id, device_name, device_model, created_at, last_seen)
             VALUES ($1, $2, $3, now(), now())

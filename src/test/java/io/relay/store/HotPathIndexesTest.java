@@ -102,6 +102,27 @@ class HotPathIndexesTest {
         }
     }
 
+    @Test
+    @DisplayName("A prune of long-expired pairings finds them by their expiry, not by reading every token the table holds, whatever the cut-off")
+    void pruneFindsExpiredTokensByIndex() throws Exception {
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            // QRs of the last 28 hours, one every 5 s, of which the oldest few hours' expired more than a day ago.
+            s.execute("""
+                    INSERT INTO pairing_tokens (token, secret_hash, created_at, expires_at)
+                    SELECT gen_random_uuid(), decode(md5(g::text), 'hex'), now() - g * interval '5 seconds',
+                           now() - g * interval '5 seconds' + interval '5 minutes'
+                    FROM generate_series(1, 20000) g""");
+            s.execute("ANALYZE pairing_tokens");
+            String prune = StoreSql.PRUNE_PAIRING_TOKENS.replace("$1", "now() - interval '1 day'").replace("$2", "5000");
+            assertThat(String.join("\n", plan(c, prune))).contains("pairing_tokens_expires_idx").doesNotContain("Seq Scan on pairing_tokens");
+            // The pool's prepared statement may be planned once for any cut-off: that plan must use the index too.
+            s.execute("SET plan_cache_mode = force_generic_plan");
+            s.execute("PREPARE prune(timestamptz, int) AS " + StoreSql.PRUNE_PAIRING_TOKENS);
+            assertThat(String.join("\n", plan(c, "EXECUTE prune(now() - interval '1 day', 5000)")))
+                    .contains("pairing_tokens_expires_idx").doesNotContain("Seq Scan on pairing_tokens");
+        }
+    }
+
     /** 50 phones that do not confirm, 400 commands each, delivered for good but for the last two of each. */
     private static void fillOutbox(Connection c) throws Exception {
         try (Statement s = c.createStatement()) {

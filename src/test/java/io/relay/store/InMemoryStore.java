@@ -145,6 +145,17 @@ public final class InMemoryStore implements Store {
     }
 
     @Override
+    public Future<Integer> prunePairingTokens(Instant expiredBefore, int limit) {
+        return answer(() -> {
+            Instant before = StoreArgs.instant(expiredBefore, "expiredBefore").toInstant();
+            List<Pairing> expired = pairings.values().stream().filter(p -> p.expiresAt.isBefore(before))
+                    .sorted(Comparator.comparing((Pairing p) -> p.expiresAt)).limit(StoreArgs.limit(limit, "limit")).toList();
+            expired.forEach(p -> pairings.remove(p.token));
+            return expired.size();
+        });
+    }
+
+    @Override
     public Future<Void> upsertDevice(String deviceId, String deviceName, String deviceModel) {
         return answer(() -> {
             Device device = devices.computeIfAbsent(id(deviceId, "deviceId"), d -> new Device());

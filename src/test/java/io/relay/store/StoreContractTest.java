@@ -537,6 +537,53 @@ class StoreContractTest {
         }
 
         @Test
+        @DisplayName("deletes pairings whose QR expired before a time, earliest expiry first and a bounded number at a time, each once; "
+                + "never one that expires later, and never the session a scanned one made")
+        void pairingPrune() throws Exception {
+            Store store = store();
+            Instant now = Instant.now();
+            Instant cutoff = now.minus(Duration.ofDays(1));
+            String oldest = pairing(store, "oldest", cutoff.minus(Duration.ofDays(30)));
+            String older = pairing(store, "older", cutoff.minus(Duration.ofDays(2)));
+            String old = pairing(store, "old", cutoff.minus(Duration.ofMinutes(1)));
+            String later = pairing(store, "later", cutoff.plus(Duration.ofMinutes(1)));
+            String scanned = pairing(store, "scanned", now.plus(Duration.ofMinutes(5)));
+            String session = UUID.randomUUID().toString();
+            await(store.redeemPairingToken(hash("scanned"), "phone", session, now.plus(Duration.ofDays(30)))).orElseThrow();
+
+            assertThat(await(store.prunePairingTokens(cutoff.minus(Duration.ofDays(60)), 100))).as("none expired that early").isZero();
+            assertThat(await(store.prunePairingTokens(cutoff, 2))).as("bounded").isEqualTo(2);
+            assertThat(present(store, oldest, older, old, later, scanned)).as("the earliest expiries went first")
+                    .containsExactly(old, later, scanned);
+            assertThat(await(store.prunePairingTokens(cutoff, Store.MAX_LOAD))).as("the rest of those expired before the time").isEqualTo(1);
+            assertThat(await(store.prunePairingTokens(cutoff, Store.MAX_LOAD))).as("each deleted once").isZero();
+            assertThat(present(store, old, later, scanned)).containsExactly(later, scanned);
+
+            assertThat(await(store.prunePairingTokens(now.plus(Duration.ofHours(1)), Store.MAX_LOAD))).as("scanned or not").isEqualTo(2);
+            assertThat(await(store.findSession(session)).orElseThrow().validAt(Instant.now())).as("the session stays").isTrue();
+            assertThat(await(store.listSessions("phone")).stream().map(Store.SessionSummary::sessionId).toList()).containsExactly(session);
+            assertThat(refusal(store.prunePairingTokens(cutoff, 0)).reason()).isEqualTo(FailureReason.INVALID_DATA);
+        }
+
+        /** A new pairing whose QR carries {@code secret} and expires at {@code expiresAt}: its waiter token. */
+        static String pairing(Store store, String secret, Instant expiresAt) throws Exception {
+            String token = UUID.randomUUID().toString();
+            await(store.createPairingToken(token, UUID.randomUUID().toString(), hash(secret), expiresAt));
+            return token;
+        }
+
+        /** Those of {@code tokens} whose pairing the store still holds, in the order given. */
+        static List<String> present(Store store, String... tokens) throws Exception {
+            List<String> found = new ArrayList<>();
+            for (String token : tokens) {
+                if (await(store.findPairingToken(token)).isPresent()) {
+                    found.add(token);
+                }
+            }
+            return found;
+        }
+
+        @Test
         @DisplayName("issues a device's secret once, binds it for good, and notes a legacy device once")
         void deviceCredentials() throws Exception {
             Store store = store();
