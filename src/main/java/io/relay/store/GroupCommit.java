@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -32,10 +33,12 @@ import java.util.function.Consumer;
  * <p>A flush starts when the writes waiting reach {@link Settings#maxRows} rows, or when one has waited its
  * window: {@link Settings#behindWait} for a phone event's log append (already relayed, so only its phone's
  * ack waits for it), {@link Settings#maxWait} for every other write (someone waits for it: a browser's send,
- * a command handed to the phone); zero: as soon as the writes handed over together are taken in. No more
- * than {@link Settings#maxInFlight} flushes run at once: writes arriving meanwhile wait and go out together
- * when one finishes. With one in flight, writes commit in the order they were handed over, which a phone's
- * pipelined events rely on (a status must not overtake the message it is about). A write that is not answered within {@link Settings#timeout} fails as "storage
+ * a command handed to the phone); zero: as soon as the writes handed over together are taken in. The appends
+ * go only once the oldest of them is due, all together ({@link #take}). No more than
+ * {@link Settings#maxInFlight} flushes run at once: writes arriving meanwhile wait and go out together
+ * when one finishes. With one in flight, the appends commit in the order they were handed over, which a
+ * phone's pipelined events rely on (a status must not overtake the message it is about), and so do the
+ * other writes. A write that is not answered within {@link Settings#timeout} fails as "storage
  * unavailable" (its statement may still commit later, as with any database that hangs).
  *
  * <p>Threads: {@link #submit} may be called from any thread. Writes are handed over through a concurrent
@@ -168,7 +171,22 @@ final class GroupCommit {
     }
 
     private long dueAt(Write<?> w) {
-        return w.queuedAtNanos + (w.kind() == Write.Kind.MESSAGES ? behindWaitNanos : maxWaitNanos);
+        return w.queuedAtNanos + (isBehind(w) ? behindWaitNanos : maxWaitNanos);
+    }
+
+    /** The oldest log append waiting has waited its window: then every append waiting goes with it. */
+    private boolean oldestAppendDue() {
+        for (Write<?> w : waiting) {
+            if (isBehind(w)) {
+                return dueAt(w) <= System.nanoTime();
+            }
+        }
+        return false;
+    }
+
+    /** A phone event's log append (with what it stores together): relayed already, written behind. */
+    private static boolean isBehind(Write<?> w) {
+        return w.kind() == Write.Kind.MESSAGES;
     }
 
     private void flushDue() {
@@ -178,7 +196,12 @@ final class GroupCommit {
                 armTimer(dueAtNanos);
                 return;
             }
-            start(take());
+            List<Write<?>> group = take();
+            if (group.isEmpty()) { // only appends inside their window wait
+                armTimer(dueAtNanos);
+                return;
+            }
+            start(group);
         }
     }
 
@@ -198,16 +221,27 @@ final class GroupCommit {
         });
     }
 
-    /** The oldest waiting writes, up to the row bound (a single bigger write goes alone). */
+    /**
+     * The writes of the next flush, oldest first, up to the row bound (a single bigger write goes alone): every
+     * write someone waits on, and the log appends once the oldest of them has waited its own window. Until then
+     * they stay for a flush of their own, even when a command's flush goes now: phone events come far more
+     * often than commands, and a flush every few commands would carry them a handful at a time, each handful a
+     * statement and a device-row update of its own. Appends keep their order among themselves, and nothing a
+     * command writes depends on an append not yet stored. Closing, or at the row bound, everything goes oldest first.
+     */
     private List<Write<?>> take() {
+        boolean appendsToo = closing || waitingRows >= settings.maxRows() || oldestAppendDue();
         List<Write<?>> group = new ArrayList<>();
         int rows = 0;
-        while (!waiting.isEmpty()) {
-            Write<?> next = waiting.peek();
+        for (Iterator<Write<?>> it = waiting.iterator(); it.hasNext(); ) {
+            Write<?> next = it.next();
+            if (!appendsToo && isBehind(next)) {
+                continue;
+            }
             if (!group.isEmpty() && rows + next.rows() > settings.maxRows()) {
                 break;
             }
-            waiting.poll();
+            it.remove();
             group.add(next);
             rows += next.rows();
         }

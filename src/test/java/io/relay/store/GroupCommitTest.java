@@ -442,33 +442,59 @@ class GroupCommitTest {
     }
 
     @Test
-    @DisplayName("a phone event's log append waits up to its own window, written behind its relay; a write someone waits on goes after its "
-            + "window and takes the appends waiting before it along, in order, in one flush")
+    @DisplayName("a phone event's log append waits its own window, written behind its relay: a write someone waits on goes after its "
+            + "shorter window without the appends, which keep waiting and then go together, in order, in a flush of their own")
     void logAppendsWaitBehind(Vertx vertx, VertxTestContext ctx) {
-        // The appends' window is longer than the test may run: only the command's flush can take them out.
+        Duration behindWindow = Duration.ofMillis(800);
         List<Future<Void>> behind = new ArrayList<>();
-        store(vertx, 1_000, Duration.ZERO, FAR, 1).compose(store -> phones(store, "phone-w").compose(held -> {
+        long[] handedOver = new long[1];
+        store(vertx, 1_000, Duration.ZERO, behindWindow, 1).compose(store -> phones(store, "phone-w").compose(held -> {
             SequenceHolder w = held.get("phone-w");
+            handedOver[0] = System.nanoTime();
             behind.add(store.saveMessagesAndLog("phone-w", messages("w1"), w.next("messages:sync"), "{}"));
             // A conversation list waits as its log entry does: they are one write, answered as the entry is.
             behind.add(store.saveConversationsAndLog("phone-w", conversation("cw"), w.next("conversations:sync"), "{}"));
-            return vertx.timer(500).compose(t -> flushes()).compose(flushes -> {
-                ctx.verify(() -> {
-                    assertThat(flushes).as("flushes while only log appends wait").isZero();
-                    assertThat(behind).as("log appends answered").noneMatch(Future::isComplete);
-                });
-                return store.enqueueCommand("phone-w", "k", "send:message", new JsonObject());
-            });
-        })).compose(queued -> Future.all(behind).map(queued))
-                .compose(queued -> flushes().compose(flushes -> Future.all(strings("SELECT seq, event FROM device_events ORDER BY seq"),
-                        strings("SELECT id FROM conversations"), strings("SELECT key FROM outbox")).map(db -> List.of(queued, flushes, db))))
+            return store.enqueueCommand("phone-w", "k", "send:message", new JsonObject());
+        }).compose(queued -> Future.all(flushes(), strings("SELECT seq FROM device_events"), strings("SELECT key FROM outbox"))
+                .map(db -> {
+                    ctx.verify(() -> {
+                        assertThat(queued).as("the command queued").isTrue();
+                        assertThat(db.<Long>resultAt(0)).as("flushes: the command's alone").isEqualTo(1L);
+                        assertThat(db.<List<String>>resultAt(1)).as("appends stored with the command").isEmpty();
+                        assertThat(db.<List<String>>resultAt(2)).containsExactly("k");
+                        assertThat(behind).as("log appends answered with the command").noneMatch(Future::isComplete);
+                    });
+                    return null;
+                })))
+                .compose(v -> Future.all(behind))
+                .map(v -> Duration.ofNanos(System.nanoTime() - handedOver[0]))
+                .compose(waited -> Future.all(flushes(), strings("SELECT seq, event FROM device_events ORDER BY seq"),
+                        strings("SELECT id FROM conversations")).map(db -> List.of(waited, db)))
                 .onComplete(ctx.succeeding(outcome -> ctx.verify(() -> {
-                    assertThat(outcome.get(0)).as("the command queued").isEqualTo(true);
-                    assertThat(outcome.get(1)).as("flushes: the command's, which took the appends along").isEqualTo(1L);
-                    CompositeFuture db = (CompositeFuture) outcome.get(2);
-                    assertThat(db.<List<String>>resultAt(0)).containsExactly("1 messages:sync", "2 conversations:sync");
-                    assertThat(db.<List<String>>resultAt(1)).containsExactly("cw");
-                    assertThat(db.<List<String>>resultAt(2)).containsExactly("k");
+                    assertThat((Duration) outcome.get(0)).as("the appends waited their window").isGreaterThanOrEqualTo(behindWindow);
+                    CompositeFuture db = (CompositeFuture) outcome.get(1);
+                    assertThat(db.<Long>resultAt(0)).as("flushes: the command's, then the appends' together").isEqualTo(2L);
+                    assertThat(db.<List<String>>resultAt(1)).containsExactly("1 messages:sync", "2 conversations:sync");
+                    assertThat(db.<List<String>>resultAt(2)).containsExactly("cw");
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("log appends handed over one after another go together once the oldest has waited its window, not each at its own")
+    void logAppendsGoTogether(Vertx vertx, VertxTestContext ctx) {
+        Duration behindWindow = Duration.ofMillis(300);
+        store(vertx, 1_000, FAR, behindWindow, 1).compose(store -> phones(store, "phone-t").compose(held -> {
+            SequenceHolder t = held.get("phone-t");
+            Future<Void> first = store.saveMessagesAndLog("phone-t", messages("t1"), t.next("messages:sync"), "{}");
+            // Handed over well inside the first one's window, each due later than it.
+            return vertx.timer(100).compose(x -> Future.all(first,
+                    store.saveMessagesAndLog("phone-t", messages("t2"), t.next("messages:sync"), "{}"),
+                    vertx.timer(50).compose(y -> store.saveMessagesAndLog("phone-t", messages("t3"), t.next("messages:sync"), "{}"))));
+        })).compose(v -> Future.all(flushes(), strings("SELECT seq FROM device_events ORDER BY seq")))
+                .onComplete(ctx.succeeding(db -> ctx.verify(() -> {
+                    assertThat(db.<Long>resultAt(0)).as("flushes").isEqualTo(1L);
+                    assertThat(db.<List<String>>resultAt(1)).containsExactly("1", "2", "3");
                     ctx.completeNow();
                 })));
     }
