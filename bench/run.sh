@@ -216,7 +216,7 @@ case $SCENARIO in
         PIDS+=($!)
       done
       for port in 3000 3001 3002; do
-        for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/api/auth/health" >/dev/null && break; sleep 0.5; done
+        for _ in $(seq 1 360); do curl -sf "http://127.0.0.1:$port/api/auth/health" >/dev/null && break; sleep 0.5; done
       done
       sleep 5 # membership settles
       java -jar "$BENCH_JAR" --url 127.0.0.1:3000,127.0.0.1:3001,127.0.0.1:3002 --label "cluster3-run$run" \
