@@ -48,6 +48,12 @@ public final class Warmup {
     static final double QUIET_SHARE = 0.10;
     /** Failed rounds after which the warm-up gives up (something is wrong that warming will not fix). */
     static final int MAX_FAILURES = 5;
+    /**
+     * How far past its limit a warm-up may run while its last rounds end. Then its clients are closed, which
+     * ends every round still waiting (a node that does not answer, a wake-up that never comes): the node
+     * starts listening whatever its warm-up met.
+     */
+    static final Duration OVERRUN = Duration.ofSeconds(5);
 
     /** What a warm-up did. {@code jitSettled} is false when it stopped at its time limit or on failures. */
     public record Report(int pairings, long messages, int failures, Duration took, boolean jitSettled) {
@@ -99,10 +105,17 @@ public final class Warmup {
         lastCompileMs = compileMs();
         long watch = vertx.setPeriodic(1_000, id -> watchJit());
         long deadline = vertx.setTimer(Math.max(1, limit.toMillis()), id -> stopping = true);
+        long cutOff = vertx.setTimer(Math.max(1, limit.plus(OVERRUN).toMillis()), id -> {
+            log.warn("warm-up: rounds still running {} s past the limit; cutting them off", OVERRUN.toSeconds());
+            stopping = true;
+            http.close();
+            sockets.close();
+        });
         return Future.join(IntStream.range(0, LANES).mapToObj(lane -> lane(http, sockets)).toList())
                 .eventually(() -> {
                     vertx.cancelTimer(watch);
                     vertx.cancelTimer(deadline);
+                    vertx.cancelTimer(cutOff);
                     return Future.join(http.close(), sockets.close());
                 })
                 .transform(ar -> forgetDevices())
@@ -145,7 +158,8 @@ public final class Warmup {
         lastCompileMs = now;
         quietSeconds = busy < QUIET_SHARE * 1_000 ? quietSeconds + 1 : 0;
         log.debug("warm-up: the JIT compiled for {} ms in the last second", busy);
-        if (quietSeconds >= 2 && elapsed().compareTo(MINIMUM) >= 0 && failures < MAX_FAILURES) {
+        // A JIT that is quiet because no round got through (a node that does not answer) has warmed nothing.
+        if (quietSeconds >= 2 && elapsed().compareTo(MINIMUM) >= 0 && pairings > 0 && failures < MAX_FAILURES) {
             settled = true;
             stopping = true;
         }

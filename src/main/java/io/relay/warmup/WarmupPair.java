@@ -77,7 +77,9 @@ final class WarmupPair {
                     Future<JsonObject> waited = http.request(HttpMethod.POST, base.getPort(), base.getHost(), "/api/auth/wait-pairing")
                             .compose(request -> request.putHeader("content-type", "application/json")
                                     .send(new JsonObject().put("token", qr.getString("token")).toBuffer()))
-                            .compose(response -> response.body().map(body -> data(response.statusCode(), body.toJsonObject(), "wait-pairing")));
+                            .compose(response -> response.body().map(body -> data(response.statusCode(), body.toJsonObject(), "wait-pairing")))
+                            // The long-poll itself may last the QR's lifetime: a lost wake-up must not hold the round that long.
+                            .timeout(STEP_TIMEOUT_MS, TimeUnit.MILLISECONDS);
                     Future<Object> scanned = expect(phoneExpects, Events.QR_PAIRED);
                     phone.emit(Events.MOBILE_SCAN_QR, new JsonObject().put("qrData", qr.getString("qrData")).put("deviceId", deviceId));
                     return Future.all(waited, scanned).map(all -> waited.result().getString("sessionToken"));
