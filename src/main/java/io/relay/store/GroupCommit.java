@@ -196,12 +196,9 @@ final class GroupCommit {
                 armTimer(dueAtNanos);
                 return;
             }
-            List<Write<?>> group = take();
-            if (group.isEmpty()) { // only appends inside their window wait
-                armTimer(dueAtNanos);
-                return;
-            }
-            start(group);
+            // Never empty here: what is due is either a write someone waits on, which take() always takes, or
+            // the oldest append, which makes take() take them all.
+            start(take());
         }
     }
 

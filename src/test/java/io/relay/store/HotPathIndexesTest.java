@@ -92,11 +92,10 @@ class HotPathIndexesTest {
     @DisplayName("Forgetting a device finds its pairing tokens by their index, not by reading every token ever made")
     void forgetFindsTokensByIndex() throws Exception {
         try (Connection c = connect(); Statement s = c.createStatement()) {
-            s.execute("""
+            filled(s, "pairing_tokens", """
                     INSERT INTO pairing_tokens (token, secret_hash, expires_at, device_id)
                     SELECT gen_random_uuid(), decode(md5(g::text), 'hex'), now(), CASE WHEN g % 2 = 0 THEN 'd' || (g % 500) END
                     FROM generate_series(1, 20000) g""");
-            s.execute("ANALYZE pairing_tokens");
             String plan = String.join("\n", plan(c, StoreSql.FORGET_DEVICE.replace("$1", "'d2'")));
             assertThat(plan).contains("pairing_tokens_device_idx").doesNotContain("Seq Scan on pairing_tokens");
         }
@@ -107,12 +106,11 @@ class HotPathIndexesTest {
     void pruneFindsExpiredTokensByIndex() throws Exception {
         try (Connection c = connect(); Statement s = c.createStatement()) {
             // QRs of the last 28 hours, one every 5 s, of which the oldest few hours' expired more than a day ago.
-            s.execute("""
+            filled(s, "pairing_tokens", """
                     INSERT INTO pairing_tokens (token, secret_hash, created_at, expires_at)
                     SELECT gen_random_uuid(), decode(md5(g::text), 'hex'), now() - g * interval '5 seconds',
                            now() - g * interval '5 seconds' + interval '5 minutes'
                     FROM generate_series(1, 20000) g""");
-            s.execute("ANALYZE pairing_tokens");
             String prune = StoreSql.PRUNE_PAIRING_TOKENS.replace("$1", "now() - interval '1 day'").replace("$2", "5000");
             assertThat(String.join("\n", plan(c, prune))).contains("pairing_tokens_expires_idx").doesNotContain("Seq Scan on pairing_tokens");
             // The pool's prepared statement may be planned once for any cut-off: that plan must use the index too.
@@ -126,13 +124,18 @@ class HotPathIndexesTest {
     /** 50 phones that do not confirm, 400 commands each, delivered for good but for the last two of each. */
     private static void fillOutbox(Connection c) throws Exception {
         try (Statement s = c.createStatement()) {
-            s.execute("""
+            filled(s, "outbox", """
                     INSERT INTO outbox (device_id, key, event, payload, state, created_at)
                     SELECT 'd' || (g % 50), 'k' || g, 'send:message', '{}',
                            CASE WHEN g > 19900 THEN 'pending' ELSE 'delivered' END, now() - (20000 - g) * interval '1 second'
                     FROM generate_series(1, 20000) g""");
-            s.execute("ANALYZE outbox");
         }
+    }
+
+    /** Fills {@code table} and refreshes its statistics, so plans are the ones a table that size gets. */
+    private static void filled(Statement s, String table, String insert) throws Exception {
+        s.execute(insert);
+        s.execute("ANALYZE " + table);
     }
 
     private Connection connect() throws Exception {
