@@ -196,9 +196,14 @@ final class GroupCommit {
                 armTimer(dueAtNanos);
                 return;
             }
-            // Never empty here: what is due is either a write someone waits on, which take() always takes, or
-            // the oldest append, which makes take() take them all.
-            start(take());
+            List<Write<?>> group = take();
+            if (group.isEmpty()) {
+                // Only appends wait, none of them due by the first in line: writes handed over on several threads
+                // enter the queue a little out of the order of their clocks, so the earliest due may stand behind it.
+                armTimer(dueAtNanos);
+                return;
+            }
+            start(group);
         }
     }
 
