@@ -23,6 +23,7 @@ import org.slf4j.LoggerFactory;
 
 import io.relay.cluster.Membership;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -68,6 +69,11 @@ public final class RelayNode {
 
     /** Starts the node; on failure, whatever was already started is stopped again. */
     public static Future<RelayNode> start(Vertx vertx, RelayConfig config, Membership membership) {
+        return start(vertx, config, membership, PairingPrune.EVERY);
+    }
+
+    /** With its own time between pairing prunes: for a test that cannot wait a minute for the node's first one. */
+    static Future<RelayNode> start(Vertx vertx, RelayConfig config, Membership membership, Duration pairingPruneEvery) {
         AtomicBoolean draining = new AtomicBoolean();
         // Parts that cannot see the membership (requests waiting on a peer) hear of departures on the local bus.
         membership.onNodeLeft(departed -> {
@@ -87,7 +93,7 @@ public final class RelayNode {
                             .compose(v -> deployHttp(vertx, config, pairing, switchboard, draining::get, ops))
                             .map(http -> {
                                 // Started last, so a node that fails to start leaves no timer behind on a closed store.
-                                PairingPrune pairingPrune = new PairingPrune(vertx, config.nodeId(), storage.store());
+                                PairingPrune pairingPrune = new PairingPrune(vertx, config.nodeId(), storage.store(), pairingPruneEvery);
                                 pairingPrune.start();
                                 return new RelayNode(vertx, storage, switchboard, pairingPrune, http, membership, draining, ops);
                             });

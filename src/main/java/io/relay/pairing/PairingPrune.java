@@ -29,7 +29,7 @@ public final class PairingPrune {
     /** Pairings deleted per sweep at most (the store's largest batch): a first sweep over a long backlog stays a short statement. */
     static final int PRUNE_BATCH = Store.MAX_LOAD;
     /** Between two sweeps of one node. A sweep with nothing to delete is one probe of the index of expiries. */
-    static final Duration EVERY = Duration.ofMinutes(1);
+    public static final Duration EVERY = Duration.ofMinutes(1);
 
     private final Vertx vertx;
     private final String nodeId;
@@ -41,7 +41,8 @@ public final class PairingPrune {
         this(vertx, nodeId, store, EVERY);
     }
 
-    PairingPrune(Vertx vertx, String nodeId, Store store, Duration every) {
+    /** Sweeping every {@code every} instead: tests cannot wait a minute for a sweep. */
+    public PairingPrune(Vertx vertx, String nodeId, Store store, Duration every) {
         this.vertx = vertx;
         this.nodeId = nodeId;
         this.store = store;

@@ -77,6 +77,7 @@ final class Outbox {
     private final WebFanout fanout;
     private final Metrics metrics;
     private final Duration ttl;
+    private final Duration sweepEvery;
     private long sweeper = -1;
     /** Per phone: commands whose "delivered" record failed with an unknown outcome, key → that attempt, oldest first. */
     private final Map<String, Map<String, Unsure>> unsure = new ConcurrentHashMap<>();
@@ -86,6 +87,11 @@ final class Outbox {
     }
 
     Outbox(Vertx vertx, String nodeId, Store store, PhoneRoutes routes, WebFanout fanout, Metrics metrics, Duration ttl) {
+        this(vertx, nodeId, store, routes, fanout, metrics, ttl, sweepEvery(ttl));
+    }
+
+    /** With its own time between sweeps: for tests, which cannot wait a sweep of the production timer. */
+    Outbox(Vertx vertx, String nodeId, Store store, PhoneRoutes routes, WebFanout fanout, Metrics metrics, Duration ttl, Duration sweepEvery) {
         this.vertx = vertx;
         this.nodeId = nodeId;
         this.store = store;
@@ -93,11 +99,16 @@ final class Outbox {
         this.fanout = fanout;
         this.metrics = metrics;
         this.ttl = ttl;
+        this.sweepEvery = sweepEvery;
+    }
+
+    /** A quarter of the TTL, so an expired command is reported at most that late; never more often than once a second nor less than every 30 s. */
+    private static Duration sweepEvery(Duration ttl) {
+        return Duration.ofMillis(Math.max(1_000, Math.min(30_000, ttl.toMillis() / 4)));
     }
 
     void start() {
-        long every = Math.max(1_000, Math.min(30_000, ttl.toMillis() / 4));
-        sweeper = vertx.setPeriodic(every, id -> sweep());
+        sweeper = vertx.setPeriodic(sweepEvery.toMillis(), id -> sweep());
     }
 
     void stop() {
