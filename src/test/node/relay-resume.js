@@ -3,7 +3,8 @@
 // sent carries an increasing sequence number and the number of the event before it (`prevSeq`; one
 // phone connection on one node numbers without gaps), and `web:request-sync {since}` replays what came after it,
 // in order, ending with `sync:complete {seq}`; a browser whose number the relay cannot resume from
-// is told (`sync:reset`) and gets a full sync from storage.
+// is told (`sync:reset`) and gets a full sync from storage. What the phone wrote is what browsers get: live, byte
+// for byte (the relay adds its numbering to the phone's own text and encodes nothing again), and replayed, value for value.
 //
 // Usage: node relay-resume.js <base url>
 // Prints one JSON line ({"ok":true} or {"ok":false,"error":...}); exits non-zero on failure.
@@ -68,6 +69,23 @@ kit.main(async (track) => {
   const full = afterReset.filter((e) => e.event === 'messages:sync').map((e) => e.args[0]);
   assert.deepStrictEqual(full.map((p) => p.seq), [done.seq, done.seq], 'one thread per conversation, each current to the reset');
   assert.deepStrictEqual(full.map((p) => p.messages.length).sort(), [2, 3], 'the two threads hold all 5 messages');
+
+  kit.log('a phone event written by hand (spaces, 1e2, 2.50, escapes) reaches a browser live as the phone wrote it, byte for byte, and from the log alike');
+  const handId = 'hand-' + run;
+  const handText = '{ "messages" : [ {"id":"' + handId + '", "body":"caf\\u00e9 \\"1e2\\" [ok] {}", "count":1e2, "price":2.50, '
+    + '"timestamp":' + (T0 + 9) + ', "nested":{"a":[1, {}, []]} } ] }';
+  phone.socket.io.engine.send('2["mobile:messages", ' + handText + ']');
+  const [hand] = await back.waitFor('messages:sync', 'the hand-written event', (p) => p.messages.some((m) => m.id === handId));
+  assert.strictEqual(hand.messages[0].body, 'caf\u00e9 "1e2" [ok] {}');
+  assert.strictEqual(hand.messages[0].count, 100);
+  const framed = (seq, prev) => '2["messages:sync",' + handText.slice(0, -1) + ',"seq":' + seq + ',"prevSeq":' + prev + '}]';
+  const live = framed(hand.seq, hand.prevSeq);
+  assert.ok(back.rawFrames.includes(live), 'live: the phone\'s text and the numbering, byte for byte; got '
+    + kit.short(back.rawFrames.filter((f) => f.includes(handId))));
+  kit.assertAckOk(await back.ack('web:request-sync', { since: hand.prevSeq }), 'resume before the hand-written event');
+  const [replayedHand] = await back.waitFor('messages:sync', 'the hand-written event replayed', (p) => p.messages.some((m) => m.id === handId));
+  assert.deepStrictEqual(replayedHand, hand, 'from the log: what the phone wrote, numbered as it was live');
+  await back.waitFor('sync:complete', 'the end of that replay', (p) => p && p.seq === hand.seq);
 
   kit.log('a malformed since is refused with an error');
   kit.assertAckFailed(await back.ack('web:request-sync', { since: 'yesterday' }), 'since must be a number');

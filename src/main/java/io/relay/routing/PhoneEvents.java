@@ -180,18 +180,18 @@ final class PhoneEvents {
      * it, with the write behind. No {@code message:new}: the web app counts each one as one more unread
      * message, and the phone's own conversation list already says how many there are.
      */
-    Future<Void> messages(Client client, String deviceId, JsonObject payload) {
+    Future<Void> messages(Client client, String deviceId, JsonObject payload, String text) {
         JsonArray messages = Payloads.documents(payload, "messages");
-        String stored = encoded(payload);
+        String stored = stored(payload, text);
         return relayed(client, deviceId, Events.MESSAGES_SYNC, payload, stored,
                 entry -> store.saveMessagesAndLog(deviceId, messages, entry, stored))
                 .onSuccess(v -> metrics.messagesRelayed("to_web", messages.size()));
     }
 
     /** {@code mobile:conversations}: numbered, {@code conversations:sync} to every browser, the list and its log entry stored behind. */
-    Future<Void> conversations(Client client, String deviceId, JsonObject payload) {
+    Future<Void> conversations(Client client, String deviceId, JsonObject payload, String text) {
         JsonArray conversations = Payloads.documents(payload, "conversations");
-        String stored = encoded(payload);
+        String stored = stored(payload, text);
         return relayed(client, deviceId, Events.CONVERSATIONS_SYNC, payload, stored,
                 entry -> store.saveConversationsAndLog(deviceId, conversations, entry, stored));
     }
@@ -208,12 +208,12 @@ final class PhoneEvents {
      * {@code mobile:message-status}: numbered, {@code message:status} to every browser; behind it, in one commit,
      * recorded on the stored message, settling the command it reports on, and logged.
      */
-    Future<Void> status(Client client, String deviceId, JsonObject payload) {
+    Future<Void> status(Client client, String deviceId, JsonObject payload, String text) {
         String messageId = Payloads.id(payload, "messageId");
         String status = Payloads.requiredString(payload, "status", MAX_STATUS_CHARS);
         // A status naming a browser's tempId (or using it as the message id) settles that command.
         String tempId = payload.getValue("tempId") == null ? messageId : Payloads.id(payload, "tempId");
-        String stored = encoded(payload);
+        String stored = stored(payload, text);
         return relayed(client, deviceId, Events.MESSAGE_STATUS, payload, stored,
                 entry -> store.recordStatusAndLog(deviceId, messageId, status, tempId, entry, stored));
     }
@@ -244,15 +244,17 @@ final class PhoneEvents {
     }
 
     /**
-     * The payload's one encoding: the log stores it, and the packet to the browsers is built around it. A
-     * binary attachment has no place in either (no event of the contract carries one; operators may let
-     * them in for other events), so it is refused before anything is stored.
+     * The payload's one text: the log stores it, the packet to the browsers is built around it, and the rows
+     * of its documents are cut out of it. It is the phone's own text ({@code text}) when the frame had it, so
+     * browsers get exactly what the phone wrote and nothing is encoded again; else the payload encoded once.
+     * A binary attachment has no place in any of them (no event of the contract carries one; operators may
+     * let them in for other events), so it is refused before anything is stored.
      */
-    private static String encoded(JsonObject payload) {
+    private static String stored(JsonObject payload, String text) {
         if (SocketIoPackets.hasBinary(payload)) {
             throw new EventRejected("binary data is not accepted in this event");
         }
-        return payload.encode();
+        return text != null ? text : payload.encode();
     }
 
     /** To every browser of the phone: the payload as stored, with its number added as {@value #SEQ} and the one before as {@value #PREV_SEQ}. */

@@ -16,8 +16,10 @@ final class ConversationWrites {
 
     /** A device's conversation list. */
     static final class Save extends DocumentWrite<Void> {
-        Save(String deviceId, JsonArray conversations) {
-            super(deviceId, DocumentBatches.conversations(conversations), DocumentBatches::conversationColumns);
+        /** {@code payload}, when not null: the event's payload, whose {@code conversations} give each row's document its text. */
+        Save(String deviceId, JsonArray conversations, String payload) {
+            super(deviceId, DocumentBatches.conversationRows(conversations,
+                    payload == null || conversations.isEmpty() ? null : JsonSpans.arrayElements(payload, "conversations")));
         }
 
         @Override

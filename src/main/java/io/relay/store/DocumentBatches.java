@@ -7,7 +7,9 @@ import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 
 /**
  * Turns a batch of phone documents into the rows of one {@code UNNEST} upsert.
@@ -16,6 +18,10 @@ import java.util.Map;
  * batch. The other columns are filled when the field is present with the expected type and left null
  * otherwise: the document itself is kept verbatim either way. When an id repeats, the last item wins
  * (PostgreSQL refuses to upsert one row twice in a statement).
+ *
+ * <p>A row's document is the item's text as the phone sent it when the caller has it ({@link JsonSpans}
+ * found it in the event's payload), so the row, the log and the browsers hold the same bytes and nothing is
+ * encoded again; else the item is encoded.
  */
 final class DocumentBatches {
     private DocumentBatches() {
@@ -26,10 +32,22 @@ final class DocumentBatches {
         return byId(messages, "messages");
     }
 
+    /**
+     * {@link #messages}' rows, id → columns: {@code texts}, when not null, are the items' texts in the array's
+     * order (one per item), and each row's document is its item's.
+     */
+    static Map<String, Object[]> messageRows(JsonArray messages, List<String> texts) {
+        return rows(messages, "messages", texts, DocumentBatches::messageColumns);
+    }
+
     /** One row of {@link StoreSql#UPSERT_MESSAGES}, in its column order after the device id and id. */
     static Object[] messageColumns(JsonObject m) {
+        return messageColumns(m, m.encode());
+    }
+
+    private static Object[] messageColumns(JsonObject m, String doc) {
         return new Object[] {idText(m.getValue("conversationId")), string(m, "phoneNumber"), longValue(m.getValue("timestamp")),
-                string(m, "type"), string(m, "status"), m.getValue("read") instanceof Boolean b ? b : null, m.encode()};
+                string(m, "type"), string(m, "status"), m.getValue("read") instanceof Boolean b ? b : null, doc};
     }
 
     /** One device's conversation list, validated and de-duplicated like {@link #messages}. */
@@ -37,15 +55,44 @@ final class DocumentBatches {
         return byId(conversations, "conversations");
     }
 
+    /** {@link #conversations}' rows, as {@link #messageRows}. */
+    static Map<String, Object[]> conversationRows(JsonArray conversations, List<String> texts) {
+        return rows(conversations, "conversations", texts, DocumentBatches::conversationColumns);
+    }
+
     /** One row of {@link StoreSql#UPSERT_CONVERSATIONS}, in its column order after the device id and id. */
     static Object[] conversationColumns(JsonObject c) {
+        return conversationColumns(c, c.encode());
+    }
+
+    private static Object[] conversationColumns(JsonObject c, String doc) {
         Long count = longValue(c.getValue("unreadCount"));
         Integer unread = count != null && count >= Integer.MIN_VALUE && count <= Integer.MAX_VALUE ? count.intValue() : null;
-        return new Object[] {string(c, "phoneNumber"), string(c, "contactName"), longValue(c.getValue("lastMessageTime")), unread, c.encode()};
+        return new Object[] {string(c, "phoneNumber"), string(c, "contactName"), longValue(c.getValue("lastMessageTime")), unread, doc};
     }
 
     private static Map<String, JsonObject> byId(JsonArray items, String what) {
         Map<String, JsonObject> byId = new LinkedHashMap<>();
+        Map<String, Integer> at = indexById(items, what);
+        at.forEach((id, i) -> byId.put(id, items.getJsonObject(i)));
+        return byId;
+    }
+
+    private static Map<String, Object[]> rows(JsonArray items, String what, List<String> texts,
+                                              BiFunction<JsonObject, String, Object[]> columns) {
+        boolean verbatim = texts != null && texts.size() == items.size();
+        Map<String, Integer> at = indexById(items, what);
+        Map<String, Object[]> rows = new LinkedHashMap<>(Math.max(4, at.size() * 2));
+        at.forEach((id, i) -> {
+            JsonObject item = items.getJsonObject(i);
+            rows.put(id, columns.apply(item, verbatim ? texts.get(i) : item.encode()));
+        });
+        return rows;
+    }
+
+    /** Each id's index in {@code items}, validated; a repeated id keeps its last occurrence, in that position. */
+    private static Map<String, Integer> indexById(JsonArray items, String what) {
+        Map<String, Integer> at = new LinkedHashMap<>();
         for (int i = 0; i < items.size(); i++) {
             if (!(items.getValue(i) instanceof JsonObject item)) {
                 throw new BadRequest(what + "[" + i + "] is not an object");
@@ -54,10 +101,10 @@ final class DocumentBatches {
             if (id == null || id.isEmpty() || id.length() > StoreArgs.MAX_ID_LENGTH) {
                 throw new BadRequest(what + "[" + i + "].id must be a non-empty string or a number");
             }
-            byId.remove(id); // re-insert so the row's position follows its last occurrence
-            byId.put(id, item);
+            at.remove(id); // re-insert so the row's position follows its last occurrence
+            at.put(id, i);
         }
-        return byId;
+        return at;
     }
 
     /** Ids may be strings or numbers (Android row ids); stored as text. */

@@ -35,9 +35,13 @@ final class MessageWrites {
         final Store.LogEntry entry;
         final String payload;
 
-        /** {@code payload}: the event's payload as a JSON object's text. */
+        /**
+         * {@code payload}: the event's payload as a JSON object's text; when its {@code messages} is {@code messages}, each
+         * row's document is that element's text.
+         */
         Save(String deviceId, JsonArray messages, Store.LogEntry entry, String payload) {
-            super(deviceId, DocumentBatches.messages(messages), DocumentBatches::messageColumns);
+            super(deviceId, DocumentBatches.messageRows(messages,
+                    messages.isEmpty() ? null : JsonSpans.arrayElements(payload, "messages")));
             this.entry = entry;
             this.payload = payload;
         }

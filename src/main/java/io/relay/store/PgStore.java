@@ -193,7 +193,7 @@ public final class PgStore implements Store {
     public Future<Void> saveConversationsAndLog(String deviceId, JsonArray conversations, LogEntry entry, String payloadJson) {
         return batched("save-conversations", () -> {
             var logged = new MessageWrites.Save(id(deviceId, "deviceId"), new JsonArray(), logged(entry), StoreArgs.payload(payloadJson));
-            var save = new ConversationWrites.Save(deviceId, StoreArgs.batch(conversations, "conversations"));
+            var save = new ConversationWrites.Save(deviceId, StoreArgs.batch(conversations, "conversations"), payloadJson);
             return writes.submit(save.rows.isEmpty() ? logged : new Together<>(logged, List.of(save)));
         });
     }

@@ -92,6 +92,46 @@ class MessageStoreTest {
     }
 
     @Test
+    @DisplayName("Each row stores its document's text as it stands in the event's payload, and the log the payload's; a payload that does not hold them plainly gets them encoded")
+    void documentsStoredAsWritten(VertxTestContext ctx) {
+        String m1 = "{\"id\":\"m1\", \"n\":1e2, \"price\":2.50, \"body\":\"caf\\u00e9\"}";
+        String m2 = "{ \"id\" : \"m2\" }";
+        String payload = "{ \"messages\" : [ " + m1 + " ,\n" + m2 + " ] }";
+        String c1 = "{\"id\":\"c1\", \"unreadCount\":3e0}";
+        JsonObject decoded = new JsonObject(payload);
+        store.saveMessagesAndLog("d1", decoded.getJsonArray("messages"), next("d1", "messages:sync"), payload)
+                .compose(v -> store.saveConversationsAndLog("d1", new JsonArray().add(new JsonObject(c1)), next("d1", "conversations:sync"),
+                        "{\"conversations\":[" + c1 + "]}"))
+                // a payload without the messages' texts (a caller that encoded neither): the rows are encoded
+                .compose(v -> store.saveMessagesAndLog("d2", new JsonArray().add(new JsonObject(m1)), next("d2", "messages:sync"), "{}"))
+                .onComplete(ctx.succeeding(v -> ctx.verify(() -> {
+                    try (var c = connect(); var s = c.createStatement()) {
+                        assertThat(texts(s, "SELECT doc::text FROM messages WHERE device_id = 'd1' ORDER BY id")).containsExactly(m1, m2);
+                        assertThat(texts(s, "SELECT doc::text FROM conversations WHERE device_id = 'd1'")).containsExactly(c1);
+                        assertThat(texts(s, "SELECT payload::text FROM device_events WHERE device_id = 'd1' ORDER BY seq").get(0)).isEqualTo(payload);
+                        assertThat(texts(s, "SELECT doc::text FROM messages WHERE device_id = 'd2'"))
+                                .containsExactly(new JsonObject(m1).encode());
+                    }
+                    ctx.completeNow();
+                })));
+    }
+
+    private static List<String> texts(java.sql.Statement s, String query) throws Exception {
+        List<String> texts = new ArrayList<>();
+        try (var rows = s.executeQuery(query)) {
+            while (rows.next()) {
+                texts.add(rows.getString(1));
+            }
+        }
+        return texts;
+    }
+
+    private java.sql.Connection connect() throws Exception {
+        DatabaseUrl url = DatabaseUrl.parse(storage.databaseUrl());
+        return java.sql.DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password().isEmpty() ? null : url.password());
+    }
+
+    @Test
     @DisplayName("A recorded status change overrides the document's status in place, for that device only")
     void statusOverride(VertxTestContext ctx) {
         JsonObject m = new JsonObject("{\"id\":\"m1\",\"status\":\"sending\",\"body\":\"hi\",\"timestamp\":5}");

@@ -11,9 +11,14 @@ import io.vertx.core.json.JsonObject;
  * <p>Read a binary argument with {@code args.getBuffer(i)}: {@code JsonArray.getValue(i)} would hand
  * it back base64-encoded.
  *
- * @param ack null when the client did not ask for an acknowledgement
+ * @param ack  null when the client did not ask for an acknowledgement
+ * @param text the event's data (name and arguments) as the client wrote it, or null (a binary event)
  */
-public record ClientEvent(String name, JsonArray args, Ack ack) {
+public record ClientEvent(String name, JsonArray args, Ack ack, String text) {
+
+    public ClientEvent(String name, JsonArray args, Ack ack) {
+        this(name, args, ack, null);
+    }
 
     public boolean wantsAck() {
         return ack != null;
@@ -22,6 +27,14 @@ public record ClientEvent(String name, JsonArray args, Ack ack) {
     /** The first argument when it is a JSON object, else null (wrong type or absent). */
     public JsonObject payload() {
         return args.size() > 0 && args.getValue(0) instanceof JsonObject o ? o : null;
+    }
+
+    /**
+     * The {@link #payload()}'s text exactly as the client wrote it, when the payload is the event's only argument
+     * and the text is known; else null. For storing and relaying the payload without encoding it again.
+     */
+    public String payloadText() {
+        return text != null && args.size() == 1 && args.getValue(0) instanceof JsonObject ? SocketIoPackets.secondOfTwo(text) : null;
     }
 
     /** Answers the acknowledgement if the client asked for one; does nothing otherwise. */

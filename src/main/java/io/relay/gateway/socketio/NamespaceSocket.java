@@ -143,7 +143,8 @@ final class NamespaceSocket implements SocketIoSocket {
         engine.context().runOnContext(action);
     }
 
-    void onEvent(JsonArray data, long ackId) {
+    /** {@code text}: the data as the client wrote it, or null. */
+    void onEvent(JsonArray data, String text, long ackId) {
         String name = (String) data.remove(0);
         Ack ack = ackId < 0 ? null : new OnceAck(ackId);
         Handler<ClientEvent> handler = eventHandler;
@@ -151,7 +152,7 @@ final class NamespaceSocket implements SocketIoSocket {
             return;
         }
         try {
-            handler.handle(new ClientEvent(name, data, ack));
+            handler.handle(new ClientEvent(name, data, ack, text));
         } catch (RuntimeException e) {
             log.error("event handler failed sid={} socket={}", engine.id(), id, e);
         }

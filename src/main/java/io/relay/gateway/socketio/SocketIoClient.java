@@ -142,7 +142,7 @@ final class SocketIoClient {
             case SocketIoPackets.EVENT, SocketIoPackets.BINARY_EVENT -> {
                 NamespaceSocket socket = sockets.get(packet.nsp());
                 if (socket != null) {
-                    socket.onEvent((JsonArray) packet.data(), packet.id());
+                    socket.onEvent((JsonArray) packet.data(), packet.text(), packet.id());
                 } else {
                     log.debug("event for a namespace not joined sid={}", engine.id());
                 }

@@ -64,8 +64,8 @@ public final class SocketIoPackets {
     }
 
     /**
-     * As {@link #encodeEvent} with one argument, a JSON object given as its encoded text {@code objectJson}
-     * ({@code {...}}, as {@code JsonObject.encode()} writes it) to which the number field {@code field} is
+     * As {@link #encodeEvent} with one argument, a JSON object given as its text {@code objectJson}
+     * ({@code {...}}, as {@code JsonObject.encode()} writes it or a client sent it) to which the number field {@code field} is
      * added last: the packet around a text that was encoded once already, for storage, without encoding
      * the object again. The object must not hold {@code field} already.
      */
@@ -90,7 +90,11 @@ public final class SocketIoPackets {
         out.append((char) ('0' + EVENT)).append('[');
         appendJsonString(out, event);
         out.append(',').append(objectJson, 0, end);
-        if (end > 1) {
+        int last = end - 1;
+        while (Character.isWhitespace(objectJson.charAt(last))) {
+            last--; // a client's text may have spaces before its closing brace
+        }
+        if (last > 0) {
             out.append(',');
         }
         appendJsonString(out, field);
@@ -357,9 +361,11 @@ public final class SocketIoPackets {
             id = value;
         }
         Object data = null;
+        String json = null;
         if (i < length) {
+            json = text.substring(i);
             try {
-                data = Json.decodeValue(text.substring(i));
+                data = Json.decodeValue(json);
             } catch (DecodeException e) {
                 throw new SocketIoDecodeException("invalid JSON payload");
             }
@@ -368,7 +374,51 @@ public final class SocketIoPackets {
             }
         }
         validate(type, data);
-        return new SocketIoPacket(type, nsp, id, data, attachments);
+        return new SocketIoPacket(type, nsp, id, data, attachments, type == EVENT ? json : null);
+    }
+
+    /**
+     * The text of the second and last element of {@code arrayJson}, an array whose first element is a string
+     * (an EVENT's data: the name and one argument), without the spaces around it; null when the text is not
+     * laid out so. The caller knows from the decoded array that it is valid JSON of exactly two elements.
+     */
+    static String secondOfTwo(String arrayJson) {
+        int i = skipSpace(arrayJson, 0);
+        if (i >= arrayJson.length() || arrayJson.charAt(i) != '[') {
+            return null;
+        }
+        i = skipSpace(arrayJson, i + 1);
+        if (i >= arrayJson.length() || arrayJson.charAt(i) != '"') {
+            return null;
+        }
+        for (i++; i < arrayJson.length() && arrayJson.charAt(i) != '"'; i++) {
+            if (arrayJson.charAt(i) == '\\') {
+                i++;
+            }
+        }
+        i = skipSpace(arrayJson, i + 1);
+        if (i >= arrayJson.length() || arrayJson.charAt(i) != ',') {
+            return null;
+        }
+        int start = skipSpace(arrayJson, i + 1);
+        int end = arrayJson.length() - 1;
+        while (end > start && Character.isWhitespace(arrayJson.charAt(end))) {
+            end--;
+        }
+        if (arrayJson.charAt(end) != ']') {
+            return null;
+        }
+        do {
+            end--;
+        } while (end > start && Character.isWhitespace(arrayJson.charAt(end)));
+        return end >= start ? arrayJson.substring(start, end + 1) : null;
+    }
+
+    private static int skipSpace(String text, int i) {
+        while (i < text.length() && Character.isWhitespace(text.charAt(i))) {
+            i++;
+        }
+        return i;
     }
 
     private static void validate(int type, Object data) throws SocketIoDecodeException {

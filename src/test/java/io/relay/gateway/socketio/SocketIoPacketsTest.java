@@ -41,6 +41,37 @@ class SocketIoPacketsTest {
     }
 
     @Test
+    @DisplayName("builds an event around a client's own object text too: spaces kept, an empty object with spaces takes no comma")
+    void encodesAroundClientText() {
+        assertThat(SocketIoPackets.encodeEventAdding("e", "{ \"a\" : 1e2 }", "seq", 5, "prevSeq", 4))
+                .isEqualTo("2[\"e\",{ \"a\" : 1e2 ,\"seq\":5,\"prevSeq\":4}]");
+        String empty = SocketIoPackets.encodeEventAdding("e", "{ \n }", "seq", 5);
+        assertThat(empty).isEqualTo("2[\"e\",{ \n \"seq\":5}]");
+        assertThat(new JsonArray(empty.substring(1)).getJsonObject(1)).isEqualTo(new JsonObject().put("seq", 5));
+    }
+
+    @Test
+    @DisplayName("an event keeps its data's text as the client wrote it, and its only object argument's text is found in it")
+    void eventKeepsItsText() throws Exception {
+        String payload = "{ \"messages\": [ {\"id\":\"m1\", \"n\":1e2, \"s\":\"a\\\"]\"} ] }";
+        SocketIoPacket packet = SocketIoPackets.decode("2 [ \"mobile:\\\"messages\" ,\n" + payload + " ]");
+        assertThat(packet.text()).isEqualTo(" [ \"mobile:\\\"messages\" ,\n" + payload + " ]");
+        JsonArray data = (JsonArray) packet.data();
+        ClientEvent event = new ClientEvent((String) data.remove(0), data, null, packet.text());
+        assertThat(event.payloadText()).isEqualTo(payload);
+        assertThat(new JsonObject(event.payloadText())).isEqualTo(event.payload());
+
+        // Only the payload as the one argument has a text of its own; other packets keep none.
+        JsonArray two = (JsonArray) SocketIoPackets.decode("2[\"e\",{\"a\":1},2]").data();
+        assertThat(new ClientEvent((String) two.remove(0), two, null, "[\"e\",{\"a\":1},2]").payloadText()).isNull();
+        JsonArray notObject = (JsonArray) SocketIoPackets.decode("2[\"e\",[1]]").data();
+        assertThat(new ClientEvent((String) notObject.remove(0), notObject, null, "[\"e\",[1]]").payloadText()).isNull();
+        assertThat(new ClientEvent("e", new JsonArray().add(new JsonObject()), null).payloadText()).isNull();
+        assertThat(SocketIoPackets.decode("0{\"token\":1}").text()).isNull();
+        assertThat(SocketIoPackets.decode("51-[\"e\",{\"_placeholder\":true,\"num\":0}]").text()).isNull();
+    }
+
+    @Test
     @DisplayName("escapes strings as JSON requires")
     void escapesStrings() {
         String text = SocketIoPackets.encodeEvent("e", "a\"b\\c\nd\u0001é");
