@@ -20,8 +20,22 @@ final class Payloads {
     }
 
     static JsonObject object(JsonObject payload, String event) {
+        return object(payload, event, null);
+    }
+
+    /**
+     * As {@link #object(JsonObject, String)}, given the event's data as the client wrote it ({@code text}, null when
+     * not known). Text decoded from a frame holds no lone surrogate (the UTF-8 decode leaves none) and no raw NUL
+     * (JSON forbids raw control characters in strings): either could only come as a backslash-u escape. So
+     * without one, every string is storable and the payload's tree need not be walked, a walk of every string
+     * of every phone message otherwise.
+     */
+    static JsonObject object(JsonObject payload, String event, String text) {
         if (payload == null) {
             throw new EventRejected("Invalid payload for " + event + ": expected a JSON object");
+        }
+        if (text != null && text.indexOf("\\u") < 0) {
+            return payload;
         }
         String refused = StorableText.refusal(payload);
         if (refused != null) {

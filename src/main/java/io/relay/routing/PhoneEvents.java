@@ -248,13 +248,17 @@ final class PhoneEvents {
      * of its documents are cut out of it. It is the phone's own text ({@code text}) when the frame had it, so
      * browsers get exactly what the phone wrote and nothing is encoded again; else the payload encoded once.
      * A binary attachment has no place in any of them (no event of the contract carries one; operators may
-     * let them in for other events), so it is refused before anything is stored.
+     * let them in for other events), so it is refused before anything is stored; a payload that has its text
+     * came in a text packet, which carries none.
      */
     private static String stored(JsonObject payload, String text) {
+        if (text != null) {
+            return text;
+        }
         if (SocketIoPackets.hasBinary(payload)) {
             throw new EventRejected("binary data is not accepted in this event");
         }
-        return text != null ? text : payload.encode();
+        return payload.encode();
     }
 
     /** To every browser of the phone: the payload as stored, with its number added as {@value #SEQ} and the one before as {@value #PREV_SEQ}. */

@@ -31,9 +31,9 @@ final class PhoneHandler implements ClientHandler {
         String name = event.name();
         return switch (name) {
             case Events.MOBILE_SCAN_QR -> phoneEvents.scanQr(client, deviceId, Payloads.object(event.payload(), name));
-            case Events.MOBILE_MESSAGES -> phoneEvents.messages(client, deviceId, Payloads.object(event.payload(), name), event.payloadText());
-            case Events.MOBILE_CONVERSATIONS -> phoneEvents.conversations(client, deviceId, Payloads.object(event.payload(), name), event.payloadText());
-            case Events.MOBILE_MESSAGE_STATUS -> phoneEvents.status(client, deviceId, Payloads.object(event.payload(), name), event.payloadText());
+            case Events.MOBILE_MESSAGES -> phoneEvents.messages(client, deviceId, Payloads.object(event.payload(), name, event.text()), event.payloadText());
+            case Events.MOBILE_CONVERSATIONS -> phoneEvents.conversations(client, deviceId, Payloads.object(event.payload(), name, event.text()), event.payloadText());
+            case Events.MOBILE_MESSAGE_STATUS -> phoneEvents.status(client, deviceId, Payloads.object(event.payload(), name, event.text()), event.payloadText());
             case Events.MESSAGE_SENT -> phoneEvents.sent(deviceId, event.payload());
             case Events.MESSAGE_DELETED -> Future.succeededFuture();
             case Events.MOBILE_LIST_SESSIONS -> sessionControl.listEvent(client.socket(), deviceId);

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 @DisplayName("Storable text")
 class StorableTextTest {
@@ -32,6 +33,19 @@ class StorableTextTest {
         assertThat(StorableText.refusal(new JsonObject().put("a\u0000", 1))).startsWith("Invalid field name (contains U+0000");
         assertThat(StorableText.refusal(new JsonObject().put("x", new JsonObject().put("\udc00", 1)))).startsWith("Invalid field name in x (");
         assertThat(StorableText.refusal(new JsonObject().put("body", "fine \ud83d\ude00").put("n", 1).putNull("z"))).isNull();
+    }
+
+    @Test
+    @DisplayName("a payload whose frame text has no backslash-u escape is storable as it stands; one with an escape is walked and refused by path")
+    void payloadsFromFrames() {
+        for (String text : new String[] {"[\"e\",{\"body\":\"a\\u0000b\"}]", "[\"e\",{\"body\":\"a\\ud83db\"}]"}) {
+            JsonObject payload = new io.vertx.core.json.JsonArray(text).getJsonObject(1);
+            assertThatThrownBy(() -> Payloads.object(payload, "e", text)).isInstanceOf(EventRejected.class).hasMessageStartingWith("Invalid field: body (");
+            assertThatThrownBy(() -> Payloads.object(payload, "e", null)).isInstanceOf(EventRejected.class).hasMessageStartingWith("Invalid field: body (");
+        }
+        String fine = "[\"e\",{\"body\":\"caf\u00e9 \ud83d\ude00 \\\"q\\\"\"}]";
+        JsonObject payload = new io.vertx.core.json.JsonArray(fine).getJsonObject(1);
+        assertThat(Payloads.object(payload, "e", fine)).isSameAs(payload);
     }
 
     @Test
