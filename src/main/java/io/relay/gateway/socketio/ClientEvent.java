@@ -34,7 +34,7 @@ public record ClientEvent(String name, JsonArray args, Ack ack, String text) {
      * and the text is known; else null. For storing and relaying the payload without encoding it again.
      */
     public String payloadText() {
-        return text != null && args.size() == 1 && args.getValue(0) instanceof JsonObject ? SocketIoPackets.secondOfTwo(text) : null;
+        return text != null && args.size() == 1 && args.getValue(0) instanceof JsonObject ? secondOfTwo(text) : null;
     }
 
     /** Answers the acknowledgement if the client asked for one; does nothing otherwise. */
@@ -42,5 +42,49 @@ public record ClientEvent(String name, JsonArray args, Ack ack, String text) {
         if (ack != null) {
             ack.reply(values);
         }
+    }
+
+    /**
+     * The text of the second and last element of {@code arrayJson}, an array whose first element is a string
+     * (an EVENT's data: the name and one argument), without the spaces around it; null when the text is not
+     * laid out so. The caller knows from the decoded array that it is valid JSON of exactly two elements.
+     */
+    private static String secondOfTwo(String arrayJson) {
+        int i = skipSpace(arrayJson, 0);
+        if (i >= arrayJson.length() || arrayJson.charAt(i) != '[') {
+            return null;
+        }
+        i = skipSpace(arrayJson, i + 1);
+        if (i >= arrayJson.length() || arrayJson.charAt(i) != '"') {
+            return null;
+        }
+        for (i++; i < arrayJson.length() && arrayJson.charAt(i) != '"'; i++) {
+            if (arrayJson.charAt(i) == '\\') {
+                i++;
+            }
+        }
+        i = skipSpace(arrayJson, i + 1);
+        if (i >= arrayJson.length() || arrayJson.charAt(i) != ',') {
+            return null;
+        }
+        int start = skipSpace(arrayJson, i + 1);
+        int end = arrayJson.length() - 1;
+        while (end > start && Character.isWhitespace(arrayJson.charAt(end))) {
+            end--;
+        }
+        if (arrayJson.charAt(end) != ']') {
+            return null;
+        }
+        do {
+            end--;
+        } while (end > start && Character.isWhitespace(arrayJson.charAt(end)));
+        return end >= start ? arrayJson.substring(start, end + 1) : null;
+    }
+
+    private static int skipSpace(String text, int i) {
+        while (i < text.length() && Character.isWhitespace(text.charAt(i))) {
+            i++;
+        }
+        return i;
     }
 }

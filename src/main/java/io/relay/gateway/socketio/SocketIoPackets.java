@@ -377,50 +377,6 @@ public final class SocketIoPackets {
         return new SocketIoPacket(type, nsp, id, data, attachments, type == EVENT ? json : null);
     }
 
-    /**
-     * The text of the second and last element of {@code arrayJson}, an array whose first element is a string
-     * (an EVENT's data: the name and one argument), without the spaces around it; null when the text is not
-     * laid out so. The caller knows from the decoded array that it is valid JSON of exactly two elements.
-     */
-    static String secondOfTwo(String arrayJson) {
-        int i = skipSpace(arrayJson, 0);
-        if (i >= arrayJson.length() || arrayJson.charAt(i) != '[') {
-            return null;
-        }
-        i = skipSpace(arrayJson, i + 1);
-        if (i >= arrayJson.length() || arrayJson.charAt(i) != '"') {
-            return null;
-        }
-        for (i++; i < arrayJson.length() && arrayJson.charAt(i) != '"'; i++) {
-            if (arrayJson.charAt(i) == '\\') {
-                i++;
-            }
-        }
-        i = skipSpace(arrayJson, i + 1);
-        if (i >= arrayJson.length() || arrayJson.charAt(i) != ',') {
-            return null;
-        }
-        int start = skipSpace(arrayJson, i + 1);
-        int end = arrayJson.length() - 1;
-        while (end > start && Character.isWhitespace(arrayJson.charAt(end))) {
-            end--;
-        }
-        if (arrayJson.charAt(end) != ']') {
-            return null;
-        }
-        do {
-            end--;
-        } while (end > start && Character.isWhitespace(arrayJson.charAt(end)));
-        return end >= start ? arrayJson.substring(start, end + 1) : null;
-    }
-
-    private static int skipSpace(String text, int i) {
-        while (i < text.length() && Character.isWhitespace(text.charAt(i))) {
-            i++;
-        }
-        return i;
-    }
-
     private static void validate(int type, Object data) throws SocketIoDecodeException {
         boolean valid = switch (type) {
             case CONNECT -> data == null || data instanceof JsonObject;
