@@ -27,55 +27,31 @@ final class DocumentBatches {
     private DocumentBatches() {
     }
 
-    /** One device's message batch, validated and de-duplicated, ready to join a {@link MessageRows} statement. */
-    static Map<String, JsonObject> messages(JsonArray messages) {
-        return byId(messages, "messages");
-    }
-
     /**
-     * {@link #messages}' rows, id → columns: {@code texts}, when not null, are the items' texts in the array's
-     * order (one per item), and each row's document is its item's.
+     * One device's message batch, validated and de-duplicated, as the rows of a {@link MessageRows} statement,
+     * id → columns: {@code texts}, when not null, are the items' texts in the array's order (one per item), and
+     * each row's document is its item's; else each item is encoded.
      */
     static Map<String, Object[]> messageRows(JsonArray messages, List<String> texts) {
         return rows(messages, "messages", texts, DocumentBatches::messageColumns);
     }
 
     /** One row of {@link StoreSql#UPSERT_MESSAGES}, in its column order after the device id and id. */
-    static Object[] messageColumns(JsonObject m) {
-        return messageColumns(m, m.encode());
-    }
-
     private static Object[] messageColumns(JsonObject m, String doc) {
         return new Object[] {idText(m.getValue("conversationId")), string(m, "phoneNumber"), longValue(m.getValue("timestamp")),
                 string(m, "type"), string(m, "status"), m.getValue("read") instanceof Boolean b ? b : null, doc};
     }
 
-    /** One device's conversation list, validated and de-duplicated like {@link #messages}. */
-    static Map<String, JsonObject> conversations(JsonArray conversations) {
-        return byId(conversations, "conversations");
-    }
-
-    /** {@link #conversations}' rows, as {@link #messageRows}. */
+    /** One device's conversation list, as the rows of {@link StoreSql#UPSERT_CONVERSATIONS}, like {@link #messageRows}. */
     static Map<String, Object[]> conversationRows(JsonArray conversations, List<String> texts) {
         return rows(conversations, "conversations", texts, DocumentBatches::conversationColumns);
     }
 
     /** One row of {@link StoreSql#UPSERT_CONVERSATIONS}, in its column order after the device id and id. */
-    static Object[] conversationColumns(JsonObject c) {
-        return conversationColumns(c, c.encode());
-    }
-
     private static Object[] conversationColumns(JsonObject c, String doc) {
         Long count = longValue(c.getValue("unreadCount"));
         Integer unread = count != null && count >= Integer.MIN_VALUE && count <= Integer.MAX_VALUE ? count.intValue() : null;
         return new Object[] {string(c, "phoneNumber"), string(c, "contactName"), longValue(c.getValue("lastMessageTime")), unread, doc};
-    }
-
-    private static Map<String, JsonObject> byId(JsonArray items, String what) {
-        Map<String, JsonObject> byId = new LinkedHashMap<>();
-        Map<String, Integer> at = indexById(items, what);
-        at.forEach((id, i) -> byId.put(id, items.getJsonObject(i)));
-        return byId;
     }
 
     private static Map<String, Object[]> rows(JsonArray items, String what, List<String> texts,

@@ -39,7 +39,7 @@ public final class InMemoryStore implements Store {
     private final Map<String, Pairing> pairings = new LinkedHashMap<>();
     private final Map<String, Session> sessions = new LinkedHashMap<>();
     private final Map<String, Map<String, Message>> messages = new LinkedHashMap<>();
-    private final Map<String, Map<String, JsonObject>> conversations = new LinkedHashMap<>();
+    private final Map<String, Map<String, Conversation>> conversations = new LinkedHashMap<>();
     private final InMemoryOutbox outbox = new InMemoryOutbox();
     private final Map<String, TreeMap<Long, JsonObject>> events = new LinkedHashMap<>();
 
@@ -81,6 +81,10 @@ public final class InMemoryStore implements Store {
     }
 
     private record Session(String id, String deviceId, Instant createdAt, Instant expiresAt, Instant revokedAt) {
+    }
+
+    /** A stored conversation: its document and its last message's time, as the row's columns hold them. */
+    private record Conversation(String doc, Long lastMessageTime) {
     }
 
     private record Message(String thread, Long ts, String status, String doc) {
@@ -270,8 +274,7 @@ public final class InMemoryStore implements Store {
 
     private void upsertMessages(String deviceId, JsonArray batch) {
         Map<String, Message> stored = messages.computeIfAbsent(deviceId, d -> new LinkedHashMap<>());
-        DocumentBatches.messages(batch).forEach((id, doc) -> {
-            Object[] c = DocumentBatches.messageColumns(doc);
+        DocumentBatches.messageRows(batch, null).forEach((id, c) -> {
             String thread = c[0] != null ? (String) c[0] : (String) c[1];
             Message before = stored.get(id);
             String status = c[4] != null ? (String) c[4] : before == null ? null : before.status;
@@ -331,8 +334,9 @@ public final class InMemoryStore implements Store {
     }
 
     private void upsertConversations(String deviceId, JsonArray batch) {
-        Map<String, JsonObject> stored = conversations.computeIfAbsent(deviceId, d -> new LinkedHashMap<>());
-        DocumentBatches.conversations(StoreArgs.batch(batch, "conversations")).forEach((id, doc) -> stored.put(id, doc.copy()));
+        Map<String, Conversation> stored = conversations.computeIfAbsent(deviceId, d -> new LinkedHashMap<>());
+        DocumentBatches.conversationRows(StoreArgs.batch(batch, "conversations"), null)
+                .forEach((id, c) -> stored.put(id, new Conversation((String) c[4], (Long) c[2])));
     }
 
     @Override
@@ -404,12 +408,12 @@ public final class InMemoryStore implements Store {
     @Override
     public Future<JsonArray> loadConversations(String deviceId) {
         return answer(() -> {
-            Comparator<Map.Entry<String, JsonObject>> recentFirst = Comparator.comparing(
-                    (Map.Entry<String, JsonObject> e) -> (Long) DocumentBatches.conversationColumns(e.getValue())[2],
+            Comparator<Map.Entry<String, Conversation>> recentFirst = Comparator.comparing(
+                    (Map.Entry<String, Conversation> e) -> e.getValue().lastMessageTime(),
                     Comparator.nullsLast(Comparator.reverseOrder())).thenComparing(Map.Entry::getKey);
             JsonArray docs = new JsonArray();
             conversations.getOrDefault(id(deviceId, "deviceId"), Map.of()).entrySet().stream().sorted(recentFirst)
-                    .forEach(e -> docs.add(e.getValue().copy()));
+                    .forEach(e -> docs.add(new JsonObject(e.getValue().doc())));
             return docs;
         });
     }
