@@ -89,6 +89,7 @@ public final class RelayNode {
                     Switchboard switchboard = new Switchboard(vertx, config.nodeId(), storage.store(), pairing, membership, ops.metrics(), config.outboxTtl(),
                             config.security(), config.sync());
                     return switchboard.start()
+                            .compose(v -> pairing.hearScans())
                             .compose(v -> warmUp(vertx, config, pairing, switchboard, ops, storage))
                             .compose(v -> deployHttp(vertx, config, pairing, switchboard, draining::get, ops))
                             .map(http -> {

@@ -5,11 +5,11 @@ import io.relay.ops.Metrics;
 import io.relay.vocabulary.Addresses;
 import io.relay.store.Store;
 import io.relay.store.Store.PairingToken;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,7 +18,10 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static io.relay.vocabulary.FailureReason.ALREADY_COLLECTED;
@@ -52,6 +55,11 @@ public final class PairingService {
     private final Duration qrTtl;
     private final Duration sessionTtl;
     private final Metrics metrics;
+    /** This node's long-polls by waiter token (a retried long-poll may briefly make two). */
+    private final ConcurrentMap<String, Set<Waiter>> waiting = new ConcurrentHashMap<>();
+    /** This node's consumer of scans, registered once; guarded by {@code this}. */
+    private MessageConsumer<String> scans;
+    private Future<Void> hearing;
 
     public PairingService(Vertx vertx, RelayConfig config, Store store, SessionTokens tokens) {
         this(vertx, config, store, tokens, Metrics.standalone());
@@ -129,13 +137,63 @@ public final class PairingService {
                     PairingToken row = redeemed.orElseThrow(PairingService::unusableQr);
                     metrics.pairingDuration(Duration.between(row.createdAt(), row.redeemedAt() != null ? row.redeemedAt() : Instant.now()));
                     log.info("device {} paired with a new web session", deviceId);
-                    // Published, not sent: a browser that retried its long-poll may be waiting on two nodes.
-                    vertx.eventBus().publish(Addresses.pairing(row.token()), new JsonObject()
-                            .put("sessionId", sessionId)
-                            .put("deviceId", deviceId)
-                            .put("expiresAt", sessionExpiresAt.toEpochMilli()));
+                    // To every node: this QR's browser may be waiting on any of them, or on two (a retried long-poll).
+                    vertx.eventBus().publish(Addresses.pairingScans(), row.token());
                     return new PairedSession(sessionId, deviceId, sessionExpiresAt, row.token());
                 });
+    }
+
+    /**
+     * Registers this node's consumer of scans: before the first long-poll, so its waiters are woken (the node
+     * calls it at start; a long-poll that finds it not done does it). Completes once the registration is
+     * known cluster-wide.
+     */
+    public synchronized Future<Void> hearScans() {
+        if (hearing == null) {
+            scans = vertx.eventBus().consumer(Addresses.pairingScans(), message -> wake(message.body()));
+            hearing = scans.completion();
+            hearing.onFailure(e -> forgetScans()); // the next long-poll tries again
+        }
+        return hearing;
+    }
+
+    private synchronized void forgetScans() {
+        hearing = null;
+    }
+
+    /**
+     * After a partition healed: registers the consumer of scans again (the new one first, then the old one
+     * goes), so publishers elsewhere drop the list of consumers they cached while this node was out of
+     * sight, and re-reads every waiting pairing's row, since a scan made meanwhile was heard by nobody here.
+     */
+    public void rehearScans() {
+        MessageConsumer<String> fresh = vertx.eventBus().consumer(Addresses.pairingScans(), message -> wake(message.body()));
+        fresh.completion().onComplete(ar -> {
+            MessageConsumer<String> old;
+            synchronized (this) {
+                old = ar.succeeded() ? scans : fresh;
+                if (ar.succeeded()) {
+                    scans = fresh;
+                    hearing = fresh.completion();
+                }
+            }
+            if (old != null) {
+                old.unregister();
+            }
+            waiting.values().forEach(waiters -> waiters.forEach(Waiter::recheck));
+        });
+    }
+
+    /** Long-polls waiting on this node (for tests and metrics). */
+    public int waitingHere() {
+        return waiting.values().stream().mapToInt(Set::size).sum();
+    }
+
+    private void wake(String token) {
+        Set<Waiter> waiters = token == null ? null : waiting.get(token);
+        if (waiters != null) {
+            waiters.forEach(Waiter::woken);
+        }
     }
 
     /** {@link #awaitPairing(String, Future)} that nobody cancels. */
@@ -198,9 +256,10 @@ public final class PairingService {
     }
 
     /**
-     * One browser's long-poll. The consumer is registered (cluster-wide) <em>before</em> the row is
-     * read, so a scan landing between the two is seen either in the row or as a message; each message
-     * or timer tick just re-reads the row and decides again.
+     * One browser's long-poll. It is listed among this node's waiters, and the node's consumer of scans is
+     * registered (cluster-wide), <em>before</em> the row is read, so a scan landing between the two is seen
+     * either in the row or as a message; each message or timer tick just re-reads the row and decides again.
+     * Its work runs on the context it started on (the HTTP request's), wherever the scan was heard.
      */
     private final class Waiter {
         private final String token;
@@ -209,7 +268,7 @@ public final class PairingService {
         /** Set by the first check that claims the session: later checks must not answer "already collected". */
         private final AtomicBoolean claiming = new AtomicBoolean();
         private Future<?> cancelled;
-        private MessageConsumer<JsonObject> consumer;
+        private Context context;
         private long timerId = -1;
 
         Waiter(String token) {
@@ -218,20 +277,31 @@ public final class PairingService {
 
         Future<String> start(Future<?> cancelled) {
             this.cancelled = cancelled;
-            // The scan's message is the wake-up: claim at once (one round trip), without reading the row first.
-            consumer = vertx.eventBus().consumer(Addresses.pairing(token), message -> settle(claim()));
+            this.context = vertx.getOrCreateContext();
+            waiting.computeIfAbsent(token, t -> ConcurrentHashMap.newKeySet()).add(this);
             result.future().onComplete(ar -> cleanUp());
             if (cancelled != null) {
                 cancelled.onComplete(ar -> result.tryFail(new PairingException(CANCELLED, "Stopped waiting for pairing")));
             }
-            consumer.completion().onComplete(ar -> {
+            // Back on this long-poll's context: the registration's future calls back on the context that made it,
+            // and the answer must be written on the request's.
+            hearScans().onComplete(ar -> context.runOnContext(v -> {
                 if (ar.succeeded()) {
                     check();
                 } else {
                     result.tryFail(ar.cause());
                 }
-            });
+            }));
             return result.future();
+        }
+
+        /** The scan's message is the wake-up: claim at once (one round trip), without reading the row first. */
+        void woken() {
+            context.runOnContext(v -> settle(claim()));
+        }
+
+        void recheck() {
+            context.runOnContext(v -> check());
         }
 
         private void check() {
@@ -328,7 +398,10 @@ public final class PairingService {
                 vertx.cancelTimer(timerId);
                 timerId = -1;
             }
-            consumer.unregister();
+            waiting.computeIfPresent(token, (t, waiters) -> {
+                waiters.remove(this);
+                return waiters.isEmpty() ? null : waiters;
+            });
         }
     }
 }

@@ -30,6 +30,7 @@ public final class Switchboard {
     private final Metrics metrics;
     private final RelayConfig.Security security;
     private final Membership membership;
+    private final PairingService pairing;
     private final PhoneCredentials credentials;
     private final SessionControl sessionControl;
     private final PhoneRoutes routes;
@@ -58,6 +59,7 @@ public final class Switchboard {
         this.sessionControl = new SessionControl(vertx, store, nodeId);
         this.security = security;
         this.membership = membership;
+        this.pairing = pairing;
         this.routes = new PhoneRoutes(vertx);
         this.fanout = new WebFanout(vertx, metrics, eventLog(store, sync), nodeId);
         this.presence = new Presence(vertx, membership, fanout);
@@ -99,7 +101,8 @@ public final class Switchboard {
      * node says again which phones it holds (presence entries the other side dropped when it lost sight
      * of this node) and tells their browsers everywhere they are online; it hands its phones their
      * outboxes (nudges from the other side found no route); it registers its browsers' consumers again,
-     * so publishers elsewhere stop using the list of consumers they cached during the partition; and its
+     * so publishers elsewhere stop using the list of consumers they cached during the partition (and its
+     * consumer of QR scans, whose waiters read their rows again); and its
      * browsers get what they missed (from the log) and where their phone stands now.
      */
     private void rejoined() {
@@ -115,6 +118,7 @@ public final class Switchboard {
         }
         routes.flushAll();
         fanout.refreshRoutes();
+        pairing.rehearScans();
         for (String deviceId : browsedHere) {
             if (fanout.catchUp() != null) {
                 fanout.catchUp().recheck(deviceId);

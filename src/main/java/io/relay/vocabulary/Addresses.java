@@ -34,9 +34,14 @@ public final class Addresses {
         return "relay.sessions.revoked";
     }
 
-    /** The browser's {@code wait-pairing} long-poll for one QR token; answered by the node where the phone scans. */
-    public static String pairing(String token) {
-        return "pairing." + token;
+    /**
+     * QR scans: the waiter token of each pairing a phone just redeemed, <em>published</em> by the node where
+     * the phone scanned; every node that holds {@code wait-pairing} long-polls consumes it and wakes its own
+     * waiters of that token. One registration per node for its life, not one per long-poll: a cluster-wide
+     * registration is a synchronous Hazelcast write and its removal another, queued per event loop.
+     */
+    public static String pairingScans() {
+        return "relay.pairing.scans";
     }
 
     /**

@@ -108,22 +108,76 @@ class PairingFlowTest {
     }
 
     @Test
-    @DisplayName("a scan publishes {sessionId, deviceId, expiresAt} on the waiter's pairing address")
+    @DisplayName("a scan publishes the QR's waiter token to every node's consumer of scans, and nothing else")
     void scanPublishes(Vertx vertx, VertxTestContext ctx) {
         start(vertx).compose(v -> service.generate()).compose(qr -> {
-            Promise<JsonObject> published = Promise.promise();
-            var consumer = vertx.eventBus().<JsonObject>consumer(Addresses.pairing(qr.token()), m -> published.tryComplete(m.body()));
+            Promise<Object> published = Promise.promise();
+            var consumer = vertx.eventBus().consumer(Addresses.pairingScans(), m -> published.tryComplete(m.body()));
             return consumer.completion()
                     .compose(v -> service.scan(qr.qrData(), DEVICE))
                     .compose(paired -> published.future().map(body -> {
-                        ctx.verify(() -> assertThat(body).isEqualTo(new JsonObject()
-                                .put("sessionId", paired.sessionId())
-                                .put("deviceId", DEVICE)
-                                .put("expiresAt", paired.expiresAt().toEpochMilli())));
+                        ctx.verify(() -> assertThat(body).isEqualTo(qr.token()));
                         return null;
                     }))
                     .eventually(consumer::unregister);
         }).onComplete(ctx.succeedingThenComplete());
+    }
+
+    @Test
+    @DisplayName("a long-poll is answered on its own context, whichever context registered the node's consumer of scans and heard the scan")
+    void answeredOnItsContext(Vertx vertx, VertxTestContext ctx) {
+        // The consumer is registered from the test's thread (as the node does at start), the long-polls on contexts of their own.
+        start(vertx).compose(v -> service.hearScans()).compose(v -> service.generate()).compose(first -> service.generate()
+                .compose(second -> {
+                    io.vertx.core.Context woken = ((io.vertx.core.internal.VertxInternal) vertx).createEventLoopContext();
+                    io.vertx.core.Context checked = ((io.vertx.core.internal.VertxInternal) vertx).createEventLoopContext();
+                    Promise<io.vertx.core.Context> wokenAnswer = Promise.promise();
+                    Promise<io.vertx.core.Context> checkedAnswer = Promise.promise();
+                    // Waiting, then scanned: the answer comes from the scan's message.
+                    woken.runOnContext(x -> service.awaitPairing(first.token())
+                            .onComplete(ar -> wokenAnswer.complete(Vertx.currentContext())));
+                    // Scanned, then waiting: the answer comes from reading the row.
+                    return delay(vertx, 200)
+                            .compose(x -> service.scan(first.qrData(), DEVICE))
+                            .compose(x -> service.scan(second.qrData(), DEVICE))
+                            .compose(x -> {
+                                checked.runOnContext(y -> service.awaitPairing(second.token())
+                                        .onComplete(ar -> checkedAnswer.complete(Vertx.currentContext())));
+                                return Future.all(wokenAnswer.future(), checkedAnswer.future());
+                            })
+                            .map(all -> {
+                                ctx.verify(() -> {
+                                    assertThat(wokenAnswer.future().result()).isSameAs(woken);
+                                    assertThat(checkedAnswer.future().result()).isSameAs(checked);
+                                });
+                                return null;
+                            });
+                })).onComplete(ctx.succeedingThenComplete());
+    }
+
+    @Test
+    @DisplayName("after a partition healed, a long-poll whose scan was heard by nobody here reads its row again and gets its session")
+    void rehearAfterPartition(Vertx vertx, VertxTestContext ctx) {
+        // The scan's message is lost, as it is when the phone scans on the other side of a partition.
+        vertx.eventBus().addOutboundInterceptor(delivery -> {
+            if (!Addresses.pairingScans().equals(delivery.message().address())) {
+                delivery.next();
+            }
+        });
+        start(vertx).compose(v -> service.generate()).compose(qr -> {
+            Future<String> waiting = service.awaitPairing(qr.token());
+            return delay(vertx, 200)
+                    .compose(v -> service.scan(qr.qrData(), DEVICE))
+                    .compose(paired -> delay(vertx, 300))
+                    .compose(v -> {
+                        ctx.verify(() -> assertThat(waiting.isComplete()).as("answered without its scan's message").isFalse());
+                        service.rehearScans();
+                        return waiting;
+                    });
+        }).compose(jwt -> service.verifySession(jwt)).onComplete(ctx.succeeding(claims -> ctx.verify(() -> {
+            assertThat(claims.deviceId()).isEqualTo(DEVICE);
+            ctx.completeNow();
+        })));
     }
 
     @Test
@@ -263,7 +317,7 @@ class PairingFlowTest {
     }
 
     @Test
-    @DisplayName("nothing is left listening on the pairing address once a wait has ended")
+    @DisplayName("no long-poll is left listed on the node once its wait has ended")
     void waiterCleansUp(Vertx vertx, VertxTestContext ctx) {
         start(vertx).compose(v -> service.generate()).compose(qr -> {
             Promise<Void> clientGone = Promise.promise();
@@ -274,11 +328,11 @@ class PairingFlowTest {
                         return outcome(cancelled);
                     })
                     .compose(r -> delay(vertx, 100))
-                    .compose(v -> noListener(vertx, qr.token()))
+                    .compose(v -> noneWaiting())
                     .compose(v -> service.scan(qr.qrData(), DEVICE))
                     .compose(paired -> service.awaitPairing(qr.token()))
                     .compose(jwt -> delay(vertx, 100))
-                    .compose(v -> noListener(vertx, qr.token()));
+                    .compose(v -> noneWaiting());
         }).onComplete(ctx.succeedingThenComplete());
     }
 
@@ -438,32 +492,21 @@ class PairingFlowTest {
             socket.write("POST /api/auth/wait-pairing HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                     + "Content-Length: " + body.length() + "\r\n\r\n" + body);
             return delay(vertx, 300)
-                    .compose(v -> listener(vertx, qr.token()))
-                    .compose(v -> socket.close())
+                    .compose(v -> {
+                        ctx.verify(() -> assertThat(service.waitingHere()).isEqualTo(1));
+                        return socket.close();
+                    })
                     .compose(v -> delay(vertx, 300))
-                    .compose(v -> noListener(vertx, qr.token()));
+                    .compose(v -> noneWaiting());
         }))).onComplete(ctx.succeedingThenComplete());
     }
 
     // ---- helpers ----
 
-    /** Succeeds if some waiter consumes the pairing address (it does not reply: a timeout means "someone is there"). */
-    private static Future<Void> listener(Vertx vertx, String token) {
-        return vertx.eventBus().request(Addresses.pairing(token), new JsonObject(),
-                        new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(200))
-                .transform(ar -> ar.cause() instanceof io.vertx.core.eventbus.ReplyException e
-                        && e.failureType() == io.vertx.core.eventbus.ReplyFailure.TIMEOUT
-                        ? Future.<Void>succeededFuture()
-                        : Future.<Void>failedFuture(new AssertionError("expected a waiter on the pairing address, got " + ar)));
-    }
-
-    /** Succeeds if nobody consumes the pairing address any more. */
-    private static Future<Void> noListener(Vertx vertx, String token) {
-        return vertx.eventBus().request(Addresses.pairing(token), new JsonObject())
-                .transform(ar -> ar.cause() instanceof io.vertx.core.eventbus.ReplyException e
-                        && e.failureType() == io.vertx.core.eventbus.ReplyFailure.NO_HANDLERS
-                        ? Future.<Void>succeededFuture()
-                        : Future.<Void>failedFuture(new AssertionError("a waiter is still registered: " + ar)));
+    /** Succeeds if no long-poll is listed on the node any more. */
+    private Future<Void> noneWaiting() {
+        return service.waitingHere() == 0 ? Future.succeededFuture()
+                : Future.failedFuture(new AssertionError(service.waitingHere() + " long-polls still listed"));
     }
 
     private static Future<Void> delay(Vertx vertx, long ms) {
