@@ -4,12 +4,15 @@ import io.relay.TestConfigs;
 import io.relay.config.RelayConfig;
 import io.vertx.core.Future;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.shareddata.AsyncMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,6 +56,28 @@ class MembershipTest {
         Membership.Departure departure = left.get(30, TimeUnit.SECONDS);
         assertThat(departure.memberId()).isEqualTo(idOfB);
         assertThat(departure.nodeId()).as("NODE_ID, the prefix of its Engine.IO sessions").isEqualTo("node-" + portB);
+    }
+
+    @Test
+    @Timeout(90)
+    @DisplayName("reuses threads for Hazelcast's callbacks: 500 writes to a cluster-wide map start no thread each, whatever the cores")
+    void callbacksReuseThreads() throws Exception {
+        String name = "membership-test-" + UUID.randomUUID();
+        int portA = freePort();
+        int portB = freePort();
+        ClusteredVertx a = start(name, portA, portB);
+        start(name, portB, portA);
+        AsyncMap<String, String> map = await(a.vertx().sharedData().<String, String>getAsyncMap("relay.test-callbacks"));
+        for (int i = 0; i < 100; i++) { // the cluster settles (its partitions move, pools fill) before counting
+            await(map.put("settle-" + i, "value"));
+        }
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long before = threads.getTotalStartedThreadCount();
+        for (int i = 0; i < 500; i++) {
+            await(map.put("key-" + i, "value"));
+        }
+        // On two cores or fewer, Hazelcast's own default starts one thread per callback: about 500 here.
+        assertThat(threads.getTotalStartedThreadCount() - before).isLessThan(100);
     }
 
     private ClusteredVertx start(String clusterName, int hazelcastPort, int otherPort) throws Exception {
