@@ -9,7 +9,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.MessageConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,10 +17,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static io.relay.vocabulary.FailureReason.ALREADY_COLLECTED;
@@ -55,11 +51,7 @@ public final class PairingService {
     private final Duration qrTtl;
     private final Duration sessionTtl;
     private final Metrics metrics;
-    /** This node's long-polls by waiter token (a retried long-poll may briefly make two). */
-    private final ConcurrentMap<String, Set<Waiter>> waiting = new ConcurrentHashMap<>();
-    /** This node's consumer of scans, registered once; guarded by {@code this}. */
-    private MessageConsumer<String> scans;
-    private Future<Void> hearing;
+    private final WaitingRoom room;
 
     public PairingService(Vertx vertx, RelayConfig config, Store store, SessionTokens tokens) {
         this(vertx, config, store, tokens, Metrics.standalone());
@@ -73,6 +65,7 @@ public final class PairingService {
         this.secrets = new PairingSecrets(config.jwt().secret());
         this.qrTtl = config.pairing().qrTtl();
         this.sessionTtl = config.jwt().sessionTtl();
+        this.room = new WaitingRoom(vertx);
     }
 
     /** How long a QR stays valid, in ms (the {@code expiresIn} of the REST answer and of the qrData). */
@@ -148,52 +141,22 @@ public final class PairingService {
      * calls it at start; a long-poll that finds it not done does it). Completes once the registration is
      * known cluster-wide.
      */
-    public synchronized Future<Void> hearScans() {
-        if (hearing == null) {
-            scans = vertx.eventBus().consumer(Addresses.pairingScans(), message -> wake(message.body()));
-            hearing = scans.completion();
-            hearing.onFailure(e -> forgetScans()); // the next long-poll tries again
-        }
-        return hearing;
-    }
-
-    private synchronized void forgetScans() {
-        hearing = null;
+    public Future<Void> hearScans() {
+        return room.hearScans();
     }
 
     /**
-     * After a partition healed: registers the consumer of scans again (the new one first, then the old one
-     * goes), so publishers elsewhere drop the list of consumers they cached while this node was out of
-     * sight, and re-reads every waiting pairing's row, since a scan made meanwhile was heard by nobody here.
+     * After a partition healed: registers the consumer of scans again, so publishers elsewhere drop the list of
+     * consumers they cached while this node was out of sight, and re-reads every waiting pairing's row, since a
+     * scan made meanwhile was heard by nobody here.
      */
     public void rehearScans() {
-        MessageConsumer<String> fresh = vertx.eventBus().consumer(Addresses.pairingScans(), message -> wake(message.body()));
-        fresh.completion().onComplete(ar -> {
-            MessageConsumer<String> old;
-            synchronized (this) {
-                old = ar.succeeded() ? scans : fresh;
-                if (ar.succeeded()) {
-                    scans = fresh;
-                    hearing = fresh.completion();
-                }
-            }
-            if (old != null) {
-                old.unregister();
-            }
-            waiting.values().forEach(waiters -> waiters.forEach(Waiter::recheck));
-        });
+        room.rehearScans();
     }
 
-    /** Long-polls waiting on this node (for tests and metrics). */
+    /** Long-polls waiting on this node (for tests). */
     public int waitingHere() {
-        return waiting.values().stream().mapToInt(Set::size).sum();
-    }
-
-    private void wake(String token) {
-        Set<Waiter> waiters = token == null ? null : waiting.get(token);
-        if (waiters != null) {
-            waiters.forEach(Waiter::woken);
-        }
+        return room.size();
     }
 
     /** {@link #awaitPairing(String, Future)} that nobody cancels. */
@@ -261,7 +224,7 @@ public final class PairingService {
      * either in the row or as a message; each message or timer tick just re-reads the row and decides again.
      * Its work runs on the context it started on (the HTTP request's), wherever the scan was heard.
      */
-    private final class Waiter {
+    private final class Waiter implements WaitingRoom.Guest {
         private final String token;
         private final Instant startedAt = Instant.now();
         private final Promise<String> result = Promise.promise();
@@ -278,7 +241,7 @@ public final class PairingService {
         Future<String> start(Future<?> cancelled) {
             this.cancelled = cancelled;
             this.context = vertx.getOrCreateContext();
-            waiting.computeIfAbsent(token, t -> ConcurrentHashMap.newKeySet()).add(this);
+            room.enter(token, this);
             result.future().onComplete(ar -> cleanUp());
             if (cancelled != null) {
                 cancelled.onComplete(ar -> result.tryFail(new PairingException(CANCELLED, "Stopped waiting for pairing")));
@@ -296,11 +259,13 @@ public final class PairingService {
         }
 
         /** The scan's message is the wake-up: claim at once (one round trip), without reading the row first. */
-        void woken() {
+        @Override
+        public void woken() {
             context.runOnContext(v -> settle(claim()));
         }
 
-        void recheck() {
+        @Override
+        public void recheck() {
             context.runOnContext(v -> check());
         }
 
@@ -398,10 +363,7 @@ public final class PairingService {
                 vertx.cancelTimer(timerId);
                 timerId = -1;
             }
-            waiting.computeIfPresent(token, (t, waiters) -> {
-                waiters.remove(this);
-                return waiters.isEmpty() ? null : waiters;
-            });
+            room.leave(token, this);
         }
     }
 }

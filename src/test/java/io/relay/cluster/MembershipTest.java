@@ -39,11 +39,10 @@ class MembershipTest {
     @Timeout(90)
     @DisplayName("reports a node that left with the id it had for itself and its NODE_ID, so peers know whose phones and sessions went")
     void nodeLeftCarriesTheLocalIdOfThatNode() throws Exception {
-        String name = "membership-test-" + UUID.randomUUID();
-        int portA = freePort();
         int portB = freePort();
-        ClusteredVertx a = start(name, portA, portB);
-        ClusteredVertx b = start(name, portB, portA);
+        ClusteredVertx[] nodes = twoNodes(freePort(), portB);
+        ClusteredVertx a = nodes[0];
+        ClusteredVertx b = nodes[1];
         assertThat(a.membership().joined()).isTrue();
         assertThat(a.membership().localNodeId()).isNotEqualTo(b.membership().localNodeId());
 
@@ -62,11 +61,7 @@ class MembershipTest {
     @Timeout(90)
     @DisplayName("reuses threads for Hazelcast's callbacks: 500 writes to a cluster-wide map start no thread each, whatever the cores")
     void callbacksReuseThreads() throws Exception {
-        String name = "membership-test-" + UUID.randomUUID();
-        int portA = freePort();
-        int portB = freePort();
-        ClusteredVertx a = start(name, portA, portB);
-        start(name, portB, portA);
+        ClusteredVertx a = twoNodes(freePort(), freePort())[0];
         AsyncMap<String, String> map = await(a.vertx().sharedData().<String, String>getAsyncMap("relay.test-callbacks"));
         for (int i = 0; i < 100; i++) { // the cluster settles (its partitions move, pools fill) before counting
             await(map.put("settle-" + i, "value"));
@@ -78,6 +73,12 @@ class MembershipTest {
         }
         // On two cores or fewer, Hazelcast's own default starts one thread per callback: about 500 here.
         assertThat(threads.getTotalStartedThreadCount() - before).isLessThan(100);
+    }
+
+    /** Two nodes in a cluster of their own, Hazelcast on the two ports. */
+    private ClusteredVertx[] twoNodes(int portA, int portB) throws Exception {
+        String name = "membership-test-" + UUID.randomUUID();
+        return new ClusteredVertx[] {start(name, portA, portB), start(name, portB, portA)};
     }
 
     private ClusteredVertx start(String clusterName, int hazelcastPort, int otherPort) throws Exception {
