@@ -6,6 +6,7 @@ import com.hazelcast.config.Config;
 import com.hazelcast.internal.util.ConcurrencyUtil;
 import com.hazelcast.core.LifecycleEvent;
 import com.hazelcast.core.LifecycleListener;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.relay.cluster.Membership.Departure;
 import io.relay.config.RelayConfig;
 import io.vertx.core.Future;
@@ -24,8 +25,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -94,16 +93,8 @@ public final class ClusteredVertx {
         }
     }
 
-    private static final ExecutorService CALLBACKS = Executors.newCachedThreadPool(new ThreadFactory() {
-        private final AtomicInteger count = new AtomicInteger();
-
-        @Override
-        public Thread newThread(Runnable task) {
-            Thread thread = new Thread(task, "relay-hazelcast-callback-" + count.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        }
-    });
+    private static final ExecutorService CALLBACKS =
+            Executors.newCachedThreadPool(new DefaultThreadFactory("relay-hazelcast-callback", true));
 
     /**
      * Listens on Hazelcast directly: Vert.x keeps the cluster manager's single node listener for itself.
