@@ -68,8 +68,9 @@ public record BenchOptions(
               --slo-p99-ms MS         p99 a step must meet to count for "max rate"      [10]
               --out DIR               write histograms (.hlog, .hgrm), report.md, summary.tsv, PNG plots
               --label NAME            name of the system under test in the report       [mode]
-              --heap-pid PID          server JVM to weigh: live heap (jcmd GC.class_histogram, after a full
-                                      GC) before and after the idle connections, divided by their number
+              --heap-pid PID          server to weigh before and after the idle connections, per connection:
+                                      live heap (a JVM's, jcmd GC.class_histogram, after a full GC) and RSS
+                                      (before: at rest, 5 s after that GC; after: read before it)
               --cpu-pids PID[,PID]    server processes whose CPU time, with all their descendants (PostgreSQL's
                                       backends under its postmaster), is read from /proc around each measured
                                       step: reported as server CPU milliseconds per relayed message

@@ -95,13 +95,13 @@ public final class LoadRun {
 
         if (options.idle() > 0) {
             if (options.heapPid() > 0) {
-                result.before = Probe.weigh(options.heapPid());
+                result.before = Probe.weighAtRest(options.heapPid());
             }
             say("opening %d idle connections", options.idle());
             await(limited(options.idle(), this::openIdle), "idle connections");
             if (options.heapPid() > 0) {
                 Thread.sleep(1_000);
-                result.after = Probe.weigh(options.heapPid());
+                result.after = Probe.weighInService(options.heapPid());
             }
             say("%d idle connections open", idle.size());
         }

@@ -25,8 +25,29 @@ final class Probe {
     private Probe() {
     }
 
-    static Weight weigh(long pid) {
-        return new Weight(liveHeap(pid), rss(pid));
+    /** How long a JVM takes to hand a shrunk heap back after a full GC: G1 uncommits in the background. */
+    private static final long UNCOMMIT_SETTLE_MILLIS = 5_000;
+
+    /**
+     * The process before the connections: its live heap (the full GC that counts it also shrinks a JVM's
+     * heap), then its resident memory once that shrink has been handed back, so the baseline is a process
+     * at rest whether or not it collected after its own start.
+     */
+    static Weight weighAtRest(long pid) throws InterruptedException {
+        long live = liveHeap(pid);
+        if (live >= 0) {
+            Thread.sleep(UNCOMMIT_SETTLE_MILLIS);
+        }
+        return new Weight(live, rss(pid));
+    }
+
+    /**
+     * The process holding the connections: resident memory first, as it is in service, and only then the
+     * live heap, whose full GC would shrink a JVM's heap (and read low) if it came first.
+     */
+    static Weight weighInService(long pid) {
+        long rss = rss(pid);
+        return new Weight(liveHeap(pid), rss);
     }
 
     static long liveHeap(long pid) {
