@@ -85,6 +85,15 @@ class HotPathIndexesTest {
                     .replace("$4", "'{\"{}\"}'").replace("$5", "'{00000000-0000-0000-0000-000000000001}'");
             String plan = String.join("\n", plan(c, deliver));
             assertThat(plan).containsPattern("outbox_pending(_age)?_idx").doesNotContain("Seq Scan on outbox");
+            // The group commit's connections plan each statement once, for any arrays (plan_cache_mode=force_generic_plan):
+            // that plan must look the pending commands up by their index too.
+            try (Statement s = c.createStatement()) {
+                s.execute("SET plan_cache_mode = force_generic_plan");
+                s.execute("PREPARE deliver(text[], text[], text[], text[], uuid[]) AS " + StoreSql.DELIVER_COMMANDS);
+            }
+            String generic = String.join("\n", plan(c, "EXECUTE deliver('{d1}', '{fresh}', '{send:message}', '{\"{}\"}', "
+                    + "'{00000000-0000-0000-0000-000000000001}')"));
+            assertThat(generic).containsPattern("outbox_pending(_age)?_idx").doesNotContain("Seq Scan on outbox");
         }
     }
 
