@@ -85,14 +85,9 @@ class HotPathIndexesTest {
                     .replace("$4", "'{\"{}\"}'").replace("$5", "'{00000000-0000-0000-0000-000000000001}'");
             String plan = String.join("\n", plan(c, deliver));
             assertThat(plan).containsPattern("outbox_pending(_age)?_idx").doesNotContain("Seq Scan on outbox");
-            // The group commit's connections plan each statement once, for any arrays (plan_cache_mode=force_generic_plan):
-            // that plan must look the pending commands up by their index too.
-            try (Statement s = c.createStatement()) {
-                s.execute("SET plan_cache_mode = force_generic_plan");
-                s.execute("PREPARE deliver(text[], text[], text[], text[], uuid[]) AS " + StoreSql.DELIVER_COMMANDS);
-            }
-            String generic = String.join("\n", plan(c, "EXECUTE deliver('{d1}', '{fresh}', '{send:message}', '{\"{}\"}', "
-                    + "'{00000000-0000-0000-0000-000000000001}')"));
+            // The group commit's connections plan each statement once, for any arrays: that plan must use the index too.
+            String generic = String.join("\n", genericPlan(c, "deliver(text[], text[], text[], text[], uuid[])", StoreSql.DELIVER_COMMANDS,
+                    "'{d1}', '{fresh}', '{send:message}', '{\"{}\"}', '{00000000-0000-0000-0000-000000000001}'"));
             assertThat(generic).containsPattern("outbox_pending(_age)?_idx").doesNotContain("Seq Scan on outbox");
         }
     }
@@ -123,9 +118,8 @@ class HotPathIndexesTest {
             String prune = StoreSql.PRUNE_PAIRING_TOKENS.replace("$1", "now() - interval '1 day'").replace("$2", "5000");
             assertThat(String.join("\n", plan(c, prune))).contains("pairing_tokens_expires_idx").doesNotContain("Seq Scan on pairing_tokens");
             // The pool's prepared statement may be planned once for any cut-off: that plan must use the index too.
-            s.execute("SET plan_cache_mode = force_generic_plan");
-            s.execute("PREPARE prune(timestamptz, int) AS " + StoreSql.PRUNE_PAIRING_TOKENS);
-            assertThat(String.join("\n", plan(c, "EXECUTE prune(now() - interval '1 day', 5000)")))
+            assertThat(String.join("\n", genericPlan(c, "prune(timestamptz, int)", StoreSql.PRUNE_PAIRING_TOKENS,
+                    "now() - interval '1 day', 5000")))
                     .contains("pairing_tokens_expires_idx").doesNotContain("Seq Scan on pairing_tokens");
         }
     }
@@ -163,6 +157,18 @@ class HotPathIndexesTest {
                     FROM generate_series(1, 5000) g""");
             s.execute("ANALYZE messages");
         }
+    }
+
+    /**
+     * The plan PostgreSQL makes once for any arguments ({@code plan_cache_mode=force_generic_plan}, as on the group
+     * commit's connections and for a pool's prepared statement that runs often), shown for {@code arguments}.
+     */
+    private static List<String> genericPlan(Connection c, String signature, String statement, String arguments) throws Exception {
+        try (Statement s = c.createStatement()) {
+            s.execute("SET plan_cache_mode = force_generic_plan");
+            s.execute("PREPARE " + signature + " AS " + statement);
+        }
+        return plan(c, "EXECUTE " + signature.substring(0, signature.indexOf('(')) + "(" + arguments + ")");
     }
 
     private static List<String> plan(Connection c, String query) throws Exception {
