@@ -66,11 +66,19 @@ public final class PersistenceVerticle extends VerticleBase {
      * its statements run hundreds of times a second with arrays whose length is all that changes, and
      * PostgreSQL would otherwise plan the message upsert (a five-step CTE) again at every flush, which took
      * longer than running it. The reads, which take single values, keep custom plans.
+     *
+     * <p>That one plan is made at a connection's first flush: on a new database (a node's warm-up after its first
+     * deploy), over tables of a few rows, where reading the whole table beats any index. PostgreSQL then kept
+     * it, a hash join over all of {@code devices}, {@code messages} or {@code outbox} at every flush, while the
+     * tables grew, until an autoanalyze made it plan again. Every statement these connections run finds its rows
+     * by key, so they are told never to prefer a sequential scan ({@code enable_seqscan=off} only prices one
+     * out: a statement with no index to use still gets one).
      */
     static PgConnectOptions connectOptions(DatabaseUrl url, boolean forWrites) {
         PgConnectOptions options = url.pgConnectOptions();
         if (forWrites) {
             options.addProperty("plan_cache_mode", "force_generic_plan");
+            options.addProperty("enable_seqscan", "off");
         }
         return options;
     }

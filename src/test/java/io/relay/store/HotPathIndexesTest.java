@@ -124,6 +124,59 @@ class HotPathIndexesTest {
         }
     }
 
+    @Test
+    @DisplayName("The group commit's statements, planned once on a new database's nearly empty tables, still find rows by key once the tables have grown")
+    void groupCommitPlansOutgrowAnEmptyDatabase() throws Exception {
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            // A node's first flushes (its warm-up, after a deploy on a new database) meet tables of a few rows, and
+            // their statistics say so.
+            s.execute("""
+                    INSERT INTO devices (device_id) SELECT 'd' || g FROM generate_series(1, 5) g;
+                    INSERT INTO messages (device_id, id, doc) SELECT 'd1', 'm' || g, '{}' FROM generate_series(1, 5) g;
+                    INSERT INTO outbox (device_id, key, event, payload) SELECT 'd1', 'k' || g, 'send:message', '{}' FROM generate_series(1, 5) g;
+                    ANALYZE devices; ANALYZE messages; ANALYZE outbox""");
+            // The group commit's session settings, as its pool opens its connections.
+            DatabaseUrl url = DatabaseUrl.parse(storage.databaseUrl());
+            try (PreparedStatement set = c.prepareStatement("SELECT set_config(?, ?, false)")) {
+                for (var setting : PersistenceVerticle.connectOptions(url, true).getProperties().entrySet()) {
+                    set.setString(1, setting.getKey());
+                    set.setString(2, setting.getValue());
+                    set.execute();
+                }
+            }
+            s.execute("PREPARE save(text[], text[], text[], text[], bigint[], text[], text[], boolean[], text[], text[], text[], text[],"
+                    + " bigint[], bigint[]) AS " + StoreSql.UPSERT_MESSAGES_AND_LOG);
+            s.execute("PREPARE statuses(text[], text[], text[]) AS " + StoreSql.UPDATE_MESSAGE_STATUSES);
+            s.execute("PREPARE deliver(text[], text[], text[], text[], uuid[]) AS " + StoreSql.DELIVER_COMMANDS);
+            s.execute("PREPARE claim(text[], text[], uuid[], boolean[]) AS " + StoreSql.CLAIM_COMMANDS);
+            s.execute("PREPARE confirm(text[], text[]) AS " + StoreSql.CONFIRM_COMMANDS);
+            String uuid = "'{00000000-0000-0000-0000-000000000001}'";
+            List<String> executions = List.of(
+                    "EXECUTE save('{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{e1}', '{mobile:messages}', '{\"{}\"}', '{1}', '{1}')",
+                    "EXECUTE statuses('{e1}', '{m1}', '{sent}')",
+                    "EXECUTE deliver('{e1}', '{fresh}', '{send:message}', '{\"{}\"}', " + uuid + ")",
+                    "EXECUTE claim('{e1}', '{k1}', " + uuid + ", '{false}')",
+                    "EXECUTE confirm('{e1}', '{k1}')");
+            for (String execution : executions) {
+                plan(c, execution);
+            }
+            // Then the tables grow, by far more than that, before PostgreSQL analyzes them again: the plans stay.
+            s.execute("""
+                    INSERT INTO devices (device_id) SELECT 'e' || g FROM generate_series(1, 3000) g;
+                    INSERT INTO messages (device_id, id, doc) SELECT 'e' || (g % 3000), 'm' || g, '{}' FROM generate_series(1, 30000) g;
+                    INSERT INTO outbox (device_id, key, event, payload, state) SELECT 'e' || (g % 3000), 'k' || g, 'send:message', '{}', 'delivered'
+                    FROM generate_series(1, 30000) g""");
+            List<String> plans = new ArrayList<>();
+            for (String execution : executions) {
+                plans.add(String.join("\n", plan(c, execution)));
+            }
+            // Before, the device rows' bump, the statuses, the claims and the confirms read their whole table at every
+            // flush (a hash join over it, right for five rows) until an autoanalyze made PostgreSQL plan them again.
+            assertThat(plans).noneMatch(plan -> plan.contains("Seq Scan on devices") || plan.contains("Seq Scan on messages")
+                    || plan.contains("Seq Scan on outbox"));
+        }
+    }
+
     /** 50 phones that do not confirm, 400 commands each, delivered for good but for the last two of each. */
     private static void fillOutbox(Connection c) throws Exception {
         try (Statement s = c.createStatement()) {
