@@ -8,6 +8,7 @@ import io.vertx.core.http.HttpMethod;
 
 import java.net.URI;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Server memory as the nodes themselves report it: the JVM heap in use, from each node's Prometheus
@@ -16,6 +17,7 @@ import java.util.List;
  */
 final class ServerMetrics {
     static final String HEAP_USED = "jvm_memory_used_bytes";
+    private static final long TIMEOUT_SECONDS = 5;
 
     private ServerMetrics() {
     }
@@ -35,11 +37,14 @@ final class ServerMetrics {
     }
 
     private static Future<Long> heapUsed(HttpClient http, URI node) {
+        // Bounded as a whole: against the Node peer, after a round of pairs whose tool went away, this request once
+        // got neither an answer nor a failure, and the run waited on it until it failed.
         return http.request(HttpMethod.GET, node.getPort() > 0 ? node.getPort() : 80, node.getHost(), "/metrics")
                 .compose(request -> request.send())
                 .compose(response -> response.statusCode() == 200
                         ? response.body().map(ServerMetrics::heapUsedBytes)
-                        : drained(response));
+                        : drained(response))
+                .timeout(TIMEOUT_SECONDS, TimeUnit.SECONDS);
     }
 
     private static Future<Long> drained(HttpClientResponse response) {
