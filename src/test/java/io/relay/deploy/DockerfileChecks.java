@@ -124,7 +124,9 @@ final class DockerfileChecks {
         }
         flags.addAll(normalise(argv.stream().map(String::valueOf).toList()));
         assertThat(flags).containsAll(HAZELCAST_FLAGS)
-                .contains("-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError");
+                .contains("-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError")
+                // In a pod under 1792 MiB the JVM would pick the Serial collector itself (see the Dockerfile).
+                .contains("-XX:+UseG1GC");
     }
 
     /** {@code --add-opens X} and {@code --add-opens=X} mean the same to the launcher. */
