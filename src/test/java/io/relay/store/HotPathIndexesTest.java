@@ -10,7 +10,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -144,21 +146,23 @@ class HotPathIndexesTest {
                     set.execute();
                 }
             }
-            s.execute("PREPARE save(text[], text[], text[], text[], bigint[], text[], text[], boolean[], text[], text[], text[], text[],"
-                    + " bigint[], bigint[]) AS " + StoreSql.UPSERT_MESSAGES_AND_LOG);
-            s.execute("PREPARE statuses(text[], text[], text[]) AS " + StoreSql.UPDATE_MESSAGE_STATUSES);
-            s.execute("PREPARE deliver(text[], text[], text[], text[], uuid[]) AS " + StoreSql.DELIVER_COMMANDS);
-            s.execute("PREPARE claim(text[], text[], uuid[], boolean[]) AS " + StoreSql.CLAIM_COMMANDS);
-            s.execute("PREPARE confirm(text[], text[]) AS " + StoreSql.CONFIRM_COMMANDS);
             String uuid = "'{00000000-0000-0000-0000-000000000001}'";
-            List<String> executions = List.of(
-                    "EXECUTE save('{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{e1}', '{mobile:messages}', '{\"{}\"}', '{1}', '{1}')",
-                    "EXECUTE statuses('{e1}', '{m1}', '{sent}')",
-                    "EXECUTE deliver('{e1}', '{fresh}', '{send:message}', '{\"{}\"}', " + uuid + ")",
-                    "EXECUTE claim('{e1}', '{k1}', " + uuid + ", '{false}')",
-                    "EXECUTE confirm('{e1}', '{k1}')");
-            for (String execution : executions) {
-                plan(c, execution);
+            // Each statement's signature and arguments; planned once, here, for any arguments.
+            Map<String, String> statements = new LinkedHashMap<>();
+            statements.put("save(text[], text[], text[], text[], bigint[], text[], text[], boolean[], text[], text[], text[], text[], bigint[], bigint[])",
+                    StoreSql.UPSERT_MESSAGES_AND_LOG);
+            statements.put("statuses(text[], text[], text[])", StoreSql.UPDATE_MESSAGE_STATUSES);
+            statements.put("deliver(text[], text[], text[], text[], uuid[])", StoreSql.DELIVER_COMMANDS);
+            statements.put("claim(text[], text[], uuid[], boolean[])", StoreSql.CLAIM_COMMANDS);
+            statements.put("confirm(text[], text[])", StoreSql.CONFIRM_COMMANDS);
+            Map<String, String> arguments = Map.of(
+                    "save", "'{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{e1}', '{mobile:messages}', '{\"{}\"}', '{1}', '{1}'",
+                    "statuses", "'{e1}', '{m1}', '{sent}'",
+                    "deliver", "'{e1}', '{fresh}', '{send:message}', '{\"{}\"}', " + uuid,
+                    "claim", "'{e1}', '{k1}', " + uuid + ", '{false}'",
+                    "confirm", "'{e1}', '{k1}'");
+            for (var statement : statements.entrySet()) {
+                genericPlan(c, statement.getKey(), statement.getValue(), arguments.get(name(statement.getKey())));
             }
             // Then the tables grow, by far more than that, before PostgreSQL analyzes them again: the plans stay.
             s.execute("""
@@ -167,8 +171,8 @@ class HotPathIndexesTest {
                     INSERT INTO outbox (device_id, key, event, payload, state) SELECT 'e' || (g % 3000), 'k' || g, 'send:message', '{}', 'delivered'
                     FROM generate_series(1, 30000) g""");
             List<String> plans = new ArrayList<>();
-            for (String execution : executions) {
-                plans.add(String.join("\n", plan(c, execution)));
+            for (String signature : statements.keySet()) {
+                plans.add(String.join("\n", plan(c, execute(signature, arguments.get(name(signature))))));
             }
             // Before, the device rows' bump, the statuses, the claims and the confirms read their whole table at every
             // flush (a hash join over it, right for five rows) until an autoanalyze made PostgreSQL plan them again.
@@ -221,7 +225,15 @@ class HotPathIndexesTest {
             s.execute("SET plan_cache_mode = force_generic_plan");
             s.execute("PREPARE " + signature + " AS " + statement);
         }
-        return plan(c, "EXECUTE " + signature.substring(0, signature.indexOf('(')) + "(" + arguments + ")");
+        return plan(c, execute(signature, arguments));
+    }
+
+    private static String name(String signature) {
+        return signature.substring(0, signature.indexOf('('));
+    }
+
+    private static String execute(String signature, String arguments) {
+        return "EXECUTE " + name(signature) + "(" + arguments + ")";
     }
 
     private static List<String> plan(Connection c, String query) throws Exception {
