@@ -39,13 +39,23 @@ public final class EngineIoRegistry {
 
     void add(EngineIoSocket socket) {
         if (sockets.put(socket.id(), socket) == null) {
-            perRemote.merge(socket.remoteAddress(), 1, Integer::sum);
+            hold(socket.remoteAddress());
         }
     }
 
     void remove(EngineIoSocket socket) {
         if (sockets.remove(socket.id(), socket)) {
-            perRemote.computeIfPresent(socket.remoteAddress(), (k, n) -> n <= 1 ? null : n - 1);
+            release(socket.remoteAddress());
         }
+    }
+
+    /** Counts a socket of {@code remoteIp} that is being opened and not yet {@link #add added}. */
+    void hold(String remoteIp) {
+        perRemote.merge(remoteIp, 1, Integer::sum);
+    }
+
+    /** Undoes one {@link #hold}. */
+    void release(String remoteIp) {
+        perRemote.computeIfPresent(remoteIp, (k, n) -> n <= 1 ? null : n - 1);
     }
 }

@@ -10,6 +10,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -265,13 +266,26 @@ public final class EngineIoServer {
         Affinity context = Affinity.current();
         MultiMap headers = handshakeHeaders(req);
         String remote = remoteHost(req.remoteAddress());
-        req.toWebSocket().onSuccess(ws -> {
-            EngineIoSocket socket = new EngineIoSocket(this, vertx, context, newSocketId(), remote, headers,
-                    s -> WebSocketTransport.open(s, ws, context));
-            register(socket);
-            ws.writeTextMessage(socket.openPacket());
-            opened(socket);
-        }).onFailure(e -> log.debug("websocket handshake failed: {}", e.getMessage()));
+        // The 101 goes out before toWebSocket's callback runs: a client can see its upgrade accepted and
+        // open the next connection, on another event loop, before this socket is registered. Holding its
+        // place in the per-IP count from here keeps the cap exact for a client that waits for each upgrade.
+        registry.hold(remote);
+        req.toWebSocket().onComplete(opened -> {
+            try {
+                if (opened.succeeded()) {
+                    ServerWebSocket ws = opened.result();
+                    EngineIoSocket socket = new EngineIoSocket(this, vertx, context, newSocketId(), remote, headers,
+                            s -> WebSocketTransport.open(s, ws, context));
+                    register(socket);
+                    ws.writeTextMessage(socket.openPacket());
+                    opened(socket);
+                } else {
+                    log.debug("websocket handshake failed: {}", opened.cause().getMessage());
+                }
+            } finally {
+                registry.release(remote); // after register: the count may read one high for a moment, never low
+            }
+        });
     }
 
     private void upgradeExisting(RoutingContext ctx, EngineIoSocket socket) {
