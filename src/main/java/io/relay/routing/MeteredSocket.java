@@ -4,7 +4,6 @@ import io.relay.gateway.socketio.ClientEvent;
 import io.relay.gateway.socketio.SocketIoSocket;
 import io.relay.ops.Metrics;
 import io.vertx.core.Handler;
-import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -47,11 +46,6 @@ final class MeteredSocket implements SocketIoSocket {
     @Override
     public String remoteAddress() {
         return socket.remoteAddress();
-    }
-
-    @Override
-    public MultiMap handshakeHeaders() {
-        return socket.handshakeHeaders();
     }
 
     @Override

@@ -4,7 +4,6 @@ import io.relay.gateway.socketio.ClientEvent;
 import io.relay.gateway.socketio.SocketIoSocket;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
-import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -45,7 +44,6 @@ final class RecordingSocket implements SocketIoSocket {
     @Override public String engineSessionId() { return "test~" + id; }
     @Override public String transport() { return "websocket"; }
     @Override public String remoteAddress() { return "127.0.0.1"; }
-    @Override public MultiMap handshakeHeaders() { return MultiMap.caseInsensitiveMultiMap(); }
     @Override public JsonObject auth() { return new JsonObject(); }
 
     @Override

@@ -3,7 +3,6 @@ package io.relay.gateway.engineio;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
-import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import org.slf4j.Logger;
@@ -34,7 +33,6 @@ public final class EngineIoSocket {
     private final Affinity affinity;
     private final String id;
     private final String remoteAddress;
-    private final MultiMap handshakeHeaders;
     private final EngineIoOptions options;
 
     private volatile Transport transport;
@@ -52,13 +50,12 @@ public final class EngineIoSocket {
     private Handler<String> closeHandler;
 
     EngineIoSocket(EngineIoServer server, Vertx vertx, Affinity affinity, String id, String remoteAddress,
-                   MultiMap handshakeHeaders, Function<EngineIoSocket, Transport> transport) {
+                   Function<EngineIoSocket, Transport> transport) {
         this.server = server;
         this.vertx = vertx;
         this.affinity = affinity;
         this.id = id;
         this.remoteAddress = remoteAddress;
-        this.handshakeHeaders = handshakeHeaders;
         this.options = server.options();
         this.outbound = new OutboundBytes(options.maxOutboundBytes());
         this.writers = new WritableWaiters(outbound, affinity, () -> closed);
@@ -86,10 +83,6 @@ public final class EngineIoSocket {
 
     public String remoteAddress() {
         return remoteAddress;
-    }
-
-    public MultiMap handshakeHeaders() {
-        return handshakeHeaders;
     }
 
     public boolean isOpen() {

@@ -2,7 +2,6 @@ package io.relay.gateway.socketio;
 
 import io.relay.gateway.engineio.EngineIoSocket;
 import io.vertx.core.Handler;
-import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
@@ -55,11 +54,6 @@ final class NamespaceSocket implements SocketIoSocket {
     @Override
     public String remoteAddress() {
         return engine.remoteAddress();
-    }
-
-    @Override
-    public MultiMap handshakeHeaders() {
-        return engine.handshakeHeaders();
     }
 
     @Override

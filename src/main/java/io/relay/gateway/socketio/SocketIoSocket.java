@@ -1,7 +1,6 @@
 package io.relay.gateway.socketio;
 
 import io.vertx.core.Handler;
-import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -24,9 +23,6 @@ public interface SocketIoSocket {
 
     /** Remote IP address of the client (as seen by this node). */
     String remoteAddress();
-
-    /** Headers of the request that opened the Engine.IO socket. */
-    MultiMap handshakeHeaders();
 
     /** The {@code auth} object of the Socket.IO CONNECT packet; empty when the client sent none. */
     JsonObject auth();
