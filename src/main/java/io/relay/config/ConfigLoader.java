@@ -121,7 +121,8 @@ public final class ConfigLoader {
                 Duration.ofNanos(1_000L * intSetting("STORE_FLUSH_MICROS", env,
                         database.getInteger("flushMicros", (int) (d.maxWait().toNanos() / 1_000)), 0, 1_000_000)),
                 Duration.ofNanos(1_000L * intSetting("STORE_WRITE_BEHIND_MICROS", env,
-                        database.getInteger("writeBehindMicros", (int) (d.behindWait().toNanos() / 1_000)), 0, 1_000_000)));
+                        database.getInteger("writeBehindMicros", (int) (d.behindWait().toNanos() / 1_000)), 0, 1_000_000)),
+                intSetting("STORE_WRITE_BEHIND_EVENTS", env, database.getInteger("writeBehindEvents", d.behindBatch()), 1, 100_000));
     }
 
     private static RelayConfig.Socket socket(JsonObject file, Map<String, String> env, RelayConfig.Socket d) {

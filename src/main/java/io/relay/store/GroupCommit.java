@@ -34,7 +34,8 @@ import java.util.function.Consumer;
  * window: {@link Settings#behindWait} for a phone event's log append (already relayed, so only its phone's
  * ack waits for it), {@link Settings#maxWait} for every other write (someone waits for it: a browser's send,
  * a command handed to the phone); zero: as soon as the writes handed over together are taken in. The appends
- * go only once the oldest of them is due, all together ({@link #take}). No more than
+ * go only once the oldest of them is due or {@link Settings#behindBatch} of them wait, all together
+ * ({@link #take}). No more than
  * {@link Settings#maxInFlight} flushes run at once: writes arriving meanwhile wait and go out together
  * when one finishes. With one in flight, the appends commit in the order they were handed over, which a
  * phone's pipelined events rely on (a status must not overtake the message it is about), and so do the
@@ -54,10 +55,11 @@ final class GroupCommit {
      * @param maxRows     rows (messages, conversations, or one per other write) that start a flush at once
      * @param maxWait     how long a write may wait for others before its flush starts; zero for none
      * @param behindWait  the same for a phone event's log append ({@link Write.Kind#MESSAGES}), written behind its relay
+     * @param behindBatch log appends that start their flush at once, before the oldest has waited {@code behindWait}
      * @param maxInFlight flushes running at once
      * @param timeout     how long a caller waits for its answer before it is told storage is unavailable
      */
-    record Settings(int maxRows, Duration maxWait, Duration behindWait, int maxInFlight, Duration timeout) {
+    record Settings(int maxRows, Duration maxWait, Duration behindWait, int behindBatch, int maxInFlight, Duration timeout) {
     }
 
     private final Vertx vertx;
@@ -77,6 +79,8 @@ final class GroupCommit {
     // On the context only:
     private final ArrayDeque<Write<?>> waiting = new ArrayDeque<>();
     private int waitingRows;
+    /** How many of the waiting writes are log appends ({@link #isBehind}). */
+    private int waitingAppends;
     /** When the first of the waiting writes is due (System.nanoTime()); Long.MAX_VALUE when none waits. */
     private long dueAtNanos = Long.MAX_VALUE;
     private long timerDueAtNanos = Long.MAX_VALUE;
@@ -157,12 +161,14 @@ final class GroupCommit {
         for (Write<?> w; (w = handedOver.poll()) != null; ) {
             waiting.add(w);
             waitingRows += w.rows();
+            waitingAppends += isBehind(w) ? 1 : 0;
             dueAtNanos = Math.min(dueAtNanos, dueAt(w));
         }
         if (closed) {
             List<Write<?>> refused = new ArrayList<>(waiting);
             waiting.clear();
             waitingRows = 0;
+            waitingAppends = 0;
             dueAtNanos = Long.MAX_VALUE;
             answer(refused, w -> w.answer(notRunning()));
             return;
@@ -174,8 +180,14 @@ final class GroupCommit {
         return w.queuedAtNanos + (isBehind(w) ? behindWaitNanos : maxWaitNanos);
     }
 
-    /** The oldest log append waiting has waited its window: then every append waiting goes with it. */
-    private boolean oldestAppendDue() {
+    /**
+     * The appends waiting are many enough to go ({@link Settings#behindBatch}), or the oldest of them has waited its
+     * window: then every append waiting goes.
+     */
+    private boolean appendsDue() {
+        if (waitingAppends >= settings.behindBatch()) {
+            return true;
+        }
         for (Write<?> w : waiting) {
             if (isBehind(w)) {
                 return dueAt(w) <= System.nanoTime();
@@ -192,7 +204,7 @@ final class GroupCommit {
     private void flushDue() {
         while (!waiting.isEmpty() && running.size() < settings.maxInFlight()) {
             long now = System.nanoTime();
-            if (!closing && waitingRows < settings.maxRows() && now < dueAtNanos) {
+            if (!closing && waitingRows < settings.maxRows() && waitingAppends < settings.behindBatch() && now < dueAtNanos) {
                 armTimer(dueAtNanos);
                 return;
             }
@@ -232,7 +244,7 @@ final class GroupCommit {
      * command writes depends on an append not yet stored. Closing, or at the row bound, everything goes oldest first.
      */
     private List<Write<?>> take() {
-        boolean appendsToo = closing || waitingRows >= settings.maxRows() || oldestAppendDue();
+        boolean appendsToo = closing || waitingRows >= settings.maxRows() || appendsDue();
         List<Write<?>> group = new ArrayList<>();
         int rows = 0;
         for (Iterator<Write<?>> it = waiting.iterator(); it.hasNext(); ) {
@@ -246,6 +258,7 @@ final class GroupCommit {
             it.remove();
             group.add(next);
             rows += next.rows();
+            waitingAppends -= isBehind(next) ? 1 : 0;
         }
         waitingRows -= rows;
         dueAtNanos = Long.MAX_VALUE;
@@ -275,6 +288,7 @@ final class GroupCommit {
         while (!waiting.isEmpty() && now - waiting.peek().queuedAtNanos > timeoutNanos) {
             Write<?> stale = waiting.poll();
             waitingRows -= stale.rows();
+            waitingAppends -= isBehind(stale) ? 1 : 0;
             if (waiting.isEmpty()) {
                 dueAtNanos = Long.MAX_VALUE;
             }

@@ -72,9 +72,15 @@ class GroupCommitTest {
 
     /** As above, log appends waiting up to {@code behindWait} and every other write up to {@code maxWait}. */
     private Future<PgStore> store(Vertx vertx, int maxRows, Duration maxWait, Duration behindWait, int maxInFlight) {
+        return store(vertx, maxRows, maxWait, behindWait, Integer.MAX_VALUE, maxInFlight);
+    }
+
+    /** As above, log appends also going once {@code behindBatch} of them wait. */
+    private Future<PgStore> store(Vertx vertx, int maxRows, Duration maxWait, Duration behindWait, int behindBatch, int maxInFlight) {
         persistence = vertx.getOrCreateContext();
         return onContext(persistence, () -> {
-            commit = new GroupCommit(vertx, persistence, pool, new GroupCommit.Settings(maxRows, maxWait, behindWait, maxInFlight, PgStore.TIMEOUT),
+            commit = new GroupCommit(vertx, persistence, pool,
+                    new GroupCommit.Settings(maxRows, maxWait, behindWait, behindBatch, maxInFlight, PgStore.TIMEOUT),
                     metrics::storeFlush);
             return Future.succeededFuture(new PgStore(pool, commit));
         });
@@ -495,6 +501,28 @@ class GroupCommitTest {
                 .onComplete(ctx.succeeding(db -> ctx.verify(() -> {
                     assertThat(db.<Long>resultAt(0)).as("flushes").isEqualTo(1L);
                     assertThat(db.<List<String>>resultAt(1)).containsExactly("1", "2", "3");
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("log appends go as soon as their batch count waits, not their window; the next append waits for the next batch or its window")
+    void logAppendsGoByCount(Vertx vertx, VertxTestContext ctx) {
+        // The window is longer than the test may run: only the count can start the appends' flushes.
+        store(vertx, 1_000, FAR, FAR, 3, 1).compose(store -> phones(store, "phone-c").compose(held -> {
+            SequenceHolder c = held.get("phone-c");
+            List<Future<Void>> batch = new ArrayList<>();
+            for (String id : List.of("c1", "c2", "c3")) {
+                batch.add(store.saveMessagesAndLog("phone-c", messages(id), c.next("messages:sync"), "{}"));
+            }
+            return Future.all(batch).map(v -> store.saveMessagesAndLog("phone-c", messages("c4"), c.next("messages:sync"), "{}"))
+                    .compose(fourth -> vertx.timer(300).map(v -> fourth));
+        })).compose(fourth -> Future.all(flushes(), strings("SELECT seq FROM device_events ORDER BY seq")).map(db -> List.of(fourth, db)))
+                .onComplete(ctx.succeeding(outcome -> ctx.verify(() -> {
+                    CompositeFuture db = (CompositeFuture) outcome.get(1);
+                    assertThat(db.<Long>resultAt(0)).as("flushes: the three together").isEqualTo(1L);
+                    assertThat(db.<List<String>>resultAt(1)).containsExactly("1", "2", "3");
+                    assertThat((Future<?>) outcome.get(0)).as("the fourth append, alone within its window").matches(f -> !f.isComplete());
                     ctx.completeNow();
                 })));
     }
