@@ -164,8 +164,8 @@ public record RelayConfig(
          * comes first. PostgreSQL's cost per message falls with the events per flush up to about 50 and
          * hardly after (32.8 µs at 50, 31.8 at 100), while a bigger flush holds up the commands behind it; so
          * 50 events go at once, and below 2,500 events a second the 20 ms window, which only the phone's ack
-         * waits for, gathers what it can (BENCHMARKS.md, 2026-12-04 night: −15 % CPU per message at 1,500 msg/s
-         * against 10 ms).
+         * waits for, gathers what it can (BENCHMARKS.md, 2026-12-04 night: 6-15 % less CPU per message at
+         * 1,500 msg/s than 10 ms).
          */
         public static StoreFlush defaults() {
             return new StoreFlush(1_000, Duration.ofNanos(2_000_000), Duration.ofMillis(20), 50);

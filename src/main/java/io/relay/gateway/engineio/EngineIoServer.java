@@ -359,11 +359,6 @@ public final class EngineIoServer {
     }
 
     /**
-     * The handshake request's own header map, not a copy: Vert.x keeps it for the WebSocket's life
-     * anyway, and a polling socket keeps only the map, not the request. A copy cost every connection
-     * about 400 bytes of heap.
-     */
-    /**
      * Vert.x 5.0.7 keeps the request a WebSocket was upgraded from reachable for the connection's life (its
      * channel handler's factory captures it; the upstream issue's text is in BENCHMARKS.md). Nothing reads
      * that request again once the 101 has gone, so what it holds of the client's text (headers, query
