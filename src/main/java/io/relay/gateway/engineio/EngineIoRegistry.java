@@ -49,7 +49,10 @@ public final class EngineIoRegistry {
         }
     }
 
-    /** Counts a socket of {@code remoteIp} that is being opened and not yet {@link #add added}. */
+    /**
+     * Counts one more socket of {@code remoteIp}: one {@link #add added}, or one whose upgrade is being answered
+     * and that is not added yet (its opener releases it once it is).
+     */
     void hold(String remoteIp) {
         perRemote.merge(remoteIp, 1, Integer::sum);
     }
