@@ -58,8 +58,14 @@ public final class ClusteredVertx {
     /** Vert.x with {@code options} (metrics and the like), clustered when {@code config.cluster().enabled()}. */
     public static Future<ClusteredVertx> start(RelayConfig config, VertxOptions options) {
         RelayConfig.Cluster cluster = config.cluster();
+        // Netty's epoll transport where the platform has it (Linux on x86-64 or aarch64; NIO elsewhere, or with
+        // -Dio.netty.transport.noNative=true). NIO's selector waits in whole milliseconds, so an event loop spins
+        // on non-blocking selects for up to half a millisecond before each timer it runs (the group commit's
+        // window among them), and it costs more system calls per message: a tenth of the node's CPU at 1,500
+        // messages a second (BENCHMARKS.md, round of 2026-12-04, late night).
+        options.setPreferNativeTransport(true);
         if (!cluster.enabled()) {
-            return Future.succeededFuture(new ClusteredVertx(Vertx.vertx(options), Membership.standalone(config.nodeId())));
+            return Future.succeededFuture(new ClusteredVertx(logTransport(Vertx.vertx(options)), Membership.standalone(config.nodeId())));
         }
         reuseCallbackThreads();
         Config hazelcast = HazelcastSettings.of(cluster);
@@ -73,12 +79,23 @@ public final class ClusteredVertx {
                 .setPort(cluster.eventBusPort())
                 .setClusterPublicHost(cluster.publicHost()));
         return Vertx.builder().with(options).withClusterManager(manager).buildClustered()
+                .map(ClusteredVertx::logTransport)
                 .map(vertx -> {
                     HazelcastMembership membership = new HazelcastMembership(manager, memberId);
                     log.info("joined cluster {} as member {} (node {}), members: {}", cluster.name(), membership.localNodeId(),
                             config.nodeId(), manager.getHazelcastInstance().getCluster().getMembers());
                     return new ClusteredVertx(vertx, membership);
                 });
+    }
+
+    private static Vertx logTransport(Vertx vertx) {
+        if (vertx.isNativeTransportEnabled()) {
+            log.info("network transport: native (epoll)");
+        } else {
+            Throwable cause = vertx.unavailableNativeTransportCause();
+            log.info("network transport: NIO (native transport unavailable: {})", cause == null ? "not asked for" : cause.toString());
+        }
+        return vertx;
     }
 
     /**
