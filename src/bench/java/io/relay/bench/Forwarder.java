@@ -48,7 +48,7 @@ public final class Forwarder extends VerticleBase {
                 return 0;
             }
         }
-        Vertx vertx = Vertx.vertx(new VertxOptions());
+        Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true)); // the relay's transport
         int listening = start(vertx, port).toCompletionStage().toCompletableFuture().join();
         System.out.println("forwarder listening on ws://127.0.0.1:" + listening + "/socket.io/");
         return -1; // keep running
