@@ -67,6 +67,8 @@ class ClusterStreamChaosIT {
                     .collect(Collectors.toMap(Map.Entry::getKey, e -> ((Number) e.getValue()).intValue()));
             int resent = sends.values().stream().mapToInt(n -> n - 1).sum();
 
+            // The chaos happened as intended (each browser's facts below are read per kill).
+            assertThat(result.getJsonArray("kills")).as("the phone's node and a browser's node were killed; " + facts).hasSize(2);
             List<String> lines = new ArrayList<>();
             long recovery = 0;
             for (Object b : result.getJsonArray("browsers")) {
