@@ -92,8 +92,7 @@ public final class ClusteredVertx {
         if (vertx.isNativeTransportEnabled()) {
             log.info("network transport: native (epoll)");
         } else {
-            Throwable cause = vertx.unavailableNativeTransportCause();
-            log.info("network transport: NIO (native transport unavailable: {})", cause == null ? "not asked for" : cause.toString());
+            log.info("network transport: NIO (native transport unavailable: {})", vertx.unavailableNativeTransportCause());
         }
         return vertx;
     }
