@@ -112,6 +112,77 @@ class EventLogTest {
     }
 
     @Test
+    @DisplayName("a takeover waits for an append in flight of the sequence it takes over: the append is logged, and the new block "
+            + "names it as the last number stored")
+    void takeoverWaitsForAppendInFlight(Vertx vertx, VertxTestContext ctx) throws Exception {
+        String url = TestDatabase.freshDatabaseUrl();
+        DatabaseUrl db = DatabaseUrl.parse(url);
+        Connection blocker = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password().isEmpty() ? null : db.password());
+        JsonArray message = new JsonArray().add(new JsonObject().put("id", "m1").put("body", "hi"));
+        String payload = new JsonObject().put("messages", message).encode();
+        Storage.start(vertx, TestConfigs.forDatabase(url)).compose(storage -> {
+            Store store = storage.store();
+            return store.upsertDevice("d", null, null)
+                    .compose(v -> SequenceHolder.takeOver(store, "d"))
+                    .compose(first -> store.saveMessagesAndLog("d", message, first.next("messages:sync"), payload).map(first))
+                    .compose(first -> vertx.executeBlocking(() -> {
+                        // Another transaction holds the message's row: the next append of it waits inside its flush's transaction.
+                        blocker.setAutoCommit(false);
+                        blocker.createStatement().execute("SELECT 1 FROM messages WHERE device_id = 'd' AND id = 'm1' FOR UPDATE");
+                        return first;
+                    }))
+                    .compose(first -> {
+                        Store.LogEntry inFlight = first.next("messages:sync");
+                        Future<Void> append = store.saveMessagesAndLog("d", message, inFlight, payload);
+                        return waitForLockWaits(vertx, db, 1).compose(v -> {
+                            Future<Store.SeqBlock> takeover = store.takeOverSeq("d", 10);
+                            return waitForLockWaits(vertx, db, 2)
+                                    .map(v2 -> {
+                                        ctx.verify(() -> assertThat(takeover.isComplete()).as("the takeover waits for the append").isFalse());
+                                        return null;
+                                    })
+                                    .eventually(() -> vertx.executeBlocking(() -> {
+                                        blocker.rollback();
+                                        return null;
+                                    }))
+                                    .compose(v2 -> Future.all(append, takeover)).map(both -> {
+                                ctx.verify(() -> assertThat(takeover.result().stored()).as("the append in flight counts as stored")
+                                        .isEqualTo(inFlight.seq()));
+                                return null;
+                            });
+                        });
+                    })
+                    .compose(v -> store.eventsSince("d", 0, 10))
+                    .map(log -> {
+                        ctx.verify(() -> assertThat(field(log, "seq")).containsExactly(1L, 2L));
+                        return null;
+                    })
+                    .eventually(storage::close);
+        }).eventually(() -> vertx.executeBlocking(() -> {
+            blocker.close();
+            return null;
+        })).onComplete(ctx.succeedingThenComplete());
+    }
+
+    /** Waits until {@code count} statements of the database wait for a lock (ten seconds at most). */
+    private static Future<Void> waitForLockWaits(Vertx vertx, DatabaseUrl db, int count) {
+        return vertx.executeBlocking(() -> {
+            try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password().isEmpty() ? null : db.password());
+                 Statement s = c.createStatement()) {
+                for (int i = 0; i < 200; i++) {
+                    var rows = s.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
+                    rows.next();
+                    if (rows.getInt(1) >= count) {
+                        return null;
+                    }
+                    Thread.sleep(50);
+                }
+            }
+            throw new IllegalStateException("fewer than " + count + " statements came to wait for a lock");
+        });
+    }
+
+    @Test
     @DisplayName("refuses to log an event of a device it does not know, as superseded: no sequence of it can be held")
     void unknownDevice(Vertx vertx, VertxTestContext ctx) {
         Storage.start(vertx, TestConfigs.forDatabase(TestDatabase.freshDatabaseUrl()))
