@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Stores one flush of the {@link GroupCommit}: one statement per kind of write (two for log appends, see
- * {@link WriteBatch#needsTransaction}), and when there are several statements, all of them in one transaction sent down one connection at once (BEGIN, the statements, COMMIT,
+ * Stores one flush of the {@link GroupCommit}: one statement per kind of write, and when there are several
+ * kinds, all of them in one transaction sent down one connection at once (BEGIN, the statements, COMMIT,
  * pipelined: one round trip and one commit). Stages every write's outcome and answers nobody.
  *
  * <p>When the database refuses a flush for its data (a value PostgreSQL cannot store), the kinds are tried
@@ -66,7 +66,7 @@ final class Flush {
     }
 
     private Future<Void> execute(List<WriteBatch> batches) {
-        if (batches.size() == 1 && !batches.get(0).needsTransaction()) {
+        if (batches.size() == 1) {
             return batches.get(0).execute(pool); // one statement commits on its own
         }
         return pool.withConnection(conn -> {

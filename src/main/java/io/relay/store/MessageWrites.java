@@ -19,8 +19,7 @@ import java.util.Map;
  * The phones' messages and the device event log, the relay's hottest writes. Every message batch and every
  * logged event of a flush, of any number of devices, goes into one statement: the upsert of all message
  * rows and, in the same statement, the events appended to their devices' logs under the numbers their
- * phones' nodes gave them, so a batch and its log entry are stored atomically, in one commit. The fence
- * against a take-over ({@link StoreSql#FENCE_LOG_APPENDS}) goes before it in the same transaction.
+ * phones' nodes gave them, so a batch and its log entry are stored atomically, in one commit.
  */
 final class MessageWrites {
     private static final Logger LOG = LoggerFactory.getLogger(MessageWrites.class);
@@ -75,30 +74,16 @@ final class MessageWrites {
             }
             Tuple tuple = rows.tuple().addValue(devices).addValue(events).addValue(payloads)
                     .addValue(epochs).addValue(seqs);
-            // Pipelined: the fence's locks are granted before the write's statement starts and takes its snapshot.
-            Future<RowSet<Row>> fenced = client.preparedQuery(StoreSql.FENCE_LOG_APPENDS).execute(Tuple.of(devices));
-            Future<RowSet<Row>> written = client.preparedQuery(StoreSql.UPSERT_MESSAGES_AND_LOG).execute(tuple);
-            return Future.join(fenced, written).transform(ar -> {
-                if (fenced.failed()) {
-                    return Future.failedFuture(fenced.cause()); // the write then failed only as "transaction aborted"
-                }
-                if (written.failed()) {
-                    return Future.failedFuture(written.cause());
-                }
-                settle(written.result());
-                return Future.succeededFuture();
+            return client.preparedQuery(StoreSql.UPSERT_MESSAGES_AND_LOG).execute(tuple).map(bumped -> {
+                settle(bumped);
+                return null;
             });
         }
 
-        @Override
-        boolean needsTransaction() {
-            return true;
-        }
-
         /** Answers each write: logged when its device's sequence was still at its epoch, else superseded. */
-        private void settle(RowSet<Row> current) {
+        private void settle(RowSet<Row> bumped) {
             Map<String, Long> epochs = new HashMap<>();
-            for (Row row : current) {
+            for (Row row : bumped) {
                 epochs.put(row.getString("device_id"), row.getLong("seq_epoch"));
             }
             for (Write<?> w : writes) {

@@ -223,15 +223,11 @@ public final class PgStore implements Store {
 
     @Override
     public Future<SeqBlock> takeOverSeq(String deviceId, int size) {
-        // The fence's lock first, then the take-over: its own statement, so its snapshot sees the appends the lock waited for.
-        return direct("take-over-seq", () -> {
-            Tuple args = Tuple.of(id(deviceId, "deviceId"), (long) StoreArgs.limit(size, "size"));
-            return pool.withTransaction(conn -> conn.preparedQuery(StoreSql.TAKE_OVER_LOCK).execute(Tuple.of(deviceId))
-                            .compose(locked -> conn.preparedQuery(StoreSql.TAKE_OVER_SEQ).execute(args)))
-                    .map(rows -> StoreRows.first(rows, row -> new SeqBlock(row.getLong("seq_epoch"), row.getLong("last_seq"),
-                                    row.getLong("seq_reserved") - size + 1, row.getLong("seq_reserved")))
-                            .orElseThrow(() -> new StoreFailures.BadRequest("unknown device")));
-        });
+        return direct("take-over-seq", () -> pool.preparedQuery(StoreSql.TAKE_OVER_SEQ)
+                .execute(Tuple.of(id(deviceId, "deviceId"), (long) StoreArgs.limit(size, "size")))
+                .map(rows -> StoreRows.first(rows, row -> new SeqBlock(row.getLong("seq_epoch"), row.getLong("last_seq"),
+                                row.getLong("seq_reserved") - size + 1, row.getLong("seq_reserved")))
+                        .orElseThrow(() -> new StoreFailures.BadRequest("unknown device"))));
     }
 
     @Override

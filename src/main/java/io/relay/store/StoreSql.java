@@ -134,31 +134,12 @@ final class StoreSql {
               updated_at = now()""";
 
     /**
-     * The advisory lock class of the log appends' fence: a key of its own, apart from any other user of advisory locks
-     * (Flyway's are single {@code bigint} keys, another key space). A device's key is {@code hashtext(device_id)}: two
-     * devices sharing one only make a take-over of either wait for the other's appends too.
-     */
-    static final int LOG_FENCE_CLASS = 0x52454C59;
-
-    /**
-     * The fence, first in the transaction of a flush that appends to logs: a shared lock for each device appended to.
-     * Appends never wait for each other (no row is locked: the devices' rows are only read); a take-over
-     * ({@link #TAKE_OVER_LOCK}) waits for every append in flight and holds new ones until it commits. The append's own
-     * statement comes after, so its snapshot is taken with the locks held and sees any take-over that committed first.
-     */
-    static final String FENCE_LOG_APPENDS = "SELECT count(pg_advisory_xact_lock_shared(" + LOG_FENCE_CLASS
-            + ", hashtext(d))) FROM (SELECT DISTINCT d FROM UNNEST($1::text[]) AS d ORDER BY d) AS devices";
-
-    /**
      * A group of message batches and, in the same statement (so one commit and one WAL flush), the
      * events that relayed them appended to their devices' logs: $10..$14 are the events, each with the
-     * number its phone's node gave it and the epoch of the sequence it was numbered from. An event is logged
-     * only while its epoch is still its device's (a node whose phone moved on to another connection is fenced
-     * off: the new holder already reserved past its numbers). The device rows are read, not updated: the
-     * transaction's {@link #FENCE_LOG_APPENDS} keeps a take-over from committing between this read and the commit,
-     * and the highest number stored is the log's own (see {@link #LAST_SEQ}). Updating each device's row per
-     * flush cost PostgreSQL about a third of the statement. The answer names the (device, epoch) pairs current:
-     * an event of any other was not logged (fenced, or the device has no row).
+     * number its phone's node gave it and the epoch of the sequence it was numbered from. An event is logged only while its epoch is still its device's (a node whose phone moved on to
+     * another connection is fenced off: the new holder already reserved past its numbers); the device's
+     * {@code last_seq} (the highest number stored) moves up under its row lock. The answer names the
+     * (device, epoch) pairs logged: an event of any other was not (fenced, or the device has no row).
      */
     static final String UPSERT_MESSAGES_AND_LOG = """
             WITH upserted AS (
@@ -166,32 +147,24 @@ final class StoreSql {
              RETURNING 1),
             ev AS (SELECT * FROM UNNEST($10::text[], $11::text[], $12::text[], $13::bigint[], $14::bigint[])
                    AS e (device_id, event, payload, epoch, seq)),
-            current AS (SELECT d.device_id, d.seq_epoch FROM devices d
-                        JOIN (SELECT DISTINCT device_id, epoch FROM ev) t ON d.device_id = t.device_id AND d.seq_epoch = t.epoch),
+            tops AS (SELECT device_id, epoch, max(seq) AS top FROM ev GROUP BY device_id, epoch),
+            bumped AS (UPDATE devices d SET last_seq = GREATEST(d.last_seq, t.top) FROM tops t
+                       WHERE d.device_id = t.device_id AND d.seq_epoch = t.epoch
+                       RETURNING d.device_id, d.seq_epoch),
             logged AS (INSERT INTO device_events (device_id, seq, event, payload)
                        SELECT e.device_id, e.seq, e.event, e.payload::json
-                       FROM ev e JOIN current c ON c.device_id = e.device_id AND c.seq_epoch = e.epoch
+                       FROM ev e JOIN bumped b ON b.device_id = e.device_id AND b.seq_epoch = e.epoch
                        RETURNING 1)
-            SELECT device_id, seq_epoch FROM current""";
-
-    /**
-     * The take-over's half of the fence, first in its transaction: waits for the device's appends in flight to commit
-     * and holds new ones back until the take-over has committed its epoch.
-     */
-    static final String TAKE_OVER_LOCK = "SELECT pg_advisory_xact_lock(" + LOG_FENCE_CLASS + ", hashtext($1))";
+            SELECT device_id, seq_epoch FROM bumped""";
 
     /**
      * A node takes a phone's sequence over: a new epoch (fencing whoever numbered before) and a block of $2
      * numbers past everything reserved or stored. Answers the epoch, the highest number stored (the last
-     * event a reader can find: the first number of the block follows it), recorded in the row, and the block's
-     * end. Runs after {@link #TAKE_OVER_LOCK} in one transaction, so every append in flight has committed and its
-     * events count as stored.
+     * event a reader can find: the first number of the block follows it) and the block's end.
      */
     static final String TAKE_OVER_SEQ = """
-            WITH stored AS (SELECT COALESCE(max(seq), 0) AS seq FROM device_events WHERE device_id = $1)
-            UPDATE devices d SET seq_epoch = d.seq_epoch + 1, last_seq = GREATEST(d.last_seq, s.seq),
-                                 seq_reserved = GREATEST(d.seq_reserved, d.last_seq, s.seq) + $2
-            FROM stored s WHERE d.device_id = $1 RETURNING d.seq_epoch, d.last_seq, d.seq_reserved""";
+            UPDATE devices SET seq_epoch = seq_epoch + 1, seq_reserved = GREATEST(seq_reserved, last_seq) + $2
+            WHERE device_id = $1 RETURNING seq_epoch, last_seq, seq_reserved""";
 
     /** The holder of epoch $2 reserves $3 more numbers; no row when the sequence was taken over meanwhile. */
     static final String EXTEND_SEQ = """
@@ -328,12 +301,7 @@ final class StoreSql {
             SELECT p.seq, lag(p.seq, 1, b.seq) OVER (ORDER BY p.seq) AS prev, p.event, p.payload::text AS payload
             FROM page p CROSS JOIN before b ORDER BY p.seq""";
 
-    // The highest number stored: the log's newest event (its primary key read backwards), or what the device row
-    // recorded, which is kept at take-overs only (by earlier releases, per append too) and covers a log pruned
-    // to nothing.
-    static final String LAST_SEQ = """
-            SELECT GREATEST(d.last_seq, (SELECT max(e.seq) FROM device_events e WHERE e.device_id = d.device_id)) AS last_seq
-            FROM devices d WHERE d.device_id = $1""";
+    static final String LAST_SEQ = "SELECT last_seq FROM devices WHERE device_id = $1";
 
     // The log keeps a window per device; a browser further behind gets a full sync instead.
     static final String PRUNE_EVENTS = """

@@ -18,16 +18,8 @@ abstract class WriteBatch {
         this.writes = writes;
     }
 
-    /** Runs the statement for {@link #writes} on {@code client} (see {@link #needsTransaction}); fails when it fails. */
+    /** Runs the one statement for {@link #writes} on {@code client}; fails when the statement fails. */
     abstract Future<Void> execute(SqlClient client);
-
-    /**
-     * Whether {@link #execute} sends more than one statement, which must then share a transaction (its client is the
-     * flush's connection, inside BEGIN and COMMIT, never the pool).
-     */
-    boolean needsTransaction() {
-        return false;
-    }
 
     /** After the commit: upkeep that nobody waits for (pruning the event log). */
     void committed(Pool pool) {
