@@ -1,0 +1,90 @@
+-- What the log appends' fence costs PostgreSQL, variant by variant: the group commit's flush statement as it is
+-- (the device rows bumped under their row locks), the rows locked FOR SHARE instead, the rows only read behind
+-- a shared advisory lock per device (the fence of 493d260, reverted), the same with the key columns in the "C"
+-- collation, no fence at all, and the messages upsert alone. Run against a relay's database (its tables are copied,
+-- with their indexes, into a schema of its own, fence_cost, dropped and made again by each run of this file):
+--
+--   psql -h 127.0.0.1 -p <port> -U postgres -d relay -f bench/pg/fence-cost.sql
+--   for v in none full lock adv adv-c nofence msgonly; do
+--     psql ... -c "TRUNCATE fence_cost.xm, fence_cost.xmc, fence_cost.xe, fence_cost.xec" \
+--              -c "SET synchronous_commit = off" -c "CALL fence_cost.run('$v', 1000, 30)"
+--   done
+--
+-- Each call runs `iters` flushes of `n` events of about as many devices (of 100), a commit each, and raises a NOTICE
+-- with the wall time per event. The figures, and why they did not carry over to the running relay, are in
+-- BENCHMARKS.md, round of 2026-12-05.
+
+DROP SCHEMA IF EXISTS fence_cost CASCADE;
+CREATE SCHEMA fence_cost;
+SET search_path = fence_cost, public;
+CREATE TABLE xm (LIKE public.messages INCLUDING ALL);
+CREATE TABLE xe (LIKE public.device_events INCLUDING ALL);
+CREATE TABLE xd (LIKE public.devices INCLUDING ALL);
+CREATE TABLE xmc (LIKE public.messages INCLUDING ALL);
+ALTER TABLE xmc ALTER COLUMN device_id TYPE text COLLATE "C", ALTER COLUMN id TYPE text COLLATE "C",
+  ALTER COLUMN conversation_id TYPE text COLLATE "C", ALTER COLUMN phone_number TYPE text COLLATE "C";
+CREATE TABLE xec (LIKE public.device_events INCLUDING ALL);
+ALTER TABLE xec ALTER COLUMN device_id TYPE text COLLATE "C";
+CREATE TABLE xdc (LIKE public.devices INCLUDING ALL);
+ALTER TABLE xdc ALTER COLUMN device_id TYPE text COLLATE "C";
+INSERT INTO xd (device_id) SELECT 'device-' || md5(g::text) FROM generate_series(0, 99) g;
+INSERT INTO xdc (device_id) SELECT 'device-' || md5(g::text) FROM generate_series(0, 99) g;
+CREATE PROCEDURE fence_cost.run(variant text, iters int, n int) LANGUAGE plpgsql AS $f$
+DECLARE t0 timestamptz := clock_timestamp(); i int; ids text[]; devs text[]; docs text[]; seqs bigint[]; eps bigint[]; base int := 0;
+  sfx text := CASE WHEN variant LIKE '%-c' THEN 'c' ELSE '' END; kind text := split_part(variant, '-', 1); sql text;
+BEGIN
+  IF kind = 'full' THEN
+    sql := format($q$WITH upserted AS (INSERT INTO fence_cost.xm%1$s (device_id, id, conversation_id, phone_number, ts, type, status, read, doc, updated_at)
+        SELECT u.d, u.id, u.c, '+15550100', 1733230000000, 'inbox', NULL, false, u.doc::json, now() FROM UNNEST($1, $2, $3, $6) AS u(d, id, doc, c)
+        ON CONFLICT (device_id, id) DO UPDATE SET conversation_id = EXCLUDED.conversation_id, phone_number = EXCLUDED.phone_number, ts = EXCLUDED.ts, type = EXCLUDED.type,
+          status = COALESCE(EXCLUDED.status, xm%1$s.status), read = EXCLUDED.read, doc = EXCLUDED.doc, updated_at = now() RETURNING 1),
+      ev AS (SELECT * FROM UNNEST($1, $3, $4, $5) AS e(device_id, payload, seq, epoch)),
+      tops AS (SELECT device_id, epoch, max(seq) top FROM ev GROUP BY device_id, epoch),
+      bumped AS (UPDATE fence_cost.xd%1$s d SET last_seq = GREATEST(d.last_seq, t.top) FROM tops t WHERE d.device_id = t.device_id AND d.seq_epoch = t.epoch RETURNING d.device_id, d.seq_epoch),
+      logged AS (INSERT INTO fence_cost.xe%1$s (device_id, seq, event, payload) SELECT e.device_id, e.seq, 'mobile:messages', e.payload::json FROM ev e JOIN bumped b ON b.device_id = e.device_id AND b.seq_epoch = e.epoch RETURNING 1)
+      SELECT count(*) FROM bumped$q$, sfx);
+  ELSIF kind = 'lock' THEN
+    sql := format($q$WITH upserted AS (INSERT INTO fence_cost.xm%1$s (device_id, id, conversation_id, phone_number, ts, type, status, read, doc, updated_at)
+        SELECT u.d, u.id, u.c, '+15550100', 1733230000000, 'inbox', NULL, false, u.doc::json, now() FROM UNNEST($1, $2, $3, $6) AS u(d, id, doc, c)
+        ON CONFLICT (device_id, id) DO UPDATE SET conversation_id = EXCLUDED.conversation_id, phone_number = EXCLUDED.phone_number, ts = EXCLUDED.ts, type = EXCLUDED.type,
+          status = COALESCE(EXCLUDED.status, xm%1$s.status), read = EXCLUDED.read, doc = EXCLUDED.doc, updated_at = now() RETURNING 1),
+      ev AS (SELECT * FROM UNNEST($1, $3, $4, $5) AS e(device_id, payload, seq, epoch)),
+      tops AS (SELECT DISTINCT device_id, epoch FROM ev),
+      fenced AS (SELECT d.device_id, d.seq_epoch FROM fence_cost.xd%1$s d JOIN tops t ON d.device_id = t.device_id AND d.seq_epoch = t.epoch FOR SHARE OF d),
+      logged AS (INSERT INTO fence_cost.xe%1$s (device_id, seq, event, payload) SELECT e.device_id, e.seq, 'mobile:messages', e.payload::json FROM ev e JOIN fenced b ON b.device_id = e.device_id AND b.seq_epoch = e.epoch RETURNING 1)
+      SELECT count(*) FROM fenced$q$, sfx);
+  ELSIF kind = 'adv' THEN
+    sql := format($q$WITH upserted AS (INSERT INTO fence_cost.xm%1$s (device_id, id, conversation_id, phone_number, ts, type, status, read, doc, updated_at)
+        SELECT u.d, u.id, u.c, '+15550100', 1733230000000, 'inbox', NULL, false, u.doc::json, now() FROM UNNEST($1, $2, $3, $6) AS u(d, id, doc, c)
+        ON CONFLICT (device_id, id) DO UPDATE SET conversation_id = EXCLUDED.conversation_id, phone_number = EXCLUDED.phone_number, ts = EXCLUDED.ts, type = EXCLUDED.type,
+          status = COALESCE(EXCLUDED.status, xm%1$s.status), read = EXCLUDED.read, doc = EXCLUDED.doc, updated_at = now() RETURNING 1),
+      ev AS (SELECT * FROM UNNEST($1, $3, $4, $5) AS e(device_id, payload, seq, epoch)),
+      logged AS (INSERT INTO fence_cost.xe%1$s (device_id, seq, event, payload) SELECT e.device_id, e.seq, 'mobile:messages', e.payload::json FROM ev e
+                 WHERE EXISTS (SELECT 1 FROM fence_cost.xd%1$s d WHERE d.device_id = e.device_id AND d.seq_epoch = e.epoch) RETURNING 1)
+      SELECT count(*) FROM logged$q$, sfx);
+  ELSIF kind = 'nofence' THEN
+    sql := format($q$WITH upserted AS (INSERT INTO fence_cost.xm%1$s (device_id, id, conversation_id, phone_number, ts, type, status, read, doc, updated_at)
+        SELECT u.d, u.id, u.c, '+15550100', 1733230000000, 'inbox', NULL, false, u.doc::json, now() FROM UNNEST($1, $2, $3, $6) AS u(d, id, doc, c)
+        ON CONFLICT (device_id, id) DO UPDATE SET conversation_id = EXCLUDED.conversation_id, phone_number = EXCLUDED.phone_number, ts = EXCLUDED.ts, type = EXCLUDED.type,
+          status = COALESCE(EXCLUDED.status, xm%1$s.status), read = EXCLUDED.read, doc = EXCLUDED.doc, updated_at = now() RETURNING 1),
+      ev AS (SELECT * FROM UNNEST($1, $3, $4, $5) AS e(device_id, payload, seq, epoch)),
+      logged AS (INSERT INTO fence_cost.xe%1$s (device_id, seq, event, payload) SELECT e.device_id, e.seq, 'mobile:messages', e.payload::json FROM ev e RETURNING 1)
+      SELECT count(*) FROM logged$q$, sfx);
+  ELSIF kind = 'msgonly' THEN
+    sql := format($q$WITH upserted AS (INSERT INTO fence_cost.xm%1$s (device_id, id, conversation_id, phone_number, ts, type, status, read, doc, updated_at)
+        SELECT u.d, u.id, u.c, '+15550100', 1733230000000, 'inbox', NULL, false, u.doc::json, now() FROM UNNEST($1, $2, $3, $6) AS u(d, id, doc, c)
+        ON CONFLICT (device_id, id) DO UPDATE SET doc = EXCLUDED.doc RETURNING 1) SELECT count(*) FROM upserted$q$, sfx);
+  ELSE
+    sql := 'SELECT 1 WHERE $1 IS NOT NULL OR $2 IS NOT NULL OR $3 IS NOT NULL OR $4 IS NOT NULL OR $5 IS NOT NULL OR $6 IS NOT NULL';
+  END IF;
+  FOR i IN 1..iters LOOP
+    SELECT array_agg('device-' || md5(((i * n + g) % 100)::text)), array_agg(md5(variant || '-' || i || '-' || g)),
+           array_agg('{"id":"' || variant || i || g || '","conversationId":"c' || g || '","phoneNumber":"+15550100","body":"' || repeat('x', 60) || '","timestamp":1733230000000,"type":"inbox","read":false}'),
+           array_agg((i * n + g)::bigint), array_agg(0::bigint), array_agg('thread-' || (g % 7))
+      INTO devs, ids, docs, seqs, eps FROM generate_series(1, n) g;
+    IF kind = 'adv' THEN PERFORM pg_advisory_xact_lock_shared(hashtext(d)) FROM (SELECT DISTINCT d FROM unnest(devs) d) x; END IF;
+    EXECUTE sql INTO base USING devs, ids, docs, seqs, eps, ARRAY(SELECT 'thread-' || (g % 7) FROM generate_series(1, n) g);
+    COMMIT;
+  END LOOP;
+  RAISE NOTICE '% n=% % us/msg', variant, n, round((extract(epoch FROM clock_timestamp() - t0) * 1e6 / (iters * n))::numeric, 2);
+END $f$;
