@@ -11,8 +11,8 @@
 # Environment: RUNS (3), SYSTEMS ("relay forwarder node"), OUT (bench/results), PAIRS, RATES, DURATION,
 # WARMUP, SIZE, IDLE (memory: a list of connection counts), SOURCES (local addresses for --source-addresses),
 # PORT_BASE (3000: relay on it, forwarder +100, node +200, baseline +300), JAR (target/relay.jar: the relay),
-# BENCH_JAR (target/relay-bench.jar: the load tool and the forwarder), RELAY_JAVA_OPTS (the relay's JVM options, by
-# default the image's collector flags, so the relay runs here as it does in production).
+# BENCH_JAR (target/relay-bench.jar: the load tool and the forwarder), RELAY_JAVA_OPTS (the relay's JVM options; none
+# by default: on a host of two or more cores the JVM picks G1 itself, the collector the image names).
 # To judge a change, add the system "baseline": the relay built from another commit, BASELINE_JAR=path/to/relay.jar;
 # to judge JVM options, the same jar with BASELINE_JAVA_OPTS (default: RELAY_JAVA_OPTS).
 set -euo pipefail

@@ -32,48 +32,34 @@ INSERT INTO xdc (device_id) SELECT 'device-' || md5(g::text) FROM generate_serie
 CREATE PROCEDURE fence_cost.run(variant text, iters int, n int) LANGUAGE plpgsql AS $f$
 DECLARE t0 timestamptz := clock_timestamp(); i int; ids text[]; devs text[]; docs text[]; seqs bigint[]; eps bigint[]; base int := 0;
   sfx text := CASE WHEN variant LIKE '%-c' THEN 'c' ELSE '' END; kind text := split_part(variant, '-', 1); sql text;
+  -- the parts every variant shares: the messages upsert (up to its SET list), the events, the log insert (up to its join)
+  ups text := format($q$INSERT INTO fence_cost.xm%1$s (device_id, id, conversation_id, phone_number, ts, type, status, read, doc, updated_at)
+        SELECT u.d, u.id, u.c, '+15550100', 1733230000000, 'inbox', NULL, false, u.doc::json, now() FROM UNNEST($1, $2, $3, $6) AS u(d, id, doc, c)
+        ON CONFLICT (device_id, id) DO UPDATE SET $q$, sfx);
+  head text := 'WITH upserted AS (' || ups || format($q$conversation_id = EXCLUDED.conversation_id, phone_number = EXCLUDED.phone_number,
+          ts = EXCLUDED.ts, type = EXCLUDED.type, status = COALESCE(EXCLUDED.status, xm%1$s.status), read = EXCLUDED.read, doc = EXCLUDED.doc,
+          updated_at = now() RETURNING 1),
+      ev AS (SELECT * FROM UNNEST($1, $3, $4, $5) AS e(device_id, payload, seq, epoch)), $q$, sfx);
+  logged text := format($q$logged AS (INSERT INTO fence_cost.xe%1$s (device_id, seq, event, payload)
+        SELECT e.device_id, e.seq, 'mobile:messages', e.payload::json FROM ev e $q$, sfx);
 BEGIN
-  IF kind = 'full' THEN
-    sql := format($q$WITH upserted AS (INSERT INTO fence_cost.xm%1$s (device_id, id, conversation_id, phone_number, ts, type, status, read, doc, updated_at)
-        SELECT u.d, u.id, u.c, '+15550100', 1733230000000, 'inbox', NULL, false, u.doc::json, now() FROM UNNEST($1, $2, $3, $6) AS u(d, id, doc, c)
-        ON CONFLICT (device_id, id) DO UPDATE SET conversation_id = EXCLUDED.conversation_id, phone_number = EXCLUDED.phone_number, ts = EXCLUDED.ts, type = EXCLUDED.type,
-          status = COALESCE(EXCLUDED.status, xm%1$s.status), read = EXCLUDED.read, doc = EXCLUDED.doc, updated_at = now() RETURNING 1),
-      ev AS (SELECT * FROM UNNEST($1, $3, $4, $5) AS e(device_id, payload, seq, epoch)),
-      tops AS (SELECT device_id, epoch, max(seq) top FROM ev GROUP BY device_id, epoch),
-      bumped AS (UPDATE fence_cost.xd%1$s d SET last_seq = GREATEST(d.last_seq, t.top) FROM tops t WHERE d.device_id = t.device_id AND d.seq_epoch = t.epoch RETURNING d.device_id, d.seq_epoch),
-      logged AS (INSERT INTO fence_cost.xe%1$s (device_id, seq, event, payload) SELECT e.device_id, e.seq, 'mobile:messages', e.payload::json FROM ev e JOIN bumped b ON b.device_id = e.device_id AND b.seq_epoch = e.epoch RETURNING 1)
-      SELECT count(*) FROM bumped$q$, sfx);
-  ELSIF kind = 'lock' THEN
-    sql := format($q$WITH upserted AS (INSERT INTO fence_cost.xm%1$s (device_id, id, conversation_id, phone_number, ts, type, status, read, doc, updated_at)
-        SELECT u.d, u.id, u.c, '+15550100', 1733230000000, 'inbox', NULL, false, u.doc::json, now() FROM UNNEST($1, $2, $3, $6) AS u(d, id, doc, c)
-        ON CONFLICT (device_id, id) DO UPDATE SET conversation_id = EXCLUDED.conversation_id, phone_number = EXCLUDED.phone_number, ts = EXCLUDED.ts, type = EXCLUDED.type,
-          status = COALESCE(EXCLUDED.status, xm%1$s.status), read = EXCLUDED.read, doc = EXCLUDED.doc, updated_at = now() RETURNING 1),
-      ev AS (SELECT * FROM UNNEST($1, $3, $4, $5) AS e(device_id, payload, seq, epoch)),
-      tops AS (SELECT DISTINCT device_id, epoch FROM ev),
-      fenced AS (SELECT d.device_id, d.seq_epoch FROM fence_cost.xd%1$s d JOIN tops t ON d.device_id = t.device_id AND d.seq_epoch = t.epoch FOR SHARE OF d),
-      logged AS (INSERT INTO fence_cost.xe%1$s (device_id, seq, event, payload) SELECT e.device_id, e.seq, 'mobile:messages', e.payload::json FROM ev e JOIN fenced b ON b.device_id = e.device_id AND b.seq_epoch = e.epoch RETURNING 1)
-      SELECT count(*) FROM fenced$q$, sfx);
-  ELSIF kind = 'adv' THEN
-    sql := format($q$WITH upserted AS (INSERT INTO fence_cost.xm%1$s (device_id, id, conversation_id, phone_number, ts, type, status, read, doc, updated_at)
-        SELECT u.d, u.id, u.c, '+15550100', 1733230000000, 'inbox', NULL, false, u.doc::json, now() FROM UNNEST($1, $2, $3, $6) AS u(d, id, doc, c)
-        ON CONFLICT (device_id, id) DO UPDATE SET conversation_id = EXCLUDED.conversation_id, phone_number = EXCLUDED.phone_number, ts = EXCLUDED.ts, type = EXCLUDED.type,
-          status = COALESCE(EXCLUDED.status, xm%1$s.status), read = EXCLUDED.read, doc = EXCLUDED.doc, updated_at = now() RETURNING 1),
-      ev AS (SELECT * FROM UNNEST($1, $3, $4, $5) AS e(device_id, payload, seq, epoch)),
-      logged AS (INSERT INTO fence_cost.xe%1$s (device_id, seq, event, payload) SELECT e.device_id, e.seq, 'mobile:messages', e.payload::json FROM ev e
-                 WHERE EXISTS (SELECT 1 FROM fence_cost.xd%1$s d WHERE d.device_id = e.device_id AND d.seq_epoch = e.epoch) RETURNING 1)
-      SELECT count(*) FROM logged$q$, sfx);
+  IF kind = 'full' THEN -- as the relay's flush statement: the device rows bumped under their row locks
+    sql := head || format($q$tops AS (SELECT device_id, epoch, max(seq) top FROM ev GROUP BY device_id, epoch),
+      bumped AS (UPDATE fence_cost.xd%1$s d SET last_seq = GREATEST(d.last_seq, t.top) FROM tops t
+                 WHERE d.device_id = t.device_id AND d.seq_epoch = t.epoch RETURNING d.device_id, d.seq_epoch), $q$, sfx)
+      || logged || 'JOIN bumped b ON b.device_id = e.device_id AND b.seq_epoch = e.epoch RETURNING 1) SELECT count(*) FROM bumped';
+  ELSIF kind = 'lock' THEN -- the device rows locked, not updated
+    sql := head || format($q$tops AS (SELECT DISTINCT device_id, epoch FROM ev),
+      fenced AS (SELECT d.device_id, d.seq_epoch FROM fence_cost.xd%1$s d JOIN tops t ON d.device_id = t.device_id AND d.seq_epoch = t.epoch
+                 FOR SHARE OF d), $q$, sfx)
+      || logged || 'JOIN fenced b ON b.device_id = e.device_id AND b.seq_epoch = e.epoch RETURNING 1) SELECT count(*) FROM fenced';
+  ELSIF kind = 'adv' THEN -- the device rows only read; the loop below takes a shared advisory lock per device first
+    sql := head || logged || format($q$WHERE EXISTS (SELECT 1 FROM fence_cost.xd%1$s d WHERE d.device_id = e.device_id AND d.seq_epoch = e.epoch)
+      RETURNING 1) SELECT count(*) FROM logged$q$, sfx);
   ELSIF kind = 'nofence' THEN
-    sql := format($q$WITH upserted AS (INSERT INTO fence_cost.xm%1$s (device_id, id, conversation_id, phone_number, ts, type, status, read, doc, updated_at)
-        SELECT u.d, u.id, u.c, '+15550100', 1733230000000, 'inbox', NULL, false, u.doc::json, now() FROM UNNEST($1, $2, $3, $6) AS u(d, id, doc, c)
-        ON CONFLICT (device_id, id) DO UPDATE SET conversation_id = EXCLUDED.conversation_id, phone_number = EXCLUDED.phone_number, ts = EXCLUDED.ts, type = EXCLUDED.type,
-          status = COALESCE(EXCLUDED.status, xm%1$s.status), read = EXCLUDED.read, doc = EXCLUDED.doc, updated_at = now() RETURNING 1),
-      ev AS (SELECT * FROM UNNEST($1, $3, $4, $5) AS e(device_id, payload, seq, epoch)),
-      logged AS (INSERT INTO fence_cost.xe%1$s (device_id, seq, event, payload) SELECT e.device_id, e.seq, 'mobile:messages', e.payload::json FROM ev e RETURNING 1)
-      SELECT count(*) FROM logged$q$, sfx);
+    sql := head || logged || 'RETURNING 1) SELECT count(*) FROM logged';
   ELSIF kind = 'msgonly' THEN
-    sql := format($q$WITH upserted AS (INSERT INTO fence_cost.xm%1$s (device_id, id, conversation_id, phone_number, ts, type, status, read, doc, updated_at)
-        SELECT u.d, u.id, u.c, '+15550100', 1733230000000, 'inbox', NULL, false, u.doc::json, now() FROM UNNEST($1, $2, $3, $6) AS u(d, id, doc, c)
-        ON CONFLICT (device_id, id) DO UPDATE SET doc = EXCLUDED.doc RETURNING 1) SELECT count(*) FROM upserted$q$, sfx);
+    sql := 'WITH upserted AS (' || ups || 'doc = EXCLUDED.doc RETURNING 1) SELECT count(*) FROM upserted';
   ELSE
     sql := 'SELECT 1 WHERE $1 IS NOT NULL OR $2 IS NOT NULL OR $3 IS NOT NULL OR $4 IS NOT NULL OR $5 IS NOT NULL OR $6 IS NOT NULL';
   END IF;
