@@ -65,8 +65,11 @@ public final class EmbeddedDatabase implements AutoCloseable {
                     .setDataDirectory(dir)
                     .setCleanDataDirectory(false)
                     .setPort(port)
-                    // The relay acknowledges a message only once stored: keep commits durable.
+                    // The relay acknowledges a message only once stored: keep commits durable. The library
+                    // starts the server with -F (no fsync: a commit would survive the relay's crash but not
+                    // the machine's); these settings follow it on the command line, and the last one wins.
                     .setServerConfig("synchronous_commit", "on")
+                    .setServerConfig("fsync", "on")
                     .setServerConfig("listen_addresses", "127.0.0.1")
                     .start();
             EmbeddedDatabase database = new EmbeddedDatabase(postgres, dir);

@@ -37,6 +37,19 @@ class EmbeddedDatabaseTest {
         }
     }
 
+    @Test
+    @DisplayName("The embedded PostgreSQL makes a commit durable before it answers: WAL flushed to disk, not only written")
+    void commitsDurably(@TempDir Path dir) throws Exception {
+        try (EmbeddedDatabase db = EmbeddedDatabase.start(dir.resolve("pg"));
+             Connection c = connect(db);
+             Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT current_setting('fsync'), current_setting('synchronous_commit')")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(1)).as("fsync").isEqualTo("on");
+            assertThat(rs.getString(2)).as("synchronous_commit").isEqualTo("on");
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @EnumSource(RestartableDatabase.Stop.class)
     @DisplayName("The embedded PostgreSQL comes back on the same port after a stop, with everything committed before it")
