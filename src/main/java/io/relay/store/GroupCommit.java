@@ -36,14 +36,11 @@ import java.util.function.Consumer;
  * a command handed to the phone); zero: as soon as the writes handed over together are taken in. The appends
  * go only once the oldest of them is due or {@link Settings#behindBatch} of them wait, all together
  * ({@link #take}). No more than
- * {@link Settings#maxInFlight} flushes run at once, and of those at most one holds log appends and at most one
- * holds other writes (a flush of both counts as each): writes arriving meanwhile wait and go out together when
- * one finishes. So the appends commit in the order they were handed over, which a phone's pipelined events rely
- * on (a status must not overtake the message it is about), and so do the other writes among themselves; with
- * two in flight a browser's command does not wait behind the commit of a flush of phone events (nothing a
- * command writes depends on an append not yet stored, see {@link #take}). A write that is not answered within
- * {@link Settings#timeout} fails as "storage unavailable" (its statement may still commit later, as with any
- * database that hangs).
+ * {@link Settings#maxInFlight} flushes run at once: writes arriving meanwhile wait and go out together
+ * when one finishes. With one in flight, the appends commit in the order they were handed over, which a
+ * phone's pipelined events rely on (a status must not overtake the message it is about), and so do the
+ * other writes. A write that is not answered within {@link Settings#timeout} fails as "storage
+ * unavailable" (its statement may still commit later, as with any database that hangs).
  *
  * <p>Threads: {@link #submit} may be called from any thread. Writes are handed over through a concurrent
  * queue, and one task on this group commit's context (the persistence verticle's) takes them in; all other
@@ -90,9 +87,6 @@ final class GroupCommit {
     private boolean timerArmed;
     private boolean closing;
     private final List<List<Write<?>>> running = new ArrayList<>();
-    /** Running flushes holding log appends, and holding other writes (a flush of both counts in each): at most one each. */
-    private int appendFlushesRunning;
-    private int otherFlushesRunning;
     private final long sweeper;
 
     /** Created on {@code context}. */
@@ -214,11 +208,8 @@ final class GroupCommit {
                 armTimer(dueAtNanos);
                 return;
             }
-            List<Write<?>> group = take(appendFlushesRunning == 0, otherFlushesRunning == 0);
+            List<Write<?>> group = take();
             if (group.isEmpty()) {
-                if (!running.isEmpty()) {
-                    return; // what waits is of a kind whose flush runs: the end of that flush looks again
-                }
                 // Only appends wait, none of them due by the first in line: writes handed over on several threads
                 // enter the queue a little out of the order of their clocks, so the earliest due may stand behind it.
                 armTimer(dueAtNanos);
@@ -251,15 +242,14 @@ final class GroupCommit {
      * often than commands, and a flush every few commands would carry them a handful at a time, each handful a
      * statement and a device-row update of its own. Appends keep their order among themselves, and nothing a
      * command writes depends on an append not yet stored. Closing, or at the row bound, everything goes oldest first.
-     * A kind whose flush is running ({@code appendsFree}, {@code othersFree} false) stays for the next.
      */
-    private List<Write<?>> take(boolean appendsFree, boolean othersFree) {
-        boolean appendsToo = appendsFree && (closing || waitingRows >= settings.maxRows() || appendsDue());
+    private List<Write<?>> take() {
+        boolean appendsToo = closing || waitingRows >= settings.maxRows() || appendsDue();
         List<Write<?>> group = new ArrayList<>();
         int rows = 0;
         for (Iterator<Write<?>> it = waiting.iterator(); it.hasNext(); ) {
             Write<?> next = it.next();
-            if (isBehind(next) ? !appendsToo : !othersFree) {
+            if (!appendsToo && isBehind(next)) {
                 continue;
             }
             if (!group.isEmpty() && rows + next.rows() > settings.maxRows()) {
@@ -279,18 +269,12 @@ final class GroupCommit {
     }
 
     private void start(List<Write<?>> group) {
-        boolean appends = group.stream().anyMatch(GroupCommit::isBehind);
-        boolean others = group.stream().anyMatch(w -> !isBehind(w));
         running.add(group);
-        appendFlushesRunning += appends ? 1 : 0;
-        otherFlushesRunning += others ? 1 : 0;
         flushes.incrementAndGet();
         long started = System.nanoTime();
         long waited = started - group.get(0).queuedAtNanos; // the oldest: take() hands them out in arrival order
         flush.run(group).onComplete(ar -> {
             running.remove(group);
-            appendFlushesRunning -= appends ? 1 : 0;
-            otherFlushesRunning -= others ? 1 : 0;
             observer.flushed(group.size(), waited, System.nanoTime() - started,
                     group.stream().allMatch(w -> w.stagedFailure() == null));
             answer(group, Write::answer);

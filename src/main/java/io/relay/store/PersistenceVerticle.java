@@ -32,14 +32,6 @@ public final class PersistenceVerticle extends VerticleBase {
         this.flushes = flushes;
     }
 
-    /**
-     * Two flushes at once, one of phone events and one of other writes (the group commit allows no more of either):
-     * each kind commits in the order it was handed over, which a phone's events rely on (a status must not overtake
-     * its message), and a browser's command, stored before the phone gets it, does not wait for the commit of a
-     * flush of phone events (each commit waits for its WAL to reach the disk).
-     */
-    static final int FLUSHES_IN_FLIGHT = 2;
-
     @Override
     public Future<?> start() {
         // Two pools, half the connections each. A pool opens a connection on the event loop of the caller
@@ -50,8 +42,10 @@ public final class PersistenceVerticle extends VerticleBase {
         writePool = pool(forWrites, true);
         readPool = pool(Math.max(1, size - forWrites), false);
         RelayConfig.StoreFlush batching = config.storeFlush();
+        // One flush in flight: writes commit in the order they were handed over, which a phone's events rely
+        // on now that the next one is taken before the last is stored (a status must not overtake its message).
         writes = new GroupCommit(vertx, context, writePool, new GroupCommit.Settings(batching.maxRows(), batching.maxWait(),
-                batching.behindWait(), batching.behindBatch(), FLUSHES_IN_FLIGHT, PgStore.TIMEOUT), flushes);
+                batching.behindWait(), batching.behindBatch(), 1, PgStore.TIMEOUT), flushes);
         store = new PgStore(readPool, writes);
         LOG.info("Persistence ready on {} ({} connections for the group commit, {} for reads; flushes of up to {} rows, "
                 + "waiting up to {} µs, phone events written behind up to {} µs or {} at a time)", url, forWrites, Math.max(1, size - forWrites),

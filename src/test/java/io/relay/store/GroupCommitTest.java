@@ -487,50 +487,6 @@ class GroupCommitTest {
     }
 
     @Test
-    @DisplayName("a command does not wait behind a flush of phone events that has not committed: one flush of each kind runs at once "
-            + "(as many as the persistence verticle allows), never two of appends, so the next appends wait and then commit in order")
-    void commandsDoNotWaitBehindAppends(Vertx vertx, VertxTestContext ctx) {
-        List<Future<Void>> appends = new ArrayList<>();
-        // Another transaction holds phone-l's device row, which the appends' flush statement updates: that flush stays in flight.
-        store(vertx, 1_000, Duration.ZERO, Duration.ZERO, PersistenceVerticle.FLUSHES_IN_FLIGHT)
-                .compose(store -> phones(store, "phone-l").compose(held -> pool.getConnection().compose(blocker -> blocker.query("BEGIN").execute()
-                        .compose(v -> blocker.query("SELECT 1 FROM devices WHERE device_id = 'phone-l' FOR UPDATE").execute())
-                        .compose(v -> {
-                            SequenceHolder l = held.get("phone-l");
-                            appends.add(store.saveMessagesAndLog("phone-l", messages("l1"), l.next("messages:sync"), "{}"));
-                            return flushesReach(vertx, 1).map(l);
-                        })
-                        .compose(l -> {
-                            appends.add(store.saveMessagesAndLog("phone-l", messages("l2"), l.next("messages:sync"), "{}"));
-                            return store.enqueueCommand("phone-m", "k", "send:message", new JsonObject());
-                        })
-                        .compose(queued -> Future.all(flushes(), strings("SELECT key FROM outbox"), strings("SELECT seq FROM device_events")))
-                        .map(db -> {
-                            ctx.verify(() -> {
-                                assertThat(db.<Long>resultAt(0)).as("flushes: the held appends', the command's").isEqualTo(2L);
-                                assertThat(db.<List<String>>resultAt(1)).as("the command, stored").containsExactly("k");
-                                assertThat(db.<List<String>>resultAt(2)).as("no append stored yet").isEmpty();
-                                assertThat(appends).as("appends answered").noneMatch(Future::isComplete);
-                            });
-                            return null;
-                        })
-                        .eventually(() -> blocker.query("ROLLBACK").execute().eventually(blocker::close)))))
-                .compose(v -> Future.all(appends))
-                .compose(v -> Future.all(flushes(), strings("SELECT seq, payload::text FROM device_events ORDER BY seq")))
-                .onComplete(ctx.succeeding(db -> ctx.verify(() -> {
-                    assertThat(db.<Long>resultAt(0)).as("flushes: then the second append's").isEqualTo(3L);
-                    assertThat(db.<List<String>>resultAt(1)).containsExactly("1 {}", "2 {}");
-                    ctx.completeNow();
-                })));
-    }
-
-    /** Completes once {@code n} flushes have started. */
-    private Future<Void> flushesReach(Vertx vertx, long n) {
-        return flushes().compose(started -> started >= n ? Future.succeededFuture()
-                : vertx.timer(10).compose(t -> flushesReach(vertx, n)));
-    }
-
-    @Test
     @DisplayName("log appends handed over one after another go together once the oldest has waited its window, not each at its own")
     void logAppendsGoTogether(Vertx vertx, VertxTestContext ctx) {
         Duration behindWindow = Duration.ofMillis(300);
