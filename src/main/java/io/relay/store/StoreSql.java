@@ -12,10 +12,20 @@ final class StoreSql {
     static final String PAIRING_COLUMNS =
             "token::text AS token, created_at, expires_at, redeemed_at, device_id, session_id::text AS session_id, delivered_at";
 
+    /**
+     * Makes the commit of the statement's own transaction asynchronous: it answers before its WAL reaches the disk
+     * (PostgreSQL takes the setting in force when a transaction commits). Only for writes nobody is told were
+     * stored, whose loss in a crash of the database's machine costs a retry: a QR code (the browser asks for a new
+     * one) and the mark that a pairing's session was handed out (the session itself was stored durably before).
+     * The next durable commit flushes them too. Referenced by the statement, so it runs before the write.
+     */
+    static final String UNHURRIED = "unhurried AS (SELECT set_config('synchronous_commit', 'off', true))";
+
     // Answers the row's created_at (the qrData's timestamp, so any node renders the same string) without a read-back.
-    static final String CREATE_PAIRING_TOKEN = """
+    static final String CREATE_PAIRING_TOKEN = "WITH " + UNHURRIED + """
+
             INSERT INTO pairing_tokens (token, image_id, secret_hash, created_at, expires_at)
-            VALUES ($1, $2, $3, now(), $4)
+            SELECT $1::uuid, $2::uuid, $3::bytea, now(), $4::timestamptz FROM unhurried
             RETURNING created_at""";
 
     static final String FIND_PAIRING_TOKEN =
@@ -28,9 +38,10 @@ final class StoreSql {
     // browser (on one node or two), and only the first finds delivered_at still NULL.
     // The session must still be valid (not revoked by the phone, not expired) to be handed out, and the row
     // answers what the browser's token is made of: the wake-up costs this one round trip.
-    static final String CLAIM_PAIRING_SESSION = """
+    static final String CLAIM_PAIRING_SESSION = "WITH " + UNHURRIED + """
+
             UPDATE pairing_tokens p SET delivered_at = now()
-            FROM sessions s
+            FROM sessions s, unhurried
             WHERE p.token = $1 AND p.redeemed_at IS NOT NULL AND p.delivered_at IS NULL
               AND s.id = p.session_id AND s.device_id = p.device_id AND s.revoked_at IS NULL AND s.expires_at > now()
             RETURNING p.session_id::text AS session_id, p.device_id, s.expires_at""";
