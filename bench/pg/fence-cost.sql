@@ -1,18 +1,22 @@
 -- What the log appends' fence costs PostgreSQL, variant by variant: the group commit's flush statement as it is
 -- (the device rows bumped under their row locks), the rows locked FOR SHARE instead, the rows only read behind
 -- a shared advisory lock per device (the fence of 493d260, reverted), the same with the key columns in the "C"
--- collation, no fence at all, and the messages upsert alone. Run against a relay's database (its tables are copied,
--- with their indexes, into a schema of its own, fence_cost, dropped and made again by each run of this file):
+-- collation, no fence at all, the messages upsert alone, and the floor: the least any design could write for a
+-- message (one append-only row of text keyed by device and number, "C" collation, one index; no upsert, no
+-- thread index, no JSON check). Run against a relay's database (its tables are copied, with their indexes, into
+-- a schema of its own, fence_cost, dropped and made again by each run of this file):
 --
 --   psql -h 127.0.0.1 -p <port> -U postgres -d relay -f bench/pg/fence-cost.sql
---   for v in none full lock adv adv-c nofence msgonly; do
---     psql ... -c "TRUNCATE fence_cost.xm, fence_cost.xmc, fence_cost.xe, fence_cost.xec" \
+--   for v in none full lock adv adv-c nofence msgonly floor; do
+--     psql ... -c "TRUNCATE fence_cost.xm, fence_cost.xmc, fence_cost.xe, fence_cost.xec, fence_cost.xf" \
 --              -c "SET synchronous_commit = off" -c "CALL fence_cost.run('$v', 1000, 30)"
 --   done
 --
--- Each call runs `iters` flushes of `n` events of about as many devices (of 100), a commit each, and raises a NOTICE
--- with the wall time per event. The figures, and why they did not carry over to the running relay, are in
--- BENCHMARKS.md, round of 2026-12-05.
+-- Each call runs `iters` flushes of `n` events of about as many devices (of 100), a commit each, and raises a
+-- NOTICE with the wall time and the backend's CPU time (user + system, from /proc/self/stat: Linux, superuser)
+-- per event; "none" only builds the arrays, the part of each figure that is the harness's own. With
+-- synchronous_commit on, each commit's WAL flush is in the backend's CPU time too (when the server runs with
+-- fsync on, as the relay's embedded one does). The figures are in BENCHMARKS.md, rounds of 2026-12-05.
 
 DROP SCHEMA IF EXISTS fence_cost CASCADE;
 CREATE SCHEMA fence_cost;
@@ -27,10 +31,15 @@ CREATE TABLE xec (LIKE public.device_events INCLUDING ALL);
 ALTER TABLE xec ALTER COLUMN device_id TYPE text COLLATE "C";
 CREATE TABLE xdc (LIKE public.devices INCLUDING ALL);
 ALTER TABLE xdc ALTER COLUMN device_id TYPE text COLLATE "C";
+CREATE TABLE xf (device_id text COLLATE "C", seq bigint, doc text, PRIMARY KEY (device_id, seq));
 INSERT INTO xd (device_id) SELECT 'device-' || md5(g::text) FROM generate_series(0, 99) g;
 INSERT INTO xdc (device_id) SELECT 'device-' || md5(g::text) FROM generate_series(0, 99) g;
+-- This backend's CPU time so far, in clock ticks (user + system: fields 14 and 15 of /proc/self/stat).
+CREATE FUNCTION fence_cost.cpu_ticks() RETURNS bigint LANGUAGE sql AS $c$
+  SELECT split_part(s, ' ', 12)::bigint + split_part(s, ' ', 13)::bigint
+  FROM (SELECT substr(t, strpos(t, ') ') + 2) AS s FROM pg_read_file('/proc/self/stat') AS t) x $c$;
 CREATE PROCEDURE fence_cost.run(variant text, iters int, n int) LANGUAGE plpgsql AS $f$
-DECLARE t0 timestamptz := clock_timestamp(); i int; ids text[]; devs text[]; docs text[]; seqs bigint[]; eps bigint[]; base int := 0;
+DECLARE t0 timestamptz := clock_timestamp(); c0 bigint := fence_cost.cpu_ticks(); i int; ids text[]; devs text[]; docs text[]; seqs bigint[]; eps bigint[]; base int := 0;
   sfx text := CASE WHEN variant LIKE '%-c' THEN 'c' ELSE '' END; kind text := split_part(variant, '-', 1); sql text;
   -- the parts every variant shares: the messages upsert (up to its SET list), the events, the log insert (up to its join)
   ups text := format($q$INSERT INTO fence_cost.xm%1$s (device_id, id, conversation_id, phone_number, ts, type, status, read, doc, updated_at)
@@ -58,6 +67,8 @@ BEGIN
       RETURNING 1) SELECT count(*) FROM logged$q$, sfx);
   ELSIF kind = 'nofence' THEN
     sql := head || logged || 'RETURNING 1) SELECT count(*) FROM logged';
+  ELSIF kind = 'floor' THEN
+    sql := 'WITH logged AS (INSERT INTO fence_cost.xf SELECT d, seq, doc FROM UNNEST($1, $4, $3) AS u(d, seq, doc) RETURNING 1) SELECT count(*) FROM logged';
   ELSIF kind = 'msgonly' THEN
     sql := 'WITH upserted AS (' || ups || 'doc = EXCLUDED.doc RETURNING 1) SELECT count(*) FROM upserted';
   ELSE
@@ -72,5 +83,6 @@ BEGIN
     EXECUTE sql INTO base USING devs, ids, docs, seqs, eps, ARRAY(SELECT 'thread-' || (g % 7) FROM generate_series(1, n) g);
     COMMIT;
   END LOOP;
-  RAISE NOTICE '% n=% % us/msg', variant, n, round((extract(epoch FROM clock_timestamp() - t0) * 1e6 / (iters * n))::numeric, 2);
+  RAISE NOTICE '% n=% % us/msg wall, % us/msg CPU', variant, n, round((extract(epoch FROM clock_timestamp() - t0) * 1e6 / (iters * n))::numeric, 2),
+    round(((fence_cost.cpu_ticks() - c0) * 1e6 / 100 / (iters * n))::numeric, 2); -- 100 ticks a second (USER_HZ)
 END $f$;
