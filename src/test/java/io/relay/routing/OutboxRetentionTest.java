@@ -2,7 +2,6 @@ package io.relay.routing;
 
 import io.relay.LogCapture;
 import io.relay.ops.Metrics;
-import io.relay.store.DatabaseUrl;
 import io.relay.store.FreshStorage;
 import io.relay.store.Store;
 import io.vertx.core.Future;
@@ -15,7 +14,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -82,7 +80,7 @@ class OutboxRetentionTest {
 
     /** Dates a command's queueing back: the store only ever queues now. */
     private void queuedAt(String key, Instant at) throws Exception {
-        try (Connection c = connect(); PreparedStatement s = c.prepareStatement("UPDATE outbox SET created_at = ? WHERE key = ?")) {
+        try (Connection c = storage.connect(); PreparedStatement s = c.prepareStatement("UPDATE outbox SET created_at = ? WHERE key = ?")) {
             s.setObject(1, OffsetDateTime.ofInstant(at, ZoneOffset.UTC));
             s.setString(2, key);
             assertThat(s.executeUpdate()).as(key).isEqualTo(1);
@@ -92,7 +90,7 @@ class OutboxRetentionTest {
     /** Every command left in the outbox, key → state. */
     private Map<String, String> commands() throws Exception {
         Map<String, String> states = new TreeMap<>();
-        try (Connection c = connect(); Statement s = c.createStatement(); ResultSet rows = s.executeQuery("SELECT key, state FROM outbox")) {
+        try (Connection c = storage.connect(); Statement s = c.createStatement(); ResultSet rows = s.executeQuery("SELECT key, state FROM outbox")) {
             while (rows.next()) {
                 states.put(rows.getString("key"), rows.getString("state"));
             }
@@ -100,10 +98,6 @@ class OutboxRetentionTest {
         return states;
     }
 
-    private Connection connect() throws Exception {
-        DatabaseUrl url = DatabaseUrl.parse(storage.databaseUrl());
-        return DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password().isEmpty() ? null : url.password());
-    }
 
     private static <T> T await(Future<T> future) throws Exception {
         return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);

@@ -5,7 +5,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.OffsetDateTime;
@@ -27,7 +26,7 @@ class CommitDurabilityTest {
             + "the session they lead to, and every other transaction of the connection, wait for it")
     void onlyRetryableWritesAreUnhurried() throws Exception {
         UUID token = UUID.randomUUID();
-        try (Connection c = connect()) {
+        try (Connection c = storage.connect()) {
             c.setAutoCommit(false);
             assertThat(commitMode(c, StoreSql.CREATE_PAIRING_TOKEN, token, UUID.randomUUID(), new byte[] {1, 2, 3},
                     OffsetDateTime.now().plusMinutes(5)))
@@ -64,8 +63,4 @@ class CommitDurabilityTest {
         }
     }
 
-    private Connection connect() throws Exception {
-        DatabaseUrl url = DatabaseUrl.parse(storage.databaseUrl());
-        return DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password().isEmpty() ? null : url.password());
-    }
 }

@@ -6,6 +6,9 @@ import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -23,6 +26,12 @@ public final class FreshStorage implements BeforeEachCallback, AfterEachCallback
 
     public String databaseUrl() {
         return databaseUrl;
+    }
+
+    /** A plain JDBC connection to the same database, for a test's own look at the rows and plans. */
+    public Connection connect() throws SQLException {
+        DatabaseUrl url = DatabaseUrl.parse(databaseUrl);
+        return DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password().isEmpty() ? null : url.password());
     }
 
     @Override

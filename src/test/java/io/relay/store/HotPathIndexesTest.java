@@ -5,7 +5,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -27,7 +26,7 @@ class HotPathIndexesTest {
     @Test
     @DisplayName("A sync from storage reads each thread's latest messages off the thread index, not every message of the phone per thread")
     void threadsWalkTheThreadIndex() throws Exception {
-        try (Connection c = connect()) {
+        try (Connection c = storage.connect()) {
             fill(c);
             List<String> plan = plan(c, StoreSql.LOAD_THREADS.replace("$1", "'d1'").replace("$2", "50").replace("$3", "50"));
             // The lateral's scans: before the fix each was a scan of the device's rows filtered per thread.
@@ -39,7 +38,7 @@ class HotPathIndexesTest {
     @Test
     @DisplayName("Messages carry no index that no read uses: the primary key and the thread index only")
     void noIndexWithoutAReader() throws Exception {
-        try (Connection c = connect(); Statement s = c.createStatement();
+        try (Connection c = storage.connect(); Statement s = c.createStatement();
              ResultSet rows = s.executeQuery("SELECT indexname FROM pg_indexes WHERE tablename = 'messages' ORDER BY indexname")) {
             List<String> names = new ArrayList<>();
             while (rows.next()) {
@@ -52,7 +51,7 @@ class HotPathIndexesTest {
     @Test
     @DisplayName("A command is claimed and confirmed by its key on the primary key, however many commands the phone left delivered")
     void commandsByKey() throws Exception {
-        try (Connection c = connect()) {
+        try (Connection c = storage.connect()) {
             fillOutbox(c);
             String claim = StoreSql.CLAIM_COMMANDS.replace("$1", "'{d1}'").replace("$2", "'{k4001}'")
                     .replace("$3", "'{00000000-0000-0000-0000-000000000001}'").replace("$4", "'{false}'");
@@ -67,7 +66,7 @@ class HotPathIndexesTest {
     @Test
     @DisplayName("A hand-over reads the phone's pending commands off their own index, not the delivered ones it leaves behind")
     void openCommandsByState() throws Exception {
-        try (Connection c = connect()) {
+        try (Connection c = storage.connect()) {
             fillOutbox(c);
             String pendingOnly = String.join("\n", plan(c, StoreSql.OPEN_COMMANDS.replace("$1", "'d1'").replace("$2", "false")));
             // Either index of pending commands will do (they hold no delivered ones); what must not be walked is
@@ -81,7 +80,7 @@ class HotPathIndexesTest {
     @Test
     @DisplayName("A one-hop delivery looks for the phone's pending commands off their own index, not through the delivered ones it leaves behind")
     void deliveryLooksForPendingByIndex() throws Exception {
-        try (Connection c = connect()) {
+        try (Connection c = storage.connect()) {
             fillOutbox(c);
             String deliver = StoreSql.DELIVER_COMMANDS.replace("$1", "'{d1}'").replace("$2", "'{fresh}'").replace("$3", "'{send:message}'")
                     .replace("$4", "'{\"{}\"}'").replace("$5", "'{00000000-0000-0000-0000-000000000001}'");
@@ -97,7 +96,7 @@ class HotPathIndexesTest {
     @Test
     @DisplayName("Forgetting a device finds its pairing tokens by their index, not by reading every token ever made")
     void forgetFindsTokensByIndex() throws Exception {
-        try (Connection c = connect(); Statement s = c.createStatement()) {
+        try (Connection c = storage.connect(); Statement s = c.createStatement()) {
             filled(s, "pairing_tokens", """
                     INSERT INTO pairing_tokens (token, secret_hash, expires_at, device_id)
                     SELECT gen_random_uuid(), decode(md5(g::text), 'hex'), now(), CASE WHEN g % 2 = 0 THEN 'd' || (g % 500) END
@@ -110,7 +109,7 @@ class HotPathIndexesTest {
     @Test
     @DisplayName("A prune of long-expired pairings finds them by their expiry, not by reading every token the table holds, whatever the cut-off")
     void pruneFindsExpiredTokensByIndex() throws Exception {
-        try (Connection c = connect(); Statement s = c.createStatement()) {
+        try (Connection c = storage.connect(); Statement s = c.createStatement()) {
             // QRs of the last 28 hours, one every 5 s, of which the oldest few hours' expired more than a day ago.
             filled(s, "pairing_tokens", """
                     INSERT INTO pairing_tokens (token, secret_hash, created_at, expires_at)
@@ -129,7 +128,7 @@ class HotPathIndexesTest {
     @Test
     @DisplayName("The group commit's statements, planned once on a new database's nearly empty tables, still find rows by key once the tables have grown")
     void groupCommitPlansOutgrowAnEmptyDatabase() throws Exception {
-        try (Connection c = connect(); Statement s = c.createStatement()) {
+        try (Connection c = storage.connect(); Statement s = c.createStatement()) {
             // A node's first flushes (its warm-up, after a deploy on a new database) meet tables of a few rows, and
             // their statistics say so.
             s.execute("""
@@ -198,10 +197,6 @@ class HotPathIndexesTest {
         s.execute("ANALYZE " + table);
     }
 
-    private Connection connect() throws Exception {
-        DatabaseUrl url = DatabaseUrl.parse(storage.databaseUrl());
-        return DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password().isEmpty() ? null : url.password());
-    }
 
     /** 40 threads of 100 messages on the phone, one thread without number or conversation, and another phone. */
     private static void fill(Connection c) throws Exception {

@@ -105,7 +105,7 @@ class MessageStoreTest {
                 // a payload without the messages' texts (a caller that encoded neither): the rows are encoded
                 .compose(v -> store.saveMessagesAndLog("d2", new JsonArray().add(new JsonObject(m1)), next("d2", "messages:sync"), "{}"))
                 .onComplete(ctx.succeeding(v -> ctx.verify(() -> {
-                    try (var c = connect(); var s = c.createStatement()) {
+                    try (var c = storage.connect(); var s = c.createStatement()) {
                         assertThat(texts(s, "SELECT doc::text FROM messages WHERE device_id = 'd1' ORDER BY id")).containsExactly(m1, m2);
                         assertThat(texts(s, "SELECT doc::text FROM conversations WHERE device_id = 'd1'")).containsExactly(c1);
                         assertThat(texts(s, "SELECT payload::text FROM device_events WHERE device_id = 'd1' ORDER BY seq").get(0)).isEqualTo(payload);
@@ -126,10 +126,6 @@ class MessageStoreTest {
         return texts;
     }
 
-    private java.sql.Connection connect() throws Exception {
-        DatabaseUrl url = DatabaseUrl.parse(storage.databaseUrl());
-        return java.sql.DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password().isEmpty() ? null : url.password());
-    }
 
     @Test
     @DisplayName("A recorded status change overrides the document's status in place, for that device only")

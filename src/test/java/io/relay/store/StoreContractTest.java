@@ -12,7 +12,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
@@ -50,7 +49,7 @@ class StoreContractTest {
         void forgetsEveryTable() throws Exception {
             Store store = store();
             leaveTraces(store, "gone");
-            try (Connection c = connect()) {
+            try (Connection c = storage.connect()) {
                 assertThat(rowsOf(c, "gone")).as("the scenario leaves a row of it in each: a new table must be added to it")
                         .containsKeys("devices", "sessions", "pairing_tokens", "messages").doesNotContainValue(0L);
                 await(store.forgetDevice("gone"));
@@ -58,10 +57,6 @@ class StoreContractTest {
             }
         }
 
-        private Connection connect() throws Exception {
-            DatabaseUrl url = DatabaseUrl.parse(storage.databaseUrl());
-            return DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password().isEmpty() ? null : url.password());
-        }
 
         /** How many rows of the device each table with a device_id column holds, by table. */
         private static Map<String, Long> rowsOf(Connection c, String deviceId) throws Exception {
