@@ -20,7 +20,6 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -47,12 +46,6 @@ import java.util.function.Consumer;
  * queue, and one task on this group commit's context (the persistence verticle's) takes them in; all other
  * state is touched on that context only. A caller is answered on its own context, with one task per context
  * and flush, so its code goes on on its own event loop.
- *
- * <p>A log append does not wake that context when it is already <em>watching</em> the appends: some wait
- * taken in, so a timer for the oldest one's window (or the flush running, whose end comes first) will take in
- * whatever was handed over meanwhile, and nothing handed over later is due earlier. At 1,500 phone events a
- * second that spares the context (often another event loop) a wake-up per event: 12-15 % of the JVM's CPU.
- * Appends that reach their batch count or the row bound still wake it at once.
  */
 final class GroupCommit {
     private static final Logger LOG = LoggerFactory.getLogger(GroupCommit.class);
@@ -79,25 +72,15 @@ final class GroupCommit {
     private final long timeoutNanos;
 
     private final Queue<Write<?>> handedOver = new ConcurrentLinkedQueue<>();
-    /** Log appends and rows in {@link #handedOver}, for the batch count and row bound a submitter checks. */
-    private final AtomicInteger appendsHandedOver = new AtomicInteger();
-    private final AtomicInteger rowsHandedOver = new AtomicInteger();
     private final AtomicBoolean takeScheduled = new AtomicBoolean();
-    /**
-     * Set on the context while log appends wait taken in: it will take in again by the oldest one's window
-     * (a timer, or the end of the flush running). Cleared before it looks at the queue once more, so an append
-     * handed over meanwhile is either seen there or finds it cleared and wakes the context.
-     */
-    private volatile boolean watchingAppends;
-    private final AtomicLong takeIns = new AtomicLong();
     private volatile boolean closed;
     private final AtomicLong flushes = new AtomicLong();
 
-    // Written on the context only (the two counts are read by submitters too):
+    // On the context only:
     private final ArrayDeque<Write<?>> waiting = new ArrayDeque<>();
-    private volatile int waitingRows;
+    private int waitingRows;
     /** How many of the waiting writes are log appends ({@link #isBehind}). */
-    private volatile int waitingAppends;
+    private int waitingAppends;
     /** When the first of the waiting writes is due (System.nanoTime()); Long.MAX_VALUE when none waits. */
     private long dueAtNanos = Long.MAX_VALUE;
     private long timerDueAtNanos = Long.MAX_VALUE;
@@ -125,33 +108,14 @@ final class GroupCommit {
             return Future.failedFuture(notRunning());
         }
         write.queuedAtNanos = System.nanoTime();
-        boolean behind = isBehind(write);
-        if (behind) {
-            appendsHandedOver.incrementAndGet();
-        }
-        rowsHandedOver.addAndGet(write.rows());
         handedOver.add(write);
         if (closed && handedOver.remove(write)) {
             return Future.failedFuture(notRunning()); // closed meanwhile, and the last take-in missed it
         }
-        if (behind && watchingAppends
-                && appendsHandedOver.get() + waitingAppends < settings.behindBatch()
-                && rowsHandedOver.get() + waitingRows < settings.maxRows()) {
-            return write.future(); // taken in, at the latest, with the appends waiting before it
-        }
-        scheduleTakeIn();
-        return write.future();
-    }
-
-    private void scheduleTakeIn() {
         if (takeScheduled.compareAndSet(false, true)) {
             context.runOnContext(v -> takeIn());
         }
-    }
-
-    /** Times this context took in what was handed over (for tests: each is a task, often a wake-up of its event loop). */
-    long takeIns() {
-        return takeIns.get();
+        return write.future();
     }
 
     /** Flushes started so far (for tests). */
@@ -194,16 +158,10 @@ final class GroupCommit {
 
     private void takeIn() {
         takeScheduled.set(false);
-        takeIns.incrementAndGet();
         for (Write<?> w; (w = handedOver.poll()) != null; ) {
-            boolean behind = isBehind(w);
-            if (behind) {
-                appendsHandedOver.decrementAndGet();
-            }
-            rowsHandedOver.addAndGet(-w.rows());
             waiting.add(w);
             waitingRows += w.rows();
-            waitingAppends += behind ? 1 : 0;
+            waitingAppends += isBehind(w) ? 1 : 0;
             dueAtNanos = Math.min(dueAtNanos, dueAt(w));
         }
         if (closed) {
@@ -216,22 +174,6 @@ final class GroupCommit {
             return;
         }
         flushDue();
-        watchAppends();
-    }
-
-    /**
-     * Appends still waiting: a timer or the flush running brings this context back by the oldest one's window, so
-     * later ones need not wake it. None: it stops watching, then takes in any that came as it stopped.
-     */
-    private void watchAppends() {
-        if (waitingAppends > 0) {
-            watchingAppends = true;
-            return;
-        }
-        watchingAppends = false;
-        if (!handedOver.isEmpty()) {
-            scheduleTakeIn();
-        }
     }
 
     private long dueAt(Write<?> w) {
@@ -289,7 +231,7 @@ final class GroupCommit {
                 timerArmed = false;
                 timerDueAtNanos = Long.MAX_VALUE;
             }
-            takeIn(); // with the appends handed over since, unannounced
+            flushDue();
         });
     }
 
@@ -336,7 +278,7 @@ final class GroupCommit {
             observer.flushed(group.size(), waited, System.nanoTime() - started,
                     group.stream().allMatch(w -> w.stagedFailure() == null));
             answer(group, Write::answer);
-            takeIn(); // with the appends handed over since, unannounced
+            flushDue();
         });
     }
 

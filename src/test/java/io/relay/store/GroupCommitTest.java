@@ -25,13 +25,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 import java.util.stream.IntStream;
 
@@ -545,84 +543,6 @@ class GroupCommitTest {
                     assertThat(outcome.get(1)).as("flushes").isEqualTo(1L);
                     ctx.completeNow();
                 })));
-    }
-
-    @Test
-    @DisplayName("log appends handed over from another event loop while earlier ones wait do not wake the group commit's: "
-            + "it takes them in with the first, when its window ends")
-    void waitingAppendsTakeLaterOnesIn(Vertx vertx, VertxTestContext ctx) {
-        Duration behindWindow = Duration.ofMillis(500);
-        int appends = 10;
-        Context phoneLoop = vertx.getOrCreateContext();
-        long[] takeInsBefore = new long[1];
-        store(vertx, 1_000, FAR, behindWindow, 1).compose(store -> phones(store, "phone-q").compose(held -> {
-            takeInsBefore[0] = commit.takeIns();
-            // One append every 20 ms, all well inside the first one's window, each a task of its own on the phone's loop.
-            return onContext(phoneLoop, () -> {
-                List<Future<Void>> saves = new ArrayList<>();
-                Promise<Void> handedOver = Promise.promise();
-                long[] timer = new long[1];
-                timer[0] = vertx.setPeriodic(20, id -> {
-                    saves.add(store.saveMessagesAndLog("phone-q", messages("q" + saves.size()), held.get("phone-q").next("messages:sync"), "{}"));
-                    if (saves.size() == appends) {
-                        vertx.cancelTimer(timer[0]);
-                        handedOver.complete();
-                    }
-                });
-                return handedOver.future().compose(v -> Future.all(saves));
-            });
-        })).compose(v -> Future.all(flushes(), strings("SELECT seq FROM device_events ORDER BY seq")))
-                .onComplete(ctx.succeeding(db -> ctx.verify(() -> {
-                    assertThat(db.<Long>resultAt(0)).as("flushes").isEqualTo(1L);
-                    assertThat(db.<List<String>>resultAt(1)).hasSize(appends);
-                    // The first append wakes it, the window's timer brings it back for the rest (the flush's end once more).
-                    assertThat(commit.takeIns() - takeInsBefore[0]).as("take-ins for %d appends", appends).isLessThanOrEqualTo(3);
-                    ctx.completeNow();
-                })));
-    }
-
-    @Test
-    @DisplayName("appends handed over from four event loops at once, in bursts across short windows and a small batch count, "
-            + "are every one stored and answered: none is left in the queue unannounced")
-    void appendsFromManyLoopsAllGo(Vertx vertx, VertxTestContext ctx) {
-        int loops = 4, perLoop = 400; // within one sequence block of each phone
-        String[] ids = IntStream.range(0, loops).mapToObj(p -> "burst-" + p).toArray(String[]::new);
-        store(vertx, 1_000, Duration.ofMillis(1), Duration.ofMillis(3), 7, 1).compose(store -> phones(store, ids).compose(held -> {
-            List<Future<Void>> all = new ArrayList<>();
-            for (String phone : ids) {
-                Context loop = vertx.getOrCreateContext();
-                all.add(onContext(loop, () -> {
-                    List<Future<Void>> saves = new ArrayList<>();
-                    Promise<Void> handedOver = Promise.promise();
-                    burst(vertx, store, phone, held.get(phone), saves, perLoop, handedOver);
-                    return handedOver.future().compose(v -> Future.all(saves)).<Void>mapEmpty();
-                }));
-            }
-            return Future.all(all);
-        })).compose(v -> strings("SELECT device_id, count(*) FROM device_events GROUP BY device_id ORDER BY device_id"))
-                .onComplete(ctx.succeeding(counts -> ctx.verify(() -> {
-                    assertThat(counts).containsExactly(Arrays.stream(ids).map(id -> id + " " + perLoop).toArray(String[]::new));
-                    ctx.completeNow();
-                })));
-    }
-
-    /** Hands over {@code left} appends of the phone in bursts of 1 to 9, a pause of 0 to 4 ms between bursts. */
-    private static void burst(Vertx vertx, Store store, String phone, SequenceHolder sequence, List<Future<Void>> saves, int left,
-                              Promise<Void> handedOver) {
-        int size = Math.min(left, 1 + ThreadLocalRandom.current().nextInt(9));
-        for (int i = 0; i < size; i++) {
-            saves.add(store.saveMessagesAndLog(phone, messages(phone + "-" + saves.size()), sequence.next("messages:sync"), "{}"));
-        }
-        if (left == size) {
-            handedOver.complete();
-            return;
-        }
-        int pause = ThreadLocalRandom.current().nextInt(5);
-        if (pause == 0) {
-            vertx.runOnContext(v -> burst(vertx, store, phone, sequence, saves, left - size, handedOver));
-        } else {
-            vertx.setTimer(pause, id -> burst(vertx, store, phone, sequence, saves, left - size, handedOver));
-        }
     }
 
     @Test
