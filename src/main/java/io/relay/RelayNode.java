@@ -146,7 +146,7 @@ public final class RelayNode {
                     HttpVerticle verticle = new HttpVerticle(config, port, pairing, switchboard, draining, ops, guards, engineIo);
                     instances.add(verticle);
                     return verticle;
-                }, new DeploymentOptions().setInstances(httpInstances())))
+                }, new DeploymentOptions().setInstances(config.effectiveEventLoops())))
                 .compose(id -> {
                     Set<Integer> ports = instances.stream().map(HttpVerticle::actualPort).collect(java.util.stream.Collectors.toSet());
                     if (ports.size() != 1) {
@@ -161,10 +161,6 @@ public final class RelayNode {
         try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {
             return socket.getLocalPort();
         }
-    }
-
-    private static int httpInstances() {
-        return Math.max(1, Runtime.getRuntime().availableProcessors());
     }
 
     public int port() {

@@ -64,8 +64,10 @@ public final class ClusteredVertx {
         // window among them), and it costs more system calls per message: a tenth of the node's CPU at 1,500
         // messages a second (BENCHMARKS.md, round of 2026-12-04, late night).
         options.setPreferNativeTransport(true);
+        // One HTTP verticle instance runs on each (RelayNode): see RelayConfig.effectiveEventLoops for why so few.
+        options.setEventLoopPoolSize(config.effectiveEventLoops());
         if (!cluster.enabled()) {
-            return Future.succeededFuture(new ClusteredVertx(logTransport(Vertx.vertx(options)), Membership.standalone(config.nodeId())));
+            return Future.succeededFuture(new ClusteredVertx(logTransport(Vertx.vertx(options), options.getEventLoopPoolSize()), Membership.standalone(config.nodeId())));
         }
         reuseCallbackThreads();
         Config hazelcast = HazelcastSettings.of(cluster);
@@ -79,7 +81,7 @@ public final class ClusteredVertx {
                 .setPort(cluster.eventBusPort())
                 .setClusterPublicHost(cluster.publicHost()));
         return Vertx.builder().with(options).withClusterManager(manager).buildClustered()
-                .map(ClusteredVertx::logTransport)
+                .map(vertx -> logTransport(vertx, options.getEventLoopPoolSize()))
                 .map(vertx -> {
                     HazelcastMembership membership = new HazelcastMembership(manager, memberId);
                     log.info("joined cluster {} as member {} (node {}), members: {}", cluster.name(), membership.localNodeId(),
@@ -88,11 +90,11 @@ public final class ClusteredVertx {
                 });
     }
 
-    private static Vertx logTransport(Vertx vertx) {
+    private static Vertx logTransport(Vertx vertx, int eventLoops) {
         if (vertx.isNativeTransportEnabled()) {
-            log.info("network transport: native (epoll)");
+            log.info("network transport: native (epoll), {} event loop(s)", eventLoops);
         } else {
-            log.info("network transport: NIO (native transport unavailable: {})", vertx.unavailableNativeTransportCause());
+            log.info("network transport: NIO (native transport unavailable: {}), {} event loop(s)", vertx.unavailableNativeTransportCause(), eventLoops);
         }
         return vertx;
     }

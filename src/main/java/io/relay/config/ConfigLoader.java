@@ -112,7 +112,8 @@ public final class ConfigLoader {
                         intSetting("SYNC_THREADS", env, sync.getInteger("threads", d.sync().threads()), 1, 5_000),
                         intSetting("SYNC_THREAD_MESSAGES", env, sync.getInteger("messagesPerThread", d.sync().messagesPerThread()), 1, 5_000)),
                 storeFlush(database, env, d.storeFlush()),
-                Duration.ofSeconds(intSetting("WARMUP_SECONDS", env, file.getInteger("warmupSeconds", (int) d.warmup().toSeconds()), 0, 600)));
+                Duration.ofSeconds(intSetting("WARMUP_SECONDS", env, file.getInteger("warmupSeconds", (int) d.warmup().toSeconds()), 0, 600)),
+                intSetting("EVENT_LOOPS", env, file.getInteger("eventLoops", d.eventLoops()), 0, 256));
     }
 
     private static RelayConfig.StoreFlush storeFlush(JsonObject database, Map<String, String> env, RelayConfig.StoreFlush d) {

@@ -29,6 +29,8 @@ import java.util.function.UnaryOperator;
  * @param storeFlush  when the group commit sends the writes waiting for it to the database
  * @param warmup      longest a starting node drives pairings and messages through its own code on a loopback
  *                    port before it listens (it stops earlier once the JIT compiler has caught up); zero skips it
+ * @param eventLoops  Vert.x event loops, and HTTP verticle instances on them; zero: one per two CPUs, at least one
+ *                    ({@link #effectiveEventLoops()})
  */
 public record RelayConfig(
         int port,
@@ -48,7 +50,19 @@ public record RelayConfig(
         Security security,
         Sync sync,
         StoreFlush storeFlush,
-        Duration warmup) {
+        Duration warmup,
+        int eventLoops) {
+
+    /**
+     * The event loops a node runs: {@link #eventLoops} when set, else one per two CPUs and at least one. Every
+     * socket, timer and database connection of the node lives on one of them, and work handed from one loop to
+     * another wakes a thread on another CPU: on a 2-CPU machine one loop for everything cost the JVM a quarter
+     * less CPU per message than Vert.x's default of two loops per CPU, at the same throughput (BENCHMARKS.md,
+     * 2026-12-05, third session). The CPUs left over run the collector, the JIT compiler and Hazelcast.
+     */
+    public int effectiveEventLoops() {
+        return eventLoops > 0 ? eventLoops : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+    }
 
     /**
      * Who may connect and how much.
@@ -313,6 +327,7 @@ public record RelayConfig(
         // A fresh JVM runs interpreted and C1 code for its first tens of seconds of traffic, and compiles with
         // a core of its own meanwhile: the first users after a deploy would pay for it (see BENCHMARKS.md).
         private Duration warmup = Duration.ofSeconds(60);
+        private int eventLoops = 0;
 
         private Builder() {
         }
@@ -321,7 +336,7 @@ public record RelayConfig(
             port = c.port; host = c.host; nodeEnv = c.nodeEnv; nodeId = c.nodeId; databaseUrl = c.databaseUrl;
             databasePoolSize = c.databasePoolSize; dataDir = c.dataDir; corsOrigins = c.corsOrigins; jwt = c.jwt; pairing = c.pairing;
             socket = c.socket; cluster = c.cluster; drain = c.drain; outboxTtl = c.outboxTtl; security = c.security; sync = c.sync;
-            storeFlush = c.storeFlush; warmup = c.warmup;
+            storeFlush = c.storeFlush; warmup = c.warmup; eventLoops = c.eventLoops;
         }
 
         public Builder port(int value) { port = value; return this; }
@@ -346,10 +361,11 @@ public record RelayConfig(
         public Builder sync(Sync value) { sync = value; return this; }
         public Builder storeFlush(StoreFlush value) { storeFlush = value; return this; }
         public Builder warmup(Duration value) { warmup = value; return this; }
+        public Builder eventLoops(int value) { eventLoops = value; return this; }
 
         public RelayConfig build() {
             return new RelayConfig(port, host, nodeEnv, nodeId, databaseUrl, databasePoolSize, dataDir, corsOrigins, jwt, pairing,
-                    socket, cluster, drain, outboxTtl, security, sync, storeFlush, warmup);
+                    socket, cluster, drain, outboxTtl, security, sync, storeFlush, warmup, eventLoops);
         }
     }
 

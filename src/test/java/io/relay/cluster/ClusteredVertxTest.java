@@ -3,7 +3,10 @@ package io.relay.cluster;
 import io.relay.LogCapture;
 import io.relay.TestConfigs;
 import io.relay.config.RelayConfig;
+import io.vertx.core.Deployable;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import org.junit.jupiter.api.AfterEach;
@@ -15,7 +18,9 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -62,6 +67,35 @@ class ClusteredVertxTest {
         assertThat(vertx.isNativeTransportEnabled())
                 .as("native transport (unavailable because: %s)", vertx.unavailableNativeTransportCause())
                 .isTrue();
+    }
+
+    @Test
+    @Timeout(60)
+    @DisplayName("runs as many event loops as configured, and says so in its log: a verticle's instances take turns on exactly those threads")
+    void runsTheConfiguredEventLoops() throws Exception {
+        try (LogCapture logs = new LogCapture()) {
+            vertx = await(ClusteredVertx.start(TestConfigs.forDatabase(null).toBuilder().eventLoops(3).build(), new VertxOptions())).vertx();
+            Set<String> threads = ConcurrentHashMap.newKeySet();
+            // Twelve instances of a verticle take the event loops in turn, as the HTTP verticle's instances do.
+            await(vertx.deployVerticle(() -> (Deployable) context -> {
+                Promise<Void> seen = Promise.promise();
+                context.runOnContext(v -> {
+                    threads.add(Thread.currentThread().getName());
+                    seen.complete();
+                });
+                return seen.future();
+            }, new DeploymentOptions().setInstances(12)));
+            assertThat(threads).hasSize(3).allMatch(name -> name.startsWith("vert.x-eventloop-thread-"));
+            assertThat(logs.lines()).anyMatch(line -> line.contains("network transport: ") && line.contains(", 3 event loop(s)"));
+        }
+    }
+
+    @Test
+    @DisplayName("runs one event loop per two CPUs unless told otherwise, and at least one")
+    void oneEventLoopPerTwoCpus() {
+        int cpus = Runtime.getRuntime().availableProcessors();
+        assertThat(TestConfigs.forDatabase(null).toBuilder().eventLoops(0).build().effectiveEventLoops()).isEqualTo(Math.max(1, cpus / 2));
+        assertThat(TestConfigs.forDatabase(null).toBuilder().eventLoops(5).build().effectiveEventLoops()).isEqualTo(5);
     }
 
     /** The jar carries epoll for Linux on x86-64 and aarch64; anywhere else the node runs on NIO. */

@@ -95,6 +95,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    @DisplayName("the event loops follow the CPUs (0) unless eventLoops or EVENT_LOOPS names a number; a negative one is refused")
+    void eventLoops() {
+        assertThat(ConfigLoader.load(file(), Map.of()).eventLoops()).isZero();
+        assertThat(ConfigLoader.load(file().put("eventLoops", 3), Map.of()).eventLoops()).isEqualTo(3);
+        assertThat(ConfigLoader.load(file().put("eventLoops", 3), Map.of("EVENT_LOOPS", "2")).eventLoops()).isEqualTo(2);
+        assertThatThrownBy(() -> ConfigLoader.load(file(), Map.of("EVENT_LOOPS", "-1")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("EVENT_LOOPS");
+    }
+
+    @Test
     @DisplayName("a sync from storage sends 100 threads of 50 messages by default; SYNC_THREADS and SYNC_THREAD_MESSAGES change it")
     void syncBounds() {
         assertThat(ConfigLoader.load(file(), Map.of()).sync()).isEqualTo(new RelayConfig.Sync(100, 50));
