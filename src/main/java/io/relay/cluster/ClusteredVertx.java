@@ -65,9 +65,10 @@ public final class ClusteredVertx {
         // messages a second (BENCHMARKS.md, round of 2026-12-04, late night).
         options.setPreferNativeTransport(true);
         // One HTTP verticle instance runs on each (RelayNode): see RelayConfig.effectiveEventLoops for why so few.
-        options.setEventLoopPoolSize(config.effectiveEventLoops());
+        int eventLoops = config.effectiveEventLoops();
+        options.setEventLoopPoolSize(eventLoops);
         if (!cluster.enabled()) {
-            return Future.succeededFuture(new ClusteredVertx(logTransport(Vertx.vertx(options), options.getEventLoopPoolSize()), Membership.standalone(config.nodeId())));
+            return Future.succeededFuture(new ClusteredVertx(logTransport(Vertx.vertx(options), eventLoops), Membership.standalone(config.nodeId())));
         }
         reuseCallbackThreads();
         Config hazelcast = HazelcastSettings.of(cluster);
@@ -81,7 +82,7 @@ public final class ClusteredVertx {
                 .setPort(cluster.eventBusPort())
                 .setClusterPublicHost(cluster.publicHost()));
         return Vertx.builder().with(options).withClusterManager(manager).buildClustered()
-                .map(vertx -> logTransport(vertx, options.getEventLoopPoolSize()))
+                .map(vertx -> logTransport(vertx, eventLoops))
                 .map(vertx -> {
                     HazelcastMembership membership = new HazelcastMembership(manager, memberId);
                     log.info("joined cluster {} as member {} (node {}), members: {}", cluster.name(), membership.localNodeId(),

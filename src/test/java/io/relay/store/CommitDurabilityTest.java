@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.OffsetDateTime;
+import java.util.HexFormat;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -45,7 +46,7 @@ class CommitDurabilityTest {
         String literal = sql;
         for (int i = args.length; i >= 1; i--) {
             Object arg = args[i - 1];
-            String text = arg instanceof byte[] bytes ? "\\x" + java.util.HexFormat.of().formatHex(bytes) : arg.toString();
+            String text = arg instanceof byte[] bytes ? "\\x" + HexFormat.of().formatHex(bytes) : arg.toString();
             literal = literal.replace("$" + i, "'" + text + "'");
         }
         try (Statement statement = c.createStatement()) {
@@ -62,5 +63,4 @@ class CommitDurabilityTest {
             return rs.getString(1);
         }
     }
-
 }
