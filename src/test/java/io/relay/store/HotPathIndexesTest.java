@@ -49,6 +49,31 @@ class HotPathIndexesTest {
     }
 
     @Test
+    @DisplayName("Every text an index of the relay's tables compares is compared byte by byte (collation \"C\"), whatever the database's default")
+    void keysCompareAsBytes() throws Exception {
+        try (Connection c = storage.connect(); Statement s = c.createStatement();
+             ResultSet rows = s.executeQuery("""
+                     SELECT i.indexrelid::regclass::text AS index, k.n, coll.collname
+                     FROM pg_index i
+                     JOIN pg_class t ON t.oid = i.indrelid
+                     JOIN pg_namespace ns ON ns.oid = t.relnamespace AND ns.nspname = 'public'
+                     CROSS JOIN LATERAL unnest(i.indcollation::oid[]) WITH ORDINALITY AS k (coll, n)
+                     JOIN pg_collation coll ON coll.oid = k.coll
+                     WHERE t.relname <> 'flyway_schema_history'
+                     ORDER BY 1, 2""")) {
+            Map<String, String> collations = new LinkedHashMap<>();
+            while (rows.next()) {
+                collations.put(rows.getString("index") + "#" + rows.getInt("n"), rows.getString("collname"));
+            }
+            // Under the default collation (a libc locale) each comparison is a strcoll; every stored message walks
+            // four of these indexes. The thread key is an expression over two columns: it takes their collation.
+            assertThat(collations).containsKeys("messages_pkey#1", "messages_pkey#2", "messages_device_thread_ts_idx#2",
+                    "device_events_pkey#1", "devices_pkey#1", "outbox_pkey#2", "conversations_pkey#2");
+            assertThat(collations).allSatisfy((index, collation) -> assertThat(collation).as(index).isEqualTo("C"));
+        }
+    }
+
+    @Test
     @DisplayName("A command is claimed and confirmed by its key on the primary key, however many commands the phone left delivered")
     void commandsByKey() throws Exception {
         try (Connection c = storage.connect()) {
