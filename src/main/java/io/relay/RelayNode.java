@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * One relay node on a given Vert.x: storage first (database reachable and migrated), then pairing and
@@ -45,6 +46,7 @@ public final class RelayNode {
 
     private final Membership membership;
     private final AtomicBoolean draining;
+    private volatile String drainStep = "not started";
 
     private RelayNode(Vertx vertx, Storage storage, Switchboard switchboard, PairingPrune pairingPrune, Http http, Membership membership,
                       AtomicBoolean draining, Ops ops) {
@@ -199,9 +201,25 @@ public final class RelayNode {
         draining.set(true);
         switchboard.stop();
         pairingPrune.stop();
-        return Future.join(http.deploymentIds().stream().map(vertx::undeploy).toList())
-                .<Void>mapEmpty()
-                .eventually(storage::close)
+        return step("closing the sockets and the HTTP servers", () -> Future.join(http.deploymentIds().stream().map(vertx::undeploy).toList())
+                        .mapEmpty())
+                .eventually(() -> step("finishing the writes in flight and closing storage", storage::close))
                 .onComplete(ar -> ops.close());
+    }
+
+    /**
+     * The step of the drain under way, for the line said when the drain runs out of time: a drain that hangs is
+     * otherwise silent about which of its steps holds it.
+     */
+    public String drainStep() {
+        return drainStep;
+    }
+
+    /** Runs one step of the drain, logging how long it took. */
+    private Future<Void> step(String name, Supplier<Future<Void>> action) {
+        drainStep = name;
+        long started = System.nanoTime();
+        return action.get().andThen(ar -> log.info("drain: {} took {} ms{}", name, (System.nanoTime() - started) / 1_000_000,
+                ar.succeeded() ? "" : " and failed: " + ar.cause().getMessage()));
     }
 }
