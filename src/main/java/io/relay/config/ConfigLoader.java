@@ -123,7 +123,9 @@ public final class ConfigLoader {
                         database.getInteger("flushMicros", (int) (d.maxWait().toNanos() / 1_000)), 0, 1_000_000)),
                 Duration.ofNanos(1_000L * intSetting("STORE_WRITE_BEHIND_MICROS", env,
                         database.getInteger("writeBehindMicros", (int) (d.behindWait().toNanos() / 1_000)), 0, 1_000_000)),
-                intSetting("STORE_WRITE_BEHIND_EVENTS", env, database.getInteger("writeBehindEvents", d.behindBatch()), 1, 100_000));
+                intSetting("STORE_WRITE_BEHIND_EVENTS", env, database.getInteger("writeBehindEvents", d.behindBatch()), 1, 100_000),
+                Duration.ofNanos(1_000L * intSetting("STORE_COMMAND_WAIT_MICROS", env,
+                        database.getInteger("commandWaitMicros", (int) (d.commandWait().toNanos() / 1_000)), 0, 1_000_000)));
     }
 
     private static RelayConfig.Socket socket(JsonObject file, Map<String, String> env, RelayConfig.Socket d) {

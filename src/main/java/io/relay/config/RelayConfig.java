@@ -167,9 +167,10 @@ public record RelayConfig(
      * {@code behindWait} for a phone event's log append, which is relayed before it is written (only the
      * phone's ack waits for it), {@code maxWait} for every other write (a browser's send, a command handed to
      * the phone: someone waits on it). Zero sends what was handed over together at once. The phone events
-     * also go as soon as {@code behindBatch} of them wait.
+     * also go as soon as {@code behindBatch} of them wait. A browser's command waits up to {@code commandWait}
+     * (never less than {@code maxWait}) while phone events wait, so as to share their commit.
      */
-    public record StoreFlush(int maxRows, Duration maxWait, Duration behindWait, int behindBatch) {
+    public record StoreFlush(int maxRows, Duration maxWait, Duration behindWait, int behindBatch, Duration commandWait) {
         /**
          * 2 ms for writes someone waits on: a commit costs the database about the same whether it carries two
          * writes or fifteen, so the window is what sets the CPU per write; from 1 to 2 ms it cut that by a third
@@ -179,10 +180,11 @@ public record RelayConfig(
          * hardly after (32.8 µs at 50, 31.8 at 100), while a bigger flush holds up the commands behind it; so
          * 50 events go at once, and below 2,500 events a second the 20 ms window, which only the phone's ack
          * waits for, gathers what it can (BENCHMARKS.md, 2026-12-04 night: 6-15 % less CPU per message at
-         * 1,500 msg/s than 10 ms).
+         * 1,500 msg/s than 10 ms). A browser's command rides with the phone events waiting for up to their own
+         * 20 ms: its own flush was half the node's commits (BENCHMARKS.md, 2026-12-05, fifth session).
          */
         public static StoreFlush defaults() {
-            return new StoreFlush(1_000, Duration.ofNanos(2_000_000), Duration.ofMillis(20), 50);
+            return new StoreFlush(1_000, Duration.ofNanos(2_000_000), Duration.ofMillis(20), 50, Duration.ofMillis(20));
         }
     }
 

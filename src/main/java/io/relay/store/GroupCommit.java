@@ -30,12 +30,14 @@ import java.util.function.Consumer;
  * statement per kind, so under load the number of statements, round trips and commits per write falls as the
  * number of writes grows. Each caller is answered only once the flush holding its write committed.
  *
- * <p>A flush starts when the writes waiting reach {@link Settings#maxRows} rows, or when one has waited its
- * window: {@link Settings#behindWait} for a phone event's log append (already relayed, so only its phone's
- * ack waits for it), {@link Settings#maxWait} for every other write (someone waits for it: a browser's send,
- * a command handed to the phone); zero: as soon as the writes handed over together are taken in. The appends
- * go only once the oldest of them is due or {@link Settings#behindBatch} of them wait, all together
- * ({@link #take}). No more than
+ * <p>A flush starts when the writes waiting reach {@link Settings#maxRows} rows or {@link Settings#behindBatch}
+ * log appends, or when one has waited its window: {@link Settings#behindWait} for a phone event's log append
+ * (already relayed, so only its phone's ack waits for it); for a browser's command ({@link #rides}),
+ * {@link Settings#commandWait} while appends wait to be written, so that it shares their commit, else
+ * {@link Settings#maxWait}; {@link Settings#maxWait} for every other write (a command's hand-over, a
+ * confirmation); zero: as soon as the writes handed over together are taken in. Whatever starts a flush, it
+ * takes every write waiting, oldest first, up to the row bound: each flush is one commit, and commits, not
+ * rows, are most of what storing costs (BENCHMARKS.md). No more than
  * {@link Settings#maxInFlight} flushes run at once: writes arriving meanwhile wait and go out together
  * when one finishes. With one in flight, the appends commit in the order they were handed over, which a
  * phone's pipelined events rely on (a status must not overtake the message it is about), and so do the
@@ -56,10 +58,13 @@ final class GroupCommit {
      * @param maxWait     how long a write may wait for others before its flush starts; zero for none
      * @param behindWait  the same for a phone event's log append ({@link Write.Kind#MESSAGES}), written behind its relay
      * @param behindBatch log appends that start their flush at once, before the oldest has waited {@code behindWait}
+     * @param commandWait how long a browser's command may wait to share the flush of the log appends waiting (never
+     *                    less than {@code maxWait}); with none waiting, it waits {@code maxWait}
      * @param maxInFlight flushes running at once
      * @param timeout     how long a caller waits for its answer before it is told storage is unavailable
      */
-    record Settings(int maxRows, Duration maxWait, Duration behindWait, int behindBatch, int maxInFlight, Duration timeout) {
+    record Settings(int maxRows, Duration maxWait, Duration behindWait, int behindBatch, Duration commandWait, int maxInFlight,
+                    Duration timeout) {
     }
 
     private final Vertx vertx;
@@ -69,6 +74,7 @@ final class GroupCommit {
     private final FlushObserver observer;
     private final long maxWaitNanos;
     private final long behindWaitNanos;
+    private final long commandWaitNanos;
     private final long timeoutNanos;
 
     private final Queue<Write<?>> handedOver = new ConcurrentLinkedQueue<>();
@@ -81,8 +87,13 @@ final class GroupCommit {
     private int waitingRows;
     /** How many of the waiting writes are log appends ({@link #isBehind}). */
     private int waitingAppends;
-    /** When the first of the waiting writes is due (System.nanoTime()); Long.MAX_VALUE when none waits. */
+    /**
+     * When the first of the waiting writes is due (System.nanoTime()), counting a browser's command as riding
+     * along with log appends; Long.MAX_VALUE when none waits.
+     */
     private long dueAtNanos = Long.MAX_VALUE;
+    /** When the first waiting browser's command is due if no log append waits for it to ride along with. */
+    private long aloneDueAtNanos = Long.MAX_VALUE;
     private long timerDueAtNanos = Long.MAX_VALUE;
     private boolean timerArmed;
     private boolean closing;
@@ -98,6 +109,7 @@ final class GroupCommit {
         this.observer = observer;
         this.maxWaitNanos = settings.maxWait().toNanos();
         this.behindWaitNanos = settings.behindWait().toNanos();
+        this.commandWaitNanos = Math.max(maxWaitNanos, settings.commandWait().toNanos());
         this.timeoutNanos = settings.timeout().toNanos();
         this.sweeper = vertx.setPeriodic(SWEEP_MS, id -> sweep());
     }
@@ -162,7 +174,7 @@ final class GroupCommit {
             waiting.add(w);
             waitingRows += w.rows();
             waitingAppends += isBehind(w) ? 1 : 0;
-            dueAtNanos = Math.min(dueAtNanos, dueAt(w));
+            noteDue(w);
         }
         if (closed) {
             List<Write<?>> refused = new ArrayList<>(waiting);
@@ -170,30 +182,23 @@ final class GroupCommit {
             waitingRows = 0;
             waitingAppends = 0;
             dueAtNanos = Long.MAX_VALUE;
+            aloneDueAtNanos = Long.MAX_VALUE;
             answer(refused, w -> w.answer(notRunning()));
             return;
         }
         flushDue();
     }
 
-    private long dueAt(Write<?> w) {
-        return w.queuedAtNanos + (isBehind(w) ? behindWaitNanos : maxWaitNanos);
+    private void noteDue(Write<?> w) {
+        dueAtNanos = Math.min(dueAtNanos, w.queuedAtNanos + (isBehind(w) ? behindWaitNanos : rides(w) ? commandWaitNanos : maxWaitNanos));
+        if (rides(w)) {
+            aloneDueAtNanos = Math.min(aloneDueAtNanos, w.queuedAtNanos + maxWaitNanos);
+        }
     }
 
-    /**
-     * The appends waiting are many enough to go ({@link Settings#behindBatch}), or the oldest of them has waited its
-     * window: then every append waiting goes.
-     */
-    private boolean appendsDue() {
-        if (waitingAppends >= settings.behindBatch()) {
-            return true;
-        }
-        for (Write<?> w : waiting) {
-            if (isBehind(w)) {
-                return dueAt(w) <= System.nanoTime();
-            }
-        }
-        return false;
+    /** When the next flush is due: a browser's command waits for the log appends only while some wait. */
+    private long dueAt() {
+        return waitingAppends > 0 ? dueAtNanos : Math.min(dueAtNanos, aloneDueAtNanos);
     }
 
     /** A phone event's log append (with what it stores together): relayed already, written behind. */
@@ -201,21 +206,25 @@ final class GroupCommit {
         return w.kind() == Write.Kind.MESSAGES;
     }
 
+    /**
+     * A browser's command, handed straight to its phone or queued for it: it rides along with the log appends
+     * waiting. At 150 commands a second beside 1,500 phone events, a flush of their own every 2 ms was half the
+     * node's commits (BENCHMARKS.md, 2026-12-05); waiting for the appends' flush costs the browser's send a few
+     * milliseconds more. A command's hand-over to a phone that reconnects does not ride: it runs one command
+     * after another, each waiting for its commit.
+     */
+    private static boolean rides(Write<?> w) {
+        return w.kind() == Write.Kind.OUTBOX_DELIVER || w.kind() == Write.Kind.OUTBOX_ENQUEUE;
+    }
+
     private void flushDue() {
         while (!waiting.isEmpty() && running.size() < settings.maxInFlight()) {
-            long now = System.nanoTime();
-            if (!closing && waitingRows < settings.maxRows() && waitingAppends < settings.behindBatch() && now < dueAtNanos) {
-                armTimer(dueAtNanos);
+            long due = dueAt();
+            if (!closing && waitingRows < settings.maxRows() && waitingAppends < settings.behindBatch() && System.nanoTime() < due) {
+                armTimer(due);
                 return;
             }
-            List<Write<?>> group = take();
-            if (group.isEmpty()) {
-                // Only appends wait, none of them due by the first in line: writes handed over on several threads
-                // enter the queue a little out of the order of their clocks, so the earliest due may stand behind it.
-                armTimer(dueAtNanos);
-                return;
-            }
-            start(group);
+            start(take());
         }
     }
 
@@ -235,23 +244,12 @@ final class GroupCommit {
         });
     }
 
-    /**
-     * The writes of the next flush, oldest first, up to the row bound (a single bigger write goes alone): every
-     * write someone waits on, and the log appends once the oldest of them has waited its own window. Until then
-     * they stay for a flush of their own, even when a command's flush goes now: phone events come far more
-     * often than commands, and a flush every few commands would carry them a handful at a time, each handful a
-     * statement and a device-row update of its own. Appends keep their order among themselves, and nothing a
-     * command writes depends on an append not yet stored. Closing, or at the row bound, everything goes oldest first.
-     */
+    /** The writes of the next flush: every write waiting, oldest first, up to the row bound (a single bigger write goes alone). */
     private List<Write<?>> take() {
-        boolean appendsToo = closing || waitingRows >= settings.maxRows() || appendsDue();
         List<Write<?>> group = new ArrayList<>();
         int rows = 0;
         for (Iterator<Write<?>> it = waiting.iterator(); it.hasNext(); ) {
             Write<?> next = it.next();
-            if (!appendsToo && isBehind(next)) {
-                continue;
-            }
             if (!group.isEmpty() && rows + next.rows() > settings.maxRows()) {
                 break;
             }
@@ -261,11 +259,16 @@ final class GroupCommit {
             waitingAppends -= isBehind(next) ? 1 : 0;
         }
         waitingRows -= rows;
-        dueAtNanos = Long.MAX_VALUE;
-        for (Write<?> w : waiting) {
-            dueAtNanos = Math.min(dueAtNanos, dueAt(w));
-        }
+        recomputeDue();
         return group;
+    }
+
+    private void recomputeDue() {
+        dueAtNanos = Long.MAX_VALUE;
+        aloneDueAtNanos = Long.MAX_VALUE;
+        for (Write<?> w : waiting) {
+            noteDue(w);
+        }
     }
 
     private void start(List<Write<?>> group) {
@@ -289,9 +292,7 @@ final class GroupCommit {
             Write<?> stale = waiting.poll();
             waitingRows -= stale.rows();
             waitingAppends -= isBehind(stale) ? 1 : 0;
-            if (waiting.isEmpty()) {
-                dueAtNanos = Long.MAX_VALUE;
-            }
+            recomputeDue();
             answer(List.of(stale), w -> w.answer(timedOut()));
         }
         List<Write<?>> late = new ArrayList<>();

@@ -45,11 +45,12 @@ public final class PersistenceVerticle extends VerticleBase {
         // One flush in flight: writes commit in the order they were handed over, which a phone's events rely
         // on now that the next one is taken before the last is stored (a status must not overtake its message).
         writes = new GroupCommit(vertx, context, writePool, new GroupCommit.Settings(batching.maxRows(), batching.maxWait(),
-                batching.behindWait(), batching.behindBatch(), 1, PgStore.TIMEOUT), flushes);
+                batching.behindWait(), batching.behindBatch(), batching.commandWait(), 1, PgStore.TIMEOUT), flushes);
         store = new PgStore(readPool, writes);
         LOG.info("Persistence ready on {} ({} connections for the group commit, {} for reads; flushes of up to {} rows, "
-                + "waiting up to {} µs, phone events written behind up to {} µs or {} at a time)", url, forWrites, Math.max(1, size - forWrites),
-                batching.maxRows(), batching.maxWait().toNanos() / 1_000, batching.behindWait().toNanos() / 1_000, batching.behindBatch());
+                + "waiting up to {} µs, phone events written behind up to {} µs or {} at a time, browsers' commands riding with them "
+                + "up to {} µs)", url, forWrites, Math.max(1, size - forWrites), batching.maxRows(), batching.maxWait().toNanos() / 1_000,
+                batching.behindWait().toNanos() / 1_000, batching.behindBatch(), batching.commandWait().toNanos() / 1_000);
         return Future.succeededFuture();
     }
 

@@ -18,7 +18,7 @@ class WriteBehindE2ETest {
     @RegisterExtension
     final FreshRelay relay = FreshRelay.with(c -> c.toBuilder()
             .storeFlush(new RelayConfig.StoreFlush(1_000, RelayConfig.StoreFlush.defaults().maxWait(), WINDOW,
-                    RelayConfig.StoreFlush.defaults().behindBatch())).build());
+                    RelayConfig.StoreFlush.defaults().behindBatch(), RelayConfig.StoreFlush.defaults().commandWait())).build());
 
     @Test
     @DisplayName("the browser gets the event before the phone's ack; a browser resuming before the write landed still gets it; the ack waits for the write")

@@ -75,12 +75,18 @@ class GroupCommitTest {
         return store(vertx, maxRows, maxWait, behindWait, Integer.MAX_VALUE, maxInFlight);
     }
 
-    /** As above, log appends also going once {@code behindBatch} of them wait. */
+    /** As above, log appends also going once {@code behindBatch} of them wait; browsers' commands do not ride with them. */
     private Future<PgStore> store(Vertx vertx, int maxRows, Duration maxWait, Duration behindWait, int behindBatch, int maxInFlight) {
+        return store(vertx, maxRows, maxWait, behindWait, behindBatch, Duration.ZERO, maxInFlight);
+    }
+
+    /** As above, a browser's command waiting up to {@code commandWait} to ride with the log appends waiting. */
+    private Future<PgStore> store(Vertx vertx, int maxRows, Duration maxWait, Duration behindWait, int behindBatch, Duration commandWait,
+                                  int maxInFlight) {
         persistence = vertx.getOrCreateContext();
         return onContext(persistence, () -> {
             commit = new GroupCommit(vertx, persistence, pool,
-                    new GroupCommit.Settings(maxRows, maxWait, behindWait, behindBatch, maxInFlight, PgStore.TIMEOUT),
+                    new GroupCommit.Settings(maxRows, maxWait, behindWait, behindBatch, commandWait, maxInFlight, PgStore.TIMEOUT),
                     metrics::storeFlush);
             return Future.succeededFuture(new PgStore(pool, commit));
         });
@@ -448,40 +454,86 @@ class GroupCommitTest {
     }
 
     @Test
-    @DisplayName("a phone event's log append waits its own window, written behind its relay: a write someone waits on goes after its "
-            + "shorter window without the appends, which keep waiting and then go together, in order, in a flush of their own")
-    void logAppendsWaitBehind(Vertx vertx, VertxTestContext ctx) {
-        Duration behindWindow = Duration.ofMillis(800);
+    @DisplayName("a phone event's log append waits its own window, written behind its relay; a write someone waits on that does not ride "
+            + "(a command's confirmation) goes after its shorter window and takes the appends waiting with it, in order: one flush, one commit")
+    void writeSomeoneWaitsOnTakesTheAppendsAlong(Vertx vertx, VertxTestContext ctx) {
         List<Future<Void>> behind = new ArrayList<>();
         long[] handedOver = new long[1];
-        store(vertx, 1_000, Duration.ZERO, behindWindow, 1).compose(store -> phones(store, "phone-w").compose(held -> {
+        // The appends' window and the commands' ride are longer than the test may run: only the confirmation's window can start the flush.
+        store(vertx, 1_000, Duration.ofMillis(100), FAR, Integer.MAX_VALUE, FAR, 1).compose(store -> phones(store, "phone-w").compose(held -> {
             SequenceHolder w = held.get("phone-w");
             handedOver[0] = System.nanoTime();
             behind.add(store.saveMessagesAndLog("phone-w", messages("w1"), w.next("messages:sync"), "{}"));
             // A conversation list waits as its log entry does: they are one write, answered as the entry is.
             behind.add(store.saveConversationsAndLog("phone-w", conversation("cw"), w.next("conversations:sync"), "{}"));
-            return store.enqueueCommand("phone-w", "k", "send:message", new JsonObject());
-        }).compose(queued -> Future.all(flushes(), strings("SELECT seq FROM device_events"), strings("SELECT key FROM outbox"))
-                .map(db -> {
-                    ctx.verify(() -> {
-                        assertThat(queued).as("the command queued").isTrue();
-                        assertThat(db.<Long>resultAt(0)).as("flushes: the command's alone").isEqualTo(1L);
-                        assertThat(db.<List<String>>resultAt(1)).as("appends stored with the command").isEmpty();
-                        assertThat(db.<List<String>>resultAt(2)).containsExactly("k");
-                        assertThat(behind).as("log appends answered with the command").noneMatch(Future::isComplete);
-                    });
-                    return null;
-                })))
-                .compose(v -> Future.all(behind))
-                .map(v -> Duration.ofNanos(System.nanoTime() - handedOver[0]))
+            return store.confirmCommand("phone-w", "k").compose(v -> Future.all(behind));
+        }).map(v -> Duration.ofNanos(System.nanoTime() - handedOver[0])))
                 .compose(waited -> Future.all(flushes(), strings("SELECT seq, event FROM device_events ORDER BY seq"),
                         strings("SELECT id FROM conversations")).map(db -> List.of(waited, db)))
                 .onComplete(ctx.succeeding(outcome -> ctx.verify(() -> {
-                    assertThat((Duration) outcome.get(0)).as("the appends waited their window").isGreaterThanOrEqualTo(behindWindow);
+                    assertThat((Duration) outcome.get(0)).as("the confirmation's window").isGreaterThanOrEqualTo(Duration.ofMillis(100));
                     CompositeFuture db = (CompositeFuture) outcome.get(1);
-                    assertThat(db.<Long>resultAt(0)).as("flushes: the command's, then the appends' together").isEqualTo(2L);
+                    assertThat(db.<Long>resultAt(0)).as("flushes").isEqualTo(1L);
                     assertThat(db.<List<String>>resultAt(1)).containsExactly("1 messages:sync", "2 conversations:sync");
                     assertThat(db.<List<String>>resultAt(2)).containsExactly("cw");
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("a browser's command rides with the log appends waiting: it goes in their flush once their window has passed, not after "
+            + "its own shorter one")
+    void commandRidesWithTheAppends(Vertx vertx, VertxTestContext ctx) {
+        Duration behindWindow = Duration.ofMillis(600);
+        long[] handedOver = new long[1];
+        store(vertx, 1_000, Duration.ofMillis(50), behindWindow, Integer.MAX_VALUE, FAR, 1).compose(store -> phones(store, "phone-r")
+                .compose(held -> {
+                    handedOver[0] = System.nanoTime();
+                    Future<Void> append = store.saveMessagesAndLog("phone-r", messages("r1"), held.get("phone-r").next("messages:sync"), "{}");
+                    return store.deliverCommand("phone-r", "k", "send:message", new JsonObject(), UUID.randomUUID().toString())
+                            .map(delivery -> List.<Object>of(delivery, Duration.ofNanos(System.nanoTime() - handedOver[0]), append.isComplete()));
+                }))
+                .compose(seen -> flushes().map(flushes -> List.of(seen, flushes)))
+                .onComplete(ctx.succeeding(outcome -> ctx.verify(() -> {
+                    List<?> seen = (List<?>) outcome.get(0);
+                    assertThat(seen.get(0)).isEqualTo(Store.Delivery.DELIVERED);
+                    assertThat((Duration) seen.get(1)).as("the command waited for the appends' window").isGreaterThanOrEqualTo(behindWindow);
+                    assertThat(seen.get(2)).as("the append stored in the same flush").isEqualTo(true);
+                    assertThat(outcome.get(1)).as("flushes").isEqualTo(1L);
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("a browser's command rides with the log appends no longer than its own ride window, and takes them along")
+    void commandRidesNoLongerThanItsWindow(Vertx vertx, VertxTestContext ctx) {
+        Duration ride = Duration.ofMillis(300);
+        long[] handedOver = new long[1];
+        store(vertx, 1_000, Duration.ZERO, FAR, Integer.MAX_VALUE, ride, 1).compose(store -> phones(store, "phone-n").compose(held -> {
+            handedOver[0] = System.nanoTime();
+            Future<Void> append = store.saveMessagesAndLog("phone-n", messages("n1"), held.get("phone-n").next("messages:sync"), "{}");
+            return store.enqueueCommand("phone-n", "k", "send:message", new JsonObject())
+                    .map(queued -> List.<Object>of(Duration.ofNanos(System.nanoTime() - handedOver[0]), append.isComplete()));
+        })).compose(seen -> flushes().map(flushes -> List.of(seen, flushes)))
+                .onComplete(ctx.succeeding(outcome -> ctx.verify(() -> {
+                    List<?> seen = (List<?>) outcome.get(0);
+                    assertThat((Duration) seen.get(0)).as("the ride window").isGreaterThanOrEqualTo(ride);
+                    assertThat(seen.get(1)).as("the append stored in the same flush").isEqualTo(true);
+                    assertThat(outcome.get(1)).as("flushes").isEqualTo(1L);
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("a browser's command with no log append waiting goes after the short window, not its ride window")
+    void commandAloneGoesAfterTheShortWindow(Vertx vertx, VertxTestContext ctx) {
+        // The ride window is longer than the test may run: only the short window can start the flush.
+        store(vertx, 1_000, Duration.ofMillis(100), FAR, Integer.MAX_VALUE, FAR, 1)
+                .compose(store -> devices("phone-a").compose(v -> store.enqueueCommand("phone-a", "k", "send:message", new JsonObject())))
+                .compose(queued -> Future.all(flushes(), strings("SELECT key FROM outbox")))
+                .onComplete(ctx.succeeding(db -> ctx.verify(() -> {
+                    assertThat(db.<Long>resultAt(0)).as("flushes").isEqualTo(1L);
+                    assertThat(db.<List<String>>resultAt(1)).containsExactly("k");
                     ctx.completeNow();
                 })));
     }
