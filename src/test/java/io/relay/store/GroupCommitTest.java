@@ -485,21 +485,14 @@ class GroupCommitTest {
             + "its own shorter one")
     void commandRidesWithTheAppends(Vertx vertx, VertxTestContext ctx) {
         Duration behindWindow = Duration.ofMillis(600);
-        long[] handedOver = new long[1];
-        store(vertx, 1_000, Duration.ofMillis(50), behindWindow, Integer.MAX_VALUE, FAR, 1).compose(store -> phones(store, "phone-r")
-                .compose(held -> {
-                    handedOver[0] = System.nanoTime();
-                    Future<Void> append = store.saveMessagesAndLog("phone-r", messages("r1"), held.get("phone-r").next("messages:sync"), "{}");
-                    return store.deliverCommand("phone-r", "k", "send:message", new JsonObject(), UUID.randomUUID().toString())
-                            .map(delivery -> List.<Object>of(delivery, Duration.ofNanos(System.nanoTime() - handedOver[0]), append.isComplete()));
-                }))
-                .compose(seen -> flushes().map(flushes -> List.of(seen, flushes)))
-                .onComplete(ctx.succeeding(outcome -> ctx.verify(() -> {
-                    List<?> seen = (List<?>) outcome.get(0);
-                    assertThat(seen.get(0)).isEqualTo(Store.Delivery.DELIVERED);
-                    assertThat((Duration) seen.get(1)).as("the command waited for the appends' window").isGreaterThanOrEqualTo(behindWindow);
-                    assertThat(seen.get(2)).as("the append stored in the same flush").isEqualTo(true);
-                    assertThat(outcome.get(1)).as("flushes").isEqualTo(1L);
+        store(vertx, 1_000, Duration.ofMillis(50), behindWindow, Integer.MAX_VALUE, FAR, 1)
+                .compose(store -> appendThenCommand(store, "phone-r",
+                        () -> store.deliverCommand("phone-r", "k", "send:message", new JsonObject(), UUID.randomUUID().toString())))
+                .onComplete(ctx.succeeding(ride -> ctx.verify(() -> {
+                    assertThat(ride.answer()).isEqualTo(Store.Delivery.DELIVERED);
+                    assertThat(ride.waited()).as("the command waited for the appends' window").isGreaterThanOrEqualTo(behindWindow);
+                    assertThat(ride.appendStored()).as("the append stored in the same flush").isTrue();
+                    assertThat(ride.flushes()).as("flushes").isEqualTo(1L);
                     ctx.completeNow();
                 })));
     }
@@ -508,20 +501,28 @@ class GroupCommitTest {
     @DisplayName("a browser's command rides with the log appends no longer than its own ride window, and takes them along")
     void commandRidesNoLongerThanItsWindow(Vertx vertx, VertxTestContext ctx) {
         Duration ride = Duration.ofMillis(300);
-        long[] handedOver = new long[1];
-        store(vertx, 1_000, Duration.ZERO, FAR, Integer.MAX_VALUE, ride, 1).compose(store -> phones(store, "phone-n").compose(held -> {
-            handedOver[0] = System.nanoTime();
-            Future<Void> append = store.saveMessagesAndLog("phone-n", messages("n1"), held.get("phone-n").next("messages:sync"), "{}");
-            return store.enqueueCommand("phone-n", "k", "send:message", new JsonObject())
-                    .map(queued -> List.<Object>of(Duration.ofNanos(System.nanoTime() - handedOver[0]), append.isComplete()));
-        })).compose(seen -> flushes().map(flushes -> List.of(seen, flushes)))
+        store(vertx, 1_000, Duration.ZERO, FAR, Integer.MAX_VALUE, ride, 1)
+                .compose(store -> appendThenCommand(store, "phone-n", () -> store.enqueueCommand("phone-n", "k", "send:message", new JsonObject())))
                 .onComplete(ctx.succeeding(outcome -> ctx.verify(() -> {
-                    List<?> seen = (List<?>) outcome.get(0);
-                    assertThat((Duration) seen.get(0)).as("the ride window").isGreaterThanOrEqualTo(ride);
-                    assertThat(seen.get(1)).as("the append stored in the same flush").isEqualTo(true);
-                    assertThat(outcome.get(1)).as("flushes").isEqualTo(1L);
+                    assertThat(outcome.answer()).as("queued").isEqualTo(true);
+                    assertThat(outcome.waited()).as("the ride window").isGreaterThanOrEqualTo(ride);
+                    assertThat(outcome.appendStored()).as("the append stored in the same flush").isTrue();
+                    assertThat(outcome.flushes()).as("flushes").isEqualTo(1L);
                     ctx.completeNow();
                 })));
+    }
+
+    /** What a command handed over right after a phone event's log append saw: its answer, how long it took, whether the append was stored by then. */
+    private record Ride(Object answer, Duration waited, boolean appendStored, long flushes) {
+    }
+
+    /** Registers {@code phone}, hands over one log append of it and then {@code command}, and reports the command's {@link Ride}. */
+    private Future<Ride> appendThenCommand(Store store, String phone, Supplier<Future<?>> command) {
+        return phones(store, phone).compose(held -> {
+            long handedOver = System.nanoTime();
+            Future<Void> append = store.saveMessagesAndLog(phone, messages(phone + "-1"), held.get(phone).next("messages:sync"), "{}");
+            return command.get().map(answer -> new Ride(answer, Duration.ofNanos(System.nanoTime() - handedOver), append.isComplete(), 0));
+        }).compose(ride -> flushes().map(flushes -> new Ride(ride.answer(), ride.waited(), ride.appendStored(), flushes)));
     }
 
     @Test
