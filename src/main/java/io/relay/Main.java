@@ -15,7 +15,6 @@ import org.slf4j.LoggerFactory;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -100,17 +99,11 @@ public final class Main {
         }
         log.info("relay node draining (at most {} s)", drainSeconds);
         CountDownLatch done = new CountDownLatch(1);
-        AtomicBoolean leaving = new AtomicBoolean(node == null);
-        (node == null ? vertx.close() : node.close().eventually(() -> {
-            leaving.set(true);
-            long started = System.nanoTime();
-            return vertx.close().andThen(ar -> log.info("drain: leaving the cluster and closing Vert.x took {} ms",
-                    (System.nanoTime() - started) / 1_000_000));
-        })).onComplete(ar -> done.countDown());
+        (node == null ? vertx.close() : node.closeAndLeave()).onComplete(ar -> done.countDown());
         try {
             if (!done.await(drainSeconds, TimeUnit.SECONDS)) {
                 log.warn("drain did not finish in {} s (still {}); exiting anyway", drainSeconds,
-                        leaving.get() ? "leaving the cluster and closing Vert.x" : node.drainStep());
+                        node == null ? "closing Vert.x" : node.drainStep());
             } else {
                 log.info("relay node stopped");
             }

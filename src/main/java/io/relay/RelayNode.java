@@ -207,6 +207,11 @@ public final class RelayNode {
                 .onComplete(ar -> ops.close());
     }
 
+    /** {@link #close}, then leaving the cluster by closing Vert.x: the whole drain of a node that stops. */
+    public Future<Void> closeAndLeave() {
+        return close().eventually(() -> step("leaving the cluster and closing Vert.x", vertx::close));
+    }
+
     /**
      * The step of the drain under way, for the line said when the drain runs out of time: a drain that hangs is
      * otherwise silent about which of its steps holds it.

@@ -181,8 +181,7 @@ final class GroupCommit {
             waiting.clear();
             waitingRows = 0;
             waitingAppends = 0;
-            dueAtNanos = Long.MAX_VALUE;
-            aloneDueAtNanos = Long.MAX_VALUE;
+            recomputeDue();
             answer(refused, w -> w.answer(notRunning()));
             return;
         }
@@ -292,9 +291,9 @@ final class GroupCommit {
             Write<?> stale = waiting.poll();
             waitingRows -= stale.rows();
             waitingAppends -= isBehind(stale) ? 1 : 0;
-            recomputeDue();
             answer(List.of(stale), w -> w.answer(timedOut()));
         }
+        recomputeDue();
         List<Write<?>> late = new ArrayList<>();
         for (List<Write<?>> group : running) {
             for (Write<?> w : group) {
