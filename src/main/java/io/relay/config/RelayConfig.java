@@ -175,16 +175,18 @@ public record RelayConfig(
          * 2 ms for writes someone waits on: a commit costs the database about the same whether it carries two
          * writes or fifteen, so the window is what sets the CPU per write; from 1 to 2 ms it cut that by a third
          * for 0.3 ms more median latency (BENCHMARKS.md, 2026-12-03). Phone events are written behind their
-         * relay, which no browser waits for (BENCHMARKS.md, relay first): up to 20 ms or 50 events, whichever
-         * comes first. PostgreSQL's cost per message falls with the events per flush up to about 50 and
-         * hardly after (32.8 µs at 50, 31.8 at 100), while a bigger flush holds up the commands behind it; so
-         * 50 events go at once, and below 2,500 events a second the 20 ms window, which only the phone's ack
-         * waits for, gathers what it can (BENCHMARKS.md, 2026-12-04 night: 6-15 % less CPU per message at
-         * 1,500 msg/s than 10 ms). A browser's command rides with the phone events waiting for up to their own
-         * 20 ms: its own flush was half the node's commits (BENCHMARKS.md, 2026-12-05, fifth session).
+         * relay, which no browser waits for (BENCHMARKS.md, relay first): up to 20 ms or 200 events, whichever
+         * comes first. Below 10,000 events a second the 20 ms window, which only the phone's ack waits for,
+         * gathers what it can (BENCHMARKS.md, 2026-12-04 night: 6-15 % less CPU per message at 1,500 msg/s
+         * than 10 ms). Above it the count sends them: 200 a flush instead of 50 took a sixth off the CPU per
+         * message at 5,000 and 20,000 msg/s (a flush has a cost of its own, its commit among it, and bumps a
+         * device's row once however many of its events it holds); 500 saved little more and made flushes long
+         * enough to show in the relay's p99 (BENCHMARKS.md, 2026-12-05, sixth session). A
+         * browser's command rides with the phone events waiting for up to their own 20 ms: its own flush was
+         * half the node's commits (BENCHMARKS.md, 2026-12-05, fifth session).
          */
         public static StoreFlush defaults() {
-            return new StoreFlush(1_000, Duration.ofNanos(2_000_000), Duration.ofMillis(20), 50, Duration.ofMillis(20));
+            return new StoreFlush(1_000, Duration.ofNanos(2_000_000), Duration.ofMillis(20), 200, Duration.ofMillis(20));
         }
     }
 

@@ -116,12 +116,12 @@ class ConfigLoaderTest {
     }
 
     @Test
-    @DisplayName("the group commit flushes at 1000 rows or after 2000 µs by default, phone events' log appends after 20 ms or 50 at a time, "
+    @DisplayName("the group commit flushes at 1000 rows or after 2000 µs by default, phone events' log appends after 20 ms or 200 at a time, "
             + "browsers' commands riding with them up to 20 ms; STORE_FLUSH_MAX_ROWS, STORE_FLUSH_MICROS, STORE_WRITE_BEHIND_MICROS, "
             + "STORE_WRITE_BEHIND_EVENTS and STORE_COMMAND_WAIT_MICROS change it, 0 µs sends at once")
     void storeFlush() {
         assertThat(ConfigLoader.load(file(), Map.of()).storeFlush())
-                .isEqualTo(new RelayConfig.StoreFlush(1_000, Duration.ofNanos(2_000_000), Duration.ofMillis(20), 50, Duration.ofMillis(20)));
+                .isEqualTo(new RelayConfig.StoreFlush(1_000, Duration.ofNanos(2_000_000), Duration.ofMillis(20), 200, Duration.ofMillis(20)));
         JsonObject custom = file().put("database", new JsonObject().put("flushMaxRows", 50).put("flushMicros", 250).put("writeBehindMicros", 4_000)
                 .put("writeBehindEvents", 20).put("commandWaitMicros", 3_000));
         assertThat(ConfigLoader.load(custom, Map.of()).storeFlush())
@@ -131,7 +131,7 @@ class ConfigLoaderTest {
         assertThat(ConfigLoader.load(custom, Map.of("STORE_WRITE_BEHIND_MICROS", "0")).storeFlush())
                 .as("the log appends' window on its own")
                 .isEqualTo(new RelayConfig.StoreFlush(50, Duration.ofNanos(250_000), Duration.ZERO, 20, Duration.ofNanos(3_000_000)));
-        assertThat(ConfigLoader.load(custom, Map.of("STORE_WRITE_BEHIND_EVENTS", "200")).storeFlush().behindBatch()).isEqualTo(200);
+        assertThat(ConfigLoader.load(custom, Map.of("STORE_WRITE_BEHIND_EVENTS", "120")).storeFlush().behindBatch()).isEqualTo(120);
         assertThatThrownBy(() -> ConfigLoader.load(file(), Map.of("STORE_WRITE_BEHIND_EVENTS", "0")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("STORE_WRITE_BEHIND_EVENTS");
         assertThatThrownBy(() -> ConfigLoader.load(file(), Map.of("STORE_FLUSH_MAX_ROWS", "0")))
