@@ -181,9 +181,9 @@ public record RelayConfig(
          * than 10 ms). Above it the count sends them: 200 a flush instead of 50 took a sixth off the CPU per
          * message at 5,000 and 20,000 msg/s (a flush has a cost of its own, its commit among it, and bumps a
          * device's row once however many of its events it holds); 500 saved little more and made flushes long
-         * enough to show in the relay's p99 (BENCHMARKS.md, 2026-12-05, sixth session). A
-         * browser's command rides with the phone events waiting for up to their own 20 ms: its own flush was
-         * half the node's commits (BENCHMARKS.md, 2026-12-05, fifth session).
+         * enough to show in the relay's p99 (BENCHMARKS.md, 2026-12-05, sixth session). A browser's command
+         * rides with the phone events waiting for up to their own 20 ms: its own flush was half the node's
+         * commits (BENCHMARKS.md, 2026-12-05, fifth session).
          */
         public static StoreFlush defaults() {
             return new StoreFlush(1_000, Duration.ofNanos(2_000_000), Duration.ofMillis(20), 200, Duration.ofMillis(20));
