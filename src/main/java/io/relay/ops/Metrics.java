@@ -3,6 +3,7 @@ package io.relay.ops;
 import io.relay.vocabulary.FailureReason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -85,6 +86,10 @@ public final class Metrics {
                 LATENCY_BUCKETS);
         flushWritesCommitted = flushWrites("committed");
         flushWritesFailed = flushWrites("failed");
+        FunctionCounter.builder("relay.fanout.departed", DepartedConsumerFilter.class, c -> DepartedConsumerFilter.departed())
+                .description("Phone events that reached a node after the last browser of that phone there had left, dropped "
+                        + "(the browsers resume from their last number); per process")
+                .register(registry);
         if (bindJvm) {
             new ClassLoaderMetrics().bindTo(registry);
             new JvmMemoryMetrics().bindTo(registry);

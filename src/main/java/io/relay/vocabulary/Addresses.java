@@ -26,6 +26,11 @@ public final class Addresses {
         return "relay.device." + deviceId + ".web";
     }
 
+    /** Whether {@code address} is one phone's {@link #web(String)} address. */
+    public static boolean isWeb(String address) {
+        return address.length() > "relay.device..web".length() && address.startsWith("relay.device.") && address.endsWith(".web");
+    }
+
     /**
      * Browser sessions a phone (or its owner over REST) just revoked: {@code {deviceId, sessionIds: [..]}}.
      * <em>Published</em>; every node consumes it and disconnects its own sockets of those sessions.
