@@ -6,6 +6,8 @@ package io.relay.vocabulary;
  * <p>Routing is by deviceId: no node owns a user, a node only owns the sockets connected to it.
  */
 public final class Addresses {
+    private static final String DEVICE = "relay.device.";
+    private static final String WEB = ".web";
 
     private Addresses() {
     }
@@ -15,7 +17,7 @@ public final class Addresses {
      * Exactly one consumer: the node holding that phone's socket. Messages are <em>sent</em> here.
      */
     public static String phone(String deviceId) {
-        return "relay.device." + deviceId + ".phone";
+        return DEVICE + deviceId + ".phone";
     }
 
     /**
@@ -23,12 +25,12 @@ public final class Addresses {
      * that device, which fans out to its local sockets. Messages are <em>published</em> here.
      */
     public static String web(String deviceId) {
-        return "relay.device." + deviceId + ".web";
+        return DEVICE + deviceId + WEB;
     }
 
     /** Whether {@code address} is one phone's {@link #web(String)} address. */
     public static boolean isWeb(String address) {
-        return address.length() > "relay.device..web".length() && address.startsWith("relay.device.") && address.endsWith(".web");
+        return address.length() > DEVICE.length() + WEB.length() && address.startsWith(DEVICE) && address.endsWith(WEB);
     }
 
     /**
