@@ -36,8 +36,8 @@ import java.util.function.Consumer;
  * {@link Settings#commandWait} while appends wait to be written, so that it shares their commit, else
  * {@link Settings#maxWait}; {@link Settings#maxWait} for every other write (a command's hand-over, a
  * confirmation); zero: as soon as the writes handed over together are taken in. Whatever starts a flush, it
- * takes every write waiting, oldest first, up to the row bound: each flush is one commit, and commits, not
- * rows, are most of what storing costs (BENCHMARKS.md). No more than
+ * takes every write waiting, oldest first, up to the row bound: each flush is one commit, with a cost of its
+ * own beside its rows' (about 0.6 ms of the database's CPU, BENCHMARKS.md, 2026-12-05). No more than
  * {@link Settings#maxInFlight} flushes run at once: writes arriving meanwhile wait and go out together
  * when one finishes. With one in flight, the appends commit in the order they were handed over, which a
  * phone's pipelined events rely on (a status must not overtake the message it is about), and so do the
