@@ -285,6 +285,9 @@ kit.main(async () => {
     const phoneNumbers = [...new Set(phoneStream.ok().map((s) => s.n))].sort((a, b) => a - b);
     const webNumbers = [...new Set(webStream.ok().map((s) => s.n))].sort((a, b) => a - b);
     const messageIds = phoneNumbers.map((n) => message(n).id);
+    // A write can commit and still be answered as failed (the database went away between its commit and the
+    // answer): the phone's retry then stores the message again. Which ones could have been is the caller's to check.
+    const failedMessageIds = [...new Set(phoneStream.failed().map((s) => message(s.n).id))];
     const tempIds = webNumbers.map((n) => send(n).tempId);
 
     kit.log('the live browser got every acknowledged message, numbered without gaps');
@@ -328,6 +331,7 @@ kit.main(async () => {
     return {
       deviceId,
       messageIds,
+      failedMessageIds,
       tempIds,
       phoneSent: phoneStream.sends.filter((s) => s.attempt === 0).length,
       webSent: webStream.sends.filter((s) => s.attempt === 0).length,
