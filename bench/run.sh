@@ -14,7 +14,8 @@
 # BENCH_JAR (target/relay-bench.jar: the load tool and the forwarder), RELAY_JAVA_OPTS (the relay's JVM options; none
 # by default: on a host of two or more cores the JVM picks G1 itself, the collector the image names).
 # To judge a change, add the system "baseline": the relay built from another commit, BASELINE_JAR=path/to/relay.jar;
-# to judge JVM options, the same jar with BASELINE_JAVA_OPTS (default: RELAY_JAVA_OPTS).
+# to judge JVM options, the same jar with BASELINE_JAVA_OPTS (default: RELAY_JAVA_OPTS); to judge a setting, the
+# same jar with BASELINE_ENV, assignments the baseline alone gets (BASELINE_ENV="STORE_WRITE_BEHIND_MICROS=50000").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,6 +32,7 @@ JAR=${JAR:-target/relay.jar}
 BENCH_JAR=${BENCH_JAR:-target/relay-bench.jar}
 RELAY_JAVA_OPTS=${RELAY_JAVA_OPTS-}
 BASELINE_JAVA_OPTS=${BASELINE_JAVA_OPTS-$RELAY_JAVA_OPTS}
+BASELINE_ENV=${BASELINE_ENV-}
 
 { [ -f "$JAR" ] && [ -f "$BENCH_JAR" ]; } || ./mvnw -q -B -DskipTests package
 [ -d bench/peers/node_modules ] || bench/peers/install.sh
@@ -60,7 +62,7 @@ start_server() {
     relay) SERVER_DATA="$WORK/relay-data-$RANDOM"
       PORT=$port DATA_DIR="$SERVER_DATA" java $RELAY_JAVA_OPTS -jar "$JAR" >"$WORK/$system.log" 2>&1 & ;;
     baseline) SERVER_DATA="$WORK/baseline-data-$RANDOM"
-      PORT=$port DATA_DIR="$SERVER_DATA" java $BASELINE_JAVA_OPTS -jar "${BASELINE_JAR:?set BASELINE_JAR}" >"$WORK/$system.log" 2>&1 & ;;
+      env $BASELINE_ENV PORT=$port DATA_DIR="$SERVER_DATA" java $BASELINE_JAVA_OPTS -jar "${BASELINE_JAR:?set BASELINE_JAR}" >"$WORK/$system.log" 2>&1 & ;;
     forwarder) java -jar "$BENCH_JAR" forwarder --port "$port" >"$WORK/$system.log" 2>&1 & ;;
     node) PORT=$port node bench/peers/server.js >"$WORK/$system.log" 2>&1 & ;;
   esac
