@@ -1,13 +1,15 @@
 -- What the log appends' fence costs PostgreSQL, variant by variant: the group commit's flush statement as it is
 -- (the device rows bumped under their row locks), the rows locked FOR SHARE instead, the rows only read behind
 -- a shared advisory lock per device (the fence of 493d260, reverted), the same with the key columns in the "C"
--- collation, no fence at all, the messages upsert alone, and the floor: the least any design could write for a
+-- collation, no fence at all, the messages upsert alone, the upsert replaced by a look-up of each row followed by
+-- a plain INSERT or UPDATE (split: with the device rows bumped; splitlock: locked FOR SHARE instead), and the
+-- floor: the least any design could write for a
 -- message (one append-only row of text keyed by device and number, "C" collation, one index; no upsert, no
 -- thread index, no JSON check). Run against a relay's database (its tables are copied, with their indexes, into
 -- a schema of its own, fence_cost, dropped and made again by each run of this file):
 --
 --   psql -h 127.0.0.1 -p <port> -U postgres -d relay -f bench/pg/fence-cost.sql
---   for v in none full lock adv adv-c nofence msgonly floor; do
+--   for v in none full lock adv adv-c nofence msgonly split splitlock floor; do
 --     psql ... -c "TRUNCATE fence_cost.xm, fence_cost.xmc, fence_cost.xe, fence_cost.xec, fence_cost.xf" \
 --              -c "SET synchronous_commit = off" -c "CALL fence_cost.run('$v', 1000, 30)"
 --   done
@@ -16,7 +18,7 @@
 -- NOTICE with the wall time and the backend's CPU time (user + system, from /proc/self/stat: Linux, superuser)
 -- per event; "none" only builds the arrays, the part of each figure that is the harness's own. With
 -- synchronous_commit on, each commit's WAL flush is in the backend's CPU time too (when the server runs with
--- fsync on, as the relay's embedded one does). The figures are in BENCHMARKS.md, rounds of 2026-12-05.
+-- fsync on, as the relay's embedded one does). The figures are in BENCHMARKS.md, rounds of 2026-12-05 and 2026-12-06.
 
 DROP SCHEMA IF EXISTS fence_cost CASCADE;
 CREATE SCHEMA fence_cost;
@@ -62,6 +64,21 @@ BEGIN
       fenced AS (SELECT d.device_id, d.seq_epoch FROM fence_cost.xd%1$s d JOIN tops t ON d.device_id = t.device_id AND d.seq_epoch = t.epoch
                  FOR SHARE OF d), $q$, sfx)
       || logged || 'JOIN fenced b ON b.device_id = e.device_id AND b.seq_epoch = e.epoch RETURNING 1) SELECT count(*) FROM fenced';
+  ELSIF kind IN ('split', 'splitlock') THEN -- no upsert: each row looked up once, then plain INSERT or UPDATE
+    sql := format($q$WITH u AS (SELECT * FROM UNNEST($1, $2, $3, $6) AS u(d, id, doc, c)),
+      cls AS (SELECT u.*, m.id IS NOT NULL AS present FROM u LEFT JOIN fence_cost.xm%1$s m ON m.device_id = u.d AND m.id = u.id),
+      inserted AS (INSERT INTO fence_cost.xm%1$s (device_id, id, conversation_id, phone_number, ts, type, status, read, doc, updated_at)
+        SELECT d, id, c, '+15550100', 1733230000000, 'inbox', NULL, false, doc::json, now() FROM cls WHERE NOT present RETURNING 1),
+      updated AS (UPDATE fence_cost.xm%1$s m SET conversation_id = c.c, doc = c.doc::json, updated_at = now()
+        FROM cls c WHERE c.present AND m.device_id = c.d AND m.id = c.id RETURNING 1),
+      ev AS (SELECT * FROM UNNEST($1, $3, $4, $5) AS e(device_id, payload, seq, epoch)), $q$, sfx)
+      || CASE WHEN kind = 'split' THEN format($q$tops AS (SELECT device_id, epoch, max(seq) top FROM ev GROUP BY device_id, epoch),
+      bumped AS (UPDATE fence_cost.xd%1$s d SET last_seq = GREATEST(d.last_seq, t.top) FROM tops t
+                 WHERE d.device_id = t.device_id AND d.seq_epoch = t.epoch RETURNING d.device_id, d.seq_epoch), $q$, sfx)
+      ELSE format($q$tops AS (SELECT DISTINCT device_id, epoch FROM ev),
+      bumped AS (SELECT d.device_id, d.seq_epoch FROM fence_cost.xd%1$s d JOIN tops t ON d.device_id = t.device_id AND d.seq_epoch = t.epoch
+                 FOR SHARE OF d), $q$, sfx) END
+      || logged || 'JOIN bumped b ON b.device_id = e.device_id AND b.seq_epoch = e.epoch RETURNING 1) SELECT count(*) FROM bumped';
   ELSIF kind = 'adv' THEN -- the device rows only read; the loop below takes a shared advisory lock per device first
     sql := head || logged || format($q$WHERE EXISTS (SELECT 1 FROM fence_cost.xd%1$s d WHERE d.device_id = e.device_id AND d.seq_epoch = e.epoch)
       RETURNING 1) SELECT count(*) FROM logged$q$, sfx);
