@@ -65,6 +65,7 @@ BEGIN
                  FOR SHARE OF d), $q$, sfx)
       || logged || 'JOIN fenced b ON b.device_id = e.device_id AND b.seq_epoch = e.epoch RETURNING 1) SELECT count(*) FROM fenced';
   ELSIF kind IN ('split', 'splitlock') THEN -- no upsert: each row looked up once, then plain INSERT or UPDATE
+    -- (every row the loop below makes is new, so only the INSERT runs: what an upsert of a new row is set against)
     sql := format($q$WITH u AS (SELECT * FROM UNNEST($1, $2, $3, $6) AS u(d, id, doc, c)),
       cls AS (SELECT u.*, m.id IS NOT NULL AS present FROM u LEFT JOIN fence_cost.xm%1$s m ON m.device_id = u.d AND m.id = u.id),
       inserted AS (INSERT INTO fence_cost.xm%1$s (device_id, id, conversation_id, phone_number, ts, type, status, read, doc, updated_at)
