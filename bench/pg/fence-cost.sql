@@ -53,33 +53,32 @@ DECLARE t0 timestamptz := clock_timestamp(); c0 bigint := fence_cost.cpu_ticks()
       ev AS (SELECT * FROM UNNEST($1, $3, $4, $5) AS e(device_id, payload, seq, epoch)), $q$, sfx);
   logged text := format($q$logged AS (INSERT INTO fence_cost.xe%1$s (device_id, seq, event, payload)
         SELECT e.device_id, e.seq, 'mobile:messages', e.payload::json FROM ev e $q$, sfx);
-BEGIN
-  IF kind = 'full' THEN -- as the relay's flush statement: the device rows bumped under their row locks
-    sql := head || format($q$tops AS (SELECT device_id, epoch, max(seq) top FROM ev GROUP BY device_id, epoch),
+  -- the fences the variants choose between, each answering as "bumped" the (device, epoch) pairs the log may take
+  bump text := format($q$tops AS (SELECT device_id, epoch, max(seq) top FROM ev GROUP BY device_id, epoch),
       bumped AS (UPDATE fence_cost.xd%1$s d SET last_seq = GREATEST(d.last_seq, t.top) FROM tops t
-                 WHERE d.device_id = t.device_id AND d.seq_epoch = t.epoch RETURNING d.device_id, d.seq_epoch), $q$, sfx)
-      || logged || 'JOIN bumped b ON b.device_id = e.device_id AND b.seq_epoch = e.epoch RETURNING 1) SELECT count(*) FROM bumped';
-  ELSIF kind = 'lock' THEN -- the device rows locked, not updated
-    sql := head || format($q$tops AS (SELECT DISTINCT device_id, epoch FROM ev),
-      fenced AS (SELECT d.device_id, d.seq_epoch FROM fence_cost.xd%1$s d JOIN tops t ON d.device_id = t.device_id AND d.seq_epoch = t.epoch
-                 FOR SHARE OF d), $q$, sfx)
-      || logged || 'JOIN fenced b ON b.device_id = e.device_id AND b.seq_epoch = e.epoch RETURNING 1) SELECT count(*) FROM fenced';
-  ELSIF kind IN ('split', 'splitlock') THEN -- no upsert: each row looked up once, then plain INSERT or UPDATE
-    -- (every row the loop below makes is new, so only the INSERT runs: what an upsert of a new row is set against)
-    sql := format($q$WITH u AS (SELECT * FROM UNNEST($1, $2, $3, $6) AS u(d, id, doc, c)),
+                 WHERE d.device_id = t.device_id AND d.seq_epoch = t.epoch RETURNING d.device_id, d.seq_epoch), $q$, sfx);
+  locked text := format($q$tops AS (SELECT DISTINCT device_id, epoch FROM ev),
+      bumped AS (SELECT d.device_id, d.seq_epoch FROM fence_cost.xd%1$s d JOIN tops t ON d.device_id = t.device_id AND d.seq_epoch = t.epoch
+                 FOR SHARE OF d), $q$, sfx);
+  fenced text := logged || 'JOIN bumped b ON b.device_id = e.device_id AND b.seq_epoch = e.epoch RETURNING 1) SELECT count(*) FROM bumped';
+  -- no upsert: each row looked up once, then a plain INSERT or UPDATE (every row the loop below makes is new, so
+  -- only the INSERT runs: what an upsert of a new row is set against)
+  split text := format($q$WITH u AS (SELECT * FROM UNNEST($1, $2, $3, $6) AS u(d, id, doc, c)),
       cls AS (SELECT u.*, m.id IS NOT NULL AS present FROM u LEFT JOIN fence_cost.xm%1$s m ON m.device_id = u.d AND m.id = u.id),
       inserted AS (INSERT INTO fence_cost.xm%1$s (device_id, id, conversation_id, phone_number, ts, type, status, read, doc, updated_at)
         SELECT d, id, c, '+15550100', 1733230000000, 'inbox', NULL, false, doc::json, now() FROM cls WHERE NOT present RETURNING 1),
       updated AS (UPDATE fence_cost.xm%1$s m SET conversation_id = c.c, doc = c.doc::json, updated_at = now()
         FROM cls c WHERE c.present AND m.device_id = c.d AND m.id = c.id RETURNING 1),
-      ev AS (SELECT * FROM UNNEST($1, $3, $4, $5) AS e(device_id, payload, seq, epoch)), $q$, sfx)
-      || CASE WHEN kind = 'split' THEN format($q$tops AS (SELECT device_id, epoch, max(seq) top FROM ev GROUP BY device_id, epoch),
-      bumped AS (UPDATE fence_cost.xd%1$s d SET last_seq = GREATEST(d.last_seq, t.top) FROM tops t
-                 WHERE d.device_id = t.device_id AND d.seq_epoch = t.epoch RETURNING d.device_id, d.seq_epoch), $q$, sfx)
-      ELSE format($q$tops AS (SELECT DISTINCT device_id, epoch FROM ev),
-      bumped AS (SELECT d.device_id, d.seq_epoch FROM fence_cost.xd%1$s d JOIN tops t ON d.device_id = t.device_id AND d.seq_epoch = t.epoch
-                 FOR SHARE OF d), $q$, sfx) END
-      || logged || 'JOIN bumped b ON b.device_id = e.device_id AND b.seq_epoch = e.epoch RETURNING 1) SELECT count(*) FROM bumped';
+      ev AS (SELECT * FROM UNNEST($1, $3, $4, $5) AS e(device_id, payload, seq, epoch)), $q$, sfx);
+BEGIN
+  IF kind = 'full' THEN -- as the relay's flush statement: the device rows bumped under their row locks
+    sql := head || bump || fenced;
+  ELSIF kind = 'lock' THEN -- the device rows locked, not updated
+    sql := head || locked || fenced;
+  ELSIF kind = 'split' THEN
+    sql := split || bump || fenced;
+  ELSIF kind = 'splitlock' THEN
+    sql := split || locked || fenced;
   ELSIF kind = 'adv' THEN -- the device rows only read; the loop below takes a shared advisory lock per device first
     sql := head || logged || format($q$WHERE EXISTS (SELECT 1 FROM fence_cost.xd%1$s d WHERE d.device_id = e.device_id AND d.seq_epoch = e.epoch)
       RETURNING 1) SELECT count(*) FROM logged$q$, sfx);
