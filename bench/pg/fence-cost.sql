@@ -47,10 +47,11 @@ DECLARE t0 timestamptz := clock_timestamp(); c0 bigint := fence_cost.cpu_ticks()
   ups text := format($q$INSERT INTO fence_cost.xm%1$s (device_id, id, conversation_id, phone_number, ts, type, status, read, doc, updated_at)
         SELECT u.d, u.id, u.c, '+15550100', 1733230000000, 'inbox', NULL, false, u.doc::json, now() FROM UNNEST($1, $2, $3, $6) AS u(d, id, doc, c)
         ON CONFLICT (device_id, id) DO UPDATE SET $q$, sfx);
+  -- the events of a flush, as the statement unnests them
+  events text := 'ev AS (SELECT * FROM UNNEST($1, $3, $4, $5) AS e(device_id, payload, seq, epoch)), ';
   head text := 'WITH upserted AS (' || ups || format($q$conversation_id = EXCLUDED.conversation_id, phone_number = EXCLUDED.phone_number,
           ts = EXCLUDED.ts, type = EXCLUDED.type, status = COALESCE(EXCLUDED.status, xm%1$s.status), read = EXCLUDED.read, doc = EXCLUDED.doc,
-          updated_at = now() RETURNING 1),
-      ev AS (SELECT * FROM UNNEST($1, $3, $4, $5) AS e(device_id, payload, seq, epoch)), $q$, sfx);
+          updated_at = now() RETURNING 1), $q$, sfx) || events;
   logged text := format($q$logged AS (INSERT INTO fence_cost.xe%1$s (device_id, seq, event, payload)
         SELECT e.device_id, e.seq, 'mobile:messages', e.payload::json FROM ev e $q$, sfx);
   -- the fences the variants choose between, each answering as "bumped" the (device, epoch) pairs the log may take
@@ -68,8 +69,7 @@ DECLARE t0 timestamptz := clock_timestamp(); c0 bigint := fence_cost.cpu_ticks()
       inserted AS (INSERT INTO fence_cost.xm%1$s (device_id, id, conversation_id, phone_number, ts, type, status, read, doc, updated_at)
         SELECT d, id, c, '+15550100', 1733230000000, 'inbox', NULL, false, doc::json, now() FROM cls WHERE NOT present RETURNING 1),
       updated AS (UPDATE fence_cost.xm%1$s m SET conversation_id = c.c, doc = c.doc::json, updated_at = now()
-        FROM cls c WHERE c.present AND m.device_id = c.d AND m.id = c.id RETURNING 1),
-      ev AS (SELECT * FROM UNNEST($1, $3, $4, $5) AS e(device_id, payload, seq, epoch)), $q$, sfx);
+        FROM cls c WHERE c.present AND m.device_id = c.d AND m.id = c.id RETURNING 1), $q$, sfx) || events;
 BEGIN
   IF kind = 'full' THEN -- as the relay's flush statement: the device rows bumped under their row locks
     sql := head || bump || fenced;
