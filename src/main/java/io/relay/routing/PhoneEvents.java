@@ -78,8 +78,9 @@ final class PhoneEvents {
                 ? Future.succeededFuture() // this socket already proved it is that phone
                 : credentials.admit(deviceId, client.socket(), payload);
         PhoneSequence kept = deviceId.equals(previous) ? client.phoneSequence() : null;
-        return admitted.compose(issued -> store.upsertDevice(deviceId, name, model)
-                .compose(v -> kept != null ? Future.succeededFuture(kept) : PhoneSequence.takeOver(store, nodeId, deviceId))
+        return admitted.compose(issued -> (kept != null
+                        ? store.upsertDevice(deviceId, name, model).map(v -> kept)
+                        : PhoneSequence.takeOver(store, nodeId, deviceId, name, model))
                 .compose(sequence -> routes.attach(deviceId, client.socket(), commands(client))
                         .map(v -> sequence))
                 .compose(sequence -> {

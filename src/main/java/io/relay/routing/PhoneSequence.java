@@ -46,9 +46,12 @@ final class PhoneSequence {
         this.blockEnd = block.to();
     }
 
-    /** Takes the device's sequence over for a newly registered connection on this node. */
-    static Future<PhoneSequence> takeOver(Store store, String nodeId, String deviceId) {
-        return store.takeOverSeq(deviceId, BLOCK).map(block -> {
+    /**
+     * Takes the device's sequence over for a newly registered connection on this node, recording the device (its
+     * name and model, when given, and that it was seen) in the same write.
+     */
+    static Future<PhoneSequence> takeOver(Store store, String nodeId, String deviceId, String deviceName, String deviceModel) {
+        return store.upsertDeviceTakingOverSeq(deviceId, deviceName, deviceModel, BLOCK).map(block -> {
             if (block.from() > block.stored() + 1) {
                 // A holder that died (or whose writes failed) reserved these and never stored them: no event
                 // has them, and readers of the log step over them (the next event names the one before).

@@ -130,6 +130,13 @@ public interface Store {
     Future<SeqBlock> takeOverSeq(String deviceId, int size);
 
     /**
+     * {@link #upsertDevice} and then {@link #takeOverSeq}, as one atomic write (one round trip, one commit): a phone's
+     * register on a socket that does not hold the device's sequence yet. A device without a row gets one, and the
+     * first block of a sequence that never had a holder.
+     */
+    Future<SeqBlock> upsertDeviceTakingOverSeq(String deviceId, String deviceName, String deviceModel, int size);
+
+    /**
      * Reserves {@code size} more numbers for the holder of {@code epoch}, right after its block: completes
      * with the new block's last number, or fails as {@link io.relay.vocabulary.FailureReason#SUPERSEDED}
      * when the sequence was taken over meanwhile.

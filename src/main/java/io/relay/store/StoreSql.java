@@ -177,6 +177,22 @@ final class StoreSql {
             UPDATE devices SET seq_epoch = seq_epoch + 1, seq_reserved = GREATEST(seq_reserved, last_seq) + $2
             WHERE device_id = $1 RETURNING seq_epoch, last_seq, seq_reserved""";
 
+    /**
+     * UPSERT_DEVICE and TAKE_OVER_SEQ as one statement, under the device row's one lock: what a phone's register does on
+     * a socket that does not hold the sequence yet (one round trip and one commit instead of two each). A new row
+     * starts where a take-over of the columns' defaults leaves it: epoch 1, nothing stored, the block 1..$4.
+     */
+    static final String UPSERT_DEVICE_TAKING_OVER_SEQ = """
+            INSERT INTO devices (device_id, device_name, device_model, created_at, last_seen, seq_epoch, seq_reserved)
+            VALUES ($1, $2, $3, now(), now(), 1, $4)
+            ON CONFLICT (device_id) DO UPDATE SET
+              device_name = COALESCE(EXCLUDED.device_name, devices.device_name),
+              device_model = COALESCE(EXCLUDED.device_model, devices.device_model),
+              last_seen = now(),
+              seq_epoch = devices.seq_epoch + 1,
+              seq_reserved = GREATEST(devices.seq_reserved, devices.last_seq) + $4
+            RETURNING seq_epoch, last_seq, seq_reserved""";
+
     /** The holder of epoch $2 reserves $3 more numbers; no row when the sequence was taken over meanwhile. */
     static final String EXTEND_SEQ = """
             UPDATE devices SET seq_reserved = seq_reserved + $3 WHERE device_id = $1 AND seq_epoch = $2

@@ -63,7 +63,7 @@ class PhoneSequenceTest {
     }
 
     private PhoneSequence takeOver() throws Exception {
-        return on(() -> PhoneSequence.takeOver(store, "n1", PHONE));
+        return on(() -> PhoneSequence.takeOver(store, "n1", PHONE, "Pixel", "Pixel 8"));
     }
 
     /** Hands out {@code n} numbers, storing each event as the relay does. */

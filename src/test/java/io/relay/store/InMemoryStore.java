@@ -372,6 +372,13 @@ public final class InMemoryStore implements Store {
     }
 
     @Override
+    public Future<SeqBlock> upsertDeviceTakingOverSeq(String deviceId, String deviceName, String deviceModel, int size) {
+        return answer(() -> StoreArgs.limit(size, "size")) // refused before anything is written, as one statement is
+                .compose(v -> upsertDevice(deviceId, deviceName, deviceModel))
+                .compose(v -> takeOverSeq(deviceId, size));
+    }
+
+    @Override
     public Future<Long> extendSeq(String deviceId, long epoch, int size) {
         return answer(() -> {
             id(deviceId, "deviceId");

@@ -57,6 +57,23 @@ class StoreContractTest {
             }
         }
 
+        @Test
+        @DisplayName("a register's one write records the device as upsertDevice does: a name or model not given is kept, one given replaces it")
+        void upsertTakingOverRecordsTheDevice() throws Exception {
+            Store store = store();
+            await(store.upsertDeviceTakingOverSeq("named", "Pixel", "Pixel 8", 10));
+            await(store.upsertDeviceTakingOverSeq("named", null, "Pixel 9", 10));
+            try (Connection c = storage.connect();
+                 PreparedStatement read = c.prepareStatement("SELECT device_name, device_model, last_seen IS NOT NULL FROM devices WHERE device_id = ?")) {
+                read.setString(1, "named");
+                try (ResultSet row = read.executeQuery()) {
+                    assertThat(row.next()).isTrue();
+                    assertThat(row.getString(1)).isEqualTo("Pixel");
+                    assertThat(row.getString(2)).isEqualTo("Pixel 9");
+                    assertThat(row.getBoolean(3)).as("last seen").isTrue();
+                }
+            }
+        }
 
         /** How many rows of the device each table with a device_id column holds, by table. */
         private static Map<String, Long> rowsOf(Connection c, String deviceId) throws Exception {
@@ -206,6 +223,22 @@ class StoreContractTest {
                     .isEqualTo(new Store.SeqBlock(2, 3, 11, 20));
             assertThat(refusal(store.takeOverSeq("nobody", 10)).reason()).isEqualTo(FailureReason.INVALID_DATA);
             assertThat(refusal(store.takeOverSeq("d", 0))).hasMessage("size must be an integer from 1 to " + Store.MAX_LOAD);
+        }
+
+        @Test
+        @DisplayName("a register's upsert and takeover in one write: a device without a row gets one and the first block; a known device's "
+                + "sequence is taken over past every number reserved or stored, as takeOverSeq does; a bad size writes nothing")
+        void upsertTakingOver() throws Exception {
+            Store store = store();
+            assertThat(await(store.upsertDeviceTakingOverSeq("d", "Pixel", "Pixel 8", 10))).isEqualTo(new Store.SeqBlock(1, 0, 1, 10));
+            for (long seq = 1; seq <= 3; seq++) {
+                await(store.saveMessagesAndLog("d", new JsonArray(), new Store.LogEntry("messages:sync", 1, seq, seq - 1), "{}"));
+            }
+            assertThat(await(store.upsertDeviceTakingOverSeq("d", null, null, 10))).as("past the whole first block, naming the 3 stored")
+                    .isEqualTo(new Store.SeqBlock(2, 3, 11, 20));
+            assertThat(await(store.takeOverSeq("d", 10))).as("the two kinds of take-over share one sequence").isEqualTo(new Store.SeqBlock(3, 3, 21, 30));
+            assertThat(refusal(store.upsertDeviceTakingOverSeq("e", "Pixel", null, 0))).hasMessage("size must be an integer from 1 to " + Store.MAX_LOAD);
+            assertThat(refusal(store.takeOverSeq("e", 10)).reason()).as("no row was written for the refused one").isEqualTo(FailureReason.INVALID_DATA);
         }
 
         @Test
