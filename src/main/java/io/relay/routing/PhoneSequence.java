@@ -51,7 +51,7 @@ final class PhoneSequence {
      * name and model, when given, and that it was seen) in the same write.
      */
     static Future<PhoneSequence> takeOver(Store store, String nodeId, String deviceId, String deviceName, String deviceModel) {
-        return store.upsertDeviceTakingOverSeq(deviceId, deviceName, deviceModel, BLOCK).map(block -> {
+        return store.takeOverSeq(deviceId, deviceName, deviceModel, BLOCK).map(block -> {
             if (block.from() > block.stored() + 1) {
                 // A holder that died (or whose writes failed) reserved these and never stored them: no event
                 // has them, and readers of the log step over them (the next event names the one before).

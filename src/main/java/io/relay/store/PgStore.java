@@ -5,7 +5,6 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -223,23 +222,12 @@ public final class PgStore implements Store {
     }
 
     @Override
-    public Future<SeqBlock> takeOverSeq(String deviceId, int size) {
+    public Future<SeqBlock> takeOverSeq(String deviceId, String deviceName, String deviceModel, int size) {
         return direct("take-over-seq", () -> pool.preparedQuery(StoreSql.TAKE_OVER_SEQ)
-                .execute(Tuple.of(id(deviceId, "deviceId"), (long) StoreArgs.limit(size, "size")))
-                .map(rows -> StoreRows.first(rows, row -> seqBlock(row, size))
-                        .orElseThrow(() -> new StoreFailures.BadRequest("unknown device"))));
-    }
-
-    @Override
-    public Future<SeqBlock> upsertDeviceTakingOverSeq(String deviceId, String deviceName, String deviceModel, int size) {
-        return direct("upsert-device-take-over-seq", () -> pool.preparedQuery(StoreSql.UPSERT_DEVICE_TAKING_OVER_SEQ)
                 .execute(Tuple.of(id(deviceId, "deviceId"), deviceName, deviceModel, (long) StoreArgs.limit(size, "size")))
-                .map(rows -> StoreRows.first(rows, row -> seqBlock(row, size)).orElseThrow(() -> new IllegalStateException("the upsert answered no row"))));
-    }
-
-    /** The block a take-over answers: its row's epoch, last stored number and the end of the {@code size} reserved. */
-    private static SeqBlock seqBlock(Row row, int size) {
-        return new SeqBlock(row.getLong("seq_epoch"), row.getLong("last_seq"), row.getLong("seq_reserved") - size + 1, row.getLong("seq_reserved"));
+                .map(rows -> StoreRows.first(rows, row -> new SeqBlock(row.getLong("seq_epoch"), row.getLong("last_seq"),
+                                row.getLong("seq_reserved") - size + 1, row.getLong("seq_reserved")))
+                        .orElseThrow(() -> new IllegalStateException("the upsert answered no row"))));
     }
 
     @Override

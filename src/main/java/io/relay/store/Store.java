@@ -123,18 +123,12 @@ public interface Store {
     Future<Void> recordStatusAndLog(String deviceId, String messageId, String status, String settles, LogEntry entry, String payloadJson);
 
     /**
-     * Takes the device's sequence over for the caller: a new epoch, which fences off every earlier holder's
-     * appends from now on, and a block of {@code size} numbers past every number reserved or stored before.
-     * Fails as a bad request when the device has no row.
+     * Takes the device's sequence over for the caller as its phone registers: a new epoch, which fences off every
+     * earlier holder's appends from now on, and a block of {@code size} numbers past every number reserved or stored
+     * before; in the same write (one round trip, one commit) the device is recorded as {@link #upsertDevice} records
+     * it, its row made when it has none.
      */
-    Future<SeqBlock> takeOverSeq(String deviceId, int size);
-
-    /**
-     * {@link #upsertDevice} and then {@link #takeOverSeq}, as one atomic write (one round trip, one commit): a phone's
-     * register on a socket that does not hold the device's sequence yet. A device without a row gets one, and the
-     * first block of a sequence that never had a holder.
-     */
-    Future<SeqBlock> upsertDeviceTakingOverSeq(String deviceId, String deviceName, String deviceModel, int size);
+    Future<SeqBlock> takeOverSeq(String deviceId, String deviceName, String deviceModel, int size);
 
     /**
      * Reserves {@code size} more numbers for the holder of {@code epoch}, right after its block: completes

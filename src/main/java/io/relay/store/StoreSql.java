@@ -71,13 +71,17 @@ final class StoreSql {
             DELETE FROM pairing_tokens WHERE ctid = ANY (ARRAY(
               SELECT ctid FROM pairing_tokens WHERE expires_at < $1 ORDER BY expires_at LIMIT $2))""";
 
+    /** What a register tells of a known device: a name or model given replaces the stored one, and it was seen now. */
+    private static final String DEVICE_SEEN = """
+              device_name = COALESCE(EXCLUDED.device_name, devices.device_name),
+              device_model = COALESCE(EXCLUDED.device_model, devices.device_model),
+              last_seen = now()""";
+
     static final String UPSERT_DEVICE = """
             INSERT INTO devices (device_id, device_name, device_model, created_at, last_seen)
             VALUES ($1, $2, $3, now(), now())
             ON CONFLICT (device_id) DO UPDATE SET
-              device_name = COALESCE(EXCLUDED.device_name, devices.device_name),
-              device_model = COALESCE(EXCLUDED.device_model, devices.device_model),
-              last_seen = now()""";
+            """ + DEVICE_SEEN;
 
     static final String FIND_DEVICE_CREDENTIAL = """
             SELECT secret_hash, secret_bound_at IS NOT NULL AS bound, legacy_noted_at IS NOT NULL AS legacy_noted
@@ -169,28 +173,20 @@ final class StoreSql {
             SELECT device_id, seq_epoch FROM bumped""";
 
     /**
-     * A node takes a phone's sequence over: a new epoch (fencing whoever numbered before) and a block of $2
-     * numbers past everything reserved or stored. Answers the epoch, the highest number stored (the last
-     * event a reader can find: the first number of the block follows it) and the block's end.
+     * A node takes a phone's sequence over as the phone registers: a new epoch (fencing whoever numbered before) and a
+     * block of $4 numbers past everything reserved or stored, in the same statement as the device row's upsert (one
+     * round trip and one commit, under the row's one lock). A new row starts where a take-over of the columns'
+     * defaults leaves it: epoch 1, nothing stored, the block 1..$4. Answers the epoch, the highest number stored (the
+     * last event a reader can find: the first number of the block follows it) and the block's end.
      */
     static final String TAKE_OVER_SEQ = """
-            UPDATE devices SET seq_epoch = seq_epoch + 1, seq_reserved = GREATEST(seq_reserved, last_seq) + $2
-            WHERE device_id = $1 RETURNING seq_epoch, last_seq, seq_reserved""";
-
-    /**
-     * UPSERT_DEVICE and TAKE_OVER_SEQ as one statement, under the device row's one lock: what a phone's register does on
-     * a socket that does not hold the sequence yet (one round trip and one commit instead of two each). A new row
-     * starts where a take-over of the columns' defaults leaves it: epoch 1, nothing stored, the block 1..$4.
-     */
-    static final String UPSERT_DEVICE_TAKING_OVER_SEQ = """
             INSERT INTO devices (device_id, device_name, device_model, created_at, last_seen, seq_epoch, seq_reserved)
             VALUES ($1, $2, $3, now(), now(), 1, $4)
             ON CONFLICT (device_id) DO UPDATE SET
-              device_name = COALESCE(EXCLUDED.device_name, devices.device_name),
-              device_model = COALESCE(EXCLUDED.device_model, devices.device_model),
-              last_seen = now(),
               seq_epoch = devices.seq_epoch + 1,
-              seq_reserved = GREATEST(devices.seq_reserved, devices.last_seq) + $4
+              seq_reserved = GREATEST(devices.seq_reserved, devices.last_seq) + $4,
+            """ + DEVICE_SEEN + """
+
             RETURNING seq_epoch, last_seq, seq_reserved""";
 
     /** The holder of epoch $2 reserves $3 more numbers; no row when the sequence was taken over meanwhile. */

@@ -39,7 +39,7 @@ class CommitDurabilityTest {
             assertThat(commitMode(c, StoreSql.CLAIM_PAIRING_SESSION, token)).as("handing the session out").isEqualTo("off");
             assertThat(setting(c)).as("the next transaction").isEqualTo("on");
             // The take-over's epoch and reserved numbers must outlive a crash: numbers relayed live are never given twice.
-            assertThat(commitMode(c, StoreSql.UPSERT_DEVICE_TAKING_OVER_SEQ, "phone-2", "Pixel", "Pixel 8", 100))
+            assertThat(commitMode(c, StoreSql.TAKE_OVER_SEQ, "phone-2", "Pixel", "Pixel 8", 100))
                     .as("a phone's register: its device row and its sequence taken over").isEqualTo("on");
         }
     }

@@ -141,7 +141,7 @@ class EventLogTest {
         }
         Storage.start(vertx, TestConfigs.forDatabase(url)).compose(storage -> {
             Store store = storage.store();
-            return store.takeOverSeq("old-phone", 10).compose(block -> store.eventsSince("old-phone", 0, 10).map(log -> {
+            return store.takeOverSeq("old-phone", null, null, 10).compose(block -> store.eventsSince("old-phone", 0, 10).map(log -> {
                 ctx.verify(() -> {
                     assertThat(block).isEqualTo(new Store.SeqBlock(1, 2, 3, 12));
                     assertThat(field(log, "seq")).containsExactly(1L, 2L);

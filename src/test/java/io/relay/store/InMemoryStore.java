@@ -358,24 +358,17 @@ public final class InMemoryStore implements Store {
     }
 
     @Override
-    public Future<SeqBlock> takeOverSeq(String deviceId, int size) {
+    public Future<SeqBlock> takeOverSeq(String deviceId, String deviceName, String deviceModel, int size) {
         return answer(() -> {
-            Device device = devices.get(id(deviceId, "deviceId"));
-            StoreArgs.limit(size, "size");
-            if (device == null) {
-                throw new BadRequest("unknown device");
-            }
+            String id = id(deviceId, "deviceId");
+            StoreArgs.limit(size, "size"); // refused before anything is written, as one statement is
+            Device device = devices.computeIfAbsent(id, d -> new Device());
+            device.name = deviceName != null ? deviceName : device.name;
+            device.model = deviceModel != null ? deviceModel : device.model;
             device.seqEpoch++;
             device.seqReserved = Math.max(device.seqReserved, device.lastSeq) + size;
             return new SeqBlock(device.seqEpoch, device.lastSeq, device.seqReserved - size + 1, device.seqReserved);
         });
-    }
-
-    @Override
-    public Future<SeqBlock> upsertDeviceTakingOverSeq(String deviceId, String deviceName, String deviceModel, int size) {
-        return answer(() -> StoreArgs.limit(size, "size")) // refused before anything is written, as one statement is
-                .compose(v -> upsertDevice(deviceId, deviceName, deviceModel))
-                .compose(v -> takeOverSeq(deviceId, size));
     }
 
     @Override

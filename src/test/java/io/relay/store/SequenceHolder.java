@@ -23,7 +23,7 @@ final class SequenceHolder {
 
     /** Takes the device's sequence over, fencing off whoever held it before. */
     static Future<SequenceHolder> takeOver(Store store, String deviceId) {
-        return store.takeOverSeq(deviceId, BLOCK).map(SequenceHolder::new);
+        return store.takeOverSeq(deviceId, null, null, BLOCK).map(SequenceHolder::new);
     }
 
     /** The next event's place in the log. */

@@ -58,11 +58,11 @@ class StoreContractTest {
         }
 
         @Test
-        @DisplayName("a register's one write records the device as upsertDevice does: a name or model not given is kept, one given replaces it")
-        void upsertTakingOverRecordsTheDevice() throws Exception {
+        @DisplayName("a takeover records the device as upsertDevice does: a name or model not given is kept, one given replaces it")
+        void takeOverRecordsTheDevice() throws Exception {
             Store store = store();
-            await(store.upsertDeviceTakingOverSeq("named", "Pixel", "Pixel 8", 10));
-            await(store.upsertDeviceTakingOverSeq("named", null, "Pixel 9", 10));
+            await(store.takeOverSeq("named", "Pixel", "Pixel 8", 10));
+            await(store.takeOverSeq("named", null, "Pixel 9", 10));
             try (Connection c = storage.connect();
                  PreparedStatement read = c.prepareStatement("SELECT device_name, device_model, last_seen IS NOT NULL FROM devices WHERE device_id = ?")) {
                 read.setString(1, "named");
@@ -210,35 +210,20 @@ class StoreContractTest {
         }
 
         @Test
-        @DisplayName("a takeover starts a new epoch with a block past every number reserved or stored: epoch 1 from 1 on a fresh device, "
-                + "the next one past the first block, naming the highest number stored; refused for a device never registered")
+        @DisplayName("a takeover starts a new epoch with a block past every number reserved or stored: epoch 1 from 1 on a device "
+                + "without a row, which it makes, the next one past the first block, naming the highest number stored; a bad size "
+                + "writes nothing")
         void takeOver() throws Exception {
             Store store = store();
-            await(store.upsertDevice("d", null, null));
-            assertThat(await(store.takeOverSeq("d", 10))).isEqualTo(new Store.SeqBlock(1, 0, 1, 10));
+            assertThat(await(store.takeOverSeq("d", "Pixel", "Pixel 8", 10))).isEqualTo(new Store.SeqBlock(1, 0, 1, 10));
             for (long seq = 1; seq <= 3; seq++) {
                 await(store.saveMessagesAndLog("d", new JsonArray(), new Store.LogEntry("messages:sync", 1, seq, seq - 1), "{}"));
             }
-            assertThat(await(store.takeOverSeq("d", 10))).as("past the whole first block, though only 3 of its numbers were stored")
+            assertThat(await(store.takeOverSeq("d", null, null, 10))).as("past the whole first block, though only 3 of its numbers were stored")
                     .isEqualTo(new Store.SeqBlock(2, 3, 11, 20));
-            assertThat(refusal(store.takeOverSeq("nobody", 10)).reason()).isEqualTo(FailureReason.INVALID_DATA);
-            assertThat(refusal(store.takeOverSeq("d", 0))).hasMessage("size must be an integer from 1 to " + Store.MAX_LOAD);
-        }
-
-        @Test
-        @DisplayName("a register's upsert and takeover in one write: a device without a row gets one and the first block; a known device's "
-                + "sequence is taken over past every number reserved or stored, as takeOverSeq does; a bad size writes nothing")
-        void upsertTakingOver() throws Exception {
-            Store store = store();
-            assertThat(await(store.upsertDeviceTakingOverSeq("d", "Pixel", "Pixel 8", 10))).isEqualTo(new Store.SeqBlock(1, 0, 1, 10));
-            for (long seq = 1; seq <= 3; seq++) {
-                await(store.saveMessagesAndLog("d", new JsonArray(), new Store.LogEntry("messages:sync", 1, seq, seq - 1), "{}"));
-            }
-            assertThat(await(store.upsertDeviceTakingOverSeq("d", null, null, 10))).as("past the whole first block, naming the 3 stored")
-                    .isEqualTo(new Store.SeqBlock(2, 3, 11, 20));
-            assertThat(await(store.takeOverSeq("d", 10))).as("the two kinds of take-over share one sequence").isEqualTo(new Store.SeqBlock(3, 3, 21, 30));
-            assertThat(refusal(store.upsertDeviceTakingOverSeq("e", "Pixel", null, 0))).hasMessage("size must be an integer from 1 to " + Store.MAX_LOAD);
-            assertThat(refusal(store.takeOverSeq("e", 10)).reason()).as("no row was written for the refused one").isEqualTo(FailureReason.INVALID_DATA);
+            assertThat(refusal(store.takeOverSeq("e", "Pixel", null, 0))).hasMessage("size must be an integer from 1 to " + Store.MAX_LOAD);
+            assertThat(await(store.takeOverSeq("e", null, null, 10))).as("the refused one wrote no row: this is its first epoch")
+                    .isEqualTo(new Store.SeqBlock(1, 0, 1, 10));
         }
 
         @Test
@@ -286,14 +271,14 @@ class StoreContractTest {
         void extend() throws Exception {
             Store store = store();
             await(store.upsertDevice("d", null, null));
-            Store.SeqBlock first = await(store.takeOverSeq("d", 10));
+            Store.SeqBlock first = await(store.takeOverSeq("d", null, null, 10));
             assertThat(await(store.extendSeq("d", first.epoch(), 5))).isEqualTo(15);
-            Store.SeqBlock second = await(store.takeOverSeq("d", 10));
+            Store.SeqBlock second = await(store.takeOverSeq("d", null, null, 10));
             assertThat(second.from()).as("past the extension").isEqualTo(16);
 
             assertThat(refusal(store.extendSeq("d", first.epoch(), 5)).reason()).isEqualTo(FailureReason.SUPERSEDED);
             assertThat(await(store.extendSeq("d", second.epoch(), 5))).as("right after its block").isEqualTo(second.to() + 5);
-            assertThat(await(store.takeOverSeq("d", 10)).from()).as("past everything reserved").isEqualTo(second.to() + 6);
+            assertThat(await(store.takeOverSeq("d", null, null, 10)).from()).as("past everything reserved").isEqualTo(second.to() + 6);
             assertThat(refusal(store.extendSeq("nobody", 1, 5)).reason()).isEqualTo(FailureReason.SUPERSEDED);
         }
 
@@ -317,7 +302,7 @@ class StoreContractTest {
             assertThat(numbers(await(store.eventsSince("d", 0, 10)))).containsExactly("1 after 0", "2 after 1", "3 after 2", "4 after 3");
 
             await(store.releaseSeq("d", first.epoch(), last.seq()));
-            assertThat(await(store.takeOverSeq("d", 10)).from()).as("past the second holder's block, not after the stale release's number")
+            assertThat(await(store.takeOverSeq("d", null, null, 10)).from()).as("past the second holder's block, not after the stale release's number")
                     .isEqualTo(second.block().to() + 1);
         }
 
@@ -369,7 +354,7 @@ class StoreContractTest {
             await(store.forgetDevice("gone"));
             await(store.forgetDevice("gone"));
             assertThat(await(store.issueDeviceSecret("gone", hash("again")))).isTrue();
-            assertThat(await(store.takeOverSeq("gone", 10))).isEqualTo(new Store.SeqBlock(1, 0, 1, 10));
+            assertThat(await(store.takeOverSeq("gone", null, null, 10))).isEqualTo(new Store.SeqBlock(1, 0, 1, 10));
         }
 
         @Test
