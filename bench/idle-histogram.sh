@@ -19,8 +19,7 @@ TOP=${TOP:-40}
 OUT=${OUT:-$(mktemp -d)}
 mkdir -p "$OUT"
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-export PAIRING_RATE_PER_MINUTE=0 MAX_CONNECTIONS_PER_IP=0 SOCKET_EVENTS_PER_SECOND=1000000 SOCKET_EVENT_BURST=1000000 \
-  IDENTIFY_TIMEOUT_SECONDS=0
+. bench/load-limits.sh
 
 DATA=$(mktemp -d)
 PORT=$PORT HOST=127.0.0.1 DATA_DIR="$DATA" java -jar "$JAR" >"$OUT/server.log" 2>&1 &

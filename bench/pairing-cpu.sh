@@ -11,8 +11,7 @@ cd "$(dirname "$0")/.."
 SYSTEM=$1 LABEL=${2:-$1} PORT=${PORT:-3400}
 BENCH_JAR=${BENCH_JAR:-target/relay-bench.jar}
 DATA=$(mktemp -d)
-export PAIRING_RATE_PER_MINUTE=0 MAX_CONNECTIONS_PER_IP=0 SOCKET_EVENTS_PER_SECOND=1000000 SOCKET_EVENT_BURST=1000000 \
-  IDENTIFY_TIMEOUT_SECONDS=0 # as bench/run.sh: the whole load comes from one address
+. bench/load-limits.sh # as bench/run.sh: the whole load comes from one address
 case $SYSTEM in
   node) PORT=$PORT node bench/peers/server.js >"$DATA/server.log" 2>&1 & ;;
   relay) PORT=$PORT DATA_DIR="$DATA" java ${JAVA_OPTS:-} -jar target/relay.jar >"$DATA/server.log" 2>&1 & ;;

@@ -49,11 +49,8 @@ port_of() { case $1 in relay) echo "$PORT_BASE" ;; forwarder) echo $((PORT_BASE 
   baseline) echo $((PORT_BASE + 300)) ;; esac; }
 mode_of() { [ "$1" = forwarder ] && echo forwarder || echo socketio; }
 
-# The whole load comes from one address and its phones send far more than an app does, so the relay's
-# per-IP and per-connection abuse limits are lifted, as behind a load balancer that does its own; the
-# memory runs' idle connections never identify, so the relay must not close them.
-export PAIRING_RATE_PER_MINUTE=0 MAX_CONNECTIONS_PER_IP=0 SOCKET_EVENTS_PER_SECOND=1000000 SOCKET_EVENT_BURST=1000000 \
-  IDENTIFY_TIMEOUT_SECONDS=0
+# The relay's abuse limits lifted: one address sends the whole load.
+. bench/load-limits.sh
 
 start_server() {
   local system=$1 port

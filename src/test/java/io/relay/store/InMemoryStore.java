@@ -162,9 +162,7 @@ public final class InMemoryStore implements Store {
     @Override
     public Future<Void> upsertDevice(String deviceId, String deviceName, String deviceModel) {
         return answer(() -> {
-            Device device = devices.computeIfAbsent(id(deviceId, "deviceId"), d -> new Device());
-            device.name = deviceName != null ? deviceName : device.name;
-            device.model = deviceModel != null ? deviceModel : device.model;
+            seen(id(deviceId, "deviceId"), deviceName, deviceModel);
             return null;
         });
     }
@@ -362,13 +360,19 @@ public final class InMemoryStore implements Store {
         return answer(() -> {
             String id = id(deviceId, "deviceId");
             StoreArgs.limit(size, "size"); // refused before anything is written, as one statement is
-            Device device = devices.computeIfAbsent(id, d -> new Device());
-            device.name = deviceName != null ? deviceName : device.name;
-            device.model = deviceModel != null ? deviceModel : device.model;
+            Device device = seen(id, deviceName, deviceModel);
             device.seqEpoch++;
             device.seqReserved = Math.max(device.seqReserved, device.lastSeq) + size;
             return new SeqBlock(device.seqEpoch, device.lastSeq, device.seqReserved - size + 1, device.seqReserved);
         });
+    }
+
+    /** The device's row, made when it has none, with a name or model given replacing the stored one (as UPSERT_DEVICE). */
+    private Device seen(String deviceId, String deviceName, String deviceModel) {
+        Device device = devices.computeIfAbsent(deviceId, d -> new Device());
+        device.name = deviceName != null ? deviceName : device.name;
+        device.model = deviceModel != null ? deviceModel : device.model;
+        return device;
     }
 
     @Override
