@@ -230,9 +230,9 @@ final class StoreSql {
     // recorded for it when that row has none (a re-sent message without "status" keeps the one reported
     // earlier). A thread is ranked by its newest row, replaced or not (a message re-sent keeps its thread and
     // time; only one that moved would rank its old thread, which then shows none of it). Each thread's messages
-    // are read off messages_device_thread_ts_idx, already in order, skipping replaced rows, until $3 are found: "=" and "IS NULL" can walk that index, "IS NOT DISTINCT FROM" cannot
-    // (PostgreSQL would read every message of the device once per thread), hence the two arms, of which only
-    // one runs per thread.
+    // are read off messages_device_thread_ts_idx, already in order, skipping replaced rows, until $3 are found:
+    // "=" and "IS NULL" can walk that index, "IS NOT DISTINCT FROM" cannot (PostgreSQL would read every message
+    // of the device once per thread), hence the two arms, of which only one runs per thread.
     static final String LOAD_THREADS = """
             WITH threads AS (
               SELECT COALESCE(conversation_id, phone_number) AS thread, max(ts) AS last_ts
