@@ -20,11 +20,7 @@
 DROP SCHEMA IF EXISTS append_cost CASCADE;
 CREATE SCHEMA append_cost;
 SET search_path = append_cost, public;
--- messages as V12 left it (written out: a database past V13 holds the new shape)
-CREATE TABLE xm (device_id text COLLATE "C" NOT NULL, id text COLLATE "C" NOT NULL, conversation_id text COLLATE "C",
-  phone_number text COLLATE "C", ts bigint, type text, status text, read boolean, doc json NOT NULL,
-  updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (device_id, id));
-CREATE INDEX ON xm (device_id, (COALESCE(conversation_id, phone_number)), ts DESC NULLS LAST, id DESC);
+\ir v12-messages.sql
 CREATE TABLE xe (LIKE public.device_events INCLUDING ALL);
 CREATE TABLE xd (LIKE public.devices INCLUDING ALL);
 CREATE TABLE xo (LIKE xm INCLUDING ALL);

@@ -23,11 +23,7 @@
 DROP SCHEMA IF EXISTS fence_cost CASCADE;
 CREATE SCHEMA fence_cost;
 SET search_path = fence_cost, public;
--- messages as V12 left it, written out (a database past V13 keeps a message's rows by event, not upserted by id)
-CREATE TABLE xm (device_id text COLLATE "C" NOT NULL, id text COLLATE "C" NOT NULL, conversation_id text COLLATE "C",
-  phone_number text COLLATE "C", ts bigint, type text, status text, read boolean, doc json NOT NULL,
-  updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (device_id, id));
-CREATE INDEX ON xm (device_id, (COALESCE(conversation_id, phone_number)), ts DESC NULLS LAST, id DESC);
+\ir v12-messages.sql
 CREATE TABLE xe (LIKE public.device_events INCLUDING ALL);
 CREATE TABLE xd (LIKE public.devices INCLUDING ALL);
 CREATE TABLE xmc (LIKE xm INCLUDING ALL);
