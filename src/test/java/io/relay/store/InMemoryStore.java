@@ -260,26 +260,24 @@ public final class InMemoryStore implements Store {
     public Future<Void> saveMessagesAndLog(String deviceId, JsonArray batch, LogEntry entry, String payloadJson) {
         return answer(() -> {
             id(deviceId, "deviceId");
-            List<DocumentBatches.Item> items = DocumentBatches.messageItems(StoreArgs.batch(batch, "messages"), null);
+            StoreArgs.batch(batch, "messages");
             logged(entry);
             JsonObject payload = new JsonObject(StoreArgs.payload(payloadJson));
             refuseNumberTaken(deviceId, entry);
-            refuseSuperseded(deviceId, entry); // the rows are the log's entry (V13): a fenced event stores nothing
-            upsertMessages(deviceId, items);
+            upsertMessages(deviceId, batch);
             log(deviceId, entry, payload);
             return null;
         });
     }
 
-    private void upsertMessages(String deviceId, List<DocumentBatches.Item> items) {
+    private void upsertMessages(String deviceId, JsonArray batch) {
         Map<String, Message> stored = messages.computeIfAbsent(deviceId, d -> new LinkedHashMap<>());
-        for (DocumentBatches.Item item : items) {
-            Object[] c = item.columns();
+        DocumentBatches.messageRows(batch, null).forEach((id, c) -> {
             String thread = c[0] != null ? (String) c[0] : (String) c[1];
-            Message before = stored.get(item.id());
+            Message before = stored.get(id);
             String status = c[4] != null ? (String) c[4] : before == null ? null : before.status;
-            stored.put(item.id(), new Message(thread, (Long) c[2], status, (String) c[6]));
-        }
+            stored.put(id, new Message(thread, (Long) c[2], status, (String) c[6]));
+        });
     }
 
     /** The checks PgStore makes on an entry, in its words. */
@@ -301,12 +299,6 @@ public final class InMemoryStore implements Store {
         }
     }
 
-    private void refuseSuperseded(String deviceId, LogEntry entry) {
-        if (!holds(deviceId, entry.epoch())) {
-            throw new StoreFailures.Superseded("not logged: the phone's sequence was taken over by a newer connection (or the device is unknown)");
-        }
-    }
-
     private boolean holds(String deviceId, long epoch) {
         Device device = devices.get(deviceId);
         return device != null && device.seqEpoch == epoch;
@@ -314,11 +306,12 @@ public final class InMemoryStore implements Store {
 
     /**
      * Appends to the device's log under the entry's number, if its epoch is still the device's; called after
-     * the rest of the write is stored, which stays stored either way, as in PgStore's one statement (but for
-     * messages: their rows are the entry, and saveMessagesAndLog refuses a fenced one first).
+     * the rest of the write is stored, which stays stored either way, as in PgStore's one statement.
      */
     private void log(String deviceId, LogEntry entry, JsonObject payload) {
-        refuseSuperseded(deviceId, entry);
+        if (!holds(deviceId, entry.epoch())) {
+            throw new StoreFailures.Superseded("not logged: the phone's sequence was taken over by a newer connection (or the device is unknown)");
+        }
         Device device = devices.get(deviceId);
         device.lastSeq = Math.max(device.lastSeq, entry.seq());
         events.computeIfAbsent(deviceId, d -> new TreeMap<>()).put(entry.seq(), new JsonObject().put("seq", entry.seq())
