@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Group commit for every write of the node (messages, event-log appends, conversations, statuses, outbox),
@@ -141,14 +142,15 @@ final class GroupCommit {
 
     /**
      * Flushes what waits without waiting for more, and completes once no flush runs and {@code othersIdle}
-     * (the store's reads) holds, or after {@code drain}. From then on every write fails as "storage not
-     * running". Called on the context.
+     * (the store's reads) holds, or after {@code drain}, saying what it gave up on ({@code othersInFlight} names
+     * the others); true if everything finished. From then on every write fails as "storage not running". Called
+     * on the context.
      */
-    Future<Void> close(Duration drain, BooleanSupplier othersIdle) {
+    Future<Boolean> close(Duration drain, BooleanSupplier othersIdle, Supplier<String> othersInFlight) {
         closing = true;
         takeIn();
-        Promise<Void> idle = Promise.promise();
-        awaitIdle(idle, System.nanoTime() + drain.toNanos(), othersIdle);
+        Promise<Boolean> idle = Promise.promise();
+        awaitIdle(idle, System.nanoTime(), drain.toNanos(), othersIdle, othersInFlight);
         return idle.future().onComplete(ar -> {
             closed = true;
             vertx.cancelTimer(sweeper);
@@ -156,15 +158,20 @@ final class GroupCommit {
         });
     }
 
-    private void awaitIdle(Promise<Void> idle, long deadlineNanos, BooleanSupplier othersIdle) {
+    private void awaitIdle(Promise<Boolean> idle, long startedNanos, long drainNanos, BooleanSupplier othersIdle, Supplier<String> othersInFlight) {
         boolean idleNow = waiting.isEmpty() && handedOver.isEmpty() && running.isEmpty() && othersIdle.getAsBoolean();
-        if (idleNow || System.nanoTime() > deadlineNanos) {
+        long now = System.nanoTime();
+        if (idleNow || now - startedNanos > drainNanos) {
             if (!idleNow) {
-                LOG.warn("closing storage with {} write(s) waiting and {} flush(es) running", waiting.size() + handedOver.size(), running.size());
+                long oldest = running.stream().flatMap(List::stream).mapToLong(w -> w.queuedAtNanos).min().orElse(now);
+                String others = othersInFlight.get();
+                LOG.warn("closing storage after {} ms with {} write(s) waiting, {} flush(es) running (the oldest write handed over {} ms ago){}",
+                        (now - startedNanos) / 1_000_000, waiting.size() + handedOver.size(), running.size(), (now - oldest) / 1_000_000,
+                        others.isEmpty() ? "" : " and reads or direct writes running: " + others);
             }
-            idle.complete();
+            idle.complete(idleNow);
         } else {
-            vertx.setTimer(20, id -> awaitIdle(idle, deadlineNanos, othersIdle));
+            vertx.setTimer(20, id -> awaitIdle(idle, startedNanos, drainNanos, othersIdle, othersInFlight));
         }
     }
 

@@ -5,10 +5,15 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.PgConnection;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Owns the PostgreSQL pools and the node's write batching: the {@link GroupCommit} runs on this verticle's
@@ -17,6 +22,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class PersistenceVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(PersistenceVerticle.class);
+
+    private static final String WRITES = "writes";
+    private static final String READS = "reads";
+    /** Its own sessions' statements that are running (or waiting on a lock), cancelled by a node whose drain gave up on them. */
+    private static final String CANCEL_STATEMENTS = """
+            SELECT count(pg_cancel_backend(pid)) FROM pg_stat_activity
+            WHERE application_name = ANY($1) AND state = 'active' AND pid <> pg_backend_pid()""";
+    private static final Duration CANCEL_TIMEOUT = Duration.ofSeconds(1);
 
     private final RelayConfig config;
     private final DatabaseUrl url;
@@ -57,7 +70,7 @@ public final class PersistenceVerticle extends VerticleBase {
     private Pool pool(int size, boolean forWrites) {
         return PgBuilder.pool()
                 .with(new PoolOptions().setMaxSize(size))
-                .connectingTo(connectOptions(url, forWrites))
+                .connectingTo(connectOptions(url, config.nodeId(), forWrites))
                 .using(vertx)
                 .build();
     }
@@ -75,13 +88,27 @@ public final class PersistenceVerticle extends VerticleBase {
      * by key, so they are told never to prefer a sequential scan ({@code enable_seqscan=off} only prices one
      * out: a statement with no index to use still gets one).
      */
-    static PgConnectOptions connectOptions(DatabaseUrl url, boolean forWrites) {
+    static PgConnectOptions connectOptions(DatabaseUrl url, String nodeId, boolean forWrites) {
         PgConnectOptions options = url.pgConnectOptions();
+        // pg_stat_activity and the server's log then say which node and which pool a session is (a statement that
+        // hangs, a lock held), instead of the driver's name for every session of every node.
+        options.addProperty("application_name", applicationName(nodeId, forWrites ? WRITES : READS));
         if (forWrites) {
             options.addProperty("plan_cache_mode", "force_generic_plan");
             options.addProperty("enable_seqscan", "off");
         }
         return options;
+    }
+
+    /** "relay n1 writes": the node and what the session is for, within PostgreSQL's 63 bytes (the node's name is cut, not the rest). */
+    static String applicationName(String nodeId, String purpose) {
+        int room = 63 - "relay ".length() - purpose.length() - 1;
+        return "relay " + (nodeId.length() > room ? nodeId.substring(0, room) : nodeId) + " " + purpose;
+    }
+
+    /** The part of a node's drain that storage may spend waiting for its writes in flight: four fifths. */
+    static Duration storageShareOf(Duration drain) {
+        return drain.multipliedBy(4).dividedBy(5);
     }
 
     /** The store; set once started. */
@@ -94,8 +121,31 @@ public final class PersistenceVerticle extends VerticleBase {
         if (writes == null) {
             return Future.succeededFuture();
         }
-        // A draining node's last writes were acknowledged to nobody yet: let them commit first.
-        return writes.close(config.drain(), store::directIdle)
-                .eventually(() -> Future.join(writePool.close(), readPool.close()));
+        // A draining node's last writes were acknowledged to nobody yet: let them commit first, within a part of
+        // the drain that leaves the rest of it (closing the pools, leaving the cluster) time to run: waiting the
+        // whole drain on a statement that hangs would end the process with the node still a cluster member.
+        long started = System.nanoTime();
+        return writes.close(storageShareOf(config.drain()), store::directIdle, store::directInFlight)
+                .compose(finished -> finished ? Future.succeededFuture() : cancelStatementsLeft())
+                .eventually(() -> Future.join(writePool.close(), readPool.close()))
+                .andThen(ar -> LOG.info("storage closed in {} ms", (System.nanoTime() - started) / 1_000_000));
+    }
+
+    /**
+     * The statements this node still runs once its share of the drain is spent (one waiting on a lock, a database
+     * that stopped answering) are cancelled, over a session of their own: a pool closes a session only once its
+     * statement has answered, so one that hangs would hold the drain to its end, and its session would apply the
+     * statement whenever the lock came free, long after the node had gone. Found by the sessions' names, which
+     * carry the node's (unique in the cluster).
+     */
+    private Future<Void> cancelStatementsLeft() {
+        PgConnectOptions options = url.pgConnectOptions().addProperty("application_name", applicationName(config.nodeId(), "drain"));
+        String[] sessions = {applicationName(config.nodeId(), WRITES), applicationName(config.nodeId(), READS)};
+        return PgConnection.connect(vertx, options)
+                .compose(session -> session.preparedQuery(CANCEL_STATEMENTS).execute(Tuple.of(sessions)).eventually(session::close))
+                .timeout(CANCEL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .onSuccess(rows -> LOG.warn("cancelled {} statement(s) of this node still running on the database", rows.iterator().next().getLong(0)))
+                .onFailure(e -> LOG.warn("could not cancel the statements of this node still running: {}", e.getMessage()))
+                .<Void>mapEmpty().otherwiseEmpty();
     }
 }

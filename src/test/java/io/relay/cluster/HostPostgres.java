@@ -72,7 +72,11 @@ final class HostPostgres {
         // setpriv execs in place (runuser would stay as a parent), so the handle is the postmaster itself.
         process = ChildProcesses.start(new ProcessBuilder(hosts.on(host, asPostgres(List.of(bin.resolve("postgres").toString(),
                 "-D", data.toString(), "-p", String.valueOf(PORT), "-c", "listen_addresses=" + hosts.address(host),
-                "-c", "unix_socket_directories=" + dir, "-c", "synchronous_commit=on", "-c", "max_connections=200"))))
+                "-c", "unix_socket_directories=" + dir, "-c", "synchronous_commit=on", "-c", "max_connections=200",
+                // What a run that hangs on the database needs in its log: a wait for a lock past a second, a statement
+                // past two, and who ran it (the relay names each node's connections).
+                "-c", "log_lock_waits=on", "-c", "deadlock_timeout=1s", "-c", "log_min_duration_statement=2000",
+                "-c", "log_line_prefix=%m [%p] %a "))))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())));
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();

@@ -164,7 +164,7 @@ class HotPathIndexesTest {
             // The group commit's session settings, as its pool opens its connections.
             DatabaseUrl url = DatabaseUrl.parse(storage.databaseUrl());
             try (PreparedStatement set = c.prepareStatement("SELECT set_config(?, ?, false)")) {
-                for (var setting : PersistenceVerticle.connectOptions(url, true).getProperties().entrySet()) {
+                for (var setting : PersistenceVerticle.connectOptions(url, "n1", true).getProperties().entrySet()) {
                     set.setString(1, setting.getKey());
                     set.setString(2, setting.getValue());
                     set.execute();

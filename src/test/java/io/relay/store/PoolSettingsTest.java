@@ -29,9 +29,28 @@ class PoolSettingsTest {
                 })));
     }
 
+    @Test
+    @DisplayName("each session names its node and pool to the server (pg_stat_activity, the server's log), cut to PostgreSQL's 63 bytes")
+    void applicationName(Vertx vertx, VertxTestContext ctx) {
+        DatabaseUrl url = DatabaseUrl.parse(TestDatabase.freshDatabaseUrl());
+        String longNode = "relay-7f9c6d8b5-" + "x".repeat(60);
+        Future.all(show(vertx, url, "relay-0", true, "application_name"), show(vertx, url, "relay-0", false, "application_name"),
+                        show(vertx, url, longNode, false, "application_name"))
+                .onComplete(ctx.succeeding(names -> ctx.verify(() -> {
+                    assertThat(names.<String>resultAt(0)).isEqualTo("relay relay-0 writes");
+                    assertThat(names.<String>resultAt(1)).isEqualTo("relay relay-0 reads");
+                    assertThat(names.<String>resultAt(2)).hasSize(63).startsWith("relay relay-7f9c6d8b5-xxx").endsWith("x reads");
+                    ctx.completeNow();
+                })));
+    }
+
     private static Future<String> planCacheMode(Vertx vertx, DatabaseUrl url, boolean forWrites) {
-        Pool pool = PgBuilder.pool().connectingTo(PersistenceVerticle.connectOptions(url, forWrites)).using(vertx).build();
-        return pool.query("SHOW plan_cache_mode").execute()
+        return show(vertx, url, "n1", forWrites, "plan_cache_mode");
+    }
+
+    private static Future<String> show(Vertx vertx, DatabaseUrl url, String nodeId, boolean forWrites, String setting) {
+        Pool pool = PgBuilder.pool().connectingTo(PersistenceVerticle.connectOptions(url, nodeId, forWrites)).using(vertx).build();
+        return pool.query("SHOW " + setting).execute()
                 .map(rows -> rows.iterator().next().getString(0))
                 .eventually(pool::close);
     }

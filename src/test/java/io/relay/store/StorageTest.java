@@ -1,7 +1,9 @@
 package io.relay.store;
 
+import io.relay.LogCapture;
 import io.relay.TestConfigs;
 import io.relay.vocabulary.FailureReason;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -14,9 +16,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 @ExtendWith(VertxExtension.class)
 class StorageTest {
@@ -128,5 +136,44 @@ class StorageTest {
                     assertThat(stored.get(0)).hasSize(2_000);
                     ctx.completeNow();
                 })));
+    }
+
+    @Test
+    @DisplayName("closing storage gives up on a statement that does not answer within its share of the drain (four fifths of "
+            + "DRAIN_SECONDS), names it in the log, and fails it, so a draining node still leaves the cluster in time")
+    void closeGivesUpOnAHungStatement() throws Exception {
+        String url = TestDatabase.freshDatabaseUrl();
+        var config = TestConfigs.forDatabase(url).toBuilder().drain(Duration.ofSeconds(10)).build();
+        Vertx vertx = Vertx.vertx();
+        try (LogCapture logs = new LogCapture()) {
+            Storage storage = await(Storage.start(vertx, config));
+            Store store = storage.store();
+            await(store.upsertDevice("held-phone", null, null));
+            Store.SeqBlock block = await(store.takeOverSeq("held-phone", null, null, SequenceHolder.BLOCK));
+            DatabaseUrl db = DatabaseUrl.parse(url);
+            try (Connection holder = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password().isEmpty() ? null : db.password())) {
+                // Another session holds the phone's row: the release (a best-effort direct statement) waits on it.
+                holder.setAutoCommit(false);
+                holder.createStatement().execute("SELECT 1 FROM devices WHERE device_id = 'held-phone' FOR UPDATE");
+                CompletableFuture<Void> release = store.releaseSeq("held-phone", block.epoch(), block.from()).toCompletionStage().toCompletableFuture();
+                long started = System.nanoTime();
+                await(storage.close());
+                long tookMillis = (System.nanoTime() - started) / 1_000_000;
+
+                assertThat(tookMillis).as("storage waits its share of the drain, not the whole of it nor the store's own timeout")
+                        .isBetween(PersistenceVerticle.storageShareOf(config.drain()).toMillis(), config.drain().toMillis() - 500);
+                assertThatThrownBy(() -> release.get(5, TimeUnit.SECONDS)).cause().isInstanceOf(StoreException.class)
+                        .satisfies(e -> assertThat(((StoreException) e).reason()).isEqualTo(FailureReason.STORAGE_UNAVAILABLE));
+                assertThat(logs.lines()).anySatisfy(line -> assertThat(line).startsWith("closing storage after")
+                        .contains("0 write(s) waiting, 0 flush(es) running").contains("running: release-seq for "));
+                assertThat(logs.lines()).contains("cancelled 1 statement(s) of this node still running on the database");
+            }
+        } finally {
+            await(vertx.close());
+        }
+    }
+
+    private static <T> T await(Future<T> future) throws Exception {
+        return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 }
