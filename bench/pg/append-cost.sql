@@ -1,11 +1,10 @@
--- What storing a phone's message costs PostgreSQL, by the shape of the flush statement: as it is (the
+-- What storing a phone's message costs PostgreSQL, by the shape of the flush statement: as it was before V13 (the
 -- messages upserted by id, the event's payload appended to device_events, the device rows bumped), the same with
 -- text columns instead of json (no second JSON check), the upsert carrying the event's number and no log row
--- ("once"), and the eleventh session's change (measured, not landed): each message a row appended under its event's
--- number and place, which is the log's entry ("append": the primary key and the thread index; "append3": and the
--- index of a message's rows by id, as that change built it). Every variant fences by the device rows' bump. Run
--- against a relay's database (its tables are copied, with their indexes, into a schema of its own, append_cost,
--- dropped and made again by each run of this file; its \ir reads v12-messages.sql beside it):
+-- ("once"), and V13's: each message a row appended under its event's number and place, which is the log's entry
+-- ("append": the primary key and the thread index; "append3": and the index of a message's rows by id, as V13
+-- builds it). Every variant fences by the device rows' bump. Run against a relay's database (its tables are copied,
+-- with their indexes, into a schema of its own, append_cost, dropped and made again by each run of this file):
 --
 --   psql -h 127.0.0.1 -p <port> -U postgres -d relay -f bench/pg/append-cost.sql
 --   for r in 1 2 3 4 5; do for v in none full text once append append3; do

@@ -1,5 +1,6 @@
 package io.relay.store;
 
+import io.relay.vocabulary.Events;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -16,23 +17,29 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The phones' messages and the device event log, the relay's hottest writes. Every message batch and every
- * logged event of a flush, of any number of devices, goes into one statement: the upsert of all message
- * rows and, in the same statement, the events appended to their devices' logs under the numbers their
- * phones' nodes gave them, so a batch and its log entry are stored atomically, in one commit.
+ * The phones' messages and the device event log, the relay's hottest writes. Every phone event of a flush, of any
+ * number of devices, goes into one statement: the event's messages appended as rows of their own under the number its
+ * phone's node gave it, which is the event's entry in the log too, and the payload of any event that is not exactly
+ * its messages appended to device_events; so an event and its messages are stored atomically, in one commit, and a
+ * message once (V13).
  */
 final class MessageWrites {
     private static final Logger LOG = LoggerFactory.getLogger(MessageWrites.class);
     /** Events kept per device; pruned every {@value #PRUNE_EVERY} appends. */
     static final long EVENT_WINDOW = 10_000;
     private static final long PRUNE_EVERY = 500;
+    private static final String REBUILT_HEAD = "{\"messages\":[";
+    private static final String REBUILT_TAIL = "]}";
 
     private MessageWrites() {
     }
 
-    /** A device's batch of messages (possibly none) and the event relaying it, appended to the device's log. */
-    static final class Save extends DocumentWrite<Void> {
+    /** A device's event, with the messages it carries (possibly none), appended to the device's log. */
+    static final class Save extends Write<Void> {
+        final String deviceId;
+        final List<DocumentBatches.Item> items;
         final Store.LogEntry entry;
+        /** The payload for device_events, or null when the event is exactly its message rows and is rebuilt from them. */
         final String payload;
 
         /**
@@ -40,16 +47,46 @@ final class MessageWrites {
          * row's document is that element's text.
          */
         Save(String deviceId, JsonArray messages, Store.LogEntry entry, String payload) {
-            super(deviceId, DocumentBatches.messageRows(messages,
-                    messages.isEmpty() ? null : JsonSpans.arrayElements(payload, "messages")));
+            List<String> texts = messages.isEmpty() ? null : JsonSpans.arrayElements(payload, "messages");
+            this.deviceId = deviceId;
+            this.items = DocumentBatches.messageItems(messages, texts);
             this.entry = entry;
-            this.payload = payload;
+            // The log rebuilds such an event under the one name the relay gives it.
+            boolean rebuilt = Events.MESSAGES_SYNC.equals(entry.event()) && rebuildable(payload, texts, items.size());
+            this.payload = rebuilt ? null : payload;
         }
 
         @Override
         Kind kind() {
             return Kind.MESSAGES;
         }
+
+        @Override
+        int rows() {
+            return Math.max(1, items.size());
+        }
+    }
+
+    /**
+     * True when {@code payload} is exactly {@code {"messages":[...]}} around the elements' texts, one comma between
+     * them, as the phone apps write it (no other member, no white space): what EVENTS_SINCE rebuilds from the rows.
+     */
+    static boolean rebuildable(String payload, List<String> texts, int items) {
+        if (texts == null || texts.isEmpty() || texts.size() != items || !payload.startsWith(REBUILT_HEAD)) {
+            return false;
+        }
+        int at = REBUILT_HEAD.length();
+        for (int i = 0; i < texts.size(); i++) {
+            if (i > 0 && (at >= payload.length() || payload.charAt(at++) != ',')) {
+                return false;
+            }
+            String text = texts.get(i);
+            if (!payload.startsWith(text, at)) {
+                return false;
+            }
+            at += text.length();
+        }
+        return payload.length() == at + REBUILT_TAIL.length() && payload.startsWith(REBUILT_TAIL, at);
     }
 
     static final class Batch extends WriteBatch {
@@ -65,16 +102,15 @@ final class MessageWrites {
             Long[] epochs = new Long[n], seqs = new Long[n];
             for (int i = 0; i < n; i++) {
                 Save save = (Save) writes.get(i);
-                rows.add(save.deviceId, save.rows);
+                rows.add(save.deviceId, save.entry, save.items);
                 devices[i] = save.deviceId;
                 events[i] = save.entry.event();
                 payloads[i] = save.payload;
                 epochs[i] = save.entry.epoch();
                 seqs[i] = save.entry.seq();
             }
-            Tuple tuple = rows.tuple().addValue(devices).addValue(events).addValue(payloads)
-                    .addValue(epochs).addValue(seqs);
-            return client.preparedQuery(StoreSql.UPSERT_MESSAGES_AND_LOG).execute(tuple).map(bumped -> {
+            Tuple tuple = rows.addTo(Tuple.tuple().addValue(devices).addValue(events).addValue(payloads).addValue(epochs).addValue(seqs));
+            return client.preparedQuery(StoreSql.APPEND_MESSAGES_AND_LOG).execute(tuple).map(bumped -> {
                 settle(bumped);
                 return null;
             });

@@ -100,12 +100,14 @@ public interface Store {
     Future<Void> forgetDevice(String deviceId);
 
     /**
-     * Upserts the phone's messages by (deviceId, id) and appends {@code entry} with {@code payloadJson} (the
-     * payload as its caller encoded it once, a JSON object's text, which the log keeps as it is) to the
-     * device's log in the same commit. The entry carries the number its phone's node gave it (see
-     * {@link #takeOverSeq}); it is logged only while its epoch is the device's. Fails as
-     * {@link io.relay.vocabulary.FailureReason#SUPERSEDED} (after storing the messages) when it is not: the
-     * phone's sequence was taken over by a newer connection, or the device was never registered.
+     * Stores the phone's messages and appends {@code entry} with {@code payloadJson} (the payload as its caller
+     * encoded it once, a JSON object's text, which the log gives back as it is) to the device's log in the same
+     * commit: the messages as rows of that event, the newest row of an id being the message as it stands (with
+     * the last status recorded for it when it brings none), and on PostgreSQL those rows are the log's entry
+     * (V13). The entry carries the number its phone's node gave it (see {@link #takeOverSeq}); it is stored
+     * only while its epoch is the device's. Fails as {@link io.relay.vocabulary.FailureReason#SUPERSEDED}, having
+     * stored nothing, when it is not: the phone's sequence was taken over by a newer connection, or the device
+     * was never registered.
      */
     Future<Void> saveMessagesAndLog(String deviceId, JsonArray messages, LogEntry entry, String payloadJson);
 

@@ -1,5 +1,7 @@
 package io.relay.store;
 
+import io.relay.vocabulary.Events;
+
 /**
  * Every SQL statement of the store. Unqualified names: the pool's search_path picks the schema. The writes
  * that go through the {@link GroupCommit} take arrays ({@code UNNEST}): one statement carries the writes of
@@ -131,46 +133,46 @@ final class StoreSql {
             pairings_gone AS (DELETE FROM pairing_tokens WHERE device_id = $1)
             DELETE FROM devices WHERE device_id = $1""";
 
-    // The messages' part of UPSERT_MESSAGES_AND_LOG, the one statement per flush of one or many devices
-    // (group commit, see MessageWrites). A re-sent message without "status" keeps the status recorded earlier.
-    static final String UPSERT_MESSAGES = """
-            INSERT INTO messages (device_id, id, conversation_id, phone_number, ts, type, status, read, doc, updated_at)
-            SELECT u.device_id, u.id, u.conversation_id, u.phone_number, u.ts, u.type, u.status, u.read, u.doc::json, now()
-            FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::boolean[], $9::text[])
-                 AS u (device_id, id, conversation_id, phone_number, ts, type, status, read, doc)
-            ON CONFLICT (device_id, id) DO UPDATE SET
-              conversation_id = EXCLUDED.conversation_id,
-              phone_number = EXCLUDED.phone_number,
-              ts = EXCLUDED.ts,
-              type = EXCLUDED.type,
-              status = COALESCE(EXCLUDED.status, messages.status),
-              read = EXCLUDED.read,
-              doc = EXCLUDED.doc,
-              updated_at = now()""";
-
     /**
-     * A group of message batches and, in the same statement (so one commit and one WAL flush), the
-     * events that relayed them appended to their devices' logs: $10..$14 are the events, each with the
-     * number its phone's node gave it and the epoch of the sequence it was numbered from. An event is logged only while its epoch is still its device's (a node whose phone moved on to
-     * another connection is fenced off: the new holder already reserved past its numbers); the device's
-     * {@code last_seq} (the highest number stored) moves up under its row lock. The answer names the
-     * (device, epoch) pairs logged: an event of any other was not (fenced, or the device has no row).
+     * A flush's phone events, of one or many devices, in one statement (so one commit and one WAL flush; group
+     * commit, see MessageWrites). $1..$5 are the events, each with the number its phone's node gave it and the
+     * epoch of the sequence it was numbered from; $6..$17 the messages they carry, each under its event's number and
+     * its place in the event's array (V13: the rows are the event's entry in the log). An event is stored only while
+     * its epoch is still its device's (a node whose phone moved on to another connection is fenced off: the new
+     * holder already reserved past its numbers), and then its payload goes to device_events unless it is null (the
+     * event is exactly its message rows, rebuilt from them when read). The device's {@code last_seq} (the highest
+     * number stored) moves up under its row lock. The answer names the (device, epoch) pairs stored: an event of
+     * any other was not (fenced, or the device has no row), nor were its messages.
      */
-    static final String UPSERT_MESSAGES_AND_LOG = """
-            WITH upserted AS (
-            """ + UPSERT_MESSAGES + """
-             RETURNING 1),
-            ev AS (SELECT * FROM UNNEST($10::text[], $11::text[], $12::text[], $13::bigint[], $14::bigint[])
+    static final String APPEND_MESSAGES_AND_LOG = """
+            WITH ev AS (SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[])
                    AS e (device_id, event, payload, epoch, seq)),
             tops AS (SELECT device_id, epoch, max(seq) AS top FROM ev GROUP BY device_id, epoch),
             bumped AS (UPDATE devices d SET last_seq = GREATEST(d.last_seq, t.top) FROM tops t
                        WHERE d.device_id = t.device_id AND d.seq_epoch = t.epoch
                        RETURNING d.device_id, d.seq_epoch),
+            appended AS (INSERT INTO messages (device_id, seq, pos, id, conversation_id, phone_number, ts, type, status, read, doc, updated_at)
+                       SELECT u.device_id, u.seq, u.pos, u.id, u.conversation_id, u.phone_number, u.ts, u.type, u.status, u.read, u.doc::json, now()
+                       FROM UNNEST($6::text[], $7::bigint[], $8::bigint[], $9::int[], $10::text[], $11::text[], $12::text[], $13::bigint[],
+                                   $14::text[], $15::text[], $16::boolean[], $17::text[])
+                            AS u (device_id, epoch, seq, pos, id, conversation_id, phone_number, ts, type, status, read, doc)
+                       JOIN bumped b ON b.device_id = u.device_id AND b.seq_epoch = u.epoch
+                       RETURNING 1),
             logged AS (INSERT INTO device_events (device_id, seq, event, payload)
                        SELECT e.device_id, e.seq, e.event, e.payload::json
                        FROM ev e JOIN bumped b ON b.device_id = e.device_id AND b.seq_epoch = e.epoch
+                       WHERE e.payload IS NOT NULL
                        RETURNING 1)
             SELECT device_id, seq_epoch FROM bumped""";
+
+    /**
+     * The row in hand ({@code m}) is its message as it stands: no later row of its id replaced it (V13). One step into
+     * messages_device_id_idx, from its end, per row; written as a scalar subquery so that PostgreSQL runs it per row
+     * rather than joining the device's every message.
+     */
+    private static final String NEWEST = """
+            (m.seq, m.pos) = (SELECT n.seq, n.pos FROM messages n WHERE n.device_id = m.device_id AND n.id = m.id
+                              ORDER BY n.seq DESC, n.pos DESC LIMIT 1)""";
 
     /**
      * A node takes a phone's sequence over as the phone registers: a new epoch (fencing whoever numbered before) and a
@@ -224,21 +226,29 @@ final class StoreSql {
 
     // The $2 most recently active threads (a thread is a conversationId, else a phone number, as the web
     // app files them), most recent first, and the latest $3 messages of each, handed back oldest first as
-    // the web app shows them. Each thread's messages are read off messages_device_thread_ts_idx, already in
-    // order: "=" and "IS NULL" can walk that index, "IS NOT DISTINCT FROM" cannot (PostgreSQL would read
-    // every message of the device once per thread), hence the two arms, of which only one runs per thread.
+    // the web app shows them; of a message stored more than once (V13), its newest row, with the last status
+    // recorded for it when that row has none (a re-sent message without "status" keeps the one reported
+    // earlier). A thread is ranked by its newest row, replaced or not (a message re-sent keeps its thread and
+    // time; only one that moved would rank its old thread, which then shows none of it). Each thread's messages
+    // are read off messages_device_thread_ts_idx, already in order, skipping replaced rows, until $3 are found:
+    // "=" and "IS NULL" can walk that index, "IS NOT DISTINCT FROM" cannot (PostgreSQL would read every message
+    // of the device once per thread), hence the two arms, of which only one runs per thread.
     static final String LOAD_THREADS = """
             WITH threads AS (
               SELECT COALESCE(conversation_id, phone_number) AS thread, max(ts) AS last_ts
               FROM messages WHERE device_id = $1
               GROUP BY 1 ORDER BY last_ts DESC NULLS LAST, thread LIMIT $2)
-            SELECT t.thread, m.doc, m.status FROM threads t CROSS JOIN LATERAL (
-              (SELECT doc::text AS doc, status, ts, id FROM messages
-               WHERE t.thread IS NOT NULL AND device_id = $1 AND COALESCE(conversation_id, phone_number) = t.thread
+            SELECT t.thread, m.doc, COALESCE(m.status, (SELECT o.status FROM messages o
+                     WHERE o.device_id = $1 AND o.id = m.id AND o.status IS NOT NULL ORDER BY o.seq DESC, o.pos DESC LIMIT 1)) AS status
+            FROM threads t CROSS JOIN LATERAL (
+              (SELECT doc::text AS doc, status, ts, id FROM messages m
+               WHERE t.thread IS NOT NULL AND device_id = $1 AND COALESCE(conversation_id, phone_number) = t.thread AND\s""" + NEWEST + """
+
                ORDER BY COALESCE(conversation_id, phone_number), ts DESC NULLS LAST, id DESC LIMIT $3)
               UNION ALL
-              (SELECT doc::text AS doc, status, ts, id FROM messages
-               WHERE t.thread IS NULL AND device_id = $1 AND COALESCE(conversation_id, phone_number) IS NULL
+              (SELECT doc::text AS doc, status, ts, id FROM messages m
+               WHERE t.thread IS NULL AND device_id = $1 AND COALESCE(conversation_id, phone_number) IS NULL AND\s""" + NEWEST + """
+
                ORDER BY COALESCE(conversation_id, phone_number), ts DESC NULLS LAST, id DESC LIMIT $3)) m
             ORDER BY t.last_ts DESC NULLS LAST, t.thread, m.ts ASC NULLS FIRST, m.id ASC""";
 
@@ -316,18 +326,33 @@ final class StoreSql {
 
     // Each event with the number of the event logged before it ("prev"): numbers between were never stored
     // (skipped, or their writes failed). Before the oldest event kept, that is the highest number pruned, so a
-    // first event whose prev is past $2 says the events after $2 are no longer all there.
+    // first event whose prev is past $2 says the events after $2 are no longer all there. An event is a row of
+    // device_events or, when it has none, its message rows (V13), rebuilt as the phone sent it; message rows at or
+    // below the highest number pruned are messages, no longer events.
     static final String EVENTS_SINCE = """
-            WITH page AS (SELECT seq, event, payload FROM device_events WHERE device_id = $1 AND seq > $2 ORDER BY seq LIMIT $3),
-            before AS (SELECT COALESCE((SELECT max(seq) FROM device_events WHERE device_id = $1 AND seq <= $2),
-                                       (SELECT log_pruned_to FROM devices WHERE device_id = $1), 0) AS seq)
-            SELECT p.seq, lag(p.seq, 1, b.seq) OVER (ORDER BY p.seq) AS prev, p.event, p.payload::text AS payload
+            WITH pruned AS (SELECT COALESCE((SELECT log_pruned_to FROM devices WHERE device_id = $1), 0) AS seq),
+            rebuilt AS (SELECT seq, '""" + Events.MESSAGES_SYNC + """
+            '::text AS event, '{"messages":[' || string_agg(doc::text, ',' ORDER BY pos) || ']}' AS payload, 1 AS source
+                     FROM messages WHERE device_id = $1 AND seq > GREATEST($2, (SELECT seq FROM pruned)) GROUP BY seq ORDER BY seq LIMIT $3),
+            logged AS (SELECT seq, event, payload::text AS payload, 0 AS source
+                     FROM device_events WHERE device_id = $1 AND seq > $2 ORDER BY seq LIMIT $3),
+            page AS (SELECT DISTINCT ON (seq) seq, event, payload FROM (SELECT * FROM logged UNION ALL SELECT * FROM rebuilt) x
+                     ORDER BY seq, source LIMIT $3),
+            before AS (SELECT GREATEST((SELECT max(seq) FROM device_events WHERE device_id = $1 AND seq <= $2),
+                                       (SELECT max(seq) FROM messages WHERE device_id = $1 AND seq <= $2),
+                                       (SELECT seq FROM pruned)) AS seq)
+            SELECT p.seq, lag(p.seq, 1, b.seq) OVER (ORDER BY p.seq) AS prev, p.event, p.payload
             FROM page p CROSS JOIN before b ORDER BY p.seq""";
 
     static final String LAST_SEQ = "SELECT last_seq FROM devices WHERE device_id = $1";
 
-    // The log keeps a window per device; a browser further behind gets a full sync instead.
+    // The log keeps a window per device; a browser further behind gets a full sync instead. Rows of messages that a
+    // later row replaced are dropped with the events they belonged to (V13), only in the range this pruning passes:
+    // below it they went before, and a message as it stands is never dropped.
     static final String PRUNE_EVENTS = """
-            WITH pruned AS (DELETE FROM device_events WHERE device_id = $1 AND seq <= $2)
+            WITH pruned AS (DELETE FROM device_events WHERE device_id = $1 AND seq <= $2),
+            compacted AS (DELETE FROM messages m USING devices d
+                          WHERE d.device_id = $1 AND m.device_id = $1 AND m.seq > d.log_pruned_to AND m.seq <= $2 AND NOT\s""" + NEWEST + """
+            )
             UPDATE devices SET log_pruned_to = GREATEST(log_pruned_to, $2) WHERE device_id = $1""";
 }

@@ -91,6 +91,6 @@ class DatabaseUrlTest {
     void preparedStatementsAreCached() {
         var options = DatabaseUrl.parse("postgres://relay@db.internal/relay").pgConnectOptions();
         assertThat(options.getCachePreparedStatements()).isTrue();
-        assertThat(options.getPreparedStatementCacheSqlFilter().test(StoreSql.UPSERT_MESSAGES_AND_LOG)).isTrue();
+        assertThat(options.getPreparedStatementCacheSqlFilter().test(StoreSql.APPEND_MESSAGES_AND_LOG)).isTrue();
     }
 }

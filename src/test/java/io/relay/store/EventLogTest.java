@@ -187,17 +187,125 @@ class EventLogTest {
         }).onComplete(ctx.succeedingThenComplete());
     }
 
+    @Test
+    @DisplayName("pruning drops the rows of messages that a later row replaced, up to the number pruned, and never a message as it stands; "
+            + "rows it passes are no longer events")
+    void pruningCompactsReplacedMessages(Vertx vertx, VertxTestContext ctx) {
+        String url = TestDatabase.freshDatabaseUrl();
+        Storage.start(vertx, TestConfigs.forDatabase(url)).compose(storage -> {
+            Store store = storage.store();
+            return store.upsertDevice("p", null, null).compose(v -> SequenceHolder.takeOver(store, "p")).compose(holder -> Future.all(
+                    // m1 is sent again by event 2, m2 by event 4 (past the number pruned below): both replaced; m3 never is
+                    saved(store, holder, "m1", "m2"), saved(store, holder, "m1"), saved(store, holder, "m3"), saved(store, holder, "m2")))
+                    .compose(v -> prune(vertx, url, "p", 2))
+                    .compose(v -> Future.all(rows(vertx, url, "SELECT seq || '/' || id FROM messages ORDER BY seq, pos"),
+                            store.eventsSince("p", 0, 10), store.eventsSince("p", 2, 10), store.loadThreads("p", 5, 10)))
+                    .map(read -> {
+                        ctx.verify(() -> {
+                            assertThat(read.<List<String>>resultAt(0)).containsExactly("2/m1", "3/m3", "4/m2");
+                            JsonArray fromStart = read.resultAt(1);
+                            assertThat(field(fromStart, "seq")).as("event 2's row is a message now, not an event").containsExactly(3L, 4L);
+                            assertThat(fromStart.getJsonObject(0).getLong("prev")).as("the oldest kept names the highest pruned").isEqualTo(2L);
+                            assertThat(field(read.resultAt(2), "prev")).containsExactly(2L, 3L);
+                            List<JsonArray> threads = read.resultAt(3);
+                            assertThat(threads.get(0).stream().map(m -> ((JsonObject) m).getString("id")).toList())
+                                    .containsExactly("m1", "m2", "m3");
+                        });
+                        return null;
+                    }).eventually(storage::close);
+        }).onComplete(ctx.succeedingThenComplete());
+    }
+
+    @Test
+    @DisplayName("messages stored before they were the log's rows (V13) stay the messages as they stand, with their statuses, and their events "
+            + "read back as before; a message sent again after it replaces the old row")
+    void messagesFromBeforeTheirRowsWereTheLog(Vertx vertx, VertxTestContext ctx) throws Exception {
+        String url = TestDatabase.freshDatabaseUrl();
+        DatabaseUrl db = DatabaseUrl.parse(url);
+        Flyway.configure().dataSource(db.jdbcUrl(), db.user(), db.password().isEmpty() ? null : db.password())
+                .schemas(db.schema()).defaultSchema(db.schema()).createSchemas(true)
+                .locations("classpath:db/migration").target("12").load().migrate();
+        try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password().isEmpty() ? null : db.password());
+             Statement s = c.createStatement()) {
+            s.execute("INSERT INTO devices (device_id, last_seq, seq_reserved, seq_epoch) VALUES ('old-phone', 1, 1, 1)");
+            s.execute("""
+                    INSERT INTO messages (device_id, id, conversation_id, ts, status, doc) VALUES
+                      ('old-phone', 'a', 'c1', 10, 'delivered', '{"id":"a","conversationId":"c1","timestamp":10}'),
+                      ('old-phone', 'b', 'c1', 20, NULL, '{"id":"b","conversationId":"c1","timestamp":20}')""");
+            s.execute("""
+                    INSERT INTO device_events (device_id, seq, event, payload) VALUES ('old-phone', 1, 'messages:sync',
+                      '{"messages":[{"id":"a","conversationId":"c1","timestamp":10},{"id":"b","conversationId":"c1","timestamp":20}]}')""");
+        }
+        Storage.start(vertx, TestConfigs.forDatabase(url)).compose(storage -> {
+            Store store = storage.store();
+            String again = "{\"messages\":[{\"id\":\"b\",\"conversationId\":\"c1\",\"timestamp\":20,\"body\":\"again\"}]}";
+            return SequenceHolder.takeOver(store, "old-phone")
+                    .compose(holder -> store.saveMessagesAndLog("old-phone", new JsonObject(again).getJsonArray("messages"),
+                            holder.next("messages:sync"), again))
+                    .compose(v -> Future.all(store.loadThreads("old-phone", 5, 10), store.eventsSince("old-phone", 0, 10),
+                            rows(vertx, url, "SELECT seq || '/' || pos || '/' || id FROM messages ORDER BY seq, pos")))
+                    .map(read -> {
+                        ctx.verify(() -> {
+                            JsonArray thread = read.<List<JsonArray>>resultAt(0).get(0);
+                            assertThat(thread.stream().map(m -> ((JsonObject) m).getString("id")).toList()).containsExactly("a", "b");
+                            assertThat(thread.getJsonObject(0).getString("status")).isEqualTo("delivered");
+                            assertThat(thread.getJsonObject(1).getString("body")).isEqualTo("again");
+                            JsonArray log = read.resultAt(1);
+                            assertThat(field(log, "seq")).containsExactly(1L, 2L);
+                            assertThat(log.getJsonObject(0).getJsonObject("payload").getJsonArray("messages")).hasSize(2);
+                            assertThat(log.getJsonObject(1).getJsonObject("payload").encode()).isEqualTo(new JsonObject(again).encode());
+                            assertThat(read.<List<String>>resultAt(2)).as("the old rows under no event, numbered per device")
+                                    .containsExactly("0/0/a", "0/1/b", "2/0/b");
+                        });
+                        return null;
+                    }).eventually(storage::close);
+        }).onComplete(ctx.succeedingThenComplete());
+    }
+
+    /** Stores one canonical messages event of the given ids under the holder's next number. */
+    private static Future<Void> saved(Store store, SequenceHolder holder, String... ids) {
+        JsonArray messages = new JsonArray();
+        for (String id : ids) {
+            messages.add(new JsonObject().put("id", id).put("conversationId", "c1").put("timestamp", id.hashCode()));
+        }
+        return store.saveMessagesAndLog("p", messages, holder.next("messages:sync"), new JsonObject().put("messages", messages).encode());
+    }
+
+    /** The first column of each row a query answers (off the event loop: JDBC blocks). */
+    private static Future<List<String>> rows(Vertx vertx, String url, String query) {
+        return vertx.executeBlocking(() -> {
+            DatabaseUrl db = DatabaseUrl.parse(url);
+            List<String> rows = new ArrayList<>();
+            try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password().isEmpty() ? null : db.password());
+                 Statement s = c.createStatement(); java.sql.ResultSet r = s.executeQuery(query)) {
+                while (r.next()) {
+                    rows.add(r.getString(1));
+                }
+            }
+            return rows;
+        });
+    }
+
     /** Prunes the device's log as the store does when it grows past its window (off the event loop: JDBC blocks). */
     private static Future<Void> prune(Vertx vertx, String url, String deviceId, long upTo) {
         return vertx.executeBlocking(() -> {
             DatabaseUrl db = DatabaseUrl.parse(url);
-            String sql = StoreSql.PRUNE_EVENTS.replace("$1", "?").replace("$2", "?"); // $1 $2 $2 $1, in that order
+            // JDBC numbers its parameters by place: each $n of the statement, in order, becomes one.
+            java.util.regex.Matcher numbered = java.util.regex.Pattern.compile("\\$([12])").matcher(StoreSql.PRUNE_EVENTS);
+            List<String> order = new ArrayList<>();
+            while (numbered.find()) {
+                order.add(numbered.group(1));
+            }
+            String sql = StoreSql.PRUNE_EVENTS.replaceAll("\\$[12]", "?");
             try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password().isEmpty() ? null : db.password());
                  java.sql.PreparedStatement s = c.prepareStatement(sql)) {
-                s.setString(1, deviceId);
-                s.setLong(2, upTo);
-                s.setLong(3, upTo);
-                s.setString(4, deviceId);
+                for (int i = 0; i < order.size(); i++) {
+                    if (order.get(i).equals("1")) {
+                        s.setString(i + 1, deviceId);
+                    } else {
+                        s.setLong(i + 1, upTo);
+                    }
+                }
                 s.execute();
             }
             return null;

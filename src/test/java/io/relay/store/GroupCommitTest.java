@@ -168,7 +168,7 @@ class GroupCommitTest {
         // each with its log entry) + 3 (a status, the command it settles, its log entry) + 1 queued + 1 claimed + 1 confirmed.
         store(vertx, 14, FAR, 2).compose(store -> phones(store, "phone-a", "phone-b")
                 .compose(held -> pool.query("""
-                        INSERT INTO messages (device_id, id, doc) VALUES ('phone-a', 'old', '{"id":"old"}');
+                        INSERT INTO messages (device_id, seq, pos, id, doc) VALUES ('phone-a', 0, 0, 'old', '{"id":"old"}');
                         INSERT INTO outbox (device_id, key, event, payload) VALUES
                           ('phone-a', 'to-claim', 'send:message', '{}'), ('phone-b', 'to-confirm', 'send:message', '{}')""").execute().map(held))
                 .compose(held -> {
@@ -235,7 +235,7 @@ class GroupCommitTest {
     void eventsStoredTogether(Vertx vertx, VertxTestContext ctx) {
         // No time bound and one flush at a time: each call alone would be a flush of its own.
         store(vertx, 1_000, Duration.ZERO, 1).compose(store -> phones(store, "phone-t").compose(held -> pool.query("""
-                        INSERT INTO messages (device_id, id, doc) VALUES ('phone-t', 'm1', '{"id":"m1"}');
+                        INSERT INTO messages (device_id, seq, pos, id, doc) VALUES ('phone-t', 0, 0, 'm1', '{"id":"m1"}');
                         INSERT INTO outbox (device_id, key, event, payload) VALUES ('phone-t', 'temp-1', 'send:message', '{}')""").execute()
                 .compose(v -> flushes())
                 .compose(before -> store.saveConversationsAndLog("phone-t", conversation("c1"), held.get("phone-t").next("conversations:sync"),
@@ -441,13 +441,16 @@ class GroupCommitTest {
                 }
             }
             return Future.all(saves);
-        })).compose(v -> Future.all(strings("SELECT seq FROM device_events WHERE device_id = 'logged-7' ORDER BY seq"),
-                        strings("SELECT device_id, count(*) FROM device_events GROUP BY device_id HAVING count(*) <> " + rounds)))
+        })).compose(v -> Future.all(strings("SELECT seq FROM messages WHERE device_id = 'logged-7' ORDER BY seq"),
+                        strings("SELECT device_id, count(DISTINCT seq) FROM messages GROUP BY device_id HAVING count(DISTINCT seq) <> " + rounds),
+                        strings("SELECT count(*) FROM device_events")))
                 .onComplete(ctx.succeeding(db -> ctx.verify(() -> {
                     assertThat(saves.get(0).result()).as("the unknown device's event").isEqualTo(FailureReason.SUPERSEDED);
                     assertThat(saves.subList(1, saves.size())).allSatisfy(save -> assertThat(save.result()).isEqualTo("ok"));
-                    assertThat(db.<List<String>>resultAt(0)).containsExactly("1", "2", "3", "4", "5");
+                    assertThat(db.<List<String>>resultAt(0)).as("each event's message, under its number").containsExactly("1", "2", "3", "4", "5");
                     assertThat(db.<List<String>>resultAt(1)).as("devices with another number of events").isEmpty();
+                    assertThat(db.<List<String>>resultAt(2)).as("events that are exactly their messages: their rows are their entries")
+                            .containsExactly("0");
                     assertThat(commit.flushes()).as("flushes for %d writes", phones * rounds).isLessThan(phones * rounds / 4);
                     ctx.completeNow();
                 })));
@@ -599,16 +602,20 @@ class GroupCommitTest {
     }
 
     @Test
-    @DisplayName("within a flush the later version of the same message wins, as if each write had been stored in turn")
+    @DisplayName("within a flush each event's version of the same message is stored under its event's number, and the later one is "
+            + "the message as it stands, as if each write had been stored in turn")
     void lastVersionWins(Vertx vertx, VertxTestContext ctx) {
         JsonArray first = new JsonArray().add(new JsonObject().put("id", "m1").put("status", "sending"));
         JsonArray second = new JsonArray().add(new JsonObject().put("id", "m1").put("status", "sent"));
-        store(vertx, 2, FAR, 1).compose(store -> phones(store, "p").compose(held -> Future.all(
+        Store[] opened = new Store[1];
+        store(vertx, 2, FAR, 1).compose(store -> phones(opened[0] = store, "p").compose(held -> Future.all(
                         store.saveMessagesAndLog("p", first, held.get("p").next("messages:sync"), "{}"),
                         store.saveMessagesAndLog("p", second, held.get("p").next("messages:sync"), "{}"))))
-                .compose(v -> strings("SELECT status FROM messages"))
-                .onComplete(ctx.succeeding(statuses -> ctx.verify(() -> {
-                    assertThat(statuses).containsExactly("sent");
+                .compose(v -> Future.all(strings("SELECT status FROM messages ORDER BY seq"), opened[0].loadThreads("p", 1, 10)))
+                .onComplete(ctx.succeeding(db -> ctx.verify(() -> {
+                    assertThat(db.<List<String>>resultAt(0)).containsExactly("sending", "sent");
+                    List<JsonArray> threads = db.resultAt(1);
+                    assertThat(threads.get(0).getJsonObject(0).getString("status")).isEqualTo("sent");
                     assertThat(commit.flushes()).isEqualTo(1);
                     ctx.completeNow();
                 })));

@@ -36,7 +36,8 @@ class HotPathIndexesTest {
     }
 
     @Test
-    @DisplayName("Messages carry no index that no read uses: the primary key and the thread index only")
+    @DisplayName("Messages carry no index that no read uses: the primary key (the log's order), a message's rows by id (its status, "
+            + "its newer rows) and the thread index only")
     void noIndexWithoutAReader() throws Exception {
         try (Connection c = storage.connect(); Statement s = c.createStatement();
              ResultSet rows = s.executeQuery("SELECT indexname FROM pg_indexes WHERE tablename = 'messages' ORDER BY indexname")) {
@@ -44,7 +45,7 @@ class HotPathIndexesTest {
             while (rows.next()) {
                 names.add(rows.getString(1));
             }
-            assertThat(names).containsExactly("messages_device_thread_ts_idx", "messages_pkey");
+            assertThat(names).containsExactly("messages_device_id_idx", "messages_device_thread_ts_idx", "messages_pkey");
         }
     }
 
@@ -67,7 +68,7 @@ class HotPathIndexesTest {
             }
             // Under the default collation (a libc locale) each comparison is a strcoll; every stored message walks
             // four of these indexes. The thread key is an expression over two columns: it takes their collation.
-            assertThat(collations).containsKeys("messages_pkey#1", "messages_pkey#2", "messages_device_thread_ts_idx#2",
+            assertThat(collations).containsKeys("messages_pkey#1", "messages_device_id_idx#2", "messages_device_thread_ts_idx#2",
                     "device_events_pkey#1", "devices_pkey#1", "outbox_pkey#2", "conversations_pkey#2");
             assertThat(collations).allSatisfy((index, collation) -> assertThat(collation).as(index).isEqualTo("C"));
         }
@@ -158,7 +159,7 @@ class HotPathIndexesTest {
             // their statistics say so.
             s.execute("""
                     INSERT INTO devices (device_id) SELECT 'd' || g FROM generate_series(1, 5) g;
-                    INSERT INTO messages (device_id, id, doc) SELECT 'd1', 'm' || g, '{}' FROM generate_series(1, 5) g;
+                    INSERT INTO messages (device_id, seq, pos, id, doc) SELECT 'd1', g, 0, 'm' || g, '{}' FROM generate_series(1, 5) g;
                     INSERT INTO outbox (device_id, key, event, payload) SELECT 'd1', 'k' || g, 'send:message', '{}' FROM generate_series(1, 5) g;
                     ANALYZE devices; ANALYZE messages; ANALYZE outbox""");
             // The group commit's session settings, as its pool opens its connections.
@@ -173,14 +174,16 @@ class HotPathIndexesTest {
             String uuid = "'{00000000-0000-0000-0000-000000000001}'";
             // Each statement's signature and arguments; planned once, here, for any arguments.
             Map<String, String> statements = new LinkedHashMap<>();
-            statements.put("save(text[], text[], text[], text[], bigint[], text[], text[], boolean[], text[], text[], text[], text[], bigint[], bigint[])",
-                    StoreSql.UPSERT_MESSAGES_AND_LOG);
+            statements.put("save(text[], text[], text[], bigint[], bigint[], text[], bigint[], bigint[], int[], text[], text[], text[], bigint[], "
+                    + "text[], text[], boolean[], text[])",
+                    StoreSql.APPEND_MESSAGES_AND_LOG);
             statements.put("statuses(text[], text[], text[])", StoreSql.UPDATE_MESSAGE_STATUSES);
             statements.put("deliver(text[], text[], text[], text[], uuid[])", StoreSql.DELIVER_COMMANDS);
             statements.put("claim(text[], text[], uuid[], boolean[])", StoreSql.CLAIM_COMMANDS);
             statements.put("confirm(text[], text[])", StoreSql.CONFIRM_COMMANDS);
             Map<String, String> arguments = Map.of(
-                    "save", "'{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{e1}', '{mobile:messages}', '{\"{}\"}', '{1}', '{1}'",
+                    "save", "'{e1}', '{mobile:messages}', '{NULL}', '{1}', '{1}', "
+                            + "'{e1}', '{1}', '{1}', '{0}', '{m1}', '{c1}', '{+1555}', '{1}', '{inbox}', '{NULL}', '{false}', '{\"{}\"}'",
                     "statuses", "'{e1}', '{m1}', '{sent}'",
                     "deliver", "'{e1}', '{fresh}', '{send:message}', '{\"{}\"}', " + uuid,
                     "claim", "'{e1}', '{k1}', " + uuid + ", '{false}'",
@@ -191,7 +194,7 @@ class HotPathIndexesTest {
             // Then the tables grow, by far more than that, before PostgreSQL analyzes them again: the plans stay.
             s.execute("""
                     INSERT INTO devices (device_id) SELECT 'e' || g FROM generate_series(1, 3000) g;
-                    INSERT INTO messages (device_id, id, doc) SELECT 'e' || (g % 3000), 'm' || g, '{}' FROM generate_series(1, 30000) g;
+                    INSERT INTO messages (device_id, seq, pos, id, doc) SELECT 'e' || (g % 3000), g, 0, 'm' || g, '{}' FROM generate_series(1, 30000) g;
                     INSERT INTO outbox (device_id, key, event, payload, state) SELECT 'e' || (g % 3000), 'k' || g, 'send:message', '{}', 'delivered'
                     FROM generate_series(1, 30000) g""");
             List<String> plans = new ArrayList<>();
@@ -227,8 +230,8 @@ class HotPathIndexesTest {
     private static void fill(Connection c) throws Exception {
         try (Statement s = c.createStatement()) {
             s.execute("""
-                    INSERT INTO messages (device_id, id, conversation_id, phone_number, ts, doc)
-                    SELECT CASE WHEN g % 5 = 0 THEN 'd2' ELSE 'd1' END, 'm' || g,
+                    INSERT INTO messages (device_id, seq, pos, id, conversation_id, phone_number, ts, doc)
+                    SELECT CASE WHEN g % 5 = 0 THEN 'd2' ELSE 'd1' END, g, 0, 'm' || g,
                            CASE WHEN g % 41 = 0 THEN NULL ELSE 'c' || (g % 40) END,
                            CASE WHEN g % 41 = 0 THEN NULL ELSE '+1555' || (g % 40) END, 1700000000000 + g, '{}'
                     FROM generate_series(1, 5000) g""");

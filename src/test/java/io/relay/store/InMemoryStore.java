@@ -260,24 +260,26 @@ public final class InMemoryStore implements Store {
     public Future<Void> saveMessagesAndLog(String deviceId, JsonArray batch, LogEntry entry, String payloadJson) {
         return answer(() -> {
             id(deviceId, "deviceId");
-            StoreArgs.batch(batch, "messages");
+            List<DocumentBatches.Item> items = DocumentBatches.messageItems(StoreArgs.batch(batch, "messages"), null);
             logged(entry);
             JsonObject payload = new JsonObject(StoreArgs.payload(payloadJson));
             refuseNumberTaken(deviceId, entry);
-            upsertMessages(deviceId, batch);
+            refuseSuperseded(deviceId, entry); // the rows are the log's entry (V13): a fenced event stores nothing
+            upsertMessages(deviceId, items);
             log(deviceId, entry, payload);
             return null;
         });
     }
 
-    private void upsertMessages(String deviceId, JsonArray batch) {
+    private void upsertMessages(String deviceId, List<DocumentBatches.Item> items) {
         Map<String, Message> stored = messages.computeIfAbsent(deviceId, d -> new LinkedHashMap<>());
-        DocumentBatches.messageRows(batch, null).forEach((id, c) -> {
+        for (DocumentBatches.Item item : items) {
+            Object[] c = item.columns();
             String thread = c[0] != null ? (String) c[0] : (String) c[1];
-            Message before = stored.get(id);
+            Message before = stored.get(item.id());
             String status = c[4] != null ? (String) c[4] : before == null ? null : before.status;
-            stored.put(id, new Message(thread, (Long) c[2], status, (String) c[6]));
-        });
+            stored.put(item.id(), new Message(thread, (Long) c[2], status, (String) c[6]));
+        }
     }
 
     /** The checks PgStore makes on an entry, in its words. */
@@ -299,6 +301,12 @@ public final class InMemoryStore implements Store {
         }
     }
 
+    private void refuseSuperseded(String deviceId, LogEntry entry) {
+        if (!holds(deviceId, entry.epoch())) {
+            throw new StoreFailures.Superseded("not logged: the phone's sequence was taken over by a newer connection (or the device is unknown)");
+        }
+    }
+
     private boolean holds(String deviceId, long epoch) {
         Device device = devices.get(deviceId);
         return device != null && device.seqEpoch == epoch;
@@ -306,12 +314,11 @@ public final class InMemoryStore implements Store {
 
     /**
      * Appends to the device's log under the entry's number, if its epoch is still the device's; called after
-     * the rest of the write is stored, which stays stored either way, as in PgStore's one statement.
+     * the rest of the write is stored, which stays stored either way, as in PgStore's one statement (but for
+     * messages: their rows are the entry, and saveMessagesAndLog refuses a fenced one first).
      */
     private void log(String deviceId, LogEntry entry, JsonObject payload) {
-        if (!holds(deviceId, entry.epoch())) {
-            throw new StoreFailures.Superseded("not logged: the phone's sequence was taken over by a newer connection (or the device is unknown)");
-        }
+        refuseSuperseded(deviceId, entry);
         Device device = devices.get(deviceId);
         device.lastSeq = Math.max(device.lastSeq, entry.seq());
         events.computeIfAbsent(deviceId, d -> new TreeMap<>()).put(entry.seq(), new JsonObject().put("seq", entry.seq())

@@ -227,8 +227,9 @@ class StoreContractTest {
         }
 
         @Test
-        @DisplayName("an append numbered from a sequence taken over since is refused as superseded and not logged (its messages and "
-                + "conversations are stored all the same), while the new holder's appends are logged")
+        @DisplayName("an append numbered from a sequence taken over since is refused as superseded and not logged (its messages, whose "
+                + "rows are its log entry, are not stored either, and the phone sends them again; its conversations are stored all the same), "
+                + "while the new holder's appends are logged")
         void supersededAppend() throws Exception {
             Store store = store();
             await(store.upsertDevice("d", null, null));
@@ -248,12 +249,12 @@ class StoreContractTest {
             assertThat(numbers(await(store.eventsSince("d", 0, 10)))).as("only the current holder's appends after the takeover")
                     .containsExactly("1 after 0", next.seq() + " after 1");
             assertThat(await(store.lastSeq("d"))).isEqualTo(next.seq());
-            assertThat(ids(await(store.loadThreads("d", 10, 10)).get(0))).containsExactly("m1", "m2", "m3");
+            assertThat(ids(await(store.loadThreads("d", 10, 10)).get(0))).containsExactly("m1", "m3");
             assertThat(ids(await(store.loadConversations("d")))).containsExactly("c1");
         }
 
         @Test
-        @DisplayName("refuses to log for a device never registered, as superseded (no sequence of it is held), after storing its messages")
+        @DisplayName("refuses to log for a device never registered, as superseded (no sequence of it is held), and stores none of its messages")
         void unknownDeviceLog() throws Exception {
             Store store = store();
             StoreException refused = refusal(store.saveMessagesAndLog("ghost", new JsonArray().add(message("m1", "c1", 1, null)),
@@ -261,7 +262,7 @@ class StoreContractTest {
             assertThat(refused.reason()).isEqualTo(FailureReason.SUPERSEDED);
             assertThat(refusal(store.saveConversationsAndLog("ghost", new JsonArray(), unheld("e"), "{}")).reason()).as("an event alone")
                     .isEqualTo(FailureReason.SUPERSEDED);
-            assertThat(await(store.loadThreads("ghost", 10, 10))).hasSize(1);
+            assertThat(await(store.loadThreads("ghost", 10, 10))).isEmpty();
             assertThat(await(store.lastSeq("ghost"))).isZero();
             assertThat(await(store.eventsSince("ghost", 0, 10))).isEmpty();
         }
@@ -373,6 +374,55 @@ class StoreContractTest {
             assertThat(refusal(store.eventsSince("d", 0, 0))).hasMessage("limit must be an integer from 1 to " + Store.MAX_LOAD);
             assertThat(refusal(store.enqueueCommand("d", "k", "send:message", null))).hasMessage("payload must be an object");
             assertThat(refusal(store.forgetDevice(""))).hasMessage("deviceId must be a non-empty string");
+        }
+
+        @Test
+        @DisplayName("reads a messages event back as the phone sent it, whether the store keeps it as its messages' rows ({\"messages\":[...]} "
+                + "exactly) or as its payload (anything else); a message sent again is in each event that carried it, and the later one is the "
+                + "message as it stands, with the status reported before when it brings none")
+        void messagesEventsReadBackAsSent() throws Exception {
+            Store store = store();
+            await(store.upsertDevice("d", null, null));
+            SequenceHolder d = await(SequenceHolder.takeOver(store, "d"));
+            String m1 = "{\"id\":\"m1\",\"conversationId\":\"c1\",\"timestamp\":10,\"status\":\"sent\",\"body\":\"first\"}";
+            String m2 = "{\"id\":\"m2\",\"conversationId\":\"c1\",\"timestamp\":20,\"body\":\"\\u00e9t\\u00e9 \\\"quoted\\\"\"}";
+            String m1Edited = "{\"id\":\"m1\",\"conversationId\":\"c1\",\"timestamp\":10,\"body\":\"edited\"}";
+            String m3 = "{\"id\":\"m3\",\"conversationId\":\"c1\",\"timestamp\":30}";
+            List<String> payloads = List.of(
+                    "{\"messages\":[" + m1 + "," + m2 + "]}",
+                    "{\"messages\": [" + m1Edited + "], \"page\":2}", // white space and another member: kept as sent
+                    "{\"messages\":[" + m2 + "," + m3 + "]}");
+            List<Store.LogEntry> entries = new ArrayList<>();
+            for (String payload : payloads) {
+                Store.LogEntry entry = d.next("messages:sync");
+                entries.add(entry);
+                await(store.saveMessagesAndLog("d", new JsonObject(payload).getJsonArray("messages"), entry, payload));
+            }
+
+            JsonArray log = await(store.eventsSince("d", 0, 10));
+            assertThat(numbers(log)).containsExactly("1 after 0", "2 after 1", "3 after 2");
+            for (int i = 0; i < payloads.size(); i++) {
+                assertThat(log.getJsonObject(i).getString("event")).isEqualTo("messages:sync");
+                assertThat(log.getJsonObject(i).getJsonObject("payload").encode()).as("event %d", i + 1)
+                        .isEqualTo(new JsonObject(payloads.get(i)).encode());
+            }
+            JsonArray thread = await(store.loadThreads("d", 5, 10)).get(0);
+            assertThat(ids(thread)).as("each message once").containsExactly("m1", "m2", "m3");
+            assertThat(thread.getJsonObject(0).getString("body")).isEqualTo("edited");
+            assertThat(thread.getJsonObject(0).getString("status")).as("reported before, not brought again").isEqualTo("sent");
+            assertThat(thread.getJsonObject(1).getString("body")).isEqualTo("\u00e9t\u00e9 \"quoted\"");
+
+            Store.LogEntry taken = new Store.LogEntry("messages:sync", entries.get(2).epoch(), entries.get(2).seq(), entries.get(1).seq());
+            assertThat(refusal(store.saveMessagesAndLog("d", new JsonArray().add(new JsonObject(m3).put("id", "m4")), taken,
+                    "{\"messages\":[" + new JsonObject(m3).put("id", "m4").encode() + "]}")).reason()).as("a number stored already")
+                    .isEqualTo(FailureReason.INVALID_DATA);
+            assertThat(ids(await(store.loadThreads("d", 5, 10)).get(0))).doesNotContain("m4");
+
+            String m5 = "{\"messages\":[" + new JsonObject(m3).put("id", "m5").encode() + "]}";
+            await(store.saveMessagesAndLog("d", new JsonObject(m5).getJsonArray("messages"), d.next("messages:other"), m5));
+            JsonObject other = await(store.eventsSince("d", 3, 10)).getJsonObject(0);
+            assertThat(other.getString("event")).as("an event of another name keeps it").isEqualTo("messages:other");
+            assertThat(other.getJsonObject("payload").encode()).isEqualTo(new JsonObject(m5).encode());
         }
 
         @Test
