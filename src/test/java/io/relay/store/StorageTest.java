@@ -167,10 +167,26 @@ class StorageTest {
                 assertThat(logs.lines()).anySatisfy(line -> assertThat(line).startsWith("closing storage after")
                         .contains("0 write(s) waiting, 0 flush(es) running").contains("running: release-seq for "));
                 assertThat(logs.lines()).contains("cancelled 1 statement(s) of this node still running on the database");
+                // A backend leaves pg_stat_activity a moment after its client closed the connection.
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                int left;
+                do {
+                    try (var sessions = holder.createStatement().executeQuery(
+                            "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'relay " + config.nodeId() + " %'")) {
+                        sessions.next();
+                        left = sessions.getInt(1);
+                    }
+                } while (left > 0 && System.nanoTime() < deadline && sleep(50));
+                assertThat(left).as("the node's sessions, the one waiting on the lock among them, are gone").isZero();
             }
         } finally {
             await(vertx.close());
         }
+    }
+
+    private static boolean sleep(long millis) throws InterruptedException {
+        Thread.sleep(millis);
+        return true;
     }
 
     private static <T> T await(Future<T> future) throws Exception {
