@@ -4,7 +4,8 @@
 -- ("once"), and V13's: each message a row appended under its event's number and place, which is the log's entry
 -- ("append": the primary key and the thread index; "append3": and the index of a message's rows by id, as V13
 -- builds it). Every variant fences by the device rows' bump. Run against a relay's database (its tables are copied,
--- with their indexes, into a schema of its own, append_cost, dropped and made again by each run of this file):
+-- with their indexes, into a schema of its own, append_cost, dropped and made again by each run of this file; its
+-- \ir reads v12-messages.sql and cost-harness.sql beside it):
 --
 --   psql -h 127.0.0.1 -p <port> -U postgres -d relay -f bench/pg/append-cost.sql
 --   for r in 1 2 3 4 5; do for v in none full text once append append3; do
@@ -21,8 +22,7 @@ DROP SCHEMA IF EXISTS append_cost CASCADE;
 CREATE SCHEMA append_cost;
 SET search_path = append_cost, public;
 \ir v12-messages.sql
-CREATE TABLE xe (LIKE public.device_events INCLUDING ALL);
-CREATE TABLE xd (LIKE public.devices INCLUDING ALL);
+\ir cost-harness.sql
 CREATE TABLE xo (LIKE xm INCLUDING ALL);
 ALTER TABLE xo ADD COLUMN seq bigint, ADD COLUMN pos int;
 CREATE INDEX ON xo (device_id, seq);
@@ -36,10 +36,6 @@ CREATE TABLE xa3 (LIKE xa INCLUDING ALL);
 CREATE INDEX ON xa3 (device_id, id, seq, pos);
 CREATE INDEX ON xa3 (device_id, (COALESCE(conversation_id, phone_number)), ts DESC NULLS LAST, id DESC);
 CREATE INDEX ON xa (device_id, (COALESCE(conversation_id, phone_number)), ts DESC NULLS LAST, id DESC);
-INSERT INTO xd (device_id) SELECT 'device-' || md5(g::text) FROM generate_series(0, 99) g;
-CREATE FUNCTION append_cost.cpu_ticks() RETURNS bigint LANGUAGE sql AS $c$
-  SELECT split_part(s, ' ', 12)::bigint + split_part(s, ' ', 13)::bigint
-  FROM (SELECT substr(t, strpos(t, ') ') + 2) AS s FROM pg_read_file('/proc/self/stat') AS t) x $c$;
 CREATE PROCEDURE append_cost.run(variant text, iters int, n int) LANGUAGE plpgsql AS $f$
 DECLARE t0 timestamptz := clock_timestamp(); c0 bigint := append_cost.cpu_ticks(); i int; ids text[]; devs text[]; docs text[]; pays text[]; seqs bigint[]; eps bigint[]; base int := 0; sql text;
 BEGIN

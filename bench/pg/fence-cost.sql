@@ -6,7 +6,8 @@
 -- floor: the least any design could write for a
 -- message (one append-only row of text keyed by device and number, "C" collation, one index; no upsert, no
 -- thread index, no JSON check). Run against a relay's database (its tables are copied, with their indexes, into
--- a schema of its own, fence_cost, dropped and made again by each run of this file):
+-- a schema of its own, fence_cost, dropped and made again by each run of this file; its \ir reads
+-- v12-messages.sql and cost-harness.sql beside it):
 --
 --   psql -h 127.0.0.1 -p <port> -U postgres -d relay -f bench/pg/fence-cost.sql
 --   for v in none full lock adv adv-c nofence msgonly split splitlock floor; do
@@ -24,8 +25,7 @@ DROP SCHEMA IF EXISTS fence_cost CASCADE;
 CREATE SCHEMA fence_cost;
 SET search_path = fence_cost, public;
 \ir v12-messages.sql
-CREATE TABLE xe (LIKE public.device_events INCLUDING ALL);
-CREATE TABLE xd (LIKE public.devices INCLUDING ALL);
+\ir cost-harness.sql
 CREATE TABLE xmc (LIKE xm INCLUDING ALL);
 ALTER TABLE xmc ALTER COLUMN device_id TYPE text COLLATE "C", ALTER COLUMN id TYPE text COLLATE "C",
   ALTER COLUMN conversation_id TYPE text COLLATE "C", ALTER COLUMN phone_number TYPE text COLLATE "C";
@@ -34,12 +34,7 @@ ALTER TABLE xec ALTER COLUMN device_id TYPE text COLLATE "C";
 CREATE TABLE xdc (LIKE public.devices INCLUDING ALL);
 ALTER TABLE xdc ALTER COLUMN device_id TYPE text COLLATE "C";
 CREATE TABLE xf (device_id text COLLATE "C", seq bigint, doc text, PRIMARY KEY (device_id, seq));
-INSERT INTO xd (device_id) SELECT 'device-' || md5(g::text) FROM generate_series(0, 99) g;
 INSERT INTO xdc (device_id) SELECT 'device-' || md5(g::text) FROM generate_series(0, 99) g;
--- This backend's CPU time so far, in clock ticks (user + system: fields 14 and 15 of /proc/self/stat).
-CREATE FUNCTION fence_cost.cpu_ticks() RETURNS bigint LANGUAGE sql AS $c$
-  SELECT split_part(s, ' ', 12)::bigint + split_part(s, ' ', 13)::bigint
-  FROM (SELECT substr(t, strpos(t, ') ') + 2) AS s FROM pg_read_file('/proc/self/stat') AS t) x $c$;
 CREATE PROCEDURE fence_cost.run(variant text, iters int, n int) LANGUAGE plpgsql AS $f$
 DECLARE t0 timestamptz := clock_timestamp(); c0 bigint := fence_cost.cpu_ticks(); i int; ids text[]; devs text[]; docs text[]; seqs bigint[]; eps bigint[]; base int := 0;
   sfx text := CASE WHEN variant LIKE '%-c' THEN 'c' ELSE '' END; kind text := split_part(variant, '-', 1); sql text;
