@@ -16,6 +16,7 @@ import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -163,11 +164,11 @@ final class GroupCommit {
         long now = System.nanoTime();
         if (idleNow || now - startedNanos > drainNanos) {
             if (!idleNow) {
-                long oldest = running.stream().flatMap(List::stream).mapToLong(w -> w.queuedAtNanos).min().orElse(now);
+                OptionalLong oldest = running.stream().flatMap(List::stream).mapToLong(w -> w.queuedAtNanos).min();
+                String flushing = oldest.isPresent() ? " (the oldest write handed over " + (now - oldest.getAsLong()) / 1_000_000 + " ms ago)" : "";
                 String others = othersInFlight.get();
-                LOG.warn("closing storage after {} ms with {} write(s) waiting, {} flush(es) running (the oldest write handed over {} ms ago){}",
-                        (now - startedNanos) / 1_000_000, waiting.size() + handedOver.size(), running.size(), (now - oldest) / 1_000_000,
-                        others.isEmpty() ? "" : " and reads or direct writes running: " + others);
+                LOG.warn("closing storage after {} ms with {} write(s) waiting, {} flush(es) running{}{}", (now - startedNanos) / 1_000_000,
+                        waiting.size() + handedOver.size(), running.size(), flushing, others.isEmpty() ? "" : " and reads or direct writes running: " + others);
             }
             idle.complete(idleNow);
         } else {
