@@ -93,6 +93,13 @@ public final class PersistenceVerticle extends VerticleBase {
         // pg_stat_activity and the server's log then say which node and which pool a session is (a statement that
         // hangs, a lock held), instead of the driver's name for every session of every node.
         options.addProperty("application_name", applicationName(nodeId, forWrites ? WRITES : READS));
+        // The server gives up when the store does: a statement waiting on a lock, or a flush's transaction whose node
+        // stopped sending in the middle of it (a partition, a frozen VM), would otherwise keep its session, and the
+        // transaction its row locks (a device's, which a take-over of that phone waits for), for as long as the lock
+        // or the TCP connection lasts, long after the caller was told storage is unavailable.
+        String timeout = PgStore.TIMEOUT.toMillis() + "ms";
+        options.addProperty("statement_timeout", timeout);
+        options.addProperty("idle_in_transaction_session_timeout", timeout);
         if (forWrites) {
             options.addProperty("plan_cache_mode", "force_generic_plan");
             options.addProperty("enable_seqscan", "off");

@@ -10,6 +10,9 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.time.Duration;
+import java.util.List;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** What the persistence verticle's two pools ask of each PostgreSQL session they open, as the server sees it. */
@@ -40,6 +43,20 @@ class PoolSettingsTest {
                     assertThat(names.<String>resultAt(0)).isEqualTo("relay relay-0 writes");
                     assertThat(names.<String>resultAt(1)).isEqualTo("relay relay-0 reads");
                     assertThat(names.<String>resultAt(2)).hasSize(63).startsWith("relay relay-7f9c6d8b5-xxx").endsWith("x reads");
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("both pools' sessions give up on a statement, and on a transaction left idle, when the store does (10 s)")
+    void timeouts(Vertx vertx, VertxTestContext ctx) {
+        DatabaseUrl url = DatabaseUrl.parse(TestDatabase.freshDatabaseUrl());
+        Future.all(List.of(show(vertx, url, "n1", true, "statement_timeout"), show(vertx, url, "n1", false, "statement_timeout"),
+                        show(vertx, url, "n1", true, "idle_in_transaction_session_timeout"),
+                        show(vertx, url, "n1", false, "idle_in_transaction_session_timeout")))
+                .onComplete(ctx.succeeding(settings -> ctx.verify(() -> {
+                    assertThat(PgStore.TIMEOUT).isEqualTo(Duration.ofSeconds(10));
+                    assertThat(settings.<String>list()).containsExactly("10s", "10s", "10s", "10s");
                     ctx.completeNow();
                 })));
     }
