@@ -15,6 +15,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -129,11 +130,8 @@ class EventLogTest {
             + "and the first takeover starts right after its last")
     void logFromBeforeBlocks(Vertx vertx, VertxTestContext ctx) throws Exception {
         String url = TestDatabase.freshDatabaseUrl();
-        DatabaseUrl db = DatabaseUrl.parse(url);
-        Flyway.configure().dataSource(db.jdbcUrl(), db.user(), db.password().isEmpty() ? null : db.password())
-                .schemas(db.schema()).defaultSchema(db.schema()).createSchemas(true)
-                .locations("classpath:db/migration").target("8").load().migrate();
-        try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password().isEmpty() ? null : db.password());
+        DatabaseUrl db = migratedTo(url, "8");
+        try (Connection c = connect(db);
              Statement s = c.createStatement()) {
             s.execute("INSERT INTO devices (device_id, last_seq) VALUES ('old-phone', 2)");
             s.execute("INSERT INTO device_events (device_id, seq, event, payload) VALUES "
@@ -221,11 +219,8 @@ class EventLogTest {
             + "read back as before; a message sent again after it replaces the old row")
     void messagesFromBeforeTheirRowsWereTheLog(Vertx vertx, VertxTestContext ctx) throws Exception {
         String url = TestDatabase.freshDatabaseUrl();
-        DatabaseUrl db = DatabaseUrl.parse(url);
-        Flyway.configure().dataSource(db.jdbcUrl(), db.user(), db.password().isEmpty() ? null : db.password())
-                .schemas(db.schema()).defaultSchema(db.schema()).createSchemas(true)
-                .locations("classpath:db/migration").target("12").load().migrate();
-        try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password().isEmpty() ? null : db.password());
+        DatabaseUrl db = migratedTo(url, "12");
+        try (Connection c = connect(db);
              Statement s = c.createStatement()) {
             s.execute("INSERT INTO devices (device_id, last_seq, seq_reserved, seq_epoch) VALUES ('old-phone', 1, 1, 1)");
             s.execute("""
@@ -276,7 +271,7 @@ class EventLogTest {
         return vertx.executeBlocking(() -> {
             DatabaseUrl db = DatabaseUrl.parse(url);
             List<String> rows = new ArrayList<>();
-            try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password().isEmpty() ? null : db.password());
+            try (Connection c = connect(db);
                  Statement s = c.createStatement(); java.sql.ResultSet r = s.executeQuery(query)) {
                 while (r.next()) {
                     rows.add(r.getString(1));
@@ -297,7 +292,7 @@ class EventLogTest {
                 order.add(numbered.group(1));
             }
             String sql = StoreSql.PRUNE_EVENTS.replaceAll("\\$[12]", "?");
-            try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password().isEmpty() ? null : db.password());
+            try (Connection c = connect(db);
                  java.sql.PreparedStatement s = c.prepareStatement(sql)) {
                 for (int i = 0; i < order.size(); i++) {
                     if (order.get(i).equals("1")) {
@@ -310,5 +305,18 @@ class EventLogTest {
             }
             return null;
         });
+    }
+
+    /** A fresh database migrated only as far as {@code target}, as a node of that version left it. */
+    private static DatabaseUrl migratedTo(String url, String target) {
+        DatabaseUrl db = DatabaseUrl.parse(url);
+        Flyway.configure().dataSource(db.jdbcUrl(), db.user(), db.password().isEmpty() ? null : db.password())
+                .schemas(db.schema()).defaultSchema(db.schema()).createSchemas(true)
+                .locations("classpath:db/migration").target(target).load().migrate();
+        return db;
+    }
+
+    private static Connection connect(DatabaseUrl db) throws SQLException {
+        return DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password().isEmpty() ? null : db.password());
     }
 }
