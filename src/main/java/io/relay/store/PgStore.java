@@ -13,15 +13,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
 
 import static io.relay.store.StoreArgs.id;
 
@@ -47,12 +43,7 @@ public final class PgStore implements Store {
     private final Pool pool;
     private final GroupCommit writes;
     private final FailureLog failures = new FailureLog(LOG::warn, System::currentTimeMillis, FAILURE_LOG_WINDOW_MILLIS);
-    /** The direct statements running, each under a number of its own: what a drain waits for, and names when it gives up. */
-    private final Map<Long, Running> directRunning = new ConcurrentHashMap<>();
-    private final AtomicLong directStarted = new AtomicLong();
-
-    private record Running(String op, long startedNanos) {
-    }
+    private final RunningStatements direct = new RunningStatements();
 
     PgStore(Pool pool, GroupCommit writes) {
         this.pool = pool;
@@ -61,14 +52,12 @@ public final class PgStore implements Store {
 
     /** No direct statement is running (batched writes are the group commit's to wait for). */
     boolean directIdle() {
-        return directRunning.isEmpty();
+        return direct.idle();
     }
 
-    /** The direct statements running and for how long ("release-seq for 7950 ms"), for a drain that gives up on them. */
+    /** The direct statements running and for how long, for a drain that gives up on them. */
     String directInFlight() {
-        long now = System.nanoTime();
-        return directRunning.values().stream().map(r -> r.op() + " for " + (now - r.startedNanos()) / 1_000_000 + " ms")
-                .collect(Collectors.joining(", "));
+        return direct.describe();
     }
 
     @Override
@@ -358,11 +347,7 @@ public final class PgStore implements Store {
         if (writes.closed()) {
             return notRunning(op);
         }
-        Long key = directStarted.incrementAndGet();
-        directRunning.put(key, new Running(op, System.nanoTime()));
-        Future<T> result = attempt(statement).timeout(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        result.onComplete(ar -> directRunning.remove(key));
-        return observed(op, result);
+        return observed(op, direct.track(op, attempt(statement).timeout(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)));
     }
 
     /** A write through the group commit, which bounds it by {@link #TIMEOUT} itself. */
