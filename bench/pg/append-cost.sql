@@ -2,14 +2,15 @@
 -- messages upserted by id, the event's payload appended to device_events, the device rows bumped), the same with
 -- text columns instead of json (no second JSON check), the upsert carrying the event's number and no log row
 -- ("once"), and V13's: each message a row appended under its event's number and place, which is the log's entry
--- ("append": the primary key and the thread index; "append3": and the index of a message's rows by id, as V13
--- builds it). Every variant fences by the device rows' bump. Run against a relay's database (its tables are copied,
+-- ("append": the primary key and the thread index; "append2": the primary key and the index of a message's rows by
+-- id; "append3": all three, as V13 builds them; "appendnum": the same three led by a device's number, an int, instead
+-- of its id's text). Every variant fences by the device rows' bump. Run against a relay's database (its tables are copied,
 -- with their indexes, into a schema of its own, append_cost, dropped and made again by each run of this file; its
 -- \ir reads v12-messages.sql and cost-harness.sql beside it):
 --
 --   psql -h 127.0.0.1 -p <port> -U postgres -d relay -f bench/pg/append-cost.sql
---   for r in 1 2 3 4 5; do for v in none full text once append append3; do
---     psql ... -c "TRUNCATE append_cost.xm, append_cost.xe, append_cost.xo, append_cost.xt, append_cost.xet, append_cost.xa, append_cost.xa3" \
+--   for r in 1 2 3 4 5; do for v in none full text once append append2 append3 appendnum; do
+--     psql ... -c "TRUNCATE append_cost.xm, append_cost.xe, append_cost.xo, append_cost.xt, append_cost.xet, append_cost.xa, append_cost.xa2, append_cost.xa3, append_cost.xn" \
 --              -c "SET synchronous_commit = off" -c "CALL append_cost.run('$v', 2000, 30)"
 --   done; done
 --
@@ -36,6 +37,16 @@ CREATE TABLE xa3 (LIKE xa INCLUDING ALL);
 CREATE INDEX ON xa3 (device_id, id, seq, pos);
 CREATE INDEX ON xa3 (device_id, (COALESCE(conversation_id, phone_number)), ts DESC NULLS LAST, id DESC);
 CREATE INDEX ON xa (device_id, (COALESCE(conversation_id, phone_number)), ts DESC NULLS LAST, id DESC);
+CREATE TABLE xa2 (LIKE xa INCLUDING DEFAULTS INCLUDING CONSTRAINTS, PRIMARY KEY (device_id, seq, pos));
+CREATE INDEX ON xa2 (device_id, id, seq, pos);
+-- V13's three indexes led by a device's number (an int the device row would carry) instead of its id's text.
+ALTER TABLE xd ADD COLUMN num int;
+UPDATE xd SET num = r.n FROM (SELECT device_id, row_number() OVER (ORDER BY device_id)::int AS n FROM xd) r WHERE xd.device_id = r.device_id;
+CREATE TABLE xn (dev int NOT NULL, seq bigint NOT NULL, pos int NOT NULL, id text COLLATE "C" NOT NULL, conversation_id text COLLATE "C",
+  phone_number text COLLATE "C", ts bigint, type text, status text, read boolean, doc json NOT NULL, updated_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (dev, seq, pos));
+CREATE INDEX ON xn (dev, id, seq, pos);
+CREATE INDEX ON xn (dev, (COALESCE(conversation_id, phone_number)), ts DESC NULLS LAST, id DESC);
 CREATE PROCEDURE append_cost.run(variant text, iters int, n int) LANGUAGE plpgsql AS $f$
 DECLARE t0 timestamptz := clock_timestamp(); c0 bigint := append_cost.cpu_ticks(); i int; ids text[]; devs text[]; docs text[]; pays text[]; seqs bigint[]; eps bigint[]; base int := 0; sql text;
 BEGIN
@@ -65,7 +76,16 @@ BEGIN
           ts = EXCLUDED.ts, type = EXCLUDED.type, status = COALESCE(EXCLUDED.status, xo.status), read = EXCLUDED.read, doc = EXCLUDED.doc,
           updated_at = now(), seq = EXCLUDED.seq, pos = EXCLUDED.pos RETURNING 1)
       SELECT count(*) FROM upserted$q$;
-  ELSIF variant = 'append' OR variant = 'append3' THEN
+  ELSIF variant = 'appendnum' THEN
+    sql := $q$WITH ev AS (SELECT * FROM UNNEST($1, $4, $5) AS e(device_id, seq, epoch)),
+      tops AS (SELECT device_id, epoch, max(seq) top FROM ev GROUP BY device_id, epoch),
+      bumped AS (UPDATE append_cost.xd d SET last_seq = GREATEST(d.last_seq, t.top) FROM tops t
+                 WHERE d.device_id = t.device_id AND d.seq_epoch = t.epoch RETURNING d.device_id, d.seq_epoch, d.num),
+      ins AS (INSERT INTO append_cost.xn (dev, seq, pos, id, conversation_id, phone_number, ts, type, status, read, doc)
+        SELECT b.num, u.seq, 0, u.id, u.c, '+15550100', 1733230000000, 'inbox', NULL, false, u.doc::json
+        FROM UNNEST($1, $2, $3, $7, $4, $5) AS u(d, id, doc, c, seq, epoch) JOIN bumped b ON b.device_id = u.d AND b.seq_epoch = u.epoch RETURNING 1)
+      SELECT count(*) FROM ins$q$;
+  ELSIF variant = 'append' OR variant = 'append2' OR variant = 'append3' THEN
     sql := $q$WITH ev AS (SELECT * FROM UNNEST($1, $4, $5) AS e(device_id, seq, epoch)),
       tops AS (SELECT device_id, epoch, max(seq) top FROM ev GROUP BY device_id, epoch),
       bumped AS (UPDATE append_cost.xd d SET last_seq = GREATEST(d.last_seq, t.top) FROM tops t
@@ -74,7 +94,7 @@ BEGIN
         SELECT u.d, u.seq, 0, u.id, u.c, '+15550100', 1733230000000, 'inbox', NULL, false, u.doc::json
         FROM UNNEST($1, $2, $3, $7, $4, $5) AS u(d, id, doc, c, seq, epoch) JOIN bumped b ON b.device_id = u.d AND b.seq_epoch = u.epoch RETURNING 1)
       SELECT count(*) FROM ins$q$;
-    sql := format(sql, CASE WHEN variant = 'append' THEN 'xa' ELSE 'xa3' END);
+    sql := format(sql, CASE variant WHEN 'append' THEN 'xa' WHEN 'append2' THEN 'xa2' ELSE 'xa3' END);
   ELSE
     sql := 'SELECT 1 WHERE $1 IS NOT NULL OR $2 IS NOT NULL OR $3 IS NOT NULL OR $4 IS NOT NULL OR $5 IS NOT NULL OR $6 IS NOT NULL OR $7 IS NOT NULL';
   END IF;
