@@ -22,9 +22,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 /**
  * Group commit for every write of the node (messages, event-log appends, conversations, statuses, outbox),
@@ -142,16 +140,15 @@ final class GroupCommit {
     }
 
     /**
-     * Flushes what waits without waiting for more, and completes once no flush runs and {@code othersIdle}
-     * (the store's reads) holds, or after {@code drain}, saying what it gave up on ({@code othersInFlight} names
-     * the others); true if everything finished. From then on every write fails as "storage not running". Called
-     * on the context.
+     * Flushes what waits without waiting for more, and completes once no flush runs and none of {@code others}
+     * (the store's direct statements) does, or after {@code drain}, saying what it gave up on; true if everything
+     * finished. From then on every write fails as "storage not running". Called on the context.
      */
-    Future<Boolean> close(Duration drain, BooleanSupplier othersIdle, Supplier<String> othersInFlight) {
+    Future<Boolean> close(Duration drain, RunningStatements others) {
         closing = true;
         takeIn();
         Promise<Boolean> idle = Promise.promise();
-        awaitIdle(idle, System.nanoTime(), drain.toNanos(), othersIdle, othersInFlight);
+        awaitIdle(idle, System.nanoTime(), drain.toNanos(), others);
         return idle.future().onComplete(ar -> {
             closed = true;
             vertx.cancelTimer(sweeper);
@@ -159,20 +156,20 @@ final class GroupCommit {
         });
     }
 
-    private void awaitIdle(Promise<Boolean> idle, long startedNanos, long drainNanos, BooleanSupplier othersIdle, Supplier<String> othersInFlight) {
-        boolean idleNow = waiting.isEmpty() && handedOver.isEmpty() && running.isEmpty() && othersIdle.getAsBoolean();
+    private void awaitIdle(Promise<Boolean> idle, long startedNanos, long drainNanos, RunningStatements others) {
+        boolean idleNow = waiting.isEmpty() && handedOver.isEmpty() && running.isEmpty() && others.idle();
         long now = System.nanoTime();
         if (idleNow || now - startedNanos > drainNanos) {
             if (!idleNow) {
                 OptionalLong oldest = running.stream().flatMap(List::stream).mapToLong(w -> w.queuedAtNanos).min();
                 String flushing = oldest.isPresent() ? " (the oldest write handed over " + (now - oldest.getAsLong()) / 1_000_000 + " ms ago)" : "";
-                String others = othersInFlight.get();
+                String direct = others.describe();
                 LOG.warn("closing storage after {} ms with {} write(s) waiting, {} flush(es) running{}{}", (now - startedNanos) / 1_000_000,
-                        waiting.size() + handedOver.size(), running.size(), flushing, others.isEmpty() ? "" : " and reads or direct writes running: " + others);
+                        waiting.size() + handedOver.size(), running.size(), flushing, direct.isEmpty() ? "" : " and reads or direct writes running: " + direct);
             }
             idle.complete(idleNow);
         } else {
-            vertx.setTimer(20, id -> awaitIdle(idle, startedNanos, drainNanos, othersIdle, othersInFlight));
+            vertx.setTimer(20, id -> awaitIdle(idle, startedNanos, drainNanos, others));
         }
     }
 

@@ -132,7 +132,7 @@ public final class PersistenceVerticle extends VerticleBase {
         // the drain that leaves the rest of it (closing the pools, leaving the cluster) time to run: waiting the
         // whole drain on a statement that hangs would end the process with the node still a cluster member.
         long started = System.nanoTime();
-        return writes.close(storageShareOf(config.drain()), store::directIdle, store::directInFlight)
+        return writes.close(storageShareOf(config.drain()), store.direct())
                 .compose(finished -> finished ? Future.succeededFuture() : cancelStatementsLeft())
                 .eventually(() -> Future.join(writePool.close(), readPool.close()))
                 .andThen(ar -> LOG.info("storage closed in {} ms", (System.nanoTime() - started) / 1_000_000));

@@ -50,14 +50,9 @@ public final class PgStore implements Store {
         this.writes = writes;
     }
 
-    /** No direct statement is running (batched writes are the group commit's to wait for). */
-    boolean directIdle() {
-        return direct.idle();
-    }
-
-    /** The direct statements running and for how long, for a drain that gives up on them. */
-    String directInFlight() {
-        return direct.describe();
+    /** The direct statements running (batched writes are the group commit's own to wait for). */
+    RunningStatements direct() {
+        return direct;
     }
 
     @Override

@@ -58,7 +58,7 @@ class GroupCommitTest {
     @AfterEach
     void stop(VertxTestContext ctx) {
         Future<Void> closed = commit == null ? Future.succeededFuture()
-                : onContext(persistence, () -> commit.close(Duration.ofSeconds(5), () -> true, () -> "")).mapEmpty();
+                : onContext(persistence, () -> commit.close(Duration.ofSeconds(5), new RunningStatements())).mapEmpty();
         closed.eventually(pool::close).onComplete(ctx.succeedingThenComplete());
         metrics.close();
     }
@@ -276,7 +276,7 @@ class GroupCommitTest {
                         assertThat(calls.subList(8, 10)).as("still waiting for more rows or the time bound").noneMatch(Future::isComplete);
                     });
                     // Closing the store sends what waits without waiting any longer.
-                    return onContext(persistence, () -> commit.close(Duration.ofSeconds(20), () -> true, () -> ""));
+                    return onContext(persistence, () -> commit.close(Duration.ofSeconds(20), new RunningStatements()));
                 })
                 .compose(v -> Future.all(calls.subList(8, 10)))
                 .compose(v -> strings("SELECT count(*) FROM messages"))
