@@ -215,10 +215,10 @@ final class GroupCommit {
      * waiting. At 150 commands a second beside 1,500 phone events, a flush of their own every 2 ms was half the
      * node's commits (BENCHMARKS.md, 2026-12-05); waiting for the appends' flush costs the browser's send a few
      * milliseconds more. A command's hand-over to a phone that reconnects does not ride: it runs one command
-     * after another, each waiting for its commit.
+     * after another, each waiting for its commit. A sequence's release, which nobody waits for, rides too.
      */
     private static boolean rides(Write<?> w) {
-        return w.kind() == Write.Kind.OUTBOX_DELIVER || w.kind() == Write.Kind.OUTBOX_ENQUEUE;
+        return w.kind() == Write.Kind.OUTBOX_DELIVER || w.kind() == Write.Kind.OUTBOX_ENQUEUE || w.kind() == Write.Kind.SEQ_RELEASE;
     }
 
     private void flushDue() {

@@ -239,8 +239,7 @@ public final class PgStore implements Store {
 
     @Override
     public Future<Void> releaseSeq(String deviceId, long epoch, long lastHandedOut) {
-        return direct("release-seq", () -> pool.preparedQuery(StoreSql.RELEASE_SEQ)
-                .execute(Tuple.of(id(deviceId, "deviceId"), epoch, lastHandedOut)).mapEmpty());
+        return batched("release-seq", () -> writes.submit(new SequenceWrites.Release(id(deviceId, "deviceId"), epoch, lastHandedOut)));
     }
 
     @Override

@@ -141,7 +141,9 @@ public interface Store {
 
     /**
      * The holder of {@code epoch} hands back the numbers it reserved past {@code lastHandedOut}, so the next
-     * holder goes on from there without a gap. A no-op when the sequence was taken over meanwhile.
+     * holder goes on from there without a gap. A no-op when the sequence was taken over meanwhile. Written with the
+     * node's other writes (group commit, riding with the phone events waiting, as a browser's command does);
+     * completes once committed.
      */
     Future<Void> releaseSeq(String deviceId, long epoch, long lastHandedOut);
 

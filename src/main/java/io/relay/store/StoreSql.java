@@ -196,9 +196,15 @@ final class StoreSql {
             UPDATE devices SET seq_reserved = seq_reserved + $3 WHERE device_id = $1 AND seq_epoch = $2
             RETURNING seq_reserved""";
 
-    /** The holder of epoch $2 gives back what it reserved past $3, the last number it handed out. */
-    static final String RELEASE_SEQ = """
-            UPDATE devices SET seq_reserved = $3 WHERE device_id = $1 AND seq_epoch = $2 AND seq_reserved > $3""";
+    /**
+     * Each holder of an epoch gives back what it reserved past the last number it handed out: ($1, $2, $3) are the
+     * devices, their epochs and those numbers, one (device, epoch) at most. A holder whose sequence was taken over
+     * meanwhile matches nothing (the new holder reserved past it already).
+     */
+    static final String RELEASE_SEQS = """
+            UPDATE devices d SET seq_reserved = u.last
+            FROM UNNEST($1::text[], $2::bigint[], $3::bigint[]) AS u (device_id, epoch, last)
+            WHERE d.device_id = u.device_id AND d.seq_epoch = u.epoch AND d.seq_reserved > u.last""";
 
     static final String UPSERT_CONVERSATIONS = """
             INSERT INTO conversations (device_id, id, phone_number, contact_name, last_message_time, unread_count, doc, updated_at)

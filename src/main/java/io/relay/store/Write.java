@@ -21,7 +21,8 @@ abstract class Write<T> {
     enum Kind {
         // OUTBOX_DELIVER after OUTBOX_ENQUEUE: a command delivered straight to the phone sees the pending ones
         // queued in the same flush (each statement of the transaction sees the ones before) and waits behind them.
-        MESSAGES, CONVERSATIONS, STATUSES, OUTBOX_ENQUEUE, OUTBOX_DELIVER, OUTBOX_CLAIM, OUTBOX_CONFIRM
+        // SEQ_RELEASE last: a release follows its phone's last events (it is handed over once they settled).
+        MESSAGES, CONVERSATIONS, STATUSES, OUTBOX_ENQUEUE, OUTBOX_DELIVER, OUTBOX_CLAIM, OUTBOX_CONFIRM, SEQ_RELEASE
     }
 
     private final Promise<T> promise = Promise.promise();

@@ -43,6 +43,7 @@ abstract class WriteBatch {
             case OUTBOX_DELIVER -> new OutboxWrites.DeliverBatch(writes);
             case OUTBOX_CLAIM -> new OutboxWrites.ClaimBatch(writes);
             case OUTBOX_CONFIRM -> new OutboxWrites.ConfirmBatch(writes);
+            case SEQ_RELEASE -> new SequenceWrites.ReleaseBatch(writes);
         };
     }
 }

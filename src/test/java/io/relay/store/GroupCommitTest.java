@@ -529,6 +529,60 @@ class GroupCommitTest {
     }
 
     @Test
+    @DisplayName("sequences given back by many phones' holders go out in one flush, as a draining node lets its phones go: each "
+            + "current holder's reservation ends at its last number, a holder taken over meanwhile changes nothing, and of one "
+            + "holder's two releases the higher number stands")
+    void releasesOfManyPhonesInOneFlush(Vertx vertx, VertxTestContext ctx) {
+        List<Future<?>> calls = new ArrayList<>();
+        store(vertx, 4, FAR, 1).compose(store -> phones(store, "phone-a", "phone-b", "phone-c")
+                        .compose(held -> SequenceHolder.takeOver(store, "phone-c").map(newer -> {
+                            // phone-c moved to another connection: its first holder's release comes too late.
+                            SequenceHolder a = held.get("phone-a"), b = held.get("phone-b"), c = held.get("phone-c");
+                            calls.add(store.releaseSeq("phone-a", a.epoch(), a.block().from() + 1));
+                            calls.add(store.releaseSeq("phone-a", a.epoch(), a.block().from() + 4));
+                            calls.add(store.releaseSeq("phone-b", b.epoch(), b.block().from()));
+                            calls.add(store.releaseSeq("phone-c", c.epoch(), c.block().from()));
+                            return newer;
+                        }))
+                        .compose(newer -> Future.all(calls).map(newer)))
+                .compose(newer -> Future.all(flushes(), strings("SELECT device_id, seq_reserved FROM devices ORDER BY 1"))
+                        .map(db -> Map.entry(newer, db)))
+                .onComplete(ctx.succeeding(result -> ctx.verify(() -> {
+                    long block = SequenceHolder.BLOCK;
+                    SequenceHolder newer = result.getKey();
+                    assertThat(result.getValue().<Long>resultAt(0)).as("flushes").isEqualTo(1L);
+                    assertThat(result.getValue().<List<String>>resultAt(1)).containsExactly(
+                            "phone-a " + 5, "phone-b " + 1, "phone-c " + newer.block().to());
+                    assertThat(newer.block().to()).as("the newer holder's block, past the first").isEqualTo(2 * block);
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("a sequence's release rides with the log appends waiting, as a browser's command does: nobody waits for it")
+    void releaseRidesWithTheAppends(Vertx vertx, VertxTestContext ctx) {
+        Duration behindWindow = Duration.ofMillis(600);
+        store(vertx, 1_000, Duration.ofMillis(50), behindWindow, Integer.MAX_VALUE, FAR, 1)
+                .compose(store -> phones(store, "phone-q").compose(held -> {
+                    SequenceHolder q = held.get("phone-q");
+                    long handedOver = System.nanoTime();
+                    Future<Void> append = store.saveMessagesAndLog("phone-q", messages("q-1"), q.next("messages:sync"), "{}");
+                    return store.releaseSeq("phone-q", q.epoch(), q.block().from())
+                            .map(v -> new Ride(null, Duration.ofNanos(System.nanoTime() - handedOver), append.isComplete(), 0));
+                }))
+                .compose(ride -> Future.all(flushes(), strings("SELECT seq_reserved, last_seq FROM devices")).map(db -> Map.entry(ride, db)))
+                .onComplete(ctx.succeeding(result -> ctx.verify(() -> {
+                    Ride ride = result.getKey();
+                    assertThat(ride.waited()).as("the release waited for the appends' window").isGreaterThanOrEqualTo(behindWindow);
+                    assertThat(ride.appendStored()).as("the append stored in the same flush").isTrue();
+                    assertThat(result.getValue().<Long>resultAt(0)).as("flushes").isEqualTo(1L);
+                    assertThat(result.getValue().<List<String>>resultAt(1)).as("reserved up to the one number handed out, which is stored")
+                            .containsExactly("1 1");
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
     @DisplayName("a browser's command with no log append waiting goes after the short window, not its ride window")
     void commandAloneGoesAfterTheShortWindow(Vertx vertx, VertxTestContext ctx) {
         // The ride window is longer than the test may run: only the short window can start the flush.

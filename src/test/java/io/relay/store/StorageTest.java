@@ -13,6 +13,8 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -138,10 +140,31 @@ class StorageTest {
                 })));
     }
 
-    @Test
-    @DisplayName("closing storage gives up on a statement that does not answer within its share of the drain (four fifths of "
-            + "DRAIN_SECONDS), names it in the log, and fails it, so a draining node still leaves the cluster in time")
-    void closeGivesUpOnAHungStatement() throws Exception {
+    /** What a draining node's storage can be left waiting on: a statement of its own, or a flush of the group commit. */
+    enum Hung {
+        DIRECT_STATEMENT("extend-seq", "0 write(s) waiting, 0 flush(es) running", "running: extend-seq for "),
+        FLUSH("release-seq", "0 write(s) waiting, 1 flush(es) running (the oldest write handed over ", "");
+
+        final String op;
+        final String logged;
+        final String named;
+
+        Hung(String op, String logged, String named) {
+            this.op = op;
+            this.logged = logged;
+            this.named = named;
+        }
+
+        Future<?> start(Store store, String deviceId, Store.SeqBlock block) {
+            return this == DIRECT_STATEMENT ? store.extendSeq(deviceId, block.epoch(), 10) : store.releaseSeq(deviceId, block.epoch(), block.from());
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Hung.class)
+    @DisplayName("closing storage gives up on a statement or a flush that does not answer within its share of the drain (four "
+            + "fifths of DRAIN_SECONDS), names it in the log, cancels it and fails it, so a draining node still leaves the cluster in time")
+    void closeGivesUpOnAHungStatement(Hung hung) throws Exception {
         String url = TestDatabase.freshDatabaseUrl();
         var config = TestConfigs.forDatabase(url).toBuilder().drain(Duration.ofSeconds(10)).build();
         Vertx vertx = Vertx.vertx();
@@ -152,20 +175,20 @@ class StorageTest {
             Store.SeqBlock block = await(store.takeOverSeq("held-phone", null, null, SequenceHolder.BLOCK));
             DatabaseUrl db = DatabaseUrl.parse(url);
             try (Connection holder = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password().isEmpty() ? null : db.password())) {
-                // Another session holds the phone's row: the release (a best-effort direct statement) waits on it.
+                // Another session holds the phone's row: the statement (an update of that row) waits on it.
                 holder.setAutoCommit(false);
                 holder.createStatement().execute("SELECT 1 FROM devices WHERE device_id = 'held-phone' FOR UPDATE");
-                CompletableFuture<Void> release = store.releaseSeq("held-phone", block.epoch(), block.from()).toCompletionStage().toCompletableFuture();
+                CompletableFuture<?> waiting = hung.start(store, "held-phone", block).toCompletionStage().toCompletableFuture();
                 long started = System.nanoTime();
                 await(storage.close());
                 long tookMillis = (System.nanoTime() - started) / 1_000_000;
 
                 assertThat(tookMillis).as("storage waits its share of the drain, not the whole of it nor the store's own timeout")
                         .isBetween(PersistenceVerticle.storageShareOf(config.drain()).toMillis(), config.drain().toMillis() - 500);
-                assertThatThrownBy(() -> release.get(5, TimeUnit.SECONDS)).cause().isInstanceOf(StoreException.class)
+                assertThatThrownBy(() -> waiting.get(5, TimeUnit.SECONDS)).as(hung.op).cause().isInstanceOf(StoreException.class)
                         .satisfies(e -> assertThat(((StoreException) e).reason()).isEqualTo(FailureReason.STORAGE_UNAVAILABLE));
                 assertThat(logs.lines()).anySatisfy(line -> assertThat(line).startsWith("closing storage after")
-                        .contains("0 write(s) waiting, 0 flush(es) running").contains("running: release-seq for "));
+                        .contains(hung.logged).contains(hung.named));
                 assertThat(logs.lines()).contains("cancelled 1 statement(s) of this node still running on the database");
                 // A backend leaves pg_stat_activity a moment after its client closed the connection.
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
