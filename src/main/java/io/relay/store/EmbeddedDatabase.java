@@ -14,6 +14,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A real PostgreSQL server for the zero-set-up run (no {@code DATABASE_URL}): started from the
@@ -22,6 +25,12 @@ import java.sql.Statement;
  * <p>Everything here blocks (process start, JDBC): call it from {@code executeBlocking}.
  * The binaries are unpacked once under {@code java.io.tmpdir} (the library's default, shared by
  * every process of the machine). When run as root the library drops privileges itself.
+ *
+ * <p>It stops when the JVM exits, but not by the library's own shutdown hook: the JVM runs its hooks at once and
+ * together, so that hook stopped the server as the node's drain began, and the drain's writes, and the phones'
+ * sequences given back, failed against a server going away (each SIGTERM cost the drain about 10 s and its
+ * writes). Our hook waits for whoever started it to close it ({@link #start(Path, Duration)}: the node's
+ * storage, last step of its drain) and stops the server itself only past that wait.
  */
 public final class EmbeddedDatabase implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedDatabase.class);
@@ -33,19 +42,31 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
     private final EmbeddedPostgres postgres;
     private final Path dataDirectory;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final Thread atExit;
 
-    private EmbeddedDatabase(EmbeddedPostgres postgres, Path dataDirectory) {
+    private EmbeddedDatabase(EmbeddedPostgres postgres, Path dataDirectory, Duration closedBy) {
         this.postgres = postgres;
         this.dataDirectory = dataDirectory;
+        this.atExit = new Thread(() -> stopAtExit(closedBy), "relay-embedded-postgres-exit");
+        Runtime.getRuntime().addShutdownHook(atExit);
     }
 
     /**
      * Starts (initialising on first use) a server whose data lives in {@code dataDirectory}, and makes
-     * sure the {@value #DATABASE} database exists. Existing data is never cleaned.
+     * sure the {@value #DATABASE} database exists. Existing data is never cleaned. It stops as the JVM exits.
      */
     public static EmbeddedDatabase start(Path dataDirectory) {
+        return start(dataDirectory, Duration.ZERO);
+    }
+
+    /**
+     * As {@link #start(Path)}, for a node that closes it as the last step of its drain: as the JVM exits, the server
+     * waits up to {@code closedBy} (the drain's bound) for that close before it stops of its own accord.
+     */
+    public static EmbeddedDatabase start(Path dataDirectory, Duration closedBy) {
         try {
-            return start(dataDirectory, freePort());
+            return start(dataDirectory, freePort(), closedBy);
         } catch (IOException e) {
             throw new UncheckedIOException("Could not find a free port for the embedded PostgreSQL", e);
         }
@@ -56,6 +77,10 @@ public final class EmbeddedDatabase implements AutoCloseable {
      * directory is, to a connected pool, the same database back after an outage.
      */
     public static EmbeddedDatabase start(Path dataDirectory, int port) {
+        return start(dataDirectory, port, Duration.ZERO);
+    }
+
+    private static EmbeddedDatabase start(Path dataDirectory, int port, Duration closedBy) {
         Path dir = dataDirectory.toAbsolutePath();
         long started = System.nanoTime();
         try {
@@ -71,8 +96,9 @@ public final class EmbeddedDatabase implements AutoCloseable {
                     .setServerConfig("synchronous_commit", "on")
                     .setServerConfig("fsync", "on")
                     .setServerConfig("listen_addresses", "127.0.0.1")
+                    .setRegisterShutdownHook(false) // ours waits for the drain (see the class comment)
                     .start();
-            EmbeddedDatabase database = new EmbeddedDatabase(postgres, dir);
+            EmbeddedDatabase database = new EmbeddedDatabase(postgres, dir, closedBy);
             database.createDatabaseIfMissing();
             LOG.info("Embedded PostgreSQL started in {} ms: data directory {}, port {}",
                     (System.nanoTime() - started) / 1_000_000, dir, postgres.getPort());
@@ -100,15 +126,36 @@ public final class EmbeddedDatabase implements AutoCloseable {
         return dataDirectory;
     }
 
-    /** Stops the server (fast shutdown: sessions are cut, committed data is kept). */
+    /** Stops the server (fast shutdown: sessions are cut, committed data is kept); a second call does nothing. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (stopped.getCount() == 0) {
+            return;
+        }
         try {
             postgres.close();
             LOG.info("Embedded PostgreSQL stopped (data directory {})", dataDirectory);
         } catch (IOException e) {
             throw new UncheckedIOException("Could not stop the embedded PostgreSQL", e);
+        } finally {
+            stopped.countDown();
         }
+        try {
+            Runtime.getRuntime().removeShutdownHook(atExit);
+        } catch (IllegalStateException exiting) {
+            // the JVM is exiting: the hook runs, finds the server stopped and returns
+        }
+    }
+
+    private void stopAtExit(Duration closedBy) {
+        try {
+            if (!stopped.await(closedBy.toMillis(), TimeUnit.MILLISECONDS) && !closedBy.isZero()) {
+                LOG.warn("Stopping the embedded PostgreSQL as the JVM exits: its node did not close it within {} s", closedBy.toSeconds());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        close();
     }
 
     private void createDatabaseIfMissing() {

@@ -39,7 +39,8 @@ public final class Storage {
         Future<Database> database = config.databaseUrl().filter(u -> !u.isBlank())
                 .map(u -> Future.succeededFuture(u).map(text -> new Database(DatabaseUrl.parse(text), null)))
                 .orElseGet(() -> vertx.executeBlocking(() -> {
-                    EmbeddedDatabase embedded = EmbeddedDatabase.start(config.dataDir().resolve("pg"));
+                    // The node closes it as its drain ends; the JVM's exit waits that long for it (and a second more).
+                    EmbeddedDatabase embedded = EmbeddedDatabase.start(config.dataDir().resolve("pg"), config.drain().plusSeconds(1));
                     return new Database(DatabaseUrl.parse(embedded.url()), embedded);
                 }, false));
         return database

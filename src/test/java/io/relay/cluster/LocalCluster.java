@@ -31,7 +31,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 final class LocalCluster implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
     /** Environment a node would otherwise inherit from whoever runs the build. */
-    private static final List<String> INHERITED_SETTINGS = List.of("PORT", "HOST", "NODE_ENV", "DATABASE_URL", "JWT_SECRET",
+    static final List<String> INHERITED_SETTINGS = List.of("PORT", "HOST", "NODE_ENV", "DATABASE_URL", "JWT_SECRET",
             "CORS_ORIGIN", "DATA_DIR", "NODE_ID", "RELAY_CONFIG", "CLUSTER", "CLUSTER_NAME", "CLUSTER_MEMBERS", "CLUSTER_HOST",
             "CLUSTER_PUBLIC_HOST", "CLUSTER_DISCOVERY", "HAZELCAST_PORT", "EVENT_BUS_PORT", "DRAIN_SECONDS", "TEST_DATABASE_URL");
     private static final Duration NODE_START_TIMEOUT = Duration.ofSeconds(90);
@@ -210,7 +210,8 @@ final class LocalCluster implements AutoCloseable, BeforeAllCallback, AfterAllCa
         }
     }
 
-    private static void awaitHealthy(Node node) throws Exception {
+    /** Waits until the node answers its health check; fails with its log's tail if it exits or does not answer in time. */
+    static void awaitHealthy(Node node) throws Exception {
         long deadline = System.nanoTime() + NODE_START_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
             if (!node.process.isAlive()) {
@@ -232,7 +233,7 @@ final class LocalCluster implements AutoCloseable, BeforeAllCallback, AfterAllCa
         throw new IllegalStateException("node " + node.id + " did not answer in " + NODE_START_TIMEOUT + "\n" + node.tail());
     }
 
-    private static String javaBinary() {
+    static String javaBinary() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
