@@ -50,6 +50,18 @@ class EmbeddedDatabaseTest {
         }
     }
 
+    @Test
+    @DisplayName("Closing the embedded PostgreSQL stops it once: the node's drain and the JVM's exit may both close it, the second does nothing")
+    void closesOnce(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("pg");
+        EmbeddedDatabase db = EmbeddedDatabase.start(data, java.time.Duration.ofSeconds(5));
+        String url = db.url();
+        db.close();
+        assertThat(data.resolve("postmaster.pid")).as("stopped cleanly").doesNotExist();
+        db.close();
+        assertThatThrownBy(() -> connect(url).close()).isInstanceOf(java.sql.SQLException.class);
+    }
+
     @ParameterizedTest(name = "{0}")
     @EnumSource(RestartableDatabase.Stop.class)
     @DisplayName("The embedded PostgreSQL comes back on the same port after a stop, with everything committed before it")
