@@ -192,8 +192,18 @@ final class PollForwarder {
         EngineIoSocket socket = registry.lookup(body.getString("sid", ""));
         if (ABORT.equals(op)) {
             BusResponder aborted = waiting.remove(body.getString("forwardId", ""));
-            if (aborted != null && socket != null) {
-                socket.affinity().run(() -> socket.onPollAborted(aborted));
+            if (aborted != null) {
+                // Its client is gone, but the forwarding node still waits for this reply: without one it waited out the
+                // heartbeat's patience and then logged that this node could not be reached.
+                Runnable gone = () -> aborted.fail(EngineIoServer.UNKNOWN_SID);
+                if (socket == null) {
+                    gone.run();
+                } else {
+                    socket.affinity().run(() -> {
+                        socket.onPollAborted(aborted);
+                        gone.run();
+                    });
+                }
             }
             return;
         }

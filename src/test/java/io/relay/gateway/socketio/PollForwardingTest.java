@@ -163,6 +163,31 @@ class PollForwardingTest {
 
     @Test
     @Timeout(30)
+    @DisplayName("as the owner, answers a forwarded GET whose client went away (the forwarding node's abort) at once, so the "
+            + "forwarding node does not wait out its heartbeat's patience and then log that the owner could not be reached")
+    void abortedForwardedGetIsAnswered() throws Exception {
+        String base = "/socket.io/?EIO=4&transport=polling";
+        HttpResponse<Buffer> open = PollingProtocolTest.await(client.get(port, "127.0.0.1", base).send());
+        String sid = new JsonObject(open.bodyAsString().substring(1)).getString("sid");
+        String query = base + "&sid=" + sid;
+        PollingProtocolTest.await(client.post(port, "127.0.0.1", query).sendBuffer(Buffer.buffer("40")));
+        assertThat(PollingProtocolTest.await(client.get(port, "127.0.0.1", query).send()).bodyAsString()).startsWith("40");
+
+        // Another node forwards the client's GET, and then the client closes it: that node sends the abort.
+        JsonObject get = new JsonObject().put("op", "get").put("sid", sid).put("transport", "polling").put("forwardId", "f-gone");
+        CompletableFuture<Message<JsonObject>> forwarded = vertx.eventBus().<JsonObject>request(Addresses.engineIoNode("node1"), get,
+                new DeliveryOptions().setSendTimeout(20_000)).toCompletionStage().toCompletableFuture();
+        Thread.sleep(200);
+        assertThat(forwarded).as("held, as a waiting GET").isNotDone();
+        vertx.eventBus().send(Addresses.engineIoNode("node1"), get.copy().put("op", "abort"));
+
+        Message<JsonObject> answer = forwarded.get(3, TimeUnit.SECONDS);
+        assertThat(answer.body().getInteger("status")).as("the session ended with its poll, as for a local client's").isEqualTo(400);
+        assertSessionUnknown(PollingProtocolTest.await(client.get(port, "127.0.0.1", query).send()));
+    }
+
+    @Test
+    @Timeout(30)
     @DisplayName("as the owner, gives the balancer's retry of a GET the packets it handed to a forwarding node that died, and only then new ones")
     void retriedGetGetsTheLostAnswerAgain() throws Exception {
         String base = "/socket.io/?EIO=4&transport=polling";
