@@ -76,6 +76,18 @@ class PollForwardingTest {
         return response;
     }
 
+    private static final String POLLING = "/socket.io/?EIO=4&transport=polling";
+
+    /** A polling session opened on this node and connected to the main namespace, its first GET answered; its sid. */
+    private String connectedSession() throws Exception {
+        HttpResponse<Buffer> open = PollingProtocolTest.await(client.get(port, "127.0.0.1", POLLING).send());
+        String sid = new JsonObject(open.bodyAsString().substring(1)).getString("sid");
+        String query = POLLING + "&sid=" + sid;
+        PollingProtocolTest.await(client.post(port, "127.0.0.1", query).sendBuffer(Buffer.buffer("40")));
+        assertThat(PollingProtocolTest.await(client.get(port, "127.0.0.1", query).send()).bodyAsString()).startsWith("40");
+        return sid;
+    }
+
     private void nodeLeft(String nodeId) {
         vertx.eventBus().publish(Addresses.nodeLeft(), nodeId, new DeliveryOptions().setLocalOnly(true));
     }
@@ -139,12 +151,8 @@ class PollForwardingTest {
     @Timeout(30)
     @DisplayName("as the owner, lets a client's GET replace one that came through a node that went away, and the session carries on")
     void newerGetSupersedesForwardedOne() throws Exception {
-        String base = "/socket.io/?EIO=4&transport=polling";
-        HttpResponse<Buffer> open = PollingProtocolTest.await(client.get(port, "127.0.0.1", base).send());
-        String sid = new JsonObject(open.bodyAsString().substring(1)).getString("sid");
-        String query = base + "&sid=" + sid;
-        PollingProtocolTest.await(client.post(port, "127.0.0.1", query).sendBuffer(Buffer.buffer("40")));
-        assertThat(PollingProtocolTest.await(client.get(port, "127.0.0.1", query).send()).bodyAsString()).startsWith("40");
+        String sid = connectedSession();
+        String query = POLLING + "&sid=" + sid;
 
         // A GET forwarded by another node, which then dies: the owner holds it, nobody will ever abort it.
         Future<Message<JsonObject>> forwarded = vertx.eventBus().request(Addresses.engineIoNode("node1"),
@@ -166,12 +174,8 @@ class PollForwardingTest {
     @DisplayName("as the owner, answers a forwarded GET whose client went away (the forwarding node's abort) at once, so the "
             + "forwarding node does not wait out its heartbeat's patience and then log that the owner could not be reached")
     void abortedForwardedGetIsAnswered() throws Exception {
-        String base = "/socket.io/?EIO=4&transport=polling";
-        HttpResponse<Buffer> open = PollingProtocolTest.await(client.get(port, "127.0.0.1", base).send());
-        String sid = new JsonObject(open.bodyAsString().substring(1)).getString("sid");
-        String query = base + "&sid=" + sid;
-        PollingProtocolTest.await(client.post(port, "127.0.0.1", query).sendBuffer(Buffer.buffer("40")));
-        assertThat(PollingProtocolTest.await(client.get(port, "127.0.0.1", query).send()).bodyAsString()).startsWith("40");
+        String sid = connectedSession();
+        String query = POLLING + "&sid=" + sid;
 
         // Another node forwards the client's GET, and then the client closes it: that node sends the abort.
         JsonObject get = new JsonObject().put("op", "get").put("sid", sid).put("transport", "polling").put("forwardId", "f-gone");
