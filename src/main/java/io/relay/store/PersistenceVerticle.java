@@ -69,7 +69,8 @@ public final class PersistenceVerticle extends VerticleBase {
 
     private Pool pool(int size, boolean forWrites) {
         return PgBuilder.pool()
-                .with(new PoolOptions().setMaxSize(size))
+                // Named, so the two pools are told apart in the metrics (vertx_pool_*{pool_name}): both were "__vertx.DEFAULT".
+                .with(new PoolOptions().setMaxSize(size).setName(forWrites ? WRITES : READS))
                 .connectingTo(connectOptions(url, config.nodeId(), forWrites))
                 .using(vertx)
                 .build();

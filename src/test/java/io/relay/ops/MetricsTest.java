@@ -78,7 +78,9 @@ class MetricsTest {
             assertThat(samples.keySet())
                     .noneMatch(k -> k.startsWith("vertx_eventbus_"))
                     .anyMatch(k -> k.startsWith("vertx_http_server_requests_total{"))
-                    .anyMatch(k -> k.startsWith("vertx_pool_in_use{") && k.contains("pool_type=\"sql\""))
+                    // The group commit's pool and the reads' pool, each under its own name.
+                    .anyMatch(k -> k.startsWith("vertx_pool_in_use{") && k.contains("pool_name=\"writes\",pool_type=\"sql\""))
+                    .anyMatch(k -> k.startsWith("vertx_pool_queue_pending{") && k.contains("pool_name=\"reads\",pool_type=\"sql\""))
                     .anyMatch(k -> k.startsWith("vertx_sql_processing_time_seconds_count"))
                     .anyMatch(k -> k.startsWith("jvm_memory_used_bytes{"))
                     .anyMatch(k -> k.startsWith("process_cpu_usage"));
