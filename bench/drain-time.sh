@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # How long a node on its embedded PostgreSQL takes to drain on SIGTERM while it holds PAIRS paired phones and
-# browsers exchanging 200 msg/s, and whether the drain's writes landed: the time from the signal to the process's
+# browsers exchanging RATE msg/s, and whether the drain's writes landed: the time from the signal to the process's
 # exit, each drain step's own log line, and, read from the database afterwards, how many phones' devices still hold
 # numbers they never handed out (each phone's unused block is given back as its socket closes; a release that did
 # not land leaves a gap its next node skips).
 #
-#   bench/drain-time.sh relay|<relay jar> [LABEL] [PAIRS]      (PORT: 3400; PAIRS: 2000)
+#   bench/drain-time.sh relay|<relay jar> [LABEL] [PAIRS]      (PORT: 3400; PAIRS: 2000; RATE: the phones' msg/s in all, 200)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SYSTEM=$1 LABEL=${2:-$1} PAIRS=${3:-2000} PORT=${PORT:-3400}
@@ -18,7 +18,7 @@ SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true; kill ${LOAD:-} 2>/dev/null || true; rm -rf "$DATA"' EXIT
 for _ in $(seq 1 360); do curl -sf "http://127.0.0.1:$PORT/api/auth/health" >/dev/null && break; sleep 0.5; done
 
-java -jar "$BENCH_JAR" --url "127.0.0.1:$PORT" --pairs "$PAIRS" --pairing-rate 200 --rate 200 --warmup 0 --duration 600 --quiet \
+java -jar "$BENCH_JAR" --url "127.0.0.1:$PORT" --pairs "$PAIRS" --pairing-rate 200 --rate "${RATE:-200}" --warmup 0 --duration 600 --quiet \
   >"$DATA/load.log" 2>&1 &
 LOAD=$!
 sleep $((PAIRS / 200 + 25)) # every pair paired, then a while of messages
