@@ -336,7 +336,12 @@ public final class PgStore implements Store {
                 .map(rows -> StoreRows.first(rows, row -> row.getLong("last_seq")).orElse(0L)));
     }
 
-    /** A statement on the pool from the caller's context, bounded by {@link #TIMEOUT}. */
+    /**
+     * A statement on the pool from the caller's context, bounded by {@link #TIMEOUT}. Not for work that must land
+     * while the node drains: a request made from a socket's context as the HTTP verticles undeploy never runs (the
+     * pool dequeues it and takes its session back; BENCHMARKS.md, thirteenth session), so a phone's release, issued
+     * as its socket closes, goes through the group commit instead.
+     */
     private <T> Future<T> direct(String op, Supplier<Future<T>> statement) {
         if (writes.closed()) {
             return notRunning(op);
