@@ -52,7 +52,8 @@ final class HttpConnectionGuard {
 
     /** One watched connection: the request being answered, or the deadline of the next request's head. */
     private static final class Watched {
-        final HttpConnection connection;
+        /** Let go once the connection is a WebSocket: the channel's close listener keeps this watch for its life. */
+        HttpConnection connection;
         final String ip;
         HttpServerRequest current;
         long deadline; // System.nanoTime(); meaningful while hasDeadline
@@ -155,6 +156,8 @@ final class HttpConnectionGuard {
                 }
                 if (response.getStatusCode() == 101) {
                     it.remove(); // now a WebSocket: the Engine.IO heartbeat watches it
+                    watch.connection = null;
+                    watch.current = null;
                     continue;
                 }
                 watch.current = null;

@@ -101,9 +101,9 @@ public final class HttpVerticle extends VerticleBase {
      * What every connection costs. Strict thread mode: every response of this server is written on its
      * request's event loop (handlers run there, and polling answers hop back to it in
      * {@code HttpPollResponder}), so Vert.x may write straight to the channel instead of giving each
-     * HTTP/1 connection a multi-producer queue whose first chunk is 1,024 slots. That queue would live
-     * as long as the connection, and a WebSocket keeps the connection it was upgraded from reachable:
-     * 4.6 KiB per idle Socket.IO connection (BENCHMARKS.md). The price: a response written from another
+     * HTTP/1 connection a multi-producer queue whose first chunk is 1,024 slots: 4.6 KiB that would live
+     * as long as the connection, which a polling client keeps for its whole session (a WebSocket lets go of
+     * the connection it was upgraded from, see {@code NettyWebSocket}). The price: a response written from another
      * thread fails with IllegalStateException ("Only the context thread can write a message") instead
      * of being queued, so any future asynchronous answer must come back to the request's context first.
      *

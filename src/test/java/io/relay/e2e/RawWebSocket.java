@@ -14,7 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * really answers (close codes).
  */
 final class RawWebSocket implements AutoCloseable {
-    static final int TEXT = 1, BINARY = 2, CONTINUATION = 0, CLOSE = 8, PING = 9;
+    static final int TEXT = 1, BINARY = 2, CONTINUATION = 0, CLOSE = 8, PING = 9, PONG = 10;
     private static final int READ_TIMEOUT_MS = 30_000;
 
     private final Socket socket;
@@ -132,6 +132,18 @@ final class RawWebSocket implements AutoCloseable {
             if (frame.opcode() == CLOSE) {
                 return frame.closeCode();
             }
+        }
+    }
+
+    /** True when the server closes the TCP connection within {@code millis}, with nothing more sent. */
+    boolean endsWithin(int millis) throws IOException {
+        socket.setSoTimeout(millis);
+        try {
+            return in.read() < 0;
+        } catch (java.net.SocketTimeoutException e) {
+            return false;
+        } finally {
+            socket.setSoTimeout(READ_TIMEOUT_MS);
         }
     }
 

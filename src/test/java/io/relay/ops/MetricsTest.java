@@ -12,7 +12,9 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -26,6 +28,7 @@ class MetricsTest {
 
     private static final String DEVICE = "metrics-phone-1";
     private static final String SMS_BODY = "secret words that must not become a label";
+    private static final String ANONYMOUS_WEBSOCKETS = "relay_connections{kind=\"anonymous\",transport=\"websocket\"}";
     private static final Pattern TYPE_LINE = Pattern.compile("^# TYPE (\\S+) (\\S+)$", Pattern.MULTILINE);
 
     @RegisterExtension
@@ -90,6 +93,44 @@ class MetricsTest {
         } finally {
             http.close();
         }
+    }
+
+    @Test
+    @DisplayName("Vert.x's connection gauges leave out the WebSockets the relay runs itself, and do not drift as they come and go")
+    void webSocketsLeaveVertxGauges() throws Exception {
+        RelayNode node = likeMain.start();
+        Vertx vertx = likeMain.vertx();
+        WebClient http = WebClient.create(vertx);
+        try {
+            Map<String, Double> before = samples(await(http.get(node.port(), "127.0.0.1", "/metrics").send()).bodyAsString());
+            List<TestSocket> sockets = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                sockets.add(TestSocket.connect(vertx, node.port()));
+            }
+            Map<String, Double> open = samples(await(http.get(node.port(), "127.0.0.1", "/metrics").send()).bodyAsString());
+            assertThat(open).containsEntry(ANONYMOUS_WEBSOCKETS, 3.0);
+            assertThat(vertxConnections(open)).as("Vert.x's connection gauges with 3 WebSockets open").isEqualTo(vertxConnections(before));
+            for (TestSocket socket : sockets) {
+                socket.close();
+            }
+            // The sockets' closes reach the node shortly after: read again until the relay's gauge says they did.
+            Map<String, Double> closed = Map.of();
+            for (int i = 0; i < 100 && !Double.valueOf(0.0).equals(closed.get(ANONYMOUS_WEBSOCKETS)); i++) {
+                Thread.sleep(100);
+                closed = samples(await(http.get(node.port(), "127.0.0.1", "/metrics").send()).bodyAsString());
+            }
+            assertThat(closed).containsEntry(ANONYMOUS_WEBSOCKETS, 0.0);
+            assertThat(vertxConnections(closed)).as("Vert.x's connection gauges once they closed").isEqualTo(vertxConnections(before));
+        } finally {
+            http.close();
+        }
+    }
+
+    /** Vert.x's HTTP server gauges of open connections and of WebSockets, summed over their labels. */
+    private static double vertxConnections(Map<String, Double> samples) {
+        return samples.entrySet().stream()
+                .filter(e -> e.getKey().startsWith("vertx_http_server_active_connections") || e.getKey().startsWith("vertx_http_server_active_ws_connections"))
+                .mapToDouble(Map.Entry::getValue).sum();
     }
 
     @Test

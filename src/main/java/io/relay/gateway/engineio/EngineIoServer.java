@@ -10,6 +10,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -271,12 +272,14 @@ public final class EngineIoServer {
         req.toWebSocket().onComplete(opened -> {
             try {
                 if (opened.succeeded()) {
-                    ServerWebSocket ws = opened.result();
-                    releaseUpgradedRequest(req);
+                    NettyWebSocket ws = takeOver(req, opened.result(), context);
+                    if (ws == null) {
+                        return;
+                    }
                     EngineIoSocket socket = new EngineIoSocket(this, vertx, context, newSocketId(), remote,
                             s -> WebSocketTransport.open(s, ws, context));
                     register(socket);
-                    ws.writeTextMessage(socket.openPacket());
+                    ws.write(socket.openPacket());
                     opened(socket);
                 } else {
                     log.debug("websocket handshake failed: {}", opened.cause().getMessage());
@@ -290,11 +293,25 @@ public final class EngineIoServer {
     private void upgradeExisting(RoutingContext ctx, EngineIoSocket socket) {
         Affinity context = Affinity.current();
         HttpServerRequest req = ctx.request();
-        req.toWebSocket().onSuccess(ws -> {
-            releaseUpgradedRequest(req);
+        req.toWebSocket().onSuccess(upgraded -> {
+            NettyWebSocket ws = takeOver(req, upgraded, context);
+            if (ws == null) {
+                return;
+            }
             WebSocketTransport probe = WebSocketTransport.open(socket, ws, context);
             onSocketContext(socket, () -> socket.attachProbe(probe));
         }).onFailure(e -> log.debug("websocket upgrade failed sid={}: {}", socket.id(), e.getMessage()));
+    }
+
+    /** The relay runs its WebSockets on Netty's frames from here on (see {@link NettyWebSocket}); null when it cannot. */
+    private NettyWebSocket takeOver(HttpServerRequest req, ServerWebSocket upgraded, Affinity context) {
+        try {
+            return NettyWebSocket.takeOver(req.connection(), (ContextInternal) context.context(), options.maxPayloadBytes());
+        } catch (IllegalStateException e) {
+            log.error("websocket closed: it could not be taken over from Vert.x", e);
+            upgraded.close((short) 1011);
+            return null;
+        }
     }
 
     private void register(EngineIoSocket socket) {
@@ -356,18 +373,6 @@ public final class EngineIoServer {
     private static boolean isWebSocketUpgrade(HttpServerRequest req) {
         String upgrade = req.getHeader(HttpHeaders.UPGRADE);
         return upgrade != null && upgrade.toLowerCase().contains("websocket");
-    }
-
-    /**
-     * Vert.x 5.0.7 keeps the request a WebSocket was upgraded from reachable for the connection's life (its
-     * channel handler's factory captures it; the upstream issue's text is in BENCHMARKS.md). Nothing reads
-     * that request again once the 101 has gone, so what it holds of the client's text (headers, query
-     * parameters, the response's headers) is dropped here: about 1.1 KiB of an idle connection's 13.
-     */
-    private static void releaseUpgradedRequest(HttpServerRequest req) {
-        req.headers().clear();
-        req.params().clear();
-        req.response().headers().clear();
     }
 
     private static String remoteHost(SocketAddress address) {

@@ -1,108 +1,114 @@
 package io.relay.gateway.engineio;
 
-import io.vertx.core.Handler;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.http.WebSocketFrame;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Assembles a WebSocket's frames into messages, as Vert.x's {@code textMessageHandler} and
- * {@code binaryMessageHandler} would, but refusing what RFC 6455 says to refuse with its close code:
+ * Assembles a WebSocket's data frames into messages, refusing what RFC 6455 says to refuse with its close code:
  * <ul>
- *   <li>a message over {@code maxBytes}, however it is split into frames: {@code 1009} (Vert.x's own
- *       aggregator reports that as a plain exception, and the socket closed with {@code 1000});</li>
- *   <li>a text message that is not valid UTF-8: {@code 1007} (Vert.x decodes it with replacement
- *       characters and hands on the damaged text).</li>
+ *   <li>a message over {@code maxBytes}, however it is split into frames: {@code 1009};</li>
+ *   <li>a text message that is not valid UTF-8: {@code 1007} (a lenient decode would hand on the damaged text
+ *       with replacement characters).</li>
  * </ul>
  * A single frame over the limit never gets here: Netty's decoder refuses it (also {@code 1009}).
- * After a refusal every further frame is ignored; the caller closes the socket.
+ * After a refusal every further frame is ignored; the caller closes the socket. A frame's memory is Netty's and
+ * is released after {@link #frame} returns: what is kept is copied.
  */
 final class WebSocketMessages {
     /** RFC 6455 close codes. */
     static final short MESSAGE_TOO_BIG = 1009, INVALID_PAYLOAD = 1007;
 
+    /** Where the messages go. */
+    interface Sink {
+        void text(String text);
+
+        void binary(Buffer data);
+
+        void refused(short code);
+    }
+
     private final int maxBytes;
-    private final Handler<String> text;
-    private final Handler<Buffer> binary;
-    private final Handler<Short> refused;
+    private final Sink sink;
     private Buffer pending;
     private boolean pendingIsText;
     private boolean broken;
 
-    private WebSocketMessages(int maxBytes, Handler<String> text, Handler<Buffer> binary, Handler<Short> refused) {
+    WebSocketMessages(int maxBytes, Sink sink) {
         this.maxBytes = maxBytes;
-        this.text = text;
-        this.binary = binary;
-        this.refused = refused;
+        this.sink = sink;
     }
 
-    /** Delivers {@code ws}'s messages to {@code text} and {@code binary}; a refused one to {@code refused} with its close code. */
-    static void wire(ServerWebSocket ws, int maxBytes, Handler<String> text, Handler<Buffer> binary, Handler<Short> refused) {
-        WebSocketMessages messages = new WebSocketMessages(maxBytes, text, binary, refused);
-        ws.frameHandler(messages::frame);
-    }
-
-    private void frame(WebSocketFrame frame) {
-        if (broken || !(frame.isText() || frame.isBinary() || frame.isContinuation())) {
-            return; // control frames are Vert.x's (pong, close)
+    /** Takes a text, binary or continuation frame. */
+    void frame(WebSocketFrame frame) {
+        boolean continuation = frame instanceof ContinuationWebSocketFrame;
+        if (broken || !(continuation || frame instanceof TextWebSocketFrame || frame instanceof BinaryWebSocketFrame)) {
+            return;
         }
-        if (!frame.isContinuation()) {
+        if (!continuation) {
             pending = null;
-            pendingIsText = frame.isText();
+            pendingIsText = frame instanceof TextWebSocketFrame;
         }
-        Buffer data = frame.binaryData();
-        int size = (pending == null ? 0 : pending.length()) + data.length();
+        ByteBuf data = frame.content();
+        int size = (pending == null ? 0 : pending.length()) + data.readableBytes();
         if (size > maxBytes) {
             refuse(MESSAGE_TOO_BIG);
             return;
         }
-        if (frame.isFinal() && pending == null) {
-            // The frame's memory is Netty's, released after this handler: binary data is kept, so copied; text is decoded now.
-            deliver(pendingIsText ? data : data.copy());
+        if (frame.isFinalFragment() && pending == null) {
+            if (pendingIsText) {
+                text(data);
+            } else {
+                sink.binary(Buffer.buffer(ByteBufUtil.getBytes(data)));
+            }
             return;
         }
         if (pending == null) {
             pending = Buffer.buffer(Math.min(size * 2, maxBytes));
         }
-        pending.appendBuffer(data);
-        if (frame.isFinal()) {
+        pending.appendBytes(ByteBufUtil.getBytes(data));
+        if (frame.isFinalFragment()) {
             Buffer message = pending;
             pending = null;
-            deliver(message);
+            if (pendingIsText) {
+                text(Unpooled.wrappedBuffer(message.getBytes()));
+            } else {
+                sink.binary(message);
+            }
         }
     }
 
-    private void deliver(Buffer message) {
-        if (!pendingIsText) {
-            binary.handle(message);
-            return;
-        }
-        String decoded = message.toString(StandardCharsets.UTF_8);
+    private void text(ByteBuf bytes) {
+        String decoded = bytes.toString(StandardCharsets.UTF_8);
         // The lenient decode turns each malformed sequence into U+FFFD; only then is a strict check worth its cost.
-        if (decoded.indexOf('\uFFFD') >= 0 && !validUtf8(message)) {
+        if (decoded.indexOf('\uFFFD') >= 0 && !validUtf8(bytes)) {
             refuse(INVALID_PAYLOAD);
             return;
         }
-        text.handle(decoded);
+        sink.text(decoded);
     }
 
     private void refuse(short code) {
         broken = true;
         pending = null;
-        refused.handle(code);
+        sink.refused(code);
     }
 
-    static boolean validUtf8(Buffer bytes) {
+    static boolean validUtf8(ByteBuf bytes) {
         try {
             StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes.getBytes()));
+                    .decode(bytes.nioBuffer());
             return true;
         } catch (CharacterCodingException e) {
             return false;

@@ -1,8 +1,6 @@
 package io.relay.gateway.engineio;
 
-import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.ServerWebSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -10,9 +8,10 @@ import org.slf4j.LoggerFactory;
  * A WebSocket, as engine.io's {@code lib/transports/websocket.ts}: the transport of a socket opened over it,
  * or the probe of an upgrade until the socket swaps to it. Its messages and failures hop onto the socket's
  * context and go to the socket when it is the socket's transport, to the {@link UpgradeProbe} while it
- * probes, nowhere once dropped. Writes and closes run on the WebSocket's own context ({@link WebSockets}).
+ * probes, nowhere once dropped. Writes and closes run on the WebSocket's own context: the choice is fixed per
+ * socket, so writes keep their order.
  */
-final class WebSocketTransport implements Transport {
+final class WebSocketTransport implements Transport, NettyWebSocket.Listener {
     static final String NAME = "websocket";
 
     private static final Logger log = LoggerFactory.getLogger(WebSocketTransport.class);
@@ -20,19 +19,19 @@ final class WebSocketTransport implements Transport {
     private static final long CLOSE_GRACE_MS = 10_000;
 
     private final EngineIoSocket socket;
-    private final ServerWebSocket ws;
+    private final NettyWebSocket ws;
     private final Affinity context;
 
-    private WebSocketTransport(EngineIoSocket socket, ServerWebSocket ws, Affinity context) {
+    private WebSocketTransport(EngineIoSocket socket, NettyWebSocket ws, Affinity context) {
         this.socket = socket;
         this.ws = ws;
         this.context = context;
     }
 
     /** Takes {@code ws}'s messages and failures for {@code socket}; {@code context} is the WebSocket's own. */
-    static WebSocketTransport open(EngineIoSocket socket, ServerWebSocket ws, Affinity context) {
+    static WebSocketTransport open(EngineIoSocket socket, NettyWebSocket ws, Affinity context) {
         WebSocketTransport transport = new WebSocketTransport(socket, ws, context);
-        transport.wire();
+        ws.listen(transport);
         return transport;
     }
 
@@ -41,23 +40,28 @@ final class WebSocketTransport implements Transport {
         return NAME;
     }
 
-    private void wire() {
-        Affinity target = socket.affinity();
-        WebSocketMessages.wire(ws, socket.options().maxPayloadBytes(),
-                text -> target.run(() -> onText(text)),
-                data -> target.run(() -> onBinary(data)),
-                code -> {
-                    log.debug("websocket message refused sid={} close={}", socket.id(), code);
-                    target.run(() -> onError(code));
-                });
-        ws.closeHandler(v -> target.run(() -> onClosed("transport close")));
-        ws.exceptionHandler(e -> {
-            log.debug("websocket error sid={}: {}", socket.id(), e.getMessage());
-            // A frame over maxPayload surfaces here; the client must see 1009 (message too big), not 1000.
-            Short code = e instanceof CorruptedWebSocketFrameException corrupted && corrupted.closeStatus() != null
-                    ? (short) corrupted.closeStatus().code() : null;
-            target.run(() -> onError(code));
-        });
+    // ------------------------------------------------------------------ from the WebSocket, on its context
+
+    @Override
+    public void text(String text) {
+        socket.affinity().run(() -> onText(text));
+    }
+
+    @Override
+    public void binary(Buffer data) {
+        socket.affinity().run(() -> onBinary(data));
+    }
+
+    @Override
+    public void failed(Short code, String why) {
+        log.debug("websocket refused sid={} close={}: {}", socket.id(), code, why);
+        // A frame or message over maxPayload: the client must see 1009 (message too big), not 1000.
+        socket.affinity().run(() -> onError(code));
+    }
+
+    @Override
+    public void closed() {
+        socket.affinity().run(() -> onClosed("transport close"));
     }
 
     // ------------------------------------------------------------------ from the client, on the socket's context
@@ -129,7 +133,7 @@ final class WebSocketTransport implements Transport {
             return;
         }
         boolean ping = packet == EngineIoSocket.PING_PACKET;
-        context.run(() -> WebSockets.write(ws, packet).onComplete(written -> {
+        context.run(() -> ws.write(packet).onComplete(written -> {
             socket.released(bytes);
             if (ping && written.succeeded()) {
                 socket.affinity().run(socket::pingDelivered);
@@ -139,7 +143,7 @@ final class WebSocketTransport implements Transport {
 
     /** A message outside the Engine.IO stream and its bound (the answer to the upgrade probe). */
     void writeUncounted(String text) {
-        context.run(() -> ws.writeTextMessage(text));
+        context.run(() -> ws.write(text));
     }
 
     @Override
@@ -149,18 +153,19 @@ final class WebSocketTransport implements Transport {
 
     /** Closes with the WebSocket close handshake; {@code code} null for a normal close. */
     void closeWith(Short code) {
-        WebSockets.close(ws, context, code);
+        context.run(() -> ws.close(code));
     }
 
     @Override
     public void close(String reason, boolean serverInitiated) {
         if (EngineIoSocket.OUTBOUND_FULL.equals(reason) || EngineIoSocket.PING_TIMEOUT.equals(reason)) {
-            // The client does not read: its close frame would never leave, see WebSockets.abort.
-            WebSockets.abort(ws, context);
+            // The client does not read: a close frame would wait behind everything it did not read, so the
+            // connection (and its buffers) would stay for as long as the client likes. Dropped at once.
+            context.run(ws::abort);
         } else {
-            WebSockets.close(ws, context, null);
+            closeWith(null);
             // A client that stopped reading never gets the close frame out of the server: drop it later.
-            socket.vertx().setTimer(CLOSE_GRACE_MS, t -> WebSockets.abort(ws, context));
+            socket.vertx().setTimer(CLOSE_GRACE_MS, t -> context.run(ws::abort));
         }
         socket.unregister();
     }

@@ -203,6 +203,20 @@ final class ConformanceClient implements AutoCloseable {
         return await(frames.ws.connect(port, HOST, path + "?" + query).map(frames));
     }
 
+    /**
+     * Passes when the server accepts a WebSocket upgrade and closes the WebSocket at once. The close frame may come
+     * in the same packet as the 101; Vert.x's client then fails its connect with "WebSocket is closed" (it sets the
+     * handlers given before connecting on a WebSocket already closed), which is that same outcome.
+     */
+    void assertAcceptedThenClosed(String query) throws Exception {
+        try {
+            openWebSocket(query).awaitClose();
+        } catch (ExecutionException e) {
+            assertThat(e.getCause()).as("accepted, then closed").isInstanceOf(IllegalStateException.class)
+                    .hasMessage("WebSocket is closed");
+        }
+    }
+
     /** The HTTP status with which the server refused a WebSocket upgrade; fails if it accepted it. */
     int refusedWebSocket(String query) throws Exception {
         try {

@@ -257,8 +257,7 @@ class SocketIoConformanceTest {
             void ignoresSecondWebSocketAfterUpgrade() throws Exception {
                 String sid = client.openPollingSession();
                 probed(sid).send("5");
-                Frames second = client.openWebSocket("EIO=4&transport=websocket&sid=" + sid);
-                second.awaitClose();
+                client.assertAcceptedThenClosed("EIO=4&transport=websocket&sid=" + sid);
             }
         }
     }

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -134,8 +135,12 @@ class WebSocketProtocolTest {
         HttpResponse<Buffer> late = await(poll(sid));
         assertThat(late.statusCode()).isEqualTo(400);
         // A second websocket for the upgraded session is accepted, then closed at once (as the reference server).
-        Recorder second = open("&sid=" + sid);
-        assertThat(second.awaitClose()).isNotNull();
+        try {
+            assertThat(open("&sid=" + sid).awaitClose()).isNotNull();
+        } catch (ExecutionException e) {
+            // The close frame came with the 101: Vert.x's client then fails its connect so (see ConformanceClient).
+            assertThat(e.getCause()).isInstanceOf(IllegalStateException.class).hasMessage("WebSocket is closed");
+        }
         client.ws.writeTextMessage("42[\"echo\",\"still here\"]");
         assertThat(client.next()).isEqualTo("42[\"echo-back\",\"still here\"]");
     }
