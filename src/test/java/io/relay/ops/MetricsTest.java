@@ -102,12 +102,12 @@ class MetricsTest {
         Vertx vertx = likeMain.vertx();
         WebClient http = WebClient.create(vertx);
         try {
-            Map<String, Double> before = samples(await(http.get(node.port(), "127.0.0.1", "/metrics").send()).bodyAsString());
+            Map<String, Double> before = scrape(http, node);
             List<TestSocket> sockets = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 sockets.add(TestSocket.connect(vertx, node.port()));
             }
-            Map<String, Double> open = samples(await(http.get(node.port(), "127.0.0.1", "/metrics").send()).bodyAsString());
+            Map<String, Double> open = scrape(http, node);
             assertThat(open).containsEntry(ANONYMOUS_WEBSOCKETS, 3.0);
             assertThat(vertxConnections(open)).as("Vert.x's connection gauges with 3 WebSockets open").isEqualTo(vertxConnections(before));
             for (TestSocket socket : sockets) {
@@ -117,13 +117,17 @@ class MetricsTest {
             Map<String, Double> closed = Map.of();
             for (int i = 0; i < 100 && !Double.valueOf(0.0).equals(closed.get(ANONYMOUS_WEBSOCKETS)); i++) {
                 Thread.sleep(100);
-                closed = samples(await(http.get(node.port(), "127.0.0.1", "/metrics").send()).bodyAsString());
+                closed = scrape(http, node);
             }
             assertThat(closed).containsEntry(ANONYMOUS_WEBSOCKETS, 0.0);
             assertThat(vertxConnections(closed)).as("Vert.x's connection gauges once they closed").isEqualTo(vertxConnections(before));
         } finally {
             http.close();
         }
+    }
+
+    private static Map<String, Double> scrape(WebClient http, RelayNode node) throws Exception {
+        return samples(await(http.get(node.port(), "127.0.0.1", "/metrics").send()).bodyAsString());
     }
 
     /** Vert.x's HTTP server gauges of open connections and of WebSockets, summed over their labels. */
