@@ -221,8 +221,9 @@ final class NettyWebSocket extends ChannelInboundHandlerAdapter implements WebSo
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // The decoder is in its corrupt state now and drops the rest; the code is the one RFC 6455 gives (1009 for a
-        // frame over the limit, 1002 for a protocol error). Anything else (a reset connection) closes without one.
+        // A frame the decoder refused leaves it dropping everything after, so a close of ours will hear no answer; its
+        // code is the one RFC 6455 gives (1009 for a frame over the limit, 1002 for a protocol error). Anything else (a
+        // reset connection) has no code, and the connection is closed now.
         Short code = cause instanceof CorruptedWebSocketFrameException corrupted && corrupted.closeStatus() != null
                 ? (short) corrupted.closeStatus().code() : null;
         String why = String.valueOf(cause.getMessage());
