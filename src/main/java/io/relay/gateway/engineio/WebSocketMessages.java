@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -22,7 +23,8 @@ import java.nio.charset.StandardCharsets;
  * </ul>
  * A single frame over the limit never gets here: Netty's decoder refuses it (also {@code 1009}).
  * After a refusal every further frame is ignored; the caller closes the socket. A frame's memory is Netty's and
- * is released after {@link #frame} returns: what is kept is copied.
+ * is released after {@link #frame} returns: what is kept is copied, once (a message in several frames is gathered
+ * in a heap buffer of its own, which the message then is).
  */
 final class WebSocketMessages {
     /** RFC 6455 close codes. */
@@ -39,7 +41,7 @@ final class WebSocketMessages {
 
     private final int maxBytes;
     private final Sink sink;
-    private Buffer pending;
+    private ByteBuf pending;
     private boolean pendingIsText;
     private boolean broken;
 
@@ -59,7 +61,7 @@ final class WebSocketMessages {
             pendingIsText = frame instanceof TextWebSocketFrame;
         }
         ByteBuf data = frame.content();
-        int size = (pending == null ? 0 : pending.length()) + data.readableBytes();
+        int size = (pending == null ? 0 : pending.readableBytes()) + data.readableBytes();
         if (size > maxBytes) {
             refuse(MESSAGE_TOO_BIG);
             return;
@@ -73,16 +75,16 @@ final class WebSocketMessages {
             return;
         }
         if (pending == null) {
-            pending = Buffer.buffer(Math.min(size * 2, maxBytes));
+            pending = Unpooled.buffer(Math.min(size * 2, maxBytes), maxBytes);
         }
-        pending.appendBytes(ByteBufUtil.getBytes(data));
+        pending.writeBytes(data);
         if (frame.isFinalFragment()) {
-            Buffer message = pending;
+            ByteBuf message = pending;
             pending = null;
             if (pendingIsText) {
-                text(Unpooled.wrappedBuffer(message.getBytes()));
+                text(message);
             } else {
-                sink.binary(message);
+                sink.binary(BufferInternal.buffer(message));
             }
         }
     }
