@@ -11,6 +11,15 @@ final class StoreSql {
     private StoreSql() {
     }
 
+    /**
+     * {@code $device} in {@code sql} becomes the number the device row gives the device {@code $1}: message rows are
+     * keyed by it (V14). PostgreSQL reads it once a statement, by the device row's primary key, and walks the
+     * messages' indexes with it.
+     */
+    private static String byDeviceNumber(String sql) {
+        return sql.replace("$device", "(SELECT device_no FROM devices WHERE device_id = $1)");
+    }
+
     static final String PAIRING_COLUMNS =
             "token::text AS token, created_at, expires_at, redeemed_at, device_id, session_id::text AS session_id, delivered_at";
 
@@ -125,13 +134,13 @@ final class StoreSql {
     // Every table that names the device, in one statement (each CTE runs to completion though nothing reads it); the
     // sessions go with the device row (ON DELETE CASCADE). Each delete finds the device's rows by an index (for the
     // pairing tokens, V10's index of redeemed tokens by device).
-    static final String FORGET_DEVICE = """
-            WITH messages_gone AS (DELETE FROM messages WHERE device_id = $1),
+    static final String FORGET_DEVICE = byDeviceNumber("""
+            WITH messages_gone AS (DELETE FROM messages WHERE device_no = $device),
             conversations_gone AS (DELETE FROM conversations WHERE device_id = $1),
             events_gone AS (DELETE FROM device_events WHERE device_id = $1),
             outbox_gone AS (DELETE FROM outbox WHERE device_id = $1),
             pairings_gone AS (DELETE FROM pairing_tokens WHERE device_id = $1)
-            DELETE FROM devices WHERE device_id = $1""";
+            DELETE FROM devices WHERE device_id = $1""");
 
     /**
      * A flush's phone events, of one or many devices, in one statement (so one commit and one WAL flush; group
@@ -141,7 +150,8 @@ final class StoreSql {
      * its epoch is still its device's (a node whose phone moved on to another connection is fenced off: the new
      * holder already reserved past its numbers), and then its payload goes to device_events unless it is null (the
      * event is exactly its message rows, rebuilt from them when read). The device's {@code last_seq} (the highest
-     * number stored) moves up under its row lock. The answer names the (device, epoch) pairs stored: an event of
+     * number stored) moves up under its row lock, and that row gives the device's number its message rows are keyed by
+     * (V14), so nothing is read for it. The answer names the (device, epoch) pairs stored: an event of
      * any other was not (fenced, or the device has no row), nor were its messages.
      */
     static final String APPEND_MESSAGES_AND_LOG = """
@@ -150,9 +160,9 @@ final class StoreSql {
             tops AS (SELECT device_id, epoch, max(seq) AS top FROM ev GROUP BY device_id, epoch),
             bumped AS (UPDATE devices d SET last_seq = GREATEST(d.last_seq, t.top) FROM tops t
                        WHERE d.device_id = t.device_id AND d.seq_epoch = t.epoch
-                       RETURNING d.device_id, d.seq_epoch),
-            appended AS (INSERT INTO messages (device_id, seq, pos, id, conversation_id, phone_number, ts, type, status, read, doc, updated_at)
-                       SELECT u.device_id, u.seq, u.pos, u.id, u.conversation_id, u.phone_number, u.ts, u.type, u.status, u.read, u.doc::json, now()
+                       RETURNING d.device_id, d.seq_epoch, d.device_no),
+            appended AS (INSERT INTO messages (device_no, device_id, seq, pos, id, conversation_id, phone_number, ts, type, status, read, doc, updated_at)
+                       SELECT b.device_no, u.device_id, u.seq, u.pos, u.id, u.conversation_id, u.phone_number, u.ts, u.type, u.status, u.read, u.doc::json, now()
                        FROM UNNEST($6::text[], $7::bigint[], $8::bigint[], $9::int[], $10::text[], $11::text[], $12::text[], $13::bigint[],
                                    $14::text[], $15::text[], $16::boolean[], $17::text[])
                             AS u (device_id, epoch, seq, pos, id, conversation_id, phone_number, ts, type, status, read, doc)
@@ -171,7 +181,7 @@ final class StoreSql {
      * rather than joining the device's every message.
      */
     private static final String NEWEST = """
-            (m.seq, m.pos) = (SELECT n.seq, n.pos FROM messages n WHERE n.device_id = m.device_id AND n.id = m.id
+            (m.seq, m.pos) = (SELECT n.seq, n.pos FROM messages n WHERE n.device_no = m.device_no AND n.id = m.id
                               ORDER BY n.seq DESC, n.pos DESC LIMIT 1)""";
 
     /**
@@ -223,7 +233,8 @@ final class StoreSql {
     static final String UPDATE_MESSAGE_STATUSES = """
             UPDATE messages m SET status = u.status, updated_at = now()
             FROM UNNEST($1::text[], $2::text[], $3::text[]) AS u (device_id, id, status)
-            WHERE m.device_id = u.device_id AND m.id = u.id""";
+            JOIN devices d ON d.device_id = u.device_id
+            WHERE m.device_no = d.device_no AND m.id = u.id""";
 
     // doc::text: the stored text as the phone sent it, parsed once in Java (keeps key order and integers).
     static final String LOAD_CONVERSATIONS = """
@@ -239,24 +250,24 @@ final class StoreSql {
     // are read off messages_device_thread_ts_idx, already in order, skipping replaced rows, until $3 are found:
     // "=" and "IS NULL" can walk that index, "IS NOT DISTINCT FROM" cannot (PostgreSQL would read every message
     // of the device once per thread), hence the two arms, of which only one runs per thread.
-    static final String LOAD_THREADS = """
+    static final String LOAD_THREADS = byDeviceNumber("""
             WITH threads AS (
               SELECT COALESCE(conversation_id, phone_number) AS thread, max(ts) AS last_ts
-              FROM messages WHERE device_id = $1
+              FROM messages WHERE device_no = $device
               GROUP BY 1 ORDER BY last_ts DESC NULLS LAST, thread LIMIT $2)
             SELECT t.thread, m.doc, COALESCE(m.status, (SELECT o.status FROM messages o
-                     WHERE o.device_id = $1 AND o.id = m.id AND o.status IS NOT NULL ORDER BY o.seq DESC, o.pos DESC LIMIT 1)) AS status
+                     WHERE o.device_no = $device AND o.id = m.id AND o.status IS NOT NULL ORDER BY o.seq DESC, o.pos DESC LIMIT 1)) AS status
             FROM threads t CROSS JOIN LATERAL (
               (SELECT doc::text AS doc, status, ts, id FROM messages m
-               WHERE t.thread IS NOT NULL AND device_id = $1 AND COALESCE(conversation_id, phone_number) = t.thread AND\s""" + NEWEST + """
+               WHERE t.thread IS NOT NULL AND device_no = $device AND COALESCE(conversation_id, phone_number) = t.thread AND\s""" + NEWEST + """
 
                ORDER BY COALESCE(conversation_id, phone_number), ts DESC NULLS LAST, id DESC LIMIT $3)
               UNION ALL
               (SELECT doc::text AS doc, status, ts, id FROM messages m
-               WHERE t.thread IS NULL AND device_id = $1 AND COALESCE(conversation_id, phone_number) IS NULL AND\s""" + NEWEST + """
+               WHERE t.thread IS NULL AND device_no = $device AND COALESCE(conversation_id, phone_number) IS NULL AND\s""" + NEWEST + """
 
                ORDER BY COALESCE(conversation_id, phone_number), ts DESC NULLS LAST, id DESC LIMIT $3)) m
-            ORDER BY t.last_ts DESC NULLS LAST, t.thread, m.ts ASC NULLS FIRST, m.id ASC""";
+            ORDER BY t.last_ts DESC NULLS LAST, t.thread, m.ts ASC NULLS FIRST, m.id ASC""");
 
     /** The newest successfully applied migration: answers only when the database does, and shows it is migrated. */
     static final String SCHEMA_VERSION = """
@@ -335,20 +346,20 @@ final class StoreSql {
     // first event whose prev is past $2 says the events after $2 are no longer all there. An event is a row of
     // device_events or, when it has none, its message rows (V13), rebuilt as the phone sent it; message rows at or
     // below the highest number pruned are messages, no longer events.
-    static final String EVENTS_SINCE = """
+    static final String EVENTS_SINCE = byDeviceNumber("""
             WITH pruned AS (SELECT COALESCE((SELECT log_pruned_to FROM devices WHERE device_id = $1), 0) AS seq),
             rebuilt AS (SELECT seq, '""" + Events.MESSAGES_SYNC + """
             '::text AS event, '{"messages":[' || string_agg(doc::text, ',' ORDER BY pos) || ']}' AS payload, 1 AS source
-                     FROM messages WHERE device_id = $1 AND seq > GREATEST($2, (SELECT seq FROM pruned)) GROUP BY seq ORDER BY seq LIMIT $3),
+                     FROM messages WHERE device_no = $device AND seq > GREATEST($2, (SELECT seq FROM pruned)) GROUP BY seq ORDER BY seq LIMIT $3),
             logged AS (SELECT seq, event, payload::text AS payload, 0 AS source
                      FROM device_events WHERE device_id = $1 AND seq > $2 ORDER BY seq LIMIT $3),
             page AS (SELECT DISTINCT ON (seq) seq, event, payload FROM (SELECT * FROM logged UNION ALL SELECT * FROM rebuilt) x
                      ORDER BY seq, source LIMIT $3),
             before AS (SELECT GREATEST((SELECT max(seq) FROM device_events WHERE device_id = $1 AND seq <= $2),
-                                       (SELECT max(seq) FROM messages WHERE device_id = $1 AND seq <= $2),
+                                       (SELECT max(seq) FROM messages WHERE device_no = $device AND seq <= $2),
                                        (SELECT seq FROM pruned)) AS seq)
             SELECT p.seq, lag(p.seq, 1, b.seq) OVER (ORDER BY p.seq) AS prev, p.event, p.payload
-            FROM page p CROSS JOIN before b ORDER BY p.seq""";
+            FROM page p CROSS JOIN before b ORDER BY p.seq""");
 
     static final String LAST_SEQ = "SELECT last_seq FROM devices WHERE device_id = $1";
 
@@ -358,7 +369,7 @@ final class StoreSql {
     static final String PRUNE_EVENTS = """
             WITH pruned AS (DELETE FROM device_events WHERE device_id = $1 AND seq <= $2),
             compacted AS (DELETE FROM messages m USING devices d
-                          WHERE d.device_id = $1 AND m.device_id = $1 AND m.seq > d.log_pruned_to AND m.seq <= $2 AND NOT\s""" + NEWEST + """
+                          WHERE d.device_id = $1 AND m.device_no = d.device_no AND m.seq > d.log_pruned_to AND m.seq <= $2 AND NOT\s""" + NEWEST + """
             )
             UPDATE devices SET log_pruned_to = GREATEST(log_pruned_to, $2) WHERE device_id = $1""";
 }

@@ -257,6 +257,44 @@ class EventLogTest {
         }).onComplete(ctx.succeedingThenComplete());
     }
 
+    @Test
+    @DisplayName("messages stored before their rows were keyed by the device's number (V14) are found under it, each device's "
+            + "under its own; a row of no device, which no browser could read, is dropped")
+    void messagesFromBeforeTheDeviceNumber(Vertx vertx, VertxTestContext ctx) throws Exception {
+        String url = TestDatabase.freshDatabaseUrl();
+        DatabaseUrl db = migratedTo(url, "13");
+        try (Connection c = connect(db);
+             Statement s = c.createStatement()) {
+            s.execute("INSERT INTO devices (device_id, last_seq, seq_reserved, seq_epoch) VALUES ('p1', 1, 1, 1), ('p2', 1, 1, 1)");
+            s.execute("""
+                    INSERT INTO messages (device_id, seq, pos, id, conversation_id, ts, doc) VALUES
+                      ('p1', 1, 0, 'a', 'c1', 10, '{"id":"a","conversationId":"c1","timestamp":10}'),
+                      ('p2', 1, 0, 'b', 'c1', 20, '{"id":"b","conversationId":"c1","timestamp":20}'),
+                      ('nobody', 1, 0, 'z', 'c1', 30, '{"id":"z","conversationId":"c1","timestamp":30}')""");
+        }
+        Storage.start(vertx, TestConfigs.forDatabase(url)).compose(storage -> {
+            Store store = storage.store();
+            return Future.all(store.loadThreads("p1", 5, 10), store.loadThreads("p2", 5, 10), store.eventsSince("p1", 0, 10),
+                            rows(vertx, url, "SELECT m.device_id || '/' || m.id FROM messages m JOIN devices d USING (device_no) "
+                                    + "WHERE d.device_id = m.device_id ORDER BY 1"),
+                            rows(vertx, url, "SELECT count(*) FROM messages"))
+                    .map(read -> {
+                        ctx.verify(() -> {
+                            JsonArray ofP1 = read.<List<JsonArray>>resultAt(0).get(0), ofP2 = read.<List<JsonArray>>resultAt(1).get(0);
+                            assertThat(ofP1.stream().map(m -> ((JsonObject) m).getString("id")).toList()).containsExactly("a");
+                            assertThat(ofP2.stream().map(m -> ((JsonObject) m).getString("id")).toList()).containsExactly("b");
+                            JsonArray log = read.resultAt(2);
+                            assertThat(field(log, "seq")).containsExactly(1L);
+                            assertThat(log.getJsonObject(0).getJsonObject("payload").getJsonArray("messages").getJsonObject(0).getString("id"))
+                                    .isEqualTo("a");
+                            assertThat(read.<List<String>>resultAt(3)).containsExactly("p1/a", "p2/b");
+                            assertThat(read.<List<String>>resultAt(4)).containsExactly("2");
+                        });
+                        return null;
+                    }).eventually(storage::close);
+        }).onComplete(ctx.succeedingThenComplete());
+    }
+
     /** Stores one canonical messages event of the given ids under the holder's next number. */
     private static Future<Void> saved(Store store, SequenceHolder holder, String... ids) {
         JsonArray messages = new JsonArray();

@@ -168,7 +168,8 @@ class GroupCommitTest {
         // each with its log entry) + 3 (a status, the command it settles, its log entry) + 1 queued + 1 claimed + 1 confirmed.
         store(vertx, 14, FAR, 2).compose(store -> phones(store, "phone-a", "phone-b")
                 .compose(held -> pool.query("""
-                        INSERT INTO messages (device_id, seq, pos, id, doc) VALUES ('phone-a', 0, 0, 'old', '{"id":"old"}');
+                        INSERT INTO messages (device_no, device_id, seq, pos, id, doc)
+                          SELECT device_no, device_id, 0, 0, 'old', '{"id":"old"}' FROM devices WHERE device_id = 'phone-a';
                         INSERT INTO outbox (device_id, key, event, payload) VALUES
                           ('phone-a', 'to-claim', 'send:message', '{}'), ('phone-b', 'to-confirm', 'send:message', '{}')""").execute().map(held))
                 .compose(held -> {
@@ -235,7 +236,8 @@ class GroupCommitTest {
     void eventsStoredTogether(Vertx vertx, VertxTestContext ctx) {
         // No time bound and one flush at a time: each call alone would be a flush of its own.
         store(vertx, 1_000, Duration.ZERO, 1).compose(store -> phones(store, "phone-t").compose(held -> pool.query("""
-                        INSERT INTO messages (device_id, seq, pos, id, doc) VALUES ('phone-t', 0, 0, 'm1', '{"id":"m1"}');
+                        INSERT INTO messages (device_no, device_id, seq, pos, id, doc)
+                          SELECT device_no, device_id, 0, 0, 'm1', '{"id":"m1"}' FROM devices WHERE device_id = 'phone-t';
                         INSERT INTO outbox (device_id, key, event, payload) VALUES ('phone-t', 'temp-1', 'send:message', '{}')""").execute()
                 .compose(v -> flushes())
                 .compose(before -> store.saveConversationsAndLog("phone-t", conversation("c1"), held.get("phone-t").next("conversations:sync"),

@@ -50,6 +50,25 @@ class HotPathIndexesTest {
     }
 
     @Test
+    @DisplayName("Every index of messages begins with the device's number, not its id: the first step of each descent, on every stored message, "
+            + "compares two bigints instead of two texts")
+    void messagesKeyedByDeviceNumber() throws Exception {
+        try (Connection c = storage.connect(); Statement s = c.createStatement();
+             ResultSet rows = s.executeQuery("""
+                     SELECT i.indexrelid::regclass::text AS index, a.attname, format_type(a.atttypid, a.atttypmod) AS type
+                     FROM pg_index i
+                     JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+                     WHERE i.indrelid = 'messages'::regclass ORDER BY 1""")) {
+            List<String> firsts = new ArrayList<>();
+            while (rows.next()) {
+                firsts.add(rows.getString("index") + " " + rows.getString("attname") + " " + rows.getString("type"));
+            }
+            assertThat(firsts).containsExactly("messages_device_id_idx device_no bigint", "messages_device_thread_ts_idx device_no bigint",
+                    "messages_pkey device_no bigint");
+        }
+    }
+
+    @Test
     @DisplayName("Every text an index of the relay's tables compares is compared byte by byte (collation \"C\"), whatever the database's default")
     void keysCompareAsBytes() throws Exception {
         try (Connection c = storage.connect(); Statement s = c.createStatement();
@@ -67,8 +86,9 @@ class HotPathIndexesTest {
                 collations.put(rows.getString("index") + "#" + rows.getInt("n"), rows.getString("collname"));
             }
             // Under the default collation (a libc locale) each comparison is a strcoll; every stored message walks
-            // four of these indexes. The thread key is an expression over two columns: it takes their collation.
-            assertThat(collations).containsKeys("messages_pkey#1", "messages_device_id_idx#2", "messages_device_thread_ts_idx#2",
+            // the two of messages (past the device's number) and the device row's. The thread key is an expression
+            // over two columns: it takes their collation.
+            assertThat(collations).containsKeys("messages_device_id_idx#2", "messages_device_thread_ts_idx#2",
                     "device_events_pkey#1", "devices_pkey#1", "outbox_pkey#2", "conversations_pkey#2");
             assertThat(collations).allSatisfy((index, collation) -> assertThat(collation).as(index).isEqualTo("C"));
         }
@@ -159,7 +179,8 @@ class HotPathIndexesTest {
             // their statistics say so.
             s.execute("""
                     INSERT INTO devices (device_id) SELECT 'd' || g FROM generate_series(1, 5) g;
-                    INSERT INTO messages (device_id, seq, pos, id, doc) SELECT 'd1', g, 0, 'm' || g, '{}' FROM generate_series(1, 5) g;
+                    INSERT INTO messages (device_no, device_id, seq, pos, id, doc)
+                    SELECT d.device_no, d.device_id, g, 0, 'm' || g, '{}' FROM devices d, generate_series(1, 5) g WHERE d.device_id = 'd1';
                     INSERT INTO outbox (device_id, key, event, payload) SELECT 'd1', 'k' || g, 'send:message', '{}' FROM generate_series(1, 5) g;
                     ANALYZE devices; ANALYZE messages; ANALYZE outbox""");
             // The group commit's session settings, as its pool opens its connections.
@@ -194,7 +215,9 @@ class HotPathIndexesTest {
             // Then the tables grow, by far more than that, before PostgreSQL analyzes them again: the plans stay.
             s.execute("""
                     INSERT INTO devices (device_id) SELECT 'e' || g FROM generate_series(1, 3000) g;
-                    INSERT INTO messages (device_id, seq, pos, id, doc) SELECT 'e' || (g % 3000), g, 0, 'm' || g, '{}' FROM generate_series(1, 30000) g;
+                    INSERT INTO messages (device_no, device_id, seq, pos, id, doc)
+                    SELECT d.device_no, d.device_id, g, 0, 'm' || g, '{}' FROM generate_series(1, 30000) g
+                    JOIN devices d ON d.device_id = 'e' || (g % 3000 + 1);
                     INSERT INTO outbox (device_id, key, event, payload, state) SELECT 'e' || (g % 3000), 'k' || g, 'send:message', '{}', 'delivered'
                     FROM generate_series(1, 30000) g""");
             List<String> plans = new ArrayList<>();
@@ -229,12 +252,14 @@ class HotPathIndexesTest {
     /** 40 threads of 100 messages on the phone, one thread without number or conversation, and another phone. */
     private static void fill(Connection c) throws Exception {
         try (Statement s = c.createStatement()) {
+            s.execute("INSERT INTO devices (device_id) VALUES ('d1'), ('d2')");
             s.execute("""
-                    INSERT INTO messages (device_id, seq, pos, id, conversation_id, phone_number, ts, doc)
-                    SELECT CASE WHEN g % 5 = 0 THEN 'd2' ELSE 'd1' END, g, 0, 'm' || g,
+                    INSERT INTO messages (device_no, device_id, seq, pos, id, conversation_id, phone_number, ts, doc)
+                    SELECT d.device_no, d.device_id, g, 0, 'm' || g,
                            CASE WHEN g % 41 = 0 THEN NULL ELSE 'c' || (g % 40) END,
                            CASE WHEN g % 41 = 0 THEN NULL ELSE '+1555' || (g % 40) END, 1700000000000 + g, '{}'
-                    FROM generate_series(1, 5000) g""");
+                    FROM generate_series(1, 5000) g
+                    JOIN devices d ON d.device_id = CASE WHEN g % 5 = 0 THEN 'd2' ELSE 'd1' END""");
             s.execute("ANALYZE messages");
         }
     }
