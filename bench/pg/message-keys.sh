@@ -22,6 +22,7 @@ trap 'rm -rf "$WORK"' EXIT
 psql_() { psql -qtAX -d "$DB" "$@"; }
 
 psql_ <<'SQL'
+SET client_min_messages = warning;
 DROP SCHEMA IF EXISTS message_keys CASCADE;
 CREATE SCHEMA message_keys;
 SET search_path = message_keys;
@@ -64,14 +65,19 @@ open(f"{sys.argv[1]}/number.sql", "w").write(
     f"INSERT INTO message_keys.number_key (device_no, device_id, {cols}) SELECT u.device_no, u.device_id, {vals} {rows}\n")
 PY
 
+backends() { pgrep -f '^postgres: [^ ]+ [^ ]+ ([[]local[]]|[0-9a-f.:]+[(])' | sort; }
+
 run() { # variant: prints "variant cpu_us_a_row wal_bytes_a_row"
   local v=$1 lsn pid ticks=0 t wal
   lsn=$(psql_ -c "SELECT pg_current_wal_insert_lsn()")
-  PGAPPNAME=message-keys-$v pgbench -n -M prepared -c 1 -t "$TX" -f "$WORK/$v.sql" -d "$DB" >"$WORK/pgbench.out" 2>&1 &
+  local before
+  before=$(backends)
+  pgbench -n -M prepared -c 1 -t "$TX" -f "$WORK/$v.sql" -d "$DB" >"$WORK/pgbench.out" 2>&1 &
   local bench=$! tries=0
   pid=
-  while [ -z "$pid" ] && [ $tries -lt 100 ]; do
-    pid=$(psql_ -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'message-keys-$v' LIMIT 1"); tries=$((tries + 1))
+  # pgbench's session: the one client backend that was not there before it (nothing else connects meanwhile).
+  while [ -z "$pid" ] && [ $tries -lt 5000 ] && kill -0 "$bench" 2>/dev/null; do
+    pid=$(comm -13 <(echo "$before") <(backends) | head -1); tries=$((tries + 1))
   done
   # The backend's CPU, read until it exits with the run (clock ticks of 10 ms).
   while kill -0 "$bench" 2>/dev/null; do
@@ -79,6 +85,7 @@ run() { # variant: prints "variant cpu_us_a_row wal_bytes_a_row"
     sleep 0.1
   done
   wait "$bench"
+  if [ -z "$pid" ] || [ "$ticks" = 0 ]; then echo "$v n/a n/a (its backend was not found)"; return; fi
   wal=$(psql_ -c "SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '$lsn')")
   echo "$v $(awk -v t="$ticks" -v n="$TX" 'BEGIN { printf "%.2f", t * 10000 / (n * 100) }') $(awk -v w="$wal" -v n="$TX" 'BEGIN { printf "%d", w / (n * 100) }')"
 }
@@ -92,5 +99,5 @@ done | tee "$WORK/runs.txt"
 echo "medians (µs of the backend's CPU a row, bytes of WAL a row):"
 median() { sort -n | awk '{ x[NR] = $1 } END { print x[int((NR + 1) / 2)] }'; }
 for v in text number; do
-  echo "$v $(awk -v v="$v" '$3 == v { print $4 }' "$WORK/runs.txt" | median) $(awk -v v="$v" '$3 == v { print $5 }' "$WORK/runs.txt" | median)"
+  echo "$v $(awk -v v="$v" '$3 == v && $4 != "n/a" { print $4 }' "$WORK/runs.txt" | median) $(awk -v v="$v" '$3 == v && $5 != "n/a" { print $5 }' "$WORK/runs.txt" | median)"
 done
