@@ -129,14 +129,10 @@ class EventLogTest {
     @DisplayName("a log kept before sequence blocks goes on where it stopped: its events read back naming the number before each, "
             + "and the first takeover starts right after its last")
     void logFromBeforeBlocks(Vertx vertx, VertxTestContext ctx) throws Exception {
-        String url = TestDatabase.freshDatabaseUrl();
-        DatabaseUrl db = migratedTo(url, "8");
-        try (Connection c = connect(db);
-             Statement s = c.createStatement()) {
-            s.execute("INSERT INTO devices (device_id, last_seq) VALUES ('old-phone', 2)");
-            s.execute("INSERT INTO device_events (device_id, seq, event, payload) VALUES "
-                    + "('old-phone', 1, 'messages:sync', '{}'), ('old-phone', 2, 'messages:sync', '{}')");
-        }
+        String url = databaseAt("8",
+                "INSERT INTO devices (device_id, last_seq) VALUES ('old-phone', 2)",
+                "INSERT INTO device_events (device_id, seq, event, payload) VALUES "
+                        + "('old-phone', 1, 'messages:sync', '{}'), ('old-phone', 2, 'messages:sync', '{}')");
         Storage.start(vertx, TestConfigs.forDatabase(url)).compose(storage -> {
             Store store = storage.store();
             return store.takeOverSeq("old-phone", null, null, 10).compose(block -> store.eventsSince("old-phone", 0, 10).map(log -> {
@@ -218,19 +214,15 @@ class EventLogTest {
     @DisplayName("messages stored before they were the log's rows (V13) stay the messages as they stand, with their statuses, and their events "
             + "read back as before; a message sent again after it replaces the old row")
     void messagesFromBeforeTheirRowsWereTheLog(Vertx vertx, VertxTestContext ctx) throws Exception {
-        String url = TestDatabase.freshDatabaseUrl();
-        DatabaseUrl db = migratedTo(url, "12");
-        try (Connection c = connect(db);
-             Statement s = c.createStatement()) {
-            s.execute("INSERT INTO devices (device_id, last_seq, seq_reserved, seq_epoch) VALUES ('old-phone', 1, 1, 1)");
-            s.execute("""
+        String url = databaseAt("12",
+                "INSERT INTO devices (device_id, last_seq, seq_reserved, seq_epoch) VALUES ('old-phone', 1, 1, 1)",
+                """
                     INSERT INTO messages (device_id, id, conversation_id, ts, status, doc) VALUES
                       ('old-phone', 'a', 'c1', 10, 'delivered', '{"id":"a","conversationId":"c1","timestamp":10}'),
-                      ('old-phone', 'b', 'c1', 20, NULL, '{"id":"b","conversationId":"c1","timestamp":20}')""");
-            s.execute("""
+                      ('old-phone', 'b', 'c1', 20, NULL, '{"id":"b","conversationId":"c1","timestamp":20}')""",
+                """
                     INSERT INTO device_events (device_id, seq, event, payload) VALUES ('old-phone', 1, 'messages:sync',
                       '{"messages":[{"id":"a","conversationId":"c1","timestamp":10},{"id":"b","conversationId":"c1","timestamp":20}]}')""");
-        }
         Storage.start(vertx, TestConfigs.forDatabase(url)).compose(storage -> {
             Store store = storage.store();
             String again = "{\"messages\":[{\"id\":\"b\",\"conversationId\":\"c1\",\"timestamp\":20,\"body\":\"again\"}]}";
@@ -261,17 +253,13 @@ class EventLogTest {
     @DisplayName("messages stored before their rows were keyed by the device's number (V14) are found under it, each device's "
             + "under its own; a row of no device, which no browser could read, is dropped")
     void messagesFromBeforeTheDeviceNumber(Vertx vertx, VertxTestContext ctx) throws Exception {
-        String url = TestDatabase.freshDatabaseUrl();
-        DatabaseUrl db = migratedTo(url, "13");
-        try (Connection c = connect(db);
-             Statement s = c.createStatement()) {
-            s.execute("INSERT INTO devices (device_id, last_seq, seq_reserved, seq_epoch) VALUES ('p1', 1, 1, 1), ('p2', 1, 1, 1)");
-            s.execute("""
+        String url = databaseAt("13",
+                "INSERT INTO devices (device_id, last_seq, seq_reserved, seq_epoch) VALUES ('p1', 1, 1, 1), ('p2', 1, 1, 1)",
+                """
                     INSERT INTO messages (device_id, seq, pos, id, conversation_id, ts, doc) VALUES
                       ('p1', 1, 0, 'a', 'c1', 10, '{"id":"a","conversationId":"c1","timestamp":10}'),
                       ('p2', 1, 0, 'b', 'c1', 20, '{"id":"b","conversationId":"c1","timestamp":20}'),
                       ('nobody', 1, 0, 'z', 'c1', 30, '{"id":"z","conversationId":"c1","timestamp":30}')""");
-        }
         Storage.start(vertx, TestConfigs.forDatabase(url)).compose(storage -> {
             Store store = storage.store();
             return Future.all(store.loadThreads("p1", 5, 10), store.loadThreads("p2", 5, 10), store.eventsSince("p1", 0, 10),
@@ -343,6 +331,17 @@ class EventLogTest {
             }
             return null;
         });
+    }
+
+    /** A fresh database migrated only as far as {@code version}, as a node of that version left it, holding what {@code statements} wrote. */
+    private static String databaseAt(String version, String... statements) throws SQLException {
+        String url = TestDatabase.freshDatabaseUrl();
+        try (Connection c = connect(migratedTo(url, version)); Statement s = c.createStatement()) {
+            for (String statement : statements) {
+                s.execute(statement);
+            }
+        }
+        return url;
     }
 
     /** A fresh database migrated only as far as {@code target}, as a node of that version left it. */
