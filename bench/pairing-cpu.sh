@@ -5,7 +5,8 @@
 # started server), so a figure here sits beside a `bench/run.sh pairing` run, where the p99 alone moves by 2x from
 # run to run on a 2-core machine and the CPU moves by a tenth. Run each system a few times, alternating.
 #
-#   bench/pairing-cpu.sh relay|node|<relay jar> [LABEL]      (JAVA_OPTS: the relay's JVM options; PORT: 3400)
+#   bench/pairing-cpu.sh relay|node|<relay jar> [LABEL]      (JAVA_OPTS: the relay's JVM options; PORT: 3400;
+#                                                              TOOL_JAVA_OPTS: the load tool's, as bench/run.sh pairing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SYSTEM=$1 LABEL=${2:-$1} PORT=${PORT:-3400}
@@ -24,7 +25,8 @@ for _ in $(seq 1 360); do curl -sf "http://127.0.0.1:$PORT/api/auth/health" >/de
 # utime + stime of the given processes, in clock ticks
 ticks() { local t=0 p; for p in "$@"; do [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{s = substr($0, index($0, ") ") + 2); split(s, f, " "); print f[12] + f[13]}' "/proc/$p/stat"))); done; echo $t; }
 postgres() { local pm; pm=$(pgrep -o -f -- "-D $DATA/pg" || true); [ -n "$pm" ] && echo "$pm" $(pgrep -P "$pm"); true; }
-round() { java -jar "$BENCH_JAR" --url "127.0.0.1:$PORT" --pairing-rate 200 --rate 200 --prewarm 0 --quiet "$@"; }
+TOOL_JAVA_OPTS=${TOOL_JAVA_OPTS--XX:TieredStopAtLevel=1} # as bench/run.sh pairing: the tool's compiling is not the round's
+round() { java $TOOL_JAVA_OPTS -jar "$BENCH_JAR" --url "127.0.0.1:$PORT" --pairing-rate 200 --rate 200 --prewarm 0 --quiet "$@"; }
 
 round --pairs 1000 --duration 1 --warmup 0 >/dev/null 2>&1
 sleep 2

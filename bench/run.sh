@@ -3,8 +3,9 @@
 #   relay      the relay node (embedded PostgreSQL, every message stored), java -jar target/relay.jar
 #   forwarder  a raw Vert.x WebSocket forwarder with the same framing, java -jar target/relay-bench.jar forwarder
 #   node       the seed's stack, Node 20 + socket.io 4.8 with in-memory maps, bench/peers/server.js
-# Each run starts the server fresh, drives it, and stops it; runs are interleaved (relay, forwarder, node,
-# relay, ...) so that a noisy neighbour hurts all three alike. Then it prints medians and ratios.
+# Each run starts the server fresh, drives it, and stops it; runs are interleaved, each starting one system further
+# along (relay, forwarder, node; forwarder, node, relay; ...), so that a noisy neighbour, or whatever the server before
+# left behind, falls on every system alike. Then it prints medians and ratios.
 #
 #   bench/run.sh [throughput|pairing|memory|cluster|cost]     (default throughput)
 #
@@ -16,6 +17,10 @@
 # To judge a change, add the system "baseline": the relay built from another commit, BASELINE_JAR=path/to/relay.jar;
 # to judge JVM options, the same jar with BASELINE_JAVA_OPTS (default: RELAY_JAVA_OPTS); to judge a setting, the
 # same jar with BASELINE_ENV, assignments the baseline alone gets (BASELINE_ENV="STORE_WRITE_BEHIND_MICROS=50000").
+# TOOL_JAVA_OPTS: the load tool's JVM options; none, except in the pairing scenario (PAIRING_TOOL_JAVA_OPTS, default
+# -XX:TieredStopAtLevel=1): there a fresh tool JVM drives 200 pairings a second for a few seconds, and with its optimising
+# compiler it spent about 13 s of CPU compiling itself during that round on two cores (-XX:+CITime), more than the
+# server it measures; with the first tier alone, 1.3 s, and the load it sends is the same.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,6 +38,7 @@ BENCH_JAR=${BENCH_JAR:-target/relay-bench.jar}
 RELAY_JAVA_OPTS=${RELAY_JAVA_OPTS-}
 BASELINE_JAVA_OPTS=${BASELINE_JAVA_OPTS-$RELAY_JAVA_OPTS}
 BASELINE_ENV=${BASELINE_ENV-}
+TOOL_JAVA_OPTS=${TOOL_JAVA_OPTS-}
 
 { [ -f "$JAR" ] && [ -f "$BENCH_JAR" ]; } || ./mvnw -q -B -DskipTests package
 [ -d bench/peers/node_modules ] || bench/peers/install.sh
@@ -92,10 +98,14 @@ stop_server() {
 
 bench() { # system label extra-args...
   local system=$1 label=$2; shift 2
-  java -jar "$BENCH_JAR" --url "127.0.0.1:$(port_of "$system")" --mode "$(mode_of "$system")" --label "$label" \
+  java $TOOL_JAVA_OPTS -jar "$BENCH_JAR" --url "127.0.0.1:$(port_of "$system")" --mode "$(mode_of "$system")" --label "$label" \
     --duration "$DURATION" --warmup "$WARMUP" --prewarm "$PREWARM" --message-size "$SIZE" --slo-p99-ms "$SLO" --quiet \
     ${SOURCES:+--source-addresses "$SOURCES"} --out "$OUT/$SCENARIO" "$@" | grep -v '^\[' || true
 }
+
+# The systems in the order of run $1: each run starts one place further along, so none is always first. Two calls of the
+# pairing scenario with two relay builds, each first in every pair in one call, read the first worse in 8 pairs of 10.
+order_of_run() { local shift=$(( ($1 - 1) % $(echo $SYSTEMS | wc -w) )); echo $SYSTEMS $SYSTEMS | cut -d' ' -f$((shift + 1))-$((shift + $(echo $SYSTEMS | wc -w))); }
 
 median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) print "n/a"; else if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
 
@@ -114,7 +124,7 @@ case $SCENARIO in
     PAIRS=${PAIRS:-100}
     RATES=${RATES:-500,1000,1500,2000,3000,4000,5000,6000,8000,10000,12000,16000,20000}
     for run in $(seq 1 "$RUNS"); do
-      for system in $SYSTEMS; do
+      for system in $(order_of_run "$run"); do
         echo "== run $run: $system"
         start_server "$system"
         bench "$system" "$system-run$run" --pairs "$PAIRS" --rate "$RATES"
@@ -152,8 +162,9 @@ case $SCENARIO in
     ;;
   pairing)
     PAIRS=${PAIRS:-2000}
+    TOOL_JAVA_OPTS=${PAIRING_TOOL_JAVA_OPTS--XX:TieredStopAtLevel=1}
     for run in $(seq 1 "$RUNS"); do
-      for system in $SYSTEMS; do
+      for system in $(order_of_run "$run"); do
         [ "$system" = forwarder ] && continue
         echo "== run $run: $system"
         start_server "$system"
@@ -177,7 +188,7 @@ case $SCENARIO in
     IDLE=${IDLE:-"1000 10000"}
     for n in $IDLE; do
       for run in $(seq 1 "$RUNS"); do
-        for system in $SYSTEMS; do
+        for system in $(order_of_run "$run"); do
           echo "== $n idle connections, run $run: $system"
           start_server "$system"
           bench "$system" "$system-idle$n-run$run" --pairs 10 --idle "$n" --rate 100 --duration 2 --warmup 1 --prewarm 0 \
@@ -236,7 +247,7 @@ case $SCENARIO in
     PAIRS=${PAIRS:-100}
     COST_RATE=${COST_RATE:-1500}
     for run in $(seq 1 "$RUNS"); do
-      for system in $SYSTEMS; do
+      for system in $(order_of_run "$run"); do
         echo "== run $run: $system"
         start_server "$system"
         bench "$system" "$system-run$run" --pairs "$PAIRS" --rate "$COST_RATE" --cpu-pids "$(server_pids)"
