@@ -105,7 +105,7 @@ bench() { # system label extra-args...
 
 # The systems in the order of run $1: each run starts one place further along, so none is always first. Two calls of the
 # pairing scenario with two relay builds, each first in every pair in one call, read the first worse in 8 pairs of 10.
-order_of_run() { local shift=$(( ($1 - 1) % $(echo $SYSTEMS | wc -w) )); echo $SYSTEMS $SYSTEMS | cut -d' ' -f$((shift + 1))-$((shift + $(echo $SYSTEMS | wc -w))); }
+order_of_run() { local systems=($SYSTEMS); local k=$(( ($1 - 1) % ${#systems[@]} )); echo "${systems[@]:k}" "${systems[@]:0:k}"; }
 
 median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) print "n/a"; else if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
 
