@@ -20,12 +20,14 @@ public record BenchOptions(
         int messageSize,
         List<String> sourceAddresses,
         int pairingRate,
+        int pairingWarmup,
         int clientThreads,
         double sloP99Millis,
         Path out,
         String label,
         long heapPid,
         List<Long> cpuPids,
+        Path pairingStages,
         boolean quiet) {
 
     /** What the tool talks to. */
@@ -64,6 +66,8 @@ public record BenchOptions(
               --source-addresses A,B  local addresses to bind (e.g. 127.0.0.2,127.0.0.3) so connections are not
                                       limited by one address's ephemeral ports          [none]
               --pairing-rate R        pairings started per second (open model)          [200]
+              --pairing-warmup N      the first N pairings of the schedule pair but are not timed: the tool's own
+                                      first pairings run its code cold, which a server then pays for too   [0]
               --client-threads N      event loops of the load tool                      [2]
               --slo-p99-ms MS         p99 a step must meet to count for "max rate"      [10]
               --out DIR               write histograms (.hlog, .hgrm), report.md, summary.tsv, PNG plots
@@ -74,6 +78,10 @@ public record BenchOptions(
               --cpu-pids PID[,PID]    server processes whose CPU time, with all their descendants (PostgreSQL's
                                       backends under its postmaster), is read from /proc around each measured
                                       step: reported as server CPU milliseconds per relayed message
+              --pairing-stages FILE   write each pairing's stages to FILE (tab-separated): its intended start (epoch
+                                      ms), then in microseconds the start's lag behind it, generate-qr's answer, the
+                                      phone's qr:paired and the browser's wait-pairing answer after that, the whole
+                                      (every pairing, those of --pairing-warmup too)
               --quiet                 no per-second progress
               --help                  this text
 
@@ -93,12 +101,14 @@ public record BenchOptions(
         int messageSize = 100;
         List<String> sources = List.of();
         int pairingRate = 200;
+        int pairingWarmup = 0;
         int threads = 2;
         double slo = 10;
         Path out = null;
         String label = null;
         long heapPid = -1;
         List<Long> cpuPids = List.of();
+        Path pairingStages = null;
         boolean quiet = false;
         for (int i = 0; i < args.length; i++) {
             String name = args[i];
@@ -130,18 +140,20 @@ public record BenchOptions(
                 case "--message-size" -> messageSize = positive(name, value, 1);
                 case "--source-addresses" -> sources = split(value);
                 case "--pairing-rate" -> pairingRate = positive(name, value, 1);
+                case "--pairing-warmup" -> pairingWarmup = positive(name, value, 0);
                 case "--client-threads" -> threads = positive(name, value, 1);
                 case "--slo-p99-ms" -> slo = Double.parseDouble(value);
                 case "--out" -> out = Path.of(value);
                 case "--label" -> label = value;
                 case "--heap-pid" -> heapPid = Long.parseLong(value);
                 case "--cpu-pids" -> cpuPids = split(value).stream().map(Long::parseLong).toList();
+                case "--pairing-stages" -> pairingStages = Path.of(value);
                 default -> throw new IllegalArgumentException("unknown option " + name + " (see --help)");
             }
         }
         int web = webRate != null ? webRate : Math.max(1, rates.get(0) / 10);
         return new BenchOptions(mode, urls, pairs, idle, rates, web, duration, warmup, prewarm, messageSize, sources,
-                pairingRate, threads, slo, out, label != null ? label : mode.name().toLowerCase(), heapPid, cpuPids, quiet);
+                pairingRate, pairingWarmup, threads, slo, out, label != null ? label : mode.name().toLowerCase(), heapPid, cpuPids, pairingStages, quiet);
     }
 
     /** Options for a programmatic run (the smoke test). */

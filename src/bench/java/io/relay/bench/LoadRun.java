@@ -12,8 +12,11 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -50,6 +53,8 @@ public final class LoadRun {
         // the servers under test run on.
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(options.clientThreads()).setPreferNativeTransport(true));
         this.body = "x".repeat(options.messageSize());
+        tally.recordStages = options.pairingStages() != null;
+        tally.unmeasuredPairings = options.pairingWarmup();
         int sources = Math.max(1, options.sourceAddresses().size());
         for (int k = 0; k < options.clientThreads(); k++) {
             List<WebSocketClient> clients = new ArrayList<>();
@@ -94,6 +99,9 @@ public final class LoadRun {
         long pairingStart = System.nanoTime();
         await(Future.all(pairs.stream().map(p -> p.pair(pairingStart + (long) (p.index * 1e9 / options.pairingRate()))).toList()), "pairing");
         result.pairing = tally.pairing.copy();
+        if (options.pairingStages() != null) {
+            writeStages(options.pairingStages());
+        }
         say("paired: p50 %.1f ms, p99 %.1f ms, max %.1f ms", ms(result.pairing.getValueAtPercentile(50)),
                 ms(result.pairing.getValueAtPercentile(99)), ms(result.pairing.getMaxValue()));
 
@@ -238,6 +246,20 @@ public final class LoadRun {
         } catch (java.util.concurrent.ExecutionException e) {
             throw new IllegalStateException(what + " failed: " + e.getCause().getMessage(), e.getCause());
         }
+    }
+
+    /** Each pairing's stages, one line a pairing in the order they completed. */
+    private void writeStages(Path file) throws IOException {
+        List<String> lines = new ArrayList<>();
+        lines.add("pair\tintended_epoch_ms\tlag_us\tqr_us\tscanned_us\twaited_us\ttotal_us");
+        synchronized (tally.pairingStages) {
+            tally.pairingStages.forEach(s -> lines.add(s.tsv()));
+        }
+        Path dir = file.toAbsolutePath().getParent();
+        if (dir != null) {
+            Files.createDirectories(dir);
+        }
+        Files.write(file, lines);
     }
 
     private void say(String format, Object... args) {

@@ -90,27 +90,41 @@ final class SimulatedPair {
 
     private Future<Void> pairNow(long intended) {
         if (mode == Mode.FORWARDER) {
-            return openWeb().onSuccess(v -> tally.recordPairing(intended));
+            return openWeb().onSuccess(v -> tally.recordPairing(index, intended));
         }
+        long started = System.nanoTime();
+        long[] at = new long[3]; // generate-qr answered, qr:paired, wait-pairing answered
         return worker.http.request(HttpMethod.GET, webUrl.getPort(), webUrl.getHost(), "/api/auth/generate-qr")
                 .compose(request -> request.send())
                 .compose(response -> response.body().map(b -> expectSuccess(response.statusCode(), b, "generate-qr")))
                 .compose(qr -> {
+                    at[0] = System.nanoTime();
                     String token = qr.getJsonObject("data").getString("token");
                     String qrData = qr.getJsonObject("data").getString("qrData");
                     Future<JsonObject> waited = worker.http.request(HttpMethod.POST, webUrl.getPort(), webUrl.getHost(), "/api/auth/wait-pairing")
                             .compose(request -> request.putHeader("content-type", "application/json")
                                     .send(new JsonObject().put("token", token).toBuffer()))
-                            .compose(response -> response.body().map(b -> expectSuccess(response.statusCode(), b, "wait-pairing")));
+                            .compose(response -> response.body().map(b -> expectSuccess(response.statusCode(), b, "wait-pairing")))
+                            .onSuccess(w -> at[2] = System.nanoTime());
                     scanned = Promise.promise();
                     phone.emit("mobile:scan-qr", new JsonObject().put("qrData", qrData).put("deviceId", deviceId));
-                    return Future.all(waited, scanned.future()).map(all -> (JsonObject) all.resultAt(0));
+                    return Future.all(waited, scanned.future().onSuccess(s -> at[1] = System.nanoTime()))
+                            .map(all -> (JsonObject) all.resultAt(0));
                 })
                 .compose(waited -> {
                     sessionToken = waited.getJsonObject("data").getString("sessionToken");
-                    tally.recordPairing(intended);
+                    tally.recordPairing(index, intended);
+                    if (tally.recordStages) {
+                        long now = System.nanoTime();
+                        tally.pairingStages.add(new Tally.PairingStages(index, System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(now - intended), micros(started - intended), micros(at[0] - started),
+                                micros(at[1] - at[0]), micros(at[2] - at[0]), micros(now - intended)));
+                    }
                     return openWeb();
                 });
+    }
+
+    private static long micros(long nanos) {
+        return TimeUnit.NANOSECONDS.toMicros(nanos);
     }
 
     private Future<Void> openWeb() {

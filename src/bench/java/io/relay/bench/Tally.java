@@ -3,6 +3,9 @@ package io.relay.bench;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -43,12 +46,29 @@ final class Tally {
         return lastErrorText;
     }
 
-    void recordPairing(long intended) {
+    /** Records how long pair {@code pair}'s pairing took; the first {@link #unmeasuredPairings} pairs only pair. */
+    void recordPairing(int pair, long intended) {
+        if (pair < unmeasuredPairings) {
+            return;
+        }
         synchronized (pairing) {
             // A pairing started up to 1 ms early (timer granularity) counts as zero, never negative.
             pairing.recordValue(Math.min(HIGHEST_MICROS, Math.max(0, TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - intended))));
         }
     }
+
+    /** One pairing's stages (see --pairing-stages), each in microseconds; kept in pairing order of completion. */
+    record PairingStages(int pair, long startedAtEpochMs, long lag, long qr, long scanned, long waited, long total) {
+        String tsv() {
+            return pair + "\t" + startedAtEpochMs + "\t" + lag + "\t" + qr + "\t" + scanned + "\t" + waited + "\t" + total;
+        }
+    }
+
+    /** Pairings at the start of the schedule that are not timed (--pairing-warmup). */
+    volatile int unmeasuredPairings;
+    /** Whether pairings record their stages (--pairing-stages). */
+    volatile boolean recordStages;
+    final List<PairingStages> pairingStages = Collections.synchronizedList(new ArrayList<>());
 
     /** A message arrived, tagged {@code generation.intendedNanos.seq}: count it, and time it if measured. */
     void received(String tag, Recorder recorder, AtomicLong counter) {

@@ -13,6 +13,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -29,18 +31,19 @@ class LoadToolSmokeTest {
 
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
-    @DisplayName("pairs two phones with browsers through a relay node and measures messages both ways")
+    @DisplayName("pairs three phones with browsers through a relay node, times all pairings but the first, and measures messages both ways")
     void relaysAndMeasures(@TempDir Path out) throws Exception {
         RelayNode node = relay.node();
         ByteArrayOutputStream console = new ByteArrayOutputStream();
-        BenchOptions options = BenchOptions.of("--url", "http://127.0.0.1:" + node.port(), "--pairs", "2",
+        BenchOptions options = BenchOptions.of("--url", "http://127.0.0.1:" + node.port(), "--pairs", "3", "--pairing-warmup", "1",
                 "--idle", "3", "--rate", "50", "--web-rate", "10", "--warmup", "0.5", "--duration", "2",
                 "--client-threads", "1", "--label", "smoke", "--out", out.toString(),
-                "--cpu-pids", Long.toString(ProcessHandle.current().pid())); // the node runs in this JVM
+                "--cpu-pids", Long.toString(ProcessHandle.current().pid()), // the node runs in this JVM
+                "--pairing-stages", out.resolve("stages.tsv").toString());
 
         BenchResult result = BenchCommand.run(options, new PrintStream(console, true, StandardCharsets.UTF_8));
 
-        assertThat(result.pairing.getTotalCount()).as("pairings timed").isEqualTo(2);
+        assertThat(result.pairing.getTotalCount()).as("pairings timed: all but the first").isEqualTo(2);
         assertThat(result.steps).hasSize(1);
         BenchResult.Step step = result.steps.get(0);
         assertThat(step.p2bReceived).as("phone→browser messages relayed").isGreaterThan(50);
@@ -59,5 +62,20 @@ class LoadToolSmokeTest {
         assertThat(out.resolve("smoke-throughput.png")).isNotEmptyFile();
         assertThat(out.resolve("smoke-p2b-50.hlog")).isNotEmptyFile();
         assertThat(Files.readString(out.resolve("smoke-report.md"))).contains("phone→browser");
+        assertPairingStages(Files.readAllLines(out.resolve("stages.tsv")), 3);
+    }
+
+    /** One line per pairing after the header; each stage within the whole, the whole at least its steps. */
+    private static void assertPairingStages(List<String> lines, int pairings) {
+        assertThat(lines.get(0)).isEqualTo("pair\tintended_epoch_ms\tlag_us\tqr_us\tscanned_us\twaited_us\ttotal_us");
+        assertThat(lines).hasSize(pairings + 1);
+        for (String line : lines.subList(1, lines.size())) {
+            long[] f = Arrays.stream(line.split("\t")).mapToLong(Long::parseLong).toArray();
+            assertThat(f[1]).as("intended start, epoch ms").isBetween(System.currentTimeMillis() - 120_000, System.currentTimeMillis());
+            assertThat(f[3]).as("generate-qr answered").isPositive();
+            assertThat(f[4]).as("qr:paired after the QR").isPositive();
+            assertThat(f[5]).as("wait-pairing answered after the QR").isPositive();
+            assertThat(f[6]).as("the whole pairing, " + line).isGreaterThanOrEqualTo(Math.max(0, f[2]) + f[3] + Math.max(f[4], f[5]) - 1_000);
+        }
     }
 }
