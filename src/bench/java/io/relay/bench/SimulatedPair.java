@@ -115,12 +115,18 @@ final class SimulatedPair {
                     sessionToken = waited.getJsonObject("data").getString("sessionToken");
                     tally.recordPairing(index, intended);
                     if (tally.recordStages) {
-                        long now = System.nanoTime();
-                        tally.pairingStages.add(new Tally.PairingStages(index, System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(now - intended), micros(started - intended), micros(at[0] - started),
-                                micros(at[1] - at[0]), micros(at[2] - at[0]), micros(now - intended)));
+                        tally.pairingStages.add(stagesOf(intended, started, at));
                     }
                     return openWeb();
                 });
+    }
+
+    /** This pairing's stages, ending now; {@code at}: generate-qr answered, qr:paired, wait-pairing answered. */
+    private Tally.PairingStages stagesOf(long intended, long started, long[] at) {
+        long now = System.nanoTime();
+        long intendedEpochMs = System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(now - intended);
+        return new Tally.PairingStages(index, intendedEpochMs, micros(started - intended), micros(at[0] - started),
+                micros(at[1] - at[0]), micros(at[2] - at[0]), micros(now - intended));
     }
 
     private static long micros(long nanos) {
