@@ -251,7 +251,7 @@ public final class LoadRun {
     /** Each pairing's stages, one line a pairing in the order they completed. */
     private void writeStages(Path file) throws IOException {
         List<String> lines = new ArrayList<>();
-        lines.add("pair\tintended_epoch_ms\tlag_us\tqr_us\tscanned_us\twaited_us\ttotal_us");
+        lines.add(Tally.PairingStages.HEADER);
         synchronized (tally.pairingStages) {
             tally.pairingStages.forEach(s -> lines.add(s.tsv()));
         }

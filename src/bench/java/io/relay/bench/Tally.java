@@ -58,9 +58,12 @@ final class Tally {
     }
 
     /** One pairing's stages (see --pairing-stages), each in microseconds; kept in pairing order of completion. */
-    record PairingStages(int pair, long startedAtEpochMs, long lag, long qr, long scanned, long waited, long total) {
+    record PairingStages(int pair, long intendedEpochMs, long lag, long qr, long scanned, long waited, long total) {
+        /** The columns of {@link #tsv()}, in its order. */
+        static final String HEADER = "pair\tintended_epoch_ms\tlag_us\tqr_us\tscanned_us\twaited_us\ttotal_us";
+
         String tsv() {
-            return pair + "\t" + startedAtEpochMs + "\t" + lag + "\t" + qr + "\t" + scanned + "\t" + waited + "\t" + total;
+            return pair + "\t" + intendedEpochMs + "\t" + lag + "\t" + qr + "\t" + scanned + "\t" + waited + "\t" + total;
         }
     }
 
