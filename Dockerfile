@@ -42,6 +42,12 @@ COPY --from=build /src/target/relay.jar /app/relay.jar
 # JDK_JAVA_OPTIONS is read by the `java` launcher only (not by jcmd and friends):
 #  - heap sized from the container's memory limit, and a clean exit (then a restart) on OOM
 #    instead of a half-dead node that still holds sockets;
+#  - half of that limit as heap from the start, never given back (MaxHeapFreeRatio=100): left
+#    to size itself, G1 shrank the heap to 100-150 MiB at its first marking (a few seconds
+#    after start), so at 200 pairings/s its young collections came every second or two, with
+#    pauses of 7-33 ms where the slowest pairings were (BENCHMARKS.md, round of 2026-12-07,
+#    nineteenth session). Half, not all: the JVM's own memory (classes, code, threads, Netty's
+#    buffers) takes about 200 MiB more, and a heap held at 75 % would leave a 1 GiB pod none;
 #  - the G1 collector, named: left to itself, a JVM given less than 1792 MiB (k8s/'s pods have
 #    1 GiB) picks the Serial collector, whose pauses tripled the pairing p99 at 200 pairings/s
 #    (BENCHMARKS.md, round of 2026-12-04 evening), and would change collector when a pod's limit
@@ -53,7 +59,7 @@ ENV DATA_DIR=/app/data \
     PORT=3000 \
     HAZELCAST_PORT=5701 \
     EVENT_BUS_PORT=17001 \
-    JDK_JAVA_OPTIONS="-XX:+UseG1GC -XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true --add-modules=java.se --add-exports=java.base/jdk.internal.ref=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.management/sun.management=ALL-UNNAMED --add-opens=jdk.management/com.sun.management.internal=ALL-UNNAMED"
+    JDK_JAVA_OPTIONS="-XX:+UseG1GC -XX:MaxRAMPercentage=75 -XX:InitialRAMPercentage=50 -XX:MaxHeapFreeRatio=100 -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true --add-modules=java.se --add-exports=java.base/jdk.internal.ref=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.management/sun.management=ALL-UNNAMED --add-opens=jdk.management/com.sun.management.internal=ALL-UNNAMED"
 
 USER 10001:10001
 

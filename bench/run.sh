@@ -12,15 +12,19 @@
 # Environment: RUNS (3), SYSTEMS ("relay forwarder node"), OUT (bench/results), PAIRS, RATES, DURATION,
 # WARMUP, SIZE, IDLE (memory: a list of connection counts), SOURCES (local addresses for --source-addresses),
 # PORT_BASE (3000: relay on it, forwarder +100, node +200, baseline +300), JAR (target/relay.jar: the relay),
-# BENCH_JAR (target/relay-bench.jar: the load tool and the forwarder), RELAY_JAVA_OPTS (the relay's JVM options; none
-# by default: on a host of two or more cores the JVM picks G1 itself, the collector the image names).
+# BENCH_JAR (target/relay-bench.jar: the load tool and the forwarder), RELAY_JAVA_OPTS (the relay's JVM options; by
+# default the heap the image gives a node in a k8s/ pod of 1 GiB, as the Dockerfile's JDK_JAVA_OPTIONS say: G1, up to
+# 75 % of it, half of it from the start and never given back; RELAY_JAVA_OPTS= runs the JVM's defaults for this machine).
 # To judge a change, add the system "baseline": the relay built from another commit, BASELINE_JAR=path/to/relay.jar;
 # to judge JVM options, the same jar with BASELINE_JAVA_OPTS (default: RELAY_JAVA_OPTS); to judge a setting, the
 # same jar with BASELINE_ENV, assignments the baseline alone gets (BASELINE_ENV="STORE_WRITE_BEHIND_MICROS=50000").
 # TOOL_JAVA_OPTS: the load tool's JVM options; none, except in the pairing scenario (PAIRING_TOOL_JAVA_OPTS, default
-# -XX:TieredStopAtLevel=1): there a fresh tool JVM drives 200 pairings a second for a few seconds, and with its optimising
-# compiler it spent about 13 s of CPU compiling itself during that round on two cores (-XX:+CITime), more than the
-# server it measures; with the first tier alone, 1.3 s, and the load it sends is the same. PAIRING_WARMUP (default
+# -XX:TieredStopAtLevel=1 -Xms2g -Xmn1g): there a fresh tool JVM drives 200 pairings a second for a few seconds, and with
+# its optimising compiler it spent about 13 s of CPU compiling itself during that round on two cores (-XX:+CITime), more
+# than the server it measures; with the first tier alone, 1.3 s, and the load it sends is the same. Its young
+# generation, left to G1, was collected every 1-5 s of a round in pauses of 10-37 ms that grew with the connections it
+# held, and every server's slowest pairings lined up with them; with a fixed 1 GiB one it does not collect during a
+# round. PAIRING_WARMUP (default
 # 200, a second of the schedule): pairings at the start of the measured round that pair but are not timed. The fresh
 # tool runs its own pairing code cold for about its first tenth of a second (its first generate-qr took 29-56 ms against
 # any server) and the pairings scheduled meanwhile then go together; the 20 slowest pairings of 2,000 (their p99) were
@@ -39,7 +43,7 @@ SIZE=${SIZE:-100}
 SLO=${SLO:-10}
 JAR=${JAR:-target/relay.jar}
 BENCH_JAR=${BENCH_JAR:-target/relay-bench.jar}
-RELAY_JAVA_OPTS=${RELAY_JAVA_OPTS-}
+RELAY_JAVA_OPTS=${RELAY_JAVA_OPTS-"-XX:+UseG1GC -XX:MaxRAM=1g -XX:MaxRAMPercentage=75 -XX:InitialRAMPercentage=50 -XX:MaxHeapFreeRatio=100"}
 BASELINE_JAVA_OPTS=${BASELINE_JAVA_OPTS-$RELAY_JAVA_OPTS}
 BASELINE_ENV=${BASELINE_ENV-}
 TOOL_JAVA_OPTS=${TOOL_JAVA_OPTS-}
@@ -123,6 +127,7 @@ column_of() { awk -F'\t' -v c="$2" 'NR==2 {print $c}' "$1"; }
 
 mkdir -p "$OUT/$SCENARIO"
 echo "machine: $(nproc) cores, $(free -m | awk '/Mem:/ {print $2}') MiB; $(java -version 2>&1 | head -1); node $(node -v)"
+echo "relay JVM options: ${RELAY_JAVA_OPTS:-(none)}; baseline: ${BASELINE_JAVA_OPTS:-(none)}"
 case $SCENARIO in
   throughput)
     PAIRS=${PAIRS:-100}
@@ -167,7 +172,7 @@ case $SCENARIO in
   pairing)
     PAIRS=${PAIRS:-2000}
     PAIRING_WARMUP=${PAIRING_WARMUP:-200}
-    TOOL_JAVA_OPTS=${PAIRING_TOOL_JAVA_OPTS--XX:TieredStopAtLevel=1}
+    TOOL_JAVA_OPTS=${PAIRING_TOOL_JAVA_OPTS-"-XX:TieredStopAtLevel=1 -Xms2g -Xmn1g"}
     for run in $(seq 1 "$RUNS"); do
       for system in $(order_of_run "$run"); do
         [ "$system" = forwarder ] && continue

@@ -1,10 +1,12 @@
 package io.relay.deploy;
 
 import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.relay.deploy.DockerfileModel.Instruction;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -125,8 +127,40 @@ final class DockerfileChecks {
         flags.addAll(normalise(argv.stream().map(String::valueOf).toList()));
         assertThat(flags).containsAll(HAZELCAST_FLAGS)
                 .contains("-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError")
+                // Half the limit from the start, never given back: left to size itself, G1 shrank the heap at its first
+                // marking and collected every second or two.
+                .contains("-XX:InitialRAMPercentage=50", "-XX:MaxHeapFreeRatio=100")
                 // In a pod under 1792 MiB the JVM would pick the Serial collector itself (see the Dockerfile).
                 .contains("-XX:+UseG1GC");
+    }
+
+    /** The image's flags that make the heap: its collector, its share of the container's memory, and whether it shrinks. */
+    private static final Pattern HEAP_FLAG = Pattern.compile("-XX:(\\+UseG1GC|(Initial|Max)RAMPercentage=\\d+|MaxHeapFreeRatio=\\d+)");
+
+    /**
+     * The benchmarks run the relay as a pod runs it: the default JVM options of {@code bench/run.sh} are the image's
+     * heap flags, with the Deployment's memory limit as the memory the JVM sizes them from ({@code -XX:MaxRAM}).
+     */
+    static void checkBenchmarkHeap(DockerfileModel d, Manifests m, String runScript) {
+        List<String> image = DockerfileModel.words(DockerfileModel.env(d.finalStage()).getOrDefault("JDK_JAVA_OPTIONS", ""))
+                .stream().filter(w -> HEAP_FLAG.matcher(w).matches()).toList();
+        assertThat(image).as("the image's heap flags").isNotEmpty();
+        Matcher defaults = Pattern.compile("RELAY_JAVA_OPTS=\\$\\{RELAY_JAVA_OPTS-\"([^\"]*)\"}").matcher(runScript);
+        assertThat(defaults.find()).as("bench/run.sh gives RELAY_JAVA_OPTS a default").isTrue();
+        List<String> bench = List.of(defaults.group(1).trim().split("\\s+"));
+        assertThat(bench.stream().filter(w -> HEAP_FLAG.matcher(w).matches()).toList()).as("bench/run.sh's heap flags")
+                .containsExactlyInAnyOrderElementsOf(image);
+        Matcher maxRam = Pattern.compile("-XX:MaxRAM=(\\d+)([kKmMgG]?)").matcher(String.join(" ", bench));
+        assertThat(maxRam.find()).as("bench/run.sh tells the JVM the pod's memory (-XX:MaxRAM)").isTrue();
+        long shift = switch (maxRam.group(2).toLowerCase()) {
+            case "k" -> 10;
+            case "m" -> 20;
+            case "g" -> 30;
+            default -> 0;
+        };
+        Quantity limit = m.container().getResources().getLimits().get("memory");
+        assertThat(BigDecimal.valueOf(Long.parseLong(maxRam.group(1)) << shift)).as("-XX:MaxRAM against the pod's limit " + limit)
+                .isEqualByComparingTo(Quantity.getAmountInBytes(limit));
     }
 
     /** {@code --add-opens X} and {@code --add-opens=X} mean the same to the launcher. */

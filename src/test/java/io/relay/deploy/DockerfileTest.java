@@ -34,12 +34,14 @@ class DockerfileTest {
     private static String dockerfile;
     private static String dockerignore;
     private static Manifests manifests;
+    private static String runScript;
 
     @BeforeAll
     static void load() throws IOException {
         dockerfile = Files.readString(Path.of("Dockerfile"));
         dockerignore = Files.readString(Path.of(".dockerignore"));
         manifests = Manifests.load();
+        runScript = Files.readString(Path.of("bench/run.sh"));
     }
 
     @Test
@@ -79,6 +81,30 @@ class DockerfileTest {
     }
 
     @Test
+    @DisplayName("the benchmarks run the relay with the image's heap, sized from the Deployment's memory limit")
+    void benchmarkHeap() {
+        DockerfileChecks.checkBenchmarkHeap(DockerfileModel.parse(dockerfile), manifests, runScript);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("brokenRunScripts")
+    @DisplayName("a bench/run.sh whose relay heap is not the pod's fails the check when")
+    void brokenRunScriptFails(String what, String from, String to) {
+        assertThat(runScript).as("the text to break").contains(from);
+        String copy = runScript.replace(from, to);
+        assertThatThrownBy(() -> DockerfileChecks.checkBenchmarkHeap(DockerfileModel.parse(dockerfile), manifests, copy)).as(what)
+                .isInstanceOf(AssertionError.class);
+    }
+
+    static Stream<Arguments> brokenRunScripts() {
+        return Stream.of(
+                arguments("it grows the heap from the JVM's default", " -XX:InitialRAMPercentage=50", ""),
+                arguments("it gives the heap back", " -XX:MaxHeapFreeRatio=100", ""),
+                arguments("it sizes the heap for a bigger pod", "-XX:MaxRAM=1g", "-XX:MaxRAM=2g"),
+                arguments("it sizes the heap from the machine's memory", " -XX:MaxRAM=1g", ""));
+    }
+
+    @Test
     @DisplayName(".dockerignore keeps target, data, node_modules and .git out of the build context")
     void ignored() {
         DockerfileChecks.checkIgnored(dockerignore);
@@ -93,6 +119,8 @@ class DockerfileTest {
                 broken("the health check asks another path", "/health/live\" || exit 1", "/\" || exit 1", DockerfileChecks::checkHealthcheck),
                 broken("ENTRYPOINT in shell form", "ENTRYPOINT [\"java\", \"-jar\", \"/app/relay.jar\"]",
                         "ENTRYPOINT java -jar /app/relay.jar", DockerfileChecks::checkEntrypoint),
+                broken("the heap grows from the JVM's default", " -XX:InitialRAMPercentage=50", "", DockerfileChecks::checkEntrypoint),
+                broken("the heap is given back", " -XX:MaxHeapFreeRatio=100", "", DockerfileChecks::checkEntrypoint),
                 broken("a Hazelcast flag is missing", " --add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "", DockerfileChecks::checkEntrypoint),
                 broken("the sources are copied before dependencies are resolved",
                         "COPY .mvn/ .mvn/\n", "COPY .mvn/ .mvn/\nCOPY src/ src/\n", DockerfileChecks::checkStages),
