@@ -43,7 +43,7 @@ COPY --from=build /src/target/relay.jar /app/relay.jar
 #  - heap sized from the container's memory limit, and a clean exit (then a restart) on OOM
 #    instead of a half-dead node that still holds sockets;
 #  - half of that limit as heap from the start, never given back (MaxHeapFreeRatio=100): left
-#    to size itself, G1 shrank the heap to 100-150 MiB at its first marking (a few seconds
+#    to size itself, G1 shrank the heap to 80-150 MiB at its markings (the first a few seconds
 #    after start), so at 200 pairings/s its young collections came every second or two, with
 #    pauses of 7-33 ms where the slowest pairings were (BENCHMARKS.md, round of 2026-12-07,
 #    nineteenth session). Half, not all: the JVM's own memory (classes, code, threads, Netty's
