@@ -119,11 +119,7 @@ final class DockerfileChecks {
         assertThat(argv.getList()).contains("-jar");
         assertThat(last(d.finalStage(), "STOPSIGNAL").map(Instruction::args)).as("STOPSIGNAL").contains("SIGTERM");
 
-        Map<String, String> env = DockerfileModel.env(d.finalStage());
-        List<String> flags = new ArrayList<>();
-        for (String name : List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS")) {
-            flags.addAll(normalise(DockerfileModel.words(env.getOrDefault(name, ""))));
-        }
+        List<String> flags = new ArrayList<>(environmentFlags(d));
         flags.addAll(normalise(argv.stream().map(String::valueOf).toList()));
         assertThat(flags).containsAll(HAZELCAST_FLAGS)
                 .contains("-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError")
@@ -142,8 +138,7 @@ final class DockerfileChecks {
      * heap flags, with the Deployment's memory limit as the memory the JVM sizes them from ({@code -XX:MaxRAM}).
      */
     static void checkBenchmarkHeap(DockerfileModel d, Manifests m, String runScript) {
-        List<String> image = DockerfileModel.words(DockerfileModel.env(d.finalStage()).getOrDefault("JDK_JAVA_OPTIONS", ""))
-                .stream().filter(w -> HEAP_FLAG.matcher(w).matches()).toList();
+        List<String> image = environmentFlags(d).stream().filter(w -> HEAP_FLAG.matcher(w).matches()).toList();
         assertThat(image).as("the image's heap flags").isNotEmpty();
         Matcher defaults = Pattern.compile("RELAY_JAVA_OPTS=\\$\\{RELAY_JAVA_OPTS-\"([^\"]*)\"}").matcher(runScript);
         assertThat(defaults.find()).as("bench/run.sh gives RELAY_JAVA_OPTS a default").isTrue();
@@ -161,6 +156,16 @@ final class DockerfileChecks {
         Quantity limit = m.container().getResources().getLimits().get("memory");
         assertThat(BigDecimal.valueOf(Long.parseLong(maxRam.group(1)) << shift)).as("-XX:MaxRAM against the pod's limit " + limit)
                 .isEqualByComparingTo(Quantity.getAmountInBytes(limit));
+    }
+
+    /** The JVM flags the image's environment gives every {@code java} it starts, as the launcher reads them. */
+    private static List<String> environmentFlags(DockerfileModel d) {
+        Map<String, String> env = DockerfileModel.env(d.finalStage());
+        List<String> flags = new ArrayList<>();
+        for (String name : List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS")) {
+            flags.addAll(normalise(DockerfileModel.words(env.getOrDefault(name, ""))));
+        }
+        return flags;
     }
 
     /** {@code --add-opens X} and {@code --add-opens=X} mean the same to the launcher. */
