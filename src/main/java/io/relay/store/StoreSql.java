@@ -25,10 +25,12 @@ final class StoreSql {
 
     /**
      * Makes the commit of the statement's own transaction asynchronous: it answers before its WAL reaches the disk
-     * (PostgreSQL takes the setting in force when a transaction commits). Only for writes nobody is told were
-     * stored, whose loss in a crash of the database's machine costs a retry: a QR code (the browser asks for a new
-     * one) and the mark that a pairing's session was handed out (the session itself was stored durably before).
-     * The next durable commit flushes them too. Referenced by the statement, so it runs before the write.
+     * (PostgreSQL takes the setting in force when a transaction commits). Only for a pairing's writes, whose loss in
+     * a crash of the database's machine costs a new scan and never lets anyone else in: a QR code (the browser asks
+     * for a new one), a redeem (its session's token is then refused by {@code verify} and {@code web:authenticate},
+     * which read the row, and the browser shows a new QR) and the mark that a session was handed out (the WAL is
+     * written in order, so the mark is never kept without its session). The next durable commit flushes them too.
+     * Referenced by the statement, so it runs before the write.
      */
     static final String UNHURRIED = "unhurried AS (SELECT set_config('synchronous_commit', 'off', true))";
 
@@ -60,10 +62,11 @@ final class StoreSql {
     // Single use without locks: the row lock of the UPDATE serialises concurrent redeems, and the
     // loser re-checks "redeemed_at IS NULL" after the winner commits and matches nothing. The device row
     // and the session are inserted by the same statement, only when the UPDATE matched: one round trip,
-    // atomic as one statement is.
-    static final String REDEEM_PAIRING_TOKEN = """
-            WITH redeemed AS (
+    // atomic as one statement is. Unhurried (a redeem that matches nothing may never run the setting: it wrote nothing).
+    static final String REDEEM_PAIRING_TOKEN = "WITH " + UNHURRIED + """
+            ,redeemed AS (
               UPDATE pairing_tokens SET redeemed_at = now(), device_id = $2, session_id = $3
+              FROM unhurried
               WHERE secret_hash = $1 AND redeemed_at IS NULL AND expires_at > now()
               RETURNING\s""" + PAIRING_COLUMNS + """
             ),
