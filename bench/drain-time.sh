@@ -5,7 +5,8 @@
 # numbers they never handed out (each phone's unused block is given back as its socket closes; a release that did
 # not land leaves a gap its next node skips).
 #
-#   bench/drain-time.sh relay|<relay jar> [LABEL] [PAIRS]      (PORT: 3400; PAIRS: 2000; RATE: the phones' msg/s in all, 200)
+#   bench/drain-time.sh relay|<relay jar> [LABEL] [PAIRS]      (PORT: 3400; PAIRS: 2000; RATE: the phones' msg/s in all, 200;
+#                                                             RELAY_JAVA_OPTS: the node's JVM options, see bench/relay-jvm.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SYSTEM=$1 LABEL=${2:-$1} PAIRS=${3:-2000} PORT=${PORT:-3400}
@@ -13,7 +14,8 @@ BENCH_JAR=${BENCH_JAR:-target/relay-bench.jar}
 JAR=$SYSTEM; [ "$SYSTEM" = relay ] && JAR=target/relay.jar
 DATA=$(mktemp -d)
 . bench/load-limits.sh # as bench/run.sh: the whole load comes from one address
-PORT=$PORT DATA_DIR="$DATA" java ${JAVA_OPTS:-} -jar "$JAR" >"$DATA/server.log" 2>&1 &
+. bench/relay-jvm.sh
+PORT=$PORT DATA_DIR="$DATA" java $RELAY_JAVA_OPTS -jar "$JAR" >"$DATA/server.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true; kill ${LOAD:-} 2>/dev/null || true; rm -rf "$DATA"' EXIT
 for _ in $(seq 1 360); do curl -sf "http://127.0.0.1:$PORT/api/auth/health" >/dev/null && break; sleep 0.5; done

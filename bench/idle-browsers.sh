@@ -6,7 +6,8 @@
 #
 #   bench/idle-browsers.sh relay|node [N (10000)] [JAR (target/relay.jar)]
 #
-# Environment: PORT (3700), OFFER_DEFLATE (1; 0 to offer no extension).
+# Environment: PORT (3700), OFFER_DEFLATE (1; 0 to offer no extension), RELAY_JAVA_OPTS (the node's JVM options, see
+# bench/relay-jvm.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +18,7 @@ PORT=${PORT:-3700}
 [ -d bench/peers/node_modules ] || bench/peers/install.sh
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 export PAIRING_RATE_PER_MINUTE=0 MAX_CONNECTIONS_PER_IP=0 IDENTIFY_TIMEOUT_SECONDS=0
+. bench/relay-jvm.sh
 
 WORK=$(mktemp -d)
 SERVER=
@@ -24,7 +26,7 @@ CLIENT=
 cleanup() { [ -n "$CLIENT" ] && kill "$CLIENT" 2>/dev/null; [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 case $SYSTEM in
-  relay) PORT=$PORT HOST=127.0.0.1 DATA_DIR="$WORK/data" java -jar "$JAR" >"$WORK/server.log" 2>&1 & ;;
+  relay) PORT=$PORT HOST=127.0.0.1 DATA_DIR="$WORK/data" java $RELAY_JAVA_OPTS -jar "$JAR" >"$WORK/server.log" 2>&1 & ;;
   node) PORT=$PORT node bench/peers/server.js >"$WORK/server.log" 2>&1 & ;;
   *) echo "system: relay or node" >&2; exit 2 ;;
 esac

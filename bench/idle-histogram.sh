@@ -6,8 +6,8 @@
 #   bench/idle-histogram.sh [N (10000)] [JAR (target/relay.jar)]
 #
 # Environment: PORT (3600), OUT (a temporary directory: the two histograms, the server log, the load tool's
-# output), TOP (40 classes printed), BENCH_JAR (target/relay-bench.jar: the load tool). The relay's abuse
-# limits are lifted as bench/run.sh does.
+# output), TOP (40 classes printed), BENCH_JAR (target/relay-bench.jar: the load tool), RELAY_JAVA_OPTS (the node's
+# JVM options, see bench/relay-jvm.sh). The relay's abuse limits are lifted as bench/run.sh does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,9 +20,10 @@ OUT=${OUT:-$(mktemp -d)}
 mkdir -p "$OUT"
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 . bench/load-limits.sh
+. bench/relay-jvm.sh
 
 DATA=$(mktemp -d)
-PORT=$PORT HOST=127.0.0.1 DATA_DIR="$DATA" java -jar "$JAR" >"$OUT/server.log" 2>&1 &
+PORT=$PORT HOST=127.0.0.1 DATA_DIR="$DATA" java $RELAY_JAVA_OPTS -jar "$JAR" >"$OUT/server.log" 2>&1 &
 SERVER=$!
 LOAD=
 cleanup() { [ -n "$LOAD" ] && kill "$LOAD" 2>/dev/null; kill "$SERVER" 2>/dev/null; wait 2>/dev/null; rm -rf "$DATA"; }

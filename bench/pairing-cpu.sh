@@ -5,18 +5,20 @@
 # started server), so a figure here sits beside a `bench/run.sh pairing` run, where the p99 alone moves by 2x from
 # run to run on a 2-core machine and the CPU moves by a tenth. Run each system a few times, alternating.
 #
-#   bench/pairing-cpu.sh relay|node|<relay jar> [LABEL]      (JAVA_OPTS: the relay's JVM options; PORT: 3400;
-#                                                              TOOL_JAVA_OPTS: the load tool's, as bench/run.sh pairing)
+#   bench/pairing-cpu.sh relay|node|<relay jar> [LABEL]      (PORT: 3400; RELAY_JAVA_OPTS, PAIRING_TOOL_JAVA_OPTS: the
+#                                                              relay's and the load tool's JVM options, by default
+#                                                              bench/run.sh pairing's, from bench/relay-jvm.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SYSTEM=$1 LABEL=${2:-$1} PORT=${PORT:-3400}
 BENCH_JAR=${BENCH_JAR:-target/relay-bench.jar}
 DATA=$(mktemp -d)
 . bench/load-limits.sh # as bench/run.sh: the whole load comes from one address
+. bench/relay-jvm.sh
 case $SYSTEM in
   node) PORT=$PORT node bench/peers/server.js >"$DATA/server.log" 2>&1 & ;;
-  relay) PORT=$PORT DATA_DIR="$DATA" java ${JAVA_OPTS:-} -jar target/relay.jar >"$DATA/server.log" 2>&1 & ;;
-  *) PORT=$PORT DATA_DIR="$DATA" java ${JAVA_OPTS:-} -jar "$SYSTEM" >"$DATA/server.log" 2>&1 & ;;
+  relay) PORT=$PORT DATA_DIR="$DATA" java $RELAY_JAVA_OPTS -jar target/relay.jar >"$DATA/server.log" 2>&1 & ;;
+  *) PORT=$PORT DATA_DIR="$DATA" java $RELAY_JAVA_OPTS -jar "$SYSTEM" >"$DATA/server.log" 2>&1 & ;;
 esac
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true; rm -rf "$DATA"' EXIT
@@ -25,8 +27,7 @@ for _ in $(seq 1 360); do curl -sf "http://127.0.0.1:$PORT/api/auth/health" >/de
 # utime + stime of the given processes, in clock ticks
 ticks() { local t=0 p; for p in "$@"; do [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{s = substr($0, index($0, ") ") + 2); split(s, f, " "); print f[12] + f[13]}' "/proc/$p/stat"))); done; echo $t; }
 postgres() { local pm; pm=$(pgrep -o -f -- "-D $DATA/pg" || true); [ -n "$pm" ] && echo "$pm" $(pgrep -P "$pm"); true; }
-TOOL_JAVA_OPTS=${TOOL_JAVA_OPTS--XX:TieredStopAtLevel=1} # as bench/run.sh pairing: the tool's compiling is not the round's
-round() { java $TOOL_JAVA_OPTS -jar "$BENCH_JAR" --url "127.0.0.1:$PORT" --pairing-rate 200 --rate 200 --prewarm 0 --quiet "$@"; }
+round() { java $PAIRING_TOOL_JAVA_OPTS -jar "$BENCH_JAR" --url "127.0.0.1:$PORT" --pairing-rate 200 --rate 200 --prewarm 0 --quiet "$@"; }
 
 round --pairs 1000 --duration 1 --warmup 0 >/dev/null 2>&1
 sleep 2

@@ -14,7 +14,8 @@
 # PORT_BASE (3000: relay on it, forwarder +100, node +200, baseline +300), JAR (target/relay.jar: the relay),
 # BENCH_JAR (target/relay-bench.jar: the load tool and the forwarder), RELAY_JAVA_OPTS (the relay's JVM options; by
 # default the heap the image gives a node in a k8s/ pod of 1 GiB, as the Dockerfile's JDK_JAVA_OPTIONS say: G1, up to
-# 75 % of it, half of it from the start and never given back; RELAY_JAVA_OPTS= runs the JVM's defaults for this machine).
+# 75 % of it, half of it from the start and never given back; RELAY_JAVA_OPTS= runs the JVM's defaults for this machine;
+# the default is bench/relay-jvm.sh's, as every script here that starts a node has it).
 # To judge a change, add the system "baseline": the relay built from another commit, BASELINE_JAR=path/to/relay.jar;
 # to judge JVM options, the same jar with BASELINE_JAVA_OPTS (default: RELAY_JAVA_OPTS); to judge a setting, the
 # same jar with BASELINE_ENV, assignments the baseline alone gets (BASELINE_ENV="STORE_WRITE_BEHIND_MICROS=50000").
@@ -43,7 +44,7 @@ SIZE=${SIZE:-100}
 SLO=${SLO:-10}
 JAR=${JAR:-target/relay.jar}
 BENCH_JAR=${BENCH_JAR:-target/relay-bench.jar}
-RELAY_JAVA_OPTS=${RELAY_JAVA_OPTS-"-XX:+UseG1GC -XX:MaxRAM=1g -XX:MaxRAMPercentage=75 -XX:InitialRAMPercentage=50 -XX:MaxHeapFreeRatio=100"}
+. bench/relay-jvm.sh # RELAY_JAVA_OPTS and PAIRING_TOOL_JAVA_OPTS
 BASELINE_JAVA_OPTS=${BASELINE_JAVA_OPTS-$RELAY_JAVA_OPTS}
 BASELINE_ENV=${BASELINE_ENV-}
 TOOL_JAVA_OPTS=${TOOL_JAVA_OPTS-}
@@ -172,7 +173,7 @@ case $SCENARIO in
   pairing)
     PAIRS=${PAIRS:-2000}
     PAIRING_WARMUP=${PAIRING_WARMUP:-200}
-    TOOL_JAVA_OPTS=${PAIRING_TOOL_JAVA_OPTS-"-XX:TieredStopAtLevel=1 -Xms2g -Xmn1g"}
+    TOOL_JAVA_OPTS=$PAIRING_TOOL_JAVA_OPTS
     for run in $(seq 1 "$RUNS"); do
       for system in $(order_of_run "$run"); do
         [ "$system" = forwarder ] && continue

@@ -134,19 +134,20 @@ final class DockerfileChecks {
     private static final Pattern HEAP_FLAG = Pattern.compile("-XX:(\\+UseG1GC|(Initial|Max)RAMPercentage=\\d+|MaxHeapFreeRatio=\\d+)");
 
     /**
-     * The benchmarks run the relay as a pod runs it: the default JVM options of {@code bench/run.sh} are the image's
-     * heap flags, with the Deployment's memory limit as the memory the JVM sizes them from ({@code -XX:MaxRAM}).
+     * The benchmarks run the relay as a pod runs it: the default JVM options {@code bench/relay-jvm.sh} gives every
+     * script are the image's heap flags, with the Deployment's memory limit as the memory the JVM sizes them from
+     * ({@code -XX:MaxRAM}).
      */
-    static void checkBenchmarkHeap(DockerfileModel d, Manifests m, String runScript) {
+    static void checkBenchmarkHeap(DockerfileModel d, Manifests m, String relayJvm) {
         List<String> image = environmentFlags(d).stream().filter(w -> HEAP_FLAG.matcher(w).matches()).toList();
         assertThat(image).as("the image's heap flags").isNotEmpty();
-        Matcher defaults = Pattern.compile("RELAY_JAVA_OPTS=\\$\\{RELAY_JAVA_OPTS-\"([^\"]*)\"}").matcher(runScript);
-        assertThat(defaults.find()).as("bench/run.sh gives RELAY_JAVA_OPTS a default").isTrue();
+        Matcher defaults = Pattern.compile("(?m)^RELAY_JAVA_OPTS=\\$\\{RELAY_JAVA_OPTS-\"([^\"]*)\"}").matcher(relayJvm);
+        assertThat(defaults.find()).as("bench/relay-jvm.sh gives RELAY_JAVA_OPTS a default").isTrue();
         List<String> bench = List.of(defaults.group(1).trim().split("\\s+"));
-        assertThat(bench.stream().filter(w -> HEAP_FLAG.matcher(w).matches()).toList()).as("bench/run.sh's heap flags")
+        assertThat(bench.stream().filter(w -> HEAP_FLAG.matcher(w).matches()).toList()).as("bench/relay-jvm.sh's heap flags")
                 .containsExactlyInAnyOrderElementsOf(image);
         Matcher maxRam = Pattern.compile("-XX:MaxRAM=(\\d+)([kKmMgG]?)").matcher(String.join(" ", bench));
-        assertThat(maxRam.find()).as("bench/run.sh tells the JVM the pod's memory (-XX:MaxRAM)").isTrue();
+        assertThat(maxRam.find()).as("bench/relay-jvm.sh tells the JVM the pod's memory (-XX:MaxRAM)").isTrue();
         long shift = switch (maxRam.group(2).toLowerCase()) {
             case "k" -> 10;
             case "m" -> 20;
@@ -156,6 +157,39 @@ final class DockerfileChecks {
         Quantity limit = m.container().getResources().getLimits().get("memory");
         assertThat(BigDecimal.valueOf(Long.parseLong(maxRam.group(1)) << shift)).as("-XX:MaxRAM against the pod's limit " + limit)
                 .isEqualByComparingTo(Quantity.getAmountInBytes(limit));
+    }
+
+    /** Scripts under bench/ that give a node a small heap on purpose: what they measure is what such a node withstands. */
+    static final Set<String> OWN_HEAP = Set.of("hostile.sh", "slowloris.sh");
+
+    /** A {@code java} command line: its options, the jar it runs and what follows. */
+    private static final Pattern JAVA_JAR = Pattern.compile("\\bjava\\s+(.*?)-jar\\s+(\\S+)(.*)");
+
+    /**
+     * Every script under bench/ (by file name, its text) that starts a relay node starts it with those options: it
+     * sources {@code bench/relay-jvm.sh} and its node's {@code java} line names {@code $RELAY_JAVA_OPTS} (or the
+     * baseline's, which defaults to it), except the scripts of {@link #OWN_HEAP}. The load tool's jar and the relay
+     * jar's {@code embedded-postgres} command start no node.
+     */
+    static void checkBenchmarkScripts(Map<String, String> scripts) {
+        List<String> nodes = new ArrayList<>();
+        scripts.forEach((name, text) -> {
+            if (OWN_HEAP.contains(name)) {
+                return;
+            }
+            for (String line : text.split("\n")) {
+                Matcher java = JAVA_JAR.matcher(line.strip());
+                if (line.strip().startsWith("#") || !java.find() || java.group(2).contains("BENCH_JAR")
+                        || java.group(3).strip().startsWith("embedded-postgres")) {
+                    continue;
+                }
+                nodes.add(name + ": " + line.strip());
+                assertThat(java.group(1)).as(name + " starts a node with the benchmarks' JVM options: " + line.strip())
+                        .containsAnyOf("$RELAY_JAVA_OPTS", "$BASELINE_JAVA_OPTS");
+                assertThat(text).as(name + " sources bench/relay-jvm.sh").containsPattern("(?m)^\\. bench/relay-jvm\\.sh\\b");
+            }
+        });
+        assertThat(nodes).as("the scripts' lines that start a relay node").isNotEmpty();
     }
 
     /** The JVM flags the image's environment gives every {@code java} it starts, as the launcher reads them. */

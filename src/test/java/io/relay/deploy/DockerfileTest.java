@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.BiConsumer;
 import java.util.stream.Stream;
 
@@ -34,14 +35,21 @@ class DockerfileTest {
     private static String dockerfile;
     private static String dockerignore;
     private static Manifests manifests;
-    private static String runScript;
+    private static String relayJvm;
+    private static Map<String, String> benchScripts;
 
     @BeforeAll
     static void load() throws IOException {
         dockerfile = Files.readString(Path.of("Dockerfile"));
         dockerignore = Files.readString(Path.of(".dockerignore"));
         manifests = Manifests.load();
-        runScript = Files.readString(Path.of("bench/run.sh"));
+        relayJvm = Files.readString(Path.of("bench/relay-jvm.sh"));
+        benchScripts = new TreeMap<>();
+        try (Stream<Path> files = Files.list(Path.of("bench"))) {
+            for (Path f : files.filter(f -> f.getFileName().toString().endsWith(".sh")).toList()) {
+                benchScripts.put(f.getFileName().toString(), Files.readString(f));
+            }
+        }
     }
 
     @Test
@@ -83,20 +91,45 @@ class DockerfileTest {
     @Test
     @DisplayName("the benchmarks run the relay with the image's heap, sized from the Deployment's memory limit")
     void benchmarkHeap() {
-        DockerfileChecks.checkBenchmarkHeap(DockerfileModel.parse(dockerfile), manifests, runScript);
+        DockerfileChecks.checkBenchmarkHeap(DockerfileModel.parse(dockerfile), manifests, relayJvm);
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("brokenRunScripts")
-    @DisplayName("a bench/run.sh whose relay heap is not the pod's fails the check when")
-    void brokenRunScriptFails(String what, String from, String to) {
-        assertThat(runScript).as("the text to break").contains(from);
-        String copy = runScript.replace(from, to);
+    @MethodSource("brokenRelayJvms")
+    @DisplayName("a bench/relay-jvm.sh whose relay heap is not the pod's fails the check when")
+    void brokenRelayJvmFails(String what, String from, String to) {
+        assertThat(relayJvm).as("the text to break").contains(from);
+        String copy = relayJvm.replace(from, to);
         assertThatThrownBy(() -> DockerfileChecks.checkBenchmarkHeap(DockerfileModel.parse(dockerfile), manifests, copy)).as(what)
                 .isInstanceOf(AssertionError.class);
     }
 
-    static Stream<Arguments> brokenRunScripts() {
+    @Test
+    @DisplayName("every script under bench/ that starts a relay node starts it with those options, but for the two that cap its heap on purpose")
+    void benchmarkScripts() {
+        assertThat(benchScripts).containsKeys("run.sh", "pairing-cpu.sh", "drain-time.sh").containsKeys(DockerfileChecks.OWN_HEAP.toArray(String[]::new));
+        DockerfileChecks.checkBenchmarkScripts(benchScripts);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("brokenBenchScripts")
+    @DisplayName("a script under bench/ that starts a node with other options fails the check when")
+    void brokenBenchScriptFails(String what, String script, String from, String to) {
+        assertThat(benchScripts.get(script)).as("the text to break").contains(from);
+        Map<String, String> copy = new TreeMap<>(benchScripts);
+        copy.put(script, copy.get(script).replace(from, to));
+        assertThatThrownBy(() -> DockerfileChecks.checkBenchmarkScripts(copy)).as(what).isInstanceOf(AssertionError.class);
+    }
+
+    static Stream<Arguments> brokenBenchScripts() {
+        return Stream.of(
+                arguments("a node runs the JVM's defaults", "pairing-cpu.sh", "java $RELAY_JAVA_OPTS -jar target/relay.jar", "java -jar target/relay.jar"),
+                arguments("a node runs options of its own", "drain-time.sh", "java $RELAY_JAVA_OPTS -jar \"$JAR\"", "java -Xmx256m -jar \"$JAR\""),
+                arguments("the options are used but never sourced", "idle-histogram.sh", ". bench/relay-jvm.sh\n", ""),
+                arguments("a cluster's node runs the JVM's defaults", "run.sh", "DATABASE_URL=\"$DB\" java $RELAY_JAVA_OPTS -jar", "DATABASE_URL=\"$DB\" java -jar"));
+    }
+
+    static Stream<Arguments> brokenRelayJvms() {
         return Stream.of(
                 arguments("it grows the heap from the JVM's default", " -XX:InitialRAMPercentage=50", ""),
                 arguments("it gives the heap back", " -XX:MaxHeapFreeRatio=100", ""),
