@@ -26,7 +26,7 @@ final class StoreSql {
     /**
      * Makes the commit of the statement's own transaction asynchronous: it answers before its WAL reaches the disk
      * (PostgreSQL takes the setting in force when a transaction commits). Only for a pairing's writes, whose loss in
-     * a crash of the database's machine costs a new scan and never lets anyone else in: a QR code (the browser asks
+     * a crash of PostgreSQL or its machine costs a new scan and never lets anyone else in: a QR code (the browser asks
      * for a new one), a redeem (its session's token is then refused by {@code verify} and {@code web:authenticate},
      * which read the row, and the browser shows a new QR) and the mark that a session was handed out (the WAL is
      * written in order, so the mark is never kept without its session). The next durable commit flushes them too.
