@@ -177,16 +177,17 @@ final class DockerfileChecks {
             if (OWN_HEAP.contains(name)) {
                 return;
             }
-            for (String line : text.split("\n")) {
-                Matcher java = JAVA_JAR.matcher(line.strip());
-                if (line.strip().startsWith("#") || !java.find() || java.group(2).contains("BENCH_JAR")
-                        || java.group(3).strip().startsWith("embedded-postgres")) {
-                    continue;
-                }
-                nodes.add(name + ": " + line.strip());
-                assertThat(java.group(1)).as(name + " starts a node with the benchmarks' JVM options: " + line.strip())
+            List<Matcher> starts = text.lines().map(String::strip).filter(line -> !line.startsWith("#")).map(JAVA_JAR::matcher)
+                    .filter(java -> java.find() && !java.group(2).contains("BENCH_JAR") && !java.group(3).strip().startsWith("embedded-postgres"))
+                    .toList();
+            if (starts.isEmpty()) {
+                return;
+            }
+            assertThat(text).as(name + " sources bench/relay-jvm.sh").containsPattern("(?m)^\\. bench/relay-jvm\\.sh\\b");
+            for (Matcher java : starts) {
+                nodes.add(name + ": " + java.group());
+                assertThat(java.group(1)).as(name + " starts a node with the benchmarks' JVM options: " + java.group())
                         .containsAnyOf("$RELAY_JAVA_OPTS", "$BASELINE_JAVA_OPTS");
-                assertThat(text).as(name + " sources bench/relay-jvm.sh").containsPattern("(?m)^\\. bench/relay-jvm\\.sh\\b");
             }
         });
         assertThat(nodes).as("the scripts' lines that start a relay node").isNotEmpty();
