@@ -52,6 +52,11 @@ COPY --from=build /src/target/relay.jar /app/relay.jar
 #    1 GiB) picks the Serial collector, whose pauses tripled the pairing p99 at 200 pairings/s
 #    (BENCHMARKS.md, round of 2026-12-04 evening), and would change collector when a pod's limit
 #    is raised past that line;
+#  - the JIT compiling a method fully after a tenth of the calls it would otherwise wait for
+#    (CompileThresholdScaling=0.1): code that runs once per connection or pairing then reaches its
+#    final compilation during the warm-up (40-50 s on 2 cores instead of 30-40) instead of on the
+#    first few thousand users; pairing p99 at 200 pairings/s on a node fresh from it fell by
+#    13-47 %, CPU a message at steady state unmoved (BENCHMARKS.md, twenty-first session);
 #  - the module flags Hazelcast asks for on Java 17 (without them it logs warnings and loses
 #    some metrics and faster I/O paths).
 # To add flags, extend this value rather than replacing it.
@@ -59,7 +64,7 @@ ENV DATA_DIR=/app/data \
     PORT=3000 \
     HAZELCAST_PORT=5701 \
     EVENT_BUS_PORT=17001 \
-    JDK_JAVA_OPTIONS="-XX:+UseG1GC -XX:MaxRAMPercentage=75 -XX:InitialRAMPercentage=50 -XX:MaxHeapFreeRatio=100 -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true --add-modules=java.se --add-exports=java.base/jdk.internal.ref=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.management/sun.management=ALL-UNNAMED --add-opens=jdk.management/com.sun.management.internal=ALL-UNNAMED"
+    JDK_JAVA_OPTIONS="-XX:+UseG1GC -XX:MaxRAMPercentage=75 -XX:InitialRAMPercentage=50 -XX:MaxHeapFreeRatio=100 -XX:CompileThresholdScaling=0.1 -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true --add-modules=java.se --add-exports=java.base/jdk.internal.ref=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.management/sun.management=ALL-UNNAMED --add-opens=jdk.management/com.sun.management.internal=ALL-UNNAMED"
 
 USER 10001:10001
 

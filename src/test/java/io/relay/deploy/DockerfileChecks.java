@@ -127,24 +127,30 @@ final class DockerfileChecks {
                 // marking and collected every second or two.
                 .contains("-XX:InitialRAMPercentage=50", "-XX:MaxHeapFreeRatio=100")
                 // In a pod under 1792 MiB the JVM would pick the Serial collector itself (see the Dockerfile).
-                .contains("-XX:+UseG1GC");
+                .contains("-XX:+UseG1GC")
+                // Code run once per connection or pairing reaches C2 during the warm-up, not on the first users.
+                .contains("-XX:CompileThresholdScaling=0.1");
     }
 
-    /** The image's flags that make the heap: its collector, its share of the container's memory, and whether it shrinks. */
-    private static final Pattern HEAP_FLAG = Pattern.compile("-XX:(\\+UseG1GC|(Initial|Max)RAMPercentage=\\d+|MaxHeapFreeRatio=\\d+)");
+    /**
+     * The image's flags that shape how the JVM performs: the heap (its collector, its share of the container's memory,
+     * whether it shrinks) and when the JIT compiles.
+     */
+    private static final Pattern TUNING_FLAG = Pattern.compile(
+            "-XX:(\\+UseG1GC|(Initial|Max)RAMPercentage=\\d+|MaxHeapFreeRatio=\\d+|CompileThresholdScaling=[\\d.]+)");
 
     /**
      * The benchmarks run the relay as a pod runs it: the default JVM options {@code bench/relay-jvm.sh} gives every
-     * script are the image's heap flags, with the Deployment's memory limit as the memory the JVM sizes them from
+     * script are the image's heap and JIT flags, with the Deployment's memory limit as the memory the JVM sizes them from
      * ({@code -XX:MaxRAM}).
      */
-    static void checkBenchmarkHeap(DockerfileModel d, Manifests m, String relayJvm) {
-        List<String> image = environmentFlags(d).stream().filter(w -> HEAP_FLAG.matcher(w).matches()).toList();
-        assertThat(image).as("the image's heap flags").isNotEmpty();
+    static void checkBenchmarkJvm(DockerfileModel d, Manifests m, String relayJvm) {
+        List<String> image = environmentFlags(d).stream().filter(w -> TUNING_FLAG.matcher(w).matches()).toList();
+        assertThat(image).as("the image's heap and JIT flags").isNotEmpty();
         Matcher defaults = Pattern.compile("(?m)^RELAY_JAVA_OPTS=\\$\\{RELAY_JAVA_OPTS-\"([^\"]*)\"}").matcher(relayJvm);
         assertThat(defaults.find()).as("bench/relay-jvm.sh gives RELAY_JAVA_OPTS a default").isTrue();
         List<String> bench = List.of(defaults.group(1).trim().split("\\s+"));
-        assertThat(bench.stream().filter(w -> HEAP_FLAG.matcher(w).matches()).toList()).as("bench/relay-jvm.sh's heap flags")
+        assertThat(bench.stream().filter(w -> TUNING_FLAG.matcher(w).matches()).toList()).as("bench/relay-jvm.sh's heap and JIT flags")
                 .containsExactlyInAnyOrderElementsOf(image);
         Matcher maxRam = Pattern.compile("-XX:MaxRAM=(\\d+)([kKmMgG]?)").matcher(String.join(" ", bench));
         assertThat(maxRam.find()).as("bench/relay-jvm.sh tells the JVM the pod's memory (-XX:MaxRAM)").isTrue();

@@ -77,7 +77,7 @@ class DockerfileTest {
     }
 
     @Test
-    @DisplayName("starts the JVM in exec form on SIGTERM, with a container-sized heap and Hazelcast's module flags")
+    @DisplayName("starts the JVM in exec form on SIGTERM, with a container-sized heap, an early JIT and Hazelcast's module flags")
     void entrypoint() {
         DockerfileChecks.checkEntrypoint(DockerfileModel.parse(dockerfile), manifests);
     }
@@ -89,18 +89,18 @@ class DockerfileTest {
     }
 
     @Test
-    @DisplayName("the benchmarks run the relay with the image's heap, sized from the Deployment's memory limit")
-    void benchmarkHeap() {
-        DockerfileChecks.checkBenchmarkHeap(DockerfileModel.parse(dockerfile), manifests, relayJvm);
+    @DisplayName("the benchmarks run the relay with the image's heap and JIT flags, the heap sized from the Deployment's memory limit")
+    void benchmarkJvm() {
+        DockerfileChecks.checkBenchmarkJvm(DockerfileModel.parse(dockerfile), manifests, relayJvm);
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("brokenRelayJvms")
-    @DisplayName("a bench/relay-jvm.sh whose relay heap is not the pod's fails the check when")
+    @DisplayName("a bench/relay-jvm.sh whose relay JVM is not the pod's fails the check when")
     void brokenRelayJvmFails(String what, String from, String to) {
         assertThat(relayJvm).as("the text to break").contains(from);
         String copy = relayJvm.replace(from, to);
-        assertThatThrownBy(() -> DockerfileChecks.checkBenchmarkHeap(DockerfileModel.parse(dockerfile), manifests, copy)).as(what)
+        assertThatThrownBy(() -> DockerfileChecks.checkBenchmarkJvm(DockerfileModel.parse(dockerfile), manifests, copy)).as(what)
                 .isInstanceOf(AssertionError.class);
     }
 
@@ -134,7 +134,9 @@ class DockerfileTest {
                 arguments("it grows the heap from the JVM's default", " -XX:InitialRAMPercentage=50", ""),
                 arguments("it gives the heap back", " -XX:MaxHeapFreeRatio=100", ""),
                 arguments("it sizes the heap for a bigger pod", "-XX:MaxRAM=1g", "-XX:MaxRAM=2g"),
-                arguments("it sizes the heap from the machine's memory", " -XX:MaxRAM=1g", ""));
+                arguments("it sizes the heap from the machine's memory", " -XX:MaxRAM=1g", ""),
+                arguments("its JIT waits for the usual number of calls", " -XX:CompileThresholdScaling=0.1", ""),
+                arguments("its JIT compiles after a different number of calls", "-XX:CompileThresholdScaling=0.1", "-XX:CompileThresholdScaling=0.5"));
     }
 
     @Test
@@ -154,6 +156,7 @@ class DockerfileTest {
                         "ENTRYPOINT java -jar /app/relay.jar", DockerfileChecks::checkEntrypoint),
                 broken("the heap grows from the JVM's default", " -XX:InitialRAMPercentage=50", "", DockerfileChecks::checkEntrypoint),
                 broken("the heap is given back", " -XX:MaxHeapFreeRatio=100", "", DockerfileChecks::checkEntrypoint),
+                broken("the JIT waits for the usual number of calls", " -XX:CompileThresholdScaling=0.1", "", DockerfileChecks::checkEntrypoint),
                 broken("a Hazelcast flag is missing", " --add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "", DockerfileChecks::checkEntrypoint),
                 broken("the sources are copied before dependencies are resolved",
                         "COPY .mvn/ .mvn/\n", "COPY .mvn/ .mvn/\nCOPY src/ src/\n", DockerfileChecks::checkStages),
