@@ -30,6 +30,12 @@
 # tool runs its own pairing code cold for about its first tenth of a second (its first generate-qr took 29-56 ms against
 # any server) and the pairings scheduled meanwhile then go together; the 20 slowest pairings of 2,000 (their p99) were
 # mostly that burst, for every server (--pairing-stages showed it; each run's stages are kept beside its summary).
+# MEMORY_JAVA_OPTS (default -XX:+AlwaysPreTouch): what the memory scenario adds to a relay's JVM options. A heap that is
+# never given back stays resident once touched, so without it the difference of two RSS readings says how much of the
+# heap the warm-up and the connections happened to touch first, not what a connection costs; with the whole heap
+# resident from the start (as in a pod that has served a while), RSS per connection is what a connection adds outside
+# the heap, and the live heap per connection its part inside. MEMORY_JAVA_OPTS= reads as before (and with
+# RELAY_JAVA_OPTS=, the JVM's defaults, whose heap G1 shrinks after a full collection, it should be empty too).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -199,6 +205,9 @@ case $SCENARIO in
     ;;
   memory)
     IDLE=${IDLE:-"1000 10000"}
+    MEMORY_JAVA_OPTS=${MEMORY_JAVA_OPTS--XX:+AlwaysPreTouch}
+    RELAY_JAVA_OPTS="$RELAY_JAVA_OPTS $MEMORY_JAVA_OPTS" BASELINE_JAVA_OPTS="$BASELINE_JAVA_OPTS $MEMORY_JAVA_OPTS"
+    echo "a relay's JVM options here add: ${MEMORY_JAVA_OPTS:-(nothing)} (MEMORY_JAVA_OPTS)"
     for n in $IDLE; do
       for run in $(seq 1 "$RUNS"); do
         for system in $(order_of_run "$run"); do
@@ -211,7 +220,8 @@ case $SCENARIO in
       done
     done
     echo
-    echo "server memory per idle connection (median of $RUNS runs; live heap after full GC via jcmd, and RSS)"
+    echo "server memory per idle connection (median of $RUNS runs; live heap after full GC via jcmd, and RSS; a relay's"
+    echo "heap resident from its start with MEMORY_JAVA_OPTS' default, so its RSS is what a connection adds beside its heap)"
     for n in $IDLE; do
       for system in $SYSTEMS; do
         heap=$(for run in $(seq 1 "$RUNS"); do column_of "$OUT/$SCENARIO/$system-idle$n-run$run-summary.tsv" 15; done | median)
