@@ -38,8 +38,15 @@ import java.util.stream.IntStream;
 public final class Warmup {
     private static final Logger log = LoggerFactory.getLogger(Warmup.class);
 
-    /** Pairs driven at once: enough to keep both event loops and the database busy on a small host. */
-    static final int LANES = 8;
+    /**
+     * Pairs driven at once. A round mostly waits rather than computes (each of its browser sends rides the phone
+     * events' commit, up to 20 ms), so the lanes set how many pairings a second the warm-up makes. Eight made about
+     * 14: 500-700 by the time the JIT went quiet, about the calls after which it compiles a pairing's code fully with
+     * the image's options, so it still compiled much of it on the first users (1.5-1.7 s of the compiler's CPU in
+     * the benchmarks' measured round of 2,000 pairings). Thirty-two make 1,700-2,300 in the same 35-50 s and leave
+     * 0.5-0.8 s of it, none of it a pairing's own code (BENCHMARKS.md, twenty-second session).
+     */
+    static final int LANES = 32;
     /** Messages each way per pairing: pairing and messaging both get their share of the warm-up. */
     public static final int MESSAGES_PER_ROUND = 20;
     /** Least time spent, so the JIT has seen the paths before quiet can be judged. */
@@ -101,7 +108,8 @@ public final class Warmup {
         log.info("warming up: pairing throwaway devices and relaying messages through this node on a loopback port, "
                 + "for at most {} s (WARMUP_SECONDS)", limit.toSeconds());
         HttpClient http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(5_000), new PoolOptions().setHttp1MaxSize(LANES * 2));
-        WebSocketClient sockets = vertx.createWebSocketClient(new WebSocketClientOptions().setConnectTimeout(5_000));
+        // A phone's and a browser's socket a lane: past the client's default 50, lanes would queue for one.
+        WebSocketClient sockets = vertx.createWebSocketClient(new WebSocketClientOptions().setConnectTimeout(5_000).setMaxConnections(LANES * 2));
         lastCompileMs = compileMs();
         long watch = vertx.setPeriodic(1_000, id -> watchJit());
         long deadline = vertx.setTimer(Math.max(1, limit.toMillis()), id -> stopping = true);

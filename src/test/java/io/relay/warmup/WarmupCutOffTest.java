@@ -10,6 +10,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,7 +21,8 @@ class WarmupCutOffTest {
     @DisplayName("ends its rounds once it is past its limit by the overrun, and reports them failed, so the node still starts")
     void cutOffPastItsLimit(Vertx vertx) throws Exception {
         // Takes every connection and every request, answers none: each round's first step waits forever.
-        HttpServer silent = vertx.createHttpServer().requestHandler(request -> { })
+        AtomicInteger connections = new AtomicInteger();
+        HttpServer silent = vertx.createHttpServer().connectionHandler(connection -> connections.incrementAndGet()).requestHandler(request -> { })
                 .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         Duration limit = Duration.ofSeconds(1);
         long started = System.nanoTime();
@@ -31,6 +33,8 @@ class WarmupCutOffTest {
         assertThat(took).as("limit + overrun, and a little for closing").isBetween(limit.plus(Warmup.OVERRUN), limit.plus(Warmup.OVERRUN).plusSeconds(5));
         assertThat(report.pairings()).isZero();
         assertThat(report.failures()).as("every lane's round").isEqualTo(Warmup.LANES);
+        // Every lane got its phone's socket at once: none queued behind the socket client's own cap.
+        assertThat(connections.get()).as("phone sockets opened by the lanes").isEqualTo(Warmup.LANES);
         assertThat(report.jitSettled()).isFalse();
     }
 }
