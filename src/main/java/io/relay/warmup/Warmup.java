@@ -41,10 +41,10 @@ public final class Warmup {
     /**
      * Pairs driven at once. A round mostly waits rather than computes (each of its browser sends rides the phone
      * events' commit, up to 20 ms), so the lanes set how many pairings a second the warm-up makes. Eight made about
-     * 14: 500-700 by the time the JIT went quiet, about the calls after which it compiles a pairing's code fully with
-     * the image's options, so it still compiled much of it on the first users (1.5-1.7 s of the compiler's CPU in
-     * the benchmarks' measured round of 2,000 pairings). Thirty-two make 1,700-2,300 in the same 35-50 s and leave
-     * 0.5-0.8 s of it, none of it a pairing's own code (BENCHMARKS.md, twenty-second session).
+     * 14: 500-800 by the time the JIT went quiet, about the calls after which it compiles a pairing's code fully with
+     * the image's options, so it still compiled much of it on the first users (a median 1.6 s of the compiler's CPU
+     * in the benchmarks' measured round of 2,000 pairings). Thirty-two make 1,900-2,300 in the same 40-50 s and leave
+     * 0.5 s of it, none of it a pairing's own code (BENCHMARKS.md, twenty-second session).
      */
     static final int LANES = 32;
     /** Messages each way per pairing: pairing and messaging both get their share of the warm-up. */
