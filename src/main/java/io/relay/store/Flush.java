@@ -12,7 +12,9 @@ import java.util.Map;
 /**
  * Stores one flush of the {@link GroupCommit}: one statement per kind of write, and when there are several
  * kinds, all of them in one transaction sent down one connection at once (BEGIN, the statements, COMMIT,
- * pipelined: one round trip and one commit). Stages every write's outcome and answers nobody.
+ * pipelined: one round trip and one commit), apart from the commonest pair, phones' events and browsers' commands
+ * for online phones, which one statement stores ({@link MessagesWithCommands}). Stages every write's outcome and
+ * answers nobody.
  *
  * <p>When the database refuses a flush for its data (a value PostgreSQL cannot store), the kinds are tried
  * again one by one, and a kind that fails alone write by write, in arrival order: only the bad write fails.
@@ -68,6 +70,9 @@ final class Flush {
     private Future<Void> execute(List<WriteBatch> batches) {
         if (batches.size() == 1) {
             return batches.get(0).execute(pool); // one statement commits on its own
+        }
+        if (MessagesWithCommands.fits(batches)) {
+            return MessagesWithCommands.execute(pool, batches); // so does this one, for both kinds
         }
         return pool.withConnection(conn -> {
             // Sent without waiting for each other: the client pipelines them on the connection. A statement

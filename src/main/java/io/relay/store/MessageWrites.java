@@ -6,7 +6,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
@@ -96,6 +95,14 @@ final class MessageWrites {
 
         @Override
         Future<Void> execute(SqlClient client) {
+            return client.preparedQuery(StoreSql.APPEND_MESSAGES_AND_LOG).execute(parameters(Tuple.tuple())).map(bumped -> {
+                settle(bumped);
+                return null;
+            });
+        }
+
+        /** The statement's parameters $1..$17, appended to {@code tuple}. */
+        Tuple parameters(Tuple tuple) {
             MessageRows rows = new MessageRows();
             int n = writes.size();
             String[] devices = new String[n], events = new String[n], payloads = new String[n];
@@ -109,15 +116,14 @@ final class MessageWrites {
                 epochs[i] = save.entry.epoch();
                 seqs[i] = save.entry.seq();
             }
-            Tuple tuple = rows.addTo(Tuple.tuple().addValue(devices).addValue(events).addValue(payloads).addValue(epochs).addValue(seqs));
-            return client.preparedQuery(StoreSql.APPEND_MESSAGES_AND_LOG).execute(tuple).map(bumped -> {
-                settle(bumped);
-                return null;
-            });
+            return rows.addTo(tuple.addValue(devices).addValue(events).addValue(payloads).addValue(epochs).addValue(seqs));
         }
 
-        /** Answers each write: logged when its device's sequence was still at its epoch, else superseded. */
-        private void settle(RowSet<Row> bumped) {
+        /**
+         * Answers each write from the (device, epoch) pairs the statement stored: logged when its device's sequence
+         * was still at its epoch, else superseded.
+         */
+        void settle(Iterable<Row> bumped) {
             Map<String, Long> epochs = new HashMap<>();
             for (Row row : bumped) {
                 epochs.put(row.getString("device_id"), row.getLong("seq_epoch"));

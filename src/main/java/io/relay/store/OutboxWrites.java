@@ -139,6 +139,14 @@ final class OutboxWrites {
 
         @Override
         Future<Void> execute(SqlClient client) {
+            return client.preparedQuery(StoreSql.DELIVER_COMMANDS).execute(parameters(Tuple.tuple())).map(rows -> {
+                settle(rows);
+                return null;
+            });
+        }
+
+        /** The statement's parameters $1..$5, appended to {@code tuple}. */
+        Tuple parameters(Tuple tuple) {
             int n = writes.size();
             String[] devices = new String[n], keys = new String[n], events = new String[n], payloads = new String[n];
             UUID[] handovers = new UUID[n];
@@ -150,19 +158,20 @@ final class OutboxWrites {
                 payloads[i] = d.payload;
                 handovers[i] = d.handover;
             }
-            return client.preparedQuery(StoreSql.DELIVER_COMMANDS).execute(WriteBatch.arrays(devices, keys, events, payloads, handovers))
-                    .map(rows -> {
-                        // As with Enqueue: a key twice in one statement is stored once, for the first of them.
-                        Map<String, Store.Delivery> stored = new HashMap<>();
-                        rows.forEach(row -> stored.put(key(row.getString("device_id"), row.getString("key")),
-                                "delivered".equals(row.getString("state")) ? Store.Delivery.DELIVERED : Store.Delivery.QUEUED));
-                        for (Write<?> w : writes) {
-                            Deliver d = (Deliver) w;
-                            Store.Delivery delivery = stored.remove(key(d.deviceId, d.key));
-                            d.stage(delivery == null ? Store.Delivery.DUPLICATE : delivery);
-                        }
-                        return null;
-                    });
+            return tuple.addValue(devices).addValue(keys).addValue(events).addValue(payloads).addValue(handovers);
+        }
+
+        /** Answers each write from the commands the statement stored ({@code device_id, key, state}). */
+        void settle(Iterable<Row> rows) {
+            // As with Enqueue: a key twice in one statement is stored once, for the first of them.
+            Map<String, Store.Delivery> stored = new HashMap<>();
+            rows.forEach(row -> stored.put(key(row.getString("device_id"), row.getString("key")),
+                    "delivered".equals(row.getString("state")) ? Store.Delivery.DELIVERED : Store.Delivery.QUEUED));
+            for (Write<?> w : writes) {
+                Deliver d = (Deliver) w;
+                Store.Delivery delivery = stored.remove(key(d.deviceId, d.key));
+                d.stage(delivery == null ? Store.Delivery.DUPLICATE : delivery);
+            }
         }
     }
 

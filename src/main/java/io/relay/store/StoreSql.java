@@ -145,20 +145,9 @@ final class StoreSql {
             pairings_gone AS (DELETE FROM pairing_tokens WHERE device_id = $1)
             DELETE FROM devices WHERE device_id = $1""");
 
-    /**
-     * A flush's phone events, of one or many devices, in one statement (so one commit and one WAL flush; group
-     * commit, see MessageWrites). $1..$5 are the events, each with the number its phone's node gave it and the
-     * epoch of the sequence it was numbered from; $6..$17 the messages they carry, each under its event's number and
-     * its place in the event's array (V13: the rows are the event's entry in the log). An event is stored only while
-     * its epoch is still its device's (a node whose phone moved on to another connection is fenced off: the new
-     * holder already reserved past its numbers), and then its payload goes to device_events unless it is null (the
-     * event is exactly its message rows, rebuilt from them when read). The device's {@code last_seq} (the highest
-     * number stored) moves up under its row lock, and that row gives the device's number its message rows are keyed by
-     * (V14), so nothing is read for it. The answer names the (device, epoch) pairs stored: an event of
-     * any other was not (fenced, or the device has no row), nor were its messages.
-     */
-    static final String APPEND_MESSAGES_AND_LOG = """
-            WITH ev AS (SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[])
+    /** The common table expressions of {@link #APPEND_MESSAGES_AND_LOG}, whose parameters are $1..$17. */
+    private static final String APPEND_PARTS = """
+            ev AS (SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[])
                    AS e (device_id, event, payload, epoch, seq)),
             tops AS (SELECT device_id, epoch, max(seq) AS top FROM ev GROUP BY device_id, epoch),
             bumped AS (UPDATE devices d SET last_seq = GREATEST(d.last_seq, t.top) FROM tops t
@@ -175,7 +164,22 @@ final class StoreSql {
                        SELECT e.device_id, e.seq, e.event, e.payload::json
                        FROM ev e JOIN bumped b ON b.device_id = e.device_id AND b.seq_epoch = e.epoch
                        WHERE e.payload IS NOT NULL
-                       RETURNING 1)
+                       RETURNING 1)""";
+
+    /**
+     * A flush's phone events, of one or many devices, in one statement (so one commit and one WAL flush; group
+     * commit, see MessageWrites). $1..$5 are the events, each with the number its phone's node gave it and the
+     * epoch of the sequence it was numbered from; $6..$17 the messages they carry, each under its event's number and
+     * its place in the event's array (V13: the rows are the event's entry in the log). An event is stored only while
+     * its epoch is still its device's (a node whose phone moved on to another connection is fenced off: the new
+     * holder already reserved past its numbers), and then its payload goes to device_events unless it is null (the
+     * event is exactly its message rows, rebuilt from them when read). The device's {@code last_seq} (the highest
+     * number stored) moves up under its row lock, and that row gives the device's number its message rows are keyed by
+     * (V14), so nothing is read for it. The answer names the (device, epoch) pairs stored: an event of
+     * any other was not (fenced, or the device has no row), nor were its messages.
+     */
+    static final String APPEND_MESSAGES_AND_LOG = "WITH " + APPEND_PARTS + """
+
             SELECT device_id, seq_epoch FROM bumped""";
 
     /**
@@ -288,16 +292,17 @@ final class StoreSql {
             ON CONFLICT (device_id, key) DO NOTHING
             RETURNING device_id, key""";
 
-    // A browser's command for a phone that is online, stored as handed over by the phone's node in one
-    // statement (no read of the open commands, no claim): delivered by the attempt $5 when the device has no
-    // pending command, else pending behind them (the ordinary hand-over then sends them all, in order). Every
-    // row of one device in one statement takes the same side, as they all see the same snapshot. A key
-    // already stored (a retried send) is left as it is and not answered; one stored concurrently is waited for.
-    static final String DELIVER_COMMANDS = """
-            WITH u AS (SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::uuid[]) WITH ORDINALITY
-                         AS u (device_id, key, event, payload, handover, ord)),
-            behind AS (SELECT DISTINCT u.device_id FROM u
-                       WHERE EXISTS (SELECT 1 FROM outbox o WHERE o.device_id = u.device_id AND o.state = 'pending'))
+    /** The commands of {@link #DELIVER_COMMANDS} and the phones they wait behind, its parameters $first..$first+4. */
+    private static String deliverInputs(int first) {
+        return """
+                u AS (SELECT * FROM UNNEST($%d::text[], $%d::text[], $%d::text[], $%d::text[], $%d::uuid[]) WITH ORDINALITY
+                             AS u (device_id, key, event, payload, handover, ord)),
+                behind AS (SELECT DISTINCT u.device_id FROM u
+                           WHERE EXISTS (SELECT 1 FROM outbox o WHERE o.device_id = u.device_id AND o.state = 'pending'))"""
+                .formatted(first, first + 1, first + 2, first + 3, first + 4);
+    }
+
+    private static final String DELIVER_INSERT = """
             INSERT INTO outbox (device_id, key, event, payload, state, handover, delivered_at)
             SELECT u.device_id, u.key, u.event, u.payload::json,
                    CASE WHEN b.device_id IS NULL THEN 'delivered' ELSE 'pending' END,
@@ -307,6 +312,28 @@ final class StoreSql {
             ORDER BY u.ord
             ON CONFLICT (device_id, key) DO NOTHING
             RETURNING device_id, key, state""";
+
+    // A browser's command for a phone that is online, stored as handed over by the phone's node in one
+    // statement (no read of the open commands, no claim): delivered by the attempt $5 when the device has no
+    // pending command, else pending behind them (the ordinary hand-over then sends them all, in order). Every
+    // row of one device in one statement takes the same side, as they all see the same snapshot. A key
+    // already stored (a retried send) is left as it is and not answered; one stored concurrently is waited for.
+    static final String DELIVER_COMMANDS = "WITH " + deliverInputs(1) + "\n" + DELIVER_INSERT;
+
+    /**
+     * The flush a busy node sends most, phones' events and browsers' commands handed to online phones, as one
+     * statement instead of a transaction of two ({@link MessagesWithCommands}): $1..$17 as in
+     * {@link #APPEND_MESSAGES_AND_LOG}, $18..$22 as $1..$5 of {@link #DELIVER_COMMANDS}. The two parts touch
+     * tables the other does not (devices, messages and device_events; outbox), so that they see one snapshot
+     * changes nothing. Its rows are those of both: a phone's (device, epoch) stored, with no key; a command
+     * stored, with its key and state.
+     */
+    static final String APPEND_MESSAGES_AND_DELIVER_COMMANDS = "WITH " + APPEND_PARTS + ",\n" + deliverInputs(18)
+            + ",\ndelivered AS (" + DELIVER_INSERT + """
+            )
+            SELECT device_id, seq_epoch, NULL::text AS key, NULL::text AS state FROM bumped
+            UNION ALL
+            SELECT device_id, NULL::bigint, key, state FROM delivered""";
 
     // payload::text: handed to the phone exactly as the browser sent it.
     // Two arms: the pending commands off their own index (an "OR" of the states could not use it); the delivered

@@ -92,5 +92,7 @@ class DatabaseUrlTest {
         var options = DatabaseUrl.parse("postgres://relay@db.internal/relay").pgConnectOptions();
         assertThat(options.getCachePreparedStatements()).isTrue();
         assertThat(options.getPreparedStatementCacheSqlFilter().test(StoreSql.APPEND_MESSAGES_AND_LOG)).isTrue();
+        assertThat(options.getPreparedStatementCacheSqlFilter().test(StoreSql.APPEND_MESSAGES_AND_DELIVER_COMMANDS))
+                .as("the flush statement of two kinds, longer than the client's default limit").isTrue();
     }
 }

@@ -48,11 +48,17 @@ class GroupCommitTest {
     private GroupCommit commit;
     private final Metrics metrics = Metrics.standalone();
 
+    private DatabaseUrl url;
+
     @BeforeEach
     void start(Vertx vertx) {
-        DatabaseUrl url = DatabaseUrl.parse(TestDatabase.freshDatabaseUrl());
+        url = DatabaseUrl.parse(TestDatabase.freshDatabaseUrl());
         Migrations.migrate(url);
-        pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(4)).connectingTo(url.pgConnectOptions()).using(vertx).build();
+        pool = pool(vertx, 4);
+    }
+
+    private Pool pool(Vertx vertx, int connections) {
+        return PgBuilder.pool().with(new PoolOptions().setMaxSize(connections)).connectingTo(url.pgConnectOptions()).using(vertx).build();
     }
 
     @AfterEach
@@ -227,6 +233,45 @@ class GroupCommitTest {
                     assertThat(calls.stream().<Object>map(Future::result).toList())
                             .containsExactly(true, Store.Delivery.DELIVERED, Store.Delivery.QUEUED, Store.Delivery.DELIVERED);
                     assertThat(rows).containsExactly("older pending -", "a delivered " + attempt, "b pending -", "c delivered " + attempt);
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @DisplayName("phones' events and browsers' commands for online phones, the flush a busy node sends most, go as one statement: "
+            + "each caller answered as its kind would answer it alone (a fenced phone's events refused, a command behind a pending "
+            + "one queued, a key sent twice stored once)")
+    void eventsAndCommandsInOneStatement(Vertx vertx, VertxTestContext ctx) {
+        String attempt = UUID.randomUUID().toString();
+        List<Future<?>> calls = new ArrayList<>();
+        // One connection, so that the statements it prepared are the ones this flush sent.
+        pool.close();
+        pool = pool(vertx, 1);
+        store(vertx, 5, FAR, 1).compose(store -> phones(store, "phone-a", "phone-b")
+                        .compose(held -> SequenceHolder.takeOver(store, "phone-b").map(newer -> held))
+                        .compose(held -> pool.query("INSERT INTO outbox (device_id, key, event, payload) VALUES ('phone-b', 'older', 'send:message', '{}')")
+                                .execute().map(held))
+                        .compose(held -> {
+                            // phone-b moved to another connection: its first holder's events are fenced off.
+                            calls.add(codeOf(store.saveMessagesAndLog("phone-a", messages("a1"), held.get("phone-a").next("messages:sync"), "{}")));
+                            calls.add(codeOf(store.saveMessagesAndLog("phone-b", messages("b1"), held.get("phone-b").next("messages:sync"), "{}")));
+                            calls.add(store.deliverCommand("phone-a", "a", "send:message", new JsonObject().put("n", 1), attempt));
+                            calls.add(store.deliverCommand("phone-b", "b", "send:message", new JsonObject().put("n", 2), attempt));
+                            calls.add(store.deliverCommand("phone-a", "a", "send:message", new JsonObject().put("n", 3), attempt));
+                            return Future.all(calls);
+                        }))
+                .compose(v -> Future.all(
+                        strings("SELECT device_id, id FROM messages ORDER BY 1, 2"),
+                        strings("SELECT key, state FROM outbox ORDER BY created_at"),
+                        strings("SELECT statement FROM pg_prepared_statements WHERE statement LIKE '%outbox%'")))
+                .onComplete(ctx.succeeding(db -> ctx.verify(() -> {
+                    assertThat(commit.flushes()).isEqualTo(1);
+                    assertThat(calls.stream().<Object>map(Future::result).toList()).containsExactly("ok", FailureReason.SUPERSEDED,
+                            Store.Delivery.DELIVERED, Store.Delivery.QUEUED, Store.Delivery.DUPLICATE);
+                    assertThat(db.<List<String>>resultAt(0)).containsExactly("phone-a a1");
+                    assertThat(db.<List<String>>resultAt(1)).containsExactly("older pending", "a delivered", "b pending");
+                    assertThat(db.<List<String>>resultAt(2)).as("statements prepared for the outbox")
+                            .containsExactly(StoreSql.APPEND_MESSAGES_AND_DELIVER_COMMANDS);
                     ctx.completeNow();
                 })));
     }

@@ -136,6 +136,11 @@ class HotPathIndexesTest {
             String generic = String.join("\n", genericPlan(c, "deliver(text[], text[], text[], text[], uuid[])", StoreSql.DELIVER_COMMANDS,
                     "'{d1}', '{fresh}', '{send:message}', '{\"{}\"}', '{00000000-0000-0000-0000-000000000001}'"));
             assertThat(generic).containsPattern("outbox_pending(_age)?_idx").doesNotContain("Seq Scan on outbox");
+            // And so must the flush statement that stores them with phones' events.
+            String together = String.join("\n", genericPlan(c, "together(" + SAVE_TYPES + ", text[], text[], text[], text[], uuid[])",
+                    StoreSql.APPEND_MESSAGES_AND_DELIVER_COMMANDS, SAVE_ARGUMENTS
+                            + ", '{d1}', '{fresh}', '{send:message}', '{\"{}\"}', '{00000000-0000-0000-0000-000000000001}'"));
+            assertThat(together).containsPattern("outbox_pending(_age)?_idx").doesNotContain("Seq Scan on outbox");
         }
     }
 
@@ -195,18 +200,17 @@ class HotPathIndexesTest {
             String uuid = "'{00000000-0000-0000-0000-000000000001}'";
             // Each statement's signature and arguments; planned once, here, for any arguments.
             Map<String, String> statements = new LinkedHashMap<>();
-            statements.put("save(text[], text[], text[], bigint[], bigint[], text[], bigint[], bigint[], int[], text[], text[], text[], bigint[], "
-                    + "text[], text[], boolean[], text[])",
-                    StoreSql.APPEND_MESSAGES_AND_LOG);
+            statements.put("save(" + SAVE_TYPES + ")", StoreSql.APPEND_MESSAGES_AND_LOG);
             statements.put("statuses(text[], text[], text[])", StoreSql.UPDATE_MESSAGE_STATUSES);
             statements.put("deliver(text[], text[], text[], text[], uuid[])", StoreSql.DELIVER_COMMANDS);
+            statements.put("together(" + SAVE_TYPES + ", text[], text[], text[], text[], uuid[])", StoreSql.APPEND_MESSAGES_AND_DELIVER_COMMANDS);
             statements.put("claim(text[], text[], uuid[], boolean[])", StoreSql.CLAIM_COMMANDS);
             statements.put("confirm(text[], text[])", StoreSql.CONFIRM_COMMANDS);
             Map<String, String> arguments = Map.of(
-                    "save", "'{e1}', '{mobile:messages}', '{NULL}', '{1}', '{1}', "
-                            + "'{e1}', '{1}', '{1}', '{0}', '{m1}', '{c1}', '{+1555}', '{1}', '{inbox}', '{NULL}', '{false}', '{\"{}\"}'",
+                    "save", SAVE_ARGUMENTS,
                     "statuses", "'{e1}', '{m1}', '{sent}'",
                     "deliver", "'{e1}', '{fresh}', '{send:message}', '{\"{}\"}', " + uuid,
+                    "together", SAVE_ARGUMENTS + ", '{e1}', '{fresh}', '{send:message}', '{\"{}\"}', " + uuid,
                     "claim", "'{e1}', '{k1}', " + uuid + ", '{false}'",
                     "confirm", "'{e1}', '{k1}'");
             for (var statement : statements.entrySet()) {
@@ -268,6 +272,12 @@ class HotPathIndexesTest {
      * The plan PostgreSQL makes once for any arguments ({@code plan_cache_mode=force_generic_plan}, as on the group
      * commit's connections and for a pool's prepared statement that runs often), shown for {@code arguments}.
      */
+    /** The parameter types of the flush statement of phones' events, and arguments for them. */
+    private static final String SAVE_TYPES = "text[], text[], text[], bigint[], bigint[], text[], bigint[], bigint[], int[], text[], text[], "
+            + "text[], bigint[], text[], text[], boolean[], text[]";
+    private static final String SAVE_ARGUMENTS = "'{e1}', '{mobile:messages}', '{NULL}', '{1}', '{1}', "
+            + "'{e1}', '{1}', '{1}', '{0}', '{m1}', '{c1}', '{+1555}', '{1}', '{inbox}', '{NULL}', '{false}', '{\"{}\"}'";
+
     private static List<String> genericPlan(Connection c, String signature, String statement, String arguments) throws Exception {
         try (Statement s = c.createStatement()) {
             s.execute("SET plan_cache_mode = force_generic_plan");
