@@ -13,7 +13,9 @@ import java.util.List;
  * ({@link StoreSql#APPEND_MESSAGES_AND_DELIVER_COMMANDS}) rather than a transaction of two. It is the flush a busy
  * node sends most (browsers send while phones do), and on the wire the transaction costs four exchanges with the
  * database (BEGIN, each statement, COMMIT), each a send and a wake-up at both ends; the one statement costs one,
- * and commits on its own. Stages every write's outcome, as each kind's statement would.
+ * and commits on its own. The two parts write tables the other does not (devices, messages and device_events; the
+ * outbox), so that they share one snapshot changes nothing. Stages every write's outcome, as each kind's statement
+ * would.
  */
 final class MessagesWithCommands {
     private MessagesWithCommands() {

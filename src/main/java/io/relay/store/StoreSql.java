@@ -178,9 +178,7 @@ final class StoreSql {
      * (V14), so nothing is read for it. The answer names the (device, epoch) pairs stored: an event of
      * any other was not (fenced, or the device has no row), nor were its messages.
      */
-    static final String APPEND_MESSAGES_AND_LOG = "WITH " + APPEND_PARTS + """
-
-            SELECT device_id, seq_epoch FROM bumped""";
+    static final String APPEND_MESSAGES_AND_LOG = "WITH " + APPEND_PARTS + "\nSELECT device_id, seq_epoch FROM bumped";
 
     /**
      * The row in hand ({@code m}) is its message as it stands: no later row of its id replaced it (V13). One step into
@@ -321,12 +319,8 @@ final class StoreSql {
     static final String DELIVER_COMMANDS = "WITH " + deliverInputs(1) + "\n" + DELIVER_INSERT;
 
     /**
-     * The flush a busy node sends most, phones' events and browsers' commands handed to online phones, as one
-     * statement instead of a transaction of two ({@link MessagesWithCommands}): $1..$17 as in
-     * {@link #APPEND_MESSAGES_AND_LOG}, $18..$22 as $1..$5 of {@link #DELIVER_COMMANDS}. The two parts touch
-     * tables the other does not (devices, messages and device_events; outbox), so that they see one snapshot
-     * changes nothing. Its rows are those of both: a phone's (device, epoch) stored, with no key; a command
-     * stored, with its key and state.
+     * {@link #APPEND_MESSAGES_AND_LOG} ($1..$17) and {@link #DELIVER_COMMANDS} ($18..$22) as one statement (see
+     * {@link MessagesWithCommands}): their rows together, a phone's (device, epoch) with no key, a command with its.
      */
     static final String APPEND_MESSAGES_AND_DELIVER_COMMANDS = "WITH " + APPEND_PARTS + ",\n" + deliverInputs(18)
             + ",\ndelivered AS (" + DELIVER_INSERT + """
