@@ -10,21 +10,43 @@ import java.util.function.Supplier;
  * one client's events, or the commands handed to one phone. Confined to the client's context.
  */
 final class TaskQueue {
-    private Future<Void> tail = Future.succeededFuture();
+    private static final Future<Void> IDLE = Future.succeededFuture();
+
+    private Future<Void> tail = IDLE;
 
     /** Runs {@code task} after every task added before it; completes with the task's outcome. */
     <T> Future<T> add(Supplier<Future<T>> task) {
+        if (tail.isComplete()) {
+            // Nothing runs: the task runs now, and a task that completes at once (a phone's event, numbered,
+            // relayed and handed to the group commit) leaves the queue idle without a future chained for it.
+            Future<T> result = run(task);
+            if (result.isComplete()) {
+                return result;
+            }
+            return chain(result);
+        }
         Promise<T> outcome = Promise.promise();
         tail = tail.transform(previous -> {
-            Future<T> result;
-            try {
-                result = task.get();
-            } catch (RuntimeException e) {
-                result = Future.failedFuture(e);
-            }
+            Future<T> result = run(task);
             result.onComplete(outcome);
             return result.<Void>mapEmpty().otherwiseEmpty();
         });
         return outcome.future();
+    }
+
+    /** The next task waits for {@code result}; whoever added it hears of it before the next task runs. */
+    private <T> Future<T> chain(Future<T> result) {
+        Promise<T> outcome = Promise.promise();
+        result.onComplete(outcome);
+        tail = result.<Void>mapEmpty().otherwiseEmpty();
+        return outcome.future();
+    }
+
+    private static <T> Future<T> run(Supplier<Future<T>> task) {
+        try {
+            return task.get();
+        } catch (RuntimeException e) {
+            return Future.failedFuture(e);
+        }
     }
 }

@@ -46,4 +46,39 @@ class TaskQueueTest {
         assertThat(thrown.cause()).isInstanceOf(IllegalStateException.class);
         assertThat(next.result()).isEqualTo(3);
     }
+
+    @Test
+    @DisplayName("tells whoever added a task of its outcome before the next task starts, also when it fails later")
+    void outcomeBeforeTheNext() {
+        TaskQueue queue = new TaskQueue();
+        List<String> seen = new ArrayList<>();
+        Promise<Void> first = Promise.promise();
+        Future<Void> failed = queue.add(first::future);
+        failed.onComplete(ar -> seen.add("first answered"));
+        Future<Integer> next = queue.add(() -> {
+            seen.add("second started");
+            return Future.succeededFuture(2);
+        });
+        assertThat(seen).isEmpty();
+        first.fail("gone");
+        assertThat(seen).containsExactly("first answered", "second started");
+        assertThat(failed.cause()).hasMessage("gone");
+        assertThat(next.result()).isEqualTo(2);
+    }
+
+    @Test
+    @DisplayName("runs a task at once when the tasks before it have completed, however they completed")
+    void idleQueueRunsAtOnce() {
+        TaskQueue queue = new TaskQueue();
+        List<String> started = new ArrayList<>();
+        queue.add(() -> Future.succeededFuture("at once"));
+        Promise<Void> later = Promise.promise();
+        queue.add(later::future);
+        later.fail("refused");
+        queue.add(() -> {
+            started.add("third");
+            return Future.succeededFuture();
+        });
+        assertThat(started).containsExactly("third");
+    }
 }

@@ -1,5 +1,7 @@
 package io.relay.gateway.engineio;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -12,7 +14,6 @@ import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Future;
@@ -60,6 +61,9 @@ final class NettyWebSocket extends ChannelInboundHandlerAdapter implements WebSo
         /** The TCP connection closed, whoever closed it. Called once. */
         void closed();
     }
+
+    /** A frame's first byte: FIN, no extension bits, opcode 1 (text), RFC 6455 5.2. */
+    private static final int FIN_TEXT = 0x81;
 
     private static final Listener DEAF = new Listener() {
         @Override
@@ -136,11 +140,33 @@ final class NettyWebSocket extends ChannelInboundHandlerAdapter implements WebSo
             return context.failedFuture("WebSocket closed"); // RFC 6455 5.5.1: no data frame after a close frame
         }
         PromiseInternal<Void> written = context.promise();
-        WebSocketFrame frame = message instanceof Buffer binary
+        Object frame = message instanceof Buffer binary
                 ? new BinaryWebSocketFrame(((BufferInternal) binary).getByteBuf())
-                : new TextWebSocketFrame(ByteBufUtil.writeUtf8(ctx.alloc(), (String) message));
+                : textFrame(ctx.alloc(), (String) message);
         ctx.writeAndFlush(frame).addListener(written);
         return written.future();
+    }
+
+    /**
+     * A text message as one unmasked final frame, header and UTF-8 in one buffer, which Netty's frame encoder lets
+     * through as it is (it encodes {@link WebSocketFrame}s only). Its own way writes the text into one buffer, then
+     * copies it into another behind the header: every frame the relay sends to a browser took both (no extension
+     * is negotiated that would change a frame's bytes: see HttpVerticle).
+     */
+    static ByteBuf textFrame(ByteBufAllocator alloc, String text) {
+        int length = ByteBufUtil.utf8Bytes(text); // as writeUtf8 writes it (a lone surrogate as '?')
+        int header = length < 126 ? 2 : length <= 0xFFFF ? 4 : 10;
+        ByteBuf frame = alloc.buffer(header + length);
+        frame.writeByte(FIN_TEXT);
+        if (length < 126) {
+            frame.writeByte(length);
+        } else if (length <= 0xFFFF) {
+            frame.writeByte(126).writeShort(length);
+        } else {
+            frame.writeByte(127).writeLong(length);
+        }
+        ByteBufUtil.reserveAndWriteUtf8(frame, text, length);
+        return frame;
     }
 
     /** Starts the close handshake: a close frame with {@code code} (1000, normal, when null); the client answers it. */
