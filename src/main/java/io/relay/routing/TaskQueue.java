@@ -17,29 +17,25 @@ final class TaskQueue {
     /** Runs {@code task} after every task added before it; completes with the task's outcome. */
     <T> Future<T> add(Supplier<Future<T>> task) {
         if (tail.isComplete()) {
-            // Nothing runs: the task runs now, and a task that completes at once (a phone's event, numbered,
+            // No task is running: this one runs now, and one that completes at once (a phone's event, numbered,
             // relayed and handed to the group commit) leaves the queue idle without a future chained for it.
             Future<T> result = run(task);
             if (result.isComplete()) {
                 return result;
             }
-            return chain(result);
+            Promise<T> outcome = Promise.promise();
+            tail = handOn(result, outcome);
+            return outcome.future();
         }
         Promise<T> outcome = Promise.promise();
-        tail = tail.transform(previous -> {
-            Future<T> result = run(task);
-            result.onComplete(outcome);
-            return result.<Void>mapEmpty().otherwiseEmpty();
-        });
+        tail = tail.transform(previous -> handOn(run(task), outcome));
         return outcome.future();
     }
 
-    /** The next task waits for {@code result}; whoever added it hears of it before the next task runs. */
-    private <T> Future<T> chain(Future<T> result) {
-        Promise<T> outcome = Promise.promise();
+    /** The task's outcome goes to whoever added it, and then (the future answered) to the next task. */
+    private static <T> Future<Void> handOn(Future<T> result, Promise<T> outcome) {
         result.onComplete(outcome);
-        tail = result.<Void>mapEmpty().otherwiseEmpty();
-        return outcome.future();
+        return result.<Void>mapEmpty().otherwiseEmpty();
     }
 
     private static <T> Future<T> run(Supplier<Future<T>> task) {
