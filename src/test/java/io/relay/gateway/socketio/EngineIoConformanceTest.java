@@ -364,8 +364,7 @@ class EngineIoConformanceTest {
         void ignoresSecondWebSocketAfterUpgrade() throws Exception {
             String sid = client.openPollingSession();
             Frames socket = upgrade(sid);
-            Frames second = client.openWebSocket("EIO=4&transport=websocket&sid=" + sid);
-            second.awaitClose();
+            client.assertAcceptedThenClosed("EIO=4&transport=websocket&sid=" + sid);
             socket.send("4hello");
             assertThat(socket.next()).isEqualTo("4hello");
         }
