@@ -16,6 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 final class RawWebSocket implements AutoCloseable {
     static final int TEXT = 1, BINARY = 2, CONTINUATION = 0, CLOSE = 8, PING = 9, PONG = 10;
     private static final int READ_TIMEOUT_MS = 30_000;
+    private static final byte[] MASK = {0x12, 0x34, 0x56, 0x78};
 
     private final Socket socket;
     private final InputStream in;
@@ -72,25 +73,40 @@ final class RawWebSocket implements AutoCloseable {
     /** One frame, masked as a client must, with any opcode, FIN bit and payload. */
     void send(int opcode, boolean fin, byte[] payload) throws IOException {
         ByteArrayOutputStream frame = new ByteArrayOutputStream(payload.length + 14);
-        frame.write((fin ? 0x80 : 0) | opcode);
-        if (payload.length < 126) {
-            frame.write(0x80 | payload.length);
-        } else if (payload.length < 65536) {
-            frame.write(0x80 | 126);
-            frame.write(payload.length >>> 8);
-            frame.write(payload.length & 0xFF);
-        } else {
-            frame.write(0x80 | 127);
-            for (int shift = 56; shift >= 0; shift -= 8) {
-                frame.write((int) ((long) payload.length >>> shift) & 0xFF);
-            }
-        }
-        byte[] mask = {0x12, 0x34, 0x56, 0x78};
-        frame.write(mask);
+        frame.writeBytes(header(opcode, fin, payload.length));
         for (int i = 0; i < payload.length; i++) {
-            frame.write(payload[i] ^ mask[i & 3]);
+            frame.write(payload[i] ^ MASK[i & 3]);
         }
         socket.getOutputStream().write(frame.toByteArray());
+    }
+
+    /** Only the header of a final frame that says {@code length} bytes follow; they are sent with {@link #sendBytes}. */
+    void startFrame(int opcode, long length) throws IOException {
+        socket.getOutputStream().write(header(opcode, true, length));
+    }
+
+    /** Bytes as they are, such as part of a frame begun with {@link #startFrame}. */
+    void sendBytes(byte[] bytes) throws IOException {
+        socket.getOutputStream().write(bytes);
+    }
+
+    private static byte[] header(int opcode, boolean fin, long length) {
+        ByteArrayOutputStream header = new ByteArrayOutputStream(14);
+        header.write((fin ? 0x80 : 0) | opcode);
+        if (length < 126) {
+            header.write(0x80 | (int) length);
+        } else if (length < 65536) {
+            header.write(0x80 | 126);
+            header.write((int) (length >>> 8));
+            header.write((int) (length & 0xFF));
+        } else {
+            header.write(0x80 | 127);
+            for (int shift = 56; shift >= 0; shift -= 8) {
+                header.write((int) (length >>> shift) & 0xFF);
+            }
+        }
+        header.writeBytes(MASK);
+        return header.toByteArray();
     }
 
     /** The next frame the server sends (its frames are unmasked). */

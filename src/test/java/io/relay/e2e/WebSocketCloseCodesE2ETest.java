@@ -5,11 +5,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * What a WebSocket client is told when its message breaks the rules, written frame by frame on a raw
@@ -46,6 +48,40 @@ class WebSocketCloseCodesE2ETest {
         try (RawWebSocket bad = connect()) {
             bad.sendText("42[\"mobile:messages\",{\"pad\":\"" + "x".repeat(MAX_PAYLOAD) + "\"}]");
             assertThat(bad.closeCode()).isEqualTo(1009);
+        }
+    }
+
+    @Test
+    @DisplayName("a client still sending its frame over maxPayload when the close comes reads the 1009: the node reads on, dropping the rest, and does not reset the connection")
+    void oversizedFrameStillArriving() throws Exception {
+        byte[] part = new byte[MAX_PAYLOAD];
+        try (RawWebSocket bad = connect()) {
+            bad.startFrame(RawWebSocket.TEXT, 100L * MAX_PAYLOAD);
+            bad.sendBytes(part);
+            assertThat(bad.closeCode()).isEqualTo(1009);
+            for (int i = 0; i < 20; i++) { // the rest of the frame: written into a closed socket, each would be reset
+                bad.sendBytes(part);
+                Thread.sleep(10);
+            }
+            assertThat(bad.endsWithin(10_000)).as("the node's side ends after its close frame").isTrue();
+        }
+    }
+
+    @Test
+    @DisplayName("a client that never closes after such a close is dropped by the node all the same, after the close handshake's grace")
+    void lingeringCloseEnds() throws Exception {
+        try (RawWebSocket bad = connect()) {
+            bad.startFrame(RawWebSocket.TEXT, 100L * MAX_PAYLOAD);
+            bad.sendBytes(new byte[MAX_PAYLOAD]);
+            assertThat(bad.closeCode()).isEqualTo(1009);
+            // Writes succeed while the node still reads; once it has closed, the kernel resets the next one. The node
+            // waits 10 s for a close handshake; the bound here only catches a connection kept forever.
+            assertThatThrownBy(() -> {
+                for (int i = 0; i < 300; i++) {
+                    bad.sendBytes(new byte[1]);
+                    Thread.sleep(100);
+                }
+            }).as("a write refused within 30 s").isInstanceOf(IOException.class);
         }
     }
 

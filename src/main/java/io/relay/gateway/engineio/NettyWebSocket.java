@@ -9,6 +9,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
@@ -42,7 +43,8 @@ import io.vertx.core.net.impl.VertxHandler;
  * <p>What Vert.x did for a WebSocket and this does too: pings answered with pongs; the close handshake (a
  * client's close frame echoed, then the TCP connection closed by the server, as RFC 6455 7.1.1 has it; a close
  * of ours waits for the client's answer, bounded by the caller); a frame the decoder refuses reported with its
- * close code. Inbound work runs on the socket's Vert.x context, as a Vert.x handler would.
+ * close code, and the connection then read on until the client has it (a lingering close). Inbound work runs on the
+ * socket's Vert.x context, as a Vert.x handler would.
  */
 final class NettyWebSocket extends ChannelInboundHandlerAdapter implements WebSocketMessages.Sink {
 
@@ -177,7 +179,22 @@ final class NettyWebSocket extends ChannelInboundHandlerAdapter implements WebSo
         closeSent = true;
         ChannelFuture sent = ctx.writeAndFlush(new CloseWebSocketFrame(code == null ? 1000 : code, null));
         if (inputBroken) {
-            sent.addListener(ChannelFutureListener.CLOSE);
+            sent.addListener(f -> lingerThenClose());
+        }
+    }
+
+    /**
+     * Ends a connection whose input broke, after our close frame: half-closes it and reads on until the client
+     * closes (or the caller's bound on a close handshake drops it). Closed at once, the client's unread bytes (the
+     * rest of the frame over the limit it is still sending) would make the kernel answer with a reset, and a reset
+     * can reach the client before it has read our close frame: it would see 1006 (no code) instead of 1009. The
+     * decoder drops whatever arrives meanwhile, so the reading costs no memory.
+     */
+    private void lingerThenClose() {
+        if (ctx.channel() instanceof DuplexChannel duplex && duplex.isActive()) {
+            duplex.shutdownOutput();
+        } else {
+            ctx.close();
         }
     }
 
