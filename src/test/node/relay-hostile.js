@@ -20,6 +20,7 @@ const assert = require('assert');
 const kit = require('./relay-kit');
 
 const { log, sleep, withTimeout } = kit;
+const RESUME_TIMEOUT_MS = 60_000;
 
 function wsUrl(baseUrl) {
   return baseUrl.replace(/^http/, 'ws') + '/socket.io/?EIO=4&transport=websocket';
@@ -211,7 +212,11 @@ async function slow(baseUrl, count, bytes, holdMs, blind) {
     // As the web app would after a lost connection: connect, authenticate, resume from what it has.
     const again = await kit.connectWeb(baseUrl, 'websocket', 'browser again', sessionToken, phone.deviceId);
     again.emit('web:request-sync', { since: lastSeq });
-    await again.waitFor('sync:complete', 'the end of the resume', () => true);
+    // Everything the phone sent may be resumed (120 messages of 512 KiB in the end-to-end test: 60 MiB of JSON to
+    // read, send and parse), more than a step's time on a loaded machine.
+    const resumeStarted = Date.now();
+    await again.waitFor('sync:complete', 'the end of the resume', () => true, RESUME_TIMEOUT_MS);
+    result.resumeMs = Date.now() - resumeStarted;
     const resumed = again.log.filter((e) => e.event === 'messages:sync').flatMap((e) => e.args[0].messages.map((m) => m.id));
     resumed.forEach((id) => seen.add(id));
     result.resumed = resumed.length;

@@ -102,8 +102,11 @@ class AppSocket {
     return reply[0];
   }
 
-  /** Resolves with the arguments of the first untaken `event` whose arguments satisfy `match`. */
-  waitFor(event, what, match = () => true) {
+  /**
+   * Resolves with the arguments of the first untaken `event` whose arguments satisfy `match`, within `ms` (a step's
+   * time unless a step is known to be long).
+   */
+  waitFor(event, what, match = () => true, ms = STEP_TIMEOUT_MS) {
     const take = () => {
       const entry = this.log.find((e) => !e.taken && e.event === event && match(...e.args));
       if (entry) {
@@ -125,7 +128,7 @@ class AppSocket {
       };
       this.listeners.add(wake);
     });
-    return withTimeout(waiting, this.name + ' receives ' + event + ' (' + what + ')')
+    return withTimeout(waiting, this.name + ' receives ' + event + ' (' + what + ')', ms)
       .catch((e) => {
         const seen = this.log.filter((x) => x.event === event).map((x) => short(x.args));
         throw new Error(e.message + '; ' + event + ' events seen: ' + (seen.length ? seen.join(' | ') : 'none')
