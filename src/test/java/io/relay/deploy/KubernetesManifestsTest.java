@@ -110,6 +110,12 @@ class KubernetesManifestsTest {
     }
 
     @Test
+    @DisplayName("the start-up probe waits through WARMUP_SECONDS and the rest of a node's start")
+    void startupOutlastsTheWarmup() {
+        ManifestChecks.startupOutlastsTheWarmup(manifests);
+    }
+
+    @Test
     @DisplayName("terminationGracePeriodSeconds exceeds DRAIN_SECONDS plus the preStop sleep")
     void gracefulShutdown() {
         ManifestChecks.gracefulShutdownFits(manifests);
@@ -167,6 +173,8 @@ class KubernetesManifestsTest {
                 broken("liveness probes the wrong port", "deployment.yaml",
                         "path: /health/live\n              port: http\n            periodSeconds: 10",
                         "path: /health/live\n              port: 8080\n            periodSeconds: 10", ManifestChecks::probes),
+                broken("the warm-up outlasts the start-up probe", "configmap.yaml",
+                        "WARMUP_SECONDS: \"120\"", "WARMUP_SECONDS: \"170\"", ManifestChecks::startupOutlastsTheWarmup),
                 broken("the grace period is shorter than drain plus preStop", "deployment.yaml",
                         "terminationGracePeriodSeconds: 40", "terminationGracePeriodSeconds: 25", ManifestChecks::gracefulShutdownFits),
                 broken("the client Service selects other pods", "service.yaml",

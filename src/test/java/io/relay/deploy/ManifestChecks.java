@@ -1,6 +1,7 @@
 package io.relay.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.relay.config.RelayConfig;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
@@ -51,7 +52,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 final class ManifestChecks {
 
-    /** The app's HTTP default ({@link io.relay.config.RelayConfig#defaults()}), Hazelcast's default member port, and the pinned event-bus port. */
+    /** The app's HTTP default ({@link RelayConfig#defaults()}), Hazelcast's default member port, and the pinned event-bus port. */
     static final int HTTP_PORT = 3000;
     static final int HAZELCAST_PORT = 5701;
     static final int EVENT_BUS_PORT = 17001;
@@ -242,6 +243,27 @@ final class ManifestChecks {
         long preStop = preStopSleepSeconds(m.container().getLifecycle() == null ? null : m.container().getLifecycle().getPreStop());
         assertThat(preStop).as("preStop sleeps").isPositive();
         assertThat(grace).as("terminationGracePeriodSeconds > DRAIN_SECONDS + preStop sleep").isGreaterThan(drain + preStop);
+    }
+
+    /**
+     * Time a node's start takes besides its warm-up, allowed for by the start-up probe: migrations, joining the
+     * cluster (Hazelcast's join waits for members), the warm-up's last rounds past its limit and its clean-up.
+     */
+    static final long START_BESIDES_WARMUP_SECONDS = 45;
+
+    /**
+     * The start-up probe waits for a node whose warm-up runs to WARMUP_SECONDS: a node still warming up does not
+     * answer /health/live, and one killed for it would start over, warm up again and be killed again.
+     */
+    static void startupOutlastsTheWarmup(Manifests m) {
+        Probe startup = m.container().getStartupProbe();
+        long patience = (long) Optional.ofNullable(startup.getPeriodSeconds()).orElse(10)
+                * Optional.ofNullable(startup.getFailureThreshold()).orElse(3)
+                + Optional.ofNullable(startup.getInitialDelaySeconds()).orElse(0);
+        String set = m.effectiveEnv().get("WARMUP_SECONDS");
+        long warmup = set == null ? RelayConfig.defaults().warmup().toSeconds() : Long.parseLong(set);
+        assertThat(patience).as("startupProbe's period × failureThreshold (+ initial delay) ≥ WARMUP_SECONDS + %d s",
+                START_BESIDES_WARMUP_SECONDS).isGreaterThanOrEqualTo(warmup + START_BESIDES_WARMUP_SECONDS);
     }
 
     private static long preStopSleepSeconds(LifecycleHandler preStop) {
