@@ -1,7 +1,6 @@
 package io.relay.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.relay.config.RelayConfig;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
@@ -31,6 +30,7 @@ import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.Subject;
+import io.relay.config.RelayConfig;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
