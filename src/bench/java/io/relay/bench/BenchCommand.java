@@ -5,7 +5,8 @@ import java.util.Arrays;
 
 /**
  * {@code java -jar relay-bench.jar [options]}: runs the load tool and prints the summary table;
- * {@code java -jar relay-bench.jar forwarder [--port P]} runs its baseline server instead.
+ * {@code java -jar relay-bench.jar forwarder [--port P]} runs its baseline server instead, and
+ * {@code java -jar relay-bench.jar seconds FILE.hlog} reads a step back second by second ({@link Seconds}).
  */
 public final class BenchCommand {
 
@@ -23,6 +24,9 @@ public final class BenchCommand {
                 System.exit(status);
             }
             return; // the forwarder runs until the process is stopped
+        }
+        if (args.length > 0 && Seconds.COMMAND.equals(args[0])) {
+            System.exit(Seconds.run(Arrays.copyOfRange(args, 1, args.length), System.out));
         }
         System.exit(run(args, System.out));
     }

@@ -41,6 +41,7 @@ public record BenchOptions(
     public static final String HELP = """
             Usage: java -jar relay-bench.jar [options]
                    java -jar relay-bench.jar forwarder [--port P]   (the baseline server for --mode forwarder)
+                   java -jar relay-bench.jar seconds FILE.hlog [--slo-p99-ms MS]   (a step of --out, second by second)
 
             Load tool for the relay: pairs simulated phone+browser pairs through the REST + QR-scan flow,
             holds extra idle connections, and drives messages at a fixed arrival rate (open model: latency
