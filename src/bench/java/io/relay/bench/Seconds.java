@@ -45,7 +45,8 @@ final class Seconds {
         console.println("second\tmessages\tp50 ms\tp99 ms\tmax ms");
         int seconds = 0;
         int over = 0;
-        Histogram whole = null;
+        // Auto-resizing: a copy of the first second would refuse a later second's values past its range.
+        Histogram whole = new Histogram(3);
         for (EncodableHistogram next; (next = reader.nextIntervalHistogram()) != null; ) {
             Histogram second = (Histogram) next;
             seconds++;
@@ -55,13 +56,9 @@ final class Seconds {
             }
             console.printf(Locale.ROOT, "%d\t%d\t%.1f\t%.1f\t%.1f%s%n", seconds, second.getTotalCount(),
                     millis(second.getValueAtPercentile(50)), p99, millis(second.getMaxValue()), p99 > sloMs ? "\tover" : "");
-            if (whole == null) {
-                whole = second.copy();
-            } else {
-                whole.add(second);
-            }
+            whole.add(second);
         }
-        if (whole == null) {
+        if (seconds == 0) {
             console.println("seconds: no interval histograms in " + args[0]);
             return 1;
         }

@@ -44,7 +44,7 @@ class SecondsTest {
     }
 
     @Test
-    @DisplayName("refuses a missing file or a bad SLO with its usage, not a stack trace")
+    @DisplayName("refuses a missing file, a bad SLO or missing arguments with a line saying so, not a stack trace")
     void badArguments(@TempDir Path dir) {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         PrintStream console = new PrintStream(printed, true, StandardCharsets.UTF_8);
